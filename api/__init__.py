@@ -1,0 +1,1 @@
+"""The service: settings, store, outbox worker, routes and CLI wired together."""

@@ -1,0 +1,80 @@
+"""Typed dependencies: the store, engine, index sync and the caller's API key."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Header, Request
+
+from api.errors import Forbidden, Unauthorized
+from api.indexing import IndexSync
+from api.settings import Settings
+from api.store import ApiKey, Role, Store
+from indexer.engine import SearchEngine
+
+
+def get_store(request: Request) -> Store:
+    store: Store = request.app.state.store
+    return store
+
+
+def get_engine(request: Request) -> SearchEngine:
+    engine: SearchEngine = request.app.state.engine
+    return engine
+
+
+def get_sync(request: Request) -> IndexSync:
+    sync: IndexSync = request.app.state.sync
+    return sync
+
+
+def get_app_settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+StoreDep = Annotated[Store, Depends(get_store)]
+EngineDep = Annotated[SearchEngine, Depends(get_engine)]
+SyncDep = Annotated[IndexSync, Depends(get_sync)]
+SettingsDep = Annotated[Settings, Depends(get_app_settings)]
+
+
+def optional_key(
+    store: StoreDep,
+    x_api_key: Annotated[str | None, Header(description="Your API key.")] = None,
+    authorization: Annotated[str | None, Header(description="`Bearer <API key>`, instead of X-API-Key.")] = None,
+) -> ApiKey | None:
+    """The caller's key if one is sent; a wrong or revoked key is an error, not anonymity."""
+    plaintext = x_api_key
+    if plaintext is None and authorization:
+        scheme, _, token = authorization.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise Unauthorized("Authorization must be `Bearer <API key>`")
+        plaintext = token.strip()
+    if plaintext is None:
+        return None
+    key = store.verify_key(plaintext)
+    if key is None:
+        raise Unauthorized("unknown or revoked API key; ask an editor for a new one")
+    return key
+
+
+OptionalKeyDep = Annotated[ApiKey | None, Depends(optional_key)]
+
+
+def required_key(key: OptionalKeyDep) -> ApiKey:
+    if key is None:
+        raise Unauthorized("this action needs an API key in the X-API-Key header")
+    return key
+
+
+KeyDep = Annotated[ApiKey, Depends(required_key)]
+
+
+def editor_key(key: KeyDep) -> ApiKey:
+    if key.role != Role.EDITOR:
+        raise Forbidden("this action needs an editor key; contributor keys can only submit and edit their own drafts")
+    return key
+
+
+EditorDep = Annotated[ApiKey, Depends(editor_key)]

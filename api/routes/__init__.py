@@ -1,0 +1,3 @@
+"""One module per route area; every router lives under API_PREFIX."""
+
+API_PREFIX = "/api/v1"

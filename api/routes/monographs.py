@@ -1,0 +1,192 @@
+"""Monographs: submission, reading, editing and moderation."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated
+
+from fastapi import APIRouter, Body, Header, Path, Query, Response, status
+
+from api.deps import EditorDep, EngineDep, KeyDep, OptionalKeyDep, SettingsDep, StoreDep, SyncDep
+from api.errors import DomainError, Forbidden, NotFound
+from api.routes import API_PREFIX
+from api.settings import Settings, practice_url
+from api.store import ApiKey, Role
+from schemas.api import ApiHit, ModerationDecision, MonographPage, MonographPublic, Rejection
+from schemas.monograph import Monograph, MonographCreate, MonographUpdate, Status
+
+router = APIRouter(prefix=f"{API_PREFIX}/monographs", tags=["monographs"])
+
+MonographId = Annotated[str, Path(max_length=120, pattern=r"^[a-z0-9-]+$", examples=["tiers-lieu-diois-1a2b3c4d"])]
+
+
+class PreconditionRequired(DomainError):
+    status_code = 428
+    code = "precondition_required"
+
+
+def _public(monograph: Monograph, settings: Settings) -> MonographPublic:
+    return MonographPublic(**monograph.model_dump(), url=practice_url(settings, monograph.id))
+
+
+def _visible(monograph: Monograph, key: ApiKey | None, submitter: str | None) -> bool:
+    if monograph.status == Status.PUBLISHED:
+        return True
+    return key is not None and (key.role == Role.EDITOR or key.id == submitter)
+
+
+def _etag(response: Response, monograph: Monograph) -> None:
+    response.headers["ETag"] = f'"{monograph.version}"'
+
+
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    response_model=MonographPublic,
+    summary="Soumettre une pratique",
+    responses={200: {"description": "Already submitted with this external_id or Idempotency-Key."}},
+)
+def submit(
+    body: MonographCreate,
+    key: KeyDep,
+    store: StoreDep,
+    sync: SyncDep,
+    settings: SettingsDep,
+    response: Response,
+    idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
+) -> MonographPublic:
+    """Submit a monograph. Contributors' submissions await moderation; editors may publish at once.
+
+    Sending the same `external_id` (or `Idempotency-Key` header) again returns the first one.
+    """
+    wanted = body.status or Status.SUBMITTED
+    if wanted != Status.SUBMITTED and key.role != Role.EDITOR:
+        raise Forbidden("only editors may set a status; contributors' submissions are moderated")
+    if wanted not in (Status.SUBMITTED, Status.PUBLISHED):
+        raise DomainError("a new monograph is either submitted or published")
+    monograph, created = store.create(body, wanted, key.id, body.external_id, idempotency_key)
+    if created:
+        sync.try_drain()  # read-after-write: searchable as soon as 201 returns, when the engine is up
+    else:
+        response.status_code = status.HTTP_200_OK
+        response.headers["Idempotent-Replayed"] = "true"
+    response.headers["Location"] = f"/api/v1/monographs/{monograph.id}"
+    _etag(response, monograph)
+    return _public(monograph, settings)
+
+
+@router.get("", response_model=MonographPage, summary="File de modération et soumissions")
+def list_monographs(
+    key: KeyDep,
+    store: StoreDep,
+    settings: SettingsDep,
+    status_filter: Annotated[Status | None, Query(alias="status")] = None,
+    page: Annotated[int, Query(ge=1, le=10_000)] = 1,
+    size: Annotated[int, Query(ge=1, le=100)] = 20,
+) -> MonographPage:
+    """Editors see every monograph (the moderation queue with `status=submitted`); contributors their own."""
+    submitter = None if key.role == Role.EDITOR else key.id
+    items, total = store.list_monographs(status_filter, submitter, page, size)
+    return MonographPage(total=total, page=page, size=size, items=[_public(m, settings) for m in items])
+
+
+@router.get("/{monograph_id}", response_model=MonographPublic, summary="Fiche pratique")
+def get_monograph(
+    monograph_id: MonographId, key: OptionalKeyDep, store: StoreDep, settings: SettingsDep, response: Response
+) -> MonographPublic:
+    """A published monograph for everyone; any status for editors and for its own submitter."""
+    monograph = store.get(monograph_id)
+    if not _visible(monograph, key, store.submitter_of(monograph_id)):
+        raise NotFound(f"no monograph with id {monograph_id!r}")
+    _etag(response, monograph)
+    return _public(monograph, settings)
+
+
+@router.get("/{monograph_id}/similar", response_model=list[ApiHit], summary="Pratiques similaires")
+def similar(
+    monograph_id: MonographId, engine: EngineDep, settings: SettingsDep, size: Annotated[int, Query(ge=1, le=5)] = 5
+) -> list[ApiHit]:
+    """Up to 5 published practices close to this one."""
+    return [ApiHit(**h.model_dump(), url=practice_url(settings, h.id)) for h in engine.similar(monograph_id, size)]
+
+
+def _version(body_version: int | None, if_match: str | None) -> int:
+    if body_version is not None:
+        return body_version
+    if if_match:
+        match = re.fullmatch(r'\s*(?:W/)?"?(\d+)"?\s*', if_match)
+        if match:
+            return int(match.group(1))
+        raise DomainError('If-Match must hold the version, e.g. "3"')
+    raise PreconditionRequired("send the version you last read, as `version` in the body or an If-Match header")
+
+
+@router.put("/{monograph_id}", response_model=MonographPublic, summary="Modifier une pratique")
+def update(
+    monograph_id: MonographId,
+    body: MonographUpdate,
+    key: KeyDep,
+    store: StoreDep,
+    sync: SyncDep,
+    settings: SettingsDep,
+    response: Response,
+    if_match: Annotated[str | None, Header()] = None,
+) -> MonographPublic:
+    """Replace the content. Editors may edit any monograph; contributors their own while submitted.
+
+    A stale version answers 409 and changes nothing.
+    """
+    version = _version(body.version, if_match)
+    current = store.get(monograph_id)
+    if key.role != Role.EDITOR:
+        if store.submitter_of(monograph_id) != key.id:
+            raise NotFound(f"no monograph with id {monograph_id!r}")
+        if current.status != Status.SUBMITTED:
+            raise Forbidden("a contributor can edit a submission only until it is moderated")
+    monograph = store.update(monograph_id, body, version, key.id)
+    sync.try_drain()
+    _etag(response, monograph)
+    return _public(monograph, settings)
+
+
+def _moderate(
+    monograph_id: str,
+    new_status: Status,
+    key: ApiKey,
+    reason: str | None,
+    store: StoreDep,
+    sync: SyncDep,
+    settings: Settings,
+) -> MonographPublic:
+    monograph = store.set_status(monograph_id, new_status, key.id, reason)
+    sync.try_drain()
+    return _public(monograph, settings)
+
+
+@router.post("/{monograph_id}/publish", response_model=MonographPublic, summary="Publier")
+def publish(
+    monograph_id: MonographId,
+    key: EditorDep,
+    store: StoreDep,
+    sync: SyncDep,
+    settings: SettingsDep,
+    body: Annotated[ModerationDecision | None, Body()] = None,
+) -> MonographPublic:
+    """Publish a submission (or restore an archived one): searchable at once."""
+    return _moderate(monograph_id, Status.PUBLISHED, key, body.reason if body else None, store, sync, settings)
+
+
+@router.post("/{monograph_id}/reject", response_model=MonographPublic, summary="Refuser")
+def reject(
+    monograph_id: MonographId, body: Rejection, key: EditorDep, store: StoreDep, sync: SyncDep, settings: SettingsDep
+) -> MonographPublic:
+    """Reject a submission, with a reason the contributor will read."""
+    return _moderate(monograph_id, Status.REJECTED, key, body.reason, store, sync, settings)
+
+
+@router.delete("/{monograph_id}", status_code=status.HTTP_204_NO_CONTENT, summary="Retirer une pratique")
+def delete(monograph_id: MonographId, key: EditorDep, store: StoreDep, sync: SyncDep) -> Response:
+    """Archive (soft delete): gone from search at once, kept in the store, restorable by publishing."""
+    store.set_status(monograph_id, Status.ARCHIVED, key.id)
+    sync.try_drain()
+    return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -1,0 +1,79 @@
+"""One settings object for the whole service, read once from `IMPACT_*` environment variables."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from indexer.factory import EngineConfig
+from indexer.query import DEFAULT_SYNONYMS_PATH
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="IMPACT_", env_file=".env", extra="ignore")
+
+    data_dir: Path = Field(Path("data"), description="Where the SQLite store and the embedded index live.")
+    database_url: str | None = Field(
+        None, description="SQLAlchemy URL of the store; defaults to SQLite in the data directory."
+    )
+    search_backend: Literal["embedded", "elasticsearch"] = Field(
+        "embedded", description="Search engine: the embedded tantivy index, or Elasticsearch."
+    )
+    synonyms_path: Path = Field(DEFAULT_SYNONYMS_PATH, description="Editable synonyms and acronyms list.")
+    elasticsearch_url: str | None = Field(None, description="Elasticsearch URL, e.g. http://127.0.0.1:9200.")
+    elasticsearch_api_key: str | None = Field(None, description="Elasticsearch API key, if the node needs one.")
+    elasticsearch_username: str | None = Field(None, description="Elasticsearch basic-auth user.")
+    elasticsearch_password: str | None = Field(None, description="Elasticsearch basic-auth password.")
+    elasticsearch_ca_certs: str | None = Field(None, description="CA certificate file for an https node.")
+    elasticsearch_index_prefix: str = Field("impact-monographs", description="Prefix of index and alias names.")
+    elasticsearch_timeout: float = Field(10.0, gt=0, description="Seconds before an Elasticsearch call fails.")
+    api_base_url: str = Field("http://127.0.0.1:8000", description="Where the UI reaches the API.")
+    public_base_url: str = Field(
+        "http://127.0.0.1:8501", description="Public address of the UI, used to build each result's `url`."
+    )
+    max_body_bytes: int = Field(1_000_000, gt=0, description="Largest request body accepted (413 above).")
+    outbox_interval: float = Field(1.0, gt=0, description="Seconds between index outbox drains.")
+    outbox_max_backoff: float = Field(30.0, gt=0, description="Longest wait between retries while the engine is down.")
+    cors_origins: list[str] = Field(default_factory=list, description="Origins allowed to call the JSON API.")
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Settings:
+        if self.search_backend == "elasticsearch" and not self.elasticsearch_url:
+            raise ValueError("IMPACT_SEARCH_BACKEND=elasticsearch needs IMPACT_ELASTICSEARCH_URL")
+        if not self.synonyms_path.is_file():
+            raise ValueError(f"IMPACT_SYNONYMS_PATH {self.synonyms_path} is not a file")
+        return self
+
+    @property
+    def store_url(self) -> str:
+        return self.database_url or f"sqlite:///{(self.data_dir / 'impact.db').resolve()}"
+
+    def engine_config(self) -> EngineConfig:
+        return EngineConfig(
+            backend=self.search_backend,
+            index_path=self.data_dir / "index",
+            synonyms_path=self.synonyms_path,
+            elasticsearch_url=self.elasticsearch_url,
+            elasticsearch_api_key=self.elasticsearch_api_key,
+            elasticsearch_username=self.elasticsearch_username,
+            elasticsearch_password=self.elasticsearch_password,
+            elasticsearch_ca_certs=self.elasticsearch_ca_certs,
+            elasticsearch_index_prefix=self.elasticsearch_index_prefix,
+            elasticsearch_timeout=self.elasticsearch_timeout,
+        )
+
+
+@lru_cache
+def get_settings() -> Settings:
+    settings = Settings()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    return settings
+
+
+def practice_url(settings: Settings, monograph_id: str) -> str:
+    """The public page of a practice in the UI."""
+    return f"{settings.public_base_url.rstrip('/')}/fiche?id={monograph_id}"

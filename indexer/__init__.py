@@ -1,0 +1,1 @@
+"""Search engines: the engine protocol, French analysis, the embedded and Elasticsearch engines."""

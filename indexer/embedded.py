@@ -1,0 +1,381 @@
+"""The embedded engine: tantivy in-process, the zero-setup default."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterable
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import tantivy
+from rapidfuzz.distance import DamerauLevenshtein
+
+from indexer.engine import EngineHealth, IndexReport, Progress, UnknownMonograph
+from indexer.facets import FACET_FIELDS, build_facets, other_filters
+from indexer.french import STOPWORDS, normalise_word, prepare_for_index
+from indexer.highlight import highlight_fragments, highlight_whole
+from indexer.query import Clause, ParsedQuery, Phrase, Synonyms, parse_query
+from schemas.monograph import SECTION_FIELDS, Monograph, Status
+from schemas.referentials import FACET_NAMES
+from schemas.search import Highlight, SearchFilters, SearchHit, SearchQuery, SearchResult, Sort
+
+ANALYZER = "fr"
+# Field boosts: the title says most about a practice, then its summary, then the rest.
+TEXT_FIELDS: dict[str, float] = {"title": 3.0, "summary": 2.0, "keywords": 1.5, "sections": 1.0}
+TIE_BREAKER = 0.3
+FUZZY_BOOST = 0.4
+MISSING_YEAR = 9999
+COMMIT_BATCH = 5_000
+
+
+def fuzziness(term: str) -> int:
+    """Edits allowed for a term, like Elasticsearch's `AUTO:5,9`."""
+    return 0 if len(term) < 5 else 1 if len(term) < 9 else 2
+
+
+def _count(result: tantivy.SearchResult) -> int:
+    # `count` exists at run time but the package's type stubs omit it.
+    return int(getattr(result, "count", 0) or 0)
+
+
+def _analyzer() -> tantivy.TextAnalyzer:
+    return (
+        tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple())
+        .filter(tantivy.Filter.lowercase())
+        .filter(tantivy.Filter.ascii_fold())
+        .filter(tantivy.Filter.custom_stopword(sorted(STOPWORDS)))
+        .filter(tantivy.Filter.stemmer("french"))
+        .build()
+    )
+
+
+def _schema() -> tantivy.Schema:
+    builder = tantivy.SchemaBuilder()
+    builder.add_text_field("id", stored=True, tokenizer_name="raw", fast=True)
+    for name in TEXT_FIELDS:
+        builder.add_text_field(name, stored=False, tokenizer_name=ANALYZER, index_option="position")
+    for name in ("territory_types", "actor_categories", "region"):
+        builder.add_text_field(name, stored=False, tokenizer_name="raw", fast=True)
+    builder.add_integer_field("odd", stored=False, indexed=True, fast=True)
+    builder.add_integer_field("year", stored=False, indexed=True, fast=True)
+    # Sort keys, both read descending: newest first, and oldest first; no year sorts last.
+    builder.add_integer_field("recency", stored=False, indexed=False, fast=True)
+    builder.add_integer_field("antiquity", stored=False, indexed=False, fast=True)
+    builder.add_bytes_field("source", stored=True, indexed=False)
+    return builder.build()
+
+
+def hit_source(monograph: Monograph) -> dict[str, Any]:
+    """What an index keeps of a monograph to answer a results list without the store."""
+    data = monograph.model_dump(
+        mode="json",
+        include={"id", "title", "summary", "territory", "territory_types", "actor_categories", "odd", "year"},
+    )
+    data["sections"] = {name: getattr(monograph, name) for name in SECTION_FIELDS if getattr(monograph, name)}
+    return data
+
+
+def keywords_text(monograph: Monograph) -> str:
+    """Short fields worth finding: territory, actors, programmes, tags."""
+    territory = monograph.territory
+    parts = [territory.name, territory.region or "", *monograph.programmes, *monograph.tags]
+    parts += [f"{actor.name} {actor.role or ''}" for actor in monograph.actors]
+    return "\n".join(p for p in parts if p)
+
+
+class EmbeddedEngine:
+    """tantivy index on disk (or in memory when `path` is None), one writer held open."""
+
+    backend = "embedded"
+
+    def __init__(self, path: Path | None = None, synonyms: Synonyms | None = None):
+        self.path = path
+        self.synonyms = synonyms or Synonyms.from_file()
+        self.schema = _schema()
+        if path is not None:
+            path.mkdir(parents=True, exist_ok=True)
+            self._index = tantivy.Index(self.schema, path=str(path), reuse=True)
+        else:
+            self._index = tantivy.Index(self.schema)
+        self._analyzer = _analyzer()
+        self._index.register_tokenizer(ANALYZER, self._analyzer)
+        self._writer: tantivy.IndexWriter | None = None
+        self._write_lock = threading.Lock()
+        self._stem = lru_cache(maxsize=100_000)(self._stem_uncached)
+
+    # -- analysis -------------------------------------------------------------
+
+    def _stem_uncached(self, word: str) -> str | None:
+        normalised = normalise_word(word)
+        if normalised is None:
+            return None
+        tokens = self._analyzer.analyze(normalised)
+        return tokens[0] if tokens else None
+
+    # -- writes ---------------------------------------------------------------
+
+    def _get_writer(self) -> tantivy.IndexWriter:
+        if self._writer is None:
+            self._writer = self._index.writer(heap_size=64_000_000, num_threads=1)
+        return self._writer
+
+    def _document(self, monograph: Monograph) -> tantivy.Document:
+        fields: dict[str, Any] = {
+            "id": monograph.id,
+            "title": prepare_for_index(monograph.title),
+            "summary": prepare_for_index(monograph.summary),
+            "sections": prepare_for_index("\n".join(getattr(monograph, f) or "" for f in SECTION_FIELDS)),
+            "keywords": prepare_for_index(keywords_text(monograph)),
+            "territory_types": [str(t) for t in monograph.territory_types],
+            "actor_categories": [str(c) for c in monograph.actor_categories],
+            "odd": list(monograph.odd),
+            "recency": monograph.year or 0,
+            "antiquity": -(monograph.year or MISSING_YEAR),
+            "source": json.dumps(hit_source(monograph), ensure_ascii=False).encode(),
+        }
+        if monograph.territory.region:
+            fields["region"] = monograph.territory.region
+        if monograph.year is not None:
+            fields["year"] = monograph.year
+        return tantivy.Document(**fields)
+
+    def _apply(self, monographs: Iterable[Monograph], progress: Progress | None, replace_all: bool) -> IndexReport:
+        report = IndexReport()
+        with self._write_lock:
+            writer = self._get_writer()
+            if replace_all:
+                writer.delete_all_documents()
+            pending = 0
+            for monograph in monographs:
+                try:
+                    writer.delete_documents_by_term("id", monograph.id) if not replace_all else None
+                    if monograph.status == Status.PUBLISHED:
+                        writer.add_document(self._document(monograph))
+                        report.indexed += 1
+                    else:
+                        report.removed += 1
+                except (ValueError, TypeError) as exc:  # one bad document never blocks the rest
+                    report.failed[monograph.id] = str(exc)
+                pending += 1
+                if progress:
+                    progress(1)
+                # Bounded batches keep memory flat on a large rebuild; a full rebuild commits
+                # once at the end so searches never see a half-built index.
+                if not replace_all and pending >= COMMIT_BATCH:
+                    writer.commit()
+                    pending = 0
+            writer.commit()
+            self._index.reload()
+        return report
+
+    def index(self, monographs: Iterable[Monograph], progress: Progress | None = None) -> IndexReport:
+        return self._apply(monographs, progress, replace_all=False)
+
+    def rebuild(self, monographs: Iterable[Monograph], progress: Progress | None = None) -> IndexReport:
+        return self._apply(monographs, progress, replace_all=True)
+
+    def delete(self, ids: Iterable[str]) -> IndexReport:
+        report = IndexReport()
+        with self._write_lock:
+            writer = self._get_writer()
+            for monograph_id in ids:
+                writer.delete_documents_by_term("id", monograph_id)
+                report.removed += 1
+            writer.commit()
+            self._index.reload()
+        return report
+
+    # -- queries --------------------------------------------------------------
+
+    def _phrase_query(self, field: str, phrase: Phrase, exact: bool) -> tantivy.Query | None:
+        stems = [(pos, self._stem(word)) for word, pos in phrase.terms]
+        terms: list[str | tuple[int, str]] = [(pos, stem) for pos, stem in stems if stem]
+        if not terms:
+            return None
+        if len(terms) > 1:
+            return tantivy.Query.phrase_query(self.schema, field, terms)
+        stem = str(terms[0][1])
+        term = tantivy.Query.term_query(self.schema, field, stem)
+        distance = 0 if exact else fuzziness(stem)
+        if not distance:
+            return term
+        fuzzy = tantivy.Query.fuzzy_term_query(self.schema, field, stem, distance=distance)
+        return tantivy.Query.boolean_query(
+            [(tantivy.Occur.Should, term), (tantivy.Occur.Should, tantivy.Query.boost_query(fuzzy, FUZZY_BOOST))]
+        )
+
+    def _clause_query(self, clause: Clause) -> tantivy.Query | None:
+        per_field = []
+        for field, boost in TEXT_FIELDS.items():
+            alternatives = [q for p in clause.alternatives if (q := self._phrase_query(field, p, clause.exact))]
+            if alternatives:
+                combined = tantivy.Query.boolean_query([(tantivy.Occur.Should, q) for q in alternatives])
+                per_field.append(tantivy.Query.boost_query(combined, boost))
+        return tantivy.Query.disjunction_max_query(per_field, TIE_BREAKER) if per_field else None
+
+    def _text_query(self, parsed: ParsedQuery, relaxed: bool) -> tantivy.Query:
+        clauses = [q for c in parsed.clauses if (q := self._clause_query(c))]
+        if not clauses:
+            return tantivy.Query.all_query() if parsed.is_empty else tantivy.Query.empty_query()
+        occur = tantivy.Occur.Should if relaxed else tantivy.Occur.Must
+        return tantivy.Query.boolean_query([(occur, q) for q in clauses])
+
+    def _filter_queries(self, filters: SearchFilters) -> list[tantivy.Query]:
+        queries = []
+        for facet, field in FACET_FIELDS.items():
+            values: list[Any] = list(getattr(filters, facet))
+            if values:
+                values = [int(v) for v in values] if facet == "odd" else [str(v) for v in values]
+                queries.append(tantivy.Query.term_set_query(self.schema, field, values))
+        if filters.year_from is not None or filters.year_to is not None:
+            queries.append(
+                tantivy.Query.range_query(
+                    self.schema, "year", tantivy.FieldType.Integer, filters.year_from, filters.year_to
+                )
+            )
+        return queries
+
+    @staticmethod
+    def _and(text: tantivy.Query, filters: list[tantivy.Query]) -> tantivy.Query:
+        if not filters:
+            return text
+        return tantivy.Query.boolean_query(
+            [(tantivy.Occur.Must, text)]
+            + [(tantivy.Occur.Must, tantivy.Query.const_score_query(f, 0.0)) for f in filters]
+        )
+
+    def _facet_counts(
+        self, searcher: tantivy.Searcher, text: tantivy.Query, filters: SearchFilters
+    ) -> dict[str, dict[str, int]]:
+        # Facets whose own selection is empty share one aggregation over all filters;
+        # each facet with a selection is counted under the other facets' filters only.
+        groups: dict[str, list[str]] = {}
+        for facet in FACET_NAMES:
+            key = facet if getattr(filters, facet) else ""
+            groups.setdefault(key, []).append(facet)
+        counts: dict[str, dict[str, int]] = {}
+        for key, facets in groups.items():
+            effective = other_filters(filters, key) if key else filters
+            query = self._and(text, self._filter_queries(effective))
+            aggs = {f: {"terms": {"field": FACET_FIELDS[f], "size": 1000}} for f in facets}
+            result = searcher.aggregate(query, aggs)
+            for facet in facets:
+                buckets = result.get(facet, {}).get("buckets", [])
+                counts[facet] = {str(int(b["key"]) if facet == "odd" else b["key"]): b["doc_count"] for b in buckets}
+        return counts
+
+    def _matcher(self, parsed: ParsedQuery) -> Any:
+        exact = {s for w in parsed.single_terms() | parsed.phrase_terms() if (s := self._stem(w))}
+        fuzzy = [
+            (s, fuzziness(s))
+            for c in parsed.clauses
+            if not c.exact
+            for p in c.alternatives
+            if p.is_single_term and (s := self._stem(p.terms[0][0])) and fuzziness(s)
+        ]
+
+        @lru_cache(maxsize=4096)
+        def is_match(word: str) -> bool:
+            stem = self._stem(word)
+            if stem is None:
+                return False
+            if stem in exact:
+                return True
+            return any(DamerauLevenshtein.distance(stem, s, score_cutoff=d) <= d for s, d in fuzzy)
+
+        return is_match
+
+    def _hit(self, source: dict[str, Any], score: float | None, is_match: Any) -> SearchHit:
+        highlight = Highlight()
+        if is_match is not None:
+            highlight = Highlight(
+                title=highlight_whole(source["title"], is_match),
+                summary=highlight_whole(source["summary"], is_match),
+                sections=highlight_fragments(source.get("sections", {}).values(), is_match),
+            )
+        fields = {k: v for k, v in source.items() if k != "sections"}
+        return SearchHit(**fields, score=score, highlight=highlight)
+
+    def search(self, query: SearchQuery) -> SearchResult:
+        parsed = parse_query(query.q, self.synonyms)
+        searcher = self._index.searcher()
+        filters = self._filter_queries(query.filters)
+        relaxed = False
+        text = self._text_query(parsed, relaxed=False)
+        # tantivy wants a limit of at least 1, even to count only.
+        result = searcher.search(self._and(text, filters), limit=1, count=True)
+        if not _count(result) and len(parsed.clauses) > 1:
+            relaxed = True
+            text = self._text_query(parsed, relaxed=True)
+        full = self._and(text, filters)
+        sort = query.sort
+        if sort == Sort.RELEVANCE and parsed.is_empty:
+            sort = Sort.RECENT  # without words every score ties: show the newest first
+        order_field = {Sort.RECENT: "recency", Sort.OLDEST: "antiquity"}.get(sort)
+        top = searcher.search(
+            full, limit=max(query.size, 1), count=True, offset=query.offset, order_by_field=order_field
+        )
+        is_match = self._matcher(parsed) if query.highlight and not parsed.is_empty else None
+        hits = []
+        for key, address in top.hits[: query.size]:
+            source = self._source(searcher, address)
+            hits.append(self._hit(source, float(key) if order_field is None else None, is_match))
+        facets = build_facets(self._facet_counts(searcher, text, query.filters), query.filters) if query.facets else {}
+        return SearchResult(total=_count(top), hits=hits, facets=facets, relaxed=relaxed)
+
+    @staticmethod
+    def _source(searcher: tantivy.Searcher, address: Any) -> dict[str, Any]:
+        data: dict[str, Any] = json.loads(searcher.doc(address).get_first("source") or b"{}")
+        return data
+
+    def _address(self, searcher: tantivy.Searcher, monograph_id: str) -> Any:
+        found = searcher.search(tantivy.Query.term_query(self.schema, "id", monograph_id), limit=1)
+        if not found.hits:
+            raise UnknownMonograph(f"monograph {monograph_id!r} is not published in the index")
+        return found.hits[0][1]
+
+    def similar(self, monograph_id: str, size: int = 5) -> list[SearchHit]:
+        searcher = self._index.searcher()
+        source = self._source(searcher, self._address(searcher, monograph_id))
+        fields = {
+            "title": [prepare_for_index(source["title"])],
+            "summary": [prepare_for_index(source["summary"])],
+            "sections": [prepare_for_index("\n".join(source.get("sections", {}).values()))],
+        }
+        like = tantivy.Query.more_like_this_document_fields_query(
+            self.schema, fields, min_doc_frequency=1, min_term_frequency=1, max_query_terms=30, min_word_length=3
+        )
+        query = tantivy.Query.boolean_query(
+            [
+                (tantivy.Occur.Must, like),
+                (tantivy.Occur.MustNot, tantivy.Query.term_query(self.schema, "id", monograph_id)),
+            ]
+        )
+        hits = searcher.search(query, limit=size).hits
+        return [self._hit(self._source(searcher, a), float(s), None) for s, a in hits]
+
+    # -- state ----------------------------------------------------------------
+
+    def ids(self) -> set[str]:
+        searcher = self._index.searcher()
+        total = searcher.num_docs
+        if not total:
+            return set()
+        result = searcher.aggregate(tantivy.Query.all_query(), {"ids": {"terms": {"field": "id", "size": total}}})
+        return {b["key"] for b in result["ids"]["buckets"]}
+
+    def health(self) -> Any:
+        return EngineHealth(
+            backend=self.backend,
+            ok=True,
+            documents=self._index.searcher().num_docs,
+            detail={"path": str(self.path) if self.path else ":memory:", "analysis": "tantivy french (snowball)"},
+        )
+
+    def close(self) -> None:
+        with self._write_lock:
+            if self._writer is not None:
+                self._writer.wait_merging_threads()
+                self._writer = None

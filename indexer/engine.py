@@ -1,0 +1,106 @@
+"""The search-engine interface every backend implements, and its typed errors."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Protocol, runtime_checkable
+
+from schemas.monograph import Monograph
+from schemas.search import SearchHit, SearchQuery, SearchResult
+
+Progress = Callable[[int], None]
+
+
+class EngineError(Exception):
+    """A search engine failed; the message says what to do about it."""
+
+
+class EngineUnavailable(EngineError):
+    """The engine cannot be reached right now; writes stay queued and are retried."""
+
+
+class UnknownMonograph(EngineError):
+    """The monograph is not in the index (not published, or never indexed)."""
+
+
+@dataclass
+class IndexReport:
+    """What a batch of index operations did: counts, and the documents that failed with why."""
+
+    indexed: int = 0
+    removed: int = 0
+    failed: dict[str, str] = field(default_factory=dict)
+
+    def add(self, other: IndexReport) -> None:
+        self.indexed += other.indexed
+        self.removed += other.removed
+        self.failed.update(other.failed)
+
+
+@dataclass
+class EngineHealth:
+    backend: str
+    ok: bool
+    documents: int
+    detail: dict[str, object] = field(default_factory=dict)
+
+
+@runtime_checkable
+class SearchEngine(Protocol):
+    """A full-text index of published monographs.
+
+    The store is the system of record: an engine only holds derived data and can be
+    rebuilt from the store at any time. Only `published` monographs are searchable;
+    indexing a monograph in any other status removes it from the index.
+    """
+
+    backend: str
+
+    def index(self, monographs: Iterable[Monograph], progress: Progress | None = None) -> IndexReport:
+        """Upsert monographs (published) or remove them (any other status), visible to the next search.
+
+        :raises EngineUnavailable: the engine cannot be reached; nothing is guaranteed applied.
+        """
+        ...
+
+    def delete(self, ids: Iterable[str]) -> IndexReport:
+        """Remove monographs by id; unknown ids are ignored.
+
+        :raises EngineUnavailable: the engine cannot be reached.
+        """
+        ...
+
+    def search(self, query: SearchQuery) -> SearchResult:
+        """Full-text search with filters, disjunctive facet counts, highlights and paging.
+
+        :raises EngineUnavailable: the engine cannot be reached.
+        """
+        ...
+
+    def similar(self, monograph_id: str, size: int = 5) -> list[SearchHit]:
+        """Published practices closest to the given one (never itself).
+
+        :raises UnknownMonograph: the monograph is not in the index.
+        :raises EngineUnavailable: the engine cannot be reached.
+        """
+        ...
+
+    def rebuild(self, monographs: Iterable[Monograph], progress: Progress | None = None) -> IndexReport:
+        """Replace the whole index by these monographs; searches keep working meanwhile.
+
+        :raises EngineUnavailable: the engine cannot be reached; the previous index stays in use.
+        """
+        ...
+
+    def ids(self) -> set[str]:
+        """Ids of every indexed monograph (for consistency checks)."""
+        ...
+
+    def health(self) -> EngineHealth:
+        """Whether the engine answers, how many documents it holds, and backend details."""
+        ...
+
+    def close(self) -> None:
+        """Release files, writers and connections."""
+        ...

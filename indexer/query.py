@@ -1,0 +1,124 @@
+"""User text to an engine-neutral query: words, quoted phrases and synonym groups.
+
+User text never reaches an engine as query syntax: it is cut into words here, and each
+engine builds its own term, fuzzy and phrase queries from these clauses.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from indexer.french import STEM_OVERRIDES, STOPWORDS, fold, words
+
+DEFAULT_SYNONYMS_PATH = Path(__file__).with_name("synonyms.txt")
+
+
+@dataclass(frozen=True)
+class Phrase:
+    """Folded words in order; `terms` keeps the non-stopwords with their positions."""
+
+    text: str
+    terms: tuple[tuple[str, int], ...]
+
+    @property
+    def is_single_term(self) -> bool:
+        return len(self.terms) == 1
+
+
+@dataclass(frozen=True)
+class Clause:
+    """One thing the user asked for: any alternative may match. `exact` bars typo tolerance."""
+
+    alternatives: tuple[Phrase, ...]
+    exact: bool = False
+
+
+@dataclass(frozen=True)
+class ParsedQuery:
+    clauses: tuple[Clause, ...]
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.clauses
+
+    def single_terms(self) -> set[str]:
+        """Every single-word alternative, for highlighting."""
+        return {p.terms[0][0] for c in self.clauses for p in c.alternatives if p.is_single_term}
+
+    def phrase_terms(self) -> set[str]:
+        """Every word of multi-word alternatives, for highlighting."""
+        return {t for c in self.clauses for p in c.alternatives if not p.is_single_term for t, _ in p.terms}
+
+
+def _folded_words(text: str) -> list[str]:
+    return [STEM_OVERRIDES.get(w, w) for w in (fold(word) for _, _, word in words(text))]
+
+
+def make_phrase(folded: list[str]) -> Phrase:
+    terms = tuple((w, pos) for pos, w in enumerate(folded) if w not in STOPWORDS)
+    return Phrase(" ".join(folded), terms)
+
+
+class Synonyms:
+    """Groups of equivalent expressions, matched on folded word sequences."""
+
+    def __init__(self, groups: list[list[str]]):
+        self.groups: list[tuple[tuple[str, ...], ...]] = []
+        self._by_first_word: dict[str, list[tuple[int, tuple[str, ...]]]] = {}
+        for group in groups:
+            variants = tuple(tuple(_folded_words(v)) for v in group if _folded_words(v))
+            if len(variants) < 2:
+                continue
+            index = len(self.groups)
+            self.groups.append(variants)
+            for variant in variants:
+                self._by_first_word.setdefault(variant[0], []).append((index, variant))
+        for candidates in self._by_first_word.values():
+            candidates.sort(key=lambda c: -len(c[1]))  # longest match first
+
+    @classmethod
+    def from_file(cls, path: Path | str = DEFAULT_SYNONYMS_PATH) -> Synonyms:
+        lines = Path(path).read_text(encoding="utf-8").splitlines()
+        groups = [
+            [part.strip() for part in line.split(",") if part.strip()]
+            for line in lines
+            if line.strip() and not line.lstrip().startswith("#")
+        ]
+        return cls(groups)
+
+    def match(self, folded: list[str], start: int) -> tuple[int, tuple[tuple[str, ...], ...]] | None:
+        """The longest group variant starting at `start`: (its length, the group's variants)."""
+        for index, variant in self._by_first_word.get(folded[start], []):
+            if tuple(folded[start : start + len(variant)]) == variant:
+                return len(variant), self.groups[index]
+        return None
+
+
+_QUOTED = re.compile(r'"([^"]*)"')
+
+
+def parse_query(text: str, synonyms: Synonyms | None = None) -> ParsedQuery:
+    """Cut user text into clauses. Quoted parts are exact phrases; all else is plain words."""
+    clauses: list[Clause] = []
+    for quoted in _QUOTED.findall(text):
+        phrase = make_phrase(_folded_words(quoted))
+        if phrase.terms:
+            clauses.append(Clause((phrase,), exact=True))
+    free = _QUOTED.sub(" ", text)
+    folded = _folded_words(free)
+    position = 0
+    while position < len(folded):
+        matched = synonyms.match(folded, position) if synonyms else None
+        if matched:
+            length, variants = matched
+            clauses.append(Clause(tuple(make_phrase(list(v)) for v in variants)))
+            position += length
+            continue
+        word = folded[position]
+        position += 1
+        if word not in STOPWORDS:
+            clauses.append(Clause((make_phrase([word]),)))
+    # The same clause twice adds nothing but cost.
+    return ParsedQuery(tuple(dict.fromkeys(clauses)))

@@ -1,0 +1,1 @@
+"""Pydantic models and referentials: the ground floor, no I/O."""

@@ -1,0 +1,172 @@
+"""The monograph (fiche pratique): content fields, submission and update payloads, stored form."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from enum import StrEnum
+from typing import Annotated
+from urllib.parse import urlsplit
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+from schemas.referentials import REGION_NAMES, ActorCategory, TerritoryType
+
+
+class Status(StrEnum):
+    SUBMITTED = "submitted"
+    PUBLISHED = "published"
+    REJECTED = "rejected"
+    ARCHIVED = "archived"
+
+
+# Which status may follow which: moderation publishes or rejects a submission, an
+# edit sends a rejected sheet back to moderation, deletion archives, an editor restores.
+TRANSITIONS: dict[Status, frozenset[Status]] = {
+    Status.SUBMITTED: frozenset({Status.PUBLISHED, Status.REJECTED, Status.ARCHIVED}),
+    Status.PUBLISHED: frozenset({Status.ARCHIVED, Status.SUBMITTED}),
+    Status.REJECTED: frozenset({Status.SUBMITTED, Status.PUBLISHED, Status.ARCHIVED}),
+    Status.ARCHIVED: frozenset({Status.PUBLISHED, Status.SUBMITTED}),
+}
+
+
+def _strip(value: str) -> str:
+    return value.strip()
+
+
+def _http_url(value: str) -> str:
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ValueError("must be an absolute http:// or https:// URL")
+    return value
+
+
+def _email(value: str) -> str:
+    if not re.fullmatch(r"[^@\s<>\"']+@[^@\s<>\"']+\.[A-Za-z]{2,}", value):
+        raise ValueError("must be an e-mail address such as contact@exemple.fr")
+    return value
+
+
+Title = Annotated[str, AfterValidator(_strip), StringConstraints(min_length=3, max_length=200)]
+Summary = Annotated[str, AfterValidator(_strip), StringConstraints(min_length=20, max_length=2000)]
+Section = Annotated[str, AfterValidator(_strip), StringConstraints(max_length=20_000)]
+ShortText = Annotated[str, AfterValidator(_strip), StringConstraints(min_length=1, max_length=200)]
+Url = Annotated[str, StringConstraints(max_length=2000), AfterValidator(_http_url)]
+Email = Annotated[str, StringConstraints(max_length=254), AfterValidator(_email)]
+
+
+class _Input(BaseModel):
+    # Unknown fields are errors, so a misspelt field name is reported instead of dropped.
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class Territory(_Input):
+    name: ShortText = Field(description="Commune, intercommunality, valley, island…", examples=["Die"])
+    insee_code: Annotated[str, StringConstraints(pattern=r"^(\d[0-9AB]\d{3})$")] | None = Field(
+        default=None, description="Official INSEE code of the commune (5 characters).", examples=["26113"]
+    )
+    department: Annotated[str, StringConstraints(pattern=r"^(\d{2}|2A|2B|97\d)$")] | None = Field(
+        default=None, description="INSEE code of the department.", examples=["26"]
+    )
+    region: str | None = Field(
+        default=None,
+        description="Official region name (or overseas collectivity name).",
+        examples=["Auvergne-Rhône-Alpes"],
+    )
+
+    @model_validator(mode="after")
+    def _official_region(self) -> Territory:
+        if self.region is not None and self.region not in REGION_NAMES:
+            raise ValueError(
+                f"region {self.region!r} is not an official region name; use one of: " + ", ".join(sorted(REGION_NAMES))
+            )
+        return self
+
+
+class Actor(_Input):
+    name: ShortText = Field(examples=["Communauté de communes du Diois"])
+    category: ActorCategory
+    role: Annotated[str, StringConstraints(max_length=200)] | None = Field(default=None, examples=["porteur du projet"])
+
+
+class Contact(_Input):
+    name: Annotated[str, StringConstraints(max_length=200)] | None = None
+    organisation: Annotated[str, StringConstraints(max_length=200)] | None = None
+    email: Email | None = None
+    url: Url | None = None
+
+
+class MonographContent(_Input):
+    """Everything an author writes: the sheet itself, without system fields."""
+
+    title: Title = Field(examples=["Un tiers-lieu nourricier dans l'ancienne gare du Diois"])
+    summary: Summary = Field(
+        examples=["Une communauté de communes, une SCIC et des habitants transforment une gare en tiers-lieu."]
+    )
+    context: Section | None = Field(default=None, description="Contexte: the need being met.")
+    approach: Section | None = Field(default=None, description="Démarche: who allied with whom, and how.")
+    results: Section | None = Field(default=None, description="Résultats et impacts, with figures.")
+    success_factors: Section | None = Field(default=None, description="Facteurs clés de succès.")
+    outlook: Section | None = Field(default=None, description="Perspectives: scaling up or transfer.")
+    territory: Territory
+    territory_types: list[TerritoryType] = Field(min_length=1, max_length=7)
+    actor_categories: list[ActorCategory] = Field(min_length=1, max_length=8)
+    actors: list[Actor] = Field(default_factory=list, max_length=50)
+    odd: list[Annotated[int, Field(ge=1, le=17)]] = Field(min_length=1, max_length=17)
+    year: Annotated[int, Field(ge=1950, le=2100)] | None = None
+    programmes: list[ShortText] = Field(default_factory=list, max_length=20)
+    tags: list[Annotated[str, AfterValidator(_strip), StringConstraints(min_length=1, max_length=60)]] = Field(
+        default_factory=list, max_length=30
+    )
+    contact: Contact | None = None
+    sources: list[Url] = Field(default_factory=list, max_length=20)
+
+    @model_validator(mode="after")
+    def _deduplicate(self) -> MonographContent:
+        # Sets in meaning, lists on the wire: keep first-seen order, drop repeats.
+        self.territory_types = list(dict.fromkeys(self.territory_types))
+        self.actor_categories = list(dict.fromkeys(self.actor_categories))
+        self.odd = sorted(set(self.odd))
+        return self
+
+
+SECTION_FIELDS: tuple[str, ...] = ("context", "approach", "results", "success_factors", "outlook")
+
+
+class MonographCreate(MonographContent):
+    """A submission. `status` is honoured for editors only; contributors always submit."""
+
+    external_id: Annotated[str, StringConstraints(min_length=1, max_length=200)] | None = Field(
+        default=None, description="The submitter's own identifier: resubmitting it never creates a duplicate."
+    )
+    status: Status | None = None
+
+
+class MonographUpdate(MonographContent):
+    """A full replacement of the content, guarded by the version the client last read."""
+
+    version: int | None = Field(default=None, ge=1, description="Current version (or send If-Match).")
+
+
+class Monograph(MonographContent):
+    """A stored monograph: content plus system fields."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    id: str
+    status: Status
+    version: int
+    created_at: datetime
+    updated_at: datetime
+    published_at: datetime | None = None
+    external_id: str | None = None
+    rejection_reason: str | None = None
+
+    def content(self) -> MonographContent:
+        """The author's part alone, comparable with a submission."""
+        return MonographContent.model_validate(self.model_dump(include=set(MonographContent.model_fields)))
+
+    def searchable_text(self) -> str:
+        """All prose of the sheet, for similarity and debugging."""
+        parts = [self.title, self.summary, *(getattr(self, f) or "" for f in SECTION_FIELDS)]
+        return "\n".join(p for p in parts if p)

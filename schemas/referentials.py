@@ -1,0 +1,151 @@
+"""The referentials (territory types, actor categories, ODD, regions) with their French labels.
+
+This module is the single place where these lists are defined; the API, the engines
+and the UI all read them from here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class TerritoryType(StrEnum):
+    RURAL = "rural"
+    PERIURBAIN = "periurbain"
+    URBAIN = "urbain"
+    METROPOLE = "metropole"
+    LITTORAL = "littoral"
+    MONTAGNE = "montagne"
+    OUTRE_MER = "outre-mer"
+
+
+TERRITORY_TYPE_LABELS: dict[str, str] = {
+    TerritoryType.RURAL: "Rural",
+    TerritoryType.PERIURBAIN: "Périurbain",
+    TerritoryType.URBAIN: "Urbain",
+    TerritoryType.METROPOLE: "Métropole",
+    TerritoryType.LITTORAL: "Littoral",
+    TerritoryType.MONTAGNE: "Montagne",
+    TerritoryType.OUTRE_MER: "Outre-mer",
+}
+
+
+class ActorCategory(StrEnum):
+    COLLECTIVITE = "collectivite"
+    ETAT = "etat"
+    ASSOCIATION = "association"
+    FONDATION = "fondation"
+    ENTREPRISE = "entreprise"
+    ESS = "ess"
+    RECHERCHE = "recherche"
+    CITOYENS = "citoyens"
+
+
+ACTOR_CATEGORY_LABELS: dict[str, str] = {
+    ActorCategory.COLLECTIVITE: "Collectivité",
+    ActorCategory.ETAT: "État et établissements publics",
+    ActorCategory.ASSOCIATION: "Association",
+    ActorCategory.FONDATION: "Fondation",
+    ActorCategory.ENTREPRISE: "Entreprise",
+    ActorCategory.ESS: "Économie sociale et solidaire",
+    ActorCategory.RECHERCHE: "Recherche et enseignement supérieur",
+    ActorCategory.CITOYENS: "Citoyens et habitants",
+}
+
+
+@dataclass(frozen=True)
+class Odd:
+    number: int
+    title: str
+    colour: str
+    # Text drawn on the ODD colour: white everywhere except the light yellow of ODD 7,
+    # where dark text keeps a readable contrast.
+    text_colour: str = "#FFFFFF"
+
+
+ODD_LIST: tuple[Odd, ...] = (
+    Odd(1, "Pas de pauvreté", "#E5243B"),
+    Odd(2, "Faim « zéro »", "#DDA63A"),
+    Odd(3, "Bonne santé et bien-être", "#4C9F38"),
+    Odd(4, "Éducation de qualité", "#C5192D"),
+    Odd(5, "Égalité entre les sexes", "#FF3A21"),
+    Odd(6, "Eau propre et assainissement", "#26BDE2"),
+    Odd(7, "Énergie propre et d'un coût abordable", "#FCC30B", "#1A1A1A"),
+    Odd(8, "Travail décent et croissance économique", "#A21942"),
+    Odd(9, "Industrie, innovation et infrastructure", "#FD6925"),
+    Odd(10, "Inégalités réduites", "#DD1367"),
+    Odd(11, "Villes et communautés durables", "#FD9D24"),
+    Odd(12, "Consommation et production responsables", "#BF8B2E"),
+    Odd(13, "Mesures relatives à la lutte contre les changements climatiques", "#3F7E44"),
+    Odd(14, "Vie aquatique", "#0A97D9"),
+    Odd(15, "Vie terrestre", "#56C02B"),
+    Odd(16, "Paix, justice et institutions efficaces", "#00689D"),
+    Odd(17, "Partenariats pour la réalisation des objectifs", "#19486A"),
+)
+ODD_BY_NUMBER: dict[int, Odd] = {odd.number: odd for odd in ODD_LIST}
+
+
+@dataclass(frozen=True)
+class Region:
+    code: str
+    name: str
+    # "region" for the 18 regions, "com" for the overseas collectivities, which are not
+    # regions but still need a stable place to file their practices under.
+    kind: str = "region"
+
+
+REGIONS: tuple[Region, ...] = (
+    Region("11", "Île-de-France"),
+    Region("24", "Centre-Val de Loire"),
+    Region("27", "Bourgogne-Franche-Comté"),
+    Region("28", "Normandie"),
+    Region("32", "Hauts-de-France"),
+    Region("44", "Grand Est"),
+    Region("52", "Pays de la Loire"),
+    Region("53", "Bretagne"),
+    Region("75", "Nouvelle-Aquitaine"),
+    Region("76", "Occitanie"),
+    Region("84", "Auvergne-Rhône-Alpes"),
+    Region("93", "Provence-Alpes-Côte d'Azur"),
+    Region("94", "Corse"),
+    Region("01", "Guadeloupe"),
+    Region("02", "Martinique"),
+    Region("03", "Guyane"),
+    Region("04", "La Réunion"),
+    Region("06", "Mayotte"),
+    Region("975", "Saint-Pierre-et-Miquelon", "com"),
+    Region("977", "Saint-Barthélemy", "com"),
+    Region("978", "Saint-Martin", "com"),
+    Region("986", "Wallis et Futuna", "com"),
+    Region("987", "Polynésie française", "com"),
+    Region("988", "Nouvelle-Calédonie", "com"),
+)
+REGION_NAMES: frozenset[str] = frozenset(region.name for region in REGIONS)
+
+FACET_NAMES: tuple[str, ...] = ("territory_type", "actor_category", "odd", "region")
+
+
+def facet_label(facet: str, value: str | int) -> str:
+    """The French label of one facet value (the value itself when it has no label)."""
+    if facet == "territory_type":
+        return TERRITORY_TYPE_LABELS.get(str(value), str(value))
+    if facet == "actor_category":
+        return ACTOR_CATEGORY_LABELS.get(str(value), str(value))
+    if facet == "odd":
+        odd = ODD_BY_NUMBER.get(int(value))
+        return f"ODD {odd.number} : {odd.title}" if odd else str(value)
+    return str(value)
+
+
+def allowed_facet_values(facet: str) -> list[str]:
+    """Every value a facet accepts, as strings, in referential order."""
+    if facet == "territory_type":
+        return [t.value for t in TerritoryType]
+    if facet == "actor_category":
+        return [c.value for c in ActorCategory]
+    if facet == "odd":
+        return [str(o.number) for o in ODD_LIST]
+    if facet == "region":
+        return [r.name for r in REGIONS]
+    raise KeyError(facet)

@@ -1,0 +1,56 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from api.main import create_app
+from api.settings import Settings
+from api.store import Role
+from tests.corpus import CORPUS
+
+
+def payload(**overrides: Any) -> dict[str, Any]:
+    """A valid submission body (French content), with overrides."""
+    body = CORPUS[2].content().model_dump(mode="json")
+    body.update(overrides)
+    return body
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return Settings(data_dir=tmp_path / "data", outbox_interval=0.2, public_base_url="https://pratiques.example")
+
+
+@pytest.fixture
+def client(settings: Settings) -> Iterator[TestClient]:
+    with TestClient(create_app(settings), raise_server_exceptions=False) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def editor(client: TestClient) -> dict[str, str]:
+    key, _ = client.app.state.store.create_key("Éditeur test", Role.EDITOR)  # type: ignore[attr-defined]
+    return {"X-API-Key": key}
+
+
+@pytest.fixture
+def contributor(client: TestClient) -> dict[str, str]:
+    key, _ = client.app.state.store.create_key("Contributeur test", Role.CONTRIBUTOR)  # type: ignore[attr-defined]
+    return {"X-API-Key": key}
+
+
+@pytest.fixture
+def published(client: TestClient, editor: dict[str, str]) -> list[str]:
+    """The test corpus submitted and published by an editor; returns the ids in corpus order."""
+    ids = []
+    for monograph in CORPUS:
+        status = "published" if monograph.status == "published" else "submitted"
+        body = monograph.content().model_dump(mode="json") | {"status": status, "external_id": monograph.id}
+        response = client.post("/api/v1/monographs", json=body, headers=editor)
+        assert response.status_code == 201, response.text
+        ids.append(response.json()["id"])
+    return ids

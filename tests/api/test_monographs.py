@@ -1,0 +1,175 @@
+from __future__ import annotations
+
+import json
+
+from fastapi.testclient import TestClient
+
+from api.store import Role
+from tests.api.conftest import payload
+
+URL = "/api/v1/monographs"
+
+
+def test_write_needs_a_key(client: TestClient) -> None:
+    response = client.post(URL, json=payload())
+    assert response.status_code == 401 and response.json()["error"]["code"] == "unauthorized"
+    wrong = client.post(URL, json=payload(), headers={"X-API-Key": "imp_nope"})
+    assert wrong.status_code == 401
+
+
+def test_bearer_header_is_accepted(client: TestClient, contributor: dict[str, str]) -> None:
+    headers = {"Authorization": f"Bearer {contributor['X-API-Key']}"}
+    assert client.post(URL, json=payload(), headers=headers).status_code == 201
+    assert client.post(URL, json=payload(), headers={"Authorization": "Basic abc"}).status_code == 401
+
+
+def test_revoked_key_is_refused(client: TestClient) -> None:
+    store = client.app.state.store  # type: ignore[attr-defined]
+    key, record = store.create_key("Temporaire", Role.CONTRIBUTOR)
+    store.revoke_key(record.id)
+    assert client.post(URL, json=payload(), headers={"X-API-Key": key}).status_code == 401
+
+
+def test_contributor_submission_awaits_moderation(client: TestClient, contributor: dict[str, str]) -> None:
+    response = client.post(URL, json=payload(), headers=contributor)
+    assert response.status_code == 201
+    body = response.json()
+    assert body["status"] == "submitted" and body["version"] == 1
+    assert response.headers["Location"] == f"{URL}/{body['id']}"
+    assert client.get("/api/v1/search", params={"q": "covoiturage"}).json()["total"] == 0
+    # Not public, but visible to its submitter.
+    assert client.get(f"{URL}/{body['id']}").status_code == 404
+    assert client.get(f"{URL}/{body['id']}", headers=contributor).status_code == 200
+
+
+def test_contributor_cannot_publish(client: TestClient, contributor: dict[str, str]) -> None:
+    response = client.post(URL, json=payload(status="published"), headers=contributor)
+    assert response.status_code == 403
+
+
+def test_editor_publishes_at_once_read_after_write(client: TestClient, editor: dict[str, str]) -> None:
+    response = client.post(URL, json=payload(status="published"), headers=editor)
+    assert response.status_code == 201
+    hits = client.get("/api/v1/search", params={"q": "covoiturage"}).json()["hits"]
+    assert [h["id"] for h in hits] == [response.json()["id"]]
+
+
+def test_external_id_is_idempotent(client: TestClient, contributor: dict[str, str]) -> None:
+    first = client.post(URL, json=payload(external_id="reseau-42"), headers=contributor)
+    again = client.post(URL, json=payload(external_id="reseau-42"), headers=contributor)
+    assert first.status_code == 201 and again.status_code == 200
+    assert again.json()["id"] == first.json()["id"] and again.headers["Idempotent-Replayed"] == "true"
+    mine = client.get(URL, headers=contributor).json()
+    assert mine["total"] == 1
+
+
+def test_idempotency_key_header(client: TestClient, contributor: dict[str, str]) -> None:
+    headers = contributor | {"Idempotency-Key": "5b1f"}
+    first = client.post(URL, json=payload(), headers=headers)
+    again = client.post(URL, json=payload(), headers=headers)
+    assert again.json()["id"] == first.json()["id"]
+
+
+def test_update_with_version_and_conflict(client: TestClient, contributor: dict[str, str]) -> None:
+    created = client.post(URL, json=payload(), headers=contributor).json()
+    url = f"{URL}/{created['id']}"
+    ok = client.put(url, json=payload(title="Covoiturage solidaire en Maurienne", version=1), headers=contributor)
+    assert ok.status_code == 200 and ok.json()["version"] == 2 and ok.headers["ETag"] == '"2"'
+    stale = client.put(url, json=payload(title="Version perdue"), headers=contributor | {"If-Match": '"1"'})
+    assert stale.status_code == 409 and stale.json()["error"]["details"]["current_version"] == 2
+    assert client.get(url, headers=contributor).json()["title"] == "Covoiturage solidaire en Maurienne"
+    missing = client.put(url, json=payload(), headers=contributor)
+    assert missing.status_code == 428
+
+
+def test_contributor_cannot_edit_others_or_moderated(
+    client: TestClient, contributor: dict[str, str], editor: dict[str, str]
+) -> None:
+    other = client.post(URL, json=payload(), headers=editor).json()
+    assert client.put(f"{URL}/{other['id']}", json=payload(version=1), headers=contributor).status_code == 404
+    mine = client.post(URL, json=payload(), headers=contributor).json()
+    client.post(f"{URL}/{mine['id']}/publish", headers=editor)
+    assert client.put(f"{URL}/{mine['id']}", json=payload(version=2), headers=contributor).status_code == 403
+
+
+def test_moderation_flow(client: TestClient, contributor: dict[str, str], editor: dict[str, str]) -> None:
+    created = client.post(URL, json=payload(), headers=contributor).json()
+    queue = client.get(URL, params={"status": "submitted"}, headers=editor).json()
+    assert [m["id"] for m in queue["items"]] == [created["id"]]
+    assert client.post(f"{URL}/{created['id']}/publish", headers=contributor).status_code == 403
+    published = client.post(f"{URL}/{created['id']}/publish", headers=editor)
+    assert published.status_code == 200 and published.json()["status"] == "published"
+    assert client.get("/api/v1/search", params={"q": "covoiturage"}).json()["total"] == 1
+    assert client.get(f"{URL}/{created['id']}").status_code == 200
+    deleted = client.delete(f"{URL}/{created['id']}", headers=editor)
+    assert deleted.status_code == 204
+    assert client.get("/api/v1/search", params={"q": "covoiturage"}).json()["total"] == 0
+    assert client.get(f"{URL}/{created['id']}").status_code == 404
+
+
+def test_reject_needs_a_reason(client: TestClient, contributor: dict[str, str], editor: dict[str, str]) -> None:
+    created = client.post(URL, json=payload(), headers=contributor).json()
+    assert client.post(f"{URL}/{created['id']}/reject", json={}, headers=editor).status_code == 422
+    rejected = client.post(f"{URL}/{created['id']}/reject", json={"reason": "Résultats non chiffrés"}, headers=editor)
+    assert rejected.json()["status"] == "rejected" and rejected.json()["rejection_reason"] == "Résultats non chiffrés"
+    again = client.post(f"{URL}/{created['id']}/reject", json={"reason": "Encore"}, headers=editor)
+    assert again.status_code == 200 or again.status_code == 409
+
+
+def test_similar(client: TestClient, published: list[str]) -> None:
+    similar = client.get(f"{URL}/{published[2]}/similar").json()
+    assert 0 < len(similar) <= 5 and published[2] not in [s["id"] for s in similar]
+    assert client.get(f"{URL}/{published[7]}/similar").status_code == 404
+
+
+def test_validation_errors_name_field_and_rule(client: TestClient, contributor: dict[str, str]) -> None:
+    body = payload(title="", odd=[18], territory_types=["banlieue"], summary="court")
+    error = client.post(URL, json=body, headers=contributor).json()["error"]
+    locs = {tuple(d["loc"]) for d in error["details"]}
+    assert ("body", "title") in locs and ("body", "summary") in locs
+    assert ("body", "odd", 0) in locs and ("body", "territory_types", 0) in locs
+    assert "at least 3 characters" in error["message"] or "at least 3" in json.dumps(error)
+
+
+def test_unknown_field_is_an_error(client: TestClient, contributor: dict[str, str]) -> None:
+    response = client.post(URL, json=payload(titre="Faute de frappe"), headers=contributor)
+    assert response.status_code == 422 and "titre" in response.text
+
+
+def test_bad_bodies_answer_cleanly_and_write_nothing(client: TestClient, contributor: dict[str, str]) -> None:
+    store = client.app.state.store  # type: ignore[attr-defined]
+    huge = client.post(
+        URL,
+        content=b'{"title": "' + b"a" * 10_000_000 + b'"}',
+        headers=contributor | {"Content-Type": "application/json"},
+    )
+    assert huge.status_code == 413
+    malformed = client.post(URL, content=b'{"title": ', headers=contributor | {"Content-Type": "application/json"})
+    assert malformed.status_code == 422
+    not_utf8 = client.post(
+        URL, content=b'{"title": "\xff\xfe"}', headers=contributor | {"Content-Type": "application/json"}
+    )
+    assert not_utf8.status_code in (400, 422) and not_utf8.json()["error"]["message"]
+    wrong_type = client.post(
+        URL, content=b"title=x", headers=contributor | {"Content-Type": "application/x-www-form-urlencoded"}
+    )
+    assert wrong_type.status_code == 415
+    not_object = client.post(URL, json=[1, 2], headers=contributor)
+    assert not_object.status_code == 422
+    assert store.count() == 0
+
+
+def test_list_requires_key_and_scopes_contributors(
+    client: TestClient, contributor: dict[str, str], editor: dict[str, str]
+) -> None:
+    assert client.get(URL).status_code == 401
+    client.post(URL, json=payload(), headers=editor)
+    client.post(URL, json=payload(), headers=contributor)
+    assert client.get(URL, headers=contributor).json()["total"] == 1
+    assert client.get(URL, headers=editor).json()["total"] == 2
+
+
+def test_unknown_monograph(client: TestClient) -> None:
+    response = client.get(f"{URL}/nexiste-pas")
+    assert response.status_code == 404 and response.json()["error"]["code"] == "not_found"
+    assert client.get(f"{URL}/BAD ID!").status_code == 422

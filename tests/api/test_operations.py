@@ -1,0 +1,39 @@
+from __future__ import annotations
+
+import json
+
+from fastapi.testclient import TestClient
+
+
+def test_health(client: TestClient, published: list[str]) -> None:
+    body = client.get("/api/v1/health").json()
+    assert body["status"] == "ok"
+    assert body["engine"]["backend"] == "embedded" and body["engine"]["documents"] == 7
+    assert body["store"]["monographs"]["published"] == 7 and body["store"]["monographs"]["submitted"] == 1
+    assert body["index"]["backlog"] == 0
+
+
+def test_metrics(client: TestClient, published: list[str]) -> None:
+    client.get("/api/v1/search", params={"q": "eau"})
+    text = client.get("/api/v1/metrics").text
+    assert 'impact_http_requests_total{method="GET",route="/api/v1/search",status="200"}' in text
+    assert "impact_search_engine_seconds_bucket" in text and "impact_index_backlog 0.0" in text
+
+
+def test_export_jsonl_and_csv(client: TestClient, published: list[str]) -> None:
+    lines = client.get("/api/v1/export", params={"format": "jsonl"}).text.splitlines()
+    assert len(lines) == 7 and all(json.loads(line)["status"] == "published" for line in lines)
+    filtered = client.get("/api/v1/export", params={"format": "jsonl", "region": "Bretagne"}).text.splitlines()
+    assert len(filtered) == 2
+    by_text = client.get("/api/v1/export", params={"q": "covoiturage"}).text.splitlines()
+    assert len(by_text) == 1
+    csv_text = client.get("/api/v1/export", params={"format": "csv"})
+    assert csv_text.headers["content-type"].startswith("text/csv")
+    assert csv_text.text.splitlines()[0].startswith("id,status,title,summary")
+    assert client.get("/api/v1/export", params={"format": "xml"}).status_code == 422
+
+
+def test_openapi_documents_examples(client: TestClient) -> None:
+    spec = client.get("/openapi.json").json()
+    assert "/api/v1/search" in spec["paths"] and "/api/v1/monographs" in spec["paths"]
+    assert "tiers-lieux" in json.dumps(spec)

@@ -1,0 +1,97 @@
+from __future__ import annotations
+
+import pytest
+from fastapi.testclient import TestClient
+
+
+def test_search_shape(client: TestClient, published: list[str]) -> None:
+    body = client.get("/api/v1/search", params={"q": "covoiturage"}).json()
+    assert body["total"] == 1 and body["page"] == 1 and body["size"] == 20
+    hit = body["hits"][0]
+    assert hit["url"] == f"https://pratiques.example/fiche?id={hit['id']}"
+    assert "<mark>Covoiturage</mark>" in hit["highlight"]["summary"]
+    assert set(body["facets"]) == {"territory_type", "actor_category", "odd", "region"}
+    assert {"value", "label", "count"} <= set(body["facets"]["odd"][0])
+
+
+def test_repeatable_filters_and_disjunctive_facets(client: TestClient, published: list[str]) -> None:
+    body = client.get("/api/v1/search", params=[("territory_type", "littoral"), ("territory_type", "outre-mer")]).json()
+    assert body["total"] == 2
+    types = {f["value"]: f["count"] for f in body["facets"]["territory_type"]}
+    assert types["rural"] == 2  # its own facet ignores its own selection
+
+
+def test_selected_value_listed_at_zero(client: TestClient, published: list[str]) -> None:
+    body = client.get("/api/v1/search", params={"q": "covoiturage", "region": "Corse"}).json()
+    corse = [f for f in body["facets"]["region"] if f["value"] == "Corse"]
+    assert body["total"] == 0 and corse and corse[0]["count"] == 0
+
+
+def test_submitted_is_not_searchable(client: TestClient, published: list[str]) -> None:
+    assert client.get("/api/v1/search", params={"q": "brouillon"}).json()["total"] == 0
+
+
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [
+        ({"size": 1000}, "size"),
+        ({"page": 0}, "page"),
+        ({"odd": 18}, "odd"),
+        ({"odd": "abc"}, "odd"),
+        ({"territory_type": "banlieue"}, "territory_type"),
+        ({"actor_category": "mairie"}, "actor_category"),
+        ({"sort": "popularity"}, "sort"),
+        ({"q": "x" * 501}, "q"),
+        ({"year_from": "deux-mille"}, "year_from"),
+    ],
+)
+def test_bad_parameters_name_the_field(client: TestClient, params: dict[str, object], field: str) -> None:
+    response = client.get("/api/v1/search", params=params)
+    assert response.status_code == 422
+    error = response.json()["error"]
+    assert error["code"] == "validation_error"
+    assert any(field in d["loc"] for d in error["details"]), error
+
+
+def test_unknown_facet_value_lists_allowed_values(client: TestClient) -> None:
+    error = client.get("/api/v1/search", params={"territory_type": "banlieue"}).json()["error"]
+    assert "rural" in error["details"][0]["msg"] and "outre-mer" in error["details"][0]["msg"]
+    region = client.get("/api/v1/search", params={"region": "Bourgogne"}).json()["error"]
+    assert "Bourgogne-Franche-Comté" in region["message"]
+
+
+def test_unknown_parameter_is_rejected(client: TestClient) -> None:
+    response = client.get("/api/v1/search", params={"territoire": "rural"})
+    assert response.status_code == 422 and "territoire" in response.text
+
+
+def test_inverted_year_range(client: TestClient) -> None:
+    response = client.get("/api/v1/search", params={"year_from": 2022, "year_to": 2010})
+    assert response.status_code == 422 and "year_from" in response.json()["error"]["message"]
+
+
+def test_too_deep_page(client: TestClient) -> None:
+    response = client.get("/api/v1/search", params={"page": 500, "size": 100})
+    assert response.status_code == 422
+
+
+@pytest.mark.parametrize("q", ["title:(a OR b)", '"', "\\", "*", "~", "mobilité~2 AND", '{"query": {"match_all": {}}}'])
+def test_query_syntax_answers_cleanly(client: TestClient, published: list[str], q: str) -> None:
+    response = client.get("/api/v1/search", params={"q": q})
+    assert response.status_code == 200
+
+
+def test_sort_and_paging(client: TestClient, published: list[str]) -> None:
+    first = client.get("/api/v1/search", params={"sort": "oldest", "size": 2}).json()
+    second = client.get("/api/v1/search", params={"sort": "oldest", "size": 2, "page": 2}).json()
+    years = [h["year"] for h in first["hits"] + second["hits"]]
+    assert years == sorted(years) and first["total"] == 7
+
+
+def test_referentials(client: TestClient) -> None:
+    body = client.get("/api/v1/referentials").json()
+    assert len(body["odd"]) == 17 and body["odd"][16]["colour"] == "#19486A"
+    assert body["odd"][0]["label"] == "Pas de pauvreté"
+    assert {"value": "outre-mer", "label": "Outre-mer"} in body["territory_types"]
+    assert len(body["actor_categories"]) == 8
+    assert any(r["value"] == "La Réunion" and r["code"] == "04" for r in body["regions"])

@@ -1,0 +1,105 @@
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from api.cli import DEFAULT_SEED, app
+from api.settings import get_settings
+from api.store import Store
+from schemas.monograph import Monograph, MonographContent, Status
+from schemas.referentials import ActorCategory, TerritoryType
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    monkeypatch.setenv("IMPACT_DATA_DIR", str(tmp_path / "data"))
+    get_settings.cache_clear()
+    yield tmp_path / "data"
+    get_settings.cache_clear()
+
+
+def run(*args: str) -> str:
+    result = runner.invoke(app, list(args))
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def test_seed_twice_creates_no_duplicates(data_dir: Path) -> None:
+    assert "64 created" in run("seed")
+    assert "64 unchanged" in run("seed")
+    store = Store(get_settings().store_url)
+    assert store.count(Status.PUBLISHED) == 64 and store.backlog() == 0
+
+
+def test_seed_corpus_covers_the_referentials() -> None:
+    records = [MonographContent.model_validate(
+        {k: v for k, v in json.loads(line).items() if k != "external_id"})
+        for line in DEFAULT_SEED.read_text(encoding="utf-8").splitlines()]
+    assert len(records) >= 60
+    for territory_type in TerritoryType:
+        assert sum(territory_type in r.territory_types for r in records) >= 3, territory_type
+    for category in ActorCategory:
+        assert sum(category in r.actor_categories for r in records) >= 3, category
+    odd_covered = [n for n in range(1, 18) if sum(n in r.odd for r in records) >= 3]
+    assert len(odd_covered) >= 15
+
+
+def test_keys_create_list_revoke(data_dir: Path) -> None:
+    result = runner.invoke(app, ["keys", "create", "Réseau test", "--role", "editor"])
+    plaintext = result.stdout.strip().splitlines()[-1]
+    store = Store(get_settings().store_url)
+    key = store.verify_key(plaintext)
+    assert key is not None and key.role == "editor"
+    assert key.id in run("keys", "list") and plaintext not in run("keys", "list")
+    run("keys", "revoke", key.id)
+    assert store.verify_key(plaintext) is None
+    assert runner.invoke(app, ["keys", "revoke", "unknown"]).exit_code != 0
+
+
+def test_export_then_import_round_trip(data_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    run("seed")
+    exported = tmp_path / "export.jsonl"
+    run("export", "--format", "jsonl", "--output", str(exported))
+    original = {m["id"]: m for m in map(json.loads, exported.read_text(encoding="utf-8").splitlines())}
+    assert len(original) == 64
+
+    monkeypatch.setenv("IMPACT_DATA_DIR", str(tmp_path / "other"))
+    get_settings.cache_clear()
+    assert "64 created" in run("import", str(exported))
+    store = Store(get_settings().store_url)
+    for monograph_id, data in original.items():
+        imported = store.get(monograph_id)
+        assert imported.content() == Monograph.model_validate(data).content()
+        assert imported.status == Status.PUBLISHED
+    assert "64 unchanged" in run("import", str(exported))
+
+
+def test_import_reports_and_skips_bad_lines(data_dir: Path, tmp_path: Path) -> None:
+    good = json.loads(DEFAULT_SEED.read_text(encoding="utf-8").splitlines()[0])
+    bad_odd = dict(good, odd=[18], external_id="bad")
+    lines = [json.dumps(good), "{not json", json.dumps(bad_odd), "[1, 2]"]
+    path = tmp_path / "mixed.jsonl"
+    path.write_text("\n".join(lines), encoding="utf-8")
+    output = run("import", str(path))
+    assert "1 created" in output and "3 bad lines" in output
+    assert "line 3" in output and "odd.0" in output
+    assert Store(get_settings().store_url).count() == 1
+
+
+def test_csv_export(data_dir: Path, tmp_path: Path) -> None:
+    run("seed")
+    out = tmp_path / "export.csv"
+    run("export", "--format", "csv", "--output", str(out))
+    lines = out.read_text(encoding="utf-8").splitlines()
+    assert lines[0].startswith("id,status,title") and len(lines) >= 65
+
+
+def test_rebuild(data_dir: Path) -> None:
+    run("seed")
+    assert "64 indexed" in run("rebuild")

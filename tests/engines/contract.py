@@ -1,0 +1,246 @@
+"""The engine contract: every search behaviour users rely on, run unchanged against each engine.
+
+A backend's test module subclasses `EngineContract` and provides the `engine` fixture.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from indexer.engine import SearchEngine, UnknownMonograph
+from schemas.monograph import Status
+from schemas.search import SearchFilters, SearchQuery, SearchResult, Sort
+from tests.corpus import CORPUS, by_id
+
+PUBLISHED = {m.id for m in CORPUS if m.status == Status.PUBLISHED}
+
+
+def ids(result: SearchResult) -> list[str]:
+    return [hit.id for hit in result.hits]
+
+
+def counts(result: SearchResult, facet: str) -> dict[str, int]:
+    return {f.value: f.count for f in result.facets[facet]}
+
+
+class EngineContract:
+    """Subclasses provide an `engine` fixture: an empty engine, closed after the test."""
+
+    @pytest.fixture
+    def engine(self) -> Iterator[SearchEngine]:
+        raise NotImplementedError
+
+    @pytest.fixture
+    def loaded(self, engine: SearchEngine) -> SearchEngine:
+        report = engine.index(CORPUS)
+        assert report.indexed == len(PUBLISHED) and not report.failed
+        return engine
+
+    def search(self, engine: SearchEngine, q: str = "", **kwargs: object) -> SearchResult:
+        filters = {k: kwargs.pop(k) for k in list(kwargs) if k in SearchFilters.model_fields}
+        return engine.search(SearchQuery(q=q, filters=SearchFilters(**filters), **kwargs))  # type: ignore[arg-type]
+
+    # -- French analysis -------------------------------------------------------
+
+    @pytest.mark.parametrize("q", ["economie circulaire", "ÉCONOMIE CIRCULAIRE", "Économie circulaire"])
+    def test_case_and_accents_are_folded(self, loaded: SearchEngine, q: str) -> None:
+        assert ids(self.search(loaded, q)) == ["ess-bretagne"]
+
+    def test_elision(self, loaded: SearchEngine) -> None:
+        assert "innovation-sociale-qpv" in ids(self.search(loaded, "l'innovation"))
+        assert "innovation-sociale-qpv" in ids(self.search(loaded, "innovation"))
+
+    @pytest.mark.parametrize("q", ["tiers-lieux", "tiers-lieu", "tiers lieux"])
+    def test_plural_and_singular(self, loaded: SearchEngine, q: str) -> None:
+        assert ids(self.search(loaded, q)) == ["tiers-lieu-diois"]
+
+    def test_stemming_mobilites(self, loaded: SearchEngine) -> None:
+        plural = ids(self.search(loaded, "mobilités"))
+        singular = ids(self.search(loaded, "mobilité"))
+        # Exact stems first; typo tolerance may add near words ("mobilise") further down.
+        assert set(plural) == set(singular)
+        assert set(plural[:2]) == set(singular[:2]) == {"mobilite-vallee", "xss"}
+
+    def test_stopwords_do_not_narrow(self, loaded: SearchEngine) -> None:
+        assert set(ids(self.search(loaded, "la mobilité dans les vallées"))) >= {"mobilite-vallee"}
+
+    def test_typo_tolerance_on_long_words(self, loaded: SearchEngine) -> None:
+        assert "mobilite-vallee" in ids(self.search(loaded, "mobilte"))
+        assert "mobilite-vallee" in ids(self.search(loaded, "covoiturrage"))
+
+    def test_quoted_phrase_is_exact(self, loaded: SearchEngine) -> None:
+        assert ids(self.search(loaded, '"vallée de montagne"')) == ["mobilite-vallee"]
+        assert ids(self.search(loaded, '"montagne vallée"')) == []
+
+    def test_quoted_phrase_has_no_typo_tolerance(self, loaded: SearchEngine) -> None:
+        assert ids(self.search(loaded, '"mobilte"')) == []
+
+    @pytest.mark.parametrize("q", ["PVD", "pvd", "Petites Villes de Demain"])
+    def test_acronym_synonyms(self, loaded: SearchEngine, q: str) -> None:
+        assert ids(self.search(loaded, q)) == ["pvd-centre-bourg"]
+
+    def test_acronym_expands_to_full_form(self, loaded: SearchEngine) -> None:
+        assert ids(self.search(loaded, "ESS")) == ["ess-bretagne"]
+
+    @pytest.mark.parametrize("q", ["title:(a OR b)", '"', "\\", "*", "~", "mobilité~2", "a AND (", "{}[]^!:/"])
+    def test_query_syntax_is_plain_text(self, loaded: SearchEngine, q: str) -> None:
+        result = self.search(loaded, q)
+        assert result.total >= 0
+
+    # -- ranking, sorting, paging ----------------------------------------------
+
+    def test_title_match_ranks_above_section_match(self, loaded: SearchEngine) -> None:
+        # "emploi" is in the summary of innovation-sociale-qpv and only in a section of mobilite-vallee.
+        result = self.search(loaded, "emploi")
+        assert ids(result)[:2] == ["innovation-sociale-qpv", "mobilite-vallee"]
+
+    def test_all_words_must_match_when_some_practice_has_them_all(self, loaded: SearchEngine) -> None:
+        result = self.search(loaded, "covoiturage vallée")
+        assert ids(result) == ["mobilite-vallee"] and not result.relaxed
+
+    def test_relaxed_when_no_practice_has_every_word(self, loaded: SearchEngine) -> None:
+        result = self.search(loaded, "covoiturage lorient")
+        assert result.relaxed and set(ids(result)) == {"mobilite-vallee", "ess-bretagne"}
+
+    def test_empty_query_lists_published_newest_first(self, loaded: SearchEngine) -> None:
+        result = self.search(loaded, size=50)
+        assert result.total == len(PUBLISHED)
+        years = [by_id(i).year or 0 for i in ids(result)]
+        assert years == sorted(years, reverse=True)
+
+    @pytest.mark.parametrize("sort", [Sort.RECENT, Sort.OLDEST])
+    def test_sort_by_year(self, loaded: SearchEngine, sort: Sort) -> None:
+        result = self.search(loaded, sort=sort, territory_type=["montagne"])
+        years = [by_id(i).year for i in ids(result)]
+        assert years == sorted(years, reverse=sort == Sort.RECENT) and len(years) == 3
+
+    def test_pagination(self, loaded: SearchEngine) -> None:
+        pages = [ids(self.search(loaded, size=3, page=p)) for p in (1, 2, 3)]
+        assert [len(p) for p in pages] == [3, 3, 1]
+        assert set(pages[0]) | set(pages[1]) | set(pages[2]) == PUBLISHED
+        assert self.search(loaded, size=3, page=9).hits == []
+
+    # -- filters and facets ------------------------------------------------------
+
+    def test_or_within_a_facet_and_across_facets(self, loaded: SearchEngine) -> None:
+        either = self.search(loaded, territory_type=["littoral", "outre-mer"])
+        assert set(ids(either)) == {"ess-bretagne", "eau-reunion"}
+        both = self.search(loaded, territory_type=["littoral", "outre-mer"], actor_category=["ess"])
+        assert ids(both) == ["ess-bretagne"]
+
+    def test_odd_region_and_year_filters(self, loaded: SearchEngine) -> None:
+        assert set(ids(self.search(loaded, odd=[17]))) == {"tiers-lieu-diois", "ess-bretagne"}
+        assert set(ids(self.search(loaded, region=["Bretagne"]))) == {"ess-bretagne", "pvd-centre-bourg"}
+        assert set(ids(self.search(loaded, year_from=2020, year_to=2021))) == {"mobilite-vallee", "eau-reunion"}
+
+    def test_facet_counts_without_filters(self, loaded: SearchEngine) -> None:
+        result = self.search(loaded)
+        assert counts(result, "territory_type") == {
+            "rural": 2,
+            "montagne": 3,
+            "urbain": 3,
+            "littoral": 1,
+            "metropole": 1,
+            "outre-mer": 1,
+            "periurbain": 1,
+        }
+        assert counts(result, "odd")["17"] == 2 and counts(result, "odd")["11"] == 3
+        assert counts(result, "region") == {
+            "Auvergne-Rhône-Alpes": 3,
+            "Bretagne": 2,
+            "La Réunion": 1,
+            "Pays de la Loire": 1,
+        }
+
+    def test_facet_order_is_count_then_value(self, loaded: SearchEngine) -> None:
+        values = [(f.count, f.value) for f in self.search(loaded).facets["territory_type"]]
+        assert values == sorted(values, key=lambda cv: (-cv[0], cv[1]))
+        odd = [f.value for f in self.search(loaded).facets["odd"]]
+        assert odd[:2] == ["11", "8"] or odd[0] == "11"
+
+    def test_facets_are_disjunctive(self, loaded: SearchEngine) -> None:
+        unfiltered = self.search(loaded)
+        narrowed = self.search(loaded, territory_type=["montagne"])
+        # Its own facet ignores its own selection, so the user can widen it…
+        assert counts(narrowed, "territory_type") == counts(unfiltered, "territory_type")
+        # …while every other facet applies it.
+        assert counts(narrowed, "region") == {"Auvergne-Rhône-Alpes": 2, "La Réunion": 1}
+        assert narrowed.total == 3
+
+    def test_facets_apply_the_text_query(self, loaded: SearchEngine) -> None:
+        result = self.search(loaded, "covoiturage")
+        assert counts(result, "territory_type") == {"montagne": 1, "rural": 1}
+
+    def test_selected_value_listed_even_at_zero(self, loaded: SearchEngine) -> None:
+        result = self.search(loaded, "mobilité", region=["Corse"])
+        corse = next(f for f in result.facets["region"] if f.value == "Corse")
+        assert corse.count == 0 and corse.selected and result.total == 0
+
+    def test_facet_labels_are_french(self, loaded: SearchEngine) -> None:
+        result = self.search(loaded)
+        labels = {f.value: f.label for f in result.facets["actor_category"]}
+        assert labels["collectivite"] == "Collectivité"
+        assert any(f.label.startswith("ODD 17 : Partenariats") for f in result.facets["odd"])
+
+    # -- highlighting ------------------------------------------------------------
+
+    def test_highlight_marks_matches(self, loaded: SearchEngine) -> None:
+        hit = self.search(loaded, "covoiturage").hits[0]
+        assert hit.highlight.summary is not None and "<mark>Covoiturage</mark>" in hit.highlight.summary
+
+    def test_highlight_escapes_html(self, loaded: SearchEngine) -> None:
+        hit = next(h for h in self.search(loaded, "mobilité").hits if h.id == "xss")
+        rendered = (hit.highlight.title or "") + (hit.highlight.summary or "")
+        assert "<script>" not in rendered and "<img" not in rendered and "<b>" not in rendered
+        assert "&lt;script&gt;" in rendered and "<mark>Mobilité</mark>" in rendered
+
+    def test_highlight_fragments_from_sections(self, loaded: SearchEngine) -> None:
+        hit = self.search(loaded, "soins").hits[0]
+        assert hit.id == "mobilite-vallee"
+        assert any("<mark>soins</mark>" in fragment for fragment in hit.highlight.sections)
+
+    def test_hits_carry_display_fields(self, loaded: SearchEngine) -> None:
+        hit = self.search(loaded, "Pontivy").hits[0]
+        assert hit.id == "pvd-centre-bourg" and hit.territory.name == "Pontivy"
+        assert hit.odd == [11] and hit.year == 2022 and "collectivite" in hit.actor_categories
+
+    # -- lifecycle -----------------------------------------------------------------
+
+    def test_only_published_are_searchable(self, loaded: SearchEngine) -> None:
+        assert "brouillon" not in ids(self.search(loaded, "brouillon"))
+        published = by_id("brouillon").model_copy(update={"status": Status.PUBLISHED})
+        loaded.index([published])
+        assert ids(self.search(loaded, "brouillon")) == ["brouillon"]
+        loaded.index([published.model_copy(update={"status": Status.ARCHIVED})])
+        assert ids(self.search(loaded, "brouillon")) == []
+
+    def test_update_replaces_the_document(self, loaded: SearchEngine) -> None:
+        changed = by_id("eau-reunion").model_copy(update={"title": "Irrigation économe sur les hauts"})
+        loaded.index([changed])
+        assert ids(self.search(loaded, "irrigation")) == ["eau-reunion"]
+        assert self.search(loaded).total == len(PUBLISHED)
+
+    def test_delete(self, loaded: SearchEngine) -> None:
+        loaded.delete(["ess-bretagne", "unknown-id"])
+        assert ids(self.search(loaded, "circulaire")) == []
+        assert loaded.ids() == PUBLISHED - {"ess-bretagne"}
+
+    def test_rebuild_replaces_everything(self, loaded: SearchEngine) -> None:
+        report = loaded.rebuild([by_id("mobilite-vallee"), by_id("brouillon")])
+        assert report.indexed == 1
+        assert loaded.ids() == {"mobilite-vallee"}
+
+    def test_similar(self, loaded: SearchEngine) -> None:
+        similar = [h.id for h in loaded.similar("mobilite-vallee")]
+        assert similar and "mobilite-vallee" not in similar and "brouillon" not in similar
+        assert len(similar) <= 5
+
+    def test_similar_unknown(self, loaded: SearchEngine) -> None:
+        with pytest.raises(UnknownMonograph):
+            loaded.similar("brouillon")
+
+    def test_health(self, loaded: SearchEngine) -> None:
+        health = loaded.health()
+        assert health.ok and health.documents == len(PUBLISHED)

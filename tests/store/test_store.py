@@ -1,0 +1,132 @@
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from api.errors import InvalidTransition, NotFound, VersionConflict
+from api.store import Role, Store
+from schemas.monograph import MonographContent, Status
+
+
+def test_create_and_get(store: Store, content: MonographContent) -> None:
+    created, is_new = store.create(content, Status.SUBMITTED, "key1")
+    assert is_new and created.version == 1 and created.status == Status.SUBMITTED
+    assert created.id.startswith("un-tiers-lieu-nourricier")
+    assert store.get(created.id).content() == content
+    assert store.backlog() == 1
+
+
+def test_external_id_is_idempotent_per_submitter(store: Store, content: MonographContent) -> None:
+    first, _ = store.create(content, Status.SUBMITTED, "key1", external_id="ext-1")
+    again, is_new = store.create(content, Status.SUBMITTED, "key1", external_id="ext-1")
+    other, other_new = store.create(content, Status.SUBMITTED, "key2", external_id="ext-1")
+    assert not is_new and again.id == first.id
+    assert other_new and other.id != first.id
+    assert store.count() == 2
+
+
+def test_idempotency_key(store: Store, content: MonographContent) -> None:
+    first, _ = store.create(content, Status.SUBMITTED, "key1", idempotency_key="abc")
+    again, is_new = store.create(content, Status.SUBMITTED, "key1", idempotency_key="abc")
+    assert not is_new and again.id == first.id
+
+
+def test_update_with_current_version(store: Store, content: MonographContent) -> None:
+    created, _ = store.create(content, Status.SUBMITTED, "key1")
+    changed = content.model_copy(update={"title": "Un nouveau titre"})
+    updated = store.update(created.id, changed, expected_version=1, actor="key1")
+    assert updated.version == 2 and updated.title == "Un nouveau titre"
+
+
+def test_stale_version_conflicts_and_changes_nothing(store: Store, content: MonographContent) -> None:
+    created, _ = store.create(content, Status.SUBMITTED, "key1")
+    store.update(created.id, content.model_copy(update={"title": "Deuxième version"}), 1, "key1")
+    with pytest.raises(VersionConflict):
+        store.update(created.id, content.model_copy(update={"title": "Perdue"}), 1, "key1")
+    assert store.get(created.id).title == "Deuxième version"
+
+
+def test_status_workflow(store: Store, content: MonographContent) -> None:
+    created, _ = store.create(content, Status.SUBMITTED, "key1")
+    published = store.set_status(created.id, Status.PUBLISHED, "editor")
+    assert published.published_at is not None and published.version == 2
+    archived = store.set_status(created.id, Status.ARCHIVED, "editor")
+    assert archived.status == Status.ARCHIVED
+    with pytest.raises(InvalidTransition):
+        store.set_status(created.id, Status.REJECTED, "editor")
+    rejected_path, _ = store.create(content.model_copy(update={"title": "Autre"}), Status.SUBMITTED, "k")
+    rejected = store.set_status(rejected_path.id, Status.REJECTED, "editor", reason="Hors sujet")
+    assert rejected.rejection_reason == "Hors sujet"
+    assert [e["action"] for e in store.history(created.id)] == ["create", "published", "archived"]
+
+
+def test_soft_delete_keeps_the_row(store: Store, content: MonographContent) -> None:
+    created, _ = store.create(content, Status.PUBLISHED, "editor")
+    store.set_status(created.id, Status.ARCHIVED, "editor")
+    assert store.get(created.id).status == Status.ARCHIVED
+    assert store.count(Status.PUBLISHED) == 0
+
+
+def test_not_found(store: Store) -> None:
+    with pytest.raises(NotFound):
+        store.get("nope")
+
+
+def test_list_newest_first_and_by_submitter(store: Store, content: MonographContent) -> None:
+    ids = [
+        store.create(content.model_copy(update={"title": f"Titre {i}"}), Status.SUBMITTED, f"k{i % 2}")[0].id
+        for i in range(5)
+    ]
+    items, total = store.list_monographs(Status.SUBMITTED, page=1, size=2)
+    assert total == 5 and [m.id for m in items] == ids[::-1][:2]
+    mine, mine_total = store.list_monographs(submitted_by="k0")
+    assert mine_total == 3 and all(m.id in ids for m in mine)
+
+
+def test_iter_all_streams_in_batches(store: Store, content: MonographContent) -> None:
+    for i in range(7):
+        store.create(content.model_copy(update={"title": f"Titre {i}"}), Status.PUBLISHED, "k")
+    store.create(content.model_copy(update={"title": "Brouillon"}), Status.SUBMITTED, "k")
+    assert len(list(store.iter_all(Status.PUBLISHED, batch=3))) == 7
+    assert len(list(store.iter_all(None, batch=3))) == 8
+
+
+def test_outbox_entries_are_cleared_only_on_acknowledge(store: Store, content: MonographContent) -> None:
+    created, _ = store.create(content, Status.PUBLISHED, "k")
+    entries = store.pending()
+    assert [e.monograph_id for e in entries] == [created.id]
+    store.record_failure([entries[0].seq], "node down")
+    assert store.pending()[0].attempts == 1
+    store.acknowledge([entries[0].seq])
+    assert store.backlog() == 0
+
+
+def test_api_keys_are_hashed_and_revocable(store: Store, tmp_path: Path) -> None:
+    plaintext, record = store.create_key("Réseau test", Role.EDITOR)
+    assert store.verify_key(plaintext) == record
+    assert store.verify_key(plaintext + "x") is None
+    raw = (tmp_path / "impact.db").read_bytes()
+    assert plaintext.encode() not in raw
+    store.revoke_key(record.id)
+    assert store.verify_key(plaintext) is None
+
+
+def test_committed_write_survives_a_killed_process(tmp_path: Path) -> None:
+    """A process that commits then dies abruptly (no cleanup) loses nothing."""
+    url = f"sqlite:///{tmp_path / 'crash.db'}"
+    script = f"""
+import os
+from api.store import Store
+from schemas.monograph import Status
+from tests.corpus import CORPUS
+store = Store({url!r})
+store.create(CORPUS[0].content(), Status.PUBLISHED, "k", external_id="crash")
+os._exit(9)  # no close, no flush: like a crash right after the commit
+"""
+    result = subprocess.run([sys.executable, "-c", script], cwd=Path(__file__).resolve().parents[2])
+    assert result.returncode == 9
+    reopened = Store(url)
+    assert reopened.count() == 1 and reopened.backlog() == 1

@@ -1,0 +1,1 @@
+"""The Streamlit front end: a French client of the API over HTTP."""
