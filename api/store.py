@@ -278,6 +278,7 @@ class Store:
         """Insert a monograph; returns (monograph, created). An existing one with the same
         submitter and external id or idempotency key is returned instead, unchanged.
         `monograph_id` keeps an exported id on re-import; otherwise one is made from the title."""
+        external_id, idempotency_key = external_id or None, idempotency_key or None
         existing = self.find_existing(submitted_by, external_id, idempotency_key)
         if existing:
             return existing, False

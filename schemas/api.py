@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from pydantic import BaseModel, Field
 
 from schemas.monograph import Monograph
@@ -69,3 +71,32 @@ class Referentials(BaseModel):
     actor_categories: list[ReferentialValue]
     odd: list[OddValue]
     regions: list[RegionValue]
+
+
+class ErrorDetail(BaseModel):
+    code: str = Field(examples=["validation_error"])
+    message: str = Field(examples=["invalid request: query.odd.0: Input should be less than or equal to 17"])
+    details: Any = None
+
+
+class ErrorResponse(BaseModel):
+    """Every error of the API has this shape."""
+
+    error: ErrorDetail
+
+
+def error_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI entries for the error answers a route can give."""
+    meaning = {
+        400: "Bad request",
+        401: "Missing or wrong API key",
+        403: "The key's role may not do this",
+        404: "Not found",
+        409: "Version conflict or forbidden status change",
+        413: "Body too large",
+        415: "Body must be application/json",
+        422: "Invalid parameters or body: each field and rule listed",
+        428: "Send the version you last read",
+        503: "Search engine unavailable, retry shortly",
+    }
+    return {code: {"model": ErrorResponse, "description": meaning[code]} for code in codes}

@@ -8,6 +8,7 @@ import pytest
 from api.store import Store
 from schemas.monograph import MonographContent
 from tests.corpus import CORPUS
+from tests.live import LiveApi, live_api
 
 
 @pytest.fixture
@@ -20,3 +21,10 @@ def store(tmp_path: Path) -> Iterator[Store]:
 @pytest.fixture
 def content() -> MonographContent:
     return CORPUS[0].content()
+
+
+@pytest.fixture(scope="session")
+def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveApi]:
+    """The seeded API served by uvicorn on a loopback port, for the whole session."""
+    with live_api(tmp_path_factory.mktemp("live") / "data") as api:
+        yield api

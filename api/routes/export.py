@@ -15,10 +15,11 @@ from api.routes import API_PREFIX
 from api.settings import practice_url
 from api.store import Store
 from indexer.engine import SearchEngine
+from schemas.api import error_responses
 from schemas.monograph import Monograph, Status
 from schemas.search import MAX_RESULT_WINDOW, SearchParams
 
-router = APIRouter(prefix=API_PREFIX, tags=["export"])
+router = APIRouter(prefix=API_PREFIX, tags=["export"], responses=error_responses(400, 422, 503))
 
 
 class ExportParams(SearchParams):
@@ -45,7 +46,20 @@ def _matching(params: SearchParams, store: Store, engine: SearchEngine) -> Itera
             return
 
 
-@router.get("/export", summary="Exporter les pratiques (données ouvertes)")
+@router.get(
+    "/export",
+    summary="Exporter les pratiques (données ouvertes)",
+    response_class=StreamingResponse,
+    responses={
+        200: {
+            "description": "One published monograph per line (JSON Lines) or per row (CSV).",
+            "content": {
+                "application/x-ndjson": {"schema": {"type": "string"}},
+                "text/csv": {"schema": {"type": "string"}},
+            },
+        }
+    },
+)
 def export(
     params: Annotated[ExportParams, Query()],
     store: StoreDep,

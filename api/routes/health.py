@@ -10,8 +10,9 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from api.deps import EngineDep, StoreDep, SyncDep
 from api.routes import API_PREFIX
 from indexer.engine import EngineError
+from schemas.api import error_responses
 
-router = APIRouter(prefix=API_PREFIX, tags=["operations"])
+router = APIRouter(prefix=API_PREFIX, tags=["operations"], responses=error_responses(400))
 
 
 @router.get("/health", summary="État du service")

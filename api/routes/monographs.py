@@ -12,10 +12,14 @@ from api.errors import DomainError, Forbidden, NotFound
 from api.routes import API_PREFIX
 from api.settings import Settings, practice_url
 from api.store import ApiKey, Role
-from schemas.api import ApiHit, ModerationDecision, MonographPage, MonographPublic, Rejection
+from schemas.api import ApiHit, ModerationDecision, MonographPage, MonographPublic, Rejection, error_responses
 from schemas.monograph import Monograph, MonographCreate, MonographUpdate, Status
 
-router = APIRouter(prefix=f"{API_PREFIX}/monographs", tags=["monographs"])
+router = APIRouter(
+    prefix=f"{API_PREFIX}/monographs",
+    tags=["monographs"],
+    responses=error_responses(400, 401, 403, 404, 409, 413, 415, 422, 428, 503),
+)
 
 MonographId = Annotated[str, Path(max_length=120, pattern=r"^[a-z0-9-]+$", examples=["tiers-lieu-diois-1a2b3c4d"])]
 
@@ -53,7 +57,7 @@ def submit(
     sync: SyncDep,
     settings: SettingsDep,
     response: Response,
-    idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
+    idempotency_key: Annotated[str | None, Header(min_length=1, max_length=200)] = None,
 ) -> MonographPublic:
     """Submit a monograph. Contributors' submissions await moderation; editors may publish at once.
 

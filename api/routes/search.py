@@ -10,10 +10,10 @@ from fastapi import APIRouter, Query, Request
 from api.deps import EngineDep, SettingsDep
 from api.routes import API_PREFIX
 from api.settings import practice_url
-from schemas.api import ApiHit, SearchResponse
+from schemas.api import ApiHit, SearchResponse, error_responses
 from schemas.search import SearchParams
 
-router = APIRouter(prefix=API_PREFIX, tags=["search"])
+router = APIRouter(prefix=API_PREFIX, tags=["search"], responses=error_responses(400, 422, 503))
 
 
 @router.get("/search", response_model=SearchResponse, summary="Rechercher des pratiques")

@@ -38,9 +38,10 @@ def test_seed_twice_creates_no_duplicates(data_dir: Path) -> None:
 
 
 def test_seed_corpus_covers_the_referentials() -> None:
-    records = [MonographContent.model_validate(
-        {k: v for k, v in json.loads(line).items() if k != "external_id"})
-        for line in DEFAULT_SEED.read_text(encoding="utf-8").splitlines()]
+    records = [
+        MonographContent.model_validate({k: v for k, v in json.loads(line).items() if k != "external_id"})
+        for line in DEFAULT_SEED.read_text(encoding="utf-8").splitlines()
+    ]
     assert len(records) >= 60
     for territory_type in TerritoryType:
         assert sum(territory_type in r.territory_types for r in records) >= 3, territory_type

