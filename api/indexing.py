@@ -8,6 +8,7 @@ from collections.abc import Callable
 
 from api.store import Store
 from indexer.engine import EngineError, EngineUnavailable, IndexReport, Progress, SearchEngine
+from schemas.monograph import Status
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 20
@@ -65,6 +66,20 @@ class IndexSync:
         except EngineError as exc:
             log.warning("index sync postponed: %s", exc)
             return False
+
+    def reconcile(self) -> bool:
+        """Rebuild when the engine asks, or when index and store disagree; True if it rebuilt.
+
+        :raises EngineUnavailable: the engine is down; try again later.
+        """
+        published = self.store.count(Status.PUBLISHED)
+        stale = self.engine.needs_rebuild()
+        if not stale and self.store.backlog() == 0:
+            stale = self.engine.health().documents != published
+        if stale:
+            log.warning("index out of date: rebuilding it from the store (%d published)", published)
+            self.rebuild()
+        return stale
 
     def rebuild(self, progress: Progress | None = None, on_total: Callable[[int], None] | None = None) -> IndexReport:
         """Rebuild the whole index from the store; outbox entries it covers are cleared."""

@@ -18,6 +18,7 @@ from api.middleware import MetricsMiddleware, RequestGuard
 from api.routes import export, health, monographs, referentials, search
 from api.settings import Settings, get_settings
 from api.store import Store
+from indexer.engine import EngineError
 from indexer.factory import create_engine
 
 log = logging.getLogger(__name__)
@@ -30,11 +31,22 @@ administrator with `impact keys create`. Errors are JSON: `{"error": {"code", "m
 """
 
 
-async def _outbox_worker(sync: IndexSync, settings: Settings) -> None:
+def _reconcile(sync: IndexSync) -> bool:
+    try:
+        sync.reconcile()
+        return True
+    except EngineError as exc:
+        log.warning("index check postponed: %s", exc)
+        return False
+
+
+async def _outbox_worker(sync: IndexSync, settings: Settings, reconciled: bool) -> None:
     """Applies pending index work forever, backing off while the engine is down."""
     delay = settings.outbox_interval
     while True:
-        ok = await anyio.to_thread.run_sync(sync.try_drain)
+        if not reconciled:
+            reconciled = await anyio.to_thread.run_sync(_reconcile, sync)
+        ok = reconciled and await anyio.to_thread.run_sync(sync.try_drain)
         delay = settings.outbox_interval if ok else min(delay * 2, settings.outbox_max_backoff)
         await asyncio.sleep(delay)
 
@@ -49,8 +61,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         engine = create_engine(settings.engine_config())
         sync = IndexSync(store, engine)
         app.state.settings, app.state.store, app.state.engine, app.state.sync = settings, store, engine, sync
-        await anyio.to_thread.run_sync(sync.try_drain)
-        worker = asyncio.create_task(_outbox_worker(sync, settings))
+        reconciled = await anyio.to_thread.run_sync(_reconcile, sync)
+        if reconciled:
+            await anyio.to_thread.run_sync(sync.try_drain)
+        worker = asyncio.create_task(_outbox_worker(sync, settings, reconciled))
         try:
             yield
         finally:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import threading
 from collections.abc import Iterable
 from functools import lru_cache
@@ -12,16 +13,20 @@ from typing import Any
 import tantivy
 from rapidfuzz.distance import DamerauLevenshtein
 
+from indexer.documents import fuzziness, hit_source, keywords_text, sections_text
 from indexer.engine import EngineHealth, IndexReport, Progress, UnknownMonograph
 from indexer.facets import FACET_FIELDS, build_facets, other_filters
-from indexer.french import STOPWORDS, normalise_word, prepare_for_index
+from indexer.french import FrenchStemmer, prepare_for_index
 from indexer.highlight import highlight_fragments, highlight_whole
 from indexer.query import Clause, ParsedQuery, Phrase, Synonyms, parse_query
-from schemas.monograph import SECTION_FIELDS, Monograph, Status
+from schemas.monograph import Monograph, Status
 from schemas.referentials import FACET_NAMES
 from schemas.search import Highlight, SearchFilters, SearchHit, SearchQuery, SearchResult, Sort
 
 ANALYZER = "fr"
+# Bump when the tantivy schema or analysis changes: an older index is dropped and rebuilt.
+SCHEMA_VERSION = 1
+SCHEMA_VERSION_FILE = "impact-schema-version"
 # Field boosts: the title says most about a practice, then its summary, then the rest.
 TEXT_FIELDS: dict[str, float] = {"title": 3.0, "summary": 2.0, "keywords": 1.5, "sections": 1.0}
 TIE_BREAKER = 0.3
@@ -30,25 +35,9 @@ MISSING_YEAR = 9999
 COMMIT_BATCH = 5_000
 
 
-def fuzziness(term: str) -> int:
-    """Edits allowed for a term, like Elasticsearch's `AUTO:5,9`."""
-    return 0 if len(term) < 5 else 1 if len(term) < 9 else 2
-
-
 def _count(result: tantivy.SearchResult) -> int:
     # `count` exists at run time but the package's type stubs omit it.
     return int(getattr(result, "count", 0) or 0)
-
-
-def _analyzer() -> tantivy.TextAnalyzer:
-    return (
-        tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple())
-        .filter(tantivy.Filter.lowercase())
-        .filter(tantivy.Filter.ascii_fold())
-        .filter(tantivy.Filter.custom_stopword(sorted(STOPWORDS)))
-        .filter(tantivy.Filter.stemmer("french"))
-        .build()
-    )
 
 
 def _schema() -> tantivy.Schema:
@@ -67,24 +56,6 @@ def _schema() -> tantivy.Schema:
     return builder.build()
 
 
-def hit_source(monograph: Monograph) -> dict[str, Any]:
-    """What an index keeps of a monograph to answer a results list without the store."""
-    data = monograph.model_dump(
-        mode="json",
-        include={"id", "title", "summary", "territory", "territory_types", "actor_categories", "odd", "year"},
-    )
-    data["sections"] = {name: getattr(monograph, name) for name in SECTION_FIELDS if getattr(monograph, name)}
-    return data
-
-
-def keywords_text(monograph: Monograph) -> str:
-    """Short fields worth finding: territory, actors, programmes, tags."""
-    territory = monograph.territory
-    parts = [territory.name, territory.region or "", *monograph.programmes, *monograph.tags]
-    parts += [f"{actor.name} {actor.role or ''}" for actor in monograph.actors]
-    return "\n".join(p for p in parts if p)
-
-
 class EmbeddedEngine:
     """tantivy index on disk (or in memory when `path` is None), one writer held open."""
 
@@ -94,25 +65,32 @@ class EmbeddedEngine:
         self.path = path
         self.synonyms = synonyms or Synonyms.from_file()
         self.schema = _schema()
+        self._fresh = True
         if path is not None:
-            path.mkdir(parents=True, exist_ok=True)
+            self._fresh = self._prepare_directory(path)
             self._index = tantivy.Index(self.schema, path=str(path), reuse=True)
+            (path / SCHEMA_VERSION_FILE).write_text(str(SCHEMA_VERSION))
         else:
             self._index = tantivy.Index(self.schema)
-        self._analyzer = _analyzer()
-        self._index.register_tokenizer(ANALYZER, self._analyzer)
+        self._stemmer = FrenchStemmer()
+        self._stem = self._stemmer.word
+        self._index.register_tokenizer(ANALYZER, self._stemmer.analyzer)
         self._writer: tantivy.IndexWriter | None = None
         self._write_lock = threading.Lock()
-        self._stem = lru_cache(maxsize=100_000)(self._stem_uncached)
 
-    # -- analysis -------------------------------------------------------------
+    @staticmethod
+    def _prepare_directory(path: Path) -> bool:
+        """Make `path` ready for this schema; True when the index starts empty (new or outdated)."""
+        version_file = path / SCHEMA_VERSION_FILE
+        if path.is_dir() and version_file.is_file() and version_file.read_text().strip() == str(SCHEMA_VERSION):
+            return False
+        # An index of another schema version is derived data: drop it, the store refills it.
+        shutil.rmtree(path, ignore_errors=True)
+        path.mkdir(parents=True, exist_ok=True)
+        return True
 
-    def _stem_uncached(self, word: str) -> str | None:
-        normalised = normalise_word(word)
-        if normalised is None:
-            return None
-        tokens = self._analyzer.analyze(normalised)
-        return tokens[0] if tokens else None
+    def needs_rebuild(self) -> bool:
+        return self._fresh
 
     # -- writes ---------------------------------------------------------------
 
@@ -126,7 +104,7 @@ class EmbeddedEngine:
             "id": monograph.id,
             "title": prepare_for_index(monograph.title),
             "summary": prepare_for_index(monograph.summary),
-            "sections": prepare_for_index("\n".join(getattr(monograph, f) or "" for f in SECTION_FIELDS)),
+            "sections": prepare_for_index(sections_text(monograph)),
             "keywords": prepare_for_index(keywords_text(monograph)),
             "territory_types": [str(t) for t in monograph.territory_types],
             "actor_categories": [str(c) for c in monograph.actor_categories],
@@ -168,6 +146,8 @@ class EmbeddedEngine:
                     pending = 0
             writer.commit()
             self._index.reload()
+            if replace_all:
+                self._fresh = False
         return report
 
     def index(self, monographs: Iterable[Monograph], progress: Progress | None = None) -> IndexReport:

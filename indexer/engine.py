@@ -93,6 +93,13 @@ class SearchEngine(Protocol):
         """
         ...
 
+    def needs_rebuild(self) -> bool:
+        """True when the index is new or was built with older settings, and must be refilled from the store.
+
+        :raises EngineUnavailable: the engine cannot be reached.
+        """
+        ...
+
     def ids(self) -> set[str]:
         """Ids of every indexed monograph (for consistency checks)."""
         ...

@@ -9,6 +9,9 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterator
+from functools import lru_cache
+
+import tantivy
 
 # Snowball's French stop list (the list behind Lucene's `_french_`), accent-folded.
 _STOPWORDS_TEXT = """
@@ -62,8 +65,41 @@ def normalise_word(word: str) -> str | None:
 
 
 _OVERRIDE_PATTERN = re.compile(r"\b(" + "|".join(STEM_OVERRIDES) + r")\b")
+_ELISIONS_IN_TEXT = re.compile(r"\b(?:l|d|j|m|n|s|t|c|qu|jusqu|lorsqu|puisqu|quoiqu)['’]", re.IGNORECASE)
 
 
 def prepare_for_index(text: str) -> str:
-    """Folded text with stem overrides applied: what an engine's own analyzer then stems."""
-    return _OVERRIDE_PATTERN.sub(lambda m: STEM_OVERRIDES[m.group(1)], fold(text))
+    """Folded text, elisions dropped and stem overrides applied: what a stemmer then reads."""
+    folded = fold(_ELISIONS_IN_TEXT.sub("", text))
+    return _OVERRIDE_PATTERN.sub(lambda m: STEM_OVERRIDES[m.group(1)], folded)
+
+
+def snowball_analyzer() -> tantivy.TextAnalyzer:
+    """Snowball's French stemmer over folded words, without stopwords (tantivy's, in Rust)."""
+    return (
+        tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple())
+        .filter(tantivy.Filter.lowercase())
+        .filter(tantivy.Filter.ascii_fold())
+        .filter(tantivy.Filter.custom_stopword(sorted(STOPWORDS)))
+        .filter(tantivy.Filter.stemmer("french"))
+        .build()
+    )
+
+
+class FrenchStemmer:
+    """The application's own French stems, identical for every engine."""
+
+    def __init__(self) -> None:
+        self.analyzer = snowball_analyzer()
+        self.word = lru_cache(maxsize=100_000)(self._word)
+
+    def _word(self, word: str) -> str | None:
+        normalised = normalise_word(word)
+        if normalised is None:
+            return None
+        tokens = self.analyzer.analyze(normalised)
+        return tokens[0] if tokens else None
+
+    def text(self, text: str) -> str:
+        """The stems of a whole text, space-separated (stopwords dropped)."""
+        return " ".join(self.analyzer.analyze(prepare_for_index(text)))

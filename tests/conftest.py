@@ -8,6 +8,7 @@ import pytest
 from api.store import Store
 from schemas.monograph import MonographContent
 from tests.corpus import CORPUS
+from tests.elasticsearch_node import elasticsearch_url
 from tests.live import LiveApi, live_api
 
 
@@ -28,3 +29,10 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveApi]:
     """The seeded API served by uvicorn on a loopback port, for the whole session."""
     with live_api(tmp_path_factory.mktemp("live") / "data") as api:
         yield api
+
+
+@pytest.fixture(scope="session")
+def es_url() -> Iterator[str]:
+    """A real Elasticsearch node for the whole session (see tests/elasticsearch_node.py)."""
+    with elasticsearch_url() as url:
+        yield url

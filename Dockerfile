@@ -1,0 +1,19 @@
+# One image for the API and the UI (the command differs per service in docker-compose.yml).
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 IMPACT_DATA_DIR=/data
+RUN apt-get update && apt-get install -y --no-install-recommends curl && rm -rf /var/lib/apt/lists/*
+RUN useradd --create-home --uid 10001 impact && mkdir /data && chown impact /data
+
+WORKDIR /app
+COPY pyproject.toml README.md ./
+COPY schemas schemas
+COPY indexer indexer
+COPY api api
+COPY ui ui
+COPY seed seed
+RUN pip install .
+
+USER impact
+EXPOSE 8000 8501
+CMD ["uvicorn", "api.main:app", "--host", "0.0.0.0", "--port", "8000"]

@@ -1,0 +1,291 @@
+"""The Elasticsearch engine: the production backend, same contract as the embedded one."""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from elasticsearch import ApiError, Elasticsearch, NotFoundError, TransportError, helpers
+
+from indexer import es_query
+from indexer.engine import EngineError, EngineHealth, EngineUnavailable, IndexReport, Progress, UnknownMonograph
+from indexer.es_mapping import FRENCH_CHAIN, HUNSPELL_CHAIN, MAPPING_VERSION, document, index_settings, mappings
+from indexer.facets import build_facets
+from indexer.factory import EngineConfig
+from indexer.french import FrenchStemmer
+from indexer.query import Synonyms, parse_query
+from schemas.monograph import Monograph, Status
+from schemas.search import Highlight, SearchHit, SearchQuery, SearchResult
+
+BULK_CHUNK_DOCS = 500
+BULK_CHUNK_BYTES = 10 * 1024 * 1024
+# Below this many documents an index call refreshes at once: a single published monograph is
+# searchable as soon as the API answers.
+REFRESH_AT_ONCE = 1_000
+UNAVAILABLE_STATUSES = {429, 502, 503, 504}
+
+
+@contextlib.contextmanager
+def translated_errors(action: str) -> Iterator[None]:
+    """Client exceptions to the engine's typed errors, with what to do about them."""
+    try:
+        yield
+    except ApiError as exc:
+        if exc.meta.status in UNAVAILABLE_STATUSES:
+            raise EngineUnavailable(
+                f"Elasticsearch is overloaded or unavailable during {action} ({exc.meta.status})"
+            ) from exc
+        raise EngineError(f"Elasticsearch refused {action}: {exc.message}") from exc
+    except TransportError as exc:
+        raise EngineUnavailable(f"Elasticsearch cannot be reached during {action}: {exc}") from exc
+
+
+def _first(fragments: list[str] | None) -> str | None:
+    return fragments[0] if fragments else None
+
+
+def _hit(source: dict[str, Any], score: float | None, highlight: dict[str, list[str]] | None) -> SearchHit:
+    display = {k: v for k, v in source["display"].items() if k != "sections"}
+    hl = highlight or {}
+    return SearchHit(
+        **display,
+        score=score,
+        highlight=Highlight(
+            title=_first(hl.get("title")),
+            summary=_first(hl.get("summary")),
+            sections=hl.get("sections", []),
+        ),
+    )
+
+
+class ElasticsearchEngine:
+    """Documents live in a versioned index (`{prefix}-v{N}-{ms}`) behind the alias `{prefix}`."""
+
+    backend = "elasticsearch"
+
+    def __init__(self, config: EngineConfig, synonyms: Synonyms | None = None, client: Elasticsearch | None = None):
+        self.alias = config.elasticsearch_index_prefix
+        self.synonyms = synonyms or Synonyms.from_file(config.synonyms_path)
+        self.stemmer = FrenchStemmer()
+        basic_auth = None
+        if config.elasticsearch_username:
+            basic_auth = (config.elasticsearch_username, config.elasticsearch_password or "")
+        options: dict[str, Any] = {
+            "request_timeout": config.elasticsearch_timeout,
+            "max_retries": 1,
+            "retry_on_timeout": False,
+        }
+        if config.elasticsearch_api_key:
+            options["api_key"] = config.elasticsearch_api_key
+        if basic_auth:
+            options["basic_auth"] = basic_auth
+        if config.elasticsearch_ca_certs:
+            options["ca_certs"] = config.elasticsearch_ca_certs
+        self.client = client or Elasticsearch(config.elasticsearch_url or "http://127.0.0.1:9200", **options)
+        self._has_analysis_common: bool | None = None
+        self._created_index = False
+
+    # -- index management ------------------------------------------------------
+
+    @property
+    def has_analysis_common(self) -> bool:
+        """Whether every node has the analysis-common module (read once from `_nodes/plugins`)."""
+        if self._has_analysis_common is None:
+            with translated_errors("module detection"):
+                nodes = self.client.nodes.info(metric="plugins")["nodes"]
+            self._has_analysis_common = bool(nodes) and all(
+                any(m.get("name") == "analysis-common" for m in node.get("modules", [])) for node in nodes.values()
+            )
+        return self._has_analysis_common
+
+    def _new_index_name(self) -> str:
+        return f"{self.alias}-v{MAPPING_VERSION}-{int(time.time() * 1000)}"
+
+    def _create_index(self, name: str, refresh_interval: str = "1s") -> None:
+        settings = index_settings(self.has_analysis_common)
+        settings["refresh_interval"] = refresh_interval
+        with translated_errors("index creation"):
+            self.client.indices.create(index=name, settings=settings, mappings=mappings())
+
+    def current_index(self) -> str | None:
+        """The concrete index behind the alias, if any."""
+        with translated_errors("alias lookup"):
+            try:
+                found = self.client.indices.get_alias(name=self.alias)
+            except NotFoundError:
+                return None
+        return sorted(found)[-1] if found else None
+
+    def ensure_index(self) -> str:
+        """The alias's index, creating a first one (and the alias) when there is none."""
+        current = self.current_index()
+        if current:
+            return current
+        name = self._new_index_name()
+        self._create_index(name)
+        with translated_errors("alias creation"):
+            self.client.indices.update_aliases(actions=[{"add": {"index": name, "alias": self.alias}}])
+        self._created_index = True
+        return name
+
+    def mapping_version(self, index: str) -> int | None:
+        with translated_errors("mapping lookup"):
+            found = self.client.indices.get_mapping(index=index)
+        meta = found[index]["mappings"].get("_meta", {})
+        version = meta.get("mapping_version")
+        return int(version) if version is not None else None
+
+    def needs_rebuild(self) -> bool:
+        """A freshly created index, or one built with older mappings, must be refilled from the store."""
+        index = self.ensure_index()
+        return self._created_index or self.mapping_version(index) != MAPPING_VERSION
+
+    # -- writes ------------------------------------------------------------------
+
+    def _actions(self, monographs: Iterable[Monograph], index: str) -> Iterator[dict[str, Any]]:
+        for monograph in monographs:
+            if monograph.status == Status.PUBLISHED:
+                yield {
+                    "_op_type": "index",
+                    "_index": index,
+                    "_id": monograph.id,
+                    "_source": document(monograph, self.stemmer),
+                }
+            else:
+                yield {"_op_type": "delete", "_index": index, "_id": monograph.id}
+
+    def _bulk(self, actions: Iterable[dict[str, Any]], progress: Progress | None) -> IndexReport:
+        """Bulk in bounded chunks, retrying 429s with backoff; a bad document never blocks the rest."""
+        report = IndexReport()
+        with translated_errors("bulk indexing"):
+            for ok, item in helpers.streaming_bulk(
+                self.client,
+                actions,
+                chunk_size=BULK_CHUNK_DOCS,
+                max_chunk_bytes=BULK_CHUNK_BYTES,
+                raise_on_error=False,
+                raise_on_exception=True,
+                max_retries=5,
+                initial_backoff=1,
+                max_backoff=30,
+            ):
+                op, result = next(iter(item.items()))
+                if op == "delete":
+                    # Deleting what is not there is fine: the goal is its absence.
+                    if ok or result.get("status") == 404:
+                        report.removed += 1
+                    else:
+                        report.failed[result["_id"]] = str(result.get("error"))
+                elif ok:
+                    report.indexed += 1
+                else:
+                    report.failed[result["_id"]] = str(result.get("error", {}).get("reason", result.get("error")))
+                if progress:
+                    progress(1)
+        return report
+
+    def index(self, monographs: Iterable[Monograph], progress: Progress | None = None) -> IndexReport:
+        index = self.ensure_index()
+        report = self._bulk(self._actions(monographs, index), progress)
+        if report.indexed + report.removed <= REFRESH_AT_ONCE:
+            with translated_errors("refresh"):
+                self.client.indices.refresh(index=self.alias)
+        return report
+
+    def delete(self, ids: Iterable[str]) -> IndexReport:
+        index = self.ensure_index()
+        actions = ({"_op_type": "delete", "_index": index, "_id": i} for i in ids)
+        report = self._bulk(actions, None)
+        with translated_errors("refresh"):
+            self.client.indices.refresh(index=self.alias)
+        return report
+
+    def rebuild(self, monographs: Iterable[Monograph], progress: Progress | None = None) -> IndexReport:
+        """Fill a new index, check it, then move the alias atomically: searches never fail meanwhile."""
+        new = self._new_index_name()
+        self._create_index(new, refresh_interval="-1")  # no refreshes while bulk loading
+        try:
+            report = self._bulk((a for a in self._actions(monographs, new) if a["_op_type"] == "index"), progress)
+            with translated_errors("rebuild refresh"):
+                self.client.indices.put_settings(index=new, settings={"refresh_interval": "1s"})
+                self.client.indices.refresh(index=new)
+                count = int(self.client.count(index=new)["count"])
+            if count != report.indexed:
+                raise EngineError(f"rebuild check failed: {report.indexed} documents indexed but {count} found")
+        except Exception:
+            with contextlib.suppress(Exception):
+                self.client.indices.delete(index=new)
+            raise
+        old = self.current_index()
+        actions: list[dict[str, Any]] = [{"add": {"index": new, "alias": self.alias}}]
+        if old:
+            actions.insert(0, {"remove": {"index": "*", "alias": self.alias}})
+        with translated_errors("alias switch"):
+            self.client.indices.update_aliases(actions=actions)
+            for name in self.client.indices.get(index=f"{self.alias}-v*"):
+                if name != new:
+                    self.client.indices.delete(index=name)
+        self._created_index = False
+        return report
+
+    # -- reads -------------------------------------------------------------------
+
+    def search(self, query: SearchQuery) -> SearchResult:
+        self.ensure_index()
+        parsed = parse_query(query.q, self.synonyms)
+        relaxed = False
+        with translated_errors("search"):
+            response = self.client.search(
+                index=self.alias, body=es_query.search_body(query, parsed, self.stemmer, False)
+            )
+            if response["hits"]["total"]["value"] == 0 and len(parsed.clauses) > 1:
+                relaxed = True
+                response = self.client.search(
+                    index=self.alias, body=es_query.search_body(query, parsed, self.stemmer, True)
+                )
+        hits = [_hit(h["_source"], h.get("_score"), h.get("highlight")) for h in response["hits"]["hits"]]
+        facets = {}
+        if query.facets:
+            counts = {
+                facet: {str(b["key"]): b["doc_count"] for b in agg["values"]["buckets"]}
+                for facet, agg in response.get("aggregations", {}).items()
+            }
+            facets = build_facets(counts, query.filters)
+        return SearchResult(total=response["hits"]["total"]["value"], hits=hits, facets=facets, relaxed=relaxed)
+
+    def similar(self, monograph_id: str, size: int = 5) -> list[SearchHit]:
+        index = self.ensure_index()
+        with translated_errors("similar"):
+            if not self.client.exists(index=self.alias, id=monograph_id):
+                raise UnknownMonograph(f"monograph {monograph_id!r} is not published in the index")
+            response = self.client.search(index=self.alias, body=es_query.similar_body(monograph_id, index, size))
+        return [_hit(h["_source"], h.get("_score"), None) for h in response["hits"]["hits"]]
+
+    def ids(self) -> set[str]:
+        self.ensure_index()
+        with translated_errors("scan"):
+            return {hit["_id"] for hit in helpers.scan(self.client, index=self.alias, query={"_source": False})}
+
+    def health(self) -> EngineHealth:
+        with translated_errors("health"):
+            cluster = self.client.cluster.health()
+        index = self.ensure_index()
+        with translated_errors("count"):
+            documents = int(self.client.count(index=self.alias)["count"])
+        return EngineHealth(
+            backend=self.backend,
+            ok=cluster["status"] in ("green", "yellow"),
+            documents=documents,
+            detail={
+                "cluster_status": cluster["status"],
+                "alias": self.alias,
+                "index": index,
+                "mapping_version": MAPPING_VERSION,
+                "analysis": FRENCH_CHAIN if self.has_analysis_common else HUNSPELL_CHAIN,
+            },
+        )
+
+    def close(self) -> None:
+        self.client.close()

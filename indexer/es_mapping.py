@@ -1,0 +1,98 @@
+"""Elasticsearch index settings, mappings and documents, versioned in code."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from indexer.documents import hit_source, keywords_text, sections_text
+from indexer.french import STOPWORDS, FrenchStemmer, prepare_for_index
+from schemas.monograph import Monograph
+
+# Bump when settings or mappings change: the engine then builds a new index and moves the alias.
+MAPPING_VERSION = 1
+
+TEXT_FIELDS: dict[str, float] = {"title": 3.0, "summary": 2.0, "keywords": 1.5, "sections": 1.0}
+
+FRENCH_ELISIONS = ["l", "m", "t", "qu", "n", "s", "j", "d", "c", "jusqu", "quoiqu", "lorsqu", "puisqu"]
+
+# The French chain wherever the node has the analysis-common module…
+FRENCH_CHAIN = "french (elision, lowercase, stop, light_french stemmer, asciifolding)"
+# …and what core Elasticsearch alone offers (the minimal distribution has no analysis-common).
+HUNSPELL_CHAIN = "hunspell fr_FR (standard, lowercase, stop, hunspell)"
+
+
+def analysis_settings(has_analysis_common: bool) -> dict[str, Any]:
+    """The `impact_text` analyzer for the prose fields and `impact_stems` for application stems."""
+    stop = {"type": "stop", "stopwords": sorted(STOPWORDS), "ignore_case": True}
+    if has_analysis_common:
+        filters = {
+            "fr_elision": {"type": "elision", "articles_case": True, "articles": FRENCH_ELISIONS},
+            "fr_stop": stop,
+            "fr_stemmer": {"type": "stemmer", "language": "light_french"},
+        }
+        text_chain = ["fr_elision", "lowercase", "fr_stop", "fr_stemmer", "asciifolding"]
+    else:
+        filters = {"fr_stop": stop, "fr_hunspell": {"type": "hunspell", "locale": "fr_FR", "dedup": True}}
+        text_chain = ["lowercase", "fr_stop", "fr_hunspell"]
+    return {
+        "filter": filters,
+        "analyzer": {
+            "impact_text": {"type": "custom", "tokenizer": "standard", "filter": text_chain},
+            # Stems come ready-made from the application: only split them.
+            "impact_stems": {"type": "custom", "tokenizer": "standard", "filter": []},
+        },
+    }
+
+
+def index_settings(has_analysis_common: bool, shards: int = 1, replicas: int = 0) -> dict[str, Any]:
+    return {
+        "number_of_shards": shards,
+        "number_of_replicas": replicas,
+        "refresh_interval": "1s",
+        "max_result_window": 10_000,
+        "analysis": analysis_settings(has_analysis_common),
+    }
+
+
+def mappings() -> dict[str, Any]:
+    text = {"type": "text", "analyzer": "impact_text"}
+    stems = {"type": "text", "analyzer": "impact_stems"}
+    properties: dict[str, Any] = {"id": {"type": "keyword"}}
+    for field in TEXT_FIELDS:
+        properties[field] = text
+        properties[f"{field}_stems"] = stems
+    properties |= {
+        "territory_types": {"type": "keyword"},
+        "actor_categories": {"type": "keyword"},
+        "region": {"type": "keyword"},
+        "odd": {"type": "integer"},
+        "year": {"type": "integer"},
+        # Display-only data, kept in _source and never indexed.
+        "display": {"type": "object", "enabled": False},
+    }
+    return {"dynamic": "strict", "_meta": {"mapping_version": MAPPING_VERSION}, "properties": properties}
+
+
+def document(monograph: Monograph, stemmer: FrenchStemmer) -> dict[str, Any]:
+    """The indexed form of a published monograph."""
+    texts = {
+        "title": monograph.title,
+        "summary": monograph.summary,
+        "keywords": keywords_text(monograph),
+        "sections": sections_text(monograph),
+    }
+    doc: dict[str, Any] = {"id": monograph.id}
+    for field, value in texts.items():
+        # The prose field is read by the node's French chain; elisions are dropped here because
+        # the standard tokenizer keeps "l'innovation" whole.
+        doc[field] = value if field != "keywords" else prepare_for_index(value)
+        doc[f"{field}_stems"] = stemmer.text(value)
+    doc |= {
+        "territory_types": [str(t) for t in monograph.territory_types],
+        "actor_categories": [str(c) for c in monograph.actor_categories],
+        "region": monograph.territory.region,
+        "odd": list(monograph.odd),
+        "year": monograph.year,
+        "display": hit_source(monograph),
+    }
+    return doc

@@ -1,0 +1,162 @@
+"""Elasticsearch request bodies, built from the engine-neutral query by small pure steps.
+
+User text only ever appears as the value of `term`, `fuzzy`, `match_phrase` and `match`
+queries, never as query-string syntax.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from indexer.documents import fuzziness
+from indexer.es_mapping import TEXT_FIELDS
+from indexer.facets import FACET_FIELDS, other_filters
+from indexer.french import FrenchStemmer
+from indexer.query import Clause, ParsedQuery, Phrase
+from schemas.referentials import FACET_NAMES
+from schemas.search import SearchFilters, SearchQuery, Sort
+
+TIE_BREAKER = 0.3
+FUZZY_BOOST = 0.4
+# The node's own French analysis is queried alongside the application's stems, for recall.
+PROSE_BOOST = 0.5
+HIGHLIGHT_TAGS = {"pre_tags": ["<mark>"], "post_tags": ["</mark>"], "encoder": "html"}
+SOURCE_FIELDS = ["display"]
+
+
+def field_query(field: str, phrase: Phrase, exact: bool, stemmer: FrenchStemmer) -> dict[str, Any] | None:
+    """One alternative of a clause on one field: stems (term + fuzzy) or a phrase of stems."""
+    stems = [s for word, _ in phrase.terms if (s := stemmer.word(word))]
+    if not stems:
+        return None
+    stems_field = f"{field}_stems"
+    if len(stems) > 1:
+        return {"match_phrase": {stems_field: {"query": " ".join(stems)}}}
+    stem = stems[0]
+    should: list[dict[str, Any]] = [{"term": {stems_field: {"value": stem}}}]
+    distance = 0 if exact else fuzziness(stem)
+    if distance:
+        should.append({"fuzzy": {stems_field: {"value": stem, "fuzziness": distance, "boost": FUZZY_BOOST}}})
+    if not exact:
+        should.append({"match": {field: {"query": phrase.text, "boost": PROSE_BOOST}}})
+    return {"bool": {"should": should}}
+
+
+def clause_query(clause: Clause, stemmer: FrenchStemmer) -> dict[str, Any] | None:
+    """One user clause: the best field wins (dis_max); any alternative (synonym) may match."""
+    per_field = []
+    for field, boost in TEXT_FIELDS.items():
+        alternatives = [q for p in clause.alternatives if (q := field_query(field, p, clause.exact, stemmer))]
+        if alternatives:
+            per_field.append({"bool": {"should": alternatives, "boost": boost}})
+    return {"dis_max": {"queries": per_field, "tie_breaker": TIE_BREAKER}} if per_field else None
+
+
+def text_query(parsed: ParsedQuery, stemmer: FrenchStemmer, relaxed: bool) -> dict[str, Any]:
+    """All clauses required (or, relaxed, any of them); no words: every document."""
+    clauses = [q for c in parsed.clauses if (q := clause_query(c, stemmer))]
+    if not clauses:
+        return {"match_all": {}} if parsed.is_empty else {"match_none": {}}
+    if relaxed:
+        return {"bool": {"should": clauses, "minimum_should_match": 1}}
+    return {"bool": {"must": clauses}}
+
+
+def facet_filters(filters: SearchFilters) -> list[dict[str, Any]]:
+    """One `terms` filter per facet with a selection (OR inside, AND across)."""
+    result = []
+    for facet, field in FACET_FIELDS.items():
+        values = getattr(filters, facet)
+        if values:
+            result.append({"terms": {field: [int(v) if facet == "odd" else str(v) for v in values]}})
+    return result
+
+
+def year_filter(filters: SearchFilters) -> list[dict[str, Any]]:
+    bounds = {}
+    if filters.year_from is not None:
+        bounds["gte"] = filters.year_from
+    if filters.year_to is not None:
+        bounds["lte"] = filters.year_to
+    return [{"range": {"year": bounds}}] if bounds else []
+
+
+def aggregations(filters: SearchFilters) -> dict[str, Any]:
+    """Disjunctive facets: each facet's terms are counted under every selection but its own."""
+    aggs = {}
+    for facet in FACET_NAMES:
+        others = facet_filters(other_filters(filters, facet))
+        terms = {"terms": {"field": FACET_FIELDS[facet], "size": 100}}
+        aggs[facet] = {"filter": {"bool": {"filter": others}}, "aggs": {"values": terms}}
+    return aggs
+
+
+def sort_clause(sort: Sort, has_text: bool) -> list[Any]:
+    if sort == Sort.RELEVANCE and has_text:
+        return ["_score", {"year": {"order": "desc", "missing": "_last"}}, {"id": "asc"}]
+    order = "asc" if sort == Sort.OLDEST else "desc"
+    return [{"year": {"order": order, "missing": "_last"}}, "_score", {"id": "asc"}]
+
+
+def highlight(parsed: ParsedQuery) -> dict[str, Any] | None:
+    """Escaped `<mark>` highlights on the prose fields, driven by the user's words."""
+    if parsed.is_empty:
+        return None
+    should = []
+    for clause in parsed.clauses:
+        for phrase in clause.alternatives:
+            for field in ("title", "summary", "sections"):
+                if phrase.is_single_term and not clause.exact:
+                    should.append({"match": {field: {"query": phrase.text, "fuzziness": "AUTO:5,9"}}})
+                elif phrase.is_single_term:
+                    should.append({"match": {field: {"query": phrase.text}}})
+                else:
+                    should.append({"match_phrase": {field: {"query": phrase.text}}})
+    return {
+        **HIGHLIGHT_TAGS,
+        "require_field_match": True,
+        "highlight_query": {"bool": {"should": should}},
+        "fields": {
+            "title": {"number_of_fragments": 0},
+            "summary": {"number_of_fragments": 0},
+            "sections": {"fragment_size": 160, "number_of_fragments": 3},
+        },
+    }
+
+
+def search_body(query: SearchQuery, parsed: ParsedQuery, stemmer: FrenchStemmer, relaxed: bool) -> dict[str, Any]:
+    """The whole `_search` body: query, post_filter, aggregations, sort, highlight, paging."""
+    selections = facet_filters(query.filters)
+    body: dict[str, Any] = {
+        "query": {"bool": {"must": [text_query(parsed, stemmer, relaxed)], "filter": year_filter(query.filters)}},
+        "sort": sort_clause(query.sort, not parsed.is_empty),
+        "from": query.offset,
+        "size": query.size,
+        "track_total_hits": True,
+        "_source": SOURCE_FIELDS,
+    }
+    if selections:
+        body["post_filter"] = {"bool": {"filter": selections}}
+    if query.facets:
+        body["aggs"] = aggregations(query.filters)
+    if query.highlight and (hl := highlight(parsed)):
+        body["highlight"] = hl
+    return body
+
+
+def similar_body(monograph_id: str, index: str, size: int) -> dict[str, Any]:
+    return {
+        "query": {
+            "more_like_this": {
+                "fields": [f"{field}_stems" for field in ("title", "summary", "sections")],
+                "like": [{"_index": index, "_id": monograph_id}],
+                "min_term_freq": 1,
+                "min_doc_freq": 1,
+                "max_query_terms": 30,
+                "min_word_length": 3,
+                "minimum_should_match": 1,
+            }
+        },
+        "size": size,
+        "_source": SOURCE_FIELDS,
+    }

@@ -1,0 +1,103 @@
+"""The engine contract against a real Elasticsearch node, plus index management."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+
+import pytest
+from elasticsearch import Elasticsearch
+
+from indexer.elasticsearch_engine import ElasticsearchEngine
+from indexer.es_mapping import MAPPING_VERSION
+from indexer.factory import EngineConfig
+from tests.corpus import CORPUS
+from tests.engines.contract import PUBLISHED, EngineContract
+
+pytestmark = pytest.mark.elasticsearch
+
+
+def make_engine(url: str, prefix: str | None = None) -> ElasticsearchEngine:
+    prefix = prefix or f"test-{uuid.uuid4().hex[:10]}"
+    return ElasticsearchEngine(
+        EngineConfig(backend="elasticsearch", elasticsearch_url=url, elasticsearch_index_prefix=prefix)
+    )
+
+
+def drop(engine: ElasticsearchEngine) -> None:
+    engine.client.indices.delete(index=f"{engine.alias}-v*", ignore_unavailable=True, allow_no_indices=True)
+    engine.close()
+
+
+class TestElasticsearchEngine(EngineContract):
+    @pytest.fixture
+    def engine(self, es_url: str) -> Iterator[ElasticsearchEngine]:
+        engine = make_engine(es_url)
+        yield engine
+        drop(engine)
+
+
+@pytest.fixture
+def es_engine(es_url: str) -> Iterator[ElasticsearchEngine]:
+    engine = make_engine(es_url)
+    yield engine
+    drop(engine)
+
+
+def test_documents_live_behind_a_versioned_alias(es_engine: ElasticsearchEngine) -> None:
+    es_engine.index(CORPUS)
+    index = es_engine.current_index()
+    assert index is not None and index.startswith(f"{es_engine.alias}-v{MAPPING_VERSION}-")
+    assert es_engine.mapping_version(index) == MAPPING_VERSION
+
+
+def test_rebuild_switches_alias_and_drops_old_index(es_engine: ElasticsearchEngine) -> None:
+    es_engine.index(CORPUS)
+    before = es_engine.current_index()
+    es_engine.rebuild(CORPUS)
+    after = es_engine.current_index()
+    assert after != before
+    assert list(es_engine.client.indices.get(index=f"{es_engine.alias}-v*")) == [after]
+    assert es_engine.ids() == PUBLISHED
+
+
+def test_outdated_mapping_asks_for_rebuild(es_engine: ElasticsearchEngine, es_url: str) -> None:
+    es_engine.index(CORPUS)
+    index = es_engine.current_index()
+    assert index is not None
+    es_engine.client.indices.put_mapping(index=index, meta={"mapping_version": MAPPING_VERSION - 1})
+    reopened = make_engine(es_url, es_engine.alias)
+    assert reopened.needs_rebuild()
+    reopened.rebuild(CORPUS)
+    assert not make_engine(es_url, es_engine.alias).needs_rebuild()
+
+
+def test_bad_document_does_not_block_the_rest(es_engine: ElasticsearchEngine) -> None:
+    es_engine.ensure_index()
+    good = [m for m in CORPUS if m.id in PUBLISHED]
+    bad = good[0].model_copy(update={"id": "bad-doc", "year": 2020})
+    # Sabotage one document on its way to the node: a string where an integer is mapped.
+    original = es_engine._actions
+
+    def sabotaged(monographs, index):  # type: ignore[no-untyped-def]
+        for action in original(monographs, index):
+            if action["_id"] == "bad-doc":
+                action["_source"]["year"] = "deux mille vingt"
+            yield action
+
+    es_engine._actions = sabotaged  # type: ignore[method-assign]
+    report = es_engine.index([*good, bad])
+    assert report.indexed == len(good) and list(report.failed) == ["bad-doc"]
+    assert "bad-doc" not in es_engine.ids()
+
+
+def test_health_reports_the_analysis_chain(es_engine: ElasticsearchEngine) -> None:
+    health = es_engine.health()
+    assert health.ok and "analysis" in health.detail
+    assert ("hunspell" in str(health.detail["analysis"])) != es_engine.has_analysis_common
+
+
+def test_node_modules_are_detected(es_url: str) -> None:
+    nodes = Elasticsearch(es_url).nodes.info(metric="plugins")["nodes"]
+    modules = {m["name"] for node in nodes.values() for m in node["modules"]}
+    assert make_engine(es_url).has_analysis_common == ("analysis-common" in modules)

@@ -1,0 +1,103 @@
+"""Golden tests of the Elasticsearch request builder: literal bodies, no server needed."""
+
+from __future__ import annotations
+
+from indexer import es_query
+from indexer.french import FrenchStemmer
+from indexer.query import Synonyms, parse_query
+from schemas.search import SearchFilters, SearchQuery, Sort
+
+STEMMER = FrenchStemmer()
+SYNONYMS = Synonyms([["pvd", "petites villes de demain"]])
+
+
+def stems_field(field: str, stem: str, fuzzy: int, text: str, boost: float) -> dict:
+    should: list[dict] = [{"term": {f"{field}_stems": {"value": stem}}}]
+    if fuzzy:
+        should.append({"fuzzy": {f"{field}_stems": {"value": stem, "fuzziness": fuzzy, "boost": 0.4}}})
+    should.append({"match": {field: {"query": text, "boost": 0.5}}})
+    return {"bool": {"should": [{"bool": {"should": should}}], "boost": boost}}
+
+
+def test_one_word_query_body() -> None:
+    query = SearchQuery(q="Mobilités", filters=SearchFilters(territory_type=["rural"], year_from=2015), size=10)
+    body = es_query.search_body(query, parse_query(query.q, SYNONYMS), STEMMER, relaxed=False)
+    clause = {
+        "dis_max": {
+            "queries": [
+                stems_field("title", "mobilit", 1, "mobilites", 3.0),
+                stems_field("summary", "mobilit", 1, "mobilites", 2.0),
+                stems_field("keywords", "mobilit", 1, "mobilites", 1.5),
+                stems_field("sections", "mobilit", 1, "mobilites", 1.0),
+            ],
+            "tie_breaker": 0.3,
+        }
+    }
+    assert body["query"] == {
+        "bool": {"must": [{"bool": {"must": [clause]}}], "filter": [{"range": {"year": {"gte": 2015}}}]}
+    }
+    assert body["post_filter"] == {"bool": {"filter": [{"terms": {"territory_types": ["rural"]}}]}}
+    assert body["sort"] == ["_score", {"year": {"order": "desc", "missing": "_last"}}, {"id": "asc"}]
+    assert (body["from"], body["size"], body["track_total_hits"]) == (0, 10, True)
+    assert body["_source"] == ["display"]
+
+
+def test_disjunctive_aggregations() -> None:
+    filters = SearchFilters(territory_type=["rural"], odd=[17])
+    aggs = es_query.aggregations(filters)
+    assert aggs["territory_type"] == {
+        "filter": {"bool": {"filter": [{"terms": {"odd": [17]}}]}},
+        "aggs": {"values": {"terms": {"field": "territory_types", "size": 100}}},
+    }
+    assert aggs["odd"]["filter"] == {"bool": {"filter": [{"terms": {"territory_types": ["rural"]}}]}}
+    assert aggs["region"]["filter"] == {
+        "bool": {"filter": [{"terms": {"territory_types": ["rural"]}}, {"terms": {"odd": [17]}}]}
+    }
+
+
+def test_synonyms_become_alternatives_and_phrases() -> None:
+    clause = es_query.clause_query(parse_query("PVD", SYNONYMS).clauses[0], STEMMER)
+    assert clause is not None
+    title = clause["dis_max"]["queries"][0]["bool"]["should"]
+    assert title[0]["bool"]["should"][0] == {"term": {"title_stems": {"value": "pvd"}}}
+    assert title[1] == {"match_phrase": {"title_stems": {"query": "petit vill demain"}}}
+
+
+def test_quoted_phrase_has_no_fuzziness() -> None:
+    clause = es_query.clause_query(parse_query('"mobilité"', SYNONYMS).clauses[0], STEMMER)
+    assert clause is not None
+    assert clause["dis_max"]["queries"][0] == {
+        "bool": {"should": [{"bool": {"should": [{"term": {"title_stems": {"value": "mobilit"}}}]}}], "boost": 3.0}
+    }
+
+
+def test_relaxed_needs_any_clause() -> None:
+    body = es_query.text_query(parse_query("covoiturage lorient", SYNONYMS), STEMMER, relaxed=True)
+    assert body["bool"]["minimum_should_match"] == 1 and len(body["bool"]["should"]) == 2
+
+
+def test_empty_and_stopword_only_queries() -> None:
+    assert es_query.text_query(parse_query("", SYNONYMS), STEMMER, False) == {"match_all": {}}
+    assert es_query.text_query(parse_query("le la les", SYNONYMS), STEMMER, False) == {"match_all": {}}
+
+
+def test_query_syntax_never_reaches_the_node_as_syntax() -> None:
+    body = es_query.search_body(
+        SearchQuery(q='title:(a OR b) * ~ "x'), parse_query('title:(a OR b) * ~ "x', SYNONYMS), STEMMER, relaxed=False
+    )
+    text = str(body)
+    assert "query_string" not in text and "simple_query_string" not in text and "title:(" not in text
+
+
+def test_sorts() -> None:
+    assert es_query.sort_clause(Sort.RECENT, True)[0] == {"year": {"order": "desc", "missing": "_last"}}
+    assert es_query.sort_clause(Sort.OLDEST, True)[0] == {"year": {"order": "asc", "missing": "_last"}}
+    assert es_query.sort_clause(Sort.RELEVANCE, False)[0] == {"year": {"order": "desc", "missing": "_last"}}
+
+
+def test_highlight_is_escaped_with_marks() -> None:
+    highlight = es_query.highlight(parse_query("covoiturage", SYNONYMS))
+    assert highlight is not None
+    assert highlight["encoder"] == "html" and highlight["pre_tags"] == ["<mark>"]
+    assert highlight["fields"]["title"] == {"number_of_fragments": 0}
+    assert highlight["fields"]["sections"] == {"fragment_size": 160, "number_of_fragments": 3}
