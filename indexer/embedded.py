@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-import json
 import shutil
 import threading
 from collections.abc import Iterable
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+import orjson
 import tantivy
 from rapidfuzz.distance import DamerauLevenshtein
 
@@ -17,9 +18,9 @@ from indexer.documents import fuzziness, hit_source, keywords_text, sections_tex
 from indexer.engine import EngineHealth, IndexReport, Progress, UnknownMonograph
 from indexer.facets import FACET_FIELDS, build_facets, other_filters
 from indexer.french import FrenchStemmer, prepare_for_index
-from indexer.highlight import highlight_fragments, highlight_whole
+from indexer.highlight import Highlighter, candidate_pattern, highlight_fragments, highlight_whole
 from indexer.query import Clause, ParsedQuery, Phrase, Synonyms, parse_query
-from schemas.monograph import Monograph, Status
+from schemas.monograph import Monograph, Status, Territory
 from schemas.referentials import FACET_NAMES
 from schemas.search import Highlight, SearchFilters, SearchHit, SearchQuery, SearchResult, Sort
 
@@ -54,6 +55,25 @@ def _schema() -> tantivy.Schema:
     builder.add_integer_field("antiquity", stored=False, indexed=False, fast=True)
     builder.add_bytes_field("source", stored=True, indexed=False)
     return builder.build()
+
+
+FacetRequest = tuple[tantivy.Query, dict[str, Any]]
+
+
+@dataclass
+class RawResult:
+    total: int
+    documents: list[tuple[Any, bytes | None]]
+    aggregations: dict[str, Any]
+
+
+@dataclass
+class EmbeddedRequest:
+    query: tantivy.Query
+    facets: list[FacetRequest]
+    limit: int
+    offset: int
+    order_field: str | None
 
 
 class EmbeddedEngine:
@@ -111,7 +131,7 @@ class EmbeddedEngine:
             "odd": list(monograph.odd),
             "recency": monograph.year or 0,
             "antiquity": -(monograph.year or MISSING_YEAR),
-            "source": json.dumps(hit_source(monograph), ensure_ascii=False).encode(),
+            "source": orjson.dumps(hit_source(monograph)),
         }
         if monograph.territory.region:
             fields["region"] = monograph.territory.region
@@ -226,27 +246,51 @@ class EmbeddedEngine:
             + [(tantivy.Occur.Must, tantivy.Query.const_score_query(f, 0.0)) for f in filters]
         )
 
-    def _facet_counts(
-        self, searcher: tantivy.Searcher, text: tantivy.Query, filters: SearchFilters
-    ) -> dict[str, dict[str, int]]:
-        # Facets whose own selection is empty share one aggregation over all filters;
-        # each facet with a selection is counted under the other facets' filters only.
+    def _facet_requests(
+        self, text: tantivy.Query, filters: SearchFilters
+    ) -> list[tuple[tantivy.Query, dict[str, Any]]]:
+        """Aggregations for disjunctive facets, grouped so facets with the same filters share one pass.
+
+        Facets without a selection of their own are counted under all filters together; each facet
+        with a selection is counted under the other facets' filters only.
+        """
         groups: dict[str, list[str]] = {}
         for facet in FACET_NAMES:
-            key = facet if getattr(filters, facet) else ""
-            groups.setdefault(key, []).append(facet)
-        counts: dict[str, dict[str, int]] = {}
+            groups.setdefault(facet if getattr(filters, facet) else "", []).append(facet)
+        requests = []
         for key, facets in groups.items():
             effective = other_filters(filters, key) if key else filters
-            query = self._and(text, self._filter_queries(effective))
             aggs = {f: {"terms": {"field": FACET_FIELDS[f], "size": 1000}} for f in facets}
-            result = searcher.aggregate(query, aggs)
-            for facet in facets:
-                buckets = result.get(facet, {}).get("buckets", [])
-                counts[facet] = {str(int(b["key"]) if facet == "odd" else b["key"]): b["doc_count"] for b in buckets}
-        return counts
+            requests.append((self._and(text, self._filter_queries(effective)), aggs))
+        return requests
 
-    def _matcher(self, parsed: ParsedQuery) -> Any:
+    def build_request(self, query: SearchQuery, parsed: ParsedQuery, relaxed: bool) -> EmbeddedRequest:
+        """Everything tantivy will be asked, built once: what the benchmark times as "raw"."""
+        text = self._text_query(parsed, relaxed)
+        sort = query.sort
+        if sort == Sort.RELEVANCE and parsed.is_empty:
+            sort = Sort.RECENT  # without words every score ties: show the newest first
+        return EmbeddedRequest(
+            query=self._and(text, self._filter_queries(query.filters)),
+            facets=self._facet_requests(text, query.filters) if query.facets else [],
+            limit=max(query.size, 1),  # tantivy wants at least 1, even to count only
+            offset=query.offset,
+            order_field={Sort.RECENT: "recency", Sort.OLDEST: "antiquity"}.get(sort),
+        )
+
+    @staticmethod
+    def execute(searcher: tantivy.Searcher, request: EmbeddedRequest) -> RawResult:
+        """The raw tantivy calls of one search: top documents with their stored source, and facets."""
+        top = searcher.search(
+            request.query, limit=request.limit, count=True, offset=request.offset, order_by_field=request.order_field
+        )
+        documents = [(key, searcher.doc(address).get_first("source")) for key, address in top.hits]
+        aggregations: dict[str, Any] = {}
+        for facet_query, aggs in request.facets:
+            aggregations |= searcher.aggregate(facet_query, aggs)
+        return RawResult(_count(top), documents, aggregations)
+
+    def _highlighter(self, parsed: ParsedQuery) -> Highlighter:
         exact = {s for w in parsed.single_terms() | parsed.phrase_terms() if (s := self._stem(w))}
         fuzzy = [
             (s, fuzziness(s))
@@ -265,49 +309,48 @@ class EmbeddedEngine:
                 return True
             return any(DamerauLevenshtein.distance(stem, s, score_cutoff=d) <= d for s, d in fuzzy)
 
-        return is_match
+        return Highlighter(is_match, candidate_pattern(exact | {s for s, _ in fuzzy}))
 
-    def _hit(self, source: dict[str, Any], score: float | None, is_match: Any) -> SearchHit:
+    def _hit(self, source: dict[str, Any], score: float | None, highlighter: Highlighter | None) -> SearchHit:
         highlight = Highlight()
-        if is_match is not None:
+        if highlighter is not None:
             highlight = Highlight(
-                title=highlight_whole(source["title"], is_match),
-                summary=highlight_whole(source["summary"], is_match),
-                sections=highlight_fragments(source.get("sections", {}).values(), is_match),
+                title=highlight_whole(source["title"], highlighter),
+                summary=highlight_whole(source["summary"], highlighter),
+                sections=highlight_fragments(source.get("sections", {}).values(), highlighter),
             )
         fields = {k: v for k, v in source.items() if k != "sections"}
-        return SearchHit(**fields, score=score, highlight=highlight)
+        # The source was validated before it was indexed: construct, don't validate again.
+        fields["territory"] = Territory.model_construct(**fields["territory"])
+        return SearchHit.model_construct(**fields, score=score, highlight=highlight)
 
     def search(self, query: SearchQuery) -> SearchResult:
         parsed = parse_query(query.q, self.synonyms)
         searcher = self._index.searcher()
-        filters = self._filter_queries(query.filters)
         relaxed = False
-        text = self._text_query(parsed, relaxed=False)
-        # tantivy wants a limit of at least 1, even to count only.
-        result = searcher.search(self._and(text, filters), limit=1, count=True)
-        if not _count(result) and len(parsed.clauses) > 1:
+        raw = self.execute(searcher, self.build_request(query, parsed, relaxed))
+        if not raw.total and len(parsed.clauses) > 1:
+            # No practice has every word: show those with some of them, and say so.
             relaxed = True
-            text = self._text_query(parsed, relaxed=True)
-        full = self._and(text, filters)
-        sort = query.sort
-        if sort == Sort.RELEVANCE and parsed.is_empty:
-            sort = Sort.RECENT  # without words every score ties: show the newest first
-        order_field = {Sort.RECENT: "recency", Sort.OLDEST: "antiquity"}.get(sort)
-        top = searcher.search(
-            full, limit=max(query.size, 1), count=True, offset=query.offset, order_by_field=order_field
-        )
-        is_match = self._matcher(parsed) if query.highlight and not parsed.is_empty else None
-        hits = []
-        for key, address in top.hits[: query.size]:
-            source = self._source(searcher, address)
-            hits.append(self._hit(source, float(key) if order_field is None else None, is_match))
-        facets = build_facets(self._facet_counts(searcher, text, query.filters), query.filters) if query.facets else {}
-        return SearchResult(total=_count(top), hits=hits, facets=facets, relaxed=relaxed)
+            raw = self.execute(searcher, self.build_request(query, parsed, relaxed))
+        highlighter = self._highlighter(parsed) if query.highlight and not parsed.is_empty else None
+        scored = not parsed.is_empty and query.sort == Sort.RELEVANCE
+        hits = [
+            self._hit(orjson.loads(source or b"{}"), float(key) if scored else None, highlighter)
+            for key, source in raw.documents[: query.size]
+        ]
+        facets = {}
+        if query.facets:
+            counts = {
+                facet: {str(int(b["key"]) if facet == "odd" else b["key"]): b["doc_count"] for b in agg["buckets"]}
+                for facet, agg in raw.aggregations.items()
+            }
+            facets = build_facets(counts, query.filters)
+        return SearchResult.model_construct(total=raw.total, hits=hits, facets=facets, relaxed=relaxed)
 
     @staticmethod
     def _source(searcher: tantivy.Searcher, address: Any) -> dict[str, Any]:
-        data: dict[str, Any] = json.loads(searcher.doc(address).get_first("source") or b"{}")
+        data: dict[str, Any] = orjson.loads(searcher.doc(address).get_first("source") or b"{}")
         return data
 
     def _address(self, searcher: tantivy.Searcher, monograph_id: str) -> Any:

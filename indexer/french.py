@@ -23,7 +23,7 @@ etions etiez etaient fus fut fumes futes furent sois soit soyons soyez soient fu
 fussions fussiez fussent ayant eu eue eues eus ai as avons avez ont aurai auras aura aurons
 aurez auront aurais aurait aurions auriez auraient avais avait avions aviez avaient eut
 eumes eutes eurent aie aies ait ayons ayez aient eusse eusses eussions eussiez eussent
-ceci cela cet cette ici ils les leurs quel quels quelle quelles sans soi
+ceci cela cet cette ici ils les leurs quel quels quelle quelles sans soi jusqu lorsqu puisqu quoiqu
 """
 STOPWORDS: frozenset[str] = frozenset(_STOPWORDS_TEXT.split())
 
@@ -42,11 +42,21 @@ _WORD = re.compile(r"\w+", re.UNICODE)
 _ELISION = re.compile(r"^(?:l|d|j|m|n|s|t|c|qu|jusqu|lorsqu|puisqu|quoiqu)['’]", re.IGNORECASE)
 
 
+_COMBINING_MARKS = re.compile(r"[\u0300-\u036f]+")
+
+
 def fold(text: str) -> str:
-    """Lowercase and strip accents: `Économie` -> `economie`, `cœur` -> `coeur`."""
-    text = text.lower().replace("œ", "oe").replace("æ", "ae")
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    """Lowercase ASCII: accents stripped (`Économie` -> `economie`, `cœur` -> `coeur`).
+
+    Every other non-ASCII character (punctuation, symbols, non-Latin letters) becomes a space,
+    so it still separates words. Done with C-level string operations: this runs on every
+    indexed text.
+    """
+    text = text.lower()
+    if text.isascii():
+        return text
+    text = unicodedata.normalize("NFKD", text.replace("œ", "oe").replace("æ", "ae").replace("ß", "ss"))
+    return _COMBINING_MARKS.sub("", text).encode("ascii", "replace").decode("ascii").replace("?", " ")
 
 
 def words(text: str) -> Iterator[tuple[int, int, str]]:
@@ -64,14 +74,18 @@ def normalise_word(word: str) -> str | None:
     return folded
 
 
-_OVERRIDE_PATTERN = re.compile(r"\b(" + "|".join(STEM_OVERRIDES) + r")\b")
-_ELISIONS_IN_TEXT = re.compile(r"\b(?:l|d|j|m|n|s|t|c|qu|jusqu|lorsqu|puisqu|quoiqu)['’]", re.IGNORECASE)
-
-
 def prepare_for_index(text: str) -> str:
-    """Folded text, elisions dropped and stem overrides applied: what a stemmer then reads."""
-    folded = fold(_ELISIONS_IN_TEXT.sub("", text))
-    return _OVERRIDE_PATTERN.sub(lambda m: STEM_OVERRIDES[m.group(1)], folded)
+    """Folded text with stem overrides applied: what a stemmer then reads.
+
+    Overrides apply inside words too, which is right for these plurals (`milieux`, `enjeux`).
+    Elided articles need nothing here: the tokenizers split on the apostrophe and `l`, `d`,
+    `qu`… are stopwords.
+    """
+    folded = fold(text)
+    for plural, singular in STEM_OVERRIDES.items():
+        if plural in folded:
+            folded = folded.replace(plural, singular)
+    return folded
 
 
 def snowball_analyzer() -> tantivy.TextAnalyzer:

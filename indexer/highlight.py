@@ -7,17 +7,44 @@ and the same escaping.
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Callable, Iterable
 
-from indexer.french import words
-
 MARK_OPEN, MARK_CLOSE = "<mark>", "</mark>"
+PREFIX_LENGTH = 3
 
 WordMatcher = Callable[[str], bool]
 
+_ACCENTED = {"a": "aàâäáã", "e": "eéèêë", "i": "iîïíì", "o": "oôöóò", "u": "uùûüú", "c": "cç", "y": "yÿ", "n": "nñ"}
 
-def _spans(text: str, is_match: WordMatcher) -> list[tuple[int, int]]:
-    return [(start, end) for start, end, word in words(text) if is_match(word)]
+
+def _letter(char: str) -> str:
+    variants = _ACCENTED.get(char, re.escape(char))
+    return f"[{variants}{variants.upper()}]" if char.isalpha() else variants
+
+
+def candidate_pattern(stems: Iterable[str]) -> re.Pattern[str]:
+    """Words starting like one of the stems, whatever their case and accents.
+
+    Checking only these candidates keeps highlighting cheap on long texts; a typo in the first
+    letters of a word goes unmarked (the document still matched).
+    """
+    prefixes = sorted({stem[:PREFIX_LENGTH] for stem in stems if stem}, key=len, reverse=True)
+    if not prefixes:
+        return re.compile(r"(?!)")
+    alternatives = "|".join("".join(_letter(c) for c in prefix) for prefix in prefixes)
+    return re.compile(rf"\b(?:{alternatives})\w*")
+
+
+class Highlighter:
+    """Marks the words `is_match` accepts among the candidates of `pattern`."""
+
+    def __init__(self, is_match: WordMatcher, pattern: re.Pattern[str]):
+        self.is_match = is_match
+        self.pattern = pattern
+
+    def spans(self, text: str) -> list[tuple[int, int]]:
+        return [m.span() for m in self.pattern.finditer(text) if self.is_match(m.group())]
 
 
 def _render(text: str, spans: Iterable[tuple[int, int]], start: int = 0, end: int | None = None) -> str:
@@ -33,19 +60,19 @@ def _render(text: str, spans: Iterable[tuple[int, int]], start: int = 0, end: in
     return "".join(out)
 
 
-def highlight_whole(text: str, is_match: WordMatcher) -> str | None:
+def highlight_whole(text: str, highlighter: Highlighter) -> str | None:
     """The whole text, escaped and marked; None when nothing in it matches."""
-    spans = _spans(text, is_match)
+    spans = highlighter.spans(text)
     return _render(text, spans) if spans else None
 
 
 def highlight_fragments(
-    texts: Iterable[str], is_match: WordMatcher, fragment_size: int = 160, max_fragments: int = 3
+    texts: Iterable[str], highlighter: Highlighter, fragment_size: int = 160, max_fragments: int = 3
 ) -> list[str]:
     """Up to `max_fragments` escaped excerpts around matches, richest first, in reading order of ties."""
     candidates: list[tuple[int, int, str]] = []
     for order, text in enumerate(texts):
-        spans = _spans(text, is_match)
+        spans = highlighter.spans(text)
         taken_until = -1
         for s, _ in spans:
             if s < taken_until:

@@ -130,3 +130,12 @@ os._exit(9)  # no close, no flush: like a crash right after the commit
     assert result.returncode == 9
     reopened = Store(url)
     assert reopened.count() == 1 and reopened.backlog() == 1
+
+
+def test_restore_inserts_as_given_and_skips_existing(store: Store) -> None:
+    from tests.corpus import CORPUS
+
+    assert store.restore(CORPUS, batch=3) == len(CORPUS)
+    assert store.get("eau-reunion").content() == CORPUS[5].content()
+    assert store.count(Status.PUBLISHED) == 7 and store.backlog() == 0
+    assert store.restore(CORPUS) == 0

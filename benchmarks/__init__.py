@@ -1,0 +1,1 @@
+"""Benchmarks: synthetic corpus at scale, engine vs API side by side (see benchmarks/README.md)."""

@@ -1,0 +1,96 @@
+"""Small measuring tools: percentiles, process memory, directory sizes, load generation."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import statistics
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+
+def percentiles(samples_s: list[float]) -> dict[str, float]:
+    """p50/p95/p99/mean in milliseconds."""
+    ms = sorted(s * 1000 for s in samples_s)
+    if not ms:
+        return {"p50": 0.0, "p95": 0.0, "p99": 0.0, "mean": 0.0, "n": 0}
+
+    def pick(q: float) -> float:
+        return ms[min(len(ms) - 1, round(q * (len(ms) - 1)))]
+
+    return {"p50": pick(0.50), "p95": pick(0.95), "p99": pick(0.99), "mean": statistics.fmean(ms), "n": len(ms)}
+
+
+def timed(call: Callable[[], Any]) -> float:
+    start = time.perf_counter()
+    call()
+    return time.perf_counter() - start
+
+
+def rss_mb(pid: int | None = None) -> float:
+    """Resident memory of a process (this one by default), from /proc."""
+    with open(f"/proc/{pid or os.getpid()}/status") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def dir_mb(path: Path) -> float:
+    return sum(f.stat().st_size for f in path.rglob("*") if f.is_file()) / 1024 / 1024
+
+
+class PeakRss:
+    """Samples a process's RSS in a thread while a block runs."""
+
+    def __init__(self, pid: int, every: float = 0.05):
+        self.pid, self.every, self.peak = pid, every, 0.0
+        self._stop = threading.Event()
+
+    def __enter__(self) -> PeakRss:
+        def sample() -> None:
+            while not self._stop.is_set():
+                self.peak = max(self.peak, rss_mb(self.pid))
+                time.sleep(self.every)
+
+        self._thread = threading.Thread(target=sample, daemon=True)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+async def load(url: str, paths: list[list[tuple[str, Any]]], clients: int, requests: int) -> dict[str, Any]:
+    """`clients` concurrent loops send `requests` searches in all; throughput and latency."""
+    latencies: list[float] = []
+    errors = 0
+    counter = iter(range(requests))
+    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+    async with httpx.AsyncClient(base_url=url, limits=limits, timeout=30) as client:
+
+        async def worker() -> None:
+            nonlocal errors
+            for i in counter:
+                start = time.perf_counter()
+                response = await client.get("/api/v1/search", params=paths[i % len(paths)])
+                latencies.append(time.perf_counter() - start)
+                errors += response.status_code != 200
+
+        started = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(clients)))
+        elapsed = time.perf_counter() - started
+    return {
+        "clients": clients,
+        "requests": requests,
+        "errors": errors,
+        "seconds": elapsed,
+        "throughput_rps": requests / elapsed,
+        "latency_ms": percentiles(latencies),
+    }

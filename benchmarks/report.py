@@ -1,0 +1,110 @@
+"""The Markdown table of a benchmark run, with each goal and how far we are from it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def _row(cells: list[Any]) -> str:
+    return "| " + " | ".join(str(c) for c in cells) + " |"
+
+
+def write_report(results: dict[str, Any]) -> str:
+    m = results["machine"]
+    lines = [
+        f"# Benchmark {results['date']}",
+        "",
+        f"Machine: {m['cpu']}, {m['cores']} cores, {m['memory_gb']} GB, Python {m['python']}.",
+        "",
+    ]
+    for size, entry in results["sizes"].items():
+        corpus = entry["corpus"]
+        lines += [
+            f"## {int(size):,} monographs ({corpus['raw_json_mb']:.0f} MB of JSON)",
+            "",
+            f"Store load (SQLite, batched): {entry['store_load']['docs_per_s']:,.0f} docs/s.",
+            "",
+            _row(
+                [
+                    "engine",
+                    "indexing ours (docs/s)",
+                    "raw bulk (docs/s)",
+                    "ours/raw",
+                    "index MB",
+                    "raw p50/p95/p99 ms",
+                    "engine.search p50/p95",
+                    "API ASGI p50/p95/p99 ms",
+                    "API overhead p50",
+                ]
+            ),
+            _row(["---"] * 9),
+        ]
+        for engine in ("embedded", "elasticsearch"):
+            if engine not in entry:
+                continue
+            ix, lat = entry[engine]["indexing"], entry[engine]["latency"]
+            raw, eng, api = lat["raw"], lat["engine_search"], lat["api_asgi"]
+            lines.append(
+                _row(
+                    [
+                        engine,
+                        f"{ix['ours_docs_per_s']:,.0f}",
+                        f"{ix['raw_docs_per_s']:,.0f}" if "raw_docs_per_s" in ix else "–",
+                        f"{ix['ours_vs_raw']:.0%}" if "ours_vs_raw" in ix else "–",
+                        f"{ix['index_mb']:.0f}",
+                        f"{raw['p50']:.2f} / {raw['p95']:.2f} / {raw['p99']:.2f}",
+                        f"{eng['p50']:.2f} / {eng['p95']:.2f}",
+                        f"{api['p50']:.2f} / {api['p95']:.2f} / {api['p99']:.2f}",
+                        f"{lat['api_overhead_p50_ms']:+.2f} ms ({lat['api_overhead_p50_pct']:+.0f} %)",
+                    ]
+                )
+            )
+        lines += [
+            "",
+            _row(
+                [
+                    "engine",
+                    "clients",
+                    "throughput (req/s)",
+                    "p50 ms",
+                    "p95 ms",
+                    "p99 ms",
+                    "errors",
+                    "RSS rest / load MB",
+                ]
+            ),
+            _row(["---"] * 8),
+        ]
+        for engine in ("embedded", "elasticsearch"):
+            if engine not in entry:
+                continue
+            http = entry[engine]["http"]
+            for run in http["runs"]:
+                lat = run["latency_ms"]
+                lines.append(
+                    _row(
+                        [
+                            engine,
+                            run["clients"],
+                            f"{run['throughput_rps']:.0f}",
+                            f"{lat['p50']:.1f}",
+                            f"{lat['p95']:.1f}",
+                            f"{lat['p99']:.1f}",
+                            run["errors"],
+                            f"{http['rss_at_rest_mb']:.0f} / {http['rss_under_load_mb']:.0f}",
+                        ]
+                    )
+                )
+        lines.append("")
+    if "startup" in results:
+        lines += [
+            f"Start-up, `make run` to a searchable seeded system (warm): {results['startup'].get('seconds')} s.",
+            "",
+        ]
+    lines += [
+        "Goals: API overhead p50 ≤ 15 % on Elasticsearch and ≤ 1.5 ms on embedded; embedded p95 ≤ 25 ms at "
+        "100k (text + 3 facets, in-process: `engine.search`); our ES bulk ≥ 80 % of raw; API RSS ≤ 500 MB "
+        "at 100k on embedded.",
+        "",
+    ]
+    return "\n".join(lines)

@@ -1,0 +1,386 @@
+"""`python -m benchmarks.run`: index, search and serve a synthetic corpus on each engine, and
+measure our code against the raw engine side by side in one run. See benchmarks/README.md."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+from elasticsearch import Elasticsearch, helpers
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from api.main import create_app
+from api.settings import Settings
+from api.store import Store
+from benchmarks.corpus import CorpusGenerator
+from benchmarks.measure import PeakRss, dir_mb, load, percentiles, rss_mb, timed
+from benchmarks.queries import BenchQuery, query_mix
+from benchmarks.report import write_report
+from indexer import es_query
+from indexer.elasticsearch_engine import BULK_CHUNK_BYTES, BULK_CHUNK_DOCS, ElasticsearchEngine
+from indexer.embedded import EmbeddedEngine
+from indexer.es_mapping import document, index_settings, mappings
+from indexer.factory import EngineConfig
+from indexer.french import FrenchStemmer
+from indexer.query import Synonyms, parse_query
+from schemas.monograph import Monograph
+
+ROOT = Path(__file__).resolve().parent.parent
+console = Console(stderr=True)
+
+
+def progress(description: str, total: int | None) -> Progress:
+    bar = Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    )
+    bar.add_task(description, total=total)
+    return bar
+
+
+def read_corpus(path: Path) -> Iterator[Monograph]:
+    with path.open(encoding="utf-8") as lines:
+        for line in lines:
+            yield Monograph.model_validate_json(line)
+
+
+def with_bar(items: Iterator[Any], description: str, total: int) -> Iterator[Any]:
+    with progress(description, total) as bar:
+        for item in items:
+            yield item
+            bar.advance(bar.task_ids[0])
+
+
+# -- corpus and store ---------------------------------------------------------------------
+
+
+def write_corpus(size: int, workdir: Path, stemmer: FrenchStemmer, with_es_docs: bool) -> dict[str, Any]:
+    """The corpus as JSON Lines (and, for the raw bulk, the Elasticsearch documents ready-made)."""
+    corpus, es_docs = workdir / "corpus.jsonl", workdir / "es-docs.jsonl"
+    generator = CorpusGenerator()
+    started = time.perf_counter()
+    with (
+        corpus.open("w", encoding="utf-8") as out,
+        es_docs.open("w", encoding="utf-8") if with_es_docs else open(os.devnull, "w") as es_out,
+    ):
+        for monograph in with_bar(generator.generate(size), f"Generating {size:,} monographs", size):
+            out.write(monograph.model_dump_json() + "\n")
+            if with_es_docs:
+                es_out.write(json.dumps({"_id": monograph.id, **document(monograph, stemmer)}, ensure_ascii=False))
+                es_out.write("\n")
+    return {
+        "documents": size,
+        "raw_json_mb": corpus.stat().st_size / 2**20,
+        "generation_s": time.perf_counter() - started,
+    }
+
+
+def load_store(size: int, workdir: Path) -> dict[str, Any]:
+    store = Store(f"sqlite:///{workdir / 'data' / 'impact.db'}")
+    seconds = timed(lambda: store.restore(with_bar(read_corpus(workdir / "corpus.jsonl"), "Store", size)))
+    store.close()
+    return {"seconds": seconds, "docs_per_s": size / seconds}
+
+
+# -- indexing -------------------------------------------------------------------------------
+
+
+def index_embedded(size: int, workdir: Path) -> dict[str, Any]:
+    engine = EmbeddedEngine(workdir / "data" / "index")
+    before = rss_mb()
+    seconds = timed(lambda: engine.rebuild(with_bar(read_corpus(workdir / "corpus.jsonl"), "Embedded index", size)))
+    result = {
+        "ours_docs_per_s": size / seconds,
+        "ours_s": seconds,
+        "index_mb": dir_mb(workdir / "data" / "index"),
+        "indexing_rss_growth_mb": rss_mb() - before,
+    }
+    engine.close()
+    return result
+
+
+def index_elasticsearch(size: int, workdir: Path, url: str, prefix: str) -> dict[str, Any]:
+    engine = ElasticsearchEngine(
+        EngineConfig(
+            backend="elasticsearch", elasticsearch_url=url, elasticsearch_index_prefix=prefix, elasticsearch_timeout=120
+        )
+    )
+    ours = timed(lambda: engine.rebuild(with_bar(read_corpus(workdir / "corpus.jsonl"), "ES, our indexer", size)))
+    client = Elasticsearch(url, request_timeout=120)
+    raw_index = f"{prefix}-raw"
+    client.indices.delete(index=raw_index, ignore_unavailable=True)
+    settings = index_settings(engine.has_analysis_common) | {"refresh_interval": "-1"}
+    client.indices.create(index=raw_index, settings=settings, mappings=mappings())
+
+    def actions() -> Iterator[dict[str, Any]]:
+        with (workdir / "es-docs.jsonl").open(encoding="utf-8") as lines:
+            for line in with_bar(iter(lines), "ES, raw streaming_bulk", size):
+                source = json.loads(line)
+                yield {"_index": raw_index, "_id": source.pop("_id"), "_source": source}
+
+    def raw_bulk() -> None:
+        for _ in helpers.streaming_bulk(
+            client, actions(), chunk_size=BULK_CHUNK_DOCS, max_chunk_bytes=BULK_CHUNK_BYTES
+        ):
+            pass
+        client.indices.put_settings(index=raw_index, settings={"refresh_interval": "1s"})
+        client.indices.refresh(index=raw_index)
+
+    raw = timed(raw_bulk)
+    stats = client.indices.stats(index=engine.current_index() or prefix, metric="store")
+    client.indices.delete(index=raw_index)
+    engine.close()
+    return {
+        "ours_docs_per_s": size / ours,
+        "raw_docs_per_s": size / raw,
+        "ours_s": ours,
+        "raw_s": raw,
+        "ours_vs_raw": raw / ours,
+        "index_mb": stats["_all"]["primaries"]["store"]["size_in_bytes"] / 2**20,
+    }
+
+
+# -- search latency -------------------------------------------------------------------------
+
+
+def raw_embedded(workdir: Path, queries: list[BenchQuery], rounds: int) -> dict[str, Any]:
+    """Exactly the tantivy calls our code makes, requests built beforehand."""
+    engine = EmbeddedEngine(workdir / "data" / "index")
+    searcher = engine._index.searcher()
+    synonyms = engine.synonyms
+    requests = [engine.build_request(q.params.to_query(), parse_query(q.params.q, synonyms), False) for q in queries]
+    samples = [timed(lambda r=r: engine.execute(searcher, r)) for _ in range(rounds) for r in requests]
+    in_process = [timed(lambda q=q: engine.search(q.params.to_query())) for _ in range(rounds) for q in queries]
+    engine.close()
+    return {"raw": percentiles(samples), "engine_search": percentiles(in_process)}
+
+
+def raw_elasticsearch(url: str, prefix: str, queries: list[BenchQuery], rounds: int) -> dict[str, Any]:
+    """Exactly the bodies our code sends, built beforehand, through the official client."""
+    client = Elasticsearch(url, request_timeout=60)
+    synonyms, stemmer = Synonyms.from_file(), FrenchStemmer()
+    bodies = [
+        es_query.search_body(q.params.to_query(), parse_query(q.params.q, synonyms), stemmer, False) for q in queries
+    ]
+    samples = [timed(lambda b=b: client.search(index=prefix, body=b)) for _ in range(rounds) for b in bodies]
+    engine = ElasticsearchEngine(
+        EngineConfig(backend="elasticsearch", elasticsearch_url=url, elasticsearch_index_prefix=prefix)
+    )
+    in_process = [timed(lambda q=q: engine.search(q.params.to_query())) for _ in range(rounds) for q in queries]
+    engine.close()
+    return {"raw": percentiles(samples), "engine_search": percentiles(in_process)}
+
+
+async def _asgi_latency(settings: Settings, queries: list[BenchQuery], rounds: int) -> dict[str, Any]:
+    app = create_app(settings)
+    samples: list[float] = []
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://bench") as client:
+            for _ in range(rounds):
+                for query in queries:
+                    start = time.perf_counter()
+                    response = await client.get("/api/v1/search", params=query.query_string())
+                    samples.append(time.perf_counter() - start)
+                    assert response.status_code == 200, response.text
+    return percentiles(samples)
+
+
+def serve(settings_env: dict[str, str], queries: list[BenchQuery], clients: list[int]) -> dict[str, Any]:
+    """uvicorn on loopback: RSS at rest and under load, throughput and latency per concurrency."""
+    port = 18000 + os.getpid() % 1000
+    env = os.environ | settings_env
+    process = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "api.main:app", "--port", str(port), "--log-level", "warning"],
+        env=env,
+        cwd=ROOT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(600):
+            try:
+                if httpx.get(f"{url}/api/v1/health", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.5)
+        rest = rss_mb(process.pid)
+        paths = [q.query_string() for q in queries]
+        runs = []
+        with PeakRss(process.pid) as peak:
+            for concurrency in clients:
+                runs.append(asyncio.run(load(url, paths, concurrency, max(len(paths), 20 * concurrency))))
+        return {"rss_at_rest_mb": rest, "rss_under_load_mb": peak.peak, "runs": runs}
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def startup_time(workdir: Path) -> dict[str, Any]:
+    """From the README's run command to a seeded, searchable system (warm machine)."""
+    env = os.environ | {
+        "IMPACT_DATA_DIR": str(workdir / "startup"),
+        "IMPACT_API_PORT": "18999",
+        "IMPACT_UI_PORT": "18998",
+    }
+    started = time.perf_counter()
+    process = subprocess.Popen(
+        ["make", "-s", "run"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        while time.perf_counter() - started < 300:
+            try:
+                body = httpx.get("http://127.0.0.1:18999/api/v1/search", params={"q": "tiers-lieux"}, timeout=2).json()
+                if body.get("total", 0) > 0:
+                    return {"seconds": time.perf_counter() - started}
+            except (httpx.HTTPError, ValueError):
+                pass
+            time.sleep(0.2)
+        return {"seconds": None, "error": "not searchable within 300 s"}
+    finally:
+        os.killpg(process.pid, 15)
+        process.wait(timeout=30)
+
+
+# -- orchestration --------------------------------------------------------------------------
+
+
+def es_node(url: str | None) -> str:
+    if url:
+        return url
+    started = subprocess.run(
+        ["bash", str(ROOT / "scripts" / "es-node.sh"), "start"],
+        capture_output=True,
+        text=True,
+        env=os.environ | {"IMPACT_ES_PORT": "9260", "IMPACT_ES_HEAP": "1g"},
+        check=True,
+    )
+    return started.stdout.strip().splitlines()[-1]
+
+
+def machine() -> dict[str, Any]:
+    with open("/proc/cpuinfo") as cpuinfo:
+        model = next((line.split(":", 1)[1].strip() for line in cpuinfo if line.startswith("model name")), "?")
+    with open("/proc/meminfo") as meminfo:
+        memory_kb = int(next(line.split()[1] for line in meminfo if line.startswith("MemTotal")))
+    return {
+        "cpu": model,
+        "cores": os.cpu_count(),
+        "memory_gb": round(memory_kb / 2**20, 1),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+    }
+
+
+def run(
+    sizes: list[int],
+    engines: list[str],
+    rounds: int,
+    clients: list[int],
+    es_url: str | None,
+    out: Path,
+    with_startup: bool,
+) -> dict[str, Any]:
+    results: dict[str, Any] = {
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": machine(),
+        "sizes": {},
+    }
+    stemmer = FrenchStemmer()
+    queries = query_mix(CorpusGenerator())
+    url = es_node(es_url) if "elasticsearch" in engines else None
+    for size in sizes:
+        console.print(f"[bold]{size:,} monographs[/bold]")
+        workdir = Path(tempfile.mkdtemp(prefix=f"impact-bench-{size}-"))
+        (workdir / "data").mkdir()
+        entry: dict[str, Any] = {"corpus": write_corpus(size, workdir, stemmer, "elasticsearch" in engines)}
+        entry["store_load"] = load_store(size, workdir)
+        for name in engines:
+            prefix = f"bench-{size}"
+            env = {"IMPACT_DATA_DIR": str(workdir / "data")}
+            if name == "embedded":
+                indexing = index_embedded(size, workdir)
+                latency = raw_embedded(workdir, queries, rounds)
+            else:
+                assert url
+                indexing = index_elasticsearch(size, workdir, url, prefix)
+                latency = raw_elasticsearch(url, prefix, queries, rounds)
+                env |= {
+                    "IMPACT_SEARCH_BACKEND": "elasticsearch",
+                    "IMPACT_ELASTICSEARCH_URL": url,
+                    "IMPACT_ELASTICSEARCH_INDEX_PREFIX": prefix,
+                }
+            settings = Settings(**{k.removeprefix("IMPACT_").lower(): v for k, v in env.items()})
+            latency["api_asgi"] = asyncio.run(_asgi_latency(settings, queries, rounds))
+            latency["api_overhead_p50_ms"] = latency["api_asgi"]["p50"] - latency["raw"]["p50"]
+            latency["api_overhead_p50_pct"] = 100 * latency["api_overhead_p50_ms"] / max(latency["raw"]["p50"], 1e-9)
+            entry[name] = {"indexing": indexing, "latency": latency, "http": serve(env, queries, clients)}
+            console.print(
+                f"  {name}: indexing {indexing['ours_docs_per_s']:,.0f} docs/s, raw p50 "
+                f"{latency['raw']['p50']:.2f} ms, API p50 {latency['api_asgi']['p50']:.2f} ms"
+            )
+        results["sizes"][str(size)] = entry
+        shutil.rmtree(workdir, ignore_errors=True)
+    if with_startup:
+        workdir = Path(tempfile.mkdtemp(prefix="impact-bench-startup-"))
+        results["startup"] = startup_time(workdir)
+        shutil.rmtree(workdir, ignore_errors=True)
+    results["queries"] = {"count": len(queries), "kinds": sorted({q.kind for q in queries}), "rounds": rounds}
+    out.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
+    (out / f"results-{stamp}.json").write_text(json.dumps(results, indent=2, ensure_ascii=False))
+    markdown = write_report(results)
+    (out / f"results-{stamp}.md").write_text(markdown)
+    (out / "latest.md").write_text(markdown)
+    return results
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--sizes", default="10000,100000", help="corpus sizes, comma-separated")
+    parser.add_argument("--engines", default="embedded,elasticsearch", help="embedded and/or elasticsearch")
+    parser.add_argument("--rounds", type=int, default=2, help="passes over the query mix for latency")
+    parser.add_argument("--clients", default="1,8,32", help="concurrent HTTP clients, comma-separated")
+    parser.add_argument("--es-url", default=os.environ.get("IMPACT_ELASTICSEARCH_URL"), help="existing node")
+    parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results")
+    parser.add_argument("--no-startup", action="store_true", help="skip the start-up measurement")
+    args = parser.parse_args(argv)
+    started = time.perf_counter()
+    results = run(
+        [int(s) for s in args.sizes.split(",")],
+        args.engines.split(","),
+        args.rounds,
+        [int(c) for c in args.clients.split(",")],
+        args.es_url,
+        args.out,
+        not args.no_startup,
+    )
+    console.print(write_report(results))
+    console.print(f"benchmark done in {time.perf_counter() - started:.0f} s; results in {args.out}")
+
+
+if __name__ == "__main__":
+    main()
