@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install run test lint seed clean
+.PHONY: install run test lint seed bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -24,6 +24,10 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+
+# `make bench` (10k and 100k, both engines); e.g. `make bench BENCH_ARGS="--sizes 10000 --engines embedded"`.
+bench: install
+	$(BIN)/python -m benchmarks.run $(BENCH_ARGS)
 
 seed: install
 	$(BIN)/impact seed

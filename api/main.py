@@ -15,7 +15,7 @@ from api.http_errors import install_error_handlers
 from api.indexing import IndexSync
 from api.metrics import Metrics
 from api.middleware import MetricsMiddleware, RequestGuard
-from api.routes import export, health, monographs, referentials, search
+from api.routes import export, health, keys, monographs, referentials, search
 from api.settings import Settings, get_settings
 from api.store import Store
 from indexer.engine import EngineError
@@ -84,7 +84,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.metrics = Metrics()
     install_error_handlers(app)
-    for module in (search, monographs, referentials, export, health):
+    for module in (search, monographs, referentials, export, health, keys):
         app.include_router(module.router)
     app.add_middleware(RequestGuard, max_bytes=settings.max_body_bytes)
     app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)

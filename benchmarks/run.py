@@ -207,7 +207,8 @@ async def _asgi_latency(settings: Settings, queries: list[BenchQuery], rounds: i
 def serve(settings_env: dict[str, str], queries: list[BenchQuery], clients: list[int]) -> dict[str, Any]:
     """uvicorn on loopback: RSS at rest and under load, throughput and latency per concurrency."""
     port = 18000 + os.getpid() % 1000
-    env = os.environ | settings_env
+    # The load test measures throughput, so the per-client rate limit is off for it.
+    env = os.environ | settings_env | {"IMPACT_RATE_LIMIT_PER_MINUTE": "0"}
     process = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", "api.main:app", "--port", str(port), "--log-level", "warning"],
         env=env,
@@ -268,17 +269,22 @@ def startup_time(workdir: Path) -> dict[str, Any]:
 # -- orchestration --------------------------------------------------------------------------
 
 
+NODE_ENV = {"IMPACT_ES_PORT": "9260", "IMPACT_ES_HEAP": "1g"}
+NODE_SCRIPT = ["bash", str(ROOT / "scripts" / "es-node.sh")]
+
+
 def es_node(url: str | None) -> str:
+    """The given node, or one started for the run (stopped by `stop_es_node`)."""
     if url:
         return url
     started = subprocess.run(
-        ["bash", str(ROOT / "scripts" / "es-node.sh"), "start"],
-        capture_output=True,
-        text=True,
-        env=os.environ | {"IMPACT_ES_PORT": "9260", "IMPACT_ES_HEAP": "1g"},
-        check=True,
+        [*NODE_SCRIPT, "start"], capture_output=True, text=True, env=os.environ | NODE_ENV, check=True
     )
     return started.stdout.strip().splitlines()[-1]
+
+
+def stop_es_node() -> None:
+    subprocess.run([*NODE_SCRIPT, "stop"], capture_output=True, env=os.environ | NODE_ENV, check=False)
 
 
 def machine() -> dict[str, Any]:
@@ -312,6 +318,35 @@ def run(
     stemmer = FrenchStemmer()
     queries = query_mix(CorpusGenerator())
     url = es_node(es_url) if "elasticsearch" in engines else None
+    try:
+        _measure_sizes(results, sizes, engines, rounds, clients, url, stemmer, queries)
+    finally:
+        if url and not es_url:
+            stop_es_node()
+    if with_startup:
+        workdir = Path(tempfile.mkdtemp(prefix="impact-bench-startup-"))
+        results["startup"] = startup_time(workdir)
+        shutil.rmtree(workdir, ignore_errors=True)
+    results["queries"] = {"count": len(queries), "kinds": sorted({q.kind for q in queries}), "rounds": rounds}
+    out.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
+    (out / f"results-{stamp}.json").write_text(json.dumps(results, indent=2, ensure_ascii=False))
+    markdown = write_report(results)
+    (out / f"results-{stamp}.md").write_text(markdown)
+    (out / "latest.md").write_text(markdown)
+    return results
+
+
+def _measure_sizes(
+    results: dict[str, Any],
+    sizes: list[int],
+    engines: list[str],
+    rounds: int,
+    clients: list[int],
+    url: str | None,
+    stemmer: FrenchStemmer,
+    queries: list[BenchQuery],
+) -> None:
     for size in sizes:
         console.print(f"[bold]{size:,} monographs[/bold]")
         workdir = Path(tempfile.mkdtemp(prefix=f"impact-bench-{size}-"))
@@ -344,18 +379,6 @@ def run(
             )
         results["sizes"][str(size)] = entry
         shutil.rmtree(workdir, ignore_errors=True)
-    if with_startup:
-        workdir = Path(tempfile.mkdtemp(prefix="impact-bench-startup-"))
-        results["startup"] = startup_time(workdir)
-        shutil.rmtree(workdir, ignore_errors=True)
-    results["queries"] = {"count": len(queries), "kinds": sorted({q.kind for q in queries}), "rounds": rounds}
-    out.mkdir(parents=True, exist_ok=True)
-    stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
-    (out / f"results-{stamp}.json").write_text(json.dumps(results, indent=2, ensure_ascii=False))
-    markdown = write_report(results)
-    (out / f"results-{stamp}.md").write_text(markdown)
-    (out / "latest.md").write_text(markdown)
-    return results
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -15,9 +15,10 @@ from indexer.es_mapping import FRENCH_CHAIN, HUNSPELL_CHAIN, MAPPING_VERSION, do
 from indexer.facets import build_facets
 from indexer.factory import EngineConfig
 from indexer.french import FrenchStemmer
+from indexer.highlight import build_highlighter, hit_from_source
 from indexer.query import Synonyms, parse_query
 from schemas.monograph import Monograph, Status
-from schemas.search import Highlight, SearchHit, SearchQuery, SearchResult
+from schemas.search import SearchHit, SearchQuery, SearchResult, Sort
 
 BULK_CHUNK_DOCS = 500
 BULK_CHUNK_BYTES = 10 * 1024 * 1024
@@ -40,24 +41,6 @@ def translated_errors(action: str) -> Iterator[None]:
         raise EngineError(f"Elasticsearch refused {action}: {exc.message}") from exc
     except TransportError as exc:
         raise EngineUnavailable(f"Elasticsearch cannot be reached during {action}: {exc}") from exc
-
-
-def _first(fragments: list[str] | None) -> str | None:
-    return fragments[0] if fragments else None
-
-
-def _hit(source: dict[str, Any], score: float | None, highlight: dict[str, list[str]] | None) -> SearchHit:
-    display = {k: v for k, v in source["display"].items() if k != "sections"}
-    hl = highlight or {}
-    return SearchHit(
-        **display,
-        score=score,
-        highlight=Highlight(
-            title=_first(hl.get("title")),
-            summary=_first(hl.get("summary")),
-            sections=hl.get("sections", []),
-        ),
-    )
 
 
 class ElasticsearchEngine:
@@ -245,7 +228,12 @@ class ElasticsearchEngine:
                 response = self.client.search(
                     index=self.alias, body=es_query.search_body(query, parsed, self.stemmer, True)
                 )
-        hits = [_hit(h["_source"], h.get("_score"), h.get("highlight")) for h in response["hits"]["hits"]]
+        highlighter = build_highlighter(parsed, self.stemmer) if query.highlight else None
+        scored = not parsed.is_empty and query.sort == Sort.RELEVANCE
+        hits = [
+            hit_from_source(h["_source"]["display"], h.get("_score") if scored else None, highlighter)
+            for h in response["hits"]["hits"]
+        ]
         facets = {}
         if query.facets:
             counts = {
@@ -261,7 +249,7 @@ class ElasticsearchEngine:
             if not self.client.exists(index=self.alias, id=monograph_id):
                 raise UnknownMonograph(f"monograph {monograph_id!r} is not published in the index")
             response = self.client.search(index=self.alias, body=es_query.similar_body(monograph_id, index, size))
-        return [_hit(h["_source"], h.get("_score"), None) for h in response["hits"]["hits"]]
+        return [hit_from_source(h["_source"]["display"], h.get("_score"), None) for h in response["hits"]["hits"]]
 
     def ids(self) -> set[str]:
         self.ensure_index()

@@ -6,23 +6,21 @@ import shutil
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import orjson
 import tantivy
-from rapidfuzz.distance import DamerauLevenshtein
 
 from indexer.documents import fuzziness, hit_source, keywords_text, sections_text
 from indexer.engine import EngineHealth, IndexReport, Progress, UnknownMonograph
 from indexer.facets import FACET_FIELDS, build_facets, other_filters
 from indexer.french import FrenchStemmer, prepare_for_index
-from indexer.highlight import Highlighter, candidate_pattern, highlight_fragments, highlight_whole
+from indexer.highlight import build_highlighter, hit_from_source
 from indexer.query import Clause, ParsedQuery, Phrase, Synonyms, parse_query
-from schemas.monograph import Monograph, Status, Territory
+from schemas.monograph import Monograph, Status
 from schemas.referentials import FACET_NAMES
-from schemas.search import Highlight, SearchFilters, SearchHit, SearchQuery, SearchResult, Sort
+from schemas.search import SearchFilters, SearchHit, SearchQuery, SearchResult, Sort
 
 ANALYZER = "fr"
 # Bump when the tantivy schema or analysis changes: an older index is dropped and rebuilt.
@@ -290,40 +288,6 @@ class EmbeddedEngine:
             aggregations |= searcher.aggregate(facet_query, aggs)
         return RawResult(_count(top), documents, aggregations)
 
-    def _highlighter(self, parsed: ParsedQuery) -> Highlighter:
-        exact = {s for w in parsed.single_terms() | parsed.phrase_terms() if (s := self._stem(w))}
-        fuzzy = [
-            (s, fuzziness(s))
-            for c in parsed.clauses
-            if not c.exact
-            for p in c.alternatives
-            if p.is_single_term and (s := self._stem(p.terms[0][0])) and fuzziness(s)
-        ]
-
-        @lru_cache(maxsize=4096)
-        def is_match(word: str) -> bool:
-            stem = self._stem(word)
-            if stem is None:
-                return False
-            if stem in exact:
-                return True
-            return any(DamerauLevenshtein.distance(stem, s, score_cutoff=d) <= d for s, d in fuzzy)
-
-        return Highlighter(is_match, candidate_pattern(exact | {s for s, _ in fuzzy}))
-
-    def _hit(self, source: dict[str, Any], score: float | None, highlighter: Highlighter | None) -> SearchHit:
-        highlight = Highlight()
-        if highlighter is not None:
-            highlight = Highlight(
-                title=highlight_whole(source["title"], highlighter),
-                summary=highlight_whole(source["summary"], highlighter),
-                sections=highlight_fragments(source.get("sections", {}).values(), highlighter),
-            )
-        fields = {k: v for k, v in source.items() if k != "sections"}
-        # The source was validated before it was indexed: construct, don't validate again.
-        fields["territory"] = Territory.model_construct(**fields["territory"])
-        return SearchHit.model_construct(**fields, score=score, highlight=highlight)
-
     def search(self, query: SearchQuery) -> SearchResult:
         parsed = parse_query(query.q, self.synonyms)
         searcher = self._index.searcher()
@@ -333,10 +297,10 @@ class EmbeddedEngine:
             # No practice has every word: show those with some of them, and say so.
             relaxed = True
             raw = self.execute(searcher, self.build_request(query, parsed, relaxed))
-        highlighter = self._highlighter(parsed) if query.highlight and not parsed.is_empty else None
+        highlighter = build_highlighter(parsed, self._stemmer) if query.highlight else None
         scored = not parsed.is_empty and query.sort == Sort.RELEVANCE
         hits = [
-            self._hit(orjson.loads(source or b"{}"), float(key) if scored else None, highlighter)
+            hit_from_source(orjson.loads(source or b"{}"), float(key) if scored else None, highlighter)
             for key, source in raw.documents[: query.size]
         ]
         facets = {}
@@ -377,7 +341,7 @@ class EmbeddedEngine:
             ]
         )
         hits = searcher.search(query, limit=size).hits
-        return [self._hit(self._source(searcher, a), float(s), None) for s, a in hits]
+        return [hit_from_source(self._source(searcher, a), float(s), None) for s, a in hits]
 
     # -- state ----------------------------------------------------------------
 

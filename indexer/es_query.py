@@ -1,5 +1,8 @@
 """Elasticsearch request bodies, built from the engine-neutral query by small pure steps.
 
+Highlighting is not asked of the node: the application highlights the returned sources
+(indexer/highlight.py), like the embedded engine.
+
 User text only ever appears as the value of `term`, `fuzzy`, `match_phrase` and `match`
 queries, never as query-string syntax.
 """
@@ -20,7 +23,6 @@ TIE_BREAKER = 0.3
 FUZZY_BOOST = 0.4
 # The node's own French analysis is queried alongside the application's stems, for recall.
 PROSE_BOOST = 0.5
-HIGHLIGHT_TAGS = {"pre_tags": ["<mark>"], "post_tags": ["</mark>"], "encoder": "html"}
 SOURCE_FIELDS = ["display"]
 
 
@@ -98,32 +100,6 @@ def sort_clause(sort: Sort, has_text: bool) -> list[Any]:
     return [{"year": {"order": order, "missing": "_last"}}, "_score", {"id": "asc"}]
 
 
-def highlight(parsed: ParsedQuery) -> dict[str, Any] | None:
-    """Escaped `<mark>` highlights on the prose fields, driven by the user's words."""
-    if parsed.is_empty:
-        return None
-    should = []
-    for clause in parsed.clauses:
-        for phrase in clause.alternatives:
-            for field in ("title", "summary", "sections"):
-                if phrase.is_single_term and not clause.exact:
-                    should.append({"match": {field: {"query": phrase.text, "fuzziness": "AUTO:5,9"}}})
-                elif phrase.is_single_term:
-                    should.append({"match": {field: {"query": phrase.text}}})
-                else:
-                    should.append({"match_phrase": {field: {"query": phrase.text}}})
-    return {
-        **HIGHLIGHT_TAGS,
-        "require_field_match": True,
-        "highlight_query": {"bool": {"should": should}},
-        "fields": {
-            "title": {"number_of_fragments": 0},
-            "summary": {"number_of_fragments": 0},
-            "sections": {"fragment_size": 160, "number_of_fragments": 3},
-        },
-    }
-
-
 def search_body(query: SearchQuery, parsed: ParsedQuery, stemmer: FrenchStemmer, relaxed: bool) -> dict[str, Any]:
     """The whole `_search` body: query, post_filter, aggregations, sort, highlight, paging."""
     selections = facet_filters(query.filters)
@@ -139,8 +115,6 @@ def search_body(query: SearchQuery, parsed: ParsedQuery, stemmer: FrenchStemmer,
         body["post_filter"] = {"bool": {"filter": selections}}
     if query.facets:
         body["aggs"] = aggregations(query.filters)
-    if query.highlight and (hl := highlight(parsed)):
-        body["highlight"] = hl
     return body
 
 

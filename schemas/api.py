@@ -73,6 +73,12 @@ class Referentials(BaseModel):
     regions: list[RegionValue]
 
 
+class KeyInfo(BaseModel):
+    id: str
+    name: str
+    role: str = Field(examples=["contributor"])
+
+
 class ErrorDetail(BaseModel):
     code: str = Field(examples=["validation_error"])
     message: str = Field(examples=["invalid request: query.odd.0: Input should be less than or equal to 17"])

@@ -30,10 +30,6 @@ TRANSITIONS: dict[Status, frozenset[Status]] = {
 }
 
 
-def _strip(value: str) -> str:
-    return value.strip()
-
-
 def _http_url(value: str) -> str:
     parts = urlsplit(value)
     if parts.scheme not in ("http", "https") or not parts.netloc:
@@ -47,10 +43,11 @@ def _email(value: str) -> str:
     return value
 
 
-Title = Annotated[str, AfterValidator(_strip), StringConstraints(min_length=3, max_length=200)]
-Summary = Annotated[str, AfterValidator(_strip), StringConstraints(min_length=20, max_length=2000)]
-Section = Annotated[str, AfterValidator(_strip), StringConstraints(max_length=20_000)]
-ShortText = Annotated[str, AfterValidator(_strip), StringConstraints(min_length=1, max_length=200)]
+# Strings are stripped first (model config), then measured: messages speak of characters.
+Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=200)]
+Summary = Annotated[str, StringConstraints(strip_whitespace=True, min_length=20, max_length=2000)]
+Section = Annotated[str, StringConstraints(strip_whitespace=True, max_length=20_000)]
+ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Url = Annotated[str, StringConstraints(max_length=2000), AfterValidator(_http_url)]
 Email = Annotated[str, StringConstraints(max_length=254), AfterValidator(_email)]
 
@@ -115,7 +112,7 @@ class MonographContent(_Input):
     odd: list[Annotated[int, Field(ge=1, le=17)]] = Field(min_length=1, max_length=17)
     year: Annotated[int, Field(ge=1950, le=2100)] | None = None
     programmes: list[ShortText] = Field(default_factory=list, max_length=20)
-    tags: list[Annotated[str, AfterValidator(_strip), StringConstraints(min_length=1, max_length=60)]] = Field(
+    tags: list[Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60)]] = Field(
         default_factory=list, max_length=30
     )
     contact: Contact | None = None

@@ -1,23 +1,20 @@
-"""Recherche: full-text search over the practices (first version; facets and pages follow)."""
+"""Entry point of the Streamlit front end: page setup, shared style and navigation."""
 
 from __future__ import annotations
 
 import streamlit as st
 
-from ui.client import ApiUnavailable, get
+from ui.components import STYLE, html_block
 
-st.set_page_config(page_title="IMPACT-Pratiques", page_icon="🔎", layout="wide")
-st.title("IMPACT-Pratiques")
-st.caption("Les pratiques d'innovation territoriale qui ont fait leurs preuves")
+st.set_page_config(page_title="IMPACT-Pratiques", page_icon="🌱", layout="wide")
+html_block(STYLE)
 
-q = st.text_input("Rechercher une pratique", key="q", placeholder="tiers-lieux, mobilité, circuits courts…")
-try:
-    result = get("/search", params={"q": q})
-except ApiUnavailable:
-    st.error("Le service de recherche est momentanément indisponible. Réessayez dans quelques instants.")
-    st.stop()
-
-st.write(f"{result['total']} pratique(s)")
-for hit in result["hits"]:
-    st.subheader(hit["title"])
-    st.text(hit["summary"])
+pages = [
+    st.Page("pages/search.py", title="Recherche", icon=":material/search:", url_path="recherche", default=True),
+    st.Page("pages/dashboard.py", title="Tableau de bord", icon=":material/bar_chart:", url_path="tableau-de-bord"),
+    st.Page("pages/export.py", title="Exporter", icon=":material/download:", url_path="exporter"),
+    st.Page("pages/contribute.py", title="Contribuer", icon=":material/edit_note:", url_path="contribuer"),
+    # Reached from a result (the API builds `/fiche?id=…` links), not from the menu.
+    st.Page("pages/fiche.py", title="Fiche pratique", icon=":material/article:", url_path="fiche", visibility="hidden"),
+]
+st.navigation(pages, position="top").run()

@@ -1,26 +1,199 @@
-"""The one place the UI talks to the API, over HTTP."""
+"""The one place the UI talks to the API, over HTTP (plus short-lived caches of repeated reads)."""
 
 from __future__ import annotations
 
+import json
 import os
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, Literal
 
 import httpx
+import streamlit as st
+
+Params = Sequence[tuple[str, str]]
+Outage = Literal["down", "slow", "error"]
+ExportFormat = Literal["csv", "jsonl"]
+
+TIMEOUT = httpx.Timeout(8.0, connect=3.0)
+EXPORT_TIMEOUT = httpx.Timeout(60.0, connect=3.0)
+# A practice id no monograph can have; see `key_role`.
 
 
 class ApiUnavailable(Exception):
-    """The API did not answer; the page shows a French message instead of a traceback."""
+    """The API is down, too slow or failing (5xx): the page shows a French message, not a traceback."""
+
+    def __init__(self, reason: Outage, detail: str = "") -> None:
+        super().__init__(f"{reason}: {detail}")
+        self.reason = reason
+
+
+class ApiError(Exception):
+    """A 4xx answer, with the API's error code, message and details (validation errors)."""
+
+    def __init__(self, status: int, code: str, message: str, details: Any = None) -> None:
+        super().__init__(f"{status} {code}: {message}")
+        self.status = status
+        self.code = code
+        self.message = message
+        self.details = details
 
 
 def base_url() -> str:
     return os.environ.get("IMPACT_API_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 
-def get(path: str, params: Any = None, api_key: str | None = None, timeout: float = 10.0) -> Any:
-    headers = {"X-API-Key": api_key} if api_key else {}
+def _error_from(response: httpx.Response) -> ApiError:
     try:
-        response = httpx.get(f"{base_url()}/api/v1{path}", params=params, headers=headers, timeout=timeout)
+        error = response.json().get("error") or {}
+    except (ValueError, AttributeError):
+        error = {}
+    return ApiError(
+        response.status_code, str(error.get("code", "http_error")), str(error.get("message", "")), error.get("details")
+    )
+
+
+def request(
+    method: str,
+    path: str,
+    *,
+    params: Params | None = None,
+    body: Any = None,
+    api_key: str | None = None,
+    headers: dict[str, str] | None = None,
+    timeout: httpx.Timeout | None = None,
+) -> httpx.Response:
+    """One call to `/api/v1{path}`; raises `ApiUnavailable` or `ApiError` instead of returning a failure."""
+    query: list[tuple[str, str | int | float | bool | None]] = list(params or ())
+    sent = dict(headers or {})
+    if api_key:
+        sent["X-API-Key"] = api_key
+    try:
+        response = httpx.request(
+            method, f"{base_url()}/api/v1{path}", params=query, json=body, headers=sent, timeout=timeout or TIMEOUT
+        )
+    except httpx.TimeoutException as exc:
+        raise ApiUnavailable("slow", str(exc)) from exc
     except httpx.HTTPError as exc:
-        raise ApiUnavailable(str(exc)) from exc
-    response.raise_for_status()
-    return response.json()
+        raise ApiUnavailable("down", str(exc)) from exc
+    if response.status_code >= 500:
+        raise ApiUnavailable("error", f"{response.status_code} {response.text[:200]}")
+    if response.status_code >= 400:
+        raise _error_from(response)
+    return response
+
+
+def get(path: str, params: Params | None = None, api_key: str | None = None) -> Any:
+    return request("GET", path, params=params, api_key=api_key).json()
+
+
+def post(path: str, body: Any = None, api_key: str | None = None, headers: dict[str, str] | None = None) -> Any:
+    return request("POST", path, body=body, api_key=api_key, headers=headers).json()
+
+
+# Reads: cached briefly, keyed by the API address too so a test (or a redeploy) pointing
+# elsewhere never sees another API's answers. Errors are never cached by Streamlit.
+
+
+@st.cache_data(ttl=300, show_spinner=False)
+def _referentials(api: str) -> dict[str, Any]:
+    data: dict[str, Any] = get("/referentials")
+    return data
+
+
+def referentials() -> dict[str, Any]:
+    """Territory types, actor categories, the 17 ODD (colours, text colours) and regions."""
+    return _referentials(base_url())
+
+
+@st.cache_data(ttl=30, show_spinner=False)
+def _search(api: str, params: tuple[tuple[str, str], ...]) -> dict[str, Any]:
+    data: dict[str, Any] = get("/search", params)
+    return data
+
+
+def search(params: Params) -> dict[str, Any]:
+    """`GET /search` with the given query string (text, facets, years, sort, page, size)."""
+    return _search(base_url(), tuple(params))
+
+
+@st.cache_data(ttl=60, show_spinner=False)
+def _monograph(api: str, monograph_id: str) -> dict[str, Any]:
+    data: dict[str, Any] = get(f"/monographs/{monograph_id}")
+    return data
+
+
+def monograph(monograph_id: str) -> dict[str, Any]:
+    """A published practice sheet."""
+    return _monograph(base_url(), monograph_id)
+
+
+@st.cache_data(ttl=60, show_spinner=False)
+def _similar(api: str, monograph_id: str) -> list[dict[str, Any]]:
+    data: list[dict[str, Any]] = get(f"/monographs/{monograph_id}/similar")
+    return data
+
+
+def similar(monograph_id: str) -> list[dict[str, Any]]:
+    """Up to five published practices close to this one."""
+    return _similar(base_url(), monograph_id)
+
+
+def export(params: Params, export_format: ExportFormat) -> bytes:
+    """The whole matching result set, as the API's CSV or JSON Lines file."""
+    return request("GET", "/export", params=[*params, ("format", export_format)], timeout=EXPORT_TIMEOUT).content
+
+
+@st.cache_data(ttl=60, show_spinner=False)
+def _years(api: str, params: tuple[tuple[str, str], ...]) -> list[int | None]:
+    lines = export(params, "jsonl").decode("utf-8").splitlines()
+    return [json.loads(line).get("year") for line in lines if line.strip()]
+
+
+def years(params: Params) -> list[int | None]:
+    """The start year of every practice matching the filters (from the JSON Lines export)."""
+    return _years(base_url(), tuple(params))
+
+
+def clear_caches() -> None:
+    """Forget cached reads, after a write that changes what searches return."""
+    for cached in (_search, _monograph, _similar, _years):
+        cached.clear()
+
+
+# Writes and key-holder reads: never cached.
+
+
+def submit(body: dict[str, Any], api_key: str, idempotency_key: str) -> dict[str, Any]:
+    """`POST /monographs`: a submission that awaits moderation."""
+    data: dict[str, Any] = post("/monographs", body, api_key, headers={"Idempotency-Key": idempotency_key})
+    clear_caches()
+    return data
+
+
+def submissions(api_key: str, page: int = 1) -> dict[str, Any]:
+    """Monographs awaiting moderation: all of them for an editor, one's own for a contributor."""
+    data: dict[str, Any] = get("/monographs", [("status", "submitted"), ("page", str(page)), ("size", "50")], api_key)
+    return data
+
+
+def publish(monograph_id: str, api_key: str) -> dict[str, Any]:
+    data: dict[str, Any] = post(f"/monographs/{monograph_id}/publish", None, api_key)
+    clear_caches()
+    return data
+
+
+def reject(monograph_id: str, api_key: str, reason: str) -> dict[str, Any]:
+    data: dict[str, Any] = post(f"/monographs/{monograph_id}/reject", {"reason": reason}, api_key)
+    clear_caches()
+    return data
+
+
+@st.cache_data(ttl=300, show_spinner=False)
+def _key_role(api: str, api_key: str) -> Literal["editor", "contributor"]:
+    role = get("/keys/me", api_key=api_key)["role"]
+    return "editor" if role == "editor" else "contributor"
+
+
+def key_role(api_key: str) -> Literal["editor", "contributor"]:
+    """The role of an API key; `ApiError` 401 when the key is unknown or revoked."""
+    return _key_role(base_url(), api_key)

@@ -24,6 +24,32 @@ router = APIRouter(
 MonographId = Annotated[str, Path(max_length=120, pattern=r"^[a-z0-9-]+$", examples=["tiers-lieu-diois-1a2b3c4d"])]
 
 
+SUBMISSION_EXAMPLE = {
+    "title": "Un tiers-lieu nourricier dans l'ancienne gare du Diois",
+    "summary": "La communauté de communes, une SCIC et les habitants transforment la gare en tiers-lieu "
+    "dédié à l'alimentation locale : épicerie en circuits courts, cuisine partagée et café associatif.",
+    "context": "Dans ce territoire rural de montagne, la gare fermée et l'absence de commerce de proximité…",
+    "approach": "La collectivité a acquis le bâtiment ; la SCIC réunit producteurs, habitants et commune…",
+    "results": "32 producteurs fournisseurs, 4 emplois créés, 1 200 passages par mois.",
+    "success_factors": "Une gouvernance partagée dès le départ et un portage foncier public.",
+    "outlook": "Essaimage vers deux autres gares de la vallée de la Drôme.",
+    "territory": {"name": "Die", "insee_code": "26113", "department": "26", "region": "Auvergne-Rhône-Alpes"},
+    "territory_types": ["rural", "montagne"],
+    "actor_categories": ["collectivite", "ess", "citoyens"],
+    "actors": [
+        {"name": "Communauté de communes du Diois", "category": "collectivite", "role": "porteur du projet"},
+        {"name": "SCIC La Gare Nourricière", "category": "ess", "role": "exploitant"},
+    ],
+    "odd": [2, 11, 17],
+    "year": 2021,
+    "programmes": ["Petites Villes de Demain", "Projet alimentaire territorial"],
+    "tags": ["tiers-lieu", "alimentation", "circuits courts"],
+    "contact": {"organisation": "SCIC La Gare Nourricière", "email": "contact@gare-nourriciere.example"},
+    "sources": ["https://www.francetierslieux.fr"],
+    "external_id": "reseau-42",
+}
+
+
 class PreconditionRequired(DomainError):
     status_code = 428
     code = "precondition_required"
@@ -51,7 +77,10 @@ def _etag(response: Response, monograph: Monograph) -> None:
     responses={200: {"description": "Already submitted with this external_id or Idempotency-Key."}},
 )
 def submit(
-    body: MonographCreate,
+    body: Annotated[
+        MonographCreate,
+        Body(openapi_examples={"tiers-lieu": {"summary": "Une fiche complète", "value": SUBMISSION_EXAMPLE}}),
+    ],
     key: KeyDep,
     store: StoreDep,
     sync: SyncDep,

@@ -173,3 +173,9 @@ def test_unknown_monograph(client: TestClient) -> None:
     response = client.get(f"{URL}/nexiste-pas")
     assert response.status_code == 404 and response.json()["error"]["code"] == "not_found"
     assert client.get(f"{URL}/BAD ID!").status_code == 422
+
+
+def test_keys_me(client: TestClient, contributor: dict[str, str], editor: dict[str, str]) -> None:
+    assert client.get("/api/v1/keys/me", headers=contributor).json()["role"] == "contributor"
+    assert client.get("/api/v1/keys/me", headers=editor).json()["role"] == "editor"
+    assert client.get("/api/v1/keys/me").status_code == 401

@@ -37,3 +37,10 @@ def test_openapi_documents_examples(client: TestClient) -> None:
     spec = client.get("/openapi.json").json()
     assert "/api/v1/search" in spec["paths"] and "/api/v1/monographs" in spec["paths"]
     assert "tiers-lieux" in json.dumps(spec)
+
+
+def test_openapi_submission_example_is_valid(client: TestClient, contributor: dict[str, str]) -> None:
+    spec = client.get("/openapi.json").json()
+    body = spec["paths"]["/api/v1/monographs"]["post"]["requestBody"]["content"]["application/json"]
+    example = body["examples"]["tiers-lieu"]["value"]
+    assert client.post("/api/v1/monographs", json=example, headers=contributor).status_code == 201

@@ -39,7 +39,7 @@ def test_one_word_query_body() -> None:
     assert body["post_filter"] == {"bool": {"filter": [{"terms": {"territory_types": ["rural"]}}]}}
     assert body["sort"] == ["_score", {"year": {"order": "desc", "missing": "_last"}}, {"id": "asc"}]
     assert (body["from"], body["size"], body["track_total_hits"]) == (0, 10, True)
-    assert body["_source"] == ["display"]
+    assert body["_source"] == ["display"] and "highlight" not in body
 
 
 def test_disjunctive_aggregations() -> None:
@@ -93,11 +93,3 @@ def test_sorts() -> None:
     assert es_query.sort_clause(Sort.RECENT, True)[0] == {"year": {"order": "desc", "missing": "_last"}}
     assert es_query.sort_clause(Sort.OLDEST, True)[0] == {"year": {"order": "asc", "missing": "_last"}}
     assert es_query.sort_clause(Sort.RELEVANCE, False)[0] == {"year": {"order": "desc", "missing": "_last"}}
-
-
-def test_highlight_is_escaped_with_marks() -> None:
-    highlight = es_query.highlight(parse_query("covoiturage", SYNONYMS))
-    assert highlight is not None
-    assert highlight["encoder"] == "html" and highlight["pre_tags"] == ["<mark>"]
-    assert highlight["fields"]["title"] == {"number_of_fragments": 0}
-    assert highlight["fields"]["sections"] == {"fragment_size": 160, "number_of_fragments": 3}

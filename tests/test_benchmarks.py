@@ -1,0 +1,43 @@
+"""The benchmark harness itself runs end to end on a tiny corpus (numbers are not checked here)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from benchmarks.corpus import CorpusGenerator
+from benchmarks.queries import query_mix
+from benchmarks.run import run
+
+
+def test_corpus_is_deterministic_and_realistic() -> None:
+    first = [m.model_dump() for m in CorpusGenerator(seed=3).generate(20)]
+    again = [m.model_dump() for m in CorpusGenerator(seed=3).generate(20)]
+    assert first == again
+    sizes = [len(m.model_dump_json()) for m in CorpusGenerator().generate(50)]
+    assert 2_000 < sum(sizes) / len(sizes) < 8_000
+
+
+def test_query_mix_covers_every_kind() -> None:
+    queries = query_mix(CorpusGenerator())
+    assert len(queries) >= 200
+    assert {q.kind for q in queries} == {
+        "one_word",
+        "several_words",
+        "phrase",
+        "typo",
+        "acronym",
+        "like_territory",
+        "deep_page",
+        "facets_only",
+    }
+
+
+def test_harness_runs_end_to_end(tmp_path: Path) -> None:
+    results = run([300], ["embedded"], rounds=1, clients=[1, 4], es_url=None, out=tmp_path, with_startup=False)
+    entry = results["sizes"]["300"]["embedded"]
+    assert entry["indexing"]["ours_docs_per_s"] > 0 and entry["latency"]["raw"]["n"] >= 200
+    assert [r["clients"] for r in entry["http"]["runs"]] == [1, 4] and entry["http"]["runs"][0]["errors"] == 0
+    saved = json.loads(next(tmp_path.glob("results-*.json")).read_text())
+    assert saved["sizes"]["300"]["corpus"]["documents"] == 300
+    assert "| embedded |" in (tmp_path / "latest.md").read_text()

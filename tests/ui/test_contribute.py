@@ -1,0 +1,152 @@
+"""Contribuer: the submission form (errors next to fields, success) and the editors' moderation queue."""
+
+from __future__ import annotations
+
+import random
+import string
+
+from streamlit.testing.v1 import AppTest
+
+from tests.ui.conftest import LiveApi, OpenPage, checked, hit_titles
+
+PAGE = "pages/contribute.py"
+
+
+def unique_word() -> str:
+    # A made-up word no seed practice contains, so a search finds only the new practice.
+    return "zorgu" + "".join(random.choices(string.ascii_lowercase, k=6))
+
+
+def with_key(open_page: OpenPage, api_key: str) -> AppTest:
+    app = open_page(PAGE)
+    return checked(app.text_input(key="contrib_api_key").input(api_key).run())
+
+
+def fill_valid(app: AppTest, word: str) -> None:
+    app.text_input(key="contrib_title").input(f"Une recyclerie {word} tenue par les habitants")
+    app.text_area(key="contrib_summary").input(
+        f"À Saint-Affrique, la recyclerie {word} réunit la commune, une association et des bénévoles."
+    )
+    app.text_area(key="contrib_context").input("Les encombrants partaient en décharge.")
+    app.text_input(key="contrib_territory_name").input("Saint-Affrique")
+    app.text_input(key="contrib_territory_department").input("12")
+    app.selectbox(key="contrib_territory_region").select("Occitanie")
+    app.multiselect(key="contrib_territory_types").select("rural")
+    app.multiselect(key="contrib_actor_categories").select("collectivite").select("association")
+    app.multiselect(key="contrib_odd").select("12").select("17")
+    app.number_input(key="contrib_year").set_value(2022)
+    app.text_area(key="contrib_sources").input("https://exemple.fr/recyclerie")
+
+
+def submit(app: AppTest) -> AppTest:
+    return checked(app.button(key="contrib_submit").click().run())
+
+
+def errors(app: AppTest) -> list[str]:
+    return [e.value for e in app.error]
+
+
+def test_validation_errors_are_shown_next_to_their_fields(open_page: OpenPage, live_api: LiveApi) -> None:
+    app = with_key(open_page, live_api.contributor_key)
+    app.text_input(key="contrib_title").input("ab")
+    app.text_input(key="contrib_territory_department").input("999")
+    app.text_input(key="contrib_contact_email").input("pas-une-adresse")
+    app.text_area(key="contrib_sources").input("https://exemple.fr ftp://exemple.fr/fichier")
+
+    submit(app)
+
+    shown = errors(app)
+    assert "Trop court : au moins 3 caractères." in shown  # title
+    assert shown.count("Ce champ est obligatoire.") == 2  # summary, territory name
+    assert shown.count("Choisissez au moins une valeur.") == 3  # types, actor categories, ODD
+    assert "Code de département invalide (par exemple 26, 2A ou 974)." in shown
+    assert "Indiquez une adresse e-mail valide, par exemple contact@exemple.fr." in shown
+    assert "Source n° 2 : indiquez une adresse web complète, commençant par http:// ou https://." in shown
+    assert "La fiche n'a pas été envoyée : corrigez les champs signalés." in shown
+    # Each message sits right below its field, in the form's order.
+    main = [node for node in app.main.get("text_input") + app.main.get("error")]
+    order = [getattr(n, "key", None) or n.value for n in sorted(main, key=lambda n: _position(app, n))]
+    title_at = order.index("contrib_title")
+    assert order[title_at + 1] == "Trop court : au moins 3 caractères."
+    # What was typed is kept, to be corrected.
+    assert app.text_input(key="contrib_title").value == "ab"
+    assert not app.success
+
+
+def _position(app: AppTest, node: object) -> int:
+    flat: list[object] = []
+
+    def walk(block: object) -> None:
+        for child in getattr(block, "children", {}).values():
+            flat.append(child)
+            walk(child)
+
+    walk(app.main)
+    return next(i for i, n in enumerate(flat) if n is node)
+
+
+def test_an_unknown_key_is_refused_at_the_key_field(open_page: OpenPage) -> None:
+    app = with_key(open_page, "imp_nimporte_quoi")
+
+    assert "Cette clé est inconnue ou a été révoquée : demandez-en une nouvelle." in errors(app)
+
+
+def test_a_submission_is_confirmed_and_awaits_moderation(open_page: OpenPage, live_api: LiveApi) -> None:
+    word = unique_word()
+    app = with_key(open_page, live_api.contributor_key)
+    fill_valid(app, word)
+
+    submit(app)
+
+    assert not errors(app)
+    assert any("attend la validation d'un éditeur" in s.value for s in app.success)
+    assert app.text_input(key="contrib_title").value == ""  # the form is ready for the next one
+    assert app.tabs[1].label == "Mes soumissions"
+    assert any(word in m.value for m in app.tabs[1].markdown)
+    assert not [b for b in app.button if (b.key or "").startswith("moderation_")]  # contributors cannot moderate
+    # Not searchable before an editor publishes it.
+    search = open_page(None, q=word)
+    assert not any(word in title for title in hit_titles(search))
+
+
+def in_the_queue(open_page: OpenPage, live_api: LiveApi) -> tuple[AppTest, str, str]:
+    """A contributor's fresh submission: the editor's Contribuer page, the submission's word and id."""
+    word = unique_word()
+    contributor = with_key(open_page, live_api.contributor_key)
+    fill_valid(contributor, word)
+    submit(contributor)
+    editor = with_key(open_page, live_api.editor_key)
+    assert editor.tabs[1].label == "File de modération"
+    ids = [
+        b.key.removeprefix("moderation_publish__")
+        for b in editor.button
+        if b.key and b.key.startswith("moderation_publish__") and word in b.key
+    ]
+    assert len(ids) == 1
+    return editor, word, ids[0]
+
+
+def test_an_editor_publishes_and_the_practice_becomes_searchable(open_page: OpenPage, live_api: LiveApi) -> None:
+    editor, word, monograph_id = in_the_queue(open_page, live_api)
+
+    checked(editor.button(key=f"moderation_publish__{monograph_id}").click().run())
+
+    assert any("est publiée" in s.value for s in editor.success)
+    assert not any(monograph_id in (b.key or "") for b in editor.button)
+    search = open_page(None, q=word)
+    assert any(word in title for title in hit_titles(search))
+
+
+def test_an_editor_rejects_with_a_reason(open_page: OpenPage, live_api: LiveApi) -> None:
+    editor, word, monograph_id = in_the_queue(open_page, live_api)
+
+    checked(editor.button(key=f"moderation_reject__{monograph_id}").click().run())
+    assert any("Indiquez le motif" in e for e in errors(editor))
+
+    editor.text_input(key=f"moderation_reason__{monograph_id}").input("Merci de chiffrer les résultats.")
+    checked(editor.button(key=f"moderation_reject__{monograph_id}").click().run())
+
+    assert any("est refusée" in s.value for s in editor.success)
+    assert not any(monograph_id in (b.key or "") for b in editor.button)
+    search = open_page(None, q=word)
+    assert not any(word in title for title in hit_titles(search))

@@ -1,0 +1,64 @@
+"""When the API is down or too slow, every page says so in French and stops: no traceback."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Iterator
+
+import httpx
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from tests.ui.conftest import APP, free_port
+from ui import client
+
+PAGES = [None, "pages/fiche.py", "pages/dashboard.py", "pages/export.py", "pages/contribute.py"]
+
+
+def run_page(path: str | None) -> AppTest:
+    app = AppTest.from_file(str(APP), default_timeout=30)
+    if path is not None:
+        app.run()
+        app.switch_page(path)
+        app.query_params = {"id": "une-pratique"}
+    return app.run()
+
+
+@pytest.fixture
+def closed_port(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("IMPACT_API_BASE_URL", f"http://127.0.0.1:{free_port()}")
+    st.cache_data.clear()
+
+
+@pytest.fixture
+def silent_api(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """A socket that accepts connections and never answers."""
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen(16)
+        monkeypatch.setenv("IMPACT_API_BASE_URL", f"http://127.0.0.1:{server.getsockname()[1]}")
+        monkeypatch.setattr(client, "TIMEOUT", httpx.Timeout(0.5))
+        st.cache_data.clear()
+        yield
+
+
+@pytest.mark.usefixtures("closed_port")
+@pytest.mark.parametrize("path", PAGES, ids=lambda p: p or "pages/search.py")
+def test_an_unreachable_api_gets_a_french_message(path: str | None) -> None:
+    app = run_page(path)
+
+    assert not app.exception
+    assert [e.value for e in app.error] == [
+        "Le service IMPACT-Pratiques est momentanément indisponible. Réessayez dans quelques instants."
+    ]
+
+
+@pytest.mark.usefixtures("silent_api")
+def test_a_silent_api_gets_a_french_message() -> None:
+    app = run_page(None)
+
+    assert not app.exception
+    assert [e.value for e in app.error] == [
+        "Le service met trop de temps à répondre. Réessayez dans quelques instants."
+    ]

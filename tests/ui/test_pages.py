@@ -1,0 +1,93 @@
+"""Fiche pratique, Tableau de bord and Exporter, driven with AppTest against the live API."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import httpx
+import pytest
+
+from tests.ui.conftest import OpenPage, checked, total_shown
+from ui import client
+
+
+def practice_id(api_url: str, query: str) -> str:
+    hits = httpx.get(f"{api_url}/api/v1/search", params={"q": query, "size": 1}).json()["hits"]
+    return str(hits[0]["id"])
+
+
+def test_a_practice_page_shows_the_whole_monograph(open_page: OpenPage, api_url: str) -> None:
+    monograph_id = practice_id(api_url, "tiers-lieu nourricier Diois")
+    monograph = httpx.get(f"{api_url}/api/v1/monographs/{monograph_id}").json()
+
+    app = open_page("pages/fiche.py", id=monograph_id)
+
+    html = " ".join(m.value for m in app.markdown)
+    assert monograph["title"].replace("'", "&#39;") in html
+    headings = [h.value for h in app.subheader]
+    assert headings[:5] == ["Contexte", "Démarche", "Résultats et impacts", "Facteurs clés de succès", "Perspectives"]
+    assert "Pratiques similaires" in headings
+    for actor in monograph["actors"]:
+        assert actor["name"].replace("'", "&#39;") in html
+    assert all(f">ODD {n} · " in html for n in monograph["odd"])
+    for source in monograph["sources"]:
+        assert f'href="{source}"' in html
+    assert 'href="mailto:' in html
+    similar = [link for link in app.get("page_link") if link.proto.query_string.startswith("id=")]
+    assert similar and all(monograph_id not in link.proto.query_string for link in similar)
+
+
+def test_an_unknown_practice_is_explained(open_page: OpenPage) -> None:
+    app = open_page("pages/fiche.py", id="cette-pratique-n-existe-pas")
+
+    assert any("introuvable" in w.value for w in app.warning)
+    assert not app.error
+
+
+def test_the_practice_page_without_id_points_to_the_search(open_page: OpenPage) -> None:
+    app = open_page("pages/fiche.py")
+
+    assert any("Choisissez une pratique" in i.value for i in app.info)
+
+
+def test_the_dashboard_charts_the_current_search(open_page: OpenPage) -> None:
+    app = open_page("pages/dashboard.py", territory_type="montagne")
+
+    charts = app.get("vega_lite_chart")
+    titles = [json.loads(chart.proto.spec)["title"] for chart in charts]
+    assert titles == [
+        "Pratiques par ODD",
+        "Pratiques par type de territoire",
+        "Pratiques par région",
+        "Pratiques par année de lancement",
+    ]
+    assert total_shown(app) > 0
+    assert "type de territoire : Montagne" in " ".join(m.value for m in app.markdown)
+    assert app.checkbox(key="facet__territory_type__montagne").value is True
+
+    checked(app.checkbox(key="facet__territory_type__montagne").uncheck().run())
+    assert app.query_params == {}
+
+
+def test_the_export_page_offers_the_current_result_set(open_page: OpenPage, api_url: str) -> None:
+    app = open_page("pages/export.py", q="mobilité", region="Occitanie")
+
+    total = total_shown(app)
+    assert total > 0
+    assert [b.label for b in app.get("download_button")] == ["Télécharger en CSV", "Télécharger en JSON Lines"]
+    # The buttons' files come from the client with the page's own parameters.
+    params = [("q", "mobilité"), ("region", "Occitanie")]
+    rows = list(csv.DictReader(io.StringIO(client.export(params, "csv").decode("utf-8"))))
+    lines = client.export(params, "jsonl").decode("utf-8").splitlines()
+    assert len(rows) == len(lines) == total
+    assert all(json.loads(line)["territory"]["region"] == "Occitanie" for line in lines)
+
+
+@pytest.mark.parametrize("path", ["pages/dashboard.py", "pages/export.py"])
+def test_an_empty_result_set_says_so(open_page: OpenPage, path: str) -> None:
+    app = open_page(path, q="tiers-lieux", region="Corse", odd="14")
+
+    assert total_shown(app) == 0
+    assert app.info

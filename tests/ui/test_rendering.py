@@ -1,0 +1,107 @@
+"""Safe HTML rendering and URL state, without a server."""
+
+from __future__ import annotations
+
+import pytest
+
+from schemas.referentials import FACET_NAMES
+from ui.components import badges, highlighted, link, odd_badge, paragraphs, safe_text, safe_url
+from ui.state import YEAR_MAX, SearchState
+
+REFS = {
+    "territory_types": [{"value": "rural", "label": "Rural"}],
+    "actor_categories": [{"value": "association", "label": "Association"}],
+    "odd": [
+        {"value": 7, "label": "Énergie propre et d'un coût abordable", "colour": "#FCC30B", "text_colour": "#1A1A1A"},
+        {"value": 17, "label": "Partenariats", "colour": "red;background:url(x)", "text_colour": "#FFFFFF"},
+    ],
+    "regions": [],
+}
+
+
+def test_only_the_apis_marks_become_tags() -> None:
+    api_text = "Un <mark>tiers</mark>-lieu &lt;script&gt;alert(1)&lt;/script&gt; d&#x27;Aure"
+
+    assert highlighted(api_text) == (
+        "Un <mark>tiers</mark>-lieu &#60;script&#62;alert&#40;1&#41;&#60;/script&#62; d&#39;Aure"
+    )
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "<script>alert(1)</script>",
+        '<mark onclick="alert(1)">x</mark>',
+        "<img src=x onerror=alert(1)>",
+        "</mark><b>gras</b><mark>",
+        "<MARK>x</MARK>",
+    ],
+)
+def test_nothing_else_is_ever_markup(text: str) -> None:
+    rendered = highlighted(text)
+
+    assert "<" not in rendered.replace("<mark>", "").replace("</mark>", "")
+    assert rendered.count("<mark>") == rendered.count("</mark>")
+
+
+def test_an_unclosed_mark_is_closed() -> None:
+    assert highlighted("<mark>tiers") == "<mark>tiers</mark>"
+
+
+def test_markdown_and_formulas_stay_text() -> None:
+    rendered = safe_text("[clic](javascript:alert(1)) coûte $5 **vraiment** `code` # titre")
+
+    for syntax in ("[", "](", "$", "*", "`", "#"):
+        assert syntax not in rendered.replace("&#", "")
+    assert paragraphs("Un.\n\nDeux\ntrois") == "<p>Un.</p><p>Deux<br>trois</p>"
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("https://exemple.fr/a?b=1", "https://exemple.fr/a?b=1"),
+        ("http://exemple.fr", "http://exemple.fr"),
+        ("javascript:alert(1)", None),
+        ("data:text/html,<b>x</b>", None),
+        ("//exemple.fr", None),
+        ("ftp://exemple.fr", None),
+        (None, None),
+    ],
+)
+def test_only_http_links_are_links(url: str | None, expected: str | None) -> None:
+    assert safe_url(url) == expected
+
+
+def test_a_link_cannot_break_out_of_its_attribute() -> None:
+    assert link('https://exemple.fr/"onmouseover="x') == (
+        '<a href="https://exemple.fr/&quot;onmouseover=&quot;x" target="_blank" rel="noopener noreferrer nofollow">'
+        "https://exemple.fr/&#34;onmouseover=&#34;x</a>"
+    )
+
+
+def test_odd_badges_use_the_official_colours_and_readable_text() -> None:
+    assert 'style="background:#FCC30B;color:#1A1A1A"' in odd_badge(7, REFS)
+    # A colour that is not a plain hex code never reaches the style attribute.
+    assert "url(" not in odd_badge(17, REFS)
+    html = badges({"territory_types": ["rural"], "actor_categories": ["association"], "odd": [7]}, REFS)
+    assert ">Rural<" in html and ">Association<" in html and ">ODD 7<" in html
+
+
+def test_a_search_survives_the_round_trip_through_a_link() -> None:
+    filters = {name: () for name in FACET_NAMES} | {"odd": ("7", "17"), "region": ("Provence-Alpes-Côte d'Azur",)}
+    search = SearchState(q="tiers-lieux « ruraux »", filters=filters, year_from=2015, sort="recent", page=3)
+    params = search.to_params()
+
+    def get_all(name: str) -> list[str]:
+        value = params.get(name, [])
+        return [value] if isinstance(value, str) else list(value)
+
+    assert SearchState.from_params(get_all) == search
+    assert ("page", "3") in search.api_params() and ("size", "10") in search.api_params()
+    assert all(name != "page" for name, _ in search.api_params(paged=False))
+
+
+def test_a_year_range_covering_everything_is_no_filter() -> None:
+    state = SearchState.from_params(lambda name: {"year_from": ["1990"], "year_to": [str(YEAR_MAX + 5)]}.get(name, []))
+
+    assert (state.year_from, state.year_to) == (None, None)

@@ -1,0 +1,118 @@
+"""Recherche, driven with AppTest against the live API: text, facets, sort, pages and URL state."""
+
+from __future__ import annotations
+
+from tests.ui.conftest import OpenPage, checked, facet_counts, hit_titles, total_shown
+from ui.state import YEAR_MAX
+
+
+def test_a_search_shows_highlighted_hits_and_goes_into_the_url(open_page: OpenPage) -> None:
+    app = open_page()
+    everything = total_shown(app)
+    assert everything >= 64
+
+    checked(app.text_input(key="search_q").input("tiers-lieux").run())
+
+    assert 0 < total_shown(app) < everything
+    assert app.query_params == {"q": "tiers-lieux"}
+    cards = [m.value for m in app.markdown if m.value.startswith('<h3 class="impact-hit-title">')]
+    assert cards and all("<mark>" in card for card in cards)
+    assert [link.proto.page_script_hash for link in app.get("page_link")]  # "Lire la fiche" on each card
+
+
+def test_a_facet_narrows_the_results_and_keeps_its_other_counts(open_page: OpenPage) -> None:
+    app = open_page(q="tiers-lieux")
+    before = facet_counts(app, "territory_type")
+    actors_before = facet_counts(app, "actor_category")
+    assert before["rural"] < total_shown(app)
+
+    checked(app.checkbox(key="facet__territory_type__rural").check().run())
+
+    assert total_shown(app) == before["rural"]
+    # Disjunctive: the facet's own counts ignore its selection, so other types can still be added.
+    assert facet_counts(app, "territory_type") == before
+    assert app.checkbox(key="facet__territory_type__rural").value is True
+    actors_after = facet_counts(app, "actor_category")
+    assert all(actors_after[v] <= actors_before[v] for v in actors_after)
+    assert app.query_params == {"q": "tiers-lieux", "territory_type": "rural"}
+
+    checked(app.checkbox(key="facet__territory_type__urbain").check().run())
+    assert before["rural"] <= total_shown(app) <= before["rural"] + before["urbain"]
+    assert app.query_params["territory_type"] == ["rural", "urbain"]
+
+
+def test_a_link_restores_the_same_view(open_page: OpenPage) -> None:
+    first = open_page()
+    checked(first.checkbox(key="facet__territory_type__rural").check().run())
+    checked(first.checkbox(key="facet__odd__17").check().run())
+    checked(first.selectbox(key="search_sort").select("recent").run())
+    checked(first.button(key="page_next").click().run())
+    link = dict(first.query_params)
+    assert link == {"territory_type": "rural", "odd": "17", "sort": "recent", "page": "2"}
+
+    shared = open_page(**link)
+
+    assert hit_titles(shared) == hit_titles(first) and hit_titles(shared)
+    assert total_shown(shared) == total_shown(first)
+    assert shared.checkbox(key="facet__territory_type__rural").value is True
+    assert shared.checkbox(key="facet__odd__17").value is True
+    assert shared.checkbox(key="facet__territory_type__urbain").value is False
+    assert shared.selectbox(key="search_sort").value == "recent"
+    assert "Page 2 sur" in " ".join(m.value for m in shared.markdown)
+    assert shared.query_params == link
+
+
+def test_pages_and_sort_change_the_hits(open_page: OpenPage) -> None:
+    app = open_page(sort="oldest")
+    first_page = hit_titles(app)
+    assert app.button(key="page_prev").disabled
+
+    checked(app.button(key="page_next").click().run())
+
+    assert app.query_params == {"sort": "oldest", "page": "2"}
+    assert set(hit_titles(app)).isdisjoint(first_page)
+    checked(app.text_input(key="search_q").input("mobilité").run())
+    assert "page" not in app.query_params  # a new search starts again at page 1
+
+
+def test_a_hand_edited_link_is_read_leniently(open_page: OpenPage) -> None:
+    app = open_page(odd=["7", "99", "abc"], territory_type="lunaire", page="-3", sort="n'importe")
+
+    assert app.checkbox(key="facet__odd__7").value is True
+    assert app.query_params == {"odd": "7"}
+
+
+def test_partial_matches_are_announced(open_page: OpenPage) -> None:
+    app = open_page(q="tiers-lieux zorglubesque")
+
+    assert total_shown(app) > 0
+    assert any("ne contient tous vos mots" in w.value for w in app.warning)
+
+
+def test_no_result_suggests_what_to_change(open_page: OpenPage) -> None:
+    app = open_page(q="tiers-lieux", region="Corse", odd="14")
+
+    assert total_shown(app) == 0
+    assert any("Aucune pratique ne correspond" in i.value for i in app.info)
+    assert any("orthographe" in m.value for m in app.markdown)
+    labels = [b.label for b in app.button]
+    assert "Retirer « Corse » (Région)" in labels and "Effacer les mots recherchés" in labels
+
+    checked(app.button(key="suggest_remove__odd__14").click().run())
+
+    assert app.query_params == {"q": "tiers-lieux", "region": "Corse"}
+    assert total_shown(app) > 0
+
+
+def test_a_year_range_filters_and_can_be_removed(open_page: OpenPage) -> None:
+    app = open_page()
+    everything = total_shown(app)
+
+    checked(app.slider(key="search_years").set_range(2015, 2018).run())
+
+    assert app.query_params == {"year_from": "2015", "year_to": "2018"}
+    assert 0 < total_shown(app) < everything
+    checked(app.button(key="filters_clear").click().run())
+    assert app.query_params == {}
+    assert app.slider(key="search_years").value == (2000, YEAR_MAX)
+    assert total_shown(app) == everything

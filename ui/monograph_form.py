@@ -1,0 +1,270 @@
+"""The submission form: its fields, the request body built from them, and the API's 422 errors in French."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from ui.components import labels
+
+SECTION_FIELDS = (
+    ("context", "Contexte", "Le besoin de départ, le « premier kilomètre » : qu'est-ce qui manquait ?"),
+    ("approach", "Démarche", "Qui s'est allié avec qui, et comment ?"),
+    ("results", "Résultats et impacts", "Des chiffres dès que possible."),
+    ("success_factors", "Facteurs clés de succès", "Ce qui a fait la différence."),
+    ("outlook", "Perspectives", "Changement d'échelle, essaimage vers d'autres territoires…"),
+)
+# Form widgets, in the order the page draws them (their session keys are FORM_PREFIX + name).
+FORM_PREFIX = "contrib_"
+TEXT_FIELDS = (
+    "title",
+    "summary",
+    *(name for name, _, _ in SECTION_FIELDS),
+    "territory_name",
+    "territory_department",
+    "territory_insee_code",
+    "programmes",
+    "tags",
+    "contact_name",
+    "contact_organisation",
+    "contact_email",
+    "contact_url",
+    "sources",
+)
+OTHER_FIELDS = ("territory_region", "territory_types", "actor_categories", "odd", "year", "actors")
+LIST_FIELDS = frozenset({"territory_types", "actor_categories", "odd", "actors", "programmes", "tags", "sources"})
+# A model-level error on an object belongs to the field its validator checks.
+OBJECT_SLOTS = {"territory": "territory.region", "contact": "contact.email"}
+ACTOR_COLUMNS = ("Nom", "Catégorie", "Rôle")
+CONTACT_PARTS = ("name", "organisation", "email", "url")
+ITEM_NAMES = {"actors": "Acteur", "sources": "Source", "programmes": "Programme", "tags": "Mot-clé"}
+
+
+def form_key(name: str) -> str:
+    return FORM_PREFIX + name
+
+
+def reset_form() -> None:
+    """Empty every field (call before the form is drawn)."""
+    for name in (*TEXT_FIELDS, *OTHER_FIELDS):
+        st.session_state.pop(form_key(name), None)
+
+
+def _split(text: str | None, pattern: str) -> list[str]:
+    return [part.strip() for part in re.split(pattern, text or "") if part.strip()]
+
+
+def build_body(values: Mapping[str, Any], refs: dict[str, Any]) -> dict[str, Any]:
+    """The `POST /monographs` body: required fields always sent (the API says what is missing), empty ones omitted."""
+
+    def text(name: str) -> str:
+        return str(values.get(name) or "").strip()
+
+    body: dict[str, Any] = {
+        "title": text("title"),
+        "summary": text("summary"),
+        "territory": {"name": text("territory_name")},
+        "territory_types": list(values.get("territory_types") or []),
+        "actor_categories": list(values.get("actor_categories") or []),
+        "odd": [int(n) for n in values.get("odd") or []],
+    }
+    for name, _, _ in SECTION_FIELDS:
+        if text(name):
+            body[name] = text(name)
+    for part in ("department", "insee_code"):
+        if text(f"territory_{part}"):
+            body["territory"][part] = text(f"territory_{part}")
+    if values.get("territory_region"):
+        body["territory"]["region"] = values["territory_region"]
+    if values.get("year") is not None:
+        body["year"] = int(values["year"])
+    body["actors"] = _actors(values.get("actors"), refs)
+    body["programmes"] = _split(values.get("programmes"), r"[,;\n]")
+    body["tags"] = _split(values.get("tags"), r"[,;\n]")
+    body["sources"] = _split(values.get("sources"), r"\s+")
+    contact = {part: text(f"contact_{part}") for part in CONTACT_PARTS if text(f"contact_{part}")}
+    if contact:
+        body["contact"] = contact
+    return body
+
+
+def _actors(table: Any, refs: dict[str, Any]) -> list[dict[str, Any]]:
+    if not isinstance(table, pd.DataFrame):
+        return []
+    category_of = {label: value for value, label in labels(refs, "actor_categories").items()}
+    actors = []
+    for row in table.fillna("").to_dict("records"):
+        name, category, role = (str(row.get(column) or "").strip() for column in ACTOR_COLUMNS)
+        if name or category or role:
+            actor = {"name": name, "category": category_of.get(category, category)}
+            if role:
+                actor["role"] = role
+            actors.append(actor)
+    return actors
+
+
+def _slot(loc: list[Any]) -> tuple[str, int | None]:
+    """Where an error is shown: the field's slot name, and the list position for list items."""
+    path = [p for p in loc if p != "body"]
+    names = [str(p) for p in path if not isinstance(p, int)]
+    position = next((p for p in path if isinstance(p, int)), None)
+    if not names:
+        return "_form", None
+    if names[0] in ("territory", "contact"):
+        if len(names) == 1:
+            return OBJECT_SLOTS[names[0]], None
+        return f"{names[0]}.{names[1]}", position
+    return names[0], position
+
+
+_VALUE_ERRORS = (
+    ("http", "Indiquez une adresse web complète, commençant par http:// ou https://."),
+    ("e-mail", "Indiquez une adresse e-mail valide, par exemple contact@exemple.fr."),
+    ("region", "Choisissez une région dans la liste officielle."),
+)
+_PATTERNS = {
+    "territory.department": "Code de département invalide (par exemple 26, 2A ou 974).",
+    "territory.insee_code": "Code INSEE invalide : 5 caractères, par exemple 26113.",
+}
+
+
+def french_message(detail: Mapping[str, Any], slot: str, position: int | None) -> str:
+    """One validation error of the API, in French."""
+    kind, message = str(detail.get("type", "")), str(detail.get("msg", ""))
+    number = re.search(r"at (?:least|most) (\d+)", message)
+    limit = number.group(1) if number else "?"
+    is_list = slot in LIST_FIELDS and position is None
+    if kind == "missing" or (kind.endswith("too_short") and detail.get("input") in ("", [], None) and not is_list):
+        text = "Ce champ est obligatoire."
+    elif kind.endswith("too_short"):
+        wanted = "une valeur" if limit == "1" else f"{limit} valeurs"
+        text = f"Choisissez au moins {wanted}." if is_list else f"Trop court : au moins {limit} caractères."
+    elif kind.endswith("too_long"):
+        text = f"Trop de valeurs : au plus {limit}." if is_list else f"Trop long : au plus {limit} caractères."
+    elif kind == "value_error":
+        text = next((french for word, french in _VALUE_ERRORS if word in message), f"Valeur refusée : {message}")
+    elif kind == "string_pattern_mismatch":
+        text = _PATTERNS.get(slot, "Format invalide.")
+    elif kind in ("greater_than_equal", "less_than_equal", "int_parsing", "int_type"):
+        text = "Indiquez une année entre 1950 et 2100." if slot == "year" else "Valeur hors des limites autorisées."
+    elif kind == "enum":
+        text = "Choisissez une valeur de la liste."
+    else:
+        text = f"Valeur refusée : {message}"
+    if position is not None and slot in LIST_FIELDS:
+        text = f"{ITEM_NAMES.get(slot, 'Valeur')} n° {position + 1} : {text[0].lower()}{text[1:]}"
+    return text
+
+
+def field_errors(details: Any) -> dict[str, list[str]]:
+    """The API's 422 `details` grouped by the form slot they belong to, in French."""
+    errors: dict[str, list[str]] = {}
+    for detail in details if isinstance(details, list) else []:
+        slot, position = _slot(list(detail.get("loc") or []))
+        errors.setdefault(slot, []).append(french_message(detail, slot, position))
+    return errors
+
+
+def show_errors(errors: Mapping[str, list[str]], slot: str) -> None:
+    for message in errors.get(slot, []):
+        st.error(message, icon=":material/error:")
+
+
+def monograph_fields(refs: dict[str, Any], errors: Mapping[str, list[str]]) -> dict[str, Any]:
+    """Draw the form's fields, each followed by its errors; returns what the visitor entered."""
+    values: dict[str, Any] = {}
+
+    def text(name: str, label: str, area: bool = False, **options: Any) -> None:
+        widget = st.text_area if area else st.text_input
+        values[name] = widget(label, key=form_key(name), **options)
+        show_errors(errors, name.replace("territory_", "territory.").replace("contact_", "contact."))
+
+    def choices(name: str, label: str, options: dict[str, str], what: str) -> None:
+        values[name] = st.multiselect(
+            label,
+            options=list(options),
+            format_func=options.__getitem__,
+            placeholder=f"Choisir {what}",
+            key=form_key(name),
+        )
+        show_errors(errors, name)
+
+    st.subheader("La pratique")
+    text("title", "Titre *", max_chars=200, placeholder="Un tiers-lieu nourricier dans une ancienne gare")
+    text(
+        "summary",
+        "Résumé *",
+        area=True,
+        max_chars=2000,
+        help="Entre 20 et 2 000 caractères : l'essentiel en trois phrases.",
+    )
+    for name, label, help_text in SECTION_FIELDS:
+        text(name, label, area=True, help=help_text, height=140)
+
+    st.subheader("Le territoire")
+    text("territory_name", "Territoire *", placeholder="Commune, intercommunalité, vallée, île…")
+    department, insee = st.columns(2)
+    with department:
+        text("territory_department", "Département (code)", placeholder="26")
+    with insee:
+        text("territory_insee_code", "Code INSEE de la commune", placeholder="26113")
+    values["territory_region"] = st.selectbox(
+        "Région",
+        options=[r["value"] for r in refs["regions"]],
+        index=None,
+        placeholder="Choisir une région",
+        key=form_key("territory_region"),
+    )
+    show_errors(errors, "territory.region")
+    choices("territory_types", "Types de territoire *", labels(refs, "territory_types"), "un ou plusieurs types")
+
+    st.subheader("Les acteurs et les objectifs")
+    actor_labels = labels(refs, "actor_categories")
+    choices("actor_categories", "Catégories d'acteurs *", actor_labels, "une ou plusieurs catégories")
+    st.markdown("**Acteurs**")
+    values["actors"] = st.data_editor(
+        pd.DataFrame(columns=list(ACTOR_COLUMNS)),
+        num_rows="dynamic",
+        key=form_key("actors"),
+        column_config={
+            "Nom": st.column_config.TextColumn("Nom", max_chars=200),
+            "Catégorie": st.column_config.SelectboxColumn("Catégorie", options=list(actor_labels.values())),
+            "Rôle": st.column_config.TextColumn("Rôle", max_chars=200),
+        },
+        hide_index=True,
+        width="stretch",
+    )
+    st.caption("Une ligne par partenaire : nom, catégorie, rôle dans le projet. Facultatif.")
+    show_errors(errors, "actors")
+    odd_labels = {str(o["value"]): f"ODD {o['value']} : {o['label']}" for o in refs["odd"]}
+    choices("odd", "Objectifs de développement durable *", odd_labels, "un ou plusieurs ODD")
+    values["year"] = st.number_input(
+        "Année de lancement",
+        min_value=1950,
+        max_value=2100,
+        value=None,
+        step=1,
+        key=form_key("year"),
+        placeholder="2021",
+    )
+    show_errors(errors, "year")
+    text("programmes", "Programmes", placeholder="Petites Villes de Demain, CRTE…", help="Séparés par des virgules.")
+    text("tags", "Mots-clés", placeholder="circuits courts, tiers-lieu…", help="Séparés par des virgules.")
+
+    st.subheader("Contact et sources")
+    person, organisation = st.columns(2)
+    with person:
+        text("contact_name", "Nom du contact")
+    with organisation:
+        text("contact_organisation", "Organisation")
+    email, website = st.columns(2)
+    with email:
+        text("contact_email", "E-mail", placeholder="contact@exemple.fr")
+    with website:
+        text("contact_url", "Site web", placeholder="https://…")
+    text("sources", "Sources", area=True, help="Une adresse web (http:// ou https://) par ligne.", height=100)
+    return values

@@ -1,0 +1,148 @@
+"""Contribuer: submit a practice with one's API key; an editor key also moderates the queue."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import streamlit as st
+
+from ui import client
+from ui.components import OUTAGE_MESSAGES, fetch, html_block, paragraphs, safe_text, territory_line
+from ui.monograph_form import build_body, field_errors, monograph_fields, reset_form, show_errors
+
+st.title("Contribuer")
+st.write(
+    "Partagez une pratique qui a fait ses preuves sur votre territoire. Chaque fiche est relue par "
+    "l'équipe éditoriale avant d'apparaître dans la recherche."
+)
+refs = fetch(client.referentials)
+
+if st.session_state.pop("contrib_reset", False):
+    reset_form()
+errors: dict[str, list[str]] = st.session_state.get("contrib_errors", {})
+if done := st.session_state.get("contrib_done"):
+    st.success(
+        f"Merci ! La fiche « {done} » a bien été reçue. Elle attend la validation d'un éditeur "
+        "avant d'apparaître dans la recherche.",
+        icon=":material/check_circle:",
+    )
+
+api_key = st.text_input(
+    "Votre clé d'API",
+    type="password",
+    key="contrib_api_key",
+    help="Clé de contributeur (ou d'éditeur) fournie par l'équipe IMPACT-Pratiques.",
+).strip()
+show_errors(errors, "api_key")
+
+role: str | None = None
+if api_key:
+    try:
+        role = client.key_role(api_key)
+    except client.ApiError:
+        show_errors({"api_key": ["Cette clé est inconnue ou a été révoquée : demandez-en une nouvelle."]}, "api_key")
+    except client.ApiUnavailable as exc:
+        st.error(OUTAGE_MESSAGES[exc.reason])
+        st.stop()
+
+
+def _submit(values: dict[str, Any]) -> dict[str, list[str]]:
+    """Send the form; returns the errors to show next to the fields (empty on success)."""
+    if not api_key:
+        return {"api_key": ["Saisissez votre clé d'API pour soumettre une fiche."]}
+    idempotency_key = st.session_state.setdefault("contrib_idempotency_key", uuid.uuid4().hex)
+    try:
+        created = client.submit(build_body(values, refs), api_key, idempotency_key)
+    except client.ApiUnavailable as exc:
+        return {"_form": [OUTAGE_MESSAGES[exc.reason] + " Votre saisie est conservée."]}
+    except client.ApiError as exc:
+        if exc.status == 422:
+            found = field_errors(exc.details)
+            return found or {"_form": ["La fiche a été refusée par le service : vérifiez les champs."]}
+        if exc.status == 401:
+            return {"api_key": ["Cette clé est inconnue ou a été révoquée : demandez-en une nouvelle."]}
+        if exc.status == 403:
+            return {"api_key": ["Cette clé ne permet pas de soumettre une fiche."]}
+        return {"_form": ["La fiche n'a pas pu être envoyée. Réessayez dans quelques instants."]}
+    st.session_state["contrib_done"] = created["title"]
+    st.session_state["contrib_reset"] = True
+    del st.session_state["contrib_idempotency_key"]
+    return {}
+
+
+form_tab, queue_tab = st.tabs(
+    ["Proposer une pratique", "File de modération" if role == "editor" else "Mes soumissions"]
+)
+with form_tab, st.form("contrib_form", enter_to_submit=False):
+    st.caption("Les champs marqués d'un astérisque (*) sont obligatoires.")
+    show_errors(errors, "_form")
+    values = monograph_fields(refs, errors)
+    if errors:
+        st.error("La fiche n'a pas été envoyée : corrigez les champs signalés.", icon=":material/error:")
+    submitted = st.form_submit_button("Soumettre la fiche", key="contrib_submit", type="primary")
+if submitted:
+    st.session_state.pop("contrib_done", None)
+    st.session_state["contrib_errors"] = _submit(values)
+    st.rerun()
+
+
+def _publish(monograph_id: str, title: str) -> None:
+    try:
+        client.publish(monograph_id, api_key)
+        st.session_state["moderation_notice"] = ("success", f"« {title} » est publiée et visible dans la recherche.")
+    except (client.ApiError, client.ApiUnavailable):
+        st.session_state["moderation_notice"] = ("error", f"« {title} » n'a pas pu être publiée. Réessayez.")
+
+
+def _reject(monograph_id: str, title: str) -> None:
+    reason = str(st.session_state.get(f"moderation_reason__{monograph_id}", "")).strip()
+    if len(reason) < 3:
+        st.session_state["moderation_notice"] = ("error", f"Indiquez le motif du refus de « {title} ».")
+        return
+    try:
+        client.reject(monograph_id, api_key, reason)
+        st.session_state["moderation_notice"] = ("success", f"« {title} » est refusée ; son auteur verra le motif.")
+    except (client.ApiError, client.ApiUnavailable):
+        st.session_state["moderation_notice"] = ("error", f"« {title} » n'a pas pu être refusée. Réessayez.")
+
+
+with queue_tab:
+    if not role:
+        st.info(
+            "Saisissez votre clé d'API pour voir vos soumissions ou, avec une clé d'éditeur, la file de modération."
+        )
+        st.stop()
+    if notice := st.session_state.pop("moderation_notice", None):
+        (st.success if notice[0] == "success" else st.error)(notice[1])
+    queue = fetch(lambda: client.submissions(api_key))
+    if not queue["items"]:
+        st.info("Aucune fiche n'attend de modération." if role == "editor" else "Aucune soumission en attente.")
+    for item in queue["items"]:
+        with st.container(border=True):
+            html_block(f"<h4>{safe_text(item['title'])}</h4>{territory_line(item)}")
+            st.caption(f"Soumise le {item['created_at'][:10]}")
+            with st.expander("Lire la fiche", key=f"moderation_read__{item['id']}"):
+                html_block(paragraphs(item["summary"]))
+                for field in ("context", "approach", "results", "success_factors", "outlook"):
+                    if item.get(field):
+                        html_block(paragraphs(item[field]))
+            if role != "editor":
+                continue
+            st.text_input("Motif du refus", key=f"moderation_reason__{item['id']}", max_chars=2000)
+            publish, reject = st.columns(2)
+            publish.button(
+                "Publier",
+                key=f"moderation_publish__{item['id']}",
+                type="primary",
+                on_click=_publish,
+                args=(item["id"], item["title"]),
+                icon=":material/check:",
+            )
+            reject.button(
+                "Refuser",
+                key=f"moderation_reject__{item['id']}",
+                on_click=_reject,
+                args=(item["id"], item["title"]),
+                icon=":material/block:",
+            )

@@ -1,0 +1,114 @@
+"""Fiche pratique (`/fiche?id=…`): the whole monograph, its actors, ODD, sources, contact and similar practices."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import streamlit as st
+
+from ui import client
+from ui.components import (
+    FICHE_PAGE,
+    SEARCH_PAGE,
+    badge,
+    badges,
+    fetch,
+    html_block,
+    labels,
+    link,
+    odd_badge,
+    odd_info,
+    paragraphs,
+    safe_text,
+    safe_url,
+    territory_line,
+)
+
+SECTIONS = (
+    ("context", "Contexte"),
+    ("approach", "Démarche"),
+    ("results", "Résultats et impacts"),
+    ("success_factors", "Facteurs clés de succès"),
+    ("outlook", "Perspectives"),
+)
+EMAIL = re.compile(r"^[^@\s<>\"']+@[^@\s<>\"']+\.[A-Za-z]{2,}$")
+
+st.page_link(SEARCH_PAGE, label="Retour aux résultats", icon=":material/arrow_back:")
+monograph_id = st.query_params.get("id", "")
+if not re.fullmatch(r"[a-z0-9-]{1,120}", monograph_id):
+    st.info("Choisissez une pratique dans la recherche pour afficher sa fiche.", icon=":material/search:")
+    st.stop()
+
+refs = fetch(client.referentials)
+monograph = fetch(
+    lambda: client.monograph(monograph_id),
+    not_found="Cette pratique est introuvable : elle a peut-être été retirée, ou le lien est incomplet.",
+)
+
+html_block(f"<h1>{safe_text(monograph['title'])}</h1>{territory_line(monograph)}{badges(monograph, refs)}")
+html_block(f"<p style='font-size:1.1rem'><strong>{safe_text(monograph['summary'])}</strong></p>")
+
+story, facts = st.columns([2, 1], gap="large")
+with story:
+    written = [(field, heading) for field, heading in SECTIONS if (monograph.get(field) or "").strip()]
+    for field, heading in written:
+        st.subheader(heading, anchor=field)
+        html_block(paragraphs(monograph[field]))
+    if not written:
+        st.caption("Cette fiche ne comporte pas encore de récit détaillé.")
+
+with facts, st.container(border=True):
+    actor_labels = labels(refs, "actor_categories")
+    if monograph.get("actors"):
+        st.markdown("**Acteurs**")
+        items = "".join(
+            f"<li><strong>{safe_text(a['name'])}</strong> — {safe_text(actor_labels.get(a['category'], a['category']))}"
+            + (f" <em>({safe_text(a['role'])})</em>" if a.get("role") else "")
+            + "</li>"
+            for a in monograph["actors"]
+        )
+        html_block(f"<ul>{items}</ul>")
+    st.markdown("**Objectifs de développement durable**")
+    html_block(
+        '<div class="impact-badges">'
+        + "".join(odd_badge(n, refs, f"ODD {n} · {odd_info(refs, n)['label']}") for n in monograph.get("odd", []))
+        + "</div>"
+    )
+    if monograph.get("programmes"):
+        st.markdown("**Programmes**")
+        html_block('<div class="impact-badges">' + "".join(badge(p) for p in monograph["programmes"]) + "</div>")
+    if monograph.get("tags"):
+        st.markdown("**Mots-clés**")
+        html_block('<div class="impact-badges">' + "".join(badge(t) for t in monograph["tags"]) + "</div>")
+    contact = monograph.get("contact") or {}
+    if any(contact.get(k) for k in ("name", "organisation", "email", "url")):
+        st.markdown("**Contact**")
+        lines = [safe_text(contact[k]) for k in ("name", "organisation") if contact.get(k)]
+        if contact.get("email") and EMAIL.match(contact["email"]):
+            lines.append(f'<a href="mailto:{safe_text(contact["email"])}">{safe_text(contact["email"])}</a>')
+        website = safe_url(contact.get("url"))
+        if website:
+            lines.append(link(website))
+        html_block("<br>".join(lines))
+    sources = [url for url in (safe_url(s) for s in monograph.get("sources", [])) if url]
+    if sources:
+        st.markdown("**Sources**")
+        html_block("<ul>" + "".join(f"<li>{link(url)}</li>" for url in sources) + "</ul>")
+
+st.divider()
+st.subheader("Pratiques similaires", anchor="similaires")
+neighbours: list[dict[str, Any]] | None
+try:
+    neighbours = client.similar(monograph_id)
+except (client.ApiUnavailable, client.ApiError):
+    neighbours = None
+    st.caption("Les pratiques similaires sont momentanément indisponibles.")
+if neighbours == []:
+    st.caption("Aucune pratique proche pour le moment.")
+for neighbour in neighbours or []:
+    with st.container(border=True):
+        html_block(f"<strong>{safe_text(neighbour['title'])}</strong>{territory_line(neighbour)}")
+        st.page_link(
+            FICHE_PAGE, label="Lire la fiche", icon=":material/arrow_forward:", query_params={"id": neighbour["id"]}
+        )

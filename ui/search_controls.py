@@ -1,0 +1,161 @@
+"""The search widgets shared by Recherche, Tableau de bord and Exporter: text box, facets, years, sort."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import streamlit as st
+
+from schemas.referentials import FACET_NAMES
+from ui import client, state
+from ui.components import count_label, fetch, html_block, labels, odd_info, odd_square
+from ui.state import PAGE_SIZE, SORT_LABELS, YEAR_MAX, YEAR_MIN, SearchState
+
+FACET_TITLES = {
+    "territory_type": "Type de territoire",
+    "actor_category": "Catégorie d'acteurs",
+    "odd": "Objectifs de développement durable (ODD)",
+    "region": "Région",
+}
+_REFERENTIAL_OF = {"territory_type": "territory_types", "actor_category": "actor_categories", "region": "regions"}
+_LABEL_SYNTAX = re.compile(r"([\\`*_\[\]$~])")
+
+
+def current_results(size: int = PAGE_SIZE) -> tuple[SearchState, dict[str, Any], dict[str, Any]]:
+    """The current search (now also in the URL), the referentials and the API's answer; stops on failure."""
+    search = state.current()
+    state.remember(search)
+    refs = fetch(client.referentials)
+    with st.spinner("Recherche en cours…"):
+        result = fetch(lambda: client.search(search.api_params(size=size)))
+    return search, refs, result
+
+
+def result_set_page(title: str, empty: str) -> tuple[SearchState, dict[str, Any], dict[str, Any]]:
+    """Head of a page working on the whole current result set: title, search box, facets, count and description.
+
+    Stops the page with `empty` when nothing matches.
+    """
+    search, refs, result = current_results(size=1)
+    st.title(title)
+    query_box(search)
+    facet_sidebar(search, result["facets"], refs)
+    total = int(result["total"])
+    st.markdown(f"**{count_label(total, 'pratique', 'pratiques')}** · {describe(search, refs)}")
+    if not total:
+        st.info(f"Aucune pratique ne correspond à cette recherche : {empty}")
+        st.stop()
+    return search, refs, result
+
+
+def widget_label(text: str) -> str:
+    """Data shown in a widget label stays text (labels accept some Markdown)."""
+    return _LABEL_SYNTAX.sub(r"\\\1", text)
+
+
+def facet_key(facet: str, value: str) -> str:
+    return f"facet__{facet}__{value}"
+
+
+def value_label(facet: str, value: str, refs: dict[str, Any]) -> str:
+    """The French label of a facet value, as the API's facets name it."""
+    if facet == "odd":
+        odd = odd_info(refs, value)
+        return f"ODD {odd['value']} : {odd['label']}"
+    return labels(refs, _REFERENTIAL_OF[facet]).get(value, value)
+
+
+def describe(search: SearchState, refs: dict[str, Any]) -> str:
+    """The current search in one French sentence (for dashboards and exports)."""
+    parts = [f"mots « {search.q} »"] if search.q else []
+    for facet in FACET_NAMES:
+        if search.filters[facet]:
+            chosen = ", ".join(value_label(facet, v, refs) for v in search.filters[facet])
+            parts.append(f"{FACET_TITLES[facet].lower()} : {chosen}")
+    if search.year_from is not None or search.year_to is not None:
+        parts.append(f"années {search.year_from or YEAR_MIN}–{search.year_to or YEAR_MAX}")
+    return " ; ".join(parts) if parts else "toutes les pratiques publiées"
+
+
+def query_box(search: SearchState) -> None:
+    state.sync_widget("search_q", search.q)
+    st.text_input(
+        "Rechercher une pratique",
+        key="search_q",
+        placeholder="tiers-lieux, mobilité rurale, circuits courts, PVD…",
+        help="Appuyez sur Entrée pour lancer la recherche. Des guillemets cherchent une expression exacte.",
+        max_chars=500,
+        on_change=state.on_query_change,
+    )
+
+
+def sort_box(search: SearchState) -> None:
+    state.sync_widget("search_sort", search.sort)
+    st.selectbox(
+        "Trier par",
+        options=list(SORT_LABELS),
+        format_func=lambda value: SORT_LABELS[value],
+        key="search_sort",
+        on_change=state.on_sort_change,
+    )
+
+
+def _buckets(
+    facet: str, buckets: list[dict[str, Any]], search: SearchState, refs: dict[str, Any]
+) -> list[dict[str, Any]]:
+    # A selected value stays on screen even when nothing matches it any more, so it can be unticked.
+    shown = {str(b["value"]) for b in buckets}
+    missing = [
+        {"value": v, "label": value_label(facet, v, refs), "count": 0} for v in search.filters[facet] if v not in shown
+    ]
+    return [*buckets, *missing]
+
+
+def _facet(facet: str, buckets: list[dict[str, Any]], search: SearchState, refs: dict[str, Any]) -> None:
+    chosen = search.filters[facet]
+    title = FACET_TITLES[facet] + (f" · {len(chosen)} choisi(s)" if chosen else "")
+    with st.expander(title, expanded=facet != "region" or bool(chosen), key=f"facet_group__{facet}"):
+        if not buckets:
+            st.caption("Aucune valeur pour cette recherche.")
+        for bucket in _buckets(facet, buckets, search, refs):
+            value = str(bucket["value"])
+            key = facet_key(facet, value)
+            state.sync_widget(key, value in chosen)
+            label = widget_label(f"{bucket['label']} ({bucket['count']})")
+            options: dict[str, Any] = {
+                "key": key,
+                "on_change": state.on_facet_toggle,
+                "args": (facet, value),
+                "width": "stretch",
+            }
+            if facet == "odd":
+                square, box = st.columns([1, 5], vertical_alignment="center", gap="small")
+                with square:
+                    html_block(odd_square(value, refs))
+                box.checkbox(label, **options)
+            else:
+                st.checkbox(label, **options)
+
+
+def facet_sidebar(search: SearchState, facets: dict[str, list[dict[str, Any]]], refs: dict[str, Any]) -> None:
+    """Disjunctive facets with counts (as the API computes them), the year range and a reset button."""
+    with st.sidebar:
+        st.header("Affiner")
+        if search.has_filters:
+            st.button(
+                "Effacer tous les filtres", key="filters_clear", on_click=state.clear_filters, icon=":material/close:"
+            )
+        for facet in FACET_NAMES:
+            _facet(facet, facets.get(facet, []), search, refs)
+        years = (search.year_from or YEAR_MIN, search.year_to or YEAR_MAX)
+        state.sync_widget("search_years", years)
+        st.slider(
+            "Année de lancement",
+            min_value=YEAR_MIN,
+            max_value=YEAR_MAX,
+            value=(YEAR_MIN, YEAR_MAX),
+            key="search_years",
+            on_change=state.on_years_change,
+            help="Toute la plage = toutes les pratiques, y compris celles sans année connue.",
+        )

@@ -1,0 +1,193 @@
+"""The current search (text, facets, years, sort, page), kept in the URL so a link restores the view.
+
+The URL is the source of truth when it holds search parameters; otherwise the last search of
+the session is restored (coming back from a practice page, or switching pages). Widgets only
+call the callbacks below; each run copies the state into the widgets before drawing them.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import streamlit as st
+
+from schemas.referentials import FACET_NAMES, allowed_facet_values
+from schemas.search import MAX_RESULT_WINDOW, Sort
+
+PAGE_SIZE = 10
+YEAR_MIN = 2000
+YEAR_MAX = date.today().year
+SORT_LABELS: dict[str, str] = {
+    Sort.RELEVANCE: "Pertinence",
+    Sort.RECENT: "Plus récentes",
+    Sort.OLDEST: "Plus anciennes",
+}
+MAX_PAGE = MAX_RESULT_WINDOW // PAGE_SIZE
+SESSION_KEY = "current_search"
+URL_PARAMS = ("q", *FACET_NAMES, "year_from", "year_to", "sort", "page")
+MISSING = object()
+
+
+@dataclass(frozen=True)
+class SearchState:
+    q: str = ""
+    filters: Mapping[str, tuple[str, ...]] = field(default_factory=lambda: {name: () for name in FACET_NAMES})
+    year_from: int | None = None
+    year_to: int | None = None
+    sort: str = Sort.RELEVANCE.value
+    page: int = 1
+
+    @classmethod
+    def from_params(cls, get_all: Callable[[str], list[str]]) -> SearchState:
+        """Read a query string leniently: unknown values are dropped, never an error page."""
+        filters = {}
+        for name in FACET_NAMES:
+            allowed = allowed_facet_values(name)
+            chosen = [v for v in get_all(name) if v in allowed]
+            filters[name] = tuple(sorted(set(chosen), key=allowed.index))
+        year_from = _year(get_all("year_from"))
+        year_to = _year(get_all("year_to"))
+        if year_from is not None and year_to is not None and year_from > year_to:
+            year_from, year_to = year_to, year_from
+        sort = _last(get_all("sort"))
+        return cls(
+            q=(_last(get_all("q")) or "").strip()[:500],
+            filters=filters,
+            year_from=None if year_from is None or year_from <= YEAR_MIN else year_from,
+            year_to=None if year_to is None or year_to >= YEAR_MAX else year_to,
+            sort=sort if sort in SORT_LABELS else Sort.RELEVANCE.value,
+            page=min(max(_int(get_all("page")) or 1, 1), MAX_PAGE),
+        )
+
+    def to_params(self) -> dict[str, str | list[str]]:
+        """The query string of this view, without defaults, so links stay short."""
+        params: dict[str, str | list[str]] = {}
+        if self.q:
+            params["q"] = self.q
+        for name in FACET_NAMES:
+            if self.filters[name]:
+                params[name] = list(self.filters[name])
+        if self.year_from is not None:
+            params["year_from"] = str(self.year_from)
+        if self.year_to is not None:
+            params["year_to"] = str(self.year_to)
+        if self.sort != Sort.RELEVANCE:
+            params["sort"] = self.sort
+        if self.page != 1:
+            params["page"] = str(self.page)
+        return params
+
+    def api_params(self, size: int = PAGE_SIZE, paged: bool = True) -> list[tuple[str, str]]:
+        """The same view as `/search` or `/export` parameters."""
+        pairs = [
+            (name, value)
+            for name, values in self.to_params().items()
+            if name != "page"
+            for value in ([values] if isinstance(values, str) else values)
+        ]
+        if paged:
+            pairs += [("page", str(self.page)), ("size", str(size))]
+        return pairs
+
+    @property
+    def active_filters(self) -> list[tuple[str, str]]:
+        return [(name, value) for name in FACET_NAMES for value in self.filters[name]]
+
+    @property
+    def has_filters(self) -> bool:
+        return bool(self.active_filters) or self.year_from is not None or self.year_to is not None
+
+    def with_changes(self, **changes: Any) -> SearchState:
+        """A copy with some fields changed; any change but the page itself goes back to page 1."""
+        changes.setdefault("page", 1)
+        return dataclasses.replace(self, **changes)
+
+    def toggled(self, facet: str, value: str) -> SearchState:
+        chosen = set(self.filters[facet]) ^ {value}
+        allowed = allowed_facet_values(facet)
+        filters = {**self.filters, facet: tuple(sorted(chosen, key=allowed.index))}
+        return self.with_changes(filters=filters)
+
+
+def _last(values: list[str]) -> str | None:
+    return values[-1] if values else None
+
+
+def _int(values: list[str]) -> int | None:
+    value = _last(values)
+    try:
+        return int(value) if value is not None else None
+    except ValueError:
+        return None
+
+
+def _year(values: list[str]) -> int | None:
+    year = _int(values)
+    return year if year is not None and 1950 <= year <= 2100 else None
+
+
+def current() -> SearchState:
+    """The search shown by this run: from the URL if it holds one, else the session's last one."""
+    if any(name in st.query_params for name in URL_PARAMS):
+        return SearchState.from_params(st.query_params.get_all)
+    remembered = st.session_state.get(SESSION_KEY)
+    return remembered if isinstance(remembered, SearchState) else SearchState()
+
+
+def remember(state: SearchState) -> None:
+    """Make `state` the current search, in the session and in the URL (a shareable link)."""
+    st.session_state[SESSION_KEY] = state
+    wanted = {name: [v] if isinstance(v, str) else v for name, v in state.to_params().items()}
+    # Rewritten only when different: a hand-edited link then shows in its clean form.
+    if set(st.query_params) != set(wanted) or any(st.query_params.get_all(k) != v for k, v in wanted.items()):
+        st.query_params.from_dict(state.to_params())
+
+
+def sync_widget(key: str, value: Any) -> None:
+    """Show `value` in the widget `key` (before it is drawn), touching the session only on change."""
+    if st.session_state.get(key, MISSING) != value:
+        st.session_state[key] = value
+
+
+# Widget callbacks: each reads its widget, changes one field, and makes the result current.
+
+
+def on_query_change() -> None:
+    remember(current().with_changes(q=str(st.session_state.get("search_q", "")).strip()[:500]))
+
+
+def on_facet_toggle(facet: str, value: str) -> None:
+    remember(current().toggled(facet, value))
+
+
+def on_years_change() -> None:
+    low, high = st.session_state.get("search_years", (YEAR_MIN, YEAR_MAX))
+    remember(
+        current().with_changes(
+            year_from=None if low <= YEAR_MIN else int(low), year_to=None if high >= YEAR_MAX else int(high)
+        )
+    )
+
+
+def on_sort_change() -> None:
+    remember(current().with_changes(sort=st.session_state.get("search_sort", Sort.RELEVANCE.value)))
+
+
+def go_to_page(page: int) -> None:
+    remember(current().with_changes(page=min(max(page, 1), MAX_PAGE)))
+
+
+def clear_years() -> None:
+    remember(current().with_changes(year_from=None, year_to=None))
+
+
+def clear_filters() -> None:
+    remember(SearchState(q=current().q, sort=current().sort))
+
+
+def clear_query() -> None:
+    remember(current().with_changes(q=""))
