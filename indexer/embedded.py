@@ -24,13 +24,14 @@ from schemas.search import SearchFilters, SearchHit, SearchQuery, SearchResult, 
 
 ANALYZER = "fr"
 # Bump when the tantivy schema or analysis changes: an older index is dropped and rebuilt.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: recency weight for relevance ties
 SCHEMA_VERSION_FILE = "impact-schema-version"
 # Field boosts: the title says most about a practice, then its summary, then the rest.
 TEXT_FIELDS: dict[str, float] = {"title": 3.0, "summary": 2.0, "keywords": 1.5, "sections": 1.0}
 TIE_BREAKER = 0.3
 FUZZY_BOOST = 0.4
 MISSING_YEAR = 9999
+OLDEST_YEAR = 1950
 COMMIT_BATCH = 5_000
 
 
@@ -51,6 +52,9 @@ def _schema() -> tantivy.Schema:
     # Sort keys, both read descending: newest first, and oldest first; no year sorts last.
     builder.add_integer_field("recency", stored=False, indexed=False, fast=True)
     builder.add_integer_field("antiquity", stored=False, indexed=False, fast=True)
+    # Relevance is multiplied by log2(2 + this): about 0.07 % per decade, so it only orders
+    # practices whose scores tie, newest first (Elasticsearch sorts by year after the score).
+    builder.add_integer_field("recency_weight", stored=False, indexed=False, fast=True)
     builder.add_bytes_field("source", stored=True, indexed=False)
     return builder.build()
 
@@ -129,6 +133,7 @@ class EmbeddedEngine:
             "odd": list(monograph.odd),
             "recency": monograph.year or 0,
             "antiquity": -(monograph.year or MISSING_YEAR),
+            "recency_weight": monograph.year or OLDEST_YEAR,
             "source": orjson.dumps(hit_source(monograph)),
         }
         if monograph.territory.region:
@@ -279,9 +284,10 @@ class EmbeddedEngine:
     @staticmethod
     def execute(searcher: tantivy.Searcher, request: EmbeddedRequest) -> RawResult:
         """The raw tantivy calls of one search: top documents with their stored source, and facets."""
-        top = searcher.search(
-            request.query, limit=request.limit, count=True, offset=request.offset, order_by_field=request.order_field
+        ordering: dict[str, str] = (
+            {"order_by_field": request.order_field} if request.order_field else {"weight_by_field": "recency_weight"}
         )
+        top = searcher.search(request.query, limit=request.limit, count=True, offset=request.offset, **ordering)
         documents = [(key, searcher.doc(address).get_first("source")) for key, address in top.hits]
         aggregations: dict[str, Any] = {}
         for facet_query, aggs in request.facets:

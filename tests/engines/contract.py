@@ -244,3 +244,10 @@ class EngineContract:
     def test_health(self, loaded: SearchEngine) -> None:
         health = loaded.health()
         assert health.ok and health.documents == len(PUBLISHED)
+
+    def test_relevance_ties_go_to_the_newest(self, engine: SearchEngine) -> None:
+        twins = [
+            by_id("eau-reunion").model_copy(update={"id": f"twin-{year}", "year": year}) for year in (2011, 2023, 2017)
+        ]
+        engine.index(twins)
+        assert ids(self.search(engine, "ressource en eau")) == ["twin-2023", "twin-2017", "twin-2011"]
