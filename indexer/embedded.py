@@ -284,10 +284,12 @@ class EmbeddedEngine:
     @staticmethod
     def execute(searcher: tantivy.Searcher, request: EmbeddedRequest) -> RawResult:
         """The raw tantivy calls of one search: top documents with their stored source, and facets."""
-        ordering: dict[str, str] = (
-            {"order_by_field": request.order_field} if request.order_field else {"weight_by_field": "recency_weight"}
-        )
-        top = searcher.search(request.query, limit=request.limit, count=True, offset=request.offset, **ordering)
+        if request.order_field:
+            top = searcher.search(request.query, request.limit, True, request.order_field, request.offset)
+        else:
+            top = searcher.search(
+                request.query, request.limit, True, offset=request.offset, weight_by_field="recency_weight"
+            )
         documents = [(key, searcher.doc(address).get_first("source")) for key, address in top.hits]
         aggregations: dict[str, Any] = {}
         for facet_query, aggs in request.facets:
