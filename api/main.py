@@ -15,7 +15,8 @@ from api.http_errors import install_error_handlers
 from api.indexing import IndexSync
 from api.metrics import Metrics
 from api.middleware import MetricsMiddleware, RequestGuard
-from api.routes import export, health, keys, monographs, referentials, search
+from api.public_http import install_public_http
+from api.routes import assets, embed, export, feeds, health, keys, monographs, presets, referentials, search
 from api.settings import Settings, get_settings
 from api.store import Store
 from indexer.engine import EngineError
@@ -86,12 +87,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     for module in (search, monographs, referentials, export, health, keys):
         app.include_router(module.router)
+    # Partner embeds: presets API, iframe pages and builder, feeds, widget.js and page assets.
+    for module in (presets, embed, feeds, assets):
+        app.include_router(module.router)
     app.add_middleware(RequestGuard, max_bytes=settings.max_body_bytes)
     app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET"], allow_headers=["*"]
         )
+    # Added last, so outermost: conditional GET, rate limit, public-read CORS, security headers.
+    install_public_http(app, settings)
     return app
 
 

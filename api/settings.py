@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from indexer.factory import EngineConfig
 from indexer.query import DEFAULT_SYNONYMS_PATH
+
+# One CSP source expression: a keyword, a scheme, or an origin with optional wildcard subdomain and port.
+FRAME_SOURCE = re.compile(
+    r"\*|'self'|'none'|https?:|(https?://)?(\*\.)?[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*(:(\d{1,5}|\*))?"
+)
 
 
 class Settings(BaseSettings):
@@ -39,6 +45,36 @@ class Settings(BaseSettings):
     outbox_interval: float = Field(1.0, gt=0, description="Seconds between index outbox drains.")
     outbox_max_backoff: float = Field(30.0, gt=0, description="Longest wait between retries while the engine is down.")
     cors_origins: list[str] = Field(default_factory=list, description="Origins allowed to call the JSON API.")
+    # --- partner embeds (iframe, widget, feeds) and public HTTP hygiene -------------------------------
+    public_read_cors: bool = Field(
+        True,
+        description="Let any origin GET the public reads (search, referentials, published monographs, presets) "
+        "without credentials; the embeddable widget needs it. Writes still follow IMPACT_CORS_ORIGINS.",
+    )
+    embed_frame_ancestors: str = Field(
+        "*",
+        description="CSP frame-ancestors sources allowed to frame /embed pages (space-separated, e.g. "
+        "`https://www.reseau.fr https://*.region.fr`); every other page refuses framing.",
+    )
+    http_cache_max_age: int = Field(
+        60, ge=0, description="Seconds browsers and proxies may reuse search, embed and feed answers (ETag after)."
+    )
+    rate_limit_per_minute: int = Field(
+        1200, ge=0, description="Sustained public requests per minute allowed to one client IP (0 disables)."
+    )
+    rate_limit_burst: int = Field(600, ge=1, description="Public requests one client IP may send at once.")
+    # --- end partner embeds ---------------------------------------------------------------------------
+
+    @field_validator("embed_frame_ancestors")
+    @classmethod
+    def _frame_sources(cls, value: str) -> str:
+        sources = value.split()
+        if not sources or any(not FRAME_SOURCE.fullmatch(s) for s in sources):
+            raise ValueError(
+                "IMPACT_EMBED_FRAME_ANCESTORS must be `*`, `'self'`, `'none'` or space-separated origins such as "
+                f"https://www.reseau.fr; got {value!r}"
+            )
+        return " ".join(sources)
 
     @model_validator(mode="after")
     def _consistent(self) -> Settings:

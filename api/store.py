@@ -79,6 +79,19 @@ events = sa.Table(
 )
 
 
+# Partner embed presets (see api/routes/presets.py): the content is validated JSON, the store only keeps it.
+embed_presets = sa.Table(
+    "embed_presets",
+    metadata,
+    sa.Column("slug", sa.String(60), primary_key=True),
+    sa.Column("content", sa.Text, nullable=False),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("updated_by", sa.String(64), nullable=True),
+    sa.Column("created_at", sa.String(40), nullable=False),
+    sa.Column("updated_at", sa.String(40), nullable=False),
+)
+
+
 class Role(StrEnum):
     CONTRIBUTOR = "contributor"
     EDITOR = "editor"
@@ -91,6 +104,16 @@ class ApiKey:
     role: Role
     created_at: str
     revoked_at: str | None = None
+
+
+@dataclass(frozen=True)
+class PresetRecord:
+    slug: str
+    content: dict[str, Any]
+    version: int
+    updated_by: str | None
+    created_at: str
+    updated_at: str
 
 
 @dataclass(frozen=True)
@@ -522,3 +545,80 @@ class Store:
         with self.engine.connect() as conn:
             rows = conn.execute(sa.select(api_keys).order_by(api_keys.c.created_at)).all()
         return [ApiKey(r.id, r.name, Role(r.role), r.created_at, r.revoked_at) for r in rows]
+
+    # -- embed presets ----------------------------------------------------------
+
+    @staticmethod
+    def _to_preset(row: Any) -> PresetRecord:
+        return PresetRecord(
+            row.slug, json.loads(row.content), row.version, row.updated_by, row.created_at, row.updated_at
+        )
+
+    def get_preset(self, slug: str) -> PresetRecord:
+        with self.engine.connect() as conn:
+            row = conn.execute(sa.select(embed_presets).where(embed_presets.c.slug == slug)).first()
+        if row is None:
+            raise NotFound(f"no embed preset {slug!r}; list them with GET /api/v1/presets")
+        return self._to_preset(row)
+
+    def list_presets(self) -> list[PresetRecord]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(sa.select(embed_presets).order_by(embed_presets.c.slug)).all()
+        return [self._to_preset(row) for row in rows]
+
+    def put_preset(
+        self, slug: str, content: dict[str, Any], actor: str | None, expected_version: int | None = None
+    ) -> tuple[PresetRecord, bool]:
+        """Create or replace a preset; returns (preset, created). A stale `expected_version` changes nothing."""
+        now, body = _now(), json.dumps(content, ensure_ascii=False)
+        with self.engine.begin() as conn:
+            current = conn.execute(
+                sa.select(embed_presets.c.version).where(embed_presets.c.slug == slug)
+            ).scalar_one_or_none()
+            if expected_version is not None and current != expected_version:
+                raise VersionConflict(
+                    f"preset {slug!r} is at version {current}, not {expected_version}; read it again and reapply",
+                    {"current_version": current},
+                )
+            if current is None:
+                conn.execute(
+                    embed_presets.insert().values(
+                        slug=slug, content=body, version=1, updated_by=actor, created_at=now, updated_at=now
+                    )
+                )
+            else:
+                result = conn.execute(
+                    embed_presets.update()
+                    .where(embed_presets.c.slug == slug, embed_presets.c.version == current)
+                    .values(content=body, version=current + 1, updated_by=actor, updated_at=now)
+                )
+                if result.rowcount != 1:
+                    raise VersionConflict(f"preset {slug!r} changed meanwhile; read it again and retry")
+        return self.get_preset(slug), current is None
+
+    def delete_preset(self, slug: str) -> None:
+        with self.engine.begin() as conn:
+            result = conn.execute(embed_presets.delete().where(embed_presets.c.slug == slug))
+        if result.rowcount != 1:
+            raise NotFound(f"no embed preset {slug!r}")
+
+    def iter_published_newest(self, batch: int = 200) -> Iterator[Monograph]:
+        """Published monographs, most recently published first, a batch at a time (for feeds)."""
+        published = sa.func.coalesce(monographs.c.published_at, monographs.c.updated_at)
+        last: tuple[str, str] | None = None
+        while True:
+            query = (
+                sa.select(monographs)
+                .where(monographs.c.status == Status.PUBLISHED.value)
+                .order_by(published.desc(), monographs.c.id.desc())
+                .limit(batch)
+            )
+            if last is not None:
+                before, last_id = last
+                query = query.where(sa.or_(published < before, sa.and_(published == before, monographs.c.id < last_id)))
+            with self.engine.connect() as conn:
+                rows = conn.execute(query).all()
+            if not rows:
+                return
+            yield from (self._to_monograph(row) for row in rows)
+            last = (rows[-1].published_at or rows[-1].updated_at, rows[-1].id)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+import re
+from datetime import datetime
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from schemas.monograph import Monograph
-from schemas.search import FacetValue, SearchHit
+from schemas.search import FacetValue, SearchHit, SearchParams
 
 
 class ApiHit(SearchHit):
@@ -103,6 +105,94 @@ def error_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
         415: "Body must be application/json",
         422: "Invalid parameters or body: each field and rule listed",
         428: "Send the version you last read",
+        429: "Too many requests from this address: wait `Retry-After` seconds",
         503: "Search engine unavailable, retry shortly",
     }
     return {code: {"model": ErrorResponse, "description": meaning[code]} for code in codes}
+
+
+# --- Partner embeds: theme, iframe query string and presets -------------------------------------
+
+FacetName = Literal["territory_type", "actor_category", "odd", "region"]
+SLUG_PATTERN = r"^[a-z0-9](?:[a-z0-9-]{0,58}[a-z0-9])?$"
+
+
+def _colour(value: str) -> str:
+    if not re.fullmatch(r"#?[0-9A-Fa-f]{6}", value):
+        raise ValueError("must be a colour written #RRGGBB, e.g. #19486A")
+    return "#" + value.removeprefix("#").upper()
+
+
+Colour = Annotated[str, AfterValidator(_colour)]
+ShortLabel = Annotated[str, StringConstraints(strip_whitespace=True, max_length=80)]
+
+
+class EmbedTheme(BaseModel):
+    """How an embedded list looks; the same fields in the iframe's query string and in presets."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    accent: Colour = Field("#19486A", description="Accent colour, #RRGGBB (the # may be left out).")
+    density: Literal["comfortable", "compact"] = Field("comfortable", description="Spacing of the list.")
+    logo: ShortLabel = Field("", description="Text shown as the partner's logo above the list.")
+    target: Literal["blank", "self"] = Field(
+        "blank", description="Open a practice in a new tab (blank) or inside the frame (self)."
+    )
+
+
+class EmbedParams(EmbedTheme, SearchParams):
+    """The query string of `/embed`: any search `/search` accepts, plus the theme."""
+
+    size: Annotated[int, Field(ge=1, le=100)] = 10
+    facets: Literal["show", "hide"] = Field("show", description="Show the facet controls beside the list.")
+    title: ShortLabel = Field("", description="Heading of the list.")
+
+
+class PresetContent(BaseModel):
+    """What an editor saves for a partner: fixed filters, the facets visitors may use, the theme."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    title: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80)] = Field(
+        examples=["Tiers-lieux ruraux"]
+    )
+    filters: SearchParams = Field(
+        default_factory=SearchParams,
+        description="The fixed search (`q`, facets, years, sort, size) every visitor of the embed gets.",
+        examples=[{"q": "tiers-lieux", "territory_type": ["rural"], "sort": "recent", "size": 10}],
+    )
+    facets: list[FacetName] = Field(
+        default_factory=list,
+        description="Facets visitors may refine with; none means no facet controls. A facet fixed by "
+        "`filters` cannot also be offered.",
+        examples=[["odd", "region"]],
+    )
+    theme: EmbedTheme = Field(default_factory=EmbedTheme)
+
+    @model_validator(mode="after")
+    def _offered_facets_are_free(self) -> PresetContent:
+        self.facets = list(dict.fromkeys(self.facets))
+        fixed = [facet for facet in self.facets if getattr(self.filters, facet)]
+        if fixed:
+            raise ValueError(
+                f"facet {fixed[0]!r} is fixed by the preset's filters; remove it from `facets` or from `filters`"
+            )
+        return self
+
+
+class Preset(PresetContent):
+    slug: str = Field(examples=["reseau-tiers-lieux"])
+    version: int = Field(description="Goes up by one on each save; send it as If-Match to avoid lost updates.")
+    created_at: datetime
+    updated_at: datetime
+    embed_path: str = Field(description="Path of the iframe page, on the API's origin.", examples=["/embed/p/x"])
+
+
+class PresetPage(BaseModel):
+    total: int
+    page: int
+    size: int
+    items: list[Preset]
+
+
+# --- end partner embeds ------------------------------------------------------------------------

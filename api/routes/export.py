@@ -19,7 +19,7 @@ from schemas.api import error_responses
 from schemas.monograph import Monograph, Status
 from schemas.search import MAX_RESULT_WINDOW, SearchParams
 
-router = APIRouter(prefix=API_PREFIX, tags=["export"], responses=error_responses(400, 422, 503))
+router = APIRouter(prefix=API_PREFIX, tags=["export"], responses=error_responses(400, 422, 429, 503))
 
 
 class ExportParams(SearchParams):

@@ -18,7 +18,7 @@ from schemas.monograph import Monograph, MonographCreate, MonographUpdate, Statu
 router = APIRouter(
     prefix=f"{API_PREFIX}/monographs",
     tags=["monographs"],
-    responses=error_responses(400, 401, 403, 404, 409, 413, 415, 422, 428, 503),
+    responses=error_responses(400, 401, 403, 404, 409, 413, 415, 422, 428, 429, 503),
 )
 
 MonographId = Annotated[str, Path(max_length=120, pattern=r"^[a-z0-9-]+$", examples=["tiers-lieu-diois-1a2b3c4d"])]

@@ -8,7 +8,7 @@ from api.routes import API_PREFIX
 from schemas.api import OddValue, Referentials, ReferentialValue, RegionValue, error_responses
 from schemas.referentials import ACTOR_CATEGORY_LABELS, ODD_LIST, REGIONS, TERRITORY_TYPE_LABELS
 
-router = APIRouter(prefix=API_PREFIX, tags=["referentials"], responses=error_responses(400))
+router = APIRouter(prefix=API_PREFIX, tags=["referentials"], responses=error_responses(400, 429))
 
 
 @router.get("/referentials", response_model=Referentials, summary="Référentiels")

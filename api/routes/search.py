@@ -14,7 +14,7 @@ from api.settings import practice_url
 from schemas.api import ApiHit, SearchResponse, error_responses
 from schemas.search import SearchParams
 
-router = APIRouter(prefix=API_PREFIX, tags=["search"], responses=error_responses(400, 422, 503))
+router = APIRouter(prefix=API_PREFIX, tags=["search"], responses=error_responses(400, 422, 429, 503))
 
 
 @router.get("/search", response_model=SearchResponse, summary="Rechercher des pratiques")

@@ -10,43 +10,20 @@ import os
 import re
 import subprocess
 import sys
-import warnings
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
-from tests.ui.conftest import ROOT, LiveApi, free_port, stop, wait_until_up
+from tests.browser import ARTIFACTS, launched_browser, require_browser
+from tests.live import ROOT, LiveApi, free_port, stop, wait_until_up
 
 pytestmark = pytest.mark.browser
-
-CHROMIUM = Path("/usr/bin/chromium")
-ARTIFACTS = ROOT / "test-artifacts"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-
-
-def require_chromium() -> None:
-    if CHROMIUM.exists():
-        return
-    message = f"{CHROMIUM} is missing: run `sudo scripts/install-browser.sh` to run the browser test"
-    if os.environ.get("IMPACT_REQUIRE_BROWSER") == "1":
-        pytest.fail(f"IMPACT_REQUIRE_BROWSER=1 but {message}")
-    warnings.warn(f"BROWSER TEST SKIPPED: {message}", stacklevel=2)
-    pytest.skip(f"BROWSER TEST SKIPPED: {message}")
 
 
 @pytest.fixture(scope="module")
 def ui_url(live_api: LiveApi, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """`streamlit run ui/app.py` against the live API, on a free port."""
-    require_chromium()
+    require_browser()
     port = free_port()
     log = tmp_path_factory.mktemp("ui") / "streamlit.log"
     env = {**os.environ, "IMPACT_API_BASE_URL": live_api.url}
@@ -62,48 +39,41 @@ def ui_url(live_api: LiveApi, tmp_path_factory: pytest.TempPathFactory) -> Itera
 
 
 def test_search_facet_and_practice_page_in_a_real_browser(ui_url: str) -> None:
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
-    ARTIFACTS.mkdir(exist_ok=True)
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page(viewport={"width": 1400, "height": 1000}, locale="fr-FR")
-            page.set_default_timeout(20_000)
-            page.goto(ui_url)
-            expect(page.get_by_role("heading", name="IMPACT-Pratiques")).to_be_visible()
+    with launched_browser() as browser:
+        page = browser.new_page(viewport={"width": 1400, "height": 1000}, locale="fr-FR")
+        page.set_default_timeout(20_000)
+        page.goto(ui_url)
+        expect(page.get_by_role("heading", name="IMPACT-Pratiques")).to_be_visible()
 
-            box = page.get_by_role("textbox", name="Rechercher une pratique")
-            box.fill("tiers-lieux")
-            box.press("Enter")
-            expect(page).to_have_url(re.compile(r"[?&]q=tiers-lieux"))
-            expect(page.locator(".impact-hit-title mark").first).to_be_visible()
-            count = page.get_by_text(re.compile(r"^\d+ pratiques? trouvées?$"))
-            searched = int(count.inner_text().split()[0])
-            page.screenshot(path=ARTIFACTS / "browser-1-recherche.png", full_page=True)
+        box = page.get_by_role("textbox", name="Rechercher une pratique")
+        box.fill("tiers-lieux")
+        box.press("Enter")
+        expect(page).to_have_url(re.compile(r"[?&]q=tiers-lieux"))
+        expect(page.locator(".impact-hit-title mark").first).to_be_visible()
+        count = page.get_by_text(re.compile(r"^\d+ pratiques? trouvées?$"))
+        searched = int(count.inner_text().split()[0])
+        page.screenshot(path=ARTIFACTS / "browser-1-recherche.png", full_page=True)
 
-            rural = page.get_by_text(re.compile(r"^Rural \(\d+\)$"))
-            rural_count = int(re.findall(r"\d+", rural.inner_text())[0])
-            assert rural_count < searched
-            rural.click()
-            expect(page).to_have_url(re.compile(r"territory_type=rural"))
-            expect(count).to_have_text(re.compile(rf"^{rural_count} pratiques? trouvées?$"))
-            expect(page.get_by_role("checkbox", name=re.compile(r"^Rural"))).to_be_checked()
-            page.screenshot(path=ARTIFACTS / "browser-2-facette.png", full_page=True)
+        rural = page.get_by_text(re.compile(r"^Rural \(\d+\)$"))
+        rural_count = int(re.findall(r"\d+", rural.inner_text())[0])
+        assert rural_count < searched
+        rural.click()
+        expect(page).to_have_url(re.compile(r"territory_type=rural"))
+        expect(count).to_have_text(re.compile(rf"^{rural_count} pratiques? trouvées?$"))
+        expect(page.get_by_role("checkbox", name=re.compile(r"^Rural"))).to_be_checked()
+        page.screenshot(path=ARTIFACTS / "browser-2-facette.png", full_page=True)
 
-            first_title = page.locator(".impact-hit-title").first.inner_text()
-            page.get_by_role("link", name="Lire la fiche").first.click()
-            expect(page).to_have_url(re.compile(r"/fiche\?id=[a-z0-9-]+$"))
-            expect(page.get_by_role("heading", name=first_title, exact=True)).to_be_visible()
-            expect(page.get_by_role("heading", name="Contexte")).to_be_visible()
-            expect(page.get_by_role("heading", name="Pratiques similaires")).to_be_visible()
-            page.screenshot(path=ARTIFACTS / "browser-3-fiche.png", full_page=True)
+        first_title = page.locator(".impact-hit-title").first.inner_text()
+        page.get_by_role("link", name="Lire la fiche").first.click()
+        expect(page).to_have_url(re.compile(r"/fiche\?id=[a-z0-9-]+$"))
+        expect(page.get_by_role("heading", name=first_title, exact=True)).to_be_visible()
+        expect(page.get_by_role("heading", name="Contexte")).to_be_visible()
+        expect(page.get_by_role("heading", name="Pratiques similaires")).to_be_visible()
+        page.screenshot(path=ARTIFACTS / "browser-3-fiche.png", full_page=True)
 
-            page.get_by_role("link", name="Retour aux résultats").click()
-            expect(page).to_have_url(
-                re.compile(r"q=tiers-lieux.*territory_type=rural|territory_type=rural.*q=tiers-lieux")
-            )
-            expect(count).to_have_text(re.compile(rf"^{rural_count} pratiques? trouvées?$"))
-            assert page.get_by_text("Traceback").count() == 0
-        finally:
-            browser.close()
+        page.get_by_role("link", name="Retour aux résultats").click()
+        expect(page).to_have_url(re.compile(r"q=tiers-lieux.*territory_type=rural|territory_type=rural.*q=tiers-lieux"))
+        expect(count).to_have_text(re.compile(rf"^{rural_count} pratiques? trouvées?$"))
+        assert page.get_by_text("Traceback").count() == 0

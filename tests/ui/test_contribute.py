@@ -7,7 +7,8 @@ import string
 
 from streamlit.testing.v1 import AppTest
 
-from tests.ui.conftest import LiveApi, OpenPage, checked, hit_titles
+from tests.live import LiveApi
+from tests.ui.conftest import OpenPage, checked, hit_titles
 
 PAGE = "pages/contribute.py"
 

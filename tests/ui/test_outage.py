@@ -10,7 +10,8 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from tests.ui.conftest import APP, free_port
+from tests.live import free_port
+from tests.ui.conftest import APP
 from ui import client
 
 PAGES = [None, "pages/fiche.py", "pages/dashboard.py", "pages/export.py", "pages/contribute.py"]

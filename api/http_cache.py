@@ -1,0 +1,71 @@
+"""Conditional GET: an `ETag` and a `Cache-Control` on cacheable answers, `304` on revalidation."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+
+from starlette.datastructures import Headers, MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+
+def etag_of(body: bytes) -> str:
+    return '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+
+
+def etag_matches(if_none_match: str, etag: str) -> bool:
+    """RFC 9110 weak comparison: `W/` prefixes are ignored, `*` matches anything."""
+    candidates = [c.strip().removeprefix("W/") for c in if_none_match.split(",")]
+    return "*" in candidates or etag.removeprefix("W/") in candidates
+
+
+class ConditionalGet:
+    """Buffers 200 answers of `cacheable` paths, tags them with a content hash and answers 304 when
+    the client already holds that version. A route's own ETag and Cache-Control are kept."""
+
+    def __init__(self, app: ASGIApp, cacheable: Callable[[str], bool], max_age: int) -> None:
+        self.app = app
+        self.cacheable = cacheable
+        self.cache_control = f"public, max-age={max_age}"
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] not in ("GET", "HEAD") or not self.cacheable(scope["path"]):
+            await self.app(scope, receive, send)
+            return
+        if_none_match = Headers(scope=scope).get("if-none-match")
+        start: Message | None = None
+        chunks: list[bytes] = []
+        passthrough = False
+
+        async def buffered(message: Message) -> None:
+            nonlocal start, passthrough
+            if message["type"] == "http.response.start":
+                if message["status"] != 200:
+                    passthrough = True
+                    await send(message)
+                else:
+                    start = message
+                return
+            if passthrough or message["type"] != "http.response.body" or start is None:
+                await send(message)
+                return
+            chunks.append(message.get("body", b""))
+            if not message.get("more_body", False):
+                await self._finish(start, b"".join(chunks), if_none_match, send)
+
+        await self.app(scope, receive, buffered)
+
+    async def _finish(self, start: Message, body: bytes, if_none_match: str | None, send: Send) -> None:
+        headers = MutableHeaders(raw=list(start["headers"]))
+        etag = headers.get("etag") or etag_of(body)
+        headers["etag"] = etag
+        if "cache-control" not in headers:
+            headers["cache-control"] = self.cache_control
+        if if_none_match and etag_matches(if_none_match, etag):
+            for name in ("content-length", "content-type"):
+                del headers[name]
+            await send({"type": "http.response.start", "status": 304, "headers": headers.raw})
+            await send({"type": "http.response.body", "body": b""})
+            return
+        await send({"type": "http.response.start", "status": 200, "headers": headers.raw})
+        await send({"type": "http.response.body", "body": body})

@@ -1,0 +1,97 @@
+"""Headers every answer carries: no MIME sniffing, and framing allowed only for embed pages."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from starlette.datastructures import MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+
+def with_directive(policy: str | None, directive: str) -> str:
+    """A CSP with one more directive (an existing one of the same name is left as it is)."""
+    if not policy:
+        return directive
+    name = directive.split()[0]
+    if any(part.strip().split(" ")[0] == name for part in policy.split(";")):
+        return policy
+    return f"{policy.rstrip('; ')}; {directive}"
+
+
+class SecurityHeaders:
+    """`nosniff` everywhere; `frameable` paths may be framed by `frame_ancestors`, others by nobody."""
+
+    def __init__(self, app: ASGIApp, frameable: Callable[[str], bool], frame_ancestors: str) -> None:
+        self.app = app
+        self.frameable = frameable
+        self.frame_ancestors = frame_ancestors
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        frameable = self.frameable(scope["path"])
+
+        async def add_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                headers["x-content-type-options"] = "nosniff"
+                policy = headers.get("content-security-policy")
+                if frameable:
+                    del headers["x-frame-options"]
+                    directive = f"frame-ancestors {self.frame_ancestors}"
+                else:
+                    headers["x-frame-options"] = "DENY"
+                    directive = "frame-ancestors 'none'"
+                headers["content-security-policy"] = with_directive(policy, directive)
+            await send(message)
+
+        await self.app(scope, receive, add_headers)
+
+
+class PublicReadCors:
+    """Any origin may read `public` paths without credentials (`Access-Control-Allow-Origin: *`).
+
+    Runs outside the configured CORSMiddleware: an answer that already names an allowed origin
+    keeps it, and preflights of public reads are answered here for every origin.
+    """
+
+    ALLOWED_HEADERS = "Accept, Accept-Language, Content-Language, If-None-Match"
+
+    def __init__(self, app: ASGIApp, public: Callable[[str], bool]) -> None:
+        self.app = app
+        self.public = public
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not self.public(scope["path"]):
+            await self.app(scope, receive, send)
+            return
+        request_headers = {k.lower(): v for k, v in scope["headers"]}
+        if b"origin" not in request_headers:
+            await self.app(scope, receive, send)
+            return
+        method = scope["method"]
+        if method == "OPTIONS" and request_headers.get(b"access-control-request-method") in (b"GET", b"HEAD"):
+            headers = [
+                (b"access-control-allow-origin", b"*"),
+                (b"access-control-allow-methods", b"GET, HEAD"),
+                (b"access-control-allow-headers", self.ALLOWED_HEADERS.encode()),
+                (b"access-control-max-age", b"86400"),
+                (b"content-length", b"0"),
+            ]
+            await send({"type": "http.response.start", "status": 204, "headers": headers})
+            await send({"type": "http.response.body", "body": b""})
+            return
+        if method not in ("GET", "HEAD"):
+            await self.app(scope, receive, send)
+            return
+
+        async def allow_any_origin(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                if "access-control-allow-origin" not in headers:
+                    headers["access-control-allow-origin"] = "*"
+                    headers["access-control-expose-headers"] = "ETag, Retry-After"
+            await send(message)
+
+        await self.app(scope, receive, allow_any_origin)

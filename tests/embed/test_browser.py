@@ -1,0 +1,223 @@
+"""A partner page on another origin (127.0.0.2) embeds the iframe and the web component served by a
+real API process (127.0.0.1), in headless Chromium: results render, a facet click works, nothing
+hostile runs, no console error. Screenshots go to test-artifacts/."""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.browser import ARTIFACTS, launched_browser, require_browser
+from tests.embed.conftest import XSS_TITLE, xss_body
+from tests.live import LiveApi, free_port, live_api
+
+pytestmark = pytest.mark.browser
+
+PARTNER_PAGE = """<!doctype html>
+<html lang="fr"><head><meta charset="utf-8"><title>Réseau partenaire</title><link rel="icon" href="data:,">
+<style>li {{ color: rgb(255, 0, 0); font-size: 30px }} h3 {{ font-size: 40px }}</style>
+<script src="{api}/widget.js" defer></script>
+</head><body>
+<h1>Site d'un réseau partenaire</h1>
+<ul><li id="partner-li">Un élément de liste du partenaire</li></ul>
+<iframe id="frame-results" src="{api}/embed?q=tiers-lieux&amp;size=5&amp;accent=%23A21942&amp;logo=R%C3%A9seau%20test"
+  title="Pratiques" style="width:100%;height:150px;border:0" data-impact-pratiques></iframe>
+<iframe id="frame-xss" src="{api}/embed?q=zinzolin&amp;facets=hide" title="Pratiques piégées"
+  style="width:100%;height:150px;border:0" data-impact-pratiques></iframe>
+<iframe id="frame-preset" src="{api}/embed/p/reseau-rural" title="Préréglage"
+  style="width:100%;height:150px;border:0" data-impact-pratiques></iframe>
+<impact-pratiques id="widget-results" q="tiers-lieux" territory-type="rural" odd="8" size="5"
+  accent="#A21942" heading="Tiers-lieux ruraux"></impact-pratiques>
+<impact-pratiques id="widget-xss" q="zinzolin"></impact-pratiques>
+<impact-pratiques id="widget-preset" preset="reseau-rural"></impact-pratiques>
+<script>
+window.addEventListener("message", function (e) {{
+  if (e.origin !== "{api}" || !e.data || e.data.type !== "impact-pratiques:height") return;
+  document.querySelectorAll("iframe[data-impact-pratiques]").forEach(function (f) {{
+    if (f.contentWindow === e.source) f.style.height = e.data.height + "px";
+  }});
+}});
+</script>
+</body></html>
+"""
+
+SLOW_PAGE = """<!doctype html><html lang="fr"><head><meta charset="utf-8"><link rel="icon" href="data:,">
+<script src="{api}/widget.js" defer></script></head><body>
+<impact-pratiques id="slow" q="tiers-lieux"></impact-pratiques>
+<impact-pratiques id="down" q="tiers-lieux" api="http://127.0.0.1:{dead_port}"></impact-pratiques>
+</body></html>
+"""
+
+
+@pytest.fixture(scope="module")
+def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveApi]:
+    """The seeded API, plus a hostile monograph (submitted, then published by an editor) and a preset."""
+    require_browser()
+    with live_api(tmp_path_factory.mktemp("browser") / "data") as live:
+        editor = {"X-API-Key": live.editor_key}
+        created = httpx.post(f"{live.url}/api/v1/monographs", json=xss_body(), headers=editor)
+        assert created.status_code == 201, created.text
+        publish = httpx.post(f"{live.url}/api/v1/monographs/{created.json()['id']}/publish", headers=editor)
+        assert publish.status_code == 200, publish.text
+        preset = {"title": "Réseau rural", "filters": {"territory_type": ["rural"], "size": 3}, "facets": ["odd"]}
+        assert httpx.put(f"{live.url}/api/v1/presets/reseau-rural", json=preset, headers=editor).status_code == 201
+        yield live
+
+
+@pytest.fixture(scope="module")
+def partner(api: LiveApi) -> Iterator[str]:
+    """A partner site on a second loopback origin, serving the pages above."""
+    pages = {
+        "/": PARTNER_PAGE.format(api=api.url).encode(),
+        "/lent": SLOW_PAGE.format(api=api.url, dead_port=free_port()).encode(),
+    }
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            body = pages.get(self.path)
+            self.send_response(200 if body else 404)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.end_headers()
+            self.wfile.write(body or b"")
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.2", free_port()), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.2:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture(scope="module")
+def browser(api: LiveApi) -> Iterator[Any]:
+    with launched_browser() as launched:
+        yield launched
+
+
+def test_partner_page_embeds_iframe_and_component(browser: Any, partner: str, api: LiveApi) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    page = browser.new_page(viewport={"width": 1100, "height": 900})
+    page.set_default_timeout(15_000)
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(f"console: {m.text}") if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(f"pageerror: {e}"))
+    page.goto(partner + "/", wait_until="load")
+
+    # The iframe lists results, and grows to fit them (postMessage → the host's listener).
+    frame = page.frame_locator("#frame-results")
+    frame.locator("li.result").first.wait_for()
+    assert frame.locator("li.result").count() == 5
+    assert frame.locator("p.logo").text_content() == "Réseau test"
+    page.wait_for_function("document.getElementById('frame-results').getBoundingClientRect().height > 400")
+
+    # The component renders into its Shadow DOM, cross-origin, with its own styles only.
+    widget = page.locator("#widget-results")
+    widget.locator("li.r").first.wait_for()
+    assert 1 <= widget.locator("li.r").count() <= 5
+    assert widget.locator("p.t").inner_text() == "Tiers-lieux ruraux"
+    styles = page.evaluate(
+        """() => {
+        const li = document.querySelector('#widget-results').shadowRoot.querySelector('li.r');
+        const mine = document.getElementById('partner-li');
+        return {inside: getComputedStyle(li).color, insideBorder: getComputedStyle(li).borderLeftColor,
+                outsideBorder: getComputedStyle(mine).borderLeftWidth, outside: getComputedStyle(mine).color};
+    }"""
+    )
+    assert styles["inside"] != "rgb(255, 0, 0)" and styles["insideBorder"] == "rgb(162, 25, 66)"  # accent
+    assert styles["outside"] == "rgb(255, 0, 0)" and styles["outsideBorder"] == "0px"
+
+    # A preset embeds by slug in both forms.
+    page.frame_locator("#frame-preset").locator("li.result").first.wait_for()
+    assert page.frame_locator("#frame-preset").locator("h1").inner_text() == "Réseau rural"
+    page.locator("#widget-preset li.r").first.wait_for()
+    assert page.locator("#widget-preset li.r").count() == 3
+
+    # The hostile monograph is shown, as text, in the iframe and in the component.
+    xss_frame = page.frame_locator("#frame-xss")
+    xss_frame.locator("li.result").first.wait_for()
+    assert XSS_TITLE in xss_frame.locator("h2.result-title").inner_text()
+    page.locator("#widget-xss li.r").first.wait_for()
+    assert XSS_TITLE in page.locator("#widget-xss h3").inner_text()
+    injected = "svg, img, iframe, object, b, script:not([src])"
+    assert xss_frame.locator(injected).count() == 0
+    assert page.evaluate(f"document.getElementById('widget-xss').shadowRoot.querySelectorAll('{injected}').length") == 0
+    page.screenshot(path=str(ARTIFACTS / "embed-partner-page.png"), full_page=True)
+
+    # A facet click inside the iframe filters the list there.
+    before = frame.locator("p.count").inner_text()
+    frame.locator("#facet-territory_type ~ ul a.facet-value").first.click()
+    frame.locator("a.facet-value.selected").first.wait_for()
+    assert "territory_type=" in page.frame(url=lambda u: "/embed?" in u and "tiers-lieux" in u).url
+    assert frame.locator("p.count").inner_text() != before or frame.locator("li.result").count() >= 1
+    frame.locator("li.result").first.wait_for()
+    page.locator("#frame-results").screenshot(path=str(ARTIFACTS / "embed-iframe-after-facet.png"))
+
+    # Nothing hostile ran anywhere, and nothing complained.
+    page.wait_for_timeout(300)
+    assert page.evaluate("window.__pwned") is None
+    for child in page.frames:
+        assert child.evaluate("window.__pwned") is None, child.url
+    assert errors == []
+    page.close()
+
+
+def test_component_loading_and_error_states_in_french(browser: Any, partner: str, api: LiveApi) -> None:
+    page = browser.new_page()
+    page.set_default_timeout(15_000)
+    held: list[Any] = []
+
+    def hold(route: Any) -> None:  # the answer waits until released below
+        held.append(route)
+
+    page.route(f"{api.url}/api/v1/search?*", hold)
+    page.goto(partner + "/lent")
+    slow = page.locator("#slow")
+    slow.get_by_text("Chargement des pratiques…").wait_for()
+    assert slow.locator("[role=status]").count() == 1 and slow.locator("li.r").count() == 0
+    down = page.locator("#down")
+    down.get_by_text("Impossible de charger les pratiques pour le moment.").wait_for()
+    assert down.locator("[role=alert] button").inner_text() == "Réessayer"
+    assert len(held) == 1
+    held[0].continue_()
+    slow.locator("li.r").first.wait_for()
+    page.close()
+
+
+def test_builder_previews_and_builds_both_snippets(browser: Any, api: LiveApi) -> None:
+    from playwright.sync_api import expect
+
+    page = browser.new_page(viewport={"width": 1300, "height": 1000})
+    page.set_default_timeout(15_000)
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(f"{api.url}/embed/builder")
+    page.fill("#q", "tiers-lieux")
+    page.check("input[name=territory_type][value=rural]")
+    page.fill("#logo", 'Réseau "X" <b>')
+    page.select_option("#target", "self")
+    code = page.locator("#code-iframe")
+    # The builder's CSP forbids eval, so no wait_for_function here: Playwright's polling assertion instead.
+    expect(code).to_have_value(re.compile("territory_type=rural.*target=self"))
+    snippet = code.input_value()
+    assert f'src="{api.url}/embed?q=tiers-lieux&amp;territory_type=rural' in snippet
+    assert "logo=R%C3%A9seau+%22X%22+%3Cb%3E" in snippet and "target=self" in snippet
+    assert f'e.origin !== "{api.url}"' in snippet
+    widget_code = page.locator("#code-widget").input_value()
+    assert f'<script src="{api.url}/widget.js" defer></script>' in widget_code
+    assert '<impact-pratiques q="tiers-lieux" territory-type="rural" target="self"></impact-pratiques>' in widget_code
+    page.frame_locator("#preview-frame").locator("li.result").first.wait_for()
+    page.locator("#preview-widget li.r").first.wait_for()
+    page.screenshot(path=str(ARTIFACTS / "embed-builder.png"), full_page=True)
+    assert errors == []
+    page.close()

@@ -1,0 +1,250 @@
+"""`/embed`: the iframe page, for every search parameter, theme value and bad parameter."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import html
+import re
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from api.deps import get_engine
+from indexer.engine import EngineUnavailable
+from tests.embed.conftest import XSS_SUMMARY, XSS_TITLE, assert_inert, count_shown, result_links
+
+SEARCHES: list[list[tuple[str, Any]]] = [
+    [],
+    [("q", "covoiturage")],
+    [("q", "tiers lieux")],
+    [("territory_type", "littoral"), ("territory_type", "outre-mer")],
+    [("actor_category", "fondation")],
+    [("odd", 17)],
+    [("odd", 11), ("odd", 6)],
+    [("region", "Bretagne")],
+    [("year_from", 2019)],
+    [("year_to", 2018)],
+    [("year_from", 2016), ("year_to", 2020)],
+    [("sort", "recent")],
+    [("sort", "oldest")],
+    [("sort", "relevance"), ("q", "mobilité")],
+    [("size", 2)],
+    [("size", 2), ("page", 2)],
+    [("q", "mobilite"), ("territory_type", "rural"), ("odd", 13)],
+]
+
+
+@pytest.mark.parametrize("params", SEARCHES, ids=lambda p: "&".join(f"{k}={v}" for k, v in p) or "all")
+def test_embed_lists_what_the_api_finds(
+    client: TestClient, published: list[str], params: list[tuple[str, Any]]
+) -> None:
+    """Same search, same practices in the same order, as `/api/v1/search` (page size 10 unless given)."""
+    api_params = params if any(k == "size" for k, _ in params) else [*params, ("size", 10)]
+    api = client.get("/api/v1/search", params=api_params).json()
+    page = client.get("/embed", params=params)
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    assert count_shown(page.text) == api["total"]
+    assert result_links(page.text) == [html.escape(h["url"]) for h in api["hits"]]
+
+
+def test_hit_shows_highlight_place_year_and_odd(client: TestClient, published: list[str]) -> None:
+    page = client.get("/embed", params={"q": "covoiturage"}).text
+    assert "<mark>Covoiturage</mark>" in page
+    assert "Vallée de la Maurienne, Auvergne-Rhône-Alpes · depuis 2021" in page
+    assert 'class="chip odd-11"' in page and "Villes et communautés durables" in page
+    assert 'target="_blank" rel="noopener noreferrer"' in page and "(nouvel onglet)" in page
+    assert '<html lang="fr">' in page
+
+
+def test_practice_links_open_the_public_page(client: TestClient, published: list[str]) -> None:
+    links = result_links(client.get("/embed").text)
+    assert links and all(link.startswith("https://pratiques.example/fiche?id=") for link in links)
+
+
+def test_target_self_opens_inside_the_frame(client: TestClient, published: list[str]) -> None:
+    page = client.get("/embed", params={"target": "self"}).text
+    assert result_links(page) and 'target="_blank" rel="noopener noreferrer"' not in page
+
+
+def _inline_style(page: str) -> str:
+    match = re.search(r"<style>(.*?)</style>", page, re.S)
+    assert match
+    return match.group(1)
+
+
+def test_accent_colour_is_applied_and_allowed_by_hash(client: TestClient, published: list[str]) -> None:
+    response = client.get("/embed", params={"accent": "#a21942"})
+    style = _inline_style(response.text)
+    assert "--accent:#A21942;--on-accent:#FFFFFF;--link:#A21942" in style
+    digest = base64.b64encode(hashlib.sha256(style.encode()).digest()).decode()
+    policy = response.headers["content-security-policy"]
+    assert f"'sha256-{digest}'" in policy and "script-src 'self'" in policy and "unsafe-inline" not in policy
+
+
+def test_accent_without_hash_sign_and_light_accent_keeps_text_readable(
+    client: TestClient, published: list[str]
+) -> None:
+    style = _inline_style(client.get("/embed", params={"accent": "FCC30B"}).text)
+    assert "--accent:#FCC30B;--on-accent:#1A1A1A;--link:#1A1A1A" in style
+
+
+def test_default_theme(client: TestClient, published: list[str]) -> None:
+    page = client.get("/embed").text
+    assert "--accent:#19486A" in _inline_style(page)
+    assert 'class="density-comfortable"' in page and '<nav class="facets"' in page
+    assert "<h1>Pratiques d&#39;innovation territoriale</h1>" in page and 'class="logo"' not in page
+
+
+def test_density_facets_logo_and_title(client: TestClient, published: list[str]) -> None:
+    page = client.get(
+        "/embed",
+        params={"density": "compact", "facets": "hide", "logo": "Réseau <Rural>", "title": "Nos « pratiques »"},
+    ).text
+    assert 'class="density-compact"' in page and '<nav class="facets"' not in page
+    assert '<p class="logo">Réseau &lt;Rural&gt;</p>' in page
+    assert "<h1>Nos « pratiques »</h1>" in page
+
+
+def test_facet_click_filters_and_second_click_clears(client: TestClient, published: list[str]) -> None:
+    first = client.get("/embed", params={"accent": "#A21942"})
+    total = count_shown(first.text)
+    href = html.unescape(re.search(r'<a class="facet-value" href="(\?[^"]*region=Bretagne[^"]*)"', first.text)[1])
+    assert "accent=%23A21942" in href  # the theme survives every click
+    filtered = client.get("/embed" + href)
+    assert count_shown(filtered.text) == 2 < total
+    assert 'class="facet-value selected"' in filtered.text and 'aria-current="true"' in filtered.text
+    assert "(filtre actif : cliquer pour le retirer)" in filtered.text
+    selected = re.search(r'<a class="facet-value selected" href="(\?[^"]*)"', filtered.text)
+    assert selected
+    cleared = client.get("/embed" + html.unescape(selected[1]))
+    assert count_shown(cleared.text) == total
+
+
+def test_facet_counts_are_disjunctive(client: TestClient, published: list[str]) -> None:
+    page = client.get("/embed", params={"region": "Bretagne"}).text
+    # Another region is still offered, counted as if Bretagne were not selected.
+    assert re.search(r'<span class="label">La Réunion</span> <span class="n">1</span>', page)
+
+
+def test_long_facets_fold_under_more(client: TestClient, published: list[str]) -> None:
+    page = client.get("/embed").text
+    odd_section = page[page.index('id="facet-odd"') : page.index('id="facet-region"')]
+    assert "<summary>Afficher plus (" in odd_section
+
+
+def test_paging_links(client: TestClient, published: list[str]) -> None:
+    first = client.get("/embed", params={"size": 3})
+    assert "Page 1 sur 3" in first.text and 'rel="prev"' not in first.text
+    next_href = html.unescape(re.search(r'<a href="(\?[^"]*)" rel="next">', first.text)[1])
+    assert "page=2" in next_href and "size=3" in next_href
+    second = client.get("/embed" + next_href)
+    assert "Page 2 sur 3" in second.text and 'rel="prev"' in second.text
+    assert not set(result_links(first.text)) & set(result_links(second.text))
+
+
+def test_empty_result_says_so_in_french(client: TestClient, published: list[str]) -> None:
+    page = client.get("/embed", params={"q": "covoiturage", "region": "Corse"}).text
+    assert count_shown(page) == 0 and "Aucune pratique ne correspond à cette recherche" in page
+
+
+def test_feeds_are_linked_for_the_same_search(client: TestClient, published: list[str]) -> None:
+    page = client.get("/embed", params={"q": "eau", "odd": 6, "accent": "#A21942", "size": 5}).text
+    assert 'href="/feeds/search.atom?q=eau&amp;odd=6"' in page
+    assert 'href="/feeds/search.rss?q=eau&amp;odd=6"' in page
+
+
+@pytest.mark.parametrize(
+    ("params", "field", "french"),
+    [
+        ({"odd": 18}, "odd", "doit être au plus 17"),
+        ({"odd": "abc"}, "odd", "nombre entier"),
+        ({"size": 1000}, "size", "au plus 100"),
+        ({"page": 0}, "page", "au moins 1"),
+        ({"territory_type": "banlieue"}, "territory_type", "valeurs permises"),
+        ({"actor_category": "mairie"}, "actor_category", "valeurs permises"),
+        ({"region": "Bourgogne"}, "region", "région inconnue"),
+        ({"year_from": 2022, "year_to": 2010}, "year_from", "ne doit pas être après"),
+        ({"year_from": "deux-mille"}, "year_from", "nombre entier"),
+        ({"sort": "popularity"}, "sort", "valeurs permises"),
+        ({"q": "x" * 501}, "q", "trop long"),
+        ({"page": 500, "size": 100}, "page × size", "10 000"),
+        ({"accent": "red"}, "accent", "#RRGGBB"),
+        ({"accent": "#12345"}, "accent", "#RRGGBB"),
+        ({"accent": "#12345G"}, "accent", "#RRGGBB"),
+        ({"density": "tight"}, "density", "valeurs permises"),
+        ({"facets": "maybe"}, "facets", "valeurs permises"),
+        ({"target": "top"}, "target", "valeurs permises"),
+        ({"logo": "x" * 81}, "logo", "trop long"),
+        ({"territoire": "rural"}, "territoire", "paramètre inconnu"),
+        ([("size", 5), ("size", 6)], "size", "une seule valeur"),
+    ],
+)
+def test_bad_parameters_get_a_french_page_naming_them(client: TestClient, params: Any, field: str, french: str) -> None:
+    response = client.get("/embed", params=params)
+    assert response.status_code == 400
+    assert response.headers["content-type"].startswith("text/html")
+    text = html.unescape(response.text)
+    assert "Paramètres d'intégration invalides" in text and f"« {field} »" in text and french in text
+    assert "frame-ancestors *" in response.headers["content-security-policy"]  # readable inside the frame
+
+
+def test_bad_parameter_value_is_escaped_on_the_error_page(client: TestClient) -> None:
+    response = client.get("/embed", params={"sort": '"><script>window.__pwned=1</script>'})
+    assert response.status_code == 400
+    assert_inert(response.text)
+
+
+def test_empty_values_are_ignored(client: TestClient, published: list[str]) -> None:
+    assert client.get("/embed", params={"q": "", "year_from": "", "odd": ""}).status_code == 200
+
+
+def test_engine_down_gives_a_french_page(client: TestClient) -> None:
+    class Down:
+        backend = "embedded"
+
+        def search(self, query: Any) -> Any:
+            raise EngineUnavailable("node unreachable")
+
+    client.app.dependency_overrides[get_engine] = Down  # type: ignore[attr-defined]
+    try:
+        response = client.get("/embed")
+    finally:
+        client.app.dependency_overrides.clear()  # type: ignore[attr-defined]
+    assert response.status_code == 503 and response.headers["retry-after"] == "5"
+    assert "Recherche momentanément indisponible" in response.text
+
+
+def test_hostile_monograph_renders_as_inert_text(client: TestClient, xss_id: str) -> None:
+    for params in ({"q": "zinzolin"}, {"q": "zinzolin", "facets": "hide", "density": "compact"}, {}):
+        page = client.get("/embed", params=params).text
+        assert_inert(page)
+    page = client.get("/embed", params={"q": "zinzolin"}).text
+    assert count_shown(page) == 1
+    text = html.unescape(re.sub(r"<[^>]+>", "", page))
+    assert XSS_SUMMARY.split("<img")[0].strip() in text and "onerror" in text  # shown, as text
+    assert "&lt;script&gt;" in page and "&lt;svg onload" in page
+    assert XSS_TITLE.startswith("<script>")
+
+
+def test_corpus_xss_monograph_is_escaped(client: TestClient, published: list[str]) -> None:
+    page = client.get("/embed", params={"territory_type": "periurbain"}).text
+    assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;" in page
+    assert_inert(page)
+
+
+def test_builder_page(client: TestClient, published: list[str], editor: dict[str, str]) -> None:
+    client.put("/api/v1/presets/reseau-rural", json={"title": "Rural"}, headers=editor)
+    response = client.get("/embed/builder")
+    assert response.status_code == 200
+    page = response.text
+    assert "Intégrer les pratiques IMPACT sur votre site" in page and '<html lang="fr">' in page
+    for value in ("outre-mer", "fondation", "Provence-Alpes-Côte d&#39;Azur", 'value="17"', "reseau-rural"):
+        assert value in page
+    assert 'id="code-iframe"' in page and 'id="code-widget"' in page and 'id="preview-frame"' in page
+    assert '<script src="/widget.js" defer>' in page and re.search(r'<script src="/static/builder\.js\?v=\w+"', page)
+    policy = response.headers["content-security-policy"]
+    assert "frame-src 'self'" in policy and "frame-ancestors 'none'" in policy
+    assert response.headers["x-frame-options"] == "DENY"
+    assert "<script>" not in page and " style=" not in page  # nothing inline: the strict CSP would refuse it

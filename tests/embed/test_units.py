@@ -1,0 +1,97 @@
+"""The small pieces alone: token buckets, highlight sanitising, contrast, ETag matching, CSP merging."""
+
+from __future__ import annotations
+
+import pytest
+
+from api.embed_page import Links, contrast_ratio, describe_search
+from api.html import marked
+from api.http_cache import etag_matches
+from api.rate_limit import TokenBuckets
+from api.security_headers import with_directive
+from schemas.search import SearchParams
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_bucket_spends_its_burst_then_refills() -> None:
+    clock = Clock()
+    buckets = TokenBuckets(per_minute=60, burst=2, clock=clock)
+    assert buckets.take("a") == 0 and buckets.take("a") == 0
+    assert buckets.take("a") == pytest.approx(1.0)
+    assert buckets.take("b") == 0  # per client
+    clock.now += 1.0
+    assert buckets.take("a") == 0
+    clock.now += 3600
+    assert buckets.take("a") == 0 and buckets.take("a") == 0 and buckets.take("a") > 0  # never above the burst
+
+
+def test_bucket_memory_is_bounded() -> None:
+    buckets = TokenBuckets(per_minute=60, burst=1, clock=Clock(), max_clients=3)
+    for client in "abcd":
+        buckets.take(client)
+    assert len(buckets._buckets) == 3 and "a" not in buckets._buckets
+
+
+@pytest.mark.parametrize(
+    ("fragment", "expected"),
+    [
+        ("Un <mark>tiers</mark>-lieu", "Un <mark>tiers</mark>-lieu"),
+        ("&lt;script&gt;x <mark>eau</mark>", "&lt;script&gt;x <mark>eau</mark>"),
+        ("<script>alert(1)</script><mark>eau</mark>", "&lt;script&gt;alert(1)&lt;/script&gt;<mark>eau</mark>"),
+        ("<img src=x onerror=alert(1)>", "&lt;img src=x onerror=alert(1)&gt;"),
+        ("<mark>ouvert", "ouvert"),
+        ("<mark onclick=x>eau</mark>", "&lt;mark onclick=x&gt;eau"),
+        ("l&#x27;eau &amp; l&#39;air", "l&#39;eau &amp; l&#39;air"),
+    ],
+)
+def test_highlights_keep_only_mark(fragment: str, expected: str) -> None:
+    assert str(marked(fragment)) == expected
+
+
+def test_contrast_ratio() -> None:
+    assert contrast_ratio("#000000", "#FFFFFF") == pytest.approx(21)
+    assert contrast_ratio("#FCC30B", "#FFFFFF") < 4.5 < contrast_ratio("#19486A", "#FFFFFF")
+
+
+@pytest.mark.parametrize(
+    ("header", "etag", "match"),
+    [
+        ('"a"', '"a"', True),
+        ('W/"a"', '"a"', True),
+        ('"b", "a"', '"a"', True),
+        ("*", '"a"', True),
+        ('"b"', '"a"', False),
+    ],
+)
+def test_etag_matching(header: str, etag: str, match: bool) -> None:
+    assert etag_matches(header, etag) is match
+
+
+def test_csp_directive_is_added_once() -> None:
+    assert with_directive(None, "frame-ancestors *") == "frame-ancestors *"
+    assert with_directive("default-src 'none'", "frame-ancestors *") == "default-src 'none'; frame-ancestors *"
+    kept = "default-src 'none'; frame-ancestors 'self'"
+    assert with_directive(kept, "frame-ancestors *") == kept
+
+
+def test_links_toggle_and_reset_the_page() -> None:
+    links = Links({"odd": ["8"], "accent": ["#A21942"], "page": ["3"]})
+    assert links.toggle("odd", "17") == "?odd=8&odd=17&accent=%23A21942"
+    assert links.toggle("odd", "8") == "?accent=%23A21942"
+    assert links.page(1) == "?odd=8&accent=%23A21942"
+
+
+def test_describe_search_in_french() -> None:
+    params = SearchParams(q="tiers-lieux", territory_type=["rural"], odd=[8, 17], year_from=2015)
+    assert describe_search(params) == (
+        "« tiers-lieux », Rural, ODD 8 : Travail décent et croissance économique ou "
+        "ODD 17 : Partenariats pour la réalisation des objectifs, depuis 2015"
+    )
+    assert describe_search(SearchParams()) == "toutes les pratiques"
