@@ -62,6 +62,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         engine = create_engine(settings.engine_config())
         sync = IndexSync(store, engine)
         app.state.settings, app.state.store, app.state.engine, app.state.sync = settings, store, engine, sync
+        app.state.search_limiter = anyio.CapacityLimiter(settings.search_concurrency)
         reconciled = await anyio.to_thread.run_sync(_reconcile, sync)
         if reconciled:
             await anyio.to_thread.run_sync(sync.try_drain)

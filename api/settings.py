@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from functools import lru_cache
 from pathlib import Path
@@ -44,6 +45,12 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(1_000_000, gt=0, description="Largest request body accepted (413 above).")
     outbox_interval: float = Field(1.0, gt=0, description="Seconds between index outbox drains.")
     outbox_max_backoff: float = Field(30.0, gt=0, description="Longest wait between retries while the engine is down.")
+    search_concurrency: int = Field(
+        default_factory=lambda: 2 * (os.cpu_count() or 1),
+        ge=1,
+        description="Searches run at once in worker threads; more wait their turn (CPU-bound work gains nothing "
+        "from more threads than cores, and latency suffers from the contention).",
+    )
     cors_origins: list[str] = Field(default_factory=list, description="Origins allowed to call the JSON API.")
     # --- partner embeds (iframe, widget, feeds) and public HTTP hygiene -------------------------------
     public_read_cors: bool = Field(

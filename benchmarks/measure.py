@@ -94,3 +94,23 @@ async def load(url: str, paths: list[list[tuple[str, Any]]], clients: int, reque
         "throughput_rps": requests / elapsed,
         "latency_ms": percentiles(latencies),
     }
+
+
+IDLE_FRAMES = ("Condition.wait", "select (selectors", "_run_once", "WorkerThread.run", "epoll")
+
+
+def profile_summary(raw_path: Path, top: int = 15) -> list[dict[str, Any]]:
+    """Busiest frames (self time) of a py-spy raw profile, idle waits left out."""
+    counts: dict[str, int] = {}
+    busy = 0
+    for line in raw_path.read_text().splitlines():
+        if not line.strip():
+            continue
+        stack, samples = line.rsplit(" ", 1)
+        leaf = stack.split(";")[-1]
+        if any(idle in leaf for idle in IDLE_FRAMES):
+            continue
+        counts[leaf] = counts.get(leaf, 0) + int(samples)
+        busy += int(samples)
+    ranked = sorted(counts.items(), key=lambda kv: -kv[1])[:top]
+    return [{"share_of_busy": n / busy, "frame": frame} for frame, n in ranked]

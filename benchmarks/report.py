@@ -96,6 +96,12 @@ def write_report(results: dict[str, Any]) -> str:
                     )
                 )
         lines.append("")
+        for engine in ("embedded", "elasticsearch"):
+            profile = entry.get(engine, {}).get("http", {}).get("profile")
+            if profile:
+                lines += [f"Profile of the API under the heaviest load ({engine}, py-spy, busy samples):", ""]
+                lines += [f"- {p['share_of_busy']:.0%} `{p['frame']}`" for p in profile[:8]]
+                lines.append("")
     if "startup" in results:
         lines += [
             f"Start-up, `make run` to a searchable seeded system (warm): {results['startup'].get('seconds')} s.",

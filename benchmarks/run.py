@@ -27,7 +27,7 @@ from api.main import create_app
 from api.settings import Settings
 from api.store import Store
 from benchmarks.corpus import CorpusGenerator
-from benchmarks.measure import PeakRss, dir_mb, load, percentiles, rss_mb, timed
+from benchmarks.measure import PeakRss, dir_mb, load, percentiles, profile_summary, rss_mb, timed
 from benchmarks.queries import BenchQuery, query_mix
 from benchmarks.report import write_report
 from indexer import es_query
@@ -226,13 +226,46 @@ def serve(settings_env: dict[str, str], queries: list[BenchQuery], clients: list
         rest = rss_mb(process.pid)
         paths = [q.query_string() for q in queries]
         runs = []
+        profile: list[dict[str, Any]] = []
         with PeakRss(process.pid) as peak:
             for concurrency in clients:
+                # The busiest load is profiled with py-spy (sampling the server from outside).
+                spy = _start_profiler(process.pid) if concurrency == max(clients) else None
                 runs.append(asyncio.run(load(url, paths, concurrency, max(len(paths), 20 * concurrency))))
-        return {"rss_at_rest_mb": rest, "rss_under_load_mb": peak.peak, "runs": runs}
+                if spy:
+                    profile = _stop_profiler(*spy)
+        return {"rss_at_rest_mb": rest, "rss_under_load_mb": peak.peak, "runs": runs, "profile": profile}
     finally:
         process.terminate()
         process.wait(timeout=30)
+
+
+def _start_profiler(pid: int) -> tuple[subprocess.Popen[bytes], Path] | None:
+    spy = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")
+    if not Path(spy).exists():
+        return None
+    out = Path(tempfile.mkdtemp(prefix="impact-spy-")) / "profile.txt"
+    command = [
+        spy,
+        "record",
+        "--pid",
+        str(pid),
+        "--format",
+        "raw",
+        "--output",
+        str(out),
+        "--rate",
+        "200",
+        "--threads",
+        "--nonblocking",
+    ]
+    return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL), out
+
+
+def _stop_profiler(spy: subprocess.Popen[bytes], out: Path) -> list[dict[str, Any]]:
+    spy.send_signal(2)  # py-spy writes its profile on Ctrl-C
+    spy.wait(timeout=30)
+    return profile_summary(out) if out.exists() else []
 
 
 def startup_time(workdir: Path) -> dict[str, Any]:

@@ -38,6 +38,7 @@ def test_harness_runs_end_to_end(tmp_path: Path) -> None:
     entry = results["sizes"]["300"]["embedded"]
     assert entry["indexing"]["ours_docs_per_s"] > 0 and entry["latency"]["raw"]["n"] >= 200
     assert [r["clients"] for r in entry["http"]["runs"]] == [1, 4] and entry["http"]["runs"][0]["errors"] == 0
+    assert entry["http"]["profile"], "py-spy recorded no profile of the loaded API"
     saved = json.loads(next(tmp_path.glob("results-*.json")).read_text())
     assert saved["sizes"]["300"]["corpus"]["documents"] == 300
     assert "| embedded |" in (tmp_path / "latest.md").read_text()

@@ -29,7 +29,7 @@ async def search(
     started = time.perf_counter()
     # One hop to a worker thread for the engine call; the answer is built and serialised once
     # here, not validated again by FastAPI.
-    result = await anyio.to_thread.run_sync(engine.search, params.to_query())
+    result = await anyio.to_thread.run_sync(engine.search, params.to_query(), limiter=request.app.state.search_limiter)
     request.app.state.metrics.search_latency.labels(engine.backend).observe(time.perf_counter() - started)
     body = SearchResponse.model_construct(
         total=result.total,
