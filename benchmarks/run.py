@@ -207,8 +207,7 @@ async def _asgi_latency(settings: Settings, queries: list[BenchQuery], rounds: i
 def serve(settings_env: dict[str, str], queries: list[BenchQuery], clients: list[int]) -> dict[str, Any]:
     """uvicorn on loopback: RSS at rest and under load, throughput and latency per concurrency."""
     port = 18000 + os.getpid() % 1000
-    # The load test measures throughput, so the per-client rate limit is off for it.
-    env = os.environ | settings_env | {"IMPACT_RATE_LIMIT_PER_MINUTE": "0"}
+    env = os.environ | settings_env
     process = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", "api.main:app", "--port", str(port), "--log-level", "warning"],
         env=env,
@@ -388,7 +387,8 @@ def _measure_sizes(
         entry["store_load"] = load_store(size, workdir)
         for name in engines:
             prefix = f"bench-{size}"
-            env = {"IMPACT_DATA_DIR": str(workdir / "data")}
+            # Every request comes from one address here: the per-client rate limit is off.
+            env = {"IMPACT_DATA_DIR": str(workdir / "data"), "IMPACT_RATE_LIMIT_PER_MINUTE": "0"}
             if name == "embedded":
                 indexing = index_embedded(size, workdir)
                 latency = raw_embedded(workdir, queries, rounds)

@@ -170,9 +170,11 @@ def submit(body: dict[str, Any], api_key: str, idempotency_key: str) -> dict[str
     return data
 
 
-def submissions(api_key: str, page: int = 1) -> dict[str, Any]:
-    """Monographs awaiting moderation: all of them for an editor, one's own for a contributor."""
-    data: dict[str, Any] = get("/monographs", [("status", "submitted"), ("page", str(page)), ("size", "50")], api_key)
+def submissions(api_key: str, status: str | None = "submitted", page: int = 1) -> dict[str, Any]:
+    """Monographs by status (any status with None), newest first: every one for an editor, one's own
+    for a contributor."""
+    params = [("page", str(page)), ("size", "50")] + ([("status", status)] if status else [])
+    data: dict[str, Any] = get("/monographs", params, api_key)
     return data
 
 

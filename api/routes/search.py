@@ -35,7 +35,7 @@ async def search(
         total=result.total,
         page=params.page,
         size=params.size,
-        hits=[ApiHit.model_construct(**dict(hit), url=practice_url(settings, hit.id)) for hit in result.hits],
+        hits=[ApiHit.model_construct(**hit.__dict__, url=practice_url(settings, hit.id)) for hit in result.hits],
         facets=result.facets,
         relaxed=result.relaxed,
     )

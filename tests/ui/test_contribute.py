@@ -151,3 +151,8 @@ def test_an_editor_rejects_with_a_reason(open_page: OpenPage, live_api: LiveApi)
     assert not any(monograph_id in (b.key or "") for b in editor.button)
     search = open_page(None, q=word)
     assert not any(word in title for title in hit_titles(search))
+    # The contributor follows its sheet: refused, with the editor's reason, shown as inert text.
+    contributor = with_key(open_page, live_api.contributor_key)
+    own = " ".join(m.value for m in contributor.tabs[1].markdown)
+    assert word in own and "refusée" in " ".join(c.value for c in contributor.tabs[1].caption)
+    assert "Merci de chiffrer les résultats." in own

@@ -71,6 +71,13 @@ def _submit(values: dict[str, Any]) -> dict[str, list[str]]:
     return {}
 
 
+STATUS_LABELS = {
+    "submitted": "en attente de modération",
+    "published": "publiée",
+    "rejected": "refusée",
+    "archived": "retirée",
+}
+
 form_tab, queue_tab = st.tabs(
     ["Proposer une pratique", "File de modération" if role == "editor" else "Mes soumissions"]
 )
@@ -115,13 +122,17 @@ with queue_tab:
         st.stop()
     if notice := st.session_state.pop("moderation_notice", None):
         (st.success if notice[0] == "success" else st.error)(notice[1])
-    queue = fetch(lambda: client.submissions(api_key))
+    # An editor sees what awaits moderation; a contributor follows all of its own sheets.
+    queue = fetch(lambda: client.submissions(api_key, "submitted" if role == "editor" else None))
     if not queue["items"]:
-        st.info("Aucune fiche n'attend de modération." if role == "editor" else "Aucune soumission en attente.")
+        st.info("Aucune fiche n'attend de modération." if role == "editor" else "Vous n'avez encore rien soumis.")
     for item in queue["items"]:
         with st.container(border=True):
             html_block(f"<h4>{safe_text(item['title'])}</h4>{territory_line(item)}")
-            st.caption(f"Soumise le {item['created_at'][:10]}")
+            st.caption(f"Soumise le {item['created_at'][:10]} · {STATUS_LABELS.get(item['status'], item['status'])}")
+            if item["status"] == "rejected" and item.get("rejection_reason"):
+                # The reason is someone's text: rendered inert, like every piece of content.
+                html_block(f"<p><strong>Motif du refus :</strong> {safe_text(item['rejection_reason'])}</p>")
             with st.expander("Lire la fiche", key=f"moderation_read__{item['id']}"):
                 html_block(paragraphs(item["summary"]))
                 for field in ("context", "approach", "results", "success_factors", "outlook"):
