@@ -58,14 +58,22 @@ class IndexSync:
                 if len(entries) < self.batch or not done:
                     return applied
 
-    def try_drain(self) -> bool:
-        """Drain now if the engine answers; False (and entries kept) when it does not."""
+    @staticmethod
+    def _attempt(action: Callable[[], object], what: str) -> bool:
         try:
-            self.drain()
+            action()
             return True
         except EngineError as exc:
-            log.warning("index sync postponed: %s", exc)
+            log.warning("%s postponed: %s", what, exc)
             return False
+
+    def try_drain(self) -> bool:
+        """Drain now if the engine answers; False (and entries kept) when it does not."""
+        return self._attempt(self.drain, "index sync")
+
+    def try_reconcile(self) -> bool:
+        """Reconcile now if the engine answers; False when it does not (retried later)."""
+        return self._attempt(self.reconcile, "index check")
 
     def reconcile(self) -> bool:
         """Rebuild when the engine asks, or when index and store disagree; True if it rebuilt.

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import logging
 from collections.abc import AsyncIterator
 
 import anyio
@@ -19,10 +18,8 @@ from api.public_http import install_public_http
 from api.routes import assets, embed, export, feeds, health, keys, monographs, presets, referentials, search
 from api.settings import Settings, get_settings
 from api.store import Store
-from indexer.engine import EngineError
 from indexer.factory import create_engine
 
-log = logging.getLogger(__name__)
 
 DESCRIPTION = """
 Base ouverte des pratiques d'innovation territoriale (IMPACT-Pratiques).
@@ -32,21 +29,12 @@ administrator with `impact keys create`. Errors are JSON: `{"error": {"code", "m
 """
 
 
-def _reconcile(sync: IndexSync) -> bool:
-    try:
-        sync.reconcile()
-        return True
-    except EngineError as exc:
-        log.warning("index check postponed: %s", exc)
-        return False
-
-
 async def _outbox_worker(sync: IndexSync, settings: Settings, reconciled: bool) -> None:
     """Applies pending index work forever, backing off while the engine is down."""
     delay = settings.outbox_interval
     while True:
         if not reconciled:
-            reconciled = await anyio.to_thread.run_sync(_reconcile, sync)
+            reconciled = await anyio.to_thread.run_sync(sync.try_reconcile)
         ok = reconciled and await anyio.to_thread.run_sync(sync.try_drain)
         delay = settings.outbox_interval if ok else min(delay * 2, settings.outbox_max_backoff)
         await asyncio.sleep(delay)
@@ -63,7 +51,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         sync = IndexSync(store, engine)
         app.state.settings, app.state.store, app.state.engine, app.state.sync = settings, store, engine, sync
         app.state.search_limiter = anyio.CapacityLimiter(settings.search_concurrency)
-        reconciled = await anyio.to_thread.run_sync(_reconcile, sync)
+        reconciled = await anyio.to_thread.run_sync(sync.try_reconcile)
         if reconciled:
             await anyio.to_thread.run_sync(sync.try_drain)
         worker = asyncio.create_task(_outbox_worker(sync, settings, reconciled))
