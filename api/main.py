@@ -20,7 +20,6 @@ from api.settings import Settings, get_settings
 from api.store import Store
 from indexer.factory import create_engine
 
-
 DESCRIPTION = """
 Base ouverte des pratiques d'innovation territoriale (IMPACT-Pratiques).
 
