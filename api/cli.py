@@ -18,6 +18,7 @@ from api.indexing import IndexSync
 from api.loading import load_records
 from api.settings import get_settings
 from api.store import Role, Store
+from indexer.engine import EngineError
 from indexer.engine import Progress as ProgressCallback
 from indexer.factory import create_engine
 from schemas.monograph import Status
@@ -167,6 +168,9 @@ def main() -> None:
         app()
     except DomainError as exc:
         console.print(f"[red]error:[/red] {exc.message}")
+        raise SystemExit(1) from exc
+    except EngineError as exc:
+        console.print(f"[red]search engine:[/red] {exc}")
         raise SystemExit(1) from exc
 
 

@@ -13,7 +13,7 @@ import orjson
 import tantivy
 
 from indexer.documents import fuzziness, hit_source, keywords_text, sections_text
-from indexer.engine import EngineHealth, IndexReport, Progress, UnknownMonograph
+from indexer.engine import EngineHealth, EngineUnavailable, IndexReport, Progress, UnknownMonograph
 from indexer.facets import FACET_FIELDS, build_facets, other_filters
 from indexer.french import FrenchStemmer, prepare_for_index
 from indexer.highlight import build_highlighter, hit_from_source
@@ -118,7 +118,13 @@ class EmbeddedEngine:
 
     def _get_writer(self) -> tantivy.IndexWriter:
         if self._writer is None:
-            self._writer = self._index.writer(heap_size=64_000_000, num_threads=1)
+            try:
+                self._writer = self._index.writer(heap_size=64_000_000, num_threads=1)
+            except ValueError as exc:
+                raise EngineUnavailable(
+                    f"the embedded index at {self.path} is being written by another process (is the API "
+                    "running? stop it first, or make the change through the API)"
+                ) from exc
         return self._writer
 
     def _document(self, monograph: Monograph) -> tantivy.Document:

@@ -104,3 +104,28 @@ def test_csv_export(data_dir: Path, tmp_path: Path) -> None:
 def test_rebuild(data_dir: Path) -> None:
     run("seed")
     assert "64 indexed" in run("rebuild")
+
+
+def test_locked_embedded_index_is_a_clear_error(data_dir: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    from indexer.embedded import EmbeddedEngine
+
+    run("seed")
+    holder = EmbeddedEngine(data_dir / "index")
+    holder.delete([])  # takes the single writer, as a running API does
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "api.cli", "rebuild"],
+            capture_output=True,
+            text=True,
+            env=os.environ | {"IMPACT_DATA_DIR": str(data_dir)},
+            timeout=120,
+        )
+    finally:
+        holder.close()
+    assert done.returncode == 1
+    message = " ".join(done.stderr.split())  # rich may wrap long lines
+    assert "being written by another process" in message and "Traceback" not in message
