@@ -97,16 +97,25 @@ class Synonyms:
 
 
 _QUOTED = re.compile(r'"([^"]*)"')
+# Words joined by hyphens name one thing (`tiers-lieux`, `centre-bourg`): they are searched as a
+# phrase, not as independent words (`un tiers des habitants… ce lieu`).
+_COMPOUND = re.compile(r"\w+(?:[-‐‑]\w+)+")
 
 
 def parse_query(text: str, synonyms: Synonyms | None = None) -> ParsedQuery:
-    """Cut user text into clauses. Quoted parts are exact phrases; all else is plain words."""
+    """Cut user text into clauses: quoted parts are exact phrases, hyphenated compounds are
+    phrases, known expressions become their synonym group, all else is plain words."""
     clauses: list[Clause] = []
     for quoted in _QUOTED.findall(text):
         phrase = make_phrase(_folded_words(quoted))
         if phrase.terms:
             clauses.append(Clause((phrase,), exact=True))
     free = _QUOTED.sub(" ", text)
+    for compound in _COMPOUND.findall(free):
+        phrase = make_phrase(_folded_words(compound))
+        if len(phrase.terms) > 1:
+            clauses.append(Clause((phrase,)))
+            free = free.replace(compound, " ", 1)
     folded = _folded_words(free)
     position = 0
     while position < len(folded):

@@ -251,3 +251,11 @@ class EngineContract:
         ]
         engine.index(twins)
         assert ids(self.search(engine, "ressource en eau")) == ["twin-2023", "twin-2017", "twin-2011"]
+
+    def test_hyphenated_compound_is_a_phrase(self, loaded: SearchEngine) -> None:
+        apart = by_id("eau-reunion").model_copy(
+            update={"id": "apart", "title": "Un tiers des habitants loin de tout lieu de soin"}
+        )
+        loaded.index([apart])
+        assert ids(self.search(loaded, "tiers-lieux")) == ["tiers-lieu-diois"]
+        assert set(ids(self.search(loaded, "tiers lieux"))) == {"tiers-lieu-diois", "apart"}

@@ -90,7 +90,7 @@ def test_partial_matches_are_announced(open_page: OpenPage) -> None:
 
 
 def test_no_result_suggests_what_to_change(open_page: OpenPage) -> None:
-    app = open_page(q="tiers-lieux", region="Corse", odd="14")
+    app = open_page(q="jardins partagés", region="Corse", odd="14")
 
     assert total_shown(app) == 0
     assert any("Aucune pratique ne correspond" in i.value for i in app.info)
@@ -100,7 +100,7 @@ def test_no_result_suggests_what_to_change(open_page: OpenPage) -> None:
 
     checked(app.button(key="suggest_remove__odd__14").click().run())
 
-    assert app.query_params == {"q": "tiers-lieux", "region": "Corse"}
+    assert app.query_params == {"q": "jardins partagés", "region": "Corse"}
     assert total_shown(app) > 0
 
 
