@@ -18,7 +18,9 @@ from api.indexing import IndexSync
 from api.loading import load_records
 from api.settings import get_settings
 from api.store import Role, Store
-from indexer.engine import EngineError
+from api.store.migrate import head_revision
+from api.store.migrate import migrate as migrate_schema
+from indexer.engine import EngineError, IndexLocked
 from indexer.engine import Progress as ProgressCallback
 from indexer.factory import create_engine
 from schemas.monograph import Status
@@ -26,6 +28,8 @@ from schemas.monograph import Status
 app = typer.Typer(help="IMPACT-Pratiques: practices database for territorial innovation.", no_args_is_help=True)
 keys_app = typer.Typer(help="API keys for contributors and editors.", no_args_is_help=True)
 app.add_typer(keys_app, name="keys")
+outbox_app = typer.Typer(help="Index work waiting in the outbox, and dead letters.", no_args_is_help=True)
+app.add_typer(outbox_app, name="outbox")
 console = Console(stderr=True)
 
 DEFAULT_SEED = Path(__file__).resolve().parent.parent / "seed" / "monographs.jsonl"
@@ -50,8 +54,33 @@ def _store() -> Store:
     return Store(get_settings().store_url)
 
 
-def _sync(store: Store) -> IndexSync:
-    return IndexSync(store, create_engine(get_settings().engine_config()))
+@contextmanager
+def _index_writer(store: Store) -> Iterator[IndexSync | None]:
+    """The index sync when this process may write the index; None when a running API holds the
+    embedded index (the API's outbox worker then applies what this command stored)."""
+    settings = get_settings()
+    engine = create_engine(settings.engine_config())
+    try:
+        engine.claim_writer()
+    except IndexLocked:
+        engine.close()
+        yield None
+        return
+    try:
+        yield settings.index_sync(store, engine)
+    finally:
+        engine.close()
+
+
+def _index_pending(store: Store) -> str:
+    """Apply pending index work here, or leave it to the running API; says which."""
+    with _index_writer(store) as sync:
+        if sync is None:
+            return f"{store.backlog()} index updates left to the running API"
+        with progress_bar("Indexing", store.backlog()) as advance:
+            applied = sync.drain()
+            advance(applied)
+        return f"{applied} index updates"
 
 
 def _load(path: Path, submitter: str, default_status: Status) -> None:
@@ -62,13 +91,8 @@ def _load(path: Path, submitter: str, default_status: Status) -> None:
         report = load_records(store, read_jsonl(lines, errors), submitter, default_status, advance)
     for line, message in errors.errors:
         console.print(f"[red]line {line} skipped[/red]: {message}")
-    sync = _sync(store)
-    backlog = store.backlog()
-    with progress_bar("Indexing", backlog) as advance:
-        applied = sync.drain()
-        advance(applied)
-    sync.engine.close()
-    console.print(f"{path.name}: {report.summary()} ({len(errors.errors)} bad lines); {applied} index updates")
+    indexed = _index_pending(store)
+    console.print(f"{path.name}: {report.summary()} ({len(errors.errors)} bad lines); {indexed}")
     if errors.errors and not report.created and not report.updated and not report.unchanged:
         raise typer.Exit(1)
 
@@ -114,15 +138,55 @@ def export(
 def rebuild() -> None:
     """Rebuild the search index from the store (the store is the source of truth)."""
     store = _store()
-    sync = _sync(store)
-    with progress_bar("Rebuilding index", store.count()) as advance:
-        report = sync.rebuild(advance)
-    sync.engine.close()
+    with _index_writer(store) as sync:
+        if sync is None:
+            queued = store.enqueue_all()
+            console.print(
+                f"the running API holds the embedded index: {queued} monographs queued for it to re-index "
+                "(searches keep working; follow the backlog in /api/v1/health)"
+            )
+            return
+        with progress_bar("Rebuilding index", store.count()) as advance:
+            report = sync.rebuild(advance)
     console.print(
-        f"index rebuilt: {report.indexed} indexed, {report.removed} not published, {len(report.failed)} failed"
+        f"index rebuilt: {report.indexed} indexed, {report.removed} not published, {report.skipped} already newer, "
+        f"{len(report.failed)} failed"
     )
     if report.failed:
         raise typer.Exit(1)
+
+
+@app.command()
+def migrate() -> None:
+    """Bring the database schema up to date (the API also does it when it starts)."""
+    store = Store(get_settings().store_url, migrate_schema=False)
+    done = migrate_schema(store.engine)
+    store.close()
+    console.print(f"database schema {done} (revision {head_revision()})")
+
+
+@outbox_app.command("list")
+def outbox_list(limit: Annotated[int, typer.Option(help="How many entries of each kind to show.")] = 20) -> None:
+    """Pending index work and dead letters (entries the engine rejected too often), oldest first."""
+    store = _store()
+    stats = store.outbox_stats()
+    console.print(
+        f"{stats.pending} pending (oldest waits {stats.oldest_pending_seconds():.0f} s), {stats.dead} dead letters"
+    )
+    for entry in store.pending(limit):
+        print(f"pending\t{entry.seq}\t{entry.monograph_id}\tattempts={entry.attempts}")
+    for dead in store.dead_letters(limit):
+        print(f"dead\t{dead.seq}\t{dead.monograph_id}\tv{dead.version}\tattempts={dead.attempts}\t{dead.error}")
+
+
+@outbox_app.command("retry")
+def outbox_retry(
+    seq: Annotated[list[int] | None, typer.Argument(help="Dead letters to re-queue (default: all).")] = None,
+) -> None:
+    """Re-queue dead letters once their cause is fixed; the index applies them again."""
+    store = _store()
+    queued = store.retry_dead(seq or None)
+    console.print(f"{queued} dead letters queued again; {_index_pending(store)}")
 
 
 @keys_app.command("create")
@@ -155,11 +219,20 @@ def keys_revoke(key_id: Annotated[str, typer.Argument(help="The key id shown by 
 def serve(
     host: Annotated[str, typer.Option()] = "127.0.0.1",
     port: Annotated[int, typer.Option()] = 8000,
+    workers: Annotated[int, typer.Option(min=1, help="API processes (Elasticsearch and PostgreSQL only).")] = 1,
 ) -> None:
-    """Run the API (one process: the embedded index allows a single writer)."""
+    """Run the API. The embedded index has a single writer, so it runs one process; with
+    Elasticsearch and PostgreSQL, several processes share the outbox work."""
     import uvicorn
 
-    uvicorn.run("api.main:app", host=host, port=port, workers=1)
+    settings = get_settings()
+    if workers > 1 and (settings.search_backend == "embedded" or settings.store_url.startswith("sqlite")):
+        raise typer.BadParameter(
+            "several API processes need IMPACT_SEARCH_BACKEND=elasticsearch and a PostgreSQL IMPACT_DATABASE_URL "
+            "(the embedded index and SQLite take one writer process)",
+            param_hint="--workers",
+        )
+    uvicorn.run("api.main:app", host=host, port=port, workers=workers)
 
 
 def main() -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from collections.abc import AsyncIterator
 
 import anyio
@@ -11,14 +12,17 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from api.http_errors import install_error_handlers
-from api.indexing import IndexSync
+from api.indexing import run_worker
 from api.metrics import Metrics
 from api.middleware import MetricsMiddleware, RequestGuard
 from api.public_http import install_public_http
 from api.routes import assets, embed, export, feeds, health, keys, monographs, presets, referentials, search
 from api.settings import Settings, get_settings
 from api.store import Store
+from indexer.engine import IndexLocked
 from indexer.factory import create_engine
+
+log = logging.getLogger(__name__)
 
 DESCRIPTION = """
 Base ouverte des pratiques d'innovation territoriale (IMPACT-Pratiques).
@@ -26,17 +30,6 @@ Base ouverte des pratiques d'innovation territoriale (IMPACT-Pratiques).
 Reads are public. Writes need an API key (`X-API-Key` or `Authorization: Bearer`), created by an
 administrator with `impact keys create`. Errors are JSON: `{"error": {"code", "message", "details"}}`.
 """
-
-
-async def _outbox_worker(sync: IndexSync, settings: Settings, reconciled: bool) -> None:
-    """Applies pending index work forever, backing off while the engine is down."""
-    delay = settings.outbox_interval
-    while True:
-        if not reconciled:
-            reconciled = await anyio.to_thread.run_sync(sync.try_reconcile)
-        ok = reconciled and await anyio.to_thread.run_sync(sync.try_drain)
-        delay = settings.outbox_interval if ok else min(delay * 2, settings.outbox_max_backoff)
-        await asyncio.sleep(delay)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -47,17 +40,26 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         store = Store(settings.store_url)
         engine = create_engine(settings.engine_config())
-        sync = IndexSync(store, engine)
+        try:
+            engine.claim_writer()  # the embedded index has one writer: a second API process stops here
+        except IndexLocked as exc:
+            log.error("%s", exc)
+            engine.close()
+            store.close()
+            raise
+        sync = settings.index_sync(store, engine)
         app.state.settings, app.state.store, app.state.engine, app.state.sync = settings, store, engine, sync
         app.state.search_limiter = anyio.CapacityLimiter(settings.search_concurrency)
-        reconciled = await anyio.to_thread.run_sync(sync.try_reconcile)
-        if reconciled:
-            await anyio.to_thread.run_sync(sync.try_drain)
-        worker = asyncio.create_task(_outbox_worker(sync, settings, reconciled))
+        await anyio.to_thread.run_sync(sync.try_reconcile)
+        await anyio.to_thread.run_sync(sync.try_drain)
+        worker = asyncio.create_task(
+            run_worker(sync, settings.outbox_interval, settings.outbox_max_backoff, settings.reconcile_interval)
+        )
         try:
             yield
         finally:
             worker.cancel()
+            sync.wake.set()
             with contextlib.suppress(asyncio.CancelledError):
                 await worker
             engine.close()

@@ -11,6 +11,9 @@ from typing import Literal
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from api.indexing import IndexSync
+from api.store import Store
+from indexer.engine import SearchEngine
 from indexer.factory import EngineConfig
 from indexer.query import DEFAULT_SYNONYMS_PATH
 
@@ -45,6 +48,25 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(1_000_000, gt=0, description="Largest request body accepted (413 above).")
     outbox_interval: float = Field(1.0, gt=0, description="Seconds between index outbox drains.")
     outbox_max_backoff: float = Field(30.0, gt=0, description="Longest wait between retries while the engine is down.")
+    outbox_batch: int = Field(500, ge=1, le=10_000, description="Outbox entries applied to the engine per batch.")
+    outbox_max_attempts: int = Field(
+        5, ge=1, description="Rejections of one document before its entry moves to the dead letters."
+    )
+    outbox_lease_seconds: float = Field(
+        60.0, gt=0, description="How long a process keeps claimed outbox entries before others may take them."
+    )
+    outbox_stale_after: float = Field(
+        60.0, gt=0, description="Health turns `degraded` when the oldest pending index entry is older than this."
+    )
+    reconcile_interval: float = Field(
+        900.0, gt=0, description="Seconds between checks of the index against the store (ids and versions)."
+    )
+    write_visibility_timeout: float = Field(
+        1.0,
+        ge=0,
+        description="How long a write waits for its change to be searchable before answering (the outbox "
+        "finishes the work after that; the answer never depends on it).",
+    )
     search_concurrency: int = Field(
         default_factory=lambda: 2 * (os.cpu_count() or 1),
         ge=1,
@@ -94,6 +116,16 @@ class Settings(BaseSettings):
     @property
     def store_url(self) -> str:
         return self.database_url or f"sqlite:///{(self.data_dir / 'impact.db').resolve()}"
+
+    def index_sync(self, store: Store, engine: SearchEngine) -> IndexSync:
+        """The outbox worker's state for this store and engine, with these settings."""
+        return IndexSync(
+            store,
+            engine,
+            batch=self.outbox_batch,
+            max_attempts=self.outbox_max_attempts,
+            lease_seconds=self.outbox_lease_seconds,
+        )
 
     def engine_config(self) -> EngineConfig:
         return EngineConfig(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import re
 import time
 from collections.abc import Iterable, Iterator
 from typing import Any
@@ -10,7 +11,15 @@ from typing import Any
 from elasticsearch import ApiError, Elasticsearch, NotFoundError, TransportError, helpers
 
 from indexer import es_query
-from indexer.engine import EngineError, EngineHealth, EngineUnavailable, IndexReport, Progress, UnknownMonograph
+from indexer.engine import (
+    CatchUp,
+    EngineError,
+    EngineHealth,
+    EngineUnavailable,
+    IndexReport,
+    Progress,
+    UnknownMonograph,
+)
 from indexer.es_mapping import FRENCH_CHAIN, HUNSPELL_CHAIN, MAPPING_VERSION, document, index_settings, mappings
 from indexer.facets import build_facets
 from indexer.factory import EngineConfig
@@ -26,6 +35,7 @@ BULK_CHUNK_BYTES = 10 * 1024 * 1024
 # searchable as soon as the API answers.
 REFRESH_AT_ONCE = 1_000
 UNAVAILABLE_STATUSES = {429, 502, 503, 504}
+SCAN_PAGE = 5_000
 
 
 @contextlib.contextmanager
@@ -86,20 +96,28 @@ class ElasticsearchEngine:
     def _new_index_name(self) -> str:
         return f"{self.alias}-v{MAPPING_VERSION}-{int(time.time() * 1000)}"
 
+    def _created_ms(self, name: str) -> int | None:
+        """When one of this alias's versioned indexes was created (from its name); None for any other index."""
+        found = re.fullmatch(rf"{re.escape(self.alias)}-v\d+-(\d+)", name)
+        return int(found.group(1)) if found else None
+
     def _create_index(self, name: str, refresh_interval: str = "1s") -> None:
         settings = index_settings(self.has_analysis_common)
         settings["refresh_interval"] = refresh_interval
         with translated_errors("index creation"):
             self.client.indices.create(index=name, settings=settings, mappings=mappings())
 
-    def current_index(self) -> str | None:
-        """The concrete index behind the alias, if any."""
+    def _aliased_indices(self) -> list[str]:
         with translated_errors("alias lookup"):
             try:
-                found = self.client.indices.get_alias(name=self.alias)
+                return sorted(self.client.indices.get_alias(name=self.alias))
             except NotFoundError:
-                return None
-        return sorted(found)[-1] if found else None
+                return []
+
+    def current_index(self) -> str | None:
+        """The concrete index behind the alias, if any (for reads and checks: writes go to the alias)."""
+        found = self._aliased_indices()
+        return found[-1] if found else None
 
     def ensure_index(self) -> str:
         """The alias's index, creating a first one (and the alias) when there is none."""
@@ -109,7 +127,9 @@ class ElasticsearchEngine:
         name = self._new_index_name()
         self._create_index(name)
         with translated_errors("alias creation"):
-            self.client.indices.update_aliases(actions=[{"add": {"index": name, "alias": self.alias}}])
+            self.client.indices.update_aliases(
+                actions=[{"add": {"index": name, "alias": self.alias, "is_write_index": True}}]
+            )
         self._created_index = True
         return name
 
@@ -127,20 +147,31 @@ class ElasticsearchEngine:
 
     # -- writes ------------------------------------------------------------------
 
-    def _actions(self, monographs: Iterable[Monograph], index: str) -> Iterator[dict[str, Any]]:
-        for monograph in monographs:
-            if monograph.status == Status.PUBLISHED:
-                yield {
-                    "_op_type": "index",
-                    "_index": index,
-                    "_id": monograph.id,
-                    "_source": document(monograph, self.stemmer),
-                }
-            else:
-                yield {"_op_type": "delete", "_index": index, "_id": monograph.id}
+    def claim_writer(self) -> None:
+        """Nothing to claim: any number of processes may write to Elasticsearch."""
 
-    def _bulk(self, actions: Iterable[dict[str, Any]], progress: Progress | None) -> IndexReport:
-        """Bulk in bounded chunks, retrying 429s with backoff; a bad document never blocks the rest."""
+    def _actions(self, monographs: Iterable[Monograph], index: str) -> Iterator[dict[str, Any]]:
+        # Every write carries the monograph's version: the node refuses (409) one older than the
+        # version it holds, whatever order processes, retries and rebuilds send them in.
+        for monograph in monographs:
+            ordered = {
+                "_index": index,
+                "_id": monograph.id,
+                "version": monograph.version,
+                "version_type": "external_gte",
+            }
+            if monograph.status == Status.PUBLISHED:
+                yield {"_op_type": "index", **ordered, "_source": document(monograph, self.stemmer)}
+            else:
+                yield {"_op_type": "delete", **ordered}
+
+    def _bulk(
+        self, actions: Iterable[dict[str, Any]], progress: Progress | None, require_alias: bool = False
+    ) -> IndexReport:
+        """Bulk in bounded chunks, retrying 429s with backoff; a bad document never blocks the rest.
+
+        With `require_alias`, every action must target an alias: a write never auto-creates an index.
+        """
         report = IndexReport()
         with translated_errors("bulk indexing"):
             for ok, item in helpers.streaming_bulk(
@@ -153,65 +184,109 @@ class ElasticsearchEngine:
                 max_retries=5,
                 initial_backoff=1,
                 max_backoff=30,
+                require_alias=require_alias or None,
             ):
                 op, result = next(iter(item.items()))
-                if op == "delete":
-                    # Deleting what is not there is fine: the goal is its absence.
-                    if ok or result.get("status") == 404:
+                error = result.get("error")
+                if ok:
+                    if op == "delete":
                         report.removed += 1
                     else:
-                        report.failed[result["_id"]] = str(result.get("error"))
-                elif ok:
-                    report.indexed += 1
+                        report.indexed += 1
+                elif isinstance(error, dict) and error.get("type") == "version_conflict_engine_exception":
+                    report.skipped += 1  # the index already holds a newer state of this monograph
+                elif op == "delete" and result.get("result") == "not_found":
+                    report.removed += 1  # deleting what is not there is fine: the goal is its absence
                 else:
-                    report.failed[result["_id"]] = str(result.get("error", {}).get("reason", result.get("error")))
+                    reason = error.get("reason", error) if isinstance(error, dict) else error
+                    report.failed[result["_id"]] = str(reason)
                 if progress:
                     progress(1)
         return report
 
     def index(self, monographs: Iterable[Monograph], progress: Progress | None = None) -> IndexReport:
-        index = self.ensure_index()
-        report = self._bulk(self._actions(monographs, index), progress)
-        if report.indexed + report.removed <= REFRESH_AT_ONCE:
+        # Through the alias, never a concrete index resolved beforehand: a rebuild may delete
+        # that index meanwhile, and a write to it would create an empty, unmapped one.
+        self.ensure_index()
+        report = self._bulk(self._actions(monographs, self.alias), progress, require_alias=True)
+        if report.indexed + report.removed + report.skipped <= REFRESH_AT_ONCE:
             with translated_errors("refresh"):
                 self.client.indices.refresh(index=self.alias)
         return report
 
     def delete(self, ids: Iterable[str]) -> IndexReport:
-        index = self.ensure_index()
-        actions = ({"_op_type": "delete", "_index": index, "_id": i} for i in ids)
-        report = self._bulk(actions, None)
+        self.ensure_index()
+        actions = ({"_op_type": "delete", "_index": self.alias, "_id": i} for i in ids)
+        report = self._bulk(actions, None, require_alias=True)
         with translated_errors("refresh"):
             self.client.indices.refresh(index=self.alias)
         return report
 
-    def rebuild(self, monographs: Iterable[Monograph], progress: Progress | None = None) -> IndexReport:
-        """Fill a new index, check it, then move the alias atomically: searches never fail meanwhile."""
+    def rebuild(
+        self, monographs: Iterable[Monograph], progress: Progress | None = None, catch_up: CatchUp | None = None
+    ) -> IndexReport:
+        """Fill a new index, check it, apply `catch_up`, then move the alias atomically.
+
+        Searches never fail meanwhile; writes keep going to the previous index until the switch,
+        and `catch_up` brings what they changed. Progress ticks count the refill only.
+        """
         new = self._new_index_name()
         self._create_index(new, refresh_interval="-1")  # no refreshes while bulk loading
+        unpublished = 0
+
+        def published_only() -> Iterator[dict[str, Any]]:
+            # The new index starts empty: nothing to delete, but counted and ticked like the embedded engine.
+            nonlocal unpublished
+            for action in self._actions(monographs, new):
+                if action["_op_type"] == "index":
+                    yield action
+                else:
+                    unpublished += 1
+                    if progress:
+                        progress(1)
+
         try:
-            report = self._bulk((a for a in self._actions(monographs, new) if a["_op_type"] == "index"), progress)
+            report = self._bulk(published_only(), progress)
+            report.removed += unpublished
             with translated_errors("rebuild refresh"):
-                self.client.indices.put_settings(index=new, settings={"refresh_interval": "1s"})
                 self.client.indices.refresh(index=new)
                 count = int(self.client.count(index=new)["count"])
             if count != report.indexed:
                 raise EngineError(f"rebuild check failed: {report.indexed} documents indexed but {count} found")
+            if catch_up is not None:
+                report.add(self._bulk(self._actions(catch_up(), new), None))
+            with translated_errors("rebuild refresh"):
+                self.client.indices.put_settings(index=new, settings={"refresh_interval": "1s"})
+                self.client.indices.refresh(index=new)
+            # Deleted meanwhile (by another rebuild) and recreated by a write, it would be unmapped.
+            if self.mapping_version(new) != MAPPING_VERSION:
+                raise EngineError(f"rebuild check failed: {new} lost its mappings (deleted by another rebuild?)")
         except Exception:
             with contextlib.suppress(Exception):
                 self.client.indices.delete(index=new)
             raise
-        old = self.current_index()
-        actions: list[dict[str, Any]] = [{"add": {"index": new, "alias": self.alias}}]
-        if old:
+        self._switch_alias(new)
+        self._created_index = False
+        return report
+
+    def _switch_alias(self, new: str) -> None:
+        """Point the alias at `new` alone, then delete what it pointed at and abandoned older rebuilds.
+
+        A `{prefix}-v*` index newer than `new` and not behind the alias is another rebuild still
+        filling: it is left alone (it will switch the alias and delete `new` in turn).
+        """
+        before = self._aliased_indices()
+        actions: list[dict[str, Any]] = [{"add": {"index": new, "alias": self.alias, "is_write_index": True}}]
+        if before:
             actions.insert(0, {"remove": {"index": "*", "alias": self.alias}})
         with translated_errors("alias switch"):
             self.client.indices.update_aliases(actions=actions)
-            for name in self.client.indices.get(index=f"{self.alias}-v*"):
+            new_ms = self._created_ms(new) or 0
+            existing = self.client.indices.get(index=f"{self.alias}-v*", allow_no_indices=True)
+            leftovers = [n for n in existing if (ms := self._created_ms(n)) is not None and ms < new_ms]
+            for name in sorted(set(before) | set(leftovers)):
                 if name != new:
-                    self.client.indices.delete(index=name)
-        self._created_index = False
-        return report
+                    self.client.indices.delete(index=name, ignore_unavailable=True)
 
     # -- reads -------------------------------------------------------------------
 
@@ -244,17 +319,27 @@ class ElasticsearchEngine:
         return SearchResult(total=response["hits"]["total"]["value"], hits=hits, facets=facets, relaxed=relaxed)
 
     def similar(self, monograph_id: str, size: int = 5) -> list[SearchHit]:
-        index = self.ensure_index()
+        self.ensure_index()
         with translated_errors("similar"):
             if not self.client.exists(index=self.alias, id=monograph_id):
                 raise UnknownMonograph(f"monograph {monograph_id!r} is not published in the index")
-            response = self.client.search(index=self.alias, body=es_query.similar_body(monograph_id, index, size))
+            body = es_query.similar_body(monograph_id, self.alias, size)
+            response = self.client.search(index=self.alias, body=body)
         return [hit_from_source(h["_source"]["display"], h.get("_score"), None) for h in response["hits"]["hits"]]
 
-    def ids(self) -> set[str]:
+    def versions(self) -> dict[str, int]:
+        # A scroll sorted by _doc (helpers.scan) reads every document whatever the index size;
+        # `_version` is the external version the node orders writes by.
         self.ensure_index()
+        query = {"_source": False, "version": True}
         with translated_errors("scan"):
-            return {hit["_id"] for hit in helpers.scan(self.client, index=self.alias, query={"_source": False})}
+            return {
+                hit["_id"]: int(hit["_version"])
+                for hit in helpers.scan(self.client, index=self.alias, query=query, size=SCAN_PAGE)
+            }
+
+    def ids(self) -> set[str]:
+        return set(self.versions())
 
     def health(self) -> EngineHealth:
         with translated_errors("health"):

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import shutil
+import sys
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -13,7 +15,15 @@ import orjson
 import tantivy
 
 from indexer.documents import fuzziness, hit_source, keywords_text, sections_text
-from indexer.engine import EngineHealth, EngineUnavailable, IndexReport, Progress, UnknownMonograph
+from indexer.engine import (
+    CatchUp,
+    EngineError,
+    EngineHealth,
+    IndexLocked,
+    IndexReport,
+    Progress,
+    UnknownMonograph,
+)
 from indexer.facets import FACET_FIELDS, build_facets, other_filters
 from indexer.french import FrenchStemmer, prepare_for_index
 from indexer.highlight import build_highlighter, hit_from_source
@@ -24,8 +34,10 @@ from schemas.search import SearchFilters, SearchHit, SearchQuery, SearchResult, 
 
 ANALYZER = "fr"
 # Bump when the tantivy schema or analysis changes: an older index is dropped and rebuilt.
-SCHEMA_VERSION = 2  # 2: recency weight for relevance ties
+SCHEMA_VERSION = 3  # 2: recency weight for relevance ties; 3: monograph version (ordered writes)
 SCHEMA_VERSION_FILE = "impact-schema-version"
+# tantivy's single-writer lock: a file locked with flock(2) while an IndexWriter is open.
+WRITER_LOCK_FILE = ".tantivy-writer.lock"
 # Field boosts: the title says most about a practice, then its summary, then the rest.
 TEXT_FIELDS: dict[str, float] = {"title": 3.0, "summary": 2.0, "keywords": 1.5, "sections": 1.0}
 TIE_BREAKER = 0.3
@@ -55,8 +67,39 @@ def _schema() -> tantivy.Schema:
     # Relevance is multiplied by log2(2 + this): about 0.07 % per decade, so it only orders
     # practices whose scores tie, newest first (Elasticsearch sorts by year after the score).
     builder.add_integer_field("recency_weight", stored=False, indexed=False, fast=True)
+    # The monograph's store version: a write older than the indexed one is never applied.
+    builder.add_integer_field("version", stored=False, indexed=False, fast=True)
     builder.add_bytes_field("source", stored=True, indexed=False)
     return builder.build()
+
+
+def _held_by_another_writer(path: Path) -> bool:
+    """Whether an IndexWriter (of any process, this one included) holds the index at `path`."""
+    lock_file = path / WRITER_LOCK_FILE
+    if sys.platform == "win32" or not lock_file.is_file():
+        return False
+    import fcntl
+
+    with lock_file.open("rb") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+        fcntl.flock(handle, fcntl.LOCK_UN)
+    return False
+
+
+def _locked_message(path: Path | None) -> str:
+    return (
+        f"the embedded index at {path or ':memory:'} is being written by another process (an API already "
+        "running?): stop it first, or make the change through the API; run a single API process with the "
+        "embedded engine, or use Elasticsearch and PostgreSQL to run several"
+    )
+
+
+# What a write call knows of a monograph's indexed state: its version, and whether it is present
+# (False: removed by this call, remembered so that an older state later in the call is skipped too).
+Known = tuple[int, bool]
 
 
 FacetRequest = tuple[tantivy.Query, dict[str, Any]]
@@ -102,10 +145,16 @@ class EmbeddedEngine:
 
     @staticmethod
     def _prepare_directory(path: Path) -> bool:
-        """Make `path` ready for this schema; True when the index starts empty (new or outdated)."""
+        """Make `path` ready for this schema; True when the index starts empty (new or outdated).
+
+        :raises IndexLocked: the index is outdated but another process is writing it.
+        """
         version_file = path / SCHEMA_VERSION_FILE
         if path.is_dir() and version_file.is_file() and version_file.read_text().strip() == str(SCHEMA_VERSION):
             return False
+        # Never pull an index from under its writer (an older API still running, say).
+        if _held_by_another_writer(path):
+            raise IndexLocked(_locked_message(path))
         # An index of another schema version is derived data: drop it, the store refills it.
         shutil.rmtree(path, ignore_errors=True)
         path.mkdir(parents=True, exist_ok=True)
@@ -117,19 +166,33 @@ class EmbeddedEngine:
     # -- writes ---------------------------------------------------------------
 
     def _get_writer(self) -> tantivy.IndexWriter:
+        """The single writer, opened once and kept (call with `_write_lock` held).
+
+        :raises IndexLocked: another process (or another engine of this one) holds the writer.
+        """
         if self._writer is None:
             try:
                 self._writer = self._index.writer(heap_size=64_000_000, num_threads=1)
             except ValueError as exc:
-                raise EngineUnavailable(
-                    f"the embedded index at {self.path} is being written by another process (is the API "
-                    "running? stop it first, or make the change through the API)"
-                ) from exc
+                if "LockBusy" in str(exc):
+                    raise IndexLocked(_locked_message(self.path)) from exc
+                raise EngineError(f"the embedded index at {self.path} cannot be written: {exc}") from exc
         return self._writer
+
+    def claim_writer(self) -> None:
+        """Take tantivy's writer lock now: a second process fails at start-up, not at its first write."""
+        with self._write_lock:
+            self._get_writer()
+
+    @property
+    def holds_writer(self) -> bool:
+        """Whether this engine holds the index's single writer."""
+        return self._writer is not None
 
     def _document(self, monograph: Monograph) -> tantivy.Document:
         fields: dict[str, Any] = {
             "id": monograph.id,
+            "version": monograph.version,
             "title": prepare_for_index(monograph.title),
             "summary": prepare_for_index(monograph.summary),
             "sections": prepare_for_index(sections_text(monograph)),
@@ -148,52 +211,111 @@ class EmbeddedEngine:
             fields["year"] = monograph.year
         return tantivy.Document(**fields)
 
-    def _apply(self, monographs: Iterable[Monograph], progress: Progress | None, replace_all: bool) -> IndexReport:
-        report = IndexReport()
-        with self._write_lock:
-            writer = self._get_writer()
-            if replace_all:
-                writer.delete_all_documents()
-            pending = 0
-            for monograph in monographs:
-                try:
-                    writer.delete_documents_by_term("id", monograph.id) if not replace_all else None
-                    if monograph.status == Status.PUBLISHED:
-                        writer.add_document(self._document(monograph))
+    def _indexed_lookup(self, searcher: tantivy.Searcher) -> Callable[[str], Known | None]:
+        """Version of a monograph in the committed index: one term query and one fast-field read."""
+
+        def lookup(monograph_id: str) -> Known | None:
+            hits = searcher.search(tantivy.Query.term_query(self.schema, "id", monograph_id), 1, False).hits
+            if not hits:
+                return None
+            value = searcher.fast_field_values("version", [hits[0][1]])[0]
+            return (int(value or 0), True)
+
+        return lookup
+
+    def _write(
+        self,
+        writer: tantivy.IndexWriter,
+        monographs: Iterable[Monograph],
+        committed: Callable[[str], Known | None],
+        written: dict[str, Known],
+        report: IndexReport,
+        progress: Progress | None,
+        commit_batch: int | None,
+    ) -> None:
+        """Apply monographs in order of version: one older than what the index holds is skipped.
+
+        Searchers do not see uncommitted writes, so the index's state is what `committed` says,
+        overridden by `written`: what this call wrote so far. The single writer (held, under
+        `_write_lock`) guarantees nobody else changes the index meanwhile.
+        """
+        pending = 0
+        for monograph in monographs:
+            try:
+                known = written.get(monograph.id) or committed(monograph.id)
+                if known is not None and known[0] > monograph.version:
+                    report.skipped += 1  # the index already holds a newer state
+                else:
+                    published = monograph.status == Status.PUBLISHED
+                    document = self._document(monograph) if published else None  # may fail: nothing removed yet
+                    if known is not None and known[1]:
+                        writer.delete_documents_by_term("id", monograph.id)
+                    if document is not None:
+                        writer.add_document(document)
                         report.indexed += 1
                     else:
                         report.removed += 1
-                except (ValueError, TypeError) as exc:  # one bad document never blocks the rest
-                    report.failed[monograph.id] = str(exc)
-                pending += 1
-                if progress:
-                    progress(1)
-                # Bounded batches keep memory flat on a large rebuild; a full rebuild commits
-                # once at the end so searches never see a half-built index.
-                if not replace_all and pending >= COMMIT_BATCH:
-                    writer.commit()
-                    pending = 0
-            writer.commit()
-            self._index.reload()
-            if replace_all:
-                self._fresh = False
-        return report
+                    written[monograph.id] = (monograph.version, published)
+            except (ValueError, TypeError) as exc:  # one bad document never blocks the rest
+                report.failed[monograph.id] = str(exc)
+            pending += 1
+            if progress:
+                progress(1)
+            # Bounded batches keep memory flat on a long index call; a full rebuild commits
+            # once at the end so searches never see a half-built index.
+            if commit_batch and pending >= commit_batch:
+                writer.commit()
+                pending = 0
+
+    @contextlib.contextmanager
+    def _writing(self) -> Iterator[tantivy.IndexWriter]:
+        """The writer under the write lock; on any error, uncommitted writes are dropped and the lock kept."""
+        with self._write_lock:
+            writer = self._get_writer()
+            try:
+                yield writer
+                writer.commit()
+            except BaseException:
+                try:
+                    writer.rollback()
+                except Exception:  # an unusable writer: drop it, the next write opens a new one
+                    self._writer = None
+                raise
+            finally:
+                self._index.reload()
 
     def index(self, monographs: Iterable[Monograph], progress: Progress | None = None) -> IndexReport:
-        return self._apply(monographs, progress, replace_all=False)
+        report = IndexReport()
+        with self._writing() as writer:
+            self._index.reload()  # the committed state, the one the version lookups must see
+            committed = self._indexed_lookup(self._index.searcher())
+            self._write(writer, monographs, committed, {}, report, progress, COMMIT_BATCH)
+        return report
 
-    def rebuild(self, monographs: Iterable[Monograph], progress: Progress | None = None) -> IndexReport:
-        return self._apply(monographs, progress, replace_all=True)
+    def rebuild(
+        self, monographs: Iterable[Monograph], progress: Progress | None = None, catch_up: CatchUp | None = None
+    ) -> IndexReport:
+        """Empty, refill, then apply `catch_up`, in one commit: searches see the previous index until then.
+
+        An error (of the store's iterator, or of `catch_up`) rolls everything back. Progress ticks
+        count the refill only (the caller's total); the report counts both.
+        """
+        report = IndexReport()
+        with self._writing() as writer:
+            writer.delete_all_documents()
+            written: dict[str, Known] = {}
+            self._write(writer, monographs, lambda _: None, written, report, progress, None)
+            if catch_up is not None:
+                self._write(writer, catch_up(), lambda _: None, written, report, None, None)
+        self._fresh = False
+        return report
 
     def delete(self, ids: Iterable[str]) -> IndexReport:
         report = IndexReport()
-        with self._write_lock:
-            writer = self._get_writer()
+        with self._writing() as writer:
             for monograph_id in ids:
                 writer.delete_documents_by_term("id", monograph_id)
                 report.removed += 1
-            writer.commit()
-            self._index.reload()
         return report
 
     # -- queries --------------------------------------------------------------
@@ -359,13 +481,22 @@ class EmbeddedEngine:
 
     # -- state ----------------------------------------------------------------
 
-    def ids(self) -> set[str]:
+    def versions(self) -> dict[str, int]:
+        # Every live document's address in one pass (a terms aggregation on `id` stops at tantivy's
+        # 65,000-bucket limit), versions from the fast field, ids from the stored field.
         searcher = self._index.searcher()
         total = searcher.num_docs
         if not total:
-            return set()
-        result = searcher.aggregate(tantivy.Query.all_query(), {"ids": {"terms": {"field": "id", "size": total}}})
-        return {b["key"] for b in result["ids"]["buckets"]}
+            return {}
+        addresses = [address for _, address in searcher.search(tantivy.Query.all_query(), total, False).hits]
+        values = searcher.fast_field_values("version", addresses)
+        return {
+            str(searcher.doc(address).get_first("id")): int(value or 0)
+            for address, value in zip(addresses, values, strict=True)
+        }
+
+    def ids(self) -> set[str]:
+        return set(self.versions())
 
     def health(self) -> Any:
         return EngineHealth(

@@ -10,6 +10,9 @@ from schemas.monograph import Monograph
 from schemas.search import SearchHit, SearchQuery, SearchResult
 
 Progress = Callable[[int], None]
+# Called by `rebuild` once the new index is filled, before it goes live: the monographs written to
+# the store while the refill ran, applied to the new index with the usual version rules.
+CatchUp = Callable[[], Iterable[Monograph]]
 
 
 class EngineError(Exception):
@@ -20,21 +23,31 @@ class EngineUnavailable(EngineError):
     """The engine cannot be reached right now; writes stay queued and are retried."""
 
 
+class IndexLocked(EngineError):
+    """Another process holds the embedded index's single writer; the message says what to do."""
+
+
 class UnknownMonograph(EngineError):
     """The monograph is not in the index (not published, or never indexed)."""
 
 
 @dataclass
 class IndexReport:
-    """What a batch of index operations did: counts, and the documents that failed with why."""
+    """What a batch of index operations did: counts, and the documents that failed with why.
+
+    `skipped` counts monographs not applied because the index already holds a newer (or, for
+    Elasticsearch, an equal) version of them: not a failure, the index is already ahead.
+    """
 
     indexed: int = 0
     removed: int = 0
+    skipped: int = 0
     failed: dict[str, str] = field(default_factory=dict)
 
     def add(self, other: IndexReport) -> None:
         self.indexed += other.indexed
         self.removed += other.removed
+        self.skipped += other.skipped
         self.failed.update(other.failed)
 
 
@@ -53,6 +66,9 @@ class SearchEngine(Protocol):
     The store is the system of record: an engine only holds derived data and can be
     rebuilt from the store at any time. Only `published` monographs are searchable;
     indexing a monograph in any other status removes it from the index.
+
+    Writes are ordered by `Monograph.version`: an engine never puts an older state of a
+    monograph over a newer one it already holds, whatever the order writes arrive in.
     """
 
     backend: str
@@ -60,7 +76,11 @@ class SearchEngine(Protocol):
     def index(self, monographs: Iterable[Monograph], progress: Progress | None = None) -> IndexReport:
         """Upsert monographs (published) or remove them (any other status), visible to the next search.
 
+        Each write carries the monograph's version: one older than the indexed version is not
+        applied and counts in `skipped` (re-applying the indexed version is harmless).
+
         :raises EngineUnavailable: the engine cannot be reached; nothing is guaranteed applied.
+        :raises IndexLocked: (embedded) another process holds the index's single writer.
         """
         ...
 
@@ -86,10 +106,17 @@ class SearchEngine(Protocol):
         """
         ...
 
-    def rebuild(self, monographs: Iterable[Monograph], progress: Progress | None = None) -> IndexReport:
+    def rebuild(
+        self, monographs: Iterable[Monograph], progress: Progress | None = None, catch_up: CatchUp | None = None
+    ) -> IndexReport:
         """Replace the whole index by these monographs; searches keep working meanwhile.
 
+        `catch_up` is called once the new index is filled and before it goes live; what it yields
+        is applied to the new index like `index` would (version rules included), so writes made
+        while the refill ran are not lost. The report counts them too.
+
         :raises EngineUnavailable: the engine cannot be reached; the previous index stays in use.
+        :raises IndexLocked: (embedded) another process holds the index's single writer.
         """
         ...
 
@@ -102,6 +129,17 @@ class SearchEngine(Protocol):
 
     def ids(self) -> set[str]:
         """Ids of every indexed monograph (for consistency checks)."""
+        ...
+
+    def versions(self) -> dict[str, int]:
+        """Indexed version of every indexed monograph, by id (for consistency checks against the store)."""
+        ...
+
+    def claim_writer(self) -> None:
+        """Become the index's writer now rather than at the first write (a no-op where writers are shared).
+
+        :raises IndexLocked: (embedded) another process holds the index's single writer.
+        """
         ...
 
     def health(self) -> EngineHealth:

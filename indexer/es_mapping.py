@@ -9,7 +9,13 @@ from indexer.french import STOPWORDS, FrenchStemmer, prepare_for_index
 from schemas.monograph import Monograph
 
 # Bump when settings or mappings change: the engine then builds a new index and moves the alias.
-MAPPING_VERSION = 1
+MAPPING_VERSION = 2  # 2: `version` field, external versioning, longer gc_deletes
+# Writes carry the monograph's version (`version_type: external_gte`), deletes too; the node
+# remembers a deleted document's version (its tombstone) only `index.gc_deletes` long, after
+# which an older write of a removed monograph would be accepted again. The default (60s) is
+# shorter than a slow writer's retries (bulk backoff up to 30s, a stalled process, a long
+# rebuild's catch-up); an hour covers them at the cost of a few tombstones kept in memory.
+GC_DELETES = "1h"
 
 TEXT_FIELDS: dict[str, float] = {"title": 3.0, "summary": 2.0, "keywords": 1.5, "sections": 1.0}
 
@@ -50,6 +56,7 @@ def index_settings(has_analysis_common: bool, shards: int = 1, replicas: int = 0
         "number_of_replicas": replicas,
         "refresh_interval": "1s",
         "max_result_window": 10_000,
+        "gc_deletes": GC_DELETES,
         "analysis": analysis_settings(has_analysis_common),
     }
 
@@ -57,7 +64,8 @@ def index_settings(has_analysis_common: bool, shards: int = 1, replicas: int = 0
 def mappings() -> dict[str, Any]:
     text = {"type": "text", "analyzer": "impact_text"}
     stems = {"type": "text", "analyzer": "impact_stems"}
-    properties: dict[str, Any] = {"id": {"type": "keyword"}}
+    # `version` mirrors the document's external `_version` (the monograph's store version).
+    properties: dict[str, Any] = {"id": {"type": "keyword"}, "version": {"type": "long"}}
     for field in TEXT_FIELDS:
         properties[field] = text
         properties[f"{field}_stems"] = stems
@@ -81,7 +89,7 @@ def document(monograph: Monograph, stemmer: FrenchStemmer) -> dict[str, Any]:
         "keywords": keywords_text(monograph),
         "sections": sections_text(monograph),
     }
-    doc: dict[str, Any] = {"id": monograph.id}
+    doc: dict[str, Any] = {"id": monograph.id, "version": monograph.version}
     for field, value in texts.items():
         # The prose field is read by the node's French chain; elisions are dropped here because
         # the standard tokenizer keeps "l'innovation" whole.

@@ -1,8 +1,13 @@
 #!/usr/bin/env bash
-# The whole test suite: lint, types, then every test (Elasticsearch and browser suites included).
+# The whole test suite: lint, types, then every test (Elasticsearch, PostgreSQL and browser suites
+# included). On a fresh machine it installs what the tests need first: Chromium here; the test
+# session itself installs and starts Elasticsearch (scripts/es-node.sh) and PostgreSQL
+# (scripts/pg-node.sh) as unprivileged users on loopback ports.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=.venv/bin
+
+bash scripts/install-browser.sh || echo "test.sh: Chromium could not be installed; the browser tests will say so" >&2
 
 "$BIN/ruff" check .
 "$BIN/ruff" format --check .

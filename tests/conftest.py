@@ -10,11 +10,23 @@ from schemas.monograph import MonographContent
 from tests.corpus import CORPUS
 from tests.elasticsearch_node import elasticsearch_url
 from tests.live import LiveApi, live_api
+from tests.postgres_node import fresh_database, postgres_url
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """An empty database of each supported kind: SQLite in a temporary directory, and a fresh
+    database on the session's real PostgreSQL server."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'impact.db'}"
+        return
+    with fresh_database(request.getfixturevalue("pg_server_url")) as url:
+        yield url
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    store = Store(f"sqlite:///{tmp_path / 'impact.db'}")
+def store(database_url: str) -> Iterator[Store]:
+    store = Store(database_url)
     yield store
     store.close()
 
@@ -35,4 +47,12 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveApi]:
 def es_url() -> Iterator[str]:
     """A real Elasticsearch node for the whole session (see tests/elasticsearch_node.py)."""
     with elasticsearch_url() as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def pg_server_url() -> Iterator[str]:
+    """A real PostgreSQL server for the whole session (see tests/postgres_node.py); take a database of your
+    own from it with `fresh_database(pg_server_url)`."""
+    with postgres_url() as url:
         yield url

@@ -14,7 +14,7 @@ COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
 
 def test_services_and_ports() -> None:
     services = COMPOSE["services"]
-    assert set(services) == {"elasticsearch", "api", "ui"}
+    assert set(services) == {"postgres", "elasticsearch", "api", "ui"}
     assert "127.0.0.1:9200:9200" in services["elasticsearch"]["ports"]
     assert "8000:8000" in services["api"]["ports"] and "8501:8501" in services["ui"]["ports"]
 
@@ -33,6 +33,7 @@ def test_every_service_has_a_healthcheck_and_waits_for_its_dependency() -> None:
     for name, service in services.items():
         assert service["healthcheck"]["test"], name
     assert services["api"]["depends_on"]["elasticsearch"]["condition"] == "service_healthy"
+    assert services["api"]["depends_on"]["postgres"]["condition"] == "service_healthy"
     assert services["ui"]["depends_on"]["api"]["condition"] == "service_healthy"
 
 
@@ -42,6 +43,7 @@ def test_environment_is_what_settings_read() -> None:
     assert set(api_env) <= known
     settings = Settings(**{k.removeprefix("IMPACT_").lower(): v for k, v in api_env.items()})
     assert settings.search_backend == "elasticsearch"
+    assert settings.store_url.startswith("postgresql+psycopg://") and "@postgres:5432/" in settings.store_url
     assert api_env["IMPACT_ELASTICSEARCH_URL"] == "http://elasticsearch:9200"
     assert COMPOSE["services"]["ui"]["environment"]["IMPACT_API_BASE_URL"] == "http://api:8000"
 
@@ -56,3 +58,14 @@ def test_dockerfile_builds_api_and_ui_from_the_repo() -> None:
 def test_every_setting_is_documented() -> None:
     for name, field in Settings.model_fields.items():
         assert field.description, f"setting {name} has no description"
+
+
+def test_production_shape_runs_several_api_processes_on_the_ci_elasticsearch_version() -> None:
+    """The compose stack is what the reliability tests prove: PostgreSQL + Elasticsearch, 4 API processes."""
+    services = COMPOSE["services"]
+    command = " ".join(services["api"]["command"])
+    assert "impact migrate" in command and "--workers 4" in command
+    es_script = (ROOT / "scripts" / "es-node.sh").read_text()
+    ci_version = es_script.split('PINNED_VERSION="', 1)[1].split('"', 1)[0]
+    assert services["elasticsearch"]["image"].endswith(f":{ci_version}")
+    assert services["postgres"]["image"].startswith("postgres:")

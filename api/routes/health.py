@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from api.deps import EngineDep, StoreDep, SyncDep
+from api.deps import EngineDep, SettingsDep, StoreDep, SyncDep
 from api.routes import API_PREFIX
 from indexer.engine import EngineError
 from schemas.api import error_responses
@@ -16,8 +16,12 @@ router = APIRouter(prefix=API_PREFIX, tags=["operations"], responses=error_respo
 
 
 @router.get("/health", summary="État du service")
-def health(engine: EngineDep, store: StoreDep, sync: SyncDep, response: Response) -> dict[str, Any]:
-    """Engine, store and index status, document counts and pending index work."""
+def health(
+    engine: EngineDep, store: StoreDep, sync: SyncDep, settings: SettingsDep, response: Response
+) -> dict[str, Any]:
+    """Engine, store and index status: `ok`, or `degraded` when the engine cannot be reached (503),
+    entries wait longer than `IMPACT_OUTBOX_STALE_AFTER`, or dead letters need an operator
+    (`impact outbox list`)."""
     try:
         engine_health = engine.health()
         engine_state: dict[str, Any] = {
@@ -29,15 +33,31 @@ def health(engine: EngineDep, store: StoreDep, sync: SyncDep, response: Response
     except EngineError as exc:
         engine_state = {"backend": engine.backend, "ok": False, "error": str(exc)}
     counts = store.counts_by_status()
-    backlog = store.backlog()
+    outbox = store.outbox_stats()
+    oldest = outbox.oldest_pending_seconds()
     ok = bool(engine_state["ok"])
     if not ok:
         response.status_code = 503
+    problems = []
+    if not ok:
+        problems.append("search engine unreachable")
+    if outbox.dead:
+        problems.append(f"{outbox.dead} index entries in the dead letters (impact outbox list)")
+    if oldest > settings.outbox_stale_after:
+        problems.append(f"oldest pending index entry waits for {oldest:.0f} s")
+    if sync.last_error:
+        problems.append(f"last index attempt failed: {sync.last_error}")
     return {
-        "status": "ok" if ok and not sync.last_error else "degraded",
+        "status": "degraded" if problems else "ok",
+        "problems": problems,
         "engine": engine_state,
-        "store": {"ok": True, "monographs": counts},
-        "index": {"backlog": backlog, "last_error": sync.last_error},
+        "store": {"ok": True, "database": store.dialect, "monographs": counts},
+        "index": {
+            "backlog": outbox.pending,
+            "dead_letters": outbox.dead,
+            "oldest_pending_seconds": round(oldest, 3),
+            "last_error": sync.last_error,
+        },
     }
 
 

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Body, Header, Path, Query, Response, status
 
 from api.deps import EditorDep, EngineDep, KeyDep, OptionalKeyDep, SettingsDep, StoreDep, SyncDep
 from api.errors import DomainError, Forbidden, NotFound
+from api.indexing import IndexSync
 from api.routes import API_PREFIX
 from api.settings import Settings, practice_url
 from api.store import ApiKey, Role
@@ -65,6 +66,12 @@ def _visible(monograph: Monograph, key: ApiKey | None, submitter: str | None) ->
     return key is not None and (key.role == Role.EDITOR or key.id == submitter)
 
 
+def _await_index(sync: IndexSync, monograph: Monograph, settings: Settings) -> None:
+    """Read-after-write: wait (bounded) until the committed change is searchable. The store has
+    committed, so the answer is a success whatever the index does; the outbox finishes the work."""
+    sync.wait_searchable(monograph.id, monograph.version, settings.write_visibility_timeout)
+
+
 def _etag(response: Response, monograph: Monograph) -> None:
     response.headers["ETag"] = f'"{monograph.version}"'
 
@@ -99,7 +106,7 @@ def submit(
         raise DomainError("a new monograph is either submitted or published")
     monograph, created = store.create(body, wanted, key.id, body.external_id, idempotency_key)
     if created:
-        sync.try_drain()  # read-after-write: searchable as soon as 201 returns, when the engine is up
+        _await_index(sync, monograph, settings)
     else:
         response.status_code = status.HTTP_200_OK
         response.headers["Idempotent-Replayed"] = "true"
@@ -177,7 +184,7 @@ def update(
         if current.status != Status.SUBMITTED:
             raise Forbidden("a contributor can edit a submission only until it is moderated")
     monograph = store.update(monograph_id, body, version, key.id)
-    sync.try_drain()
+    _await_index(sync, monograph, settings)
     _etag(response, monograph)
     return _public(monograph, settings)
 
@@ -192,7 +199,7 @@ def _moderate(
     settings: Settings,
 ) -> MonographPublic:
     monograph = store.set_status(monograph_id, new_status, key.id, reason)
-    sync.try_drain()
+    _await_index(sync, monograph, settings)
     return _public(monograph, settings)
 
 
@@ -218,8 +225,10 @@ def reject(
 
 
 @router.delete("/{monograph_id}", status_code=status.HTTP_204_NO_CONTENT, summary="Retirer une pratique")
-def delete(monograph_id: MonographId, key: EditorDep, store: StoreDep, sync: SyncDep) -> Response:
+def delete(
+    monograph_id: MonographId, key: EditorDep, store: StoreDep, sync: SyncDep, settings: SettingsDep
+) -> Response:
     """Archive (soft delete): gone from search at once, kept in the store, restorable by publishing."""
-    store.set_status(monograph_id, Status.ARCHIVED, key.id)
-    sync.try_drain()
+    monograph = store.set_status(monograph_id, Status.ARCHIVED, key.id)
+    _await_index(sync, monograph, settings)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

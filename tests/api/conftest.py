@@ -21,8 +21,14 @@ def payload(**overrides: Any) -> dict[str, Any]:
 
 
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    return Settings(data_dir=tmp_path / "data", outbox_interval=0.2, public_base_url="https://pratiques.example")
+def settings(tmp_path: Path, database_url: str) -> Settings:
+    """The API on each supported store (SQLite and a real PostgreSQL), with the embedded engine."""
+    return Settings(
+        data_dir=tmp_path / "data",
+        database_url=database_url,
+        outbox_interval=0.2,
+        public_base_url="https://pratiques.example",
+    )
 
 
 @pytest.fixture

@@ -106,7 +106,7 @@ def test_rebuild(data_dir: Path) -> None:
     assert "64 indexed" in run("rebuild")
 
 
-def test_locked_embedded_index_is_a_clear_error(data_dir: Path) -> None:
+def test_rebuild_while_another_process_holds_the_index_queues_it_for_that_process(data_dir: Path) -> None:
     import os
     import subprocess
     import sys
@@ -115,7 +115,7 @@ def test_locked_embedded_index_is_a_clear_error(data_dir: Path) -> None:
 
     run("seed")
     holder = EmbeddedEngine(data_dir / "index")
-    holder.delete([])  # takes the single writer, as a running API does
+    holder.claim_writer()  # as a running API does
     try:
         done = subprocess.run(
             [sys.executable, "-m", "api.cli", "rebuild"],
@@ -126,6 +126,29 @@ def test_locked_embedded_index_is_a_clear_error(data_dir: Path) -> None:
         )
     finally:
         holder.close()
-    assert done.returncode == 1
-    message = " ".join(done.stderr.split())  # rich may wrap long lines
-    assert "being written by another process" in message and "Traceback" not in message
+    assert done.returncode == 0, done.stderr
+    assert "64 monographs queued" in " ".join(done.stderr.split()) and "Traceback" not in done.stderr
+    assert Store(get_settings().store_url).backlog() == 64
+
+
+def test_serve_refuses_several_processes_on_the_embedded_engine(data_dir: Path) -> None:
+    result = runner.invoke(app, ["serve", "--workers", "2"])
+    assert result.exit_code == 2
+    assert "several API processes need" in " ".join(result.output.split())
+
+
+def test_outbox_list_and_retry(data_dir: Path) -> None:
+    run("seed")
+    store = Store(get_settings().store_url)
+    store.enqueue(["fiche-inconnue"])
+    (entry,) = store.claim(10, "test", 60)
+    store.reject({entry.seq: "mapper_parsing_exception: champ inconnu"}, max_attempts=1)
+    listed = run("outbox", "list")
+    assert "0 pending" in listed and "1 dead letters" in listed and "champ inconnu" in listed
+    assert "1 dead letters queued again" in run("outbox", "retry")
+    assert store.outbox_stats().dead == 0 and store.backlog() == 0  # applied (a removal: not in the store)
+
+
+def test_migrate_is_idempotent(data_dir: Path) -> None:
+    assert "database schema created" in run("migrate")
+    assert "up to date" in run("migrate")

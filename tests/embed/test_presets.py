@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 
 from api.main import create_app
 from api.settings import Settings
+from api.store.tables import embed_presets
 from tests.embed.conftest import assert_inert, count_shown, result_links
 
 PRESET: dict[str, Any] = {
@@ -176,8 +177,10 @@ def test_outdated_stored_preset_is_a_clear_409_not_a_500(client: TestClient, edi
     assert client.put("/api/v1/presets/reseau-breton", json=body, headers=editor).status_code == 201
     store = client.app.state.store  # type: ignore[attr-defined]
     with store.engine.begin() as conn:  # a referential renamed since the preset was saved
-        conn.exec_driver_sql(
-            "UPDATE embed_presets SET content = replace(content, 'Bretagne', 'Armorique') WHERE slug = 'reseau-breton'"
+        conn.execute(
+            embed_presets.update()
+            .where(embed_presets.c.slug == "reseau-breton")
+            .values(content=body | {"filters": {"region": ["Armorique"]}})
         )
     response = client.get("/api/v1/presets/reseau-breton")
     assert response.status_code == 409 and response.json()["error"]["code"] == "preset_outdated"

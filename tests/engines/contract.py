@@ -10,7 +10,7 @@ from collections.abc import Iterator
 import pytest
 
 from indexer.engine import SearchEngine, UnknownMonograph
-from schemas.monograph import Status
+from schemas.monograph import Monograph, Status
 from schemas.search import SearchFilters, SearchQuery, SearchResult, Sort
 from tests.corpus import CORPUS, by_id
 
@@ -23,6 +23,11 @@ def ids(result: SearchResult) -> list[str]:
 
 def counts(result: SearchResult, facet: str) -> dict[str, int]:
     return {f.value: f.count for f in result.facets[facet]}
+
+
+def at_version(monograph_id: str, version: int, **changes: object) -> Monograph:
+    """A corpus monograph as the store would hold it at `version` (with other changes)."""
+    return by_id(monograph_id).model_copy(update={"version": version, **changes})
 
 
 class EngineContract:
@@ -86,8 +91,8 @@ class EngineContract:
 
     @pytest.mark.parametrize("q", ["title:(a OR b)", '"', "\\", "*", "~", "mobilité~2", "a AND (", "{}[]^!:/"])
     def test_query_syntax_is_plain_text(self, loaded: SearchEngine, q: str) -> None:
-        result = self.search(loaded, q)
-        assert result.total >= 0
+        result = self.search(loaded, q)  # never a syntax error
+        assert result.total == len(result.hits) and set(ids(result)) <= PUBLISHED
 
     # -- ranking, sorting, paging ----------------------------------------------
 
@@ -157,8 +162,9 @@ class EngineContract:
     def test_facet_order_is_count_then_value(self, loaded: SearchEngine) -> None:
         values = [(f.count, f.value) for f in self.search(loaded).facets["territory_type"]]
         assert values == sorted(values, key=lambda cv: (-cv[0], cv[1]))
-        odd = [f.value for f in self.search(loaded).facets["odd"]]
-        assert odd[:2] == ["11", "8"] or odd[0] == "11"
+        odd = [(f.count, int(f.value)) for f in self.search(loaded).facets["odd"]]
+        assert odd == sorted(odd, key=lambda cv: (-cv[0], cv[1]))  # ODD numbers as numbers: 2 before 12
+        assert [value for _, value in odd[:4]] == [11, 8, 17, 2]
 
     def test_facets_are_disjunctive(self, loaded: SearchEngine) -> None:
         unfiltered = self.search(loaded)
@@ -210,15 +216,15 @@ class EngineContract:
 
     def test_only_published_are_searchable(self, loaded: SearchEngine) -> None:
         assert "brouillon" not in ids(self.search(loaded, "brouillon"))
-        published = by_id("brouillon").model_copy(update={"status": Status.PUBLISHED})
-        loaded.index([published])
+        published = at_version("brouillon", 2, status=Status.PUBLISHED)
+        assert loaded.index([published]).indexed == 1
         assert ids(self.search(loaded, "brouillon")) == ["brouillon"]
-        loaded.index([published.model_copy(update={"status": Status.ARCHIVED})])
+        assert loaded.index([at_version("brouillon", 3, status=Status.ARCHIVED)]).removed == 1
         assert ids(self.search(loaded, "brouillon")) == []
 
     def test_update_replaces_the_document(self, loaded: SearchEngine) -> None:
-        changed = by_id("eau-reunion").model_copy(update={"title": "Irrigation économe sur les hauts"})
-        loaded.index([changed])
+        changed = at_version("eau-reunion", 2, title="Irrigation économe sur les hauts")
+        assert loaded.index([changed]).indexed == 1
         assert ids(self.search(loaded, "irrigation")) == ["eau-reunion"]
         assert self.search(loaded).total == len(PUBLISHED)
 
@@ -229,8 +235,9 @@ class EngineContract:
 
     def test_rebuild_replaces_everything(self, loaded: SearchEngine) -> None:
         report = loaded.rebuild([by_id("mobilite-vallee"), by_id("brouillon")])
-        assert report.indexed == 1
+        assert (report.indexed, report.removed, report.skipped, report.failed) == (1, 1, 0, {})
         assert loaded.ids() == {"mobilite-vallee"}
+        assert self.search(loaded).total == 1
 
     def test_similar(self, loaded: SearchEngine) -> None:
         similar = [h.id for h in loaded.similar("mobilite-vallee")]
@@ -259,3 +266,89 @@ class EngineContract:
         loaded.index([apart])
         assert ids(self.search(loaded, "tiers-lieux")) == ["tiers-lieu-diois"]
         assert set(ids(self.search(loaded, "tiers lieux"))) == {"tiers-lieu-diois", "apart"}
+
+    # -- ordered writes (Monograph.version) --------------------------------------------
+
+    def test_older_version_never_replaces_a_newer_one(self, loaded: SearchEngine) -> None:
+        newer = at_version("eau-reunion", 3, title="Irrigation économe sur les hauts")
+        older = at_version("eau-reunion", 2, title="Citernes communales du littoral")
+        assert loaded.index([newer]).indexed == 1
+        report = loaded.index([older])
+        assert (report.indexed, report.removed, report.skipped, report.failed) == (0, 0, 1, {})
+        assert ids(self.search(loaded, "irrigation")) == ["eau-reunion"]
+        assert ids(self.search(loaded, "citernes")) == []
+        assert loaded.versions()["eau-reunion"] == 3
+        assert self.search(loaded).total == len(PUBLISHED)
+
+    @pytest.mark.parametrize("order", ["newer first", "older first"])
+    def test_newest_wins_within_one_call(self, loaded: SearchEngine, order: str) -> None:
+        newer = at_version("eau-reunion", 3, title="Irrigation économe sur les hauts")
+        older = at_version("eau-reunion", 2, title="Citernes communales du littoral")
+        report = loaded.index([newer, older] if order == "newer first" else [older, newer])
+        assert report.skipped == (1 if order == "newer first" else 0) and not report.failed
+        assert ids(self.search(loaded, "irrigation")) == ["eau-reunion"]
+        assert ids(self.search(loaded, "citernes")) == []
+        assert loaded.versions()["eau-reunion"] == 3
+
+    def test_older_removal_leaves_a_newer_publication(self, loaded: SearchEngine) -> None:
+        assert loaded.index([at_version("eau-reunion", 3)]).indexed == 1
+        report = loaded.index([at_version("eau-reunion", 2, status=Status.ARCHIVED)])
+        assert (report.removed, report.skipped, report.failed) == (0, 1, {})
+        assert loaded.versions()["eau-reunion"] == 3
+        assert "eau-reunion" in ids(self.search(loaded, "eau"))
+
+    def test_newer_removal_removes(self, loaded: SearchEngine) -> None:
+        assert loaded.index([at_version("eau-reunion", 3)]).indexed == 1
+        report = loaded.index([at_version("eau-reunion", 4, status=Status.ARCHIVED)])
+        assert (report.removed, report.skipped, report.failed) == (1, 0, {})
+        assert "eau-reunion" not in loaded.versions()
+        assert self.search(loaded).total == len(PUBLISHED) - 1
+
+    def test_older_publication_after_a_removal_in_one_call_is_skipped(self, loaded: SearchEngine) -> None:
+        removal = at_version("eau-reunion", 4, status=Status.ARCHIVED)
+        report = loaded.index([removal, at_version("eau-reunion", 3)])
+        assert (report.indexed, report.removed, report.skipped) == (0, 1, 1)
+        assert "eau-reunion" not in loaded.ids()
+
+    def test_same_version_again_is_idempotent(self, loaded: SearchEngine) -> None:
+        again = at_version("eau-reunion", 1)
+        for _ in range(2):
+            report = loaded.index([again])
+            assert (report.indexed, report.skipped, report.failed) == (1, 0, {})
+        assert self.search(loaded).total == len(PUBLISHED)
+        assert ids(self.search(loaded, "eau", region=["La Réunion"])) == ["eau-reunion"]
+        assert loaded.versions()["eau-reunion"] == 1
+
+    def test_versions_match_what_was_indexed(self, engine: SearchEngine) -> None:
+        assert engine.versions() == {}
+        monographs = [m.model_copy(update={"version": n}) for n, m in enumerate(CORPUS, start=1)]
+        engine.index(monographs)
+        expected = {m.id: m.version for m in monographs if m.status == Status.PUBLISHED}
+        assert engine.versions() == expected and len(set(expected.values())) == len(expected)
+        assert engine.ids() == set(expected)
+
+    def test_rebuild_applies_the_catch_up(self, loaded: SearchEngine) -> None:
+        refill = [
+            at_version("mobilite-vallee", 2),
+            at_version("eau-reunion", 2),
+            at_version("tiers-lieu-diois", 2),
+            by_id("brouillon"),
+        ]
+        calls: list[set[str]] = []
+
+        def catch_up() -> list[Monograph]:
+            calls.append(loaded.ids())  # called once, before the new index goes live
+            return [
+                at_version("mobilite-vallee", 3, title="Navettes citoyennes entre villages"),  # newer: wins
+                at_version("eau-reunion", 1, title="Citernes communales du littoral"),  # older: skipped
+                at_version("tiers-lieu-diois", 3, status=Status.ARCHIVED),  # removed since
+                at_version("ess-bretagne", 5),  # published since
+            ]
+
+        report = loaded.rebuild(refill, catch_up=catch_up)
+        assert len(calls) == 1 and calls[0] == PUBLISHED  # the old index was still the live one
+        assert (report.indexed, report.removed, report.skipped, report.failed) == (5, 2, 1, {})
+        assert loaded.versions() == {"mobilite-vallee": 3, "eau-reunion": 2, "ess-bretagne": 5}
+        assert ids(self.search(loaded, "navettes")) == ["mobilite-vallee"]
+        assert ids(self.search(loaded, "citernes")) == []
+        assert self.search(loaded).total == 3

@@ -9,10 +9,11 @@ import pytest
 from elasticsearch import Elasticsearch
 
 from indexer.elasticsearch_engine import ElasticsearchEngine
-from indexer.es_mapping import MAPPING_VERSION
+from indexer.es_mapping import GC_DELETES, MAPPING_VERSION
 from indexer.factory import EngineConfig
-from tests.corpus import CORPUS
-from tests.engines.contract import PUBLISHED, EngineContract
+from schemas.monograph import Status
+from tests.corpus import CORPUS, by_id
+from tests.engines.contract import PUBLISHED, EngineContract, at_version
 
 pytestmark = pytest.mark.elasticsearch
 
@@ -101,3 +102,52 @@ def test_node_modules_are_detected(es_url: str) -> None:
     nodes = Elasticsearch(es_url).nodes.info(metric="plugins")["nodes"]
     modules = {m["name"] for node in nodes.values() for m in node["modules"]}
     assert make_engine(es_url).has_analysis_common == ("analysis-common" in modules)
+
+
+def test_deletes_are_remembered_long_enough_to_order_writes(es_engine: ElasticsearchEngine) -> None:
+    es_engine.index(CORPUS)
+    index = es_engine.current_index()
+    assert index is not None
+    settings = es_engine.client.indices.get_settings(index=index, name="index.gc_deletes")
+    assert settings[index]["settings"]["index"]["gc_deletes"] == GC_DELETES
+    # A removal's tombstone keeps its version: a late, older publication of it is refused.
+    removal = at_version("eau-reunion", 4, status=Status.ARCHIVED)
+    assert es_engine.index([removal]).removed == 1
+    report = es_engine.index([at_version("eau-reunion", 3)])
+    assert (report.indexed, report.skipped, report.failed) == (0, 1, {})
+    assert "eau-reunion" not in es_engine.ids()
+
+
+def test_writes_never_create_an_index_in_place_of_the_alias(es_engine: ElasticsearchEngine) -> None:
+    # Writes target the alias with require_alias: without the alias they fail, and create nothing.
+    removal = at_version("tiers-lieu-diois", 2, status=Status.ARCHIVED)
+    actions = es_engine._actions([by_id("eau-reunion"), removal], es_engine.alias)
+    report = es_engine._bulk(actions, None, require_alias=True)
+    assert set(report.failed) == {"eau-reunion", "tiers-lieu-diois"} and not report.indexed + report.removed
+    assert not es_engine.client.indices.exists(index=es_engine.alias)
+
+
+def test_rebuild_deletes_abandoned_rebuilds_but_not_newer_ones(es_engine: ElasticsearchEngine) -> None:
+    es_engine.index(CORPUS)
+    before = es_engine.current_index()
+    abandoned = f"{es_engine.alias}-v{MAPPING_VERSION}-1000"  # a rebuild killed long ago
+    running = f"{es_engine.alias}-v{MAPPING_VERSION}-{10**14}"  # another rebuild, started after this one
+    other = f"{es_engine.alias}-vitrine"  # not one of this alias's versioned indexes
+    for name in (abandoned, running, other):
+        es_engine.client.indices.create(index=name)
+    try:
+        es_engine.rebuild(CORPUS)
+        after = es_engine.current_index()
+        assert after not in (before, running)
+        remaining = set(es_engine.client.indices.get(index=f"{es_engine.alias}-v*"))
+        assert remaining == {after, running, other}
+        assert es_engine._aliased_indices() == [after]
+    finally:
+        es_engine.client.indices.delete(index=f"{running},{other}", ignore_unavailable=True)
+
+
+def test_versions_are_the_external_versions(es_engine: ElasticsearchEngine) -> None:
+    es_engine.index([at_version("eau-reunion", 7)])
+    hit = es_engine.client.get(index=es_engine.alias, id="eau-reunion")
+    assert hit["_version"] == 7 and hit["_source"]["version"] == 7
+    assert es_engine.versions() == {"eau-reunion": 7}

@@ -4,10 +4,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import tantivy
 
-from indexer.embedded import EmbeddedEngine
-from tests.corpus import CORPUS
-from tests.engines.contract import EngineContract
+from indexer.embedded import SCHEMA_VERSION, SCHEMA_VERSION_FILE, EmbeddedEngine
+from indexer.engine import IndexLocked
+from schemas.monograph import Monograph
+from tests.corpus import CORPUS, by_id
+from tests.engines.contract import PUBLISHED, EngineContract, at_version
 
 
 class TestEmbeddedEngine(EngineContract):
@@ -18,10 +21,76 @@ class TestEmbeddedEngine(EngineContract):
         engine.close()
 
 
+@pytest.fixture
+def on_disk(tmp_path: Path) -> Iterator[EmbeddedEngine]:
+    engine = EmbeddedEngine(tmp_path / "index")
+    yield engine
+    engine.close()
+
+
 def test_index_survives_reopening(tmp_path: Path) -> None:
     engine = EmbeddedEngine(tmp_path / "index")
-    engine.index(CORPUS)
+    engine.index([m.model_copy(update={"version": 4}) for m in CORPUS])
     engine.close()
     del engine
     reopened = EmbeddedEngine(tmp_path / "index")
-    assert len(reopened.ids()) == 7
+    assert reopened.versions() == dict.fromkeys(PUBLISHED, 4)
+    assert not reopened.needs_rebuild()
+
+
+def test_a_second_writer_is_refused_with_what_to_do(on_disk: EmbeddedEngine) -> None:
+    assert on_disk.path is not None
+    on_disk.claim_writer()
+    assert on_disk.holds_writer
+    second = EmbeddedEngine(on_disk.path)
+    try:
+        with pytest.raises(IndexLocked, match="being written by another process") as refused:
+            second.claim_writer()
+        assert str(on_disk.path) in str(refused.value) and "single API process" in str(refused.value)
+        assert not second.holds_writer
+        with pytest.raises(IndexLocked):
+            second.index(CORPUS)  # a write without claiming first is refused the same way
+        on_disk.close()  # the writer is released: the other engine may take it
+        second.claim_writer()
+        assert second.holds_writer and second.index(CORPUS).indexed == len(PUBLISHED)
+    finally:
+        second.close()
+
+
+def test_an_outdated_index_is_not_dropped_under_its_writer(on_disk: EmbeddedEngine) -> None:
+    assert on_disk.path is not None
+    on_disk.index(CORPUS)  # holds the writer, as a running (older) API does
+    (on_disk.path / SCHEMA_VERSION_FILE).write_text(str(SCHEMA_VERSION - 1))
+    with pytest.raises(IndexLocked):
+        EmbeddedEngine(on_disk.path)
+    assert on_disk.ids() == PUBLISHED
+    on_disk.close()
+    assert EmbeddedEngine(on_disk.path).needs_rebuild()  # once released, it is dropped and rebuilt
+
+
+def test_versions_beyond_the_aggregation_bucket_limit(on_disk: EmbeddedEngine) -> None:
+    # A terms aggregation on `id` stops at 65,000 buckets; versions() and ids() must not.
+    count = 70_000
+    with on_disk._writing() as writer:
+        for n in range(count):
+            writer.add_document(tantivy.Document(id=f"m-{n:05d}", version=n % 9 + 1))
+    versions = on_disk.versions()
+    assert len(versions) == count and versions["m-69999"] == 69_999 % 9 + 1
+    assert len(on_disk.ids()) == count
+
+
+def test_a_failed_rebuild_leaves_the_previous_index(on_disk: EmbeddedEngine) -> None:
+    on_disk.index(CORPUS)
+
+    def broken_store() -> Iterator[Monograph]:
+        yield by_id("mobilite-vallee")
+        raise RuntimeError("store connection lost")
+
+    with pytest.raises(RuntimeError):
+        on_disk.rebuild(broken_store())
+    with pytest.raises(RuntimeError):
+        on_disk.rebuild([by_id("mobilite-vallee")], catch_up=lambda: broken_store())
+    assert on_disk.ids() == PUBLISHED
+    # Nothing of the failed rebuilds (the emptying included) is committed by the next write.
+    on_disk.index([at_version("eau-reunion", 2)])
+    assert on_disk.ids() == PUBLISHED and on_disk.versions()["eau-reunion"] == 2

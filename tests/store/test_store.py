@@ -5,10 +5,13 @@ import sys
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 
 from api.errors import InvalidTransition, NotFound, VersionConflict
-from api.store import Role, Store
+from api.store import Role, Store, hash_key
+from api.store.tables import api_keys, monographs
 from schemas.monograph import MonographContent, Status
+from tests.store.faults import poison
 
 
 def test_create_and_get(store: Store, content: MonographContent) -> None:
@@ -94,22 +97,13 @@ def test_iter_all_streams_in_batches(store: Store, content: MonographContent) ->
     assert len(list(store.iter_all(None, batch=3))) == 8
 
 
-def test_outbox_entries_are_cleared_only_on_acknowledge(store: Store, content: MonographContent) -> None:
-    created, _ = store.create(content, Status.PUBLISHED, "k")
-    entries = store.pending()
-    assert [e.monograph_id for e in entries] == [created.id]
-    store.record_failure([entries[0].seq], "node down")
-    assert store.pending()[0].attempts == 1
-    store.acknowledge([entries[0].seq])
-    assert store.backlog() == 0
-
-
-def test_api_keys_are_hashed_and_revocable(store: Store, tmp_path: Path) -> None:
+def test_api_keys_are_hashed_and_revocable(store: Store) -> None:
     plaintext, record = store.create_key("Réseau test", Role.EDITOR)
     assert store.verify_key(plaintext) == record
     assert store.verify_key(plaintext + "x") is None
-    raw = (tmp_path / "impact.db").read_bytes()
-    assert plaintext.encode() not in raw
+    with store.engine.connect() as conn:
+        stored = [tuple(row) for row in conn.execute(sa.select(api_keys)).all()]
+    assert plaintext not in repr(stored) and hash_key(plaintext) in repr(stored)
     store.revoke_key(record.id)
     assert store.verify_key(plaintext) is None
 
@@ -139,3 +133,31 @@ def test_restore_inserts_as_given_and_skips_existing(store: Store) -> None:
     assert store.get("eau-reunion").content() == CORPUS[5].content()
     assert store.count(Status.PUBLISHED) == 7 and store.backlog() == 0
     assert store.restore(CORPUS) == 0
+
+
+def test_dates_are_aware_utc_and_content_is_json(store: Store, content: MonographContent) -> None:
+    created, _ = store.create(content, Status.PUBLISHED, "k")
+    loaded = store.get(created.id)
+    assert loaded.created_at.tzinfo is not None and loaded.created_at.utcoffset().total_seconds() == 0
+    assert loaded.published_at is not None and loaded.published_at >= loaded.created_at
+    with store.engine.connect() as conn:
+        stored = conn.execute(sa.select(monographs.c.content).where(monographs.c.id == created.id)).scalar_one()
+    assert isinstance(stored, dict) and stored["title"] == content.title
+
+
+def test_a_row_that_no_longer_validates_is_reported_not_raised(store: Store, content: MonographContent) -> None:
+    good, _ = store.create(content, Status.PUBLISHED, "k")
+    bad, _ = store.create(content.model_copy(update={"title": "Ligne abîmée"}), Status.PUBLISHED, "k")
+    poison(store, bad.id)
+    loaded, broken = store.load_many([good.id, bad.id])
+    assert set(loaded) == {good.id} and "territory_types" in broken[bad.id]
+    assert [m.id for m in store.iter_all()] == [good.id]
+
+
+def test_published_versions_and_changed_since(store: Store, content: MonographContent) -> None:
+    first, _ = store.create(content, Status.PUBLISHED, "k")
+    store.create(content.model_copy(update={"title": "Brouillon"}), Status.SUBMITTED, "k")
+    store.update(first.id, content.model_copy(update={"title": "Nouveau titre"}), 1, "k")
+    assert dict(store.published_versions(batch=1)) == {first.id: 2}
+    later = store.get(first.id).updated_at
+    assert [m.id for m in store.changed_since(later)] == [first.id]

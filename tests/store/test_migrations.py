@@ -1,0 +1,95 @@
+"""Alembic migrations: a version-1 database (made by `create_all`, no migrations) is upgraded in
+place with nothing lost, and the migrated schema is exactly the one the code declares."""
+
+from __future__ import annotations
+
+import json
+
+import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy.engine import Engine
+
+from api.store import Store
+from api.store.database import connect
+from api.store.migrate import alembic_config, head_revision
+from api.store.tables import metadata
+from schemas.monograph import Status
+from tests.corpus import CORPUS
+
+
+def _v1_database(engine: Engine) -> None:
+    """The schema and rows version 1 wrote: ISO text dates, JSON as text, no alembic_version."""
+    from alembic import command
+
+    with engine.connect() as conn:
+        command.upgrade(alembic_config(conn), "0001")
+        conn.execute(sa.text("DROP TABLE alembic_version"))
+        content = json.dumps(CORPUS[0].content().model_dump(mode="json"), ensure_ascii=False)
+        conn.execute(
+            sa.text(
+                "INSERT INTO monographs (id, status, version, submitted_by, content, created_at, updated_at, "
+                "published_at) VALUES ('v1-fiche', 'published', 3, 'seed', :content, "
+                "'2025-03-01T10:00:00.123456+00:00', '2025-04-02T08:30:00+00:00', '2025-04-02T08:30:00+00:00')"
+            ),
+            {"content": content},
+        )
+        conn.execute(
+            sa.text(
+                "INSERT INTO index_outbox (monograph_id, created_at, attempts) "
+                "VALUES ('v1-fiche', '2025-04-02T08:30:00.000001+00:00', 2)"
+            )
+        )
+        conn.execute(
+            sa.text(
+                "INSERT INTO api_keys (id, name, role, key_hash, created_at) "
+                "VALUES ('abc', 'Réseau', 'editor', :hash, '2025-01-01T00:00:00+00:00')"
+            ),
+            {"hash": "0" * 64},
+        )
+        conn.execute(
+            sa.text(
+                "INSERT INTO embed_presets (slug, content, version, created_at, updated_at) "
+                "VALUES ('reseau', :content, 1, '2025-01-01T00:00:00+00:00', '2025-01-02T00:00:00+00:00')"
+            ),
+            {"content": '{"title": "Réseau"}'},
+        )
+        conn.commit()
+
+
+def test_a_version_1_database_is_upgraded_with_nothing_lost(database_url: str) -> None:
+    _v1_database(connect(database_url))
+    store = Store(database_url)
+    monograph = store.get("v1-fiche")
+    assert monograph.version == 3 and monograph.status == Status.PUBLISHED
+    assert monograph.content() == CORPUS[0].content()
+    assert monograph.created_at.isoformat() == "2025-03-01T10:00:00.123456+00:00"
+    assert monograph.updated_at.isoformat() == "2025-04-02T08:30:00+00:00"
+    (entry,) = store.pending()
+    assert (entry.monograph_id, entry.attempts) == ("v1-fiche", 2)
+    assert [k.name for k in store.list_keys()] == ["Réseau"]
+    assert store.get_preset("reseau").content == {"title": "Réseau"}
+    # New writes work on the upgraded tables.
+    created, _ = store.create(CORPUS[1].content(), Status.PUBLISHED, "k")
+    assert store.get(created.id).published_at is not None
+    with store.engine.connect() as conn:
+        assert MigrationContext.configure(conn).get_current_revision() == head_revision()
+    store.close()
+
+
+def test_migrated_schema_is_the_declared_schema(database_url: str) -> None:
+    engine = connect(database_url)
+    _v1_database(engine)
+    Store(database_url).close()
+    with engine.connect() as conn:
+        context = MigrationContext.configure(conn, opts={"compare_type": True})
+        differences = compare_metadata(context, metadata)
+    assert differences == []
+
+
+def test_opening_twice_is_a_no_op(database_url: str) -> None:
+    Store(database_url).close()
+    store = Store(database_url)
+    with store.engine.connect() as conn:
+        assert MigrationContext.configure(conn).get_current_revision() == head_revision()
+    assert store.count() == 0
