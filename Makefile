@@ -29,6 +29,12 @@ lint: install
 bench: install
 	$(BIN)/python -m benchmarks.run $(BENCH_ARGS)
 
+# `make bench-writes`: acknowledged write → searchable, and throughput, SQLite + embedded vs PostgreSQL +
+# Elasticsearch with 1, 2, 4 API processes; e.g. `make bench-writes BENCH_ARGS="--configs sqlite-embedded"`.
+.PHONY: bench-writes
+bench-writes: install
+	$(BIN)/python -m benchmarks.writes $(BENCH_ARGS)
+
 seed: install
 	$(BIN)/impact seed
 

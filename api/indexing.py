@@ -31,6 +31,8 @@ REBUILD_LEASE_SECONDS = 120.0
 # A rebuild's catch-up re-reads what changed from this long before it started (clock skew between
 # API hosts); the consistency check after the switch makes the rest exact.
 CATCH_UP_MARGIN_S = 60.0
+# How often a waiting write checks whether another process applied its change.
+OTHER_PROCESS_POLL_S = 0.05
 
 
 @dataclass
@@ -175,13 +177,19 @@ class IndexSync:
         if self.last_error is not None:
             return False  # the engine is down: nothing to wait for, the outbox keeps the change
         deadline = time.monotonic() + timeout
-        with self._applied_changed:
-            while self._applied.get(monograph_id, 0) < version:
+        while True:
+            with self._applied_changed:
+                if self._applied.get(monograph_id, 0) >= version:
+                    return True
                 left = deadline - time.monotonic()
                 if left <= 0:
                     return False
-                self._applied_changed.wait(left)
-        return True
+                self._applied_changed.wait(min(left, OTHER_PROCESS_POLL_S))
+                if self._applied.get(monograph_id, 0) >= version:
+                    return True
+            # Another process may have claimed and applied it: its entries are then gone.
+            if not self.store.has_pending(monograph_id):
+                return True
 
     def try_drain(self) -> bool:
         """Drain now if the engine answers; False (entries kept, no attempt counted) when it does not."""
@@ -210,10 +218,13 @@ class IndexSync:
     def repair(self) -> ReconcileReport:
         """Queue index work for every monograph whose indexed version differs from the store's."""
         indexed = self.engine.versions()
+        waiting = self.store.pending_ids()  # already on their way: not differences
         report = ReconcileReport()
         repairs: list[str] = []
         for monograph_id, version in self.store.published_versions():
             found = indexed.pop(monograph_id, None)
+            if monograph_id in waiting:
+                continue
             if found is None:
                 report.missing += 1
             elif found != version:
@@ -221,8 +232,9 @@ class IndexSync:
             else:
                 continue
             repairs.append(monograph_id)
-        report.extra = len(indexed)  # indexed but not published in the store
-        repairs.extend(indexed)
+        extra = [i for i in indexed if i not in waiting]  # indexed but not published in the store
+        report.extra = len(extra)
+        repairs.extend(extra)
         if repairs:
             log.warning(
                 "index differs from the store (%d missing, %d stale, %d extra): queued for indexing",
@@ -281,18 +293,21 @@ async def run_worker(sync: IndexSync, interval: float, max_backoff: float, recon
     checking index against store every `reconcile_every` seconds. It survives any error."""
     import anyio
 
+    # Its own threads: write routes waiting for read-after-write fill the default pool, and the
+    # worker they wait for must never queue behind them.
+    threads = anyio.CapacityLimiter(2)
     reconciled_at: float | None = None
     delay = interval
     while True:
         try:
             due = reconciled_at is None or time.monotonic() - reconciled_at > reconcile_every
-            if due and await anyio.to_thread.run_sync(sync.try_reconcile):
+            if due and await anyio.to_thread.run_sync(sync.try_reconcile, limiter=threads):
                 reconciled_at = time.monotonic()
-            ok = await anyio.to_thread.run_sync(sync.try_drain)
+            ok = await anyio.to_thread.run_sync(sync.try_drain, limiter=threads)
             delay = interval if ok else min(delay * 2, max_backoff)
         except Exception as exc:  # the worker must never die: log, back off, go on
             sync.last_error = f"{type(exc).__name__}: {exc}"
             log.exception("outbox worker: unexpected error, retrying in %.1f s", delay)
             delay = min(delay * 2, max_backoff)
-        await anyio.to_thread.run_sync(sync.wake.wait, delay, abandon_on_cancel=True)
+        await anyio.to_thread.run_sync(sync.wake.wait, delay, abandon_on_cancel=True, limiter=threads)
         sync.wake.clear()

@@ -154,9 +154,21 @@ def years(params: Params) -> list[int | None]:
     return _years(base_url(), tuple(params))
 
 
+@st.cache_data(ttl=60, show_spinner=False)
+def _stats(api: str, params: tuple[tuple[str, str], ...]) -> dict[str, Any]:
+    data: dict[str, Any] = get("/search/stats", params)
+    return data
+
+
+def stats(params: Params) -> dict[str, Any]:
+    """`GET /search/stats`: counts of the matching practices per facet value and per start year
+    (`facets["year"]`, oldest first), and `undated`: a few hundred bytes, whatever the result set."""
+    return _stats(base_url(), tuple(params))
+
+
 def clear_caches() -> None:
     """Forget cached reads, after a write that changes what searches return."""
-    for cached in (_search, _monograph, _similar, _years):
+    for cached in (_search, _monograph, _similar, _years, _stats):
         cached.clear()
 
 
@@ -164,7 +176,11 @@ def clear_caches() -> None:
 
 
 def submit(body: dict[str, Any], api_key: str, idempotency_key: str) -> dict[str, Any]:
-    """`POST /monographs`: a submission that awaits moderation."""
+    """`POST /monographs`: a submission that awaits moderation.
+
+    The same `idempotency_key` sent again (a retry, a second click) returns the first submission
+    (200, `Idempotent-Replayed: true`) instead of creating another one.
+    """
     data: dict[str, Any] = post("/monographs", body, api_key, headers={"Idempotency-Key": idempotency_key})
     clear_caches()
     return data

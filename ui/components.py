@@ -84,7 +84,12 @@ def paragraphs(text: str) -> str:
 
 
 def html_block(markup: str) -> None:
-    """Render HTML built only from the helpers above (every piece of data already escaped)."""
+    """Render HTML built only from the helpers above (every piece of data already escaped).
+
+    Data goes only inside a block tag (`<div>`, `<p>`, `<h1>`…, `<ul>`) that starts the markup:
+    CommonMark then takes the line as raw HTML; after an inline start (`<strong>`, plain text) it
+    would read it as Markdown, where a bare URL or e-mail address in someone's text becomes a link.
+    """
     st.markdown(markup, unsafe_allow_html=True)
 
 

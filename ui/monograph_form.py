@@ -10,6 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from ui.components import labels
+from ui.text import md_literal
 
 SECTION_FIELDS = (
     ("context", "Contexte", "Le besoin de départ, le « premier kilomètre » : qu'est-ce qui manquait ?"),
@@ -18,40 +19,31 @@ SECTION_FIELDS = (
     ("success_factors", "Facteurs clés de succès", "Ce qui a fait la différence."),
     ("outlook", "Perspectives", "Changement d'échelle, essaimage vers d'autres territoires…"),
 )
-# Form widgets, in the order the page draws them (their session keys are FORM_PREFIX + name).
-FORM_PREFIX = "contrib_"
-TEXT_FIELDS = (
-    "title",
-    "summary",
-    *(name for name, _, _ in SECTION_FIELDS),
-    "territory_name",
-    "territory_department",
-    "territory_insee_code",
-    "programmes",
-    "tags",
-    "contact_name",
-    "contact_organisation",
-    "contact_email",
-    "contact_url",
-    "sources",
-)
-OTHER_FIELDS = ("territory_region", "territory_types", "actor_categories", "odd", "year", "actors")
 LIST_FIELDS = frozenset({"territory_types", "actor_categories", "odd", "actors", "programmes", "tags", "sources"})
 # A model-level error on an object belongs to the field its validator checks.
 OBJECT_SLOTS = {"territory": "territory.region", "contact": "contact.email"}
 ACTOR_COLUMNS = ("Nom", "Catégorie", "Rôle")
 CONTACT_PARTS = ("name", "organisation", "email", "url")
 ITEM_NAMES = {"actors": "Acteur", "sources": "Source", "programmes": "Programme", "tags": "Mot-clé"}
+# The session key holding the id of the form on screen (see `form_key`).
+FORM_INSTANCE = "contrib_form_instance"
 
 
-def form_key(name: str) -> str:
-    return FORM_PREFIX + name
+def form_key(name: str, instance: str) -> str:
+    """The session key of one field of one form instance: a new instance is a new, empty form
+    (new widgets, in the browser too), and what an older one sends is ignored."""
+    return f"contrib_{name}__{instance}"
 
 
-def reset_form() -> None:
-    """Empty every field (call before the form is drawn)."""
-    for name in (*TEXT_FIELDS, *OTHER_FIELDS):
-        st.session_state.pop(form_key(name), None)
+def is_blank(values: Mapping[str, Any]) -> bool:
+    """Nothing entered in any field."""
+    for value in values.values():
+        if isinstance(value, pd.DataFrame):
+            if any(str(cell).strip() for cell in value.fillna("").to_numpy().flat):
+                return False
+        elif value not in (None, []) and str(value).strip():
+            return False
+    return True
 
 
 def _split(text: str | None, pattern: str) -> list[str]:
@@ -146,7 +138,9 @@ def french_message(detail: Mapping[str, Any], slot: str, position: int | None) -
     elif kind.endswith("too_long"):
         text = f"Trop de valeurs : au plus {limit}." if is_list else f"Trop long : au plus {limit} caractères."
     elif kind == "value_error":
-        text = next((french for word, french in _VALUE_ERRORS if word in message), f"Valeur refusée : {message}")
+        text = next(
+            (french for word, french in _VALUE_ERRORS if word in message), f"Valeur refusée : {md_literal(message)}"
+        )
     elif kind == "string_pattern_mismatch":
         text = _PATTERNS.get(slot, "Format invalide.")
     elif kind in ("greater_than_equal", "less_than_equal", "int_parsing", "int_type"):
@@ -154,7 +148,7 @@ def french_message(detail: Mapping[str, Any], slot: str, position: int | None) -
     elif kind == "enum":
         text = "Choisissez une valeur de la liste."
     else:
-        text = f"Valeur refusée : {message}"
+        text = f"Valeur refusée : {md_literal(message)}"
     if position is not None and slot in LIST_FIELDS:
         text = f"{ITEM_NAMES.get(slot, 'Valeur')} n° {position + 1} : {text[0].lower()}{text[1:]}"
     return text
@@ -174,13 +168,13 @@ def show_errors(errors: Mapping[str, list[str]], slot: str) -> None:
         st.error(message, icon=":material/error:")
 
 
-def monograph_fields(refs: dict[str, Any], errors: Mapping[str, list[str]]) -> dict[str, Any]:
-    """Draw the form's fields, each followed by its errors; returns what the visitor entered."""
+def monograph_fields(refs: dict[str, Any], errors: Mapping[str, list[str]], instance: str) -> dict[str, Any]:
+    """Draw the fields of form `instance`, each followed by its errors; returns what the visitor entered."""
     values: dict[str, Any] = {}
 
     def text(name: str, label: str, area: bool = False, **options: Any) -> None:
         widget = st.text_area if area else st.text_input
-        values[name] = widget(label, key=form_key(name), **options)
+        values[name] = widget(label, key=form_key(name, instance), **options)
         show_errors(errors, name.replace("territory_", "territory.").replace("contact_", "contact."))
 
     def choices(name: str, label: str, options: dict[str, str], what: str) -> None:
@@ -189,7 +183,7 @@ def monograph_fields(refs: dict[str, Any], errors: Mapping[str, list[str]]) -> d
             options=list(options),
             format_func=options.__getitem__,
             placeholder=f"Choisir {what}",
-            key=form_key(name),
+            key=form_key(name, instance),
         )
         show_errors(errors, name)
 
@@ -217,7 +211,7 @@ def monograph_fields(refs: dict[str, Any], errors: Mapping[str, list[str]]) -> d
         options=[r["value"] for r in refs["regions"]],
         index=None,
         placeholder="Choisir une région",
-        key=form_key("territory_region"),
+        key=form_key("territory_region", instance),
     )
     show_errors(errors, "territory.region")
     choices("territory_types", "Types de territoire *", labels(refs, "territory_types"), "un ou plusieurs types")
@@ -229,7 +223,7 @@ def monograph_fields(refs: dict[str, Any], errors: Mapping[str, list[str]]) -> d
     values["actors"] = st.data_editor(
         pd.DataFrame(columns=list(ACTOR_COLUMNS)),
         num_rows="dynamic",
-        key=form_key("actors"),
+        key=form_key("actors", instance),
         column_config={
             "Nom": st.column_config.TextColumn("Nom", max_chars=200),
             "Catégorie": st.column_config.SelectboxColumn("Catégorie", options=list(actor_labels.values())),
@@ -248,7 +242,7 @@ def monograph_fields(refs: dict[str, Any], errors: Mapping[str, list[str]]) -> d
         max_value=2100,
         value=None,
         step=1,
-        key=form_key("year"),
+        key=form_key("year", instance),
         placeholder="2021",
     )
     show_errors(errors, "year")

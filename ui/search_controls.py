@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import streamlit as st
@@ -11,6 +10,7 @@ from schemas.referentials import FACET_NAMES
 from ui import client, state
 from ui.components import count_label, fetch, html_block, labels, odd_info, odd_square
 from ui.state import PAGE_SIZE, SORT_LABELS, YEAR_MAX, YEAR_MIN, SearchState
+from ui.text import md_literal
 
 FACET_TITLES = {
     "territory_type": "Type de territoire",
@@ -19,7 +19,6 @@ FACET_TITLES = {
     "region": "Région",
 }
 _REFERENTIAL_OF = {"territory_type": "territory_types", "actor_category": "actor_categories", "region": "regions"}
-_LABEL_SYNTAX = re.compile(r"([\\`*_\[\]$~])")
 
 
 def current_results(size: int = PAGE_SIZE) -> tuple[SearchState, dict[str, Any], dict[str, Any]]:
@@ -49,11 +48,6 @@ def result_set_page(title: str, empty: str) -> tuple[SearchState, dict[str, Any]
     return search, refs, result
 
 
-def widget_label(text: str) -> str:
-    """Data shown in a widget label stays text (labels accept some Markdown)."""
-    return _LABEL_SYNTAX.sub(r"\\\1", text)
-
-
 def facet_key(facet: str, value: str) -> str:
     return f"facet__{facet}__{value}"
 
@@ -67,11 +61,14 @@ def value_label(facet: str, value: str, refs: dict[str, Any]) -> str:
 
 
 def describe(search: SearchState, refs: dict[str, Any]) -> str:
-    """The current search in one French sentence (for dashboards and exports)."""
-    parts = [f"mots « {search.q} »"] if search.q else []
+    """The current search in one French sentence, as Markdown (for dashboards and exports).
+
+    The words come from the URL, anyone's link: they are shown as the literal text typed.
+    """
+    parts = [f"mots « {md_literal(search.q)} »"] if search.q else []
     for facet in FACET_NAMES:
         if search.filters[facet]:
-            chosen = ", ".join(value_label(facet, v, refs) for v in search.filters[facet])
+            chosen = ", ".join(md_literal(value_label(facet, v, refs)) for v in search.filters[facet])
             parts.append(f"{FACET_TITLES[facet].lower()} : {chosen}")
     if search.year_from is not None or search.year_to is not None:
         parts.append(f"années {search.year_from or YEAR_MIN}–{search.year_to or YEAR_MAX}")
@@ -122,7 +119,7 @@ def _facet(facet: str, buckets: list[dict[str, Any]], search: SearchState, refs:
             value = str(bucket["value"])
             key = facet_key(facet, value)
             state.sync_widget(key, value in chosen)
-            label = widget_label(f"{bucket['label']} ({bucket['count']})")
+            label = f"{md_literal(bucket['label'])} ({int(bucket['count'])})"
             options: dict[str, Any] = {
                 "key": key,
                 "on_change": state.on_facet_toggle,

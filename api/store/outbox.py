@@ -165,6 +165,16 @@ class OutboxStore:
             rows = conn.execute(sa.select(outbox).order_by(outbox.c.seq).limit(limit)).all()
         return [OutboxEntry(r.seq, r.monograph_id, r.attempts, r.created_at) for r in rows]
 
+    def has_pending(self, monograph_id: str) -> bool:
+        with self.engine.connect() as conn:
+            found = conn.execute(sa.select(outbox.c.seq).where(outbox.c.monograph_id == monograph_id).limit(1))
+            return found.first() is not None
+
+    def pending_ids(self) -> set[str]:
+        """Monographs with index work waiting (as large as the backlog, never the store)."""
+        with self.engine.connect() as conn:
+            return set(conn.execute(sa.select(outbox.c.monograph_id).distinct()).scalars())
+
     def backlog(self) -> int:
         with self.engine.connect() as conn:
             return int(conn.execute(sa.select(sa.func.count()).select_from(outbox)).scalar_one())

@@ -88,7 +88,12 @@ def test_sigkilled_node_loses_no_acknowledged_write(tmp_path: Path, own_node: Es
         finally:
             engine.close()
             store.close()
-        found = httpx.get(f"{api.url}/api/v1/search", params={"q": "zirconium", "size": 1}, timeout=10).json()
-        assert found["total"] == sum(1 for i, v in acknowledged.versions.items() if v > 1)
+        updated = sum(1 for v in acknowledged.versions.values() if v > 1)
+
+        def updated_titles_found() -> bool:  # a loaded machine may time a search out (503): ask again
+            found = httpx.get(f"{api.url}/api/v1/search", params={"q": "zirconium", "size": 1}, timeout=10)
+            return found.status_code == 200 and found.json()["total"] == updated
+
+        wait_for(updated_titles_found, timeout=30)
     finally:
         api.stop()

@@ -2,17 +2,34 @@
 
 from __future__ import annotations
 
+import os
+import random
 import re
+import string
+import subprocess
+import sys
 from collections.abc import Callable, Iterator
+from typing import Any
 
+import httpx
 import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from tests.live import ROOT, LiveApi
+from tests.browser import require_browser
+from tests.live import ROOT, LiveApi, free_port, stop, wait_until_up
 from tests.live import live_api as start_live_api
+from ui.monograph_form import FORM_INSTANCE, form_key
 
 APP = ROOT / "ui" / "app.py"
+CONTRIBUTE = "pages/contribute.py"
+# Planted in the URL's `q`, titles, actor names and tags: a phishing link, a remote image, raw HTML, emphasis.
+INJECTIONS = (
+    "[Votre session a expiré, cliquez ici](https://evil.example)",
+    "![x](https://evil.example/p.png)",
+    "<img src=x onerror=alert(1)>",
+    "**gras**",
+)
 
 
 @pytest.fixture(scope="session")
@@ -20,6 +37,24 @@ def live_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveApi]:
     """A seeded API of the UI tests' own (their submissions never disturb other suites)."""
     with start_live_api(tmp_path_factory.mktemp("ui-api") / "data") as api:
         yield api
+
+
+@pytest.fixture(scope="session")
+def ui_url(live_api: LiveApi, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """`streamlit run ui/app.py` against the live API, on a free port (for the browser tests)."""
+    require_browser()
+    port = free_port()
+    log = tmp_path_factory.mktemp("ui") / "streamlit.log"
+    env = {**os.environ, "IMPACT_API_BASE_URL": live_api.url}
+    command = [sys.executable, "-m", "streamlit", "run", "ui/app.py", "--server.port", str(port)]
+    command += ["--server.headless", "true", "--server.fileWatcherType", "none", "--browser.gatherUsageStats", "false"]
+    with log.open("wb") as out:
+        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+    try:
+        wait_until_up(f"http://127.0.0.1:{port}/_stcore/health", process, log)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        stop(process)
 
 
 @pytest.fixture
@@ -83,3 +118,54 @@ def hit_titles(app: AppTest) -> list[str]:
         for m in app.markdown
         if m.value.startswith('<h3 class="impact-hit-title">')
     ]
+
+
+def unique_word() -> str:
+    # A made-up word no seed practice contains, so a search finds only the new practice.
+    return "zorgu" + "".join(random.choices(string.ascii_lowercase, k=6))
+
+
+def with_key(open_page: OpenPage, api_key: str) -> AppTest:
+    """The Contribuer page with `api_key` typed in."""
+    app = open_page(CONTRIBUTE)
+    return checked(app.text_input(key="contrib_api_key").input(api_key).run())
+
+
+def own_practices(live_api: LiveApi, word: str) -> list[dict[str, Any]]:
+    """The contributor's practices (any status) whose title holds `word`, as the API lists them."""
+    found: list[dict[str, Any]] = []
+    for page in range(1, 100):
+        items = httpx.get(
+            f"{live_api.url}/api/v1/monographs",
+            params={"page": page, "size": 50},
+            headers={"X-API-Key": live_api.contributor_key},
+        ).json()["items"]
+        found += [item for item in items if word in item["title"]]
+        if len(items) < 50:
+            break
+    return found
+
+
+def field(app: AppTest, name: str) -> str:
+    """The key of a field (or the submit button) of the form on screen: each form instance has its own."""
+    return form_key(name, app.session_state[FORM_INSTANCE])
+
+
+def fill_valid(app: AppTest, word: str) -> None:
+    app.text_input(key=field(app, "title")).input(f"Une recyclerie {word} tenue par les habitants")
+    app.text_area(key=field(app, "summary")).input(
+        f"À Saint-Affrique, la recyclerie {word} réunit la commune, une association et des bénévoles."
+    )
+    app.text_area(key=field(app, "context")).input("Les encombrants partaient en décharge.")
+    app.text_input(key=field(app, "territory_name")).input("Saint-Affrique")
+    app.text_input(key=field(app, "territory_department")).input("12")
+    app.selectbox(key=field(app, "territory_region")).select("Occitanie")
+    app.multiselect(key=field(app, "territory_types")).select("rural")
+    app.multiselect(key=field(app, "actor_categories")).select("collectivite").select("association")
+    app.multiselect(key=field(app, "odd")).select("12").select("17")
+    app.number_input(key=field(app, "year")).set_value(2022)
+    app.text_area(key=field(app, "sources")).input("https://exemple.fr/recyclerie")
+
+
+def submit(app: AppTest) -> AppTest:
+    return checked(app.button(key=field(app, "submit")).click().run())

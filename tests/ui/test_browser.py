@@ -6,36 +6,13 @@ skips, loudly; with IMPACT_REQUIRE_BROWSER=1 (as in CI) it fails instead.
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
-from collections.abc import Iterator
 
 import pytest
 
-from tests.browser import ARTIFACTS, launched_browser, require_browser
-from tests.live import ROOT, LiveApi, free_port, stop, wait_until_up
+from tests.browser import ARTIFACTS, launched_browser
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture(scope="module")
-def ui_url(live_api: LiveApi, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """`streamlit run ui/app.py` against the live API, on a free port."""
-    require_browser()
-    port = free_port()
-    log = tmp_path_factory.mktemp("ui") / "streamlit.log"
-    env = {**os.environ, "IMPACT_API_BASE_URL": live_api.url}
-    command = [sys.executable, "-m", "streamlit", "run", "ui/app.py", "--server.port", str(port)]
-    command += ["--server.headless", "true", "--server.fileWatcherType", "none", "--browser.gatherUsageStats", "false"]
-    with log.open("wb") as out:
-        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
-    try:
-        wait_until_up(f"http://127.0.0.1:{port}/_stcore/health", process, log)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        stop(process)
 
 
 def test_search_facet_and_practice_page_in_a_real_browser(ui_url: str) -> None:

@@ -2,45 +2,27 @@
 
 from __future__ import annotations
 
-import random
-import string
+from typing import Any
 
+import httpx
+import pytest
 from streamlit.testing.v1 import AppTest
+from streamlit.testing.v1.element_tree import Block
 
 from tests.live import LiveApi
-from tests.ui.conftest import OpenPage, checked, hit_titles
-
-PAGE = "pages/contribute.py"
-
-
-def unique_word() -> str:
-    # A made-up word no seed practice contains, so a search finds only the new practice.
-    return "zorgu" + "".join(random.choices(string.ascii_lowercase, k=6))
-
-
-def with_key(open_page: OpenPage, api_key: str) -> AppTest:
-    app = open_page(PAGE)
-    return checked(app.text_input(key="contrib_api_key").input(api_key).run())
-
-
-def fill_valid(app: AppTest, word: str) -> None:
-    app.text_input(key="contrib_title").input(f"Une recyclerie {word} tenue par les habitants")
-    app.text_area(key="contrib_summary").input(
-        f"À Saint-Affrique, la recyclerie {word} réunit la commune, une association et des bénévoles."
-    )
-    app.text_area(key="contrib_context").input("Les encombrants partaient en décharge.")
-    app.text_input(key="contrib_territory_name").input("Saint-Affrique")
-    app.text_input(key="contrib_territory_department").input("12")
-    app.selectbox(key="contrib_territory_region").select("Occitanie")
-    app.multiselect(key="contrib_territory_types").select("rural")
-    app.multiselect(key="contrib_actor_categories").select("collectivite").select("association")
-    app.multiselect(key="contrib_odd").select("12").select("17")
-    app.number_input(key="contrib_year").set_value(2022)
-    app.text_area(key="contrib_sources").input("https://exemple.fr/recyclerie")
-
-
-def submit(app: AppTest) -> AppTest:
-    return checked(app.button(key="contrib_submit").click().run())
+from tests.ui.conftest import (
+    CONTRIBUTE,
+    OpenPage,
+    checked,
+    field,
+    fill_valid,
+    hit_titles,
+    own_practices,
+    submit,
+    unique_word,
+    with_key,
+)
+from ui import client
 
 
 def errors(app: AppTest) -> list[str]:
@@ -49,10 +31,10 @@ def errors(app: AppTest) -> list[str]:
 
 def test_validation_errors_are_shown_next_to_their_fields(open_page: OpenPage, live_api: LiveApi) -> None:
     app = with_key(open_page, live_api.contributor_key)
-    app.text_input(key="contrib_title").input("ab")
-    app.text_input(key="contrib_territory_department").input("999")
-    app.text_input(key="contrib_contact_email").input("pas-une-adresse")
-    app.text_area(key="contrib_sources").input("https://exemple.fr ftp://exemple.fr/fichier")
+    app.text_input(key=field(app, "title")).input("ab")
+    app.text_input(key=field(app, "territory_department")).input("999")
+    app.text_input(key=field(app, "contact_email")).input("pas-une-adresse")
+    app.text_area(key=field(app, "sources")).input("https://exemple.fr ftp://exemple.fr/fichier")
 
     submit(app)
 
@@ -67,19 +49,21 @@ def test_validation_errors_are_shown_next_to_their_fields(open_page: OpenPage, l
     # Each message sits right below its field, in the form's order.
     main = [node for node in app.main.get("text_input") + app.main.get("error")]
     order = [getattr(n, "key", None) or n.value for n in sorted(main, key=lambda n: _position(app, n))]
-    title_at = order.index("contrib_title")
+    title_at = order.index(field(app, "title"))
     assert order[title_at + 1] == "Trop court : au moins 3 caractères."
     # What was typed is kept, to be corrected.
-    assert app.text_input(key="contrib_title").value == "ab"
+    assert app.text_input(key=field(app, "title")).value == "ab"
     assert not app.success
 
 
 def _position(app: AppTest, node: object) -> int:
+    """Where `node` comes in the main area, in reading order (layout blocks such as columns not counted)."""
     flat: list[object] = []
 
     def walk(block: object) -> None:
         for child in getattr(block, "children", {}).values():
-            flat.append(child)
+            if not isinstance(child, Block):
+                flat.append(child)
             walk(child)
 
     walk(app.main)
@@ -101,13 +85,83 @@ def test_a_submission_is_confirmed_and_awaits_moderation(open_page: OpenPage, li
 
     assert not errors(app)
     assert any("attend la validation d'un éditeur" in s.value for s in app.success)
-    assert app.text_input(key="contrib_title").value == ""  # the form is ready for the next one
+    assert app.text_input(key=field(app, "title")).value == ""  # the form is ready for the next one
     assert app.tabs[1].label == "Mes soumissions"
     assert any(word in m.value for m in app.tabs[1].markdown)
     assert not [b for b in app.button if (b.key or "").startswith("moderation_")]  # contributors cannot moderate
     # Not searchable before an editor publishes it.
     search = open_page(None, q=word)
     assert not any(word in title for title in hit_titles(search))
+
+
+def test_a_second_click_sends_nothing_and_the_thanks_stay_by_the_button(open_page: OpenPage, live_api: LiveApi) -> None:
+    word = unique_word()
+    app = with_key(open_page, live_api.contributor_key)
+    fill_valid(app, word)
+    clicked = field(app, "submit")
+
+    submit(app)
+
+    # A new, empty form: new widgets (so the browser empties its fields too) and a new Idempotency-Key.
+    assert field(app, "submit") != clicked
+    assert app.text_input(key=field(app, "title")).value == ""
+    thanks = [s.value for s in app.success]
+    assert len(thanks) == 1 and "attend la validation d'un éditeur" in thanks[0]
+    # Where the contributor is: right beside the button just clicked.
+    assert _position(app, app.success[0]) == _position(app, app.button(key=field(app, "submit"))) + 1
+    assert [t.value for t in app.toast] and word in app.toast[0].value
+
+    submit(app)  # the second click, on the emptied form
+
+    assert not errors(app)
+    assert [s.value for s in app.success] == thanks
+    assert len(own_practices(live_api, word)) == 1
+
+
+def test_a_retry_after_a_lost_answer_is_the_same_submission(
+    open_page: OpenPage, live_api: LiveApi, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    word = unique_word()
+    app = with_key(open_page, live_api.contributor_key)
+    fill_valid(app, word)
+    real_request = client.request
+    lost: list[httpx.Response] = []
+
+    def answer_lost(method: str, path: str, **options: Any) -> httpx.Response:
+        # The API stores the practice, then its answer never arrives.
+        response = real_request(method, path, **options)
+        if (method, path) == ("POST", "/monographs") and not lost:
+            lost.append(response)
+            raise client.ApiUnavailable("slow", "answer lost")
+        return response
+
+    monkeypatch.setattr(client, "request", answer_lost)
+    submit(app)
+    assert "Le service met trop de temps à répondre. Réessayez dans quelques instants. Votre saisie est conservée." in (
+        errors(app)
+    )
+    assert word in str(app.text_input(key=field(app, "title")).value)  # kept, to be sent again
+
+    submit(app)
+
+    assert not errors(app)
+    assert any(f"{word} tenue par les habitants » a bien été reçue" in s.value for s in app.success)
+    assert len(own_practices(live_api, word)) == 1
+
+
+def test_a_form_left_for_another_page_comes_back_empty_with_a_new_key(open_page: OpenPage, live_api: LiveApi) -> None:
+    app = with_key(open_page, live_api.contributor_key)
+    app.text_input(key=field(app, "title")).input("ab")
+    submit(app)
+    assert errors(app)
+    first = field(app, "submit")
+
+    checked(app.switch_page("pages/search.py").run())
+    checked(app.switch_page(CONTRIBUTE).run())
+
+    assert field(app, "submit") != first
+    assert app.text_input(key=field(app, "title")).value == ""
+    assert not errors(app)
 
 
 def in_the_queue(open_page: OpenPage, live_api: LiveApi) -> tuple[AppTest, str, str]:

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from schemas.referentials import FACET_NAMES
+from tests.ui.conftest import INJECTIONS
 from ui.components import badges, highlighted, link, odd_badge, paragraphs, safe_text, safe_url
 from ui.state import YEAR_MAX, SearchState
+from ui.text import md_literal
 
 REFS = {
     "territory_types": [{"value": "rural", "label": "Rural"}],
@@ -54,6 +58,36 @@ def test_markdown_and_formulas_stay_text() -> None:
     for syntax in ("[", "](", "$", "*", "`", "#"):
         assert syntax not in rendered.replace("&#", "")
     assert paragraphs("Un.\n\nDeux\ntrois") == "<p>Un.</p><p>Deux<br>trois</p>"
+
+
+MARKDOWN_SYNTAX = (
+    *INJECTIONS,
+    "https://evil.example www.evil.example jean@evil.example <https://evil.example>",
+    ":streamlit: :tada: :material/home: :red[rouge] $x^2$ ~~barré~~ `code` a -> b -- c",
+    "# titre\n- liste\n1. un\n> cite | a | b |\n\n    code &amp; &lt;b&gt; \\*",
+)
+
+
+def shown(markdown: str) -> str:
+    """What Markdown shows of text escaped by `md_literal`: escapes resolved, word joiners invisible."""
+    return re.sub(r"\\(.)", r"\1", markdown).replace("\u2060", "")
+
+
+@pytest.mark.parametrize("text", MARKDOWN_SYNTAX)
+def test_text_in_markdown_stays_the_text_typed(text: str) -> None:
+    escaped = md_literal(text)
+
+    assert shown(escaped) == " ".join(text.split())
+    # Every ASCII punctuation character is escaped, so none can start Markdown, HTML or a directive…
+    assert not re.search(r"[!-/:-@\[-`{-~]", re.sub(r"\\.", "", escaped))
+    # …and what Streamlit rewrites after parsing (bare links and e-mails, :shortcodes:, arrows) is broken up.
+    visible = escaped.replace("\\", "")
+    assert not re.search(r"https?://|www\.|@\w|:\w|->|--", visible, re.IGNORECASE)
+
+
+def test_words_are_kept_and_only_punctuation_escaped() -> None:
+    assert md_literal("Saint-Affrique, Auvergne-Rhône-Alpes") == "Saint\\-Affrique\\, Auvergne\\-Rhône\\-Alpes"
+    assert md_literal("Recyclerie  des\nhabitants ") == "Recyclerie des habitants"
 
 
 @pytest.mark.parametrize(

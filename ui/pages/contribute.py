@@ -9,7 +9,18 @@ import streamlit as st
 
 from ui import client
 from ui.components import OUTAGE_MESSAGES, fetch, html_block, paragraphs, safe_text, territory_line
-from ui.monograph_form import build_body, field_errors, monograph_fields, reset_form, show_errors
+from ui.monograph_form import (
+    FORM_INSTANCE,
+    build_body,
+    field_errors,
+    form_key,
+    is_blank,
+    monograph_fields,
+    show_errors,
+)
+from ui.text import md_literal
+
+FORM_DRAWN = "contrib_form_drawn"
 
 st.title("Contribuer")
 st.write(
@@ -18,15 +29,19 @@ st.write(
 )
 refs = fetch(client.referentials)
 
-if st.session_state.pop("contrib_reset", False):
-    reset_form()
+# One id per form instance: the keys of its widgets and the Idempotency-Key of its submission, so
+# sending it again (a second click, a retry after an outage) never creates a second practice. A
+# new instance, an empty form, comes only after the API accepted it, or when the form is drawn
+# afresh (its fields were forgotten, e.g. after visiting another page).
+instance: str | None = st.session_state.get(FORM_INSTANCE)
+forgotten = st.session_state.get(FORM_DRAWN) == instance and form_key("title", str(instance)) not in st.session_state
+if instance is None or forgotten:
+    instance = st.session_state[FORM_INSTANCE] = uuid.uuid4().hex
+    st.session_state.pop("contrib_errors", None)
 errors: dict[str, list[str]] = st.session_state.get("contrib_errors", {})
-if done := st.session_state.get("contrib_done"):
-    st.success(
-        f"Merci ! La fiche « {done} » a bien été reçue. Elle attend la validation d'un éditeur "
-        "avant d'apparaître dans la recherche.",
-        icon=":material/check_circle:",
-    )
+done: dict[str, Any] | None = st.session_state.get("contrib_done")
+if done and done["instance"] != instance:
+    done = None
 
 api_key = st.text_input(
     "Votre clé d'API",
@@ -47,13 +62,12 @@ if api_key:
         st.stop()
 
 
-def _submit(values: dict[str, Any]) -> dict[str, list[str]]:
+def _submit(values: dict[str, Any], submitted_instance: str) -> dict[str, list[str]]:
     """Send the form; returns the errors to show next to the fields (empty on success)."""
     if not api_key:
         return {"api_key": ["Saisissez votre clé d'API pour soumettre une fiche."]}
-    idempotency_key = st.session_state.setdefault("contrib_idempotency_key", uuid.uuid4().hex)
     try:
-        created = client.submit(build_body(values, refs), api_key, idempotency_key)
+        created = client.submit(build_body(values, refs), api_key, submitted_instance)
     except client.ApiUnavailable as exc:
         return {"_form": [OUTAGE_MESSAGES[exc.reason] + " Votre saisie est conservée."]}
     except client.ApiError as exc:
@@ -65,10 +79,25 @@ def _submit(values: dict[str, Any]) -> dict[str, list[str]]:
         if exc.status == 403:
             return {"api_key": ["Cette clé ne permet pas de soumettre une fiche."]}
         return {"_form": ["La fiche n'a pas pu être envoyée. Réessayez dans quelques instants."]}
-    st.session_state["contrib_done"] = created["title"]
-    st.session_state["contrib_reset"] = True
-    del st.session_state["contrib_idempotency_key"]
+    # Received: a new, empty form (with its own key) for the next practice. Derived from the form
+    # sent, so that two runs racing on one double click (Streamlit starts the second while the
+    # first still waits for the API) agree on what comes next.
+    new_instance = st.session_state[FORM_INSTANCE] = uuid.uuid5(uuid.NAMESPACE_OID, submitted_instance).hex
+    st.session_state["contrib_done"] = {"instance": new_instance, "title": created["title"], "toast": True}
     return {}
+
+
+def _confirmation(received: dict[str, Any]) -> None:
+    """The thanks, beside the button the contributor just clicked (and once as a toast)."""
+    title = md_literal(received["title"])
+    st.success(
+        f"Merci ! La fiche « {title} » a bien été reçue. Elle attend la validation d'un éditeur avant "
+        "d'apparaître dans la recherche : suivez-la dans l'onglet « Mes soumissions ». "
+        "Le formulaire est prêt pour une autre pratique.",
+        icon=":material/check_circle:",
+    )
+    if received.pop("toast", False):
+        st.toast(f"Fiche « {title} » reçue.", icon=":material/check_circle:")
 
 
 STATUS_LABELS = {
@@ -84,17 +113,27 @@ form_tab, queue_tab = st.tabs(
 with form_tab, st.form("contrib_form", enter_to_submit=False):
     st.caption("Les champs marqués d'un astérisque (*) sont obligatoires.")
     show_errors(errors, "_form")
-    values = monograph_fields(refs, errors)
+    values = monograph_fields(refs, errors, instance)
+    st.session_state[FORM_DRAWN] = instance
     if errors:
         st.error("La fiche n'a pas été envoyée : corrigez les champs signalés.", icon=":material/error:")
-    submitted = st.form_submit_button("Soumettre la fiche", key="contrib_submit", type="primary")
-if submitted:
+    # The thanks go right next to the button, where the contributor is looking.
+    button_column, confirmation_column = st.columns([1, 4], vertical_alignment="center")
+    submitted = button_column.form_submit_button(
+        "Soumettre la fiche", key=form_key("submit", instance), type="primary", width="stretch"
+    )
+    if done:
+        with confirmation_column:
+            _confirmation(done)
+# A click on the form just emptied by a submission (a double click) sends nothing: the thanks stay.
+if submitted and not (done and is_blank(values)):
     st.session_state.pop("contrib_done", None)
-    st.session_state["contrib_errors"] = _submit(values)
+    st.session_state["contrib_errors"] = _submit(values, instance)
     st.rerun()
 
 
-def _publish(monograph_id: str, title: str) -> None:
+def _publish(monograph_id: str, submitted_title: str) -> None:
+    title = md_literal(submitted_title)
     try:
         client.publish(monograph_id, api_key)
         st.session_state["moderation_notice"] = ("success", f"« {title} » est publiée et visible dans la recherche.")
@@ -102,7 +141,8 @@ def _publish(monograph_id: str, title: str) -> None:
         st.session_state["moderation_notice"] = ("error", f"« {title} » n'a pas pu être publiée. Réessayez.")
 
 
-def _reject(monograph_id: str, title: str) -> None:
+def _reject(monograph_id: str, submitted_title: str) -> None:
+    title = md_literal(submitted_title)
     reason = str(st.session_state.get(f"moderation_reason__{monograph_id}", "")).strip()
     if len(reason) < 3:
         st.session_state["moderation_notice"] = ("error", f"Indiquez le motif du refus de « {title} ».")
@@ -129,7 +169,8 @@ with queue_tab:
     for item in queue["items"]:
         with st.container(border=True):
             html_block(f"<h4>{safe_text(item['title'])}</h4>{territory_line(item)}")
-            st.caption(f"Soumise le {item['created_at'][:10]} · {STATUS_LABELS.get(item['status'], item['status'])}")
+            status = STATUS_LABELS.get(item["status"], item["status"])
+            st.caption(f"Soumise le {md_literal(item['created_at'][:10])} · {md_literal(status)}")
             if item["status"] == "rejected" and item.get("rejection_reason"):
                 # The reason is someone's text: rendered inert, like every piece of content.
                 html_block(f"<p><strong>Motif du refus :</strong> {safe_text(item['rejection_reason'])}</p>")

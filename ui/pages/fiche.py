@@ -90,7 +90,8 @@ with facts, st.container(border=True):
         website = safe_url(contact.get("url"))
         if website:
             lines.append(link(website))
-        html_block("<br>".join(lines))
+        # In a <div>: an HTML block, never read as Markdown (a bare URL or e-mail in a name is no link).
+        html_block(f"<div>{'<br>'.join(lines)}</div>")
     sources = [url for url in (safe_url(s) for s in monograph.get("sources", [])) if url]
     if sources:
         st.markdown("**Sources**")
@@ -108,7 +109,7 @@ if neighbours == []:
     st.caption("Aucune pratique proche pour le moment.")
 for neighbour in neighbours or []:
     with st.container(border=True):
-        html_block(f"<strong>{safe_text(neighbour['title'])}</strong>{territory_line(neighbour)}")
+        html_block(f"<div><strong>{safe_text(neighbour['title'])}</strong></div>{territory_line(neighbour)}")
         st.page_link(
             FICHE_PAGE, label="Lire la fiche", icon=":material/arrow_forward:", query_params={"id": neighbour["id"]}
         )

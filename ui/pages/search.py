@@ -15,9 +15,9 @@ from ui.search_controls import (
     query_box,
     sort_box,
     value_label,
-    widget_label,
 )
 from ui.state import MAX_PAGE, PAGE_SIZE
+from ui.text import md_literal
 
 search, refs, result = current_results()
 
@@ -53,7 +53,7 @@ if not total:
         st.markdown("- Retirez un filtre :")
         for facet, value in search.active_filters:
             st.button(
-                widget_label(f"Retirer « {value_label(facet, value, refs)} » ({FACET_TITLES[facet]})"),
+                f"Retirer « {md_literal(value_label(facet, value, refs))} » ({FACET_TITLES[facet]})",
                 key=f"suggest_remove__{facet}__{value}",
                 on_click=state.on_facet_toggle,
                 args=(facet, value),
