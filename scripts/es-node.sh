@@ -25,6 +25,13 @@
 #   IMPACT_ES_JVM_DIR         where to look for a JDK >= 21 (default /usr/lib/jvm)
 #   ES_JAVA_HOME              use this JDK (>= 21) instead of looking for one
 #   ES_JAVA_OPTS              extra JVM options for the node
+#
+# Opt-in cluster mode (scripts/es-cluster.sh uses it): when IMPACT_ES_SEED_HOSTS is set, the node joins a
+# cluster of loopback nodes instead of running single-node discovery. Unset, nothing below changes.
+#   IMPACT_ES_SEED_HOSTS      transport addresses of the cluster's nodes, comma-separated (127.0.0.1:9371,...)
+#   IMPACT_ES_INITIAL_MASTERS node names that bootstrap the first election, comma-separated (impact-es-9271,...)
+#   IMPACT_ES_TRANSPORT_PORT  this node's transport port (default: the first free one from 9300)
+#   IMPACT_ES_CLUSTER_NAME    cluster name (default impact-test)
 set -euo pipefail
 
 PINNED_VERSION="9.5.4"
@@ -46,7 +53,10 @@ DIST_DIR="$CACHE_DIR/elasticsearch-$ES_VERSION"
 URL="http://127.0.0.1:$PORT"
 PID_FILE="$RUN_DIR/elasticsearch.pid"
 STARTUP_LOG="$RUN_DIR/logs/startup.log"
-CLUSTER_NAME="impact-test"
+CLUSTER_NAME="${IMPACT_ES_CLUSTER_NAME:-impact-test}"
+SEED_HOSTS="${IMPACT_ES_SEED_HOSTS:-}"
+INITIAL_MASTERS="${IMPACT_ES_INITIAL_MASTERS:-}"
+TRANSPORT_PORT="${IMPACT_ES_TRANSPORT_PORT:-}"
 
 log() { echo "es-node: $*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
@@ -335,6 +345,15 @@ readable_copy() {   # $1 = source dir, $2 = copy location; prints the dir to use
     echo "$dst"
 }
 
+yaml_list() {   # $1 = setting, $2 = comma-separated values: one YAML line with a flow list of quoted values
+    local item out="" IFS=,
+    for item in $2; do
+        item="${item// /}"
+        [ -n "$item" ] && out="${out:+$out, }\"$item\""
+    done
+    echo "$1: [$out]"
+}
+
 # Regenerated at every start (the node is stopped then), so a change here or in the env takes effect.
 write_config() {
     local home="$1" conf="$RUN_DIR/config"
@@ -348,7 +367,13 @@ write_config() {
         echo "node.name: impact-es-$PORT"
         echo "network.host: 127.0.0.1"
         echo "http.port: $PORT"
-        echo "discovery.type: single-node"
+        if [ -z "$SEED_HOSTS" ]; then
+            echo "discovery.type: single-node"
+        else
+            yaml_list "discovery.seed_hosts" "$SEED_HOSTS"
+            [ -z "$INITIAL_MASTERS" ] || yaml_list "cluster.initial_master_nodes" "$INITIAL_MASTERS"
+        fi
+        [ -z "$TRANSPORT_PORT" ] || echo "transport.port: $TRANSPORT_PORT"
         echo "path.data: $RUN_DIR/data"
         echo "path.logs: $RUN_DIR/logs"
         # The disk-based allocation decider would block writes (read-only indices) on a fullish disk.

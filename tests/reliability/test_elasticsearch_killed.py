@@ -3,6 +3,7 @@ attempt limit: nothing acknowledged is lost, from the store or from search."""
 
 from __future__ import annotations
 
+import os
 import threading
 import uuid
 from collections.abc import Iterator
@@ -19,7 +20,8 @@ from tests.reliability.processes import ApiProcess, EsNode, wait_for
 from tests.reliability.workload import index_equals_store, write_workload
 
 pytestmark = [pytest.mark.elasticsearch, pytest.mark.postgres]
-KILLABLE_PORT = 9262
+# Next to the session's node, so concurrent test sessions on other ports never share it.
+KILLABLE_PORT = int(os.environ.get("IMPACT_TEST_ES_PORT", "9250")) + 12
 
 
 @pytest.fixture
