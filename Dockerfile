@@ -6,13 +6,17 @@ RUN apt-get update && apt-get install -y --no-install-recommends curl && rm -rf 
 RUN useradd --create-home --uid 10001 impact && mkdir /data && chown impact /data
 
 WORKDIR /app
+# Dependencies first, each checked against the hashes of the runtime lock (a layer that stays cached
+# while only the code changes); then the project itself, without dependencies.
+COPY requirements.lock ./
+RUN pip install --require-hashes -r requirements.lock
 COPY pyproject.toml README.md ./
 COPY schemas schemas
 COPY indexer indexer
 COPY api api
 COPY ui ui
 COPY seed seed
-RUN pip install .
+RUN pip install --no-deps .
 
 USER impact
 EXPOSE 8000 8501

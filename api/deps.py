@@ -10,6 +10,8 @@ from typing import Annotated
 
 from fastapi import Depends, Header, Request
 
+from api.auth_throttle import FailedAuthThrottle
+from api.client_address import client_address
 from api.errors import Forbidden, Unauthorized
 from api.indexing import IndexSync
 from api.settings import Settings
@@ -44,11 +46,15 @@ SettingsDep = Annotated[Settings, Depends(get_app_settings)]
 
 
 def optional_key(
+    request: Request,
     store: StoreDep,
     x_api_key: Annotated[str | None, Header(description="Your API key.")] = None,
     authorization: Annotated[str | None, Header(description="`Bearer <API key>`, instead of X-API-Key.")] = None,
 ) -> ApiKey | None:
-    """The caller's key if one is sent; a wrong or revoked key is an error, not anonymity."""
+    """The caller's key if one is sent; a wrong or revoked key is an error, not anonymity.
+
+    Failed keys are throttled per client address and per key id (`api/auth_throttle.py`): past a burst,
+    429 + Retry-After, and the key is not even checked."""
     plaintext = x_api_key
     if plaintext is None and authorization:
         scheme, _, token = authorization.partition(" ")
@@ -57,8 +63,14 @@ def optional_key(
         plaintext = token.strip()
     if plaintext is None:
         return None
+    throttle: FailedAuthThrottle | None = getattr(request.app.state, "auth_throttle", None)
+    client = client_address(request.scope)
+    if throttle is not None:
+        throttle.check(client, plaintext)
     key = store.verify_key(plaintext)
     if key is None:
+        if throttle is not None:
+            throttle.failed(client, plaintext)
         raise Unauthorized("unknown or revoked API key; ask an editor for a new one")
     return key
 

@@ -71,6 +71,17 @@ def describe_search(params: SearchParams) -> str:
     return ", ".join(parts) or "toutes les pratiques"
 
 
+# An error page names the first few problems: a query string with thousands of bad parameters
+# gets a short page, not one line per parameter.
+SHOWN_PROBLEMS = 10
+
+
+def first_problems(problems: list[str], limit: int = SHOWN_PROBLEMS) -> list[str]:
+    if len(problems) <= limit:
+        return problems
+    return [*problems[:limit], f"… et {len(problems) - limit} autres paramètres refusés"]
+
+
 def query_lists(model: BaseModel, exclude: Iterable[str] = ()) -> dict[str, list[str]]:
     """A model's non-default values as query-string lists."""
     dumped = model.model_dump(mode="json", exclude_defaults=True, exclude=set(exclude))

@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from email.utils import format_datetime
-from itertools import islice
 from urllib.parse import urlsplit
 
 from markupsafe import Markup
@@ -15,11 +14,8 @@ from api.store import Store
 from indexer.engine import SearchEngine
 from schemas.monograph import Monograph, Status
 from schemas.referentials import ODD_BY_NUMBER, TERRITORY_TYPE_LABELS
-from schemas.search import SearchParams
+from schemas.search import SearchParams, Sort
 
-# With words, only the best matches can be candidates; a feed lists the newest of these.
-TEXT_WINDOW = 500
-PAGE = 100
 # Characters XML 1.0 forbids; a stray control character in a monograph must not break the feed.
 _XML_FORBIDDEN = dict.fromkeys(c for c in range(32) if c not in (9, 10, 13))
 
@@ -28,23 +24,22 @@ def xml_text(text: str) -> str:
     return text.translate(_XML_FORBIDDEN)
 
 
-def newest_matching(params: SearchParams, store: Store, engine: SearchEngine, limit: int) -> list[Monograph]:
-    """Published monographs matching `params`, most recently published first."""
-    filters = params.filters()
-    if not params.q.strip():
-        matching = (m for m in store.iter_published_newest() if filters.matches(m))
-        return list(islice(matching, limit))
-    ids: list[str] = []
-    for page in range(1, TEXT_WINDOW // PAGE + 1):
-        query = params.model_copy(update={"page": page, "size": PAGE}).to_query(facets=False)
-        query.highlight = False
-        found = [hit.id for hit in engine.search(query).hits]
-        ids += found
-        if len(found) < PAGE:
-            break
-    monographs = [m for m in store.get_many(ids).values() if m.status == Status.PUBLISHED]
-    monographs.sort(key=lambda m: (m.published_at or m.updated_at, m.id), reverse=True)
-    return monographs[:limit]
+def newest_matching(
+    params: SearchParams, store: Store, engine: SearchEngine, limit: int, deadline: float | None = None
+) -> list[Monograph]:
+    """Published monographs matching `params`, most recently published first, at most `limit` (≤ 100).
+
+    Bounded work whatever the store's size: one engine search (two when no practice has every word)
+    sorted by publication date, then one store read of at most `limit` ids.
+    """
+    query = params.model_copy(update={"page": 1, "size": limit, "sort": Sort.PUBLISHED}).to_query(
+        facets=False, deadline=deadline
+    )
+    query.highlight = False
+    ids = [hit.id for hit in engine.search(query).hits]
+    found = store.get_many(ids)
+    # The index follows the store through the outbox: a practice unpublished meanwhile is left out.
+    return [found[i] for i in ids if i in found and found[i].status == Status.PUBLISHED]
 
 
 def is_web_link(url: str) -> bool:

@@ -11,18 +11,22 @@ import anyio
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
+from api.auth_throttle import install_auth_throttle_handler
 from api.http_errors import install_error_handlers
 from api.indexing import run_worker
 from api.metrics import Metrics
 from api.middleware import MetricsMiddleware, RequestGuard
 from api.public_http import install_public_http
-from api.routes import assets, embed, export, feeds, health, keys, monographs, presets, referentials, search
+from api.routes import assets, docs, embed, export, feeds, health, keys, monographs, presets, referentials, search
 from api.settings import Settings, get_settings
 from api.store import Store
 from indexer.engine import IndexLocked
 from indexer.factory import create_engine
 
 log = logging.getLogger(__name__)
+
+CORS_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"]
+CORS_HEADERS = ["X-API-Key", "Authorization", "If-Match", "If-None-Match", "Idempotency-Key", "Content-Type"]
 
 DESCRIPTION = """
 Base ouverte des pratiques d'innovation territoriale (IMPACT-Pratiques).
@@ -70,11 +74,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version="1.0.0",
         description=DESCRIPTION,
         lifespan=lifespan,
-        docs_url="/docs",
+        # /docs is served from the installed Swagger UI files (api/routes/docs.py), never from a CDN.
+        docs_url=None,
+        redoc_url=None,
         openapi_url="/openapi.json",
     )
     app.state.metrics = Metrics()
     install_error_handlers(app)
+    install_auth_throttle_handler(app)
+    app.include_router(docs.router)
     for module in (search, monographs, referentials, export, health, keys):
         app.include_router(module.router)
     # Partner embeds: presets API, iframe pages and builder, feeds, widget.js and page assets.
@@ -83,8 +91,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(RequestGuard, max_bytes=settings.max_body_bytes)
     app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
     if settings.cors_origins:
+        # The configured origins (partners' back offices) may read and write with a key; any other origin
+        # only gets the public reads (api/public_http.py).
         app.add_middleware(
-            CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET"], allow_headers=["*"]
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=CORS_METHODS,
+            allow_headers=CORS_HEADERS,
+            expose_headers=["ETag", "Location", "Retry-After"],
+            max_age=600,
         )
     # Added last, so outermost: conditional GET, rate limit, public-read CORS, security headers.
     install_public_http(app, settings)

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import random
+import time
+from typing import Any
+
 from pydantic import ValidationError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from starlette.datastructures import QueryParams
 
-from api.errors import DomainError
+from api.errors import DomainError, VersionConflict
 from api.exports import describe_validation_error
 from api.html import InvalidQuery, query_dict, validate_query
-from api.store import PresetRecord
+from api.store import PresetRecord, Store
 from schemas.api import Preset
 from schemas.search import SearchParams
 
@@ -18,6 +23,31 @@ class PresetOutdated(DomainError):
 
     status_code = 409
     code = "preset_outdated"
+
+
+SAVE_ATTEMPTS = 5
+
+
+def save_preset(
+    store: Store, slug: str, content: dict[str, Any], actor: str | None, expected_version: int | None
+) -> tuple[PresetRecord, bool]:
+    """`store.put_preset`, safe when several clients save one slug at once: whoever loses the race to
+    create it (a unique-key violation, or SQLite refusing a write on a stale snapshot) saves again over
+    the winner's version; a blind save (no If-Match) that finds the preset changed meanwhile does too.
+    A save with If-Match keeps its 409; one that still loses after a few attempts gets 409, never a 500."""
+    for attempt in range(SAVE_ATTEMPTS):
+        try:
+            return store.put_preset(slug, content, actor, expected_version)
+        except IntegrityError:
+            pass  # another client created the slug between our read and our insert
+        except OperationalError as exc:
+            if "locked" not in str(exc.orig).lower() and "busy" not in str(exc.orig).lower():
+                raise
+        except VersionConflict:
+            if expected_version is not None:
+                raise
+        time.sleep(random.uniform(0.005, 0.02) * (attempt + 1))  # let the winner commit, spread the retries
+    raise VersionConflict(f"preset {slug!r} is being saved by others at the same time; read it again and retry")
 
 
 def to_preset(record: PresetRecord) -> Preset:

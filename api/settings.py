@@ -34,13 +34,20 @@ class Settings(BaseSettings):
         "embedded", description="Search engine: the embedded tantivy index, or Elasticsearch."
     )
     synonyms_path: Path = Field(DEFAULT_SYNONYMS_PATH, description="Editable synonyms and acronyms list.")
-    elasticsearch_url: str | None = Field(None, description="Elasticsearch URL, e.g. http://127.0.0.1:9200.")
+    elasticsearch_url: str | None = Field(
+        None,
+        description="Elasticsearch URL, e.g. http://127.0.0.1:9200; several nodes of a cluster comma-separated "
+        "(the client spreads requests and fails over between them).",
+    )
     elasticsearch_api_key: str | None = Field(None, description="Elasticsearch API key, if the node needs one.")
     elasticsearch_username: str | None = Field(None, description="Elasticsearch basic-auth user.")
     elasticsearch_password: str | None = Field(None, description="Elasticsearch basic-auth password.")
     elasticsearch_ca_certs: str | None = Field(None, description="CA certificate file for an https node.")
     elasticsearch_index_prefix: str = Field("impact-monographs", description="Prefix of index and alias names.")
     elasticsearch_timeout: float = Field(10.0, gt=0, description="Seconds before an Elasticsearch call fails.")
+    elasticsearch_replicas: int = Field(
+        0, ge=0, le=10, description="Replicas of each index (0 on a single node; 1 or more on a cluster)."
+    )
     api_base_url: str = Field("http://127.0.0.1:8000", description="Where the UI reaches the API.")
     public_base_url: str = Field(
         "http://127.0.0.1:8501", description="Public address of the UI, used to build each result's `url`."
@@ -93,6 +100,59 @@ class Settings(BaseSettings):
     )
     rate_limit_burst: int = Field(600, ge=1, description="Public requests one client IP may send at once.")
     # --- end partner embeds ---------------------------------------------------------------------------
+    # --- bounded public reads ---
+    public_api_url: str = Field(
+        "http://127.0.0.1:8000",
+        description="Public address of this API (feeds' self links, the embed builder's snippets); answers "
+        "never take it from the request's Host header.",
+    )
+    search_deadline: float = Field(
+        5.0,
+        gt=0,
+        description="Seconds one request may spend on search-engine work, all its calls together (waiting for a "
+        "search slot included); past it the answer is 503 + Retry-After.",
+    )
+    export_concurrency: int = Field(
+        2, ge=1, description="Exports streamed at once (each reads its whole result set); more get 429 + Retry-After."
+    )
+    # --- abuse limits ---
+    trusted_proxies: str = Field(
+        "",
+        description="Reverse proxies (IPs or CIDRs, comma-separated, e.g. `127.0.0.1,10.0.0.0/8`) whose "
+        "X-Forwarded-For is believed: the client is then the nearest address it lists that is not one of them. "
+        "Empty: the connection's peer is the client, whatever the headers say.",
+    )
+    allowed_hosts: str = Field(
+        "127.0.0.1,localhost,*.localhost,[::1],testserver",
+        description="Host headers this API answers (comma-separated; `*.example.fr` wildcards; `*` for any); "
+        "others get 400. The hosts of IMPACT_PUBLIC_API_URL and IMPACT_API_BASE_URL are always allowed.",
+    )
+    rate_limit_storage_uri: str = Field(
+        "memory://",
+        description="Where rate-limit windows are counted (`limits` storage URI): `memory://` per process, or "
+        "`redis://host:6379` to share the limits between processes and machines (needs the redis package).",
+    )
+    rate_limit_writes: str = Field(
+        "300/minute;60/10 seconds",
+        description="Writes (POST, PUT, PATCH, DELETE) allowed per client, as `limits` windows; empty: unlimited.",
+    )
+    rate_limit_keys: str = Field("120/minute;30/10 seconds", description="`/keys/me` calls allowed per client.")
+    rate_limit_operations: str = Field(
+        "300/minute;60/10 seconds", description="`/health` and `/metrics` calls allowed per client."
+    )
+    rate_limit_docs: str = Field(
+        "120/minute;60/10 seconds",
+        description="`/docs`, its assets, `/openapi.json` and `/` requests allowed per client.",
+    )
+    rate_limit_export: str = Field("30/minute;10/10 seconds", description="`/export` calls allowed per client.")
+    auth_failures_per_client: str = Field(
+        "20/minute;100/hour",
+        description="Wrong or revoked API keys one client address may send before its keyed requests get 429.",
+    )
+    auth_failures_per_key: str = Field(
+        "20/minute;100/hour",
+        description="Failed attempts naming one key id (`imp_<id>_…`), from any address, before that id gets 429.",
+    )
 
     @field_validator("embed_frame_ancestors")
     @classmethod
@@ -139,6 +199,7 @@ class Settings(BaseSettings):
             elasticsearch_ca_certs=self.elasticsearch_ca_certs,
             elasticsearch_index_prefix=self.elasticsearch_index_prefix,
             elasticsearch_timeout=self.elasticsearch_timeout,
+            elasticsearch_replicas=self.elasticsearch_replicas,
         )
 
 

@@ -194,7 +194,7 @@ async def _asgi_latency(settings: Settings, queries: list[BenchQuery], rounds: i
     samples: list[float] = []
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://bench") as client:
+        async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as client:
             for _ in range(rounds):
                 for query in queries:
                     start = time.perf_counter()

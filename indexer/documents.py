@@ -30,6 +30,12 @@ def keywords_text(monograph: Monograph) -> str:
     return "\n".join(p for p in parts if p)
 
 
+def published_micros(monograph: Monograph) -> int:
+    """When a practice was published, as an integer sort key (µs since the epoch; the last update
+    for a row without a publication date), the same in every engine."""
+    return int((monograph.published_at or monograph.updated_at).timestamp() * 1_000_000)
+
+
 def sections_text(monograph: Monograph) -> str:
     """The long sections, one after the other."""
     return "\n".join(getattr(monograph, name) or "" for name in SECTION_FIELDS)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import re
+import threading
 import time
 from collections.abc import Iterable, Iterator
 from typing import Any
@@ -19,9 +20,10 @@ from indexer.engine import (
     IndexReport,
     Progress,
     UnknownMonograph,
+    time_left,
 )
 from indexer.es_mapping import FRENCH_CHAIN, HUNSPELL_CHAIN, MAPPING_VERSION, document, index_settings, mappings
-from indexer.facets import build_facets
+from indexer.facets import YEAR_FACET, build_facets, year_counts
 from indexer.factory import EngineConfig
 from indexer.french import FrenchStemmer
 from indexer.highlight import build_highlighter, hit_from_source
@@ -76,9 +78,11 @@ class ElasticsearchEngine:
             options["basic_auth"] = basic_auth
         if config.elasticsearch_ca_certs:
             options["ca_certs"] = config.elasticsearch_ca_certs
-        self.client = client or Elasticsearch(config.elasticsearch_url or "http://127.0.0.1:9200", **options)
+        self.client = client or Elasticsearch(config.elasticsearch_hosts, **options)
+        self.replicas = config.elasticsearch_replicas
         self._has_analysis_common: bool | None = None
         self._created_index = False
+        self._ensure_lock = threading.Lock()
 
     # -- index management ------------------------------------------------------
 
@@ -102,36 +106,54 @@ class ElasticsearchEngine:
         return int(found.group(1)) if found else None
 
     def _create_index(self, name: str, refresh_interval: str = "1s") -> None:
-        settings = index_settings(self.has_analysis_common)
+        settings = index_settings(self.has_analysis_common, replicas=self.replicas)
         settings["refresh_interval"] = refresh_interval
         with translated_errors("index creation"):
             self.client.indices.create(index=name, settings=settings, mappings=mappings())
 
-    def _aliased_indices(self) -> list[str]:
+    def _aliased_indices(self, client: Elasticsearch | None = None) -> list[str]:
         with translated_errors("alias lookup"):
             try:
-                return sorted(self.client.indices.get_alias(name=self.alias))
+                return sorted((client or self.client).indices.get_alias(name=self.alias))
             except NotFoundError:
                 return []
 
-    def current_index(self) -> str | None:
+    def current_index(self, client: Elasticsearch | None = None) -> str | None:
         """The concrete index behind the alias, if any (for reads and checks: writes go to the alias)."""
-        found = self._aliased_indices()
+        found = self._aliased_indices(client)
         return found[-1] if found else None
 
-    def ensure_index(self) -> str:
-        """The alias's index, creating a first one (and the alias) when there is none."""
-        current = self.current_index()
+    def ensure_index(self, client: Elasticsearch | None = None) -> str:
+        """The alias's index, creating a first one (and the alias) when there is none.
+
+        `client` (e.g. one bound to a search's remaining time) makes the lookup; creation, rare, uses
+        the engine's own client.
+        """
+        current = self.current_index(client)
         if current:
             return current
-        name = self._new_index_name()
-        self._create_index(name)
-        with translated_errors("alias creation"):
-            self.client.indices.update_aliases(
-                actions=[{"add": {"index": name, "alias": self.alias, "is_write_index": True}}]
-            )
-        self._created_index = True
-        return name
+        with self._ensure_lock:  # one creator per process; other processes are handled below
+            current = self.current_index()
+            if current:
+                return current
+            name = self._new_index_name()
+            self._create_index(name)
+            try:
+                with translated_errors("alias creation"):
+                    self.client.indices.update_aliases(
+                        actions=[{"add": {"index": name, "alias": self.alias, "is_write_index": True}}]
+                    )
+            except EngineError:
+                # Another process created the alias meanwhile ("more than one write index"): use
+                # its index and drop ours, which nothing points at.
+                current = self.current_index()
+                if current is None:
+                    raise
+                with contextlib.suppress(Exception):
+                    self.client.indices.delete(index=name)
+                return current
+            self._created_index = True
+            return name
 
     def mapping_version(self, index: str) -> int | None:
         with translated_errors("mapping lookup"):
@@ -290,17 +312,26 @@ class ElasticsearchEngine:
 
     # -- reads -------------------------------------------------------------------
 
+    def _within(self, deadline: float | None) -> Elasticsearch:
+        """The client for the next call of a search: given only the time left before `deadline`.
+
+        :raises SearchTimeout: the deadline has passed.
+        """
+        left = time_left(deadline)
+        return self.client if left is None else self.client.options(request_timeout=left)
+
     def search(self, query: SearchQuery) -> SearchResult:
-        self.ensure_index()
+        # Up to three calls (alias lookup, search, relaxed search) share the query's deadline.
+        self.ensure_index(self._within(query.deadline))
         parsed = parse_query(query.q, self.synonyms)
         relaxed = False
         with translated_errors("search"):
-            response = self.client.search(
+            response = self._within(query.deadline).search(
                 index=self.alias, body=es_query.search_body(query, parsed, self.stemmer, False)
             )
             if response["hits"]["total"]["value"] == 0 and len(parsed.clauses) > 1:
                 relaxed = True
-                response = self.client.search(
+                response = self._within(query.deadline).search(
                     index=self.alias, body=es_query.search_body(query, parsed, self.stemmer, True)
                 )
         highlighter = build_highlighter(parsed, self.stemmer) if query.highlight else None
@@ -310,12 +341,17 @@ class ElasticsearchEngine:
             for h in response["hits"]["hits"]
         ]
         facets = {}
+        aggregations = response.get("aggregations", {})
         if query.facets:
             counts = {
                 facet: {str(b["key"]): b["doc_count"] for b in agg["values"]["buckets"]}
-                for facet, agg in response.get("aggregations", {}).items()
+                for facet, agg in aggregations.items()
+                if facet != YEAR_FACET
             }
             facets = build_facets(counts, query.filters)
+        if query.year_counts:
+            buckets = aggregations.get(YEAR_FACET, {}).get("values", {}).get("buckets", [])
+            facets[YEAR_FACET] = year_counts({b["key"]: b["doc_count"] for b in buckets})
         return SearchResult(total=response["hits"]["total"]["value"], hits=hits, facets=facets, relaxed=relaxed)
 
     def similar(self, monograph_id: str, size: int = 5) -> list[SearchHit]:

@@ -14,7 +14,7 @@ from typing import Any
 import orjson
 import tantivy
 
-from indexer.documents import fuzziness, hit_source, keywords_text, sections_text
+from indexer.documents import fuzziness, hit_source, keywords_text, published_micros, sections_text
 from indexer.engine import (
     CatchUp,
     EngineError,
@@ -23,8 +23,9 @@ from indexer.engine import (
     IndexReport,
     Progress,
     UnknownMonograph,
+    time_left,
 )
-from indexer.facets import FACET_FIELDS, build_facets, other_filters
+from indexer.facets import FACET_FIELDS, YEAR_BUCKETS, YEAR_FACET, build_facets, other_filters, year_counts
 from indexer.french import FrenchStemmer, prepare_for_index
 from indexer.highlight import build_highlighter, hit_from_source
 from indexer.query import Clause, ParsedQuery, Phrase, Synonyms, parse_query
@@ -34,7 +35,7 @@ from schemas.search import SearchFilters, SearchHit, SearchQuery, SearchResult, 
 
 ANALYZER = "fr"
 # Bump when the tantivy schema or analysis changes: an older index is dropped and rebuilt.
-SCHEMA_VERSION = 3  # 2: recency weight for relevance ties; 3: monograph version (ordered writes)
+SCHEMA_VERSION = 4  # 2: recency weight for relevance ties; 3: monograph version (ordered writes); 4: published
 SCHEMA_VERSION_FILE = "impact-schema-version"
 # tantivy's single-writer lock: a file locked with flock(2) while an IndexWriter is open.
 WRITER_LOCK_FILE = ".tantivy-writer.lock"
@@ -45,6 +46,8 @@ FUZZY_BOOST = 0.4
 MISSING_YEAR = 9999
 OLDEST_YEAR = 1950
 COMMIT_BATCH = 5_000
+# Words of a practice's title and summary that rank its similar practices when more-like-this cannot.
+SIMILAR_FALLBACK_WORDS = 30
 
 
 def _count(result: tantivy.SearchResult) -> int:
@@ -64,6 +67,8 @@ def _schema() -> tantivy.Schema:
     # Sort keys, both read descending: newest first, and oldest first; no year sorts last.
     builder.add_integer_field("recency", stored=False, indexed=False, fast=True)
     builder.add_integer_field("antiquity", stored=False, indexed=False, fast=True)
+    # When the practice was published (µs since the epoch): feeds list the most recently published first.
+    builder.add_integer_field("published", stored=False, indexed=False, fast=True)
     # Relevance is multiplied by log2(2 + this): about 0.07 % per decade, so it only orders
     # practices whose scores tie, newest first (Elasticsearch sorts by year after the score).
     builder.add_integer_field("recency_weight", stored=False, indexed=False, fast=True)
@@ -202,6 +207,7 @@ class EmbeddedEngine:
             "odd": list(monograph.odd),
             "recency": monograph.year or 0,
             "antiquity": -(monograph.year or MISSING_YEAR),
+            "published": published_micros(monograph),
             "recency_weight": monograph.year or OLDEST_YEAR,
             "source": orjson.dumps(hit_source(monograph)),
         }
@@ -378,20 +384,23 @@ class EmbeddedEngine:
         )
 
     def _facet_requests(
-        self, text: tantivy.Query, filters: SearchFilters
+        self, text: tantivy.Query, filters: SearchFilters, facets: bool, years: bool
     ) -> list[tuple[tantivy.Query, dict[str, Any]]]:
         """Aggregations for disjunctive facets, grouped so facets with the same filters share one pass.
 
         Facets without a selection of their own are counted under all filters together; each facet
-        with a selection is counted under the other facets' filters only.
+        with a selection is counted under the other facets' filters only. Start years, when asked,
+        are counted under all filters (in the first group's pass).
         """
-        groups: dict[str, list[str]] = {}
-        for facet in FACET_NAMES:
-            groups.setdefault(facet if getattr(filters, facet) else "", []).append(facet)
+        groups: dict[str, dict[str, Any]] = {"": {}} if years else {}
+        if years:
+            groups[""][YEAR_FACET] = {"terms": {"field": "year", "size": YEAR_BUCKETS}}
+        for facet in FACET_NAMES if facets else ():
+            key = facet if getattr(filters, facet) else ""
+            groups.setdefault(key, {})[facet] = {"terms": {"field": FACET_FIELDS[facet], "size": 1000}}
         requests = []
-        for key, facets in groups.items():
+        for key, aggs in groups.items():
             effective = other_filters(filters, key) if key else filters
-            aggs = {f: {"terms": {"field": FACET_FIELDS[f], "size": 1000}} for f in facets}
             requests.append((self._and(text, self._filter_queries(effective)), aggs))
         return requests
 
@@ -403,10 +412,10 @@ class EmbeddedEngine:
             sort = Sort.RECENT  # without words every score ties: show the newest first
         return EmbeddedRequest(
             query=self._and(text, self._filter_queries(query.filters)),
-            facets=self._facet_requests(text, query.filters) if query.facets else [],
+            facets=self._facet_requests(text, query.filters, query.facets, query.year_counts),
             limit=max(query.size, 1),  # tantivy wants at least 1, even to count only
             offset=query.offset,
-            order_field={Sort.RECENT: "recency", Sort.OLDEST: "antiquity"}.get(sort),
+            order_field={Sort.RECENT: "recency", Sort.OLDEST: "antiquity", Sort.PUBLISHED: "published"}.get(sort),
         )
 
     @staticmethod
@@ -425,12 +434,15 @@ class EmbeddedEngine:
         return RawResult(_count(top), documents, aggregations)
 
     def search(self, query: SearchQuery) -> SearchResult:
+        # In-process and fast: the deadline is checked before each pass (a finished one is answered).
+        time_left(query.deadline)
         parsed = parse_query(query.q, self.synonyms)
         searcher = self._index.searcher()
         relaxed = False
         raw = self.execute(searcher, self.build_request(query, parsed, relaxed))
         if not raw.total and len(parsed.clauses) > 1:
             # No practice has every word: show those with some of them, and say so.
+            time_left(query.deadline)
             relaxed = True
             raw = self.execute(searcher, self.build_request(query, parsed, relaxed))
         highlighter = build_highlighter(parsed, self._stemmer) if query.highlight else None
@@ -444,8 +456,12 @@ class EmbeddedEngine:
             counts = {
                 facet: {str(int(b["key"]) if facet == "odd" else b["key"]): b["doc_count"] for b in agg["buckets"]}
                 for facet, agg in raw.aggregations.items()
+                if facet != YEAR_FACET
             }
             facets = build_facets(counts, query.filters)
+        if query.year_counts:
+            buckets = raw.aggregations.get(YEAR_FACET, {}).get("buckets", [])
+            facets[YEAR_FACET] = year_counts({b["key"]: b["doc_count"] for b in buckets})
         return SearchResult.model_construct(total=raw.total, hits=hits, facets=facets, relaxed=relaxed)
 
     @staticmethod
@@ -470,14 +486,26 @@ class EmbeddedEngine:
         like = tantivy.Query.more_like_this_document_fields_query(
             self.schema, fields, min_doc_frequency=1, min_term_frequency=1, max_query_terms=30, min_word_length=3
         )
-        query = tantivy.Query.boolean_query(
+        try:
+            hits = searcher.search(self._other_than(like, monograph_id), limit=size).hits
+        except BaseException as exc:  # a Rust panic surfaces as a BaseException
+            if type(exc).__name__ != "PanicException":
+                raise
+            # tantivy 0.27's more-like-this counts deleted documents in a term's frequency but not in
+            # the total, and panics ("59 >= 60") until segments merge: rank by the practice's own
+            # words instead (its title and summary as an any-word query).
+            words = parse_query(f"{source['title']} {source['summary']}", self.synonyms)
+            fallback = self._text_query(ParsedQuery(words.clauses[:SIMILAR_FALLBACK_WORDS]), relaxed=True)
+            hits = searcher.search(self._other_than(fallback, monograph_id), limit=size).hits
+        return [hit_from_source(self._source(searcher, a), float(s), None) for s, a in hits]
+
+    def _other_than(self, query: tantivy.Query, monograph_id: str) -> tantivy.Query:
+        return tantivy.Query.boolean_query(
             [
-                (tantivy.Occur.Must, like),
+                (tantivy.Occur.Must, query),
                 (tantivy.Occur.MustNot, tantivy.Query.term_query(self.schema, "id", monograph_id)),
             ]
         )
-        hits = searcher.search(query, limit=size).hits
-        return [hit_from_source(self._source(searcher, a), float(s), None) for s, a in hits]
 
     # -- state ----------------------------------------------------------------
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Protocol, runtime_checkable
@@ -21,6 +22,23 @@ class EngineError(Exception):
 
 class EngineUnavailable(EngineError):
     """The engine cannot be reached right now; writes stay queued and are retried."""
+
+
+class SearchTimeout(EngineUnavailable):
+    """A search ran past its deadline (`SearchQuery.deadline`): answered 503, retry shortly."""
+
+
+def time_left(deadline: float | None) -> float | None:
+    """Seconds left before `deadline` (a `time.monotonic()` value), None without one.
+
+    :raises SearchTimeout: the deadline has passed; no further engine call may start.
+    """
+    if deadline is None:
+        return None
+    left = deadline - time.monotonic()
+    if left <= 0:
+        raise SearchTimeout("the search ran past its time budget; retry shortly")
+    return left
 
 
 class IndexLocked(EngineError):
@@ -94,7 +112,11 @@ class SearchEngine(Protocol):
     def search(self, query: SearchQuery) -> SearchResult:
         """Full-text search with filters, disjunctive facet counts, highlights and paging.
 
+        All the engine calls of one search share `query.deadline`: none starts after it, and a
+        remote call is given only the time left.
+
         :raises EngineUnavailable: the engine cannot be reached.
+        :raises SearchTimeout: `query.deadline` passed before the search could finish.
         """
         ...
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from indexer.documents import hit_source, keywords_text, sections_text
+from indexer.documents import hit_source, keywords_text, published_micros, sections_text
 from indexer.french import STOPWORDS, FrenchStemmer, prepare_for_index
 from schemas.monograph import Monograph
 
 # Bump when settings or mappings change: the engine then builds a new index and moves the alias.
-MAPPING_VERSION = 2  # 2: `version` field, external versioning, longer gc_deletes
+MAPPING_VERSION = 3  # 2: `version` field, external versioning, longer gc_deletes; 3: `published`
 # Writes carry the monograph's version (`version_type: external_gte`), deletes too; the node
 # remembers a deleted document's version (its tombstone) only `index.gc_deletes` long, after
 # which an older write of a removed monograph would be accepted again. The default (60s) is
@@ -75,6 +75,8 @@ def mappings() -> dict[str, Any]:
         "region": {"type": "keyword"},
         "odd": {"type": "integer"},
         "year": {"type": "integer"},
+        # When it was published, µs since the epoch (the same key as the embedded engine's): feeds sort by it.
+        "published": {"type": "long"},
         # Display-only data, kept in _source and never indexed.
         "display": {"type": "object", "enabled": False},
     }
@@ -101,6 +103,7 @@ def document(monograph: Monograph, stemmer: FrenchStemmer) -> dict[str, Any]:
         "region": monograph.territory.region,
         "odd": list(monograph.odd),
         "year": monograph.year,
+        "published": published_micros(monograph),
         "display": hit_source(monograph),
     }
     return doc

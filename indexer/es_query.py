@@ -13,7 +13,7 @@ from typing import Any
 
 from indexer.documents import fuzziness
 from indexer.es_mapping import TEXT_FIELDS
-from indexer.facets import FACET_FIELDS, other_filters
+from indexer.facets import FACET_FIELDS, YEAR_BUCKETS, YEAR_FACET, other_filters
 from indexer.french import FrenchStemmer
 from indexer.query import Clause, ParsedQuery, Phrase
 from schemas.referentials import FACET_NAMES
@@ -93,7 +93,16 @@ def aggregations(filters: SearchFilters) -> dict[str, Any]:
     return aggs
 
 
+def year_aggregation(filters: SearchFilters) -> dict[str, Any]:
+    """Start-year counts under every filter (the year range is already in the query)."""
+    terms = {"terms": {"field": "year", "size": YEAR_BUCKETS}}
+    return {YEAR_FACET: {"filter": {"bool": {"filter": facet_filters(filters)}}, "aggs": {"values": terms}}}
+
+
 def sort_clause(sort: Sort, has_text: bool) -> list[Any]:
+    if sort == Sort.PUBLISHED:
+        # `unmapped_type`: an index of an older mapping (before its rebuild) sorts instead of failing.
+        return [{"published": {"order": "desc", "missing": "_last", "unmapped_type": "long"}}, {"id": "asc"}]
     if sort == Sort.RELEVANCE and has_text:
         return ["_score", {"year": {"order": "desc", "missing": "_last"}}, {"id": "asc"}]
     order = "asc" if sort == Sort.OLDEST else "desc"
@@ -115,6 +124,8 @@ def search_body(query: SearchQuery, parsed: ParsedQuery, stemmer: FrenchStemmer,
         body["post_filter"] = {"bool": {"filter": selections}}
     if query.facets:
         body["aggs"] = aggregations(query.filters)
+    if query.year_counts:
+        body["aggs"] = body.get("aggs", {}) | year_aggregation(query.filters)
     return body
 
 

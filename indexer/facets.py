@@ -7,6 +7,10 @@ from collections.abc import Mapping
 from schemas.referentials import FACET_NAMES, facet_label
 from schemas.search import FacetValue, SearchFilters
 
+# The start-year counts (`SearchQuery.year_counts`): years run 1950 to 2100, so every one fits.
+YEAR_FACET = "year"
+YEAR_BUCKETS = 200
+
 # Multi-valued keyword fields that back each facet, in every engine.
 FACET_FIELDS: dict[str, str] = {
     "territory_type": "territory_types",
@@ -40,3 +44,13 @@ def build_facets(counts: Mapping[str, Mapping[str, int]], filters: SearchFilters
 def other_filters(filters: SearchFilters, facet: str) -> SearchFilters:
     """The filters with one facet's own selection removed: what its counts must apply."""
     return filters.model_copy(update={facet: []})
+
+
+def year_counts(buckets: Mapping[str | int | float, int]) -> list[FacetValue]:
+    """Raw year buckets (keys may come back as floats) to `FacetValue`s, oldest year first."""
+    counts: dict[int, int] = {}
+    for key, count in buckets.items():
+        if int(count) > 0:
+            year = int(float(key))
+            counts[year] = counts.get(year, 0) + int(count)
+    return [FacetValue(value=str(year), label=str(year), count=count) for year, count in sorted(counts.items())]

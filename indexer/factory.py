@@ -21,6 +21,13 @@ class EngineConfig:
     elasticsearch_ca_certs: str | None = None
     elasticsearch_index_prefix: str = "impact-monographs"
     elasticsearch_timeout: float = 10.0
+    elasticsearch_replicas: int = 0
+
+    @property
+    def elasticsearch_hosts(self) -> list[str]:
+        """The nodes to talk to: one URL, or several comma-separated (a cluster)."""
+        hosts = [u.strip() for u in (self.elasticsearch_url or "").split(",") if u.strip()]
+        return hosts or ["http://127.0.0.1:9200"]
 
 
 def create_engine(config: EngineConfig) -> SearchEngine:

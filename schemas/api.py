@@ -25,6 +25,18 @@ class SearchResponse(BaseModel):
     relaxed: bool = False
 
 
+class SearchStats(BaseModel):
+    """Counts of the practices a search matches, for charts: no practice is listed."""
+
+    total: int
+    undated: int = Field(description="Matching practices without a start year.")
+    facets: dict[str, list[FacetValue]] = Field(
+        description="`territory_type`, `actor_category`, `odd` and `region` counted like `/search` does "
+        "(each facet without its own selection), and `year`: practices per start year under every "
+        "filter, oldest year first."
+    )
+
+
 class MonographPublic(Monograph):
     url: str
 

@@ -3,20 +3,45 @@
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationInfo, field_validator, model_validator
+from pydantic_core import PydanticCustomError
 
 from schemas.monograph import Monograph, Territory
-from schemas.referentials import REGION_NAMES, REGIONS, ActorCategory, TerritoryType
+from schemas.referentials import FACET_NAMES, REGION_NAMES, REGIONS, ActorCategory, TerritoryType, allowed_facet_values
 
 MAX_RESULT_WINDOW = 10_000
+MAX_QUERY_LENGTH = 500
+# A facet list never holds more values than its referential has: a longer one is refused before its
+# values are even read (a request repeating `odd=3` 9,000 times costs nothing), a shorter one is
+# de-duplicated, so no answer ever repeats an unbounded list.
+LIST_CAPS: dict[str, int] = {facet: len(allowed_facet_values(facet)) for facet in FACET_NAMES}
+
+
+def capped_list(value: Any, info: ValidationInfo) -> Any:
+    """A facet list longer than its referential is refused (422 naming the field), unread."""
+    cap = LIST_CAPS[str(info.field_name)]
+    if isinstance(value, list | tuple | set | frozenset) and len(value) > cap:
+        raise PydanticCustomError(
+            "too_many_values",
+            "at most {cap} values (the size of its referential), got {count}; send each value once",
+            {"cap": cap, "count": len(value)},
+        )
+    return value
+
+
+def unique(values: list[Any]) -> list[Any]:
+    """The values in their first order, each once."""
+    return list(dict.fromkeys(values))
 
 
 class Sort(StrEnum):
     RELEVANCE = "relevance"
     RECENT = "recent"
     OLDEST = "oldest"
+    # Most recently published first (feeds): the publication date, not the practice's start year.
+    PUBLISHED = "published"
 
 
 class SearchFilters(BaseModel):
@@ -30,6 +55,9 @@ class SearchFilters(BaseModel):
     region: list[str] = Field(default_factory=list)
     year_from: Annotated[int, Field(ge=1950, le=2100)] | None = None
     year_to: Annotated[int, Field(ge=1950, le=2100)] | None = None
+
+    _capped = field_validator(*FACET_NAMES, mode="before")(capped_list)
+    _unique = field_validator(*FACET_NAMES, mode="after")(unique)
 
     @model_validator(mode="after")
     def _year_range(self) -> SearchFilters:
@@ -57,13 +85,18 @@ class SearchFilters(BaseModel):
 class SearchQuery(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    q: Annotated[str, StringConstraints(max_length=500)] = ""
+    q: Annotated[str, StringConstraints(max_length=MAX_QUERY_LENGTH)] = ""
     filters: SearchFilters = Field(default_factory=SearchFilters)
     sort: Sort = Sort.RELEVANCE
     page: Annotated[int, Field(ge=1)] = 1
     size: Annotated[int, Field(ge=0, le=100)] = 20
     facets: bool = True
     highlight: bool = True
+    # Count practices per start year too (`facets["year"]`, oldest year first), under every filter.
+    year_counts: bool = False
+    # `time.monotonic()` by which the engine must have answered, all its calls together; past it the
+    # engine raises `SearchTimeout` (an `EngineUnavailable`) instead of starting or waiting on a call.
+    deadline: float | None = Field(None, exclude=True)
 
     @model_validator(mode="after")
     def _window(self) -> SearchQuery:
@@ -119,18 +152,35 @@ class SearchParams(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    q: Annotated[str, StringConstraints(max_length=500)] = Field(
+    q: Annotated[str, StringConstraints(max_length=MAX_QUERY_LENGTH)] = Field(
         "", description="Words to find; quotes for an exact phrase.", examples=["tiers-lieux en milieu rural"]
     )
-    territory_type: list[TerritoryType] = Field(default_factory=list, description="Territory types (OR).")
-    actor_category: list[ActorCategory] = Field(default_factory=list, description="Actor categories (OR).")
-    odd: list[Annotated[int, Field(ge=1, le=17)]] = Field(default_factory=list, description="ODD numbers (OR).")
-    region: list[str] = Field(default_factory=list, description="Official region names (OR).")
+    territory_type: list[TerritoryType] = Field(
+        default_factory=list,
+        description=f"Territory types (OR); at most {LIST_CAPS['territory_type']} values, each kept once.",
+    )
+    actor_category: list[ActorCategory] = Field(
+        default_factory=list,
+        description=f"Actor categories (OR); at most {LIST_CAPS['actor_category']} values, each kept once.",
+    )
+    odd: list[Annotated[int, Field(ge=1, le=17)]] = Field(
+        default_factory=list, description=f"ODD numbers (OR); at most {LIST_CAPS['odd']} values, each kept once."
+    )
+    region: list[str] = Field(
+        default_factory=list,
+        description=f"Official region names (OR); at most {LIST_CAPS['region']} values, each kept once.",
+    )
     year_from: Annotated[int, Field(ge=1950, le=2100)] | None = Field(None, description="Started in or after.")
     year_to: Annotated[int, Field(ge=1950, le=2100)] | None = Field(None, description="Started in or before.")
-    sort: Sort = Field(Sort.RELEVANCE, description="relevance, recent or oldest.")
+    sort: Sort = Field(
+        Sort.RELEVANCE,
+        description="relevance, recent or oldest (start year), or published (most recently published first).",
+    )
     page: Annotated[int, Field(ge=1, le=10_000)] = 1
     size: Annotated[int, Field(ge=1, le=100)] = 20
+
+    _capped = field_validator(*FACET_NAMES, mode="before")(capped_list)
+    _unique = field_validator(*FACET_NAMES, mode="after")(unique)
 
     @model_validator(mode="after")
     def _consistent(self) -> SearchParams:
@@ -153,7 +203,13 @@ class SearchParams(BaseModel):
             year_to=self.year_to,
         )
 
-    def to_query(self, facets: bool = True) -> SearchQuery:
+    def to_query(self, facets: bool = True, deadline: float | None = None) -> SearchQuery:
         return SearchQuery(
-            q=self.q, filters=self.filters(), sort=self.sort, page=self.page, size=self.size, facets=facets
+            q=self.q,
+            filters=self.filters(),
+            sort=self.sort,
+            page=self.page,
+            size=self.size,
+            facets=facets,
+            deadline=deadline,
         )

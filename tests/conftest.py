@@ -39,7 +39,8 @@ def content() -> MonographContent:
 @pytest.fixture(scope="session")
 def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveApi]:
     """The seeded API served by uvicorn on a loopback port, for the whole session."""
-    with live_api(tmp_path_factory.mktemp("live") / "data") as api:
+    # Fuzzing and functional tests share it: the limits have their own tests (tests/api/test_abuse_*.py).
+    with live_api(tmp_path_factory.mktemp("live") / "data", {"IMPACT_RATE_LIMIT_PER_MINUTE": "0"}) as api:
         yield api
 
 

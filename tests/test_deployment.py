@@ -1,10 +1,15 @@
-"""No Docker engine runs here, so the compose file and Dockerfile are checked as data."""
+"""No Docker engine runs here, so the compose file, the Dockerfile and the lock files are checked as data."""
 
 from __future__ import annotations
 
+import tomllib
+from dataclasses import dataclass
 from pathlib import Path
 
+import pytest
 import yaml
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
 
 from api.settings import Settings
 
@@ -69,3 +74,113 @@ def test_production_shape_runs_several_api_processes_on_the_ci_elasticsearch_ver
     ci_version = es_script.split('PINNED_VERSION="', 1)[1].split('"', 1)[0]
     assert services["elasticsearch"]["image"].endswith(f":{ci_version}")
     assert services["postgres"]["image"].startswith("postgres:")
+
+
+# --- locked, hash-checked installs ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Pin:
+    requirement: Requirement  # name==version, with its environment marker if any
+    hashes: tuple[str, ...]
+
+    @property
+    def version(self) -> str:
+        (spec,) = self.requirement.specifier
+        return spec.version
+
+
+def read_lock(path: Path) -> dict[str, list[Pin]]:
+    """The pins of a `uv pip compile --generate-hashes` file, by canonical name (a universal lock may pin
+    one name twice, for different Python versions)."""
+    logical, current = [], ""
+    for raw in path.read_text().splitlines():
+        line = raw.split(" #", 1)[0].strip() if not raw.lstrip().startswith("#") else ""
+        if not line:
+            continue
+        current += " " + line.removesuffix("\\").strip()
+        if not line.endswith("\\"):
+            logical.append(current.strip())
+            current = ""
+    assert not current, f"{path.name} ends inside a continued line"
+    pins: dict[str, list[Pin]] = {}
+    for entry in logical:
+        head, *hashes = entry.split(" --hash=")
+        requirement = Requirement(head)
+        pins.setdefault(canonicalize_name(requirement.name), []).append(Pin(requirement, tuple(hashes)))
+    return pins
+
+
+RUNTIME_LOCK, DEV_LOCK = ROOT / "requirements.lock", ROOT / "requirements-dev.lock"
+PROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+RUNTIME, DEV = PROJECT["dependencies"], PROJECT["optional-dependencies"]["dev"]
+
+
+@pytest.mark.parametrize(
+    ("lock", "lines"), [(RUNTIME_LOCK, RUNTIME), (DEV_LOCK, RUNTIME + DEV)], ids=["runtime", "dev"]
+)
+def test_every_dependency_is_pinned_in_the_lock_within_its_range(lock: Path, lines: list[str]) -> None:
+    pins = read_lock(lock)
+    declared = [Requirement(line) for line in lines]
+    for requirement in declared:
+        found = pins.get(canonicalize_name(requirement.name))
+        assert found, f"{requirement} is not in {lock.name}: regenerate it (command at its top)"
+        for pin in found:
+            assert requirement.specifier.contains(pin.version, prereleases=True), (
+                f"{lock.name} pins {pin.requirement}, outside {requirement}: regenerate it (command at its top)"
+            )
+    if lock is RUNTIME_LOCK:  # the image carries no test tooling
+        assert not {"pytest", "ruff", "mypy", "hypothesis", "schemathesis", "playwright"} & set(pins)
+
+
+@pytest.mark.parametrize("lock", [RUNTIME_LOCK, DEV_LOCK], ids=["runtime", "dev"])
+def test_every_pin_is_exact_and_hashed(lock: Path) -> None:
+    pins = read_lock(lock)
+    assert len(pins) > 30
+    for name, entries in pins.items():
+        for pin in entries:
+            assert not pin.requirement.url and not pin.requirement.extras, pin.requirement
+            (spec,) = pin.requirement.specifier
+            assert spec.operator == "==", pin.requirement
+            assert pin.hashes and all(h.startswith("sha256:") and len(h) == len("sha256:") + 64 for h in pin.hashes), (
+                name
+            )
+
+
+def test_runtime_lock_agrees_with_the_dev_lock() -> None:
+    """The image runs the versions the tests ran: the runtime lock is compiled within the dev lock."""
+    runtime, dev = read_lock(RUNTIME_LOCK), read_lock(DEV_LOCK)
+    for name, entries in runtime.items():
+        assert name in dev, f"{name} is in requirements.lock but not in requirements-dev.lock"
+        assert {str(p.requirement) for p in entries} <= {str(p.requirement) for p in dev[name]}, name
+        assert {h for p in entries for h in p.hashes} <= {h for p in dev[name] for h in p.hashes}, name
+
+
+@pytest.mark.parametrize("lock", [RUNTIME_LOCK, DEV_LOCK], ids=["runtime", "dev"])
+def test_lock_says_how_to_regenerate_it(lock: Path) -> None:
+    header = lock.read_text().split("\n", 3)[:2]
+    command = header[1].lstrip("# ").split()
+    assert command[:4] == ["uv", "pip", "compile", "pyproject.toml"], header
+    assert "--generate-hashes" in command and "--universal" in command and command[-1] == lock.name, header
+    assert lock.name in (ROOT / "README.md").read_text()
+
+
+def test_dockerfile_installs_the_runtime_lock_with_hashes_then_the_project_alone() -> None:
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    runs = [" ".join(line.split()) for line in dockerfile.replace("\\\n", " ").splitlines() if line.startswith("RUN ")]
+    installs = [run for run in runs if "pip install" in run]
+    assert "COPY requirements.lock" in dockerfile
+    assert any("--require-hashes" in run and "-r requirements.lock" in run for run in installs), installs
+    # Everything else comes from the lock: the project itself is installed without dependencies.
+    for run in installs:
+        assert "--require-hashes" in run or "--no-deps" in run, run
+    assert dockerfile.index("-r requirements.lock") < dockerfile.index("--no-deps .")
+
+
+def test_make_install_uses_the_dev_lock_with_hashes() -> None:
+    makefile = (ROOT / "Makefile").read_text()
+    stamp_rule = makefile.split("$(STAMP):", 1)[1].split("\n\n", 1)[0]
+    prerequisites = stamp_rule.split("\n", 1)[0].split()
+    assert {"pyproject.toml", "requirements-dev.lock"} <= set(prerequisites), prerequisites
+    assert "--require-hashes -r requirements-dev.lock" in stamp_rule
+    assert "--no-deps -e ." in stamp_rule

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from fastapi import APIRouter, Response
 
 from api.errors import NotFound
@@ -15,10 +17,16 @@ VERSIONED_CACHE = "public, max-age=31536000, immutable"
 UNVERSIONED_CACHE = "public, max-age=300"
 
 
+# A file name of api/static: no separators, NUL bytes or other oddities ever reach the file system.
+ASSET_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
+
+
 def _asset(name: str, version_asked: str | None, cache_control: str) -> Response:
+    if not ASSET_NAME.fullmatch(name):
+        raise NotFound("no such static file")
     try:
         body, version = static_file(name)
-    except FileNotFoundError:
+    except (FileNotFoundError, ValueError):
         raise NotFound(f"no static file {name!r}") from None
     headers = {
         "Cache-Control": VERSIONED_CACHE if version_asked == version else cache_control,

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 from collections.abc import Sequence
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse
 
 from api.deps import EngineDep, SettingsDep, StoreDep
-from api.embed_page import Links, build_view, describe_search, query_lists, theme_css
+from api.embed_page import Links, build_view, describe_search, first_problems, query_lists, theme_css
 from api.errors import NotFound
 from api.html import InvalidQuery, asset_url, error_page, html_page, query_dict, static_file, validate_query
 from api.presets import PresetOutdated, to_preset, visitor_search
@@ -28,7 +29,7 @@ DEFAULT_HEADING = "Pratiques d'innovation territoriale"
 
 
 def _bad_query(request: Request, exc: InvalidQuery) -> Response:
-    return error_page(request, 400, "Paramètres d'intégration invalides", exc.problems)
+    return error_page(request, 400, "Paramètres d'intégration invalides", first_problems(exc.problems))
 
 
 def _search_only(params: SearchParams) -> SearchParams:
@@ -46,7 +47,7 @@ def _render(
     links: Links,
 ) -> Response:
     try:
-        result = engine.search(params.to_query())
+        result = engine.search(params.to_query(deadline=time.monotonic() + settings.search_deadline))
     except EngineUnavailable:
         return error_page(
             request,
@@ -119,7 +120,7 @@ def embed_preset(slug: str, request: Request, engine: EngineDep, store: StoreDep
 
 
 @router.get("/embed/builder")
-def builder(request: Request, store: StoreDep) -> Response:
+def builder(request: Request, store: StoreDep, settings: SettingsDep) -> Response:
     """« Intégrer sur votre site »: pick filters and colours, preview, copy the iframe or widget code."""
     return html_page(
         "builder.html",
@@ -128,7 +129,8 @@ def builder(request: Request, store: StoreDep) -> Response:
         script=asset_url(request, "builder.js"),
         widget=f"{request.scope.get('root_path', '')}/widget.js",
         widget_bytes=len(static_file("widget.js")[0]),
-        origin=str(request.base_url).rstrip("/"),
+        # The configured public address: a publicly cached page never echoes the request's Host header.
+        origin=settings.public_api_url.rstrip("/"),
         territory_types=TERRITORY_TYPE_LABELS,
         actor_categories=ACTOR_CATEGORY_LABELS,
         odd_list=ODD_LIST,

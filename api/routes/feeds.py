@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import logging
+import time
 from datetime import UTC, datetime
 from email.utils import format_datetime
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request, Response
 
 from api.deps import EngineDep, SettingsDep, StoreDep
-from api.embed_page import describe_search
+from api.embed_page import describe_search, first_problems, query_lists
 from api.feeds import feed_entry, newest_matching, xml_text
 from api.html import InvalidQuery, error_page, query_dict, templates, validate_query
 from indexer.engine import EngineError
@@ -27,9 +29,10 @@ def _feed(kind: str, request: Request, engine: EngineDep, store: StoreDep, setti
     try:
         params = validate_query(SearchParams, query_dict(SearchParams, request.query_params))
     except InvalidQuery as exc:
-        return error_page(request, 400, "Paramètres du flux invalides", exc.problems)
+        return error_page(request, 400, "Paramètres du flux invalides", first_problems(exc.problems))
+    deadline = time.monotonic() + settings.search_deadline
     try:
-        monographs = newest_matching(params, store, engine, params.size)
+        monographs = newest_matching(params, store, engine, params.size, deadline)
     except EngineError:
         log.exception("feed search failed")
         return error_page(
@@ -38,9 +41,13 @@ def _feed(kind: str, request: Request, engine: EngineDep, store: StoreDep, setti
     entries = [feed_entry(m, settings) for m in monographs]
     # Deterministic (never "now"), so an unchanged feed keeps its ETag.
     updated = max((e.updated for e in entries), default=EPOCH)
+    # The feed's own address: the configured public origin (never the request's Host, which a client
+    # sets and a shared cache would then serve to everyone) and the search as validated, not as sent.
+    query = urlencode([(k, v) for k, values in query_lists(params, exclude={"page", "sort"}).items() for v in values])
+    self_url = f"{settings.public_api_url.rstrip('/')}/feeds/search.{kind}" + (f"?{query}" if query else "")
     body = templates.get_template(f"feed.{kind}.xml").render(
         title=xml_text(f"IMPACT-Pratiques : {describe_search(params)}"),
-        self_url=str(request.url),
+        self_url=self_url,
         site_url=settings.public_base_url,
         updated_iso=updated.isoformat(),
         updated_rfc822=format_datetime(updated),

@@ -12,7 +12,7 @@ from api.routes import API_PREFIX
 from indexer.engine import EngineError
 from schemas.api import error_responses
 
-router = APIRouter(prefix=API_PREFIX, tags=["operations"], responses=error_responses(400))
+router = APIRouter(prefix=API_PREFIX, tags=["operations"], responses=error_responses(400, 429))
 
 
 @router.get("/health", summary="État du service")

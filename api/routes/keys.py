@@ -8,7 +8,7 @@ from api.deps import KeyDep
 from api.routes import API_PREFIX
 from schemas.api import KeyInfo, error_responses
 
-router = APIRouter(prefix=f"{API_PREFIX}/keys", tags=["keys"], responses=error_responses(401))
+router = APIRouter(prefix=f"{API_PREFIX}/keys", tags=["keys"], responses=error_responses(401, 429))
 
 
 @router.get("/me", response_model=KeyInfo, summary="Ma clé d'API")

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Header, Path, Query, Response, status
 
 from api.deps import EditorDep, StoreDep
 from api.errors import DomainError
-from api.presets import to_preset
+from api.presets import save_preset, to_preset
 from api.routes import API_PREFIX
 from schemas.api import SLUG_PATTERN, Preset, PresetContent, PresetPage, error_responses
 
@@ -67,7 +67,7 @@ def put_preset(
     if_match: Annotated[str | None, Header(description="Version you last read; a stale one answers 409.")] = None,
 ) -> Preset:
     """Save a preset (editors only). Partners' embeds follow the change within `IMPACT_HTTP_CACHE_MAX_AGE`."""
-    record, created = store.put_preset(slug, body.model_dump(mode="json"), key.id, _if_match(if_match))
+    record, created = save_preset(store, slug, body.model_dump(mode="json"), key.id, _if_match(if_match))
     preset = to_preset(record)
     if created:
         response.status_code = status.HTTP_201_CREATED

@@ -161,6 +161,16 @@ class MonographStore:
         with self.engine.connect() as conn:
             return int(conn.execute(query).scalar_one())
 
+    def state(self) -> tuple[int, datetime | None]:
+        """What changes whenever any monograph does: the row count and the latest `updated_at`.
+
+        Every write sets `updated_at` and rows are never deleted; the count catches a restore of rows
+        older than the latest one. Two index lookups, whatever the store's size (validators of exports).
+        """
+        with self.engine.connect() as conn:
+            row = conn.execute(sa.select(sa.func.count(), sa.func.max(monographs.c.updated_at))).one()
+        return int(row[0]), row[1]
+
     def counts_by_status(self) -> dict[str, int]:
         with self.engine.connect() as conn:
             rows = conn.execute(sa.select(monographs.c.status, sa.func.count()).group_by(monographs.c.status)).all()
@@ -387,24 +397,3 @@ class MonographStore:
                 sa.select(events).where(events.c.monograph_id == monograph_id).order_by(events.c.seq)
             ).all()
         return [dict(row._mapping) for row in rows]
-
-    def iter_published_newest(self, batch: int = 200) -> Iterator[Monograph]:
-        """Published monographs, most recently published first, a batch at a time (for feeds)."""
-        published = sa.func.coalesce(monographs.c.published_at, monographs.c.updated_at)
-        last: tuple[datetime, str] | None = None
-        while True:
-            query = (
-                sa.select(monographs)
-                .where(monographs.c.status == Status.PUBLISHED.value)
-                .order_by(published.desc(), monographs.c.id.desc())
-                .limit(batch)
-            )
-            if last is not None:
-                before, last_id = last
-                query = query.where(sa.or_(published < before, sa.and_(published == before, monographs.c.id < last_id)))
-            with self.engine.connect() as conn:
-                rows = conn.execute(query).all()
-            if not rows:
-                return
-            yield from (_to_monograph(row) for row in rows)
-            last = (rows[-1].published_at or rows[-1].updated_at, rows[-1].id)

@@ -5,11 +5,13 @@ A backend's test module subclasses `EngineContract` and provides the `engine` fi
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
+from datetime import timedelta
 
 import pytest
 
-from indexer.engine import SearchEngine, UnknownMonograph
+from indexer.engine import EngineUnavailable, SearchEngine, SearchTimeout, UnknownMonograph
 from schemas.monograph import Monograph, Status
 from schemas.search import SearchFilters, SearchQuery, SearchResult, Sort
 from tests.corpus import CORPUS, by_id
@@ -121,6 +123,30 @@ class EngineContract:
         years = [by_id(i).year for i in ids(result)]
         assert years == sorted(years, reverse=sort == Sort.RECENT) and len(years) == 3
 
+    def test_sort_by_publication_date(self, engine: SearchEngine) -> None:
+        """Newest publication first, whatever the start year; filters and text still apply (feeds)."""
+        published = {  # days after the corpus date: the order is the opposite of the start years
+            "xss": 6,
+            "tiers-lieu-diois": 5,
+            "eau-reunion": 4,
+            "mobilite-vallee": 3,
+            "ess-bretagne": 2,
+            "innovation-sociale-qpv": 1,
+        }
+        dated = {i: by_id(i).updated_at + timedelta(days=days) for i, days in published.items()}
+        engine.index([m.model_copy(update={"published_at": dated[m.id]}) if m.id in dated else m for m in CORPUS])
+        newest = ids(self.search(engine, sort=Sort.PUBLISHED, size=50))
+        assert newest == [*published, "pvd-centre-bourg"]  # published_at missing: its last update counts
+        assert ids(self.search(engine, sort=Sort.PUBLISHED, size=2, page=2)) == ["eau-reunion", "mobilite-vallee"]
+        assert ids(self.search(engine, sort=Sort.PUBLISHED, territory_type=["montagne"])) == [
+            "tiers-lieu-diois",
+            "eau-reunion",
+            "mobilite-vallee",
+        ]
+        by_text = ids(self.search(engine, "mobilité", sort=Sort.PUBLISHED))
+        assert {"xss", "mobilite-vallee"} <= set(by_text) and by_text == [i for i in newest if i in by_text]
+        assert self.search(engine, sort=Sort.PUBLISHED, year_from=2100).hits == []
+
     def test_pagination(self, loaded: SearchEngine) -> None:
         pages = [ids(self.search(loaded, size=3, page=p)) for p in (1, 2, 3)]
         assert [len(p) for p in pages] == [3, 3, 1]
@@ -190,6 +216,35 @@ class EngineContract:
         assert labels["collectivite"] == "Collectivité"
         assert any(f.label.startswith("ODD 17 : Partenariats") for f in result.facets["odd"])
 
+    def test_year_counts_apply_every_filter(self, loaded: SearchEngine) -> None:
+        assert "year" not in self.search(loaded).facets  # only when asked
+        everything = self.search(loaded, size=0, year_counts=True)
+        assert {f.value: f.count for f in everything.facets["year"]} == {
+            "2010": 1,
+            "2016": 1,
+            "2018": 1,
+            "2019": 1,
+            "2020": 1,
+            "2021": 1,
+            "2022": 1,
+        }
+        assert [f.value for f in everything.facets["year"]] == sorted(f.value for f in everything.facets["year"])
+        assert everything.hits == [] and everything.total == len(PUBLISHED)
+        narrowed = self.search(loaded, "mobilité", size=0, year_counts=True, territory_type=["montagne"])
+        assert counts(narrowed, "year") == {"2021": 1}
+        assert counts(self.search(loaded, year_counts=True, year_from=2019, year_to=2020), "year") == {
+            "2019": 1,
+            "2020": 1,
+        }
+        alone = self.search(loaded, facets=False, year_counts=True, odd=[17])
+        assert list(alone.facets) == ["year"] and counts(alone, "year") == {"2016": 1, "2019": 1}
+
+    def test_a_search_past_its_deadline_is_refused(self, loaded: SearchEngine) -> None:
+        with pytest.raises(SearchTimeout) as refused:
+            self.search(loaded, "covoiturage lorient", deadline=time.monotonic() - 0.001)
+        assert isinstance(refused.value, EngineUnavailable)  # answered 503 + Retry-After by the API
+        assert self.search(loaded, "covoiturage lorient", deadline=time.monotonic() + 30).relaxed
+
     # -- highlighting ------------------------------------------------------------
 
     def test_highlight_marks_matches(self, loaded: SearchEngine) -> None:
@@ -243,6 +298,16 @@ class EngineContract:
         similar = [h.id for h in loaded.similar("mobilite-vallee")]
         assert similar and "mobilite-vallee" not in similar and "brouillon" not in similar
         assert len(similar) <= 5
+
+    def test_similar_after_removals(self, loaded: SearchEngine) -> None:
+        """Removed practices leave term statistics behind until segments merge: similar still answers
+        (tantivy's more-like-this panicked on them) and never returns a removed practice."""
+        removed = sorted(PUBLISHED - {"mobilite-vallee", "tiers-lieu-diois"})[:3]
+        loaded.delete(removed)
+        for monograph_id in PUBLISHED - set(removed):
+            similar = [h.id for h in loaded.similar(monograph_id, 5)]
+            assert monograph_id not in similar and not set(similar) & set(removed)
+        assert loaded.similar("mobilite-vallee")
 
     def test_similar_unknown(self, loaded: SearchEngine) -> None:
         with pytest.raises(UnknownMonograph):

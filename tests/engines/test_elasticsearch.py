@@ -151,3 +151,28 @@ def test_versions_are_the_external_versions(es_engine: ElasticsearchEngine) -> N
     hit = es_engine.client.get(index=es_engine.alias, id="eau-reunion")
     assert hit["_version"] == 7 and hit["_source"]["version"] == 7
     assert es_engine.versions() == {"eau-reunion": 7}
+
+
+def test_several_node_urls_and_replicas_for_a_cluster(es_url: str) -> None:
+    """A cluster is given as several URLs (a dead one is skipped) and its indexes get replicas."""
+    from tests.live import free_port
+
+    prefix = f"test-{uuid.uuid4().hex[:10]}"
+    dead = f"http://127.0.0.1:{free_port()}"
+    engine = ElasticsearchEngine(
+        EngineConfig(
+            backend="elasticsearch",
+            elasticsearch_url=f"{dead}, {es_url}",
+            elasticsearch_index_prefix=prefix,
+            elasticsearch_replicas=1,
+        )
+    )
+    try:
+        assert len(engine.client.transport.node_pool.all()) == 2
+        engine.index(CORPUS)
+        for _ in range(4):  # requests spread over both nodes: the dead one is retried on the other
+            assert engine.versions().keys() == PUBLISHED
+        settings = engine.client.indices.get_settings(index=engine.current_index())
+        assert next(iter(settings.values()))["settings"]["index"]["number_of_replicas"] == "1"
+    finally:
+        drop(engine)

@@ -94,3 +94,27 @@ def test_a_failed_rebuild_leaves_the_previous_index(on_disk: EmbeddedEngine) -> 
     # Nothing of the failed rebuilds (the emptying included) is committed by the next write.
     on_disk.index([at_version("eau-reunion", 2)])
     assert on_disk.ids() == PUBLISHED and on_disk.versions()["eau-reunion"] == 2
+
+
+def test_similar_answers_after_removals_on_the_seed() -> None:
+    """tantivy 0.27's more-like-this panicked ("59 >= 60") once practices were removed and their
+    segments not yet merged: a 500 on /similar found by the stateful fuzzing. It now falls back
+    to ranking by the practice's own words."""
+    import json
+    from datetime import UTC, datetime
+
+    from api.cli import DEFAULT_SEED
+
+    now = datetime.now(UTC)
+    lines = DEFAULT_SEED.read_text(encoding="utf-8").splitlines()
+    seed = [
+        Monograph(**json.loads(line), id=f"seed-{n}", status="published", version=1, created_at=now, updated_at=now)
+        for n, line in enumerate(lines)
+    ]
+    engine = EmbeddedEngine(None)
+    engine.index(seed)
+    removed = {m.id for m in seed[:5]}
+    engine.delete(removed)
+    for monograph in seed[5:]:
+        similar = [h.id for h in engine.similar(monograph.id, 3)]
+        assert similar and monograph.id not in similar and not set(similar) & removed

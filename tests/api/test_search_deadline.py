@@ -1,0 +1,111 @@
+"""One deadline for all the engine calls of a request (`IMPACT_SEARCH_DEADLINE`): past it, 503 +
+`Retry-After`, never a hang.
+
+A search on Elasticsearch makes up to three calls (alias lookup, search, relaxed search when no
+practice has every word), each with its own client timeout: a node that answers every call just
+under that timeout used to hold a request three times as long. Now each call gets only the time left.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+from fastapi.testclient import TestClient
+
+from api.main import create_app
+from api.settings import Settings
+from tests.tcp_proxy import TcpProxy
+
+DEADLINE = 1.5
+# Each call to the node waits this long: under the 5 s client timeout, but two calls exceed the deadline.
+DELAY = 0.9
+
+
+@pytest.fixture
+def proxy(es_url: str) -> Iterator[TcpProxy]:
+    parts = urlsplit(es_url)
+    proxy = TcpProxy(parts.hostname or "127.0.0.1", parts.port or 9200)
+    yield proxy
+    proxy.close()
+
+
+@pytest.fixture
+def slow_es(tmp_path: Path, proxy: TcpProxy) -> Iterator[TestClient]:
+    settings = Settings(
+        data_dir=tmp_path / "data",
+        search_backend="elasticsearch",
+        elasticsearch_url=proxy.url,
+        elasticsearch_index_prefix=f"deadline-{uuid.uuid4().hex[:8]}",
+        elasticsearch_timeout=5.0,
+        search_deadline=DEADLINE,
+        outbox_interval=0.2,
+    )
+    with TestClient(create_app(settings), raise_server_exceptions=False) as client:
+        engine = client.app.state.engine  # type: ignore[attr-defined]
+        engine.ensure_index()  # the alias exists before any request (the worker made it at start-up)
+        assert client.get("/api/v1/search", params={"q": "covoiturage lorient"}).status_code == 200
+        yield client
+        proxy.delay = 0
+        engine.client.indices.delete(index=f"{engine.alias}-v*", ignore_unavailable=True, allow_no_indices=True)
+
+
+def timed(client: TestClient, path: str, params: dict[str, str]) -> tuple[float, object]:
+    started = time.monotonic()
+    response = client.get(path, params=params)
+    return time.monotonic() - started, response
+
+
+@pytest.mark.elasticsearch
+@pytest.mark.parametrize(
+    ("path", "params"),
+    [
+        ("/api/v1/search", {"q": "covoiturage lorient"}),  # three calls: lookup, search, relaxed search
+        ("/api/v1/search", {"q": "covoiturage"}),  # two calls
+        ("/api/v1/search/stats", {"odd": "17"}),
+        ("/embed", {"q": "covoiturage"}),
+        ("/feeds/search.atom", {"q": "covoiturage"}),
+    ],
+)
+def test_a_slow_node_answers_503_within_the_deadline(
+    slow_es: TestClient, proxy: TcpProxy, path: str, params: dict[str, str]
+) -> None:
+    proxy.delay = DELAY
+    elapsed, response = timed(slow_es, path, params)
+    assert response.status_code == 503, response.text  # type: ignore[attr-defined]
+    assert int(response.headers["Retry-After"]) > 0  # type: ignore[attr-defined]
+    # Each call alone is well under the 5 s client timeout; together they would take 1.8 to 2.7 s.
+    assert elapsed < DEADLINE + DELAY, elapsed
+    proxy.delay = 0
+    assert slow_es.get(path, params=params).status_code == 200
+
+
+@pytest.mark.elasticsearch
+def test_a_node_just_slow_enough_still_answers(slow_es: TestClient, proxy: TcpProxy) -> None:
+    proxy.delay = 0.3  # two calls, 0.6 s: within the deadline
+    assert slow_es.get("/api/v1/search", params={"q": "covoiturage"}).status_code == 200
+
+
+def test_embedded_engine_checks_the_deadline(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+    """In-process, the embedded engine checks the deadline before each of its passes."""
+    with TestClient(
+        create_app(settings.model_copy(update={"search_deadline": 0.05})), raise_server_exceptions=False
+    ) as client:
+        engine = client.app.state.engine  # type: ignore[attr-defined]
+        execute = engine.execute
+
+        def slow_execute(*args: object) -> object:
+            time.sleep(0.1)  # a pass slower than the whole budget
+            return execute(*args)
+
+        monkeypatch.setattr(engine, "execute", slow_execute)
+        relaxed = client.get("/api/v1/search", params={"q": "covoiturage lorient"})  # second pass refused
+        assert relaxed.status_code == 503 and relaxed.json()["error"]["code"] == "search_unavailable"
+        assert relaxed.headers["Retry-After"]
+        assert client.get("/api/v1/search", params={"q": "covoiturage"}).status_code == 200  # one pass: answered
+        page = client.get("/embed", params={"q": "covoiturage lorient"})
+        assert page.status_code == 503 and page.headers["Retry-After"]
