@@ -288,7 +288,9 @@ class IndexSync:
         return report
 
 
-async def run_worker(sync: IndexSync, interval: float, max_backoff: float, reconcile_every: float) -> None:
+async def run_worker(
+    sync: IndexSync, interval: float, max_backoff: float, reconcile_every: float, reconciled: bool = False
+) -> None:
     """Applies pending index work forever: woken by writes, backing off while the engine is down,
     checking index against store every `reconcile_every` seconds. It survives any error."""
     import anyio
@@ -296,7 +298,8 @@ async def run_worker(sync: IndexSync, interval: float, max_backoff: float, recon
     # Its own threads: write routes waiting for read-after-write fill the default pool, and the
     # worker they wait for must never queue behind them.
     threads = anyio.CapacityLimiter(2)
-    reconciled_at: float | None = None
+    # Just reconciled at start-up: the first writes must not queue behind a second full check.
+    reconciled_at: float | None = time.monotonic() if reconciled else None
     delay = interval
     while True:
         try:

@@ -54,10 +54,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         sync = settings.index_sync(store, engine)
         app.state.settings, app.state.store, app.state.engine, app.state.sync = settings, store, engine, sync
         app.state.search_limiter = anyio.CapacityLimiter(settings.search_concurrency)
-        await anyio.to_thread.run_sync(sync.try_reconcile)
+        reconciled = await anyio.to_thread.run_sync(sync.try_reconcile)
         await anyio.to_thread.run_sync(sync.try_drain)
         worker = asyncio.create_task(
-            run_worker(sync, settings.outbox_interval, settings.outbox_max_backoff, settings.reconcile_interval)
+            run_worker(
+                sync, settings.outbox_interval, settings.outbox_max_backoff, settings.reconcile_interval, reconciled
+            )
         )
         try:
             yield

@@ -1,7 +1,10 @@
-"""The Markdown table of a benchmark run, with each goal and how far we are from it."""
+"""The Markdown table of a benchmark run, with each goal and how far we are from it; recording runs."""
 
 from __future__ import annotations
 
+import json
+from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 
@@ -114,3 +117,15 @@ def write_report(results: dict[str, Any]) -> str:
         "",
     ]
     return "\n".join(lines)
+
+
+def record(results: dict[str, Any], markdown: str, out: Path, name: str, latest: str | None = None) -> list[Path]:
+    """Write a run's numbers and tables to `out`: `{name}-<timestamp>.json` and `.md`, and the
+    tables again as `latest` (default `{name}-latest.md`). Returns the two timestamped files."""
+    out.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
+    numbers, tables = out / f"{name}-{stamp}.json", out / f"{name}-{stamp}.md"
+    numbers.write_text(json.dumps(results, indent=2, ensure_ascii=False))
+    tables.write_text(markdown)
+    (out / (latest or f"{name}-latest.md")).write_text(markdown)
+    return [numbers, tables]

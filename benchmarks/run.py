@@ -29,7 +29,7 @@ from api.store import Store
 from benchmarks.corpus import CorpusGenerator
 from benchmarks.measure import PeakRss, dir_mb, load, percentiles, profile_summary, rss_mb, timed
 from benchmarks.queries import BenchQuery, query_mix
-from benchmarks.report import write_report
+from benchmarks.report import record, write_report
 from indexer import es_query
 from indexer.elasticsearch_engine import BULK_CHUNK_BYTES, BULK_CHUNK_DOCS, ElasticsearchEngine
 from indexer.embedded import EmbeddedEngine
@@ -360,12 +360,7 @@ def run(
         results["startup"] = startup_time(workdir)
         shutil.rmtree(workdir, ignore_errors=True)
     results["queries"] = {"count": len(queries), "kinds": sorted({q.kind for q in queries}), "rounds": rounds}
-    out.mkdir(parents=True, exist_ok=True)
-    stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
-    (out / f"results-{stamp}.json").write_text(json.dumps(results, indent=2, ensure_ascii=False))
-    markdown = write_report(results)
-    (out / f"results-{stamp}.md").write_text(markdown)
-    (out / "latest.md").write_text(markdown)
+    record(results, write_report(results), out, "results", latest="latest.md")
     return results
 
 

@@ -8,7 +8,6 @@ import argparse
 import asyncio
 import contextlib
 import itertools
-import json
 import os
 import secrets
 import shutil
@@ -32,6 +31,7 @@ from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedCo
 from api.settings import Settings
 from api.store import Store
 from benchmarks.measure import percentiles
+from benchmarks.report import record
 from benchmarks.run import console, machine
 from indexer.factory import EngineConfig, create_engine
 from tests.postgres_node import fresh_database
@@ -640,13 +640,7 @@ def run(configs: list[Config], plan: Plan, pg_url: str | None, es_url: str | Non
     results["seconds"] = time.perf_counter() - started
     results["ratios"] = ratios(results["configs"])
     results["summary"] = summary_line(results)
-    out.mkdir(parents=True, exist_ok=True)
-    stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
-    (out / f"writes-{stamp}.json").write_text(json.dumps(results, indent=2, ensure_ascii=False))
-    markdown = report(results)
-    (out / f"writes-{stamp}.md").write_text(markdown)
-    (out / "writes-latest.md").write_text(markdown)
-    results["files"] = [str(out / f"writes-{stamp}.json"), str(out / f"writes-{stamp}.md")]
+    results["files"] = [str(f) for f in record(results, report(results), out, "writes")]
     return results
 
 

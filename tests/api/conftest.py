@@ -1,8 +1,11 @@
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 from fastapi.testclient import TestClient
@@ -11,6 +14,7 @@ from api.main import create_app
 from api.settings import Settings
 from api.store import Role
 from tests.corpus import CORPUS
+from tests.tcp_proxy import TcpProxy
 
 
 def payload(**overrides: Any) -> dict[str, Any]:
@@ -60,3 +64,31 @@ def published(client: TestClient, editor: dict[str, str]) -> list[str]:
         assert response.status_code == 201, response.text
         ids.append(response.json()["id"])
     return ids
+
+
+@pytest.fixture
+def proxy(es_url: str) -> Iterator[TcpProxy]:
+    """A loopback TCP proxy in front of the session's Elasticsearch node, to cut or slow it down."""
+    parts = urlsplit(es_url)
+    proxy = TcpProxy(parts.hostname or "127.0.0.1", parts.port or 9200)
+    yield proxy
+    proxy.close()
+
+
+@contextmanager
+def api_through(proxy: TcpProxy, tmp_path: Path, prefix: str, **overrides: Any) -> Iterator[TestClient]:
+    """The API on Elasticsearch reached through `proxy`, in its own index; the index is dropped after."""
+    settings = Settings(
+        data_dir=tmp_path / "data",
+        search_backend="elasticsearch",
+        elasticsearch_url=proxy.url,
+        elasticsearch_index_prefix=f"{prefix}-{uuid.uuid4().hex[:8]}",
+        outbox_interval=0.2,
+        **overrides,
+    )
+    with TestClient(create_app(settings), raise_server_exceptions=False) as client:
+        yield client
+        engine = client.app.state.engine  # type: ignore[attr-defined]
+        proxy.restore()
+        proxy.delay = 0
+        engine.client.indices.delete(index=f"{engine.alias}-v*", ignore_unavailable=True, allow_no_indices=True)

@@ -4,18 +4,14 @@ from __future__ import annotations
 
 import threading
 import time
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import pytest
 from fastapi.testclient import TestClient
 
-from api.main import create_app
-from api.settings import Settings
 from api.store import Role
-from tests.api.conftest import payload
+from tests.api.conftest import api_through, payload
 from tests.corpus import CORPUS
 from tests.tcp_proxy import TcpProxy
 
@@ -23,30 +19,9 @@ pytestmark = pytest.mark.elasticsearch
 
 
 @pytest.fixture
-def proxy(es_url: str) -> Iterator[TcpProxy]:
-    parts = urlsplit(es_url)
-    proxy = TcpProxy(parts.hostname or "127.0.0.1", parts.port or 9200)
-    yield proxy
-    proxy.close()
-
-
-@pytest.fixture
 def es_client(tmp_path: Path, proxy: TcpProxy) -> Iterator[TestClient]:
-    settings = Settings(
-        data_dir=tmp_path / "data",
-        search_backend="elasticsearch",
-        elasticsearch_url=proxy.url,
-        elasticsearch_index_prefix=f"outage-{uuid.uuid4().hex[:8]}",
-        elasticsearch_timeout=2.0,
-        outbox_interval=0.2,
-        outbox_max_backoff=0.5,
-    )
-    with TestClient(create_app(settings), raise_server_exceptions=False) as client:
+    with api_through(proxy, tmp_path, "outage", elasticsearch_timeout=2.0, outbox_max_backoff=0.5) as client:
         yield client
-        engine = client.app.state.engine  # type: ignore[attr-defined]
-        proxy.restore()
-        proxy.delay = 0
-        engine.client.indices.delete(index=f"{engine.alias}-v*", ignore_unavailable=True, allow_no_indices=True)
 
 
 @pytest.fixture

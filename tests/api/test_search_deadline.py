@@ -9,16 +9,15 @@ under that timeout used to hold a request three times as long. Now each call get
 from __future__ import annotations
 
 import time
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import pytest
 from fastapi.testclient import TestClient
 
 from api.main import create_app
 from api.settings import Settings
+from tests.api.conftest import api_through
 from tests.tcp_proxy import TcpProxy
 
 DEADLINE = 1.5
@@ -27,31 +26,12 @@ DELAY = 0.9
 
 
 @pytest.fixture
-def proxy(es_url: str) -> Iterator[TcpProxy]:
-    parts = urlsplit(es_url)
-    proxy = TcpProxy(parts.hostname or "127.0.0.1", parts.port or 9200)
-    yield proxy
-    proxy.close()
-
-
-@pytest.fixture
 def slow_es(tmp_path: Path, proxy: TcpProxy) -> Iterator[TestClient]:
-    settings = Settings(
-        data_dir=tmp_path / "data",
-        search_backend="elasticsearch",
-        elasticsearch_url=proxy.url,
-        elasticsearch_index_prefix=f"deadline-{uuid.uuid4().hex[:8]}",
-        elasticsearch_timeout=5.0,
-        search_deadline=DEADLINE,
-        outbox_interval=0.2,
-    )
-    with TestClient(create_app(settings), raise_server_exceptions=False) as client:
+    with api_through(proxy, tmp_path, "deadline", elasticsearch_timeout=5.0, search_deadline=DEADLINE) as client:
         engine = client.app.state.engine  # type: ignore[attr-defined]
         engine.ensure_index()  # the alias exists before any request (the worker made it at start-up)
         assert client.get("/api/v1/search", params={"q": "covoiturage lorient"}).status_code == 200
         yield client
-        proxy.delay = 0
-        engine.client.indices.delete(index=f"{engine.alias}-v*", ignore_unavailable=True, allow_no_indices=True)
 
 
 def timed(client: TestClient, path: str, params: dict[str, str]) -> tuple[float, object]:
