@@ -37,6 +37,13 @@ bench: install
 bench-writes: install
 	$(BIN)/python -m benchmarks.writes $(BENCH_ARGS)
 
+# `make soak`: 10-minute mixed-load soak of one API process (benchmarks/soak.py), then the abuse cases on a
+# 100k store (benchmarks/abuse.py); e.g. `make soak SOAK_ARGS="--minutes 0.5" ABUSE_ARGS="--size 20000"`.
+.PHONY: soak
+soak: install
+	$(BIN)/python -m benchmarks.soak $(SOAK_ARGS)
+	$(BIN)/python -m benchmarks.abuse $(ABUSE_ARGS)
+
 seed: install
 	$(BIN)/impact seed
 

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 
-def _row(cells: list[Any]) -> str:
+def table_row(cells: list[Any]) -> str:
     return "| " + " | ".join(str(c) for c in cells) + " |"
 
 
@@ -27,7 +27,7 @@ def write_report(results: dict[str, Any]) -> str:
             "",
             f"Store load (SQLite, batched): {entry['store_load']['docs_per_s']:,.0f} docs/s.",
             "",
-            _row(
+            table_row(
                 [
                     "engine",
                     "indexing ours (docs/s)",
@@ -40,7 +40,7 @@ def write_report(results: dict[str, Any]) -> str:
                     "API overhead p50",
                 ]
             ),
-            _row(["---"] * 9),
+            table_row(["---"] * 9),
         ]
         for engine in ("embedded", "elasticsearch"):
             if engine not in entry:
@@ -48,7 +48,7 @@ def write_report(results: dict[str, Any]) -> str:
             ix, lat = entry[engine]["indexing"], entry[engine]["latency"]
             raw, eng, api = lat["raw"], lat["engine_search"], lat["api_asgi"]
             lines.append(
-                _row(
+                table_row(
                     [
                         engine,
                         f"{ix['ours_docs_per_s']:,.0f}",
@@ -64,7 +64,7 @@ def write_report(results: dict[str, Any]) -> str:
             )
         lines += [
             "",
-            _row(
+            table_row(
                 [
                     "engine",
                     "clients",
@@ -76,7 +76,7 @@ def write_report(results: dict[str, Any]) -> str:
                     "RSS rest / load MB",
                 ]
             ),
-            _row(["---"] * 8),
+            table_row(["---"] * 8),
         ]
         for engine in ("embedded", "elasticsearch"):
             if engine not in entry:
@@ -85,7 +85,7 @@ def write_report(results: dict[str, Any]) -> str:
             for run in http["runs"]:
                 lat = run["latency_ms"]
                 lines.append(
-                    _row(
+                    table_row(
                         [
                             engine,
                             run["clients"],

@@ -31,7 +31,7 @@ from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedCo
 from api.settings import Settings
 from api.store import Store
 from benchmarks.measure import percentiles
-from benchmarks.report import record
+from benchmarks.report import record, table_row
 from benchmarks.run import console, machine
 from indexer.factory import EngineConfig, create_engine
 from tests.postgres_node import fresh_database
@@ -647,10 +647,6 @@ def run(configs: list[Config], plan: Plan, pg_url: str | None, es_url: str | Non
 # -- report ---------------------------------------------------------------------------------
 
 
-def _row(cells: list[Any]) -> str:
-    return "| " + " | ".join(str(c) for c in cells) + " |"
-
-
 def _ms(s: dict[str, float], *keys: str) -> str:
     return " / ".join(f"{s[k]:.0f}" for k in keys)
 
@@ -675,7 +671,7 @@ def report(results: dict[str, Any]) -> str:
         "",
         f"## Acknowledged write → searchable (open loop, {plan['latency_s']:g} s per rate)",
         "",
-        _row(
+        table_row(
             [
                 "config",
                 "writes/s target / sent / acked",
@@ -688,15 +684,15 @@ def report(results: dict[str, Any]) -> str:
                 "errors",
             ]
         ),
-        _row(["---"] * 9),
+        table_row(["---"] * 9),
     ]
     for name, entry in results["configs"].items():
         if "error" in entry:
-            lines.append(_row([name, f"FAILED: {entry['error'][:200]}"] + [""] * 7))
+            lines.append(table_row([name, f"FAILED: {entry['error'][:200]}"] + [""] * 7))
             continue
         for r in entry["latency"].values():
             lines.append(
-                _row(
+                table_row(
                     [
                         name,
                         f"{r['target_rate']:g} / {r['sent_per_s']:.1f} / {r['acked_per_s']:.1f}",
@@ -714,7 +710,7 @@ def report(results: dict[str, Any]) -> str:
         "",
         f"## Throughput (closed loop, {plan['throughput_s']:g} s each)",
         "",
-        _row(
+        table_row(
             [
                 "config",
                 "processes",
@@ -729,7 +725,7 @@ def report(results: dict[str, Any]) -> str:
                 "searches vs 1 process",
             ]
         ),
-        _row(["---"] * 11),
+        table_row(["---"] * 11),
     ]
     for name, entry in results["configs"].items():
         if "error" in entry:
@@ -737,7 +733,7 @@ def report(results: dict[str, Any]) -> str:
         w, s = entry["throughput"]["writes"], entry["throughput"]["searches"]
         ratio = results["ratios"].get(name, {})
         lines.append(
-            _row(
+            table_row(
                 [
                     name,
                     entry["processes"],
@@ -757,15 +753,15 @@ def report(results: dict[str, Any]) -> str:
         "",
         "## After the run",
         "",
-        _row(["config", "index = store", "health", "setup s", "machine load (1 min) before / after"]),
-        _row(["---"] * 5),
+        table_row(["config", "index = store", "health", "setup s", "machine load (1 min) before / after"]),
+        table_row(["---"] * 5),
     ]
     for name, entry in results["configs"].items():
         if "error" in entry:
             continue
         health = ", ".join(sorted({h["status"] for h in entry["health"]}))
         lines.append(
-            _row(
+            table_row(
                 [
                     name,
                     f"{entry['consistency']['index_equals_store']} ({entry['consistency']['detail']})",
