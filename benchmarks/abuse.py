@@ -28,10 +28,10 @@ from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 import httpx
-from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
 from benchmarks.corpus import CorpusGenerator
 from benchmarks.loopback import Prepared, bound_client, health, log_problems, prepare, process_snapshot, stats
+from benchmarks.progress import PhaseBar
 from benchmarks.queries import query_mix
 from benchmarks.report import record, table_row
 from benchmarks.run import console, machine
@@ -243,27 +243,6 @@ class NormalUser:
 # -- progress -------------------------------------------------------------------------------
 
 
-class Bar:
-    def __init__(self, phases: int) -> None:
-        self.progress = Progress(
-            TextColumn("{task.description}"),
-            BarColumn(),
-            TextColumn("{task.completed:.0f}/{task.total:.0f}"),
-            TimeElapsedColumn(),
-            console=console,
-            transient=True,
-        )
-        self.run: TaskID = self.progress.add_task("abuse cases (phases)", total=phases)
-        self.phase: TaskID = self.progress.add_task("", total=1)
-
-    def start(self, description: str, total: float) -> Callable[[float], None]:
-        self.progress.reset(self.phase, total=max(total, 1e-3), description=f"  {description}")
-        return lambda done: self.progress.update(self.phase, completed=done)
-
-    def done(self) -> None:
-        self.progress.advance(self.run)
-
-
 # -- the cases ------------------------------------------------------------------------------
 
 
@@ -305,7 +284,7 @@ def facet_variants(values: int) -> dict[str, str]:
     }
 
 
-async def case_wrong_keys(url: str, plan: Plan, prepared: Prepared, bar: Bar) -> dict[str, Any]:
+async def case_wrong_keys(url: str, plan: Plan, prepared: Prepared, bar: PhaseBar) -> dict[str, Any]:
     editor_id = prepared.editor_key.split("_")[1]
     requests = [(f"{url}{path}", h) for path, h in wrong_keys(plan.wrong_keys, editor_id, random.Random(5))]
     tick = bar.start(f"(a) {plan.wrong_keys} wrong API keys", len(requests))
@@ -346,7 +325,7 @@ def more_rounds(started: float, sent: int, round_size: int, plan: Plan) -> bool:
     return time.perf_counter() - started < plan.min_case_s and sent + round_size <= MAX_CASE_REQUESTS
 
 
-async def case_facet_lists(url: str, plan: Plan, bar: Bar) -> dict[str, Any]:
+async def case_facet_lists(url: str, plan: Plan, bar: PhaseBar) -> dict[str, Any]:
     variants = facet_variants(plan.facet_values)
     jobs = [(route, name, query) for route in FACET_ROUTES for name, query in variants.items()]
     round_size = len(jobs) * plan.facet_repeats
@@ -381,7 +360,7 @@ async def case_facet_lists(url: str, plan: Plan, bar: Bar) -> dict[str, Any]:
     }
 
 
-async def case_concurrent_feeds(url: str, plan: Plan, bar: Bar) -> dict[str, Any]:
+async def case_concurrent_feeds(url: str, plan: Plan, bar: PhaseBar) -> dict[str, Any]:
     """Waves of `feeds` requests sent at once, the next wave when the previous one is answered."""
     target = f"{url}/feeds/search.atom?year_from=2100"
     tick = bar.start(f"(c) {plan.feeds} concurrent feed requests matching nothing", plan.feeds)
@@ -413,7 +392,7 @@ async def peak_rss(pid: int, stop: asyncio.Event, into: dict[str, float]) -> Non
         await asyncio.sleep(0.2)
 
 
-async def measure(plan: Plan, prepared: Prepared, api: ApiProcess, bar: Bar) -> dict[str, Any]:
+async def measure(plan: Plan, prepared: Prepared, api: ApiProcess, bar: PhaseBar) -> dict[str, Any]:
     assert api.process is not None
     pid = api.process.pid
     store = prepared.store()
@@ -479,7 +458,7 @@ def run(plan: Plan, out: Path, workdir: Path | None) -> dict[str, Any]:
     own = workdir is None
     work = Path(tempfile.mkdtemp(prefix="impact-abuse-")) if workdir is None else workdir.resolve()
     work.mkdir(parents=True, exist_ok=True)
-    bar = Bar(6)
+    bar = PhaseBar("abuse cases", 6)
     try:
         with bar.progress:
             bar.start(f"store of {plan.size} generated monographs + seed, then impact rebuild", 1)

@@ -26,11 +26,11 @@ from typing import Any
 import httpx
 import pytest
 from elasticsearch import Elasticsearch
-from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
 from api.settings import Settings
 from api.store import Store
 from benchmarks.measure import percentiles
+from benchmarks.progress import PhaseBar
 from benchmarks.report import record, table_row
 from benchmarks.run import console, machine
 from indexer.factory import EngineConfig, create_engine
@@ -109,29 +109,6 @@ def token() -> str:
 
 
 # -- progress -------------------------------------------------------------------------------
-
-
-class Bar:
-    """One bar for the run (phases done) and one for the phase running (seconds)."""
-
-    def __init__(self, phases: int) -> None:
-        self.progress = Progress(
-            TextColumn("{task.description}"),
-            BarColumn(),
-            TextColumn("{task.completed:.0f}/{task.total:.0f}"),
-            TimeElapsedColumn(),
-            console=console,
-            transient=True,
-        )
-        self.run: TaskID = self.progress.add_task("writes benchmark (phases)", total=phases)
-        self.phase: TaskID = self.progress.add_task("", total=1)
-
-    def start(self, description: str, seconds: float) -> Callable[[float], None]:
-        self.progress.reset(self.phase, total=max(seconds, 1e-3), description=f"  {description} (s)")
-        return lambda elapsed: self.progress.update(self.phase, completed=min(elapsed, seconds))
-
-    def done(self) -> None:
-        self.progress.advance(self.run)
 
 
 async def ticking(tick: Callable[[float], None], finished: asyncio.Event) -> None:
@@ -506,7 +483,7 @@ def consistency(deployment: Deployment) -> dict[str, Any]:
 # -- one configuration ----------------------------------------------------------------------
 
 
-def measure(config: Config, plan: Plan, bar: Bar, pg_url: str | None, es_url: str | None) -> dict[str, Any]:
+def measure(config: Config, plan: Plan, bar: PhaseBar, pg_url: str | None, es_url: str | None) -> dict[str, Any]:
     workdir = Path(tempfile.mkdtemp(prefix=f"impact-bench-writes-{config.name}-"))
     entry: dict[str, Any] = {"engine": config.engine, "store": config.store, "processes": config.processes}
     entry["load_average_before"] = os.getloadavg()
@@ -630,7 +607,7 @@ def run(configs: list[Config], plan: Plan, pg_url: str | None, es_url: str | Non
             es_url = servers.enter_context(
                 node("es-node.sh", {"IMPACT_ES_PORT": "9261", "IMPACT_ES_HEAP": "1g"}, es_url)
             )
-        bar = Bar(len(configs) * (3 + len(plan.rates)))
+        bar = PhaseBar("writes benchmark", len(configs) * (3 + len(plan.rates)), unit="s")
         with bar.progress:
             for config in configs:
                 entry = measure(config, plan, bar, pg_url, es_url)
