@@ -20,4 +20,4 @@ RUN pip install --no-deps .
 
 USER impact
 EXPOSE 8000 8501
-CMD ["uvicorn", "api.main:app", "--host", "0.0.0.0", "--port", "8000"]
+CMD ["uvicorn", "--factory", "api.main:create_app", "--host", "0.0.0.0", "--port", "8000"]

@@ -13,9 +13,9 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from api.errors import DomainError
-from api.exports import ImportErrors, csv_lines, read_jsonl, to_csv_row, to_jsonl
 from api.indexing import IndexSync
 from api.loading import load_records
+from api.open_data import ImportErrors, csv_lines, read_jsonl, to_csv_row, to_jsonl
 from api.settings import get_settings
 from api.store import Role, Store
 from api.store.migrate import head_revision
@@ -232,7 +232,7 @@ def serve(
             "(the embedded index and SQLite take one writer process)",
             param_hint="--workers",
         )
-    uvicorn.run("api.main:app", host=host, port=port, workers=workers)
+    uvicorn.run("api.main:create_app", factory=True, host=host, port=port, workers=workers)
 
 
 def main() -> None:

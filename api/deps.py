@@ -1,4 +1,4 @@
-"""Typed dependencies: the store, engine, index sync and the caller's API key.
+"""Typed dependencies: the store, engine, index sync, the caller's API key and the `If-Match` version.
 
 The ones that only read `app.state` are `async`: FastAPI would otherwise run each in the
 thread pool, a hop that costs more than the work.
@@ -6,13 +6,15 @@ thread pool, a hop that costs more than the work.
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Header, Request
 
-from api.auth_throttle import FailedAuthThrottle
-from api.client_address import client_address
-from api.errors import Forbidden, Unauthorized
+from api.errors import DomainError, Forbidden, Unauthorized
+from api.http.auth_throttle import FailedAuthThrottle
+from api.http.client_address import client_address
 from api.indexing import IndexSync
 from api.settings import Settings
 from api.store import ApiKey, Role, Store
@@ -53,7 +55,7 @@ def optional_key(
 ) -> ApiKey | None:
     """The caller's key if one is sent; a wrong or revoked key is an error, not anonymity.
 
-    Failed keys are throttled per client address and per key id (`api/auth_throttle.py`): past a burst,
+    Failed keys are throttled per client address and per key id (`api/http/auth_throttle.py`): past a burst,
     429 + Retry-After, and the key is not even checked."""
     plaintext = x_api_key
     if plaintext is None and authorization:
@@ -94,3 +96,33 @@ def editor_key(key: KeyDep) -> ApiKey:
 
 
 EditorDep = Annotated[ApiKey, Depends(editor_key)]
+
+
+@dataclass(frozen=True)
+class IfMatch:
+    """The `If-Match` header: the version (ETag) the caller last read, parsed when a route asks for it."""
+
+    header: str | None
+
+    def version(self) -> int | None:
+        """The version named, None without the header; a malformed one is a 400 that says what to send."""
+        if self.header is None:
+            return None
+        match = IF_MATCH_VERSION.fullmatch(self.header)
+        if not match:
+            raise DomainError('If-Match must hold the version you last read, e.g. "3"')
+        return int(match.group(1))
+
+
+IF_MATCH_VERSION = re.compile(r'\s*(?:W/)?"?(\d+)"?\s*')
+
+
+async def if_match(
+    if_match: Annotated[
+        str | None, Header(description="The version you last read (its ETag); a stale one answers 409.")
+    ] = None,
+) -> IfMatch:
+    return IfMatch(if_match)
+
+
+IfMatchDep = Annotated[IfMatch, Depends(if_match)]

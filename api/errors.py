@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
+from pydantic import ValidationError
+
 
 class DomainError(Exception):
     """An error whose message tells the caller what to do."""
 
     status_code = 400
     code = "bad_request"
+    # Seconds the caller should wait before retrying (a `Retry-After` header), when waiting helps.
+    retry_after: int | None = None
 
     def __init__(self, message: str, details: Any = None):
         super().__init__(message)
@@ -42,6 +46,8 @@ class Forbidden(DomainError):
     code = "forbidden"
 
 
-class ServiceUnavailable(DomainError):
-    status_code = 503
-    code = "service_unavailable"
+def describe_validation_error(error: ValidationError) -> str:
+    """Plain words: `field.path: rule` for each problem."""
+    return "; ".join(
+        f"{'.'.join(str(p) for p in e['loc']) or '(document)'}: {e['msg']}" for e in error.errors(include_url=False)
+    )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from api.exports import ImportRecord
+from api.open_data import ImportRecord
 from api.store import Store
 from indexer.engine import Progress
 from schemas.monograph import Status

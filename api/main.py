@@ -1,4 +1,6 @@
-"""Builds the FastAPI app: lifespan (store, engine, outbox worker), middleware, routers."""
+"""Builds the FastAPI app: lifespan (store, engine, outbox worker), HTTP hygiene, routers.
+
+`create_app` is the factory servers call: `uvicorn --factory api.main:create_app`."""
 
 from __future__ import annotations
 
@@ -9,24 +11,17 @@ from collections.abc import AsyncIterator
 
 import anyio
 from fastapi import FastAPI
-from fastapi.middleware.cors import CORSMiddleware
 
-from api.auth_throttle import install_auth_throttle_handler
-from api.http_errors import install_error_handlers
+from api import docs, v1
+from api.embed import assets, feeds, pages
+from api.http.stack import install_http
 from api.indexing import run_worker
-from api.metrics import Metrics
-from api.middleware import MetricsMiddleware, RequestGuard
-from api.public_http import install_public_http
-from api.routes import assets, docs, embed, export, feeds, health, keys, monographs, presets, referentials, search
 from api.settings import Settings, get_settings
 from api.store import Store
 from indexer.engine import IndexLocked
 from indexer.factory import create_engine
 
 log = logging.getLogger(__name__)
-
-CORS_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"]
-CORS_HEADERS = ["X-API-Key", "Authorization", "If-Match", "If-None-Match", "Idempotency-Key", "Content-Type"]
 
 DESCRIPTION = """
 Base ouverte des pratiques d'innovation territoriale (IMPACT-Pratiques).
@@ -42,6 +37,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
+        anyio.to_thread.current_default_thread_limiter().total_tokens = settings.worker_threads
         store = Store(settings.store_url)
         engine = create_engine(settings.engine_config())
         try:
@@ -76,40 +72,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version="1.0.0",
         description=DESCRIPTION,
         lifespan=lifespan,
-        # /docs is served from the installed Swagger UI files (api/routes/docs.py), never from a CDN.
+        # /docs is served from the installed Swagger UI files (api/docs.py), never from a CDN.
         docs_url=None,
         redoc_url=None,
         openapi_url="/openapi.json",
     )
-    app.state.metrics = Metrics()
-    install_error_handlers(app)
-    install_auth_throttle_handler(app)
     app.include_router(docs.router)
-    for module in (search, monographs, referentials, export, health, keys):
-        app.include_router(module.router)
-    # Partner embeds: presets API, iframe pages and builder, feeds, widget.js and page assets.
-    for module in (presets, embed, feeds, assets):
-        app.include_router(module.router)
-    app.add_middleware(RequestGuard, max_bytes=settings.max_body_bytes)
-    app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
-    if settings.cors_origins:
-        # The configured origins (partners' back offices) may read and write with a key; any other origin
-        # only gets the public reads (api/public_http.py).
-        app.add_middleware(
-            CORSMiddleware,
-            allow_origins=settings.cors_origins,
-            allow_methods=CORS_METHODS,
-            allow_headers=CORS_HEADERS,
-            expose_headers=["ETag", "Location", "Retry-After"],
-            max_age=600,
-        )
-    # Added last, so outermost: conditional GET, rate limit, public-read CORS, security headers.
-    install_public_http(app, settings)
+    app.include_router(v1.router)
+    # Partner embeds: iframe pages and builder, feeds, widget.js and the pages' static files.
+    for router in (pages.router, feeds.router, assets.router):
+        app.include_router(router)
+    for files in (docs.files, assets.static_files):
+        app.mount(files.prefix, files)
+    install_http(app, settings)
     return app
-
-
-def __getattr__(name: str) -> FastAPI:
-    # `uvicorn api.main:app` builds the app on first access, so importing this module has no side effect.
-    if name == "app":
-        return create_app()
-    raise AttributeError(name)

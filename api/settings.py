@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 from functools import lru_cache
@@ -13,8 +14,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from api.indexing import IndexSync
 from api.store import Store
-from indexer.engine import SearchEngine
-from indexer.factory import EngineConfig
+from indexer.engine import EngineConfig, SearchEngine
 from indexer.query import DEFAULT_SYNONYMS_PATH
 
 # One CSP source expression: a keyword, a scheme, or an origin with optional wildcard subdomain and port.
@@ -26,6 +26,7 @@ FRAME_SOURCE = re.compile(
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="IMPACT_", env_file=".env", extra="ignore")
 
+    # The store and the search engine.
     data_dir: Path = Field(Path("data"), description="Where the SQLite store and the embedded index live.")
     database_url: str | None = Field(
         None, description="SQLAlchemy URL of the store; defaults to SQLite in the data directory."
@@ -48,11 +49,45 @@ class Settings(BaseSettings):
     elasticsearch_replicas: int = Field(
         0, ge=0, le=10, description="Replicas of each index (0 on a single node; 1 or more on a cluster)."
     )
-    api_base_url: str = Field("http://127.0.0.1:8000", description="Where the UI reaches the API.")
+
+    # Addresses: where the UI and this API are reached; the hosts, proxies, origins and framers trusted.
     public_base_url: str = Field(
         "http://127.0.0.1:8501", description="Public address of the UI, used to build each result's `url`."
     )
-    max_body_bytes: int = Field(1_000_000, gt=0, description="Largest request body accepted (413 above).")
+    public_api_url: str = Field(
+        "http://127.0.0.1:8000",
+        description="Public address of this API (feeds' self links, the embed builder's snippets); answers "
+        "never take it from the request's Host header.",
+    )
+    api_base_url: str = Field(
+        "http://127.0.0.1:8000",
+        description="Where the UI reaches the API (the UI process reads IMPACT_API_BASE_URL itself); this API "
+        "answers requests for its host too (added to IMPACT_ALLOWED_HOSTS).",
+    )
+    allowed_hosts: str = Field(
+        "127.0.0.1,localhost,*.localhost,[::1],testserver",
+        description="Host headers this API answers (comma-separated; `*.example.fr` wildcards; `*` for any); "
+        "others get 400. The hosts of IMPACT_PUBLIC_API_URL and IMPACT_API_BASE_URL are always allowed.",
+    )
+    trusted_proxies: str = Field(
+        "",
+        description="Reverse proxies (IPs or CIDRs, comma-separated, e.g. `127.0.0.1,10.0.0.0/8`) whose "
+        "X-Forwarded-For is believed: the client is then the nearest address it lists that is not one of them. "
+        "Empty: the connection's peer is the client, whatever the headers say.",
+    )
+    cors_origins: list[str] = Field(default_factory=list, description="Origins allowed to call the JSON API.")
+    public_read_cors: bool = Field(
+        True,
+        description="Let any origin GET the public reads (search, referentials, published monographs, presets) "
+        "without credentials; the embeddable widget needs it. Writes still follow IMPACT_CORS_ORIGINS.",
+    )
+    embed_frame_ancestors: str = Field(
+        "*",
+        description="CSP frame-ancestors sources allowed to frame /embed pages (space-separated, e.g. "
+        "`https://www.reseau.fr https://*.region.fr`); every other page refuses framing.",
+    )
+
+    # The index outbox: how the store's writes reach the engine, and how long a write waits for it.
     outbox_interval: float = Field(1.0, gt=0, description="Seconds between index outbox drains.")
     outbox_max_backoff: float = Field(30.0, gt=0, description="Longest wait between retries while the engine is down.")
     outbox_batch: int = Field(500, ge=1, le=10_000, description="Outbox entries applied to the engine per batch.")
@@ -74,37 +109,14 @@ class Settings(BaseSettings):
         description="How long a write waits for its change to be searchable before answering (the outbox "
         "finishes the work after that; the answer never depends on it).",
     )
+
+    # Bounded work per request.
+    max_body_bytes: int = Field(1_000_000, gt=0, description="Largest request body accepted (413 above).")
     search_concurrency: int = Field(
         default_factory=lambda: 2 * (os.cpu_count() or 1),
         ge=1,
         description="Searches run at once in worker threads; more wait their turn (CPU-bound work gains nothing "
         "from more threads than cores, and latency suffers from the contention).",
-    )
-    cors_origins: list[str] = Field(default_factory=list, description="Origins allowed to call the JSON API.")
-    # --- partner embeds (iframe, widget, feeds) and public HTTP hygiene -------------------------------
-    public_read_cors: bool = Field(
-        True,
-        description="Let any origin GET the public reads (search, referentials, published monographs, presets) "
-        "without credentials; the embeddable widget needs it. Writes still follow IMPACT_CORS_ORIGINS.",
-    )
-    embed_frame_ancestors: str = Field(
-        "*",
-        description="CSP frame-ancestors sources allowed to frame /embed pages (space-separated, e.g. "
-        "`https://www.reseau.fr https://*.region.fr`); every other page refuses framing.",
-    )
-    http_cache_max_age: int = Field(
-        60, ge=0, description="Seconds browsers and proxies may reuse search, embed and feed answers (ETag after)."
-    )
-    rate_limit_per_minute: int = Field(
-        1200, ge=0, description="Sustained public requests per minute allowed to one client IP (0 disables)."
-    )
-    rate_limit_burst: int = Field(600, ge=1, description="Public requests one client IP may send at once.")
-    # --- end partner embeds ---------------------------------------------------------------------------
-    # --- bounded public reads ---
-    public_api_url: str = Field(
-        "http://127.0.0.1:8000",
-        description="Public address of this API (feeds' self links, the embed builder's snippets); answers "
-        "never take it from the request's Host header.",
     )
     search_deadline: float = Field(
         5.0,
@@ -112,21 +124,31 @@ class Settings(BaseSettings):
         description="Seconds one request may spend on search-engine work, all its calls together (waiting for a "
         "search slot included); past it the answer is 503 + Retry-After.",
     )
+    queue_timeout: float = Field(
+        2.0,
+        gt=0,
+        description="Seconds a request may wait for a worker thread before it starts; past it the answer is 503 + "
+        "Retry-After and nothing was done (fiche, embeds, feeds, export, writes; `/health` is never shed).",
+    )
+    worker_threads: int = Field(
+        40,
+        ge=1,
+        le=1000,
+        description="Threads that run synchronous routes (fiche, embeds, feeds, export, writes); anyio's default "
+        "is 40. More only adds contention on 2 cores; requests beyond wait (see IMPACT_QUEUE_TIMEOUT).",
+    )
     export_concurrency: int = Field(
         2, ge=1, description="Exports streamed at once (each reads its whole result set); more get 429 + Retry-After."
     )
-    # --- abuse limits ---
-    trusted_proxies: str = Field(
-        "",
-        description="Reverse proxies (IPs or CIDRs, comma-separated, e.g. `127.0.0.1,10.0.0.0/8`) whose "
-        "X-Forwarded-For is believed: the client is then the nearest address it lists that is not one of them. "
-        "Empty: the connection's peer is the client, whatever the headers say.",
+    http_cache_max_age: int = Field(
+        60, ge=0, description="Seconds browsers and proxies may reuse search, embed and feed answers (ETag after)."
     )
-    allowed_hosts: str = Field(
-        "127.0.0.1,localhost,*.localhost,[::1],testserver",
-        description="Host headers this API answers (comma-separated; `*.example.fr` wildcards; `*` for any); "
-        "others get 400. The hosts of IMPACT_PUBLIC_API_URL and IMPACT_API_BASE_URL are always allowed.",
+
+    # Rate limits per client address, and throttling of failed API keys.
+    rate_limit_per_minute: int = Field(
+        1200, ge=0, description="Sustained public requests per minute allowed to one client IP (0 disables)."
     )
+    rate_limit_burst: int = Field(600, ge=1, description="Public requests one client IP may send at once.")
     rate_limit_storage_uri: str = Field(
         "memory://",
         description="Where rate-limit windows are counted (`limits` storage URI): `memory://` per process, or "
@@ -188,19 +210,9 @@ class Settings(BaseSettings):
         )
 
     def engine_config(self) -> EngineConfig:
-        return EngineConfig(
-            backend=self.search_backend,
-            index_path=self.data_dir / "index",
-            synonyms_path=self.synonyms_path,
-            elasticsearch_url=self.elasticsearch_url,
-            elasticsearch_api_key=self.elasticsearch_api_key,
-            elasticsearch_username=self.elasticsearch_username,
-            elasticsearch_password=self.elasticsearch_password,
-            elasticsearch_ca_certs=self.elasticsearch_ca_certs,
-            elasticsearch_index_prefix=self.elasticsearch_index_prefix,
-            elasticsearch_timeout=self.elasticsearch_timeout,
-            elasticsearch_replicas=self.elasticsearch_replicas,
-        )
+        """The engine's configuration: every `EngineConfig` field this object has a setting of the same name for."""
+        same_names = {f.name: getattr(self, f.name) for f in dataclasses.fields(EngineConfig) if hasattr(self, f.name)}
+        return EngineConfig(**same_names, backend=self.search_backend, index_path=self.data_dir / "index")
 
 
 @lru_cache

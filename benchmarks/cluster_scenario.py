@@ -41,7 +41,7 @@ from psycopg import sql
 
 from api.store import Role, Store
 from indexer.elasticsearch_engine import ElasticsearchEngine
-from indexer.factory import EngineConfig
+from indexer.engine import EngineConfig
 from tests.reliability import workload
 from tests.reliability.processes import ApiProcess
 from tests.reliability.workload import index_equals_store, write_workload

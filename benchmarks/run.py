@@ -33,11 +33,13 @@ from benchmarks.report import record, write_report
 from indexer import es_query
 from indexer.elasticsearch_engine import BULK_CHUNK_BYTES, BULK_CHUNK_DOCS, ElasticsearchEngine
 from indexer.embedded import EmbeddedEngine
+from indexer.engine import EngineConfig
 from indexer.es_mapping import document, index_settings, mappings
-from indexer.factory import EngineConfig
 from indexer.french import FrenchStemmer
+from indexer.pipeline import SearchPlan
 from indexer.query import Synonyms, parse_query
 from schemas.monograph import Monograph
+from tests.live import api_command
 
 ROOT = Path(__file__).resolve().parent.parent
 console = Console(stderr=True)
@@ -166,8 +168,9 @@ def raw_embedded(workdir: Path, queries: list[BenchQuery], rounds: int) -> dict[
     engine = EmbeddedEngine(workdir / "data" / "index")
     searcher = engine._index.searcher()
     synonyms = engine.synonyms
-    requests = [engine.build_request(q.params.to_query(), parse_query(q.params.q, synonyms), False) for q in queries]
-    samples = [timed(lambda r=r: engine.execute(searcher, r)) for _ in range(rounds) for r in requests]
+    plans = [SearchPlan(q.params.to_query(), parse_query(q.params.q, synonyms), relaxed=False) for q in queries]
+    requests = [engine.build_request(plan) for plan in plans]
+    samples = [timed(lambda r=r: engine.execute_request(searcher, r)) for _ in range(rounds) for r in requests]
     in_process = [timed(lambda q=q: engine.search(q.params.to_query())) for _ in range(rounds) for q in queries]
     engine.close()
     return {"raw": percentiles(samples), "engine_search": percentiles(in_process)}
@@ -209,7 +212,7 @@ def serve(settings_env: dict[str, str], queries: list[BenchQuery], clients: list
     port = 18000 + os.getpid() % 1000
     env = os.environ | settings_env
     process = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "api.main:app", "--port", str(port), "--log-level", "warning"],
+        [*api_command(port), "--log-level", "warning"],
         env=env,
         cwd=ROOT,
     )

@@ -33,7 +33,8 @@ from benchmarks.measure import percentiles
 from benchmarks.progress import PhaseBar
 from benchmarks.report import record, table_row
 from benchmarks.run import console, machine
-from indexer.factory import EngineConfig, create_engine
+from indexer.engine import EngineConfig
+from indexer.factory import create_engine
 from tests.postgres_node import fresh_database
 from tests.reliability.conftest import editor_key
 from tests.reliability.processes import ApiProcess

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from schemas.facets import FACETS, YEAR
 from schemas.monograph import SECTION_FIELDS, Monograph
+from schemas.search import SearchHit
+
+# What a results list shows of a practice: the hit's fields but its score and highlights.
+HIT_FIELDS = set(SearchHit.model_fields) - {"score", "highlight"}
 
 
 def fuzziness(term: str) -> int:
@@ -14,12 +19,24 @@ def fuzziness(term: str) -> int:
 
 def hit_source(monograph: Monograph) -> dict[str, Any]:
     """What an index keeps of a monograph to answer a results list without the store."""
-    data = monograph.model_dump(
-        mode="json",
-        include={"id", "title", "summary", "territory", "territory_types", "actor_categories", "odd", "year"},
-    )
+    data = monograph.model_dump(mode="json", include=HIT_FIELDS)
     data["sections"] = {name: getattr(monograph, name) for name in SECTION_FIELDS if getattr(monograph, name)}
     return data
+
+
+def texts(monograph: Monograph) -> dict[str, str]:
+    """The text of each searched field (`indexer/relevance.py TEXT_FIELDS`), before analysis."""
+    return {
+        "title": monograph.title,
+        "summary": monograph.summary,
+        "keywords": keywords_text(monograph),
+        "sections": sections_text(monograph),
+    }
+
+
+def facet_fields(monograph: Monograph) -> dict[str, list[str] | list[int]]:
+    """The value of every facet's index field (`schemas/facets.py`), start years included."""
+    return {facet.field: facet.of(monograph) for facet in (*FACETS, YEAR)}
 
 
 def keywords_text(monograph: Monograph) -> str:

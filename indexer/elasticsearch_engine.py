@@ -14,6 +14,7 @@ from elasticsearch import ApiError, Elasticsearch, NotFoundError, TransportError
 from indexer import es_query
 from indexer.engine import (
     CatchUp,
+    EngineConfig,
     EngineError,
     EngineHealth,
     EngineUnavailable,
@@ -23,13 +24,12 @@ from indexer.engine import (
     time_left,
 )
 from indexer.es_mapping import FRENCH_CHAIN, HUNSPELL_CHAIN, MAPPING_VERSION, document, index_settings, mappings
-from indexer.facets import YEAR_FACET, build_facets, year_counts
-from indexer.factory import EngineConfig
 from indexer.french import FrenchStemmer
-from indexer.highlight import build_highlighter, hit_from_source
-from indexer.query import Synonyms, parse_query
+from indexer.highlight import hit_from_source
+from indexer.pipeline import RawSearch, SearchPlan, run_search
+from indexer.query import Synonyms
 from schemas.monograph import Monograph, Status
-from schemas.search import SearchHit, SearchQuery, SearchResult, Sort
+from schemas.search import SearchHit, SearchQuery, SearchResult
 
 BULK_CHUNK_DOCS = 500
 BULK_CHUNK_BYTES = 10 * 1024 * 1024
@@ -64,22 +64,9 @@ class ElasticsearchEngine:
         self.alias = config.elasticsearch_index_prefix
         self.synonyms = synonyms or Synonyms.from_file(config.synonyms_path)
         self.stemmer = FrenchStemmer()
-        basic_auth = None
-        if config.elasticsearch_username:
-            basic_auth = (config.elasticsearch_username, config.elasticsearch_password or "")
-        options: dict[str, Any] = {
-            "request_timeout": config.elasticsearch_timeout,
-            "max_retries": 1,
-            "retry_on_timeout": False,
-        }
-        if config.elasticsearch_api_key:
-            options["api_key"] = config.elasticsearch_api_key
-        if basic_auth:
-            options["basic_auth"] = basic_auth
-        if config.elasticsearch_ca_certs:
-            options["ca_certs"] = config.elasticsearch_ca_certs
-        self.client = client or Elasticsearch(config.elasticsearch_hosts, **options)
+        self.client = client or Elasticsearch(config.elasticsearch_hosts, **config.elasticsearch_options())
         self.replicas = config.elasticsearch_replicas
+        self.timeout = config.elasticsearch_timeout
         self._has_analysis_common: bool | None = None
         self._created_index = False
         self._ensure_lock = threading.Lock()
@@ -111,25 +98,25 @@ class ElasticsearchEngine:
         with translated_errors("index creation"):
             self.client.indices.create(index=name, settings=settings, mappings=mappings())
 
-    def _aliased_indices(self, client: Elasticsearch | None = None) -> list[str]:
+    def _aliased_indices(self) -> list[str]:
         with translated_errors("alias lookup"):
             try:
-                return sorted((client or self.client).indices.get_alias(name=self.alias))
+                return sorted(self.client.indices.get_alias(name=self.alias))
             except NotFoundError:
                 return []
 
-    def current_index(self, client: Elasticsearch | None = None) -> str | None:
+    def current_index(self) -> str | None:
         """The concrete index behind the alias, if any (for reads and checks: writes go to the alias)."""
-        found = self._aliased_indices(client)
+        found = self._aliased_indices()
         return found[-1] if found else None
 
-    def ensure_index(self, client: Elasticsearch | None = None) -> str:
+    def ensure_index(self) -> str:
         """The alias's index, creating a first one (and the alias) when there is none.
 
-        `client` (e.g. one bound to a search's remaining time) makes the lookup; creation, rare, uses
-        the engine's own client.
+        Writes and checks call it; searches do not (an extra round trip each): they query the alias
+        and create it only when the node answers that it does not exist.
         """
-        current = self.current_index(client)
+        current = self.current_index()
         if current:
             return current
         with self._ensure_lock:  # one creator per process; other processes are handled below
@@ -313,46 +300,41 @@ class ElasticsearchEngine:
     # -- reads -------------------------------------------------------------------
 
     def _within(self, deadline: float | None) -> Elasticsearch:
-        """The client for the next call of a search: given only the time left before `deadline`.
+        """The client for the next call of a search: its usual timeout, or only the time left before
+        `deadline` when that is shorter.
 
         :raises SearchTimeout: the deadline has passed.
         """
         left = time_left(deadline)
-        return self.client if left is None else self.client.options(request_timeout=left)
+        if left is None or left >= self.timeout:
+            return self.client
+        return self.client.options(request_timeout=left)
+
+    def execute(self, plan: SearchPlan) -> RawSearch:
+        """One `_search` on the alias, given only the time left before the query's deadline."""
+        with translated_errors("search"):
+            try:
+                response = self._within(plan.query.deadline).search(
+                    index=self.alias, body=es_query.search_body(plan, self.stemmer)
+                )
+            except NotFoundError:
+                # No index behind the alias yet (nothing was ever indexed): create it, nothing to find.
+                self.ensure_index()
+                return RawSearch(0, [])
+        raw = RawSearch(
+            response["hits"]["total"]["value"],
+            [(h["_source"]["display"], h.get("_score")) for h in response["hits"]["hits"]],
+        )
+        for name, aggregation in response.get("aggregations", {}).items():
+            values = aggregation["values"]
+            raw.buckets[name] = {b["key"]: b["doc_count"] for b in values["buckets"]}
+            if values.get("sum_other_doc_count"):
+                raw.truncated.add(name)
+        return raw
 
     def search(self, query: SearchQuery) -> SearchResult:
-        # Up to three calls (alias lookup, search, relaxed search) share the query's deadline.
-        self.ensure_index(self._within(query.deadline))
-        parsed = parse_query(query.q, self.synonyms)
-        relaxed = False
-        with translated_errors("search"):
-            response = self._within(query.deadline).search(
-                index=self.alias, body=es_query.search_body(query, parsed, self.stemmer, False)
-            )
-            if response["hits"]["total"]["value"] == 0 and len(parsed.clauses) > 1:
-                relaxed = True
-                response = self._within(query.deadline).search(
-                    index=self.alias, body=es_query.search_body(query, parsed, self.stemmer, True)
-                )
-        highlighter = build_highlighter(parsed, self.stemmer) if query.highlight else None
-        scored = not parsed.is_empty and query.sort == Sort.RELEVANCE
-        hits = [
-            hit_from_source(h["_source"]["display"], h.get("_score") if scored else None, highlighter)
-            for h in response["hits"]["hits"]
-        ]
-        facets = {}
-        aggregations = response.get("aggregations", {})
-        if query.facets:
-            counts = {
-                facet: {str(b["key"]): b["doc_count"] for b in agg["values"]["buckets"]}
-                for facet, agg in aggregations.items()
-                if facet != YEAR_FACET
-            }
-            facets = build_facets(counts, query.filters)
-        if query.year_counts:
-            buckets = aggregations.get(YEAR_FACET, {}).get("values", {}).get("buckets", [])
-            facets[YEAR_FACET] = year_counts({b["key"]: b["doc_count"] for b in buckets})
-        return SearchResult(total=response["hits"]["total"]["value"], hits=hits, facets=facets, relaxed=relaxed)
+        # One call per pass (two when no practice has every word), sharing the query's deadline.
+        return run_search(self, query, self.synonyms, self.stemmer)
 
     def similar(self, monograph_id: str, size: int = 5) -> list[SearchHit]:
         self.ensure_index()
@@ -391,7 +373,9 @@ class ElasticsearchEngine:
                 "cluster_status": cluster["status"],
                 "alias": self.alias,
                 "index": index,
-                "mapping_version": MAPPING_VERSION,
+                # The index's own version: an outdated index shows here until its rebuild is done.
+                "mapping_version": self.mapping_version(index),
+                "code_mapping_version": MAPPING_VERSION,
                 "analysis": FRENCH_CHAIN if self.has_analysis_common else HUNSPELL_CHAIN,
             },
         )

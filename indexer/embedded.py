@@ -6,7 +6,7 @@ import contextlib
 import shutil
 import sys
 import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -14,7 +14,7 @@ from typing import Any
 import orjson
 import tantivy
 
-from indexer.documents import fuzziness, hit_source, keywords_text, published_micros, sections_text
+from indexer.documents import facet_fields, fuzziness, hit_source, published_micros, texts
 from indexer.engine import (
     CatchUp,
     EngineError,
@@ -25,12 +25,13 @@ from indexer.engine import (
     UnknownMonograph,
     time_left,
 )
-from indexer.facets import FACET_FIELDS, YEAR_BUCKETS, YEAR_FACET, build_facets, other_filters, year_counts
 from indexer.french import FrenchStemmer, prepare_for_index
-from indexer.highlight import build_highlighter, hit_from_source
+from indexer.highlight import hit_from_source
+from indexer.pipeline import RawSearch, SearchPlan, run_search
 from indexer.query import Clause, ParsedQuery, Phrase, Synonyms, parse_query
+from indexer.relevance import FUZZY_BOOST, SIMILAR_FIELDS, SIMILAR_MAX_TERMS, TEXT_FIELDS, TIE_BREAKER
+from schemas.facets import FACETS, YEAR, FacetKind
 from schemas.monograph import Monograph, Status
-from schemas.referentials import FACET_NAMES
 from schemas.search import SearchFilters, SearchHit, SearchQuery, SearchResult, Sort
 
 ANALYZER = "fr"
@@ -39,15 +40,11 @@ SCHEMA_VERSION = 4  # 2: recency weight for relevance ties; 3: monograph version
 SCHEMA_VERSION_FILE = "impact-schema-version"
 # tantivy's single-writer lock: a file locked with flock(2) while an IndexWriter is open.
 WRITER_LOCK_FILE = ".tantivy-writer.lock"
-# Field boosts: the title says most about a practice, then its summary, then the rest.
-TEXT_FIELDS: dict[str, float] = {"title": 3.0, "summary": 2.0, "keywords": 1.5, "sections": 1.0}
-TIE_BREAKER = 0.3
-FUZZY_BOOST = 0.4
+# The fast fields a sort reads descending (relevance: the score, weighted by `recency_weight`).
+ORDER_FIELDS = {Sort.RECENT: "recency", Sort.OLDEST: "antiquity", Sort.PUBLISHED: "published"}
 MISSING_YEAR = 9999
 OLDEST_YEAR = 1950
 COMMIT_BATCH = 5_000
-# Words of a practice's title and summary that rank its similar practices when more-like-this cannot.
-SIMILAR_FALLBACK_WORDS = 30
 
 
 def _count(result: tantivy.SearchResult) -> int:
@@ -60,10 +57,11 @@ def _schema() -> tantivy.Schema:
     builder.add_text_field("id", stored=True, tokenizer_name="raw", fast=True)
     for name in TEXT_FIELDS:
         builder.add_text_field(name, stored=False, tokenizer_name=ANALYZER, index_option="position")
-    for name in ("territory_types", "actor_categories", "region"):
-        builder.add_text_field(name, stored=False, tokenizer_name="raw", fast=True)
-    builder.add_integer_field("odd", stored=False, indexed=True, fast=True)
-    builder.add_integer_field("year", stored=False, indexed=True, fast=True)
+    for facet in (*FACETS, YEAR):
+        if facet.kind == FacetKind.KEYWORD:
+            builder.add_text_field(facet.field, stored=False, tokenizer_name="raw", fast=True)
+        else:
+            builder.add_integer_field(facet.field, stored=False, indexed=True, fast=True)
     # Sort keys, both read descending: newest first, and oldest first; no year sorts last.
     builder.add_integer_field("recency", stored=False, indexed=False, fast=True)
     builder.add_integer_field("antiquity", stored=False, indexed=False, fast=True)
@@ -108,13 +106,6 @@ Known = tuple[int, bool]
 
 
 FacetRequest = tuple[tantivy.Query, dict[str, Any]]
-
-
-@dataclass
-class RawResult:
-    total: int
-    documents: list[tuple[Any, bytes | None]]
-    aggregations: dict[str, Any]
 
 
 @dataclass
@@ -195,26 +186,16 @@ class EmbeddedEngine:
         return self._writer is not None
 
     def _document(self, monograph: Monograph) -> tantivy.Document:
-        fields: dict[str, Any] = {
-            "id": monograph.id,
-            "version": monograph.version,
-            "title": prepare_for_index(monograph.title),
-            "summary": prepare_for_index(monograph.summary),
-            "sections": prepare_for_index(sections_text(monograph)),
-            "keywords": prepare_for_index(keywords_text(monograph)),
-            "territory_types": [str(t) for t in monograph.territory_types],
-            "actor_categories": [str(c) for c in monograph.actor_categories],
-            "odd": list(monograph.odd),
+        fields: dict[str, Any] = {"id": monograph.id, "version": monograph.version}
+        fields |= {name: prepare_for_index(text) for name, text in texts(monograph).items()}
+        fields |= facet_fields(monograph)
+        fields |= {
             "recency": monograph.year or 0,
             "antiquity": -(monograph.year or MISSING_YEAR),
             "published": published_micros(monograph),
             "recency_weight": monograph.year or OLDEST_YEAR,
             "source": orjson.dumps(hit_source(monograph)),
         }
-        if monograph.territory.region:
-            fields["region"] = monograph.territory.region
-        if monograph.year is not None:
-            fields["year"] = monograph.year
         return tantivy.Document(**fields)
 
     def _indexed_lookup(self, searcher: tantivy.Searcher) -> Callable[[str], Known | None]:
@@ -361,15 +342,15 @@ class EmbeddedEngine:
 
     def _filter_queries(self, filters: SearchFilters) -> list[tantivy.Query]:
         queries = []
-        for facet, field in FACET_FIELDS.items():
-            values: list[Any] = list(getattr(filters, facet))
-            if values:
-                values = [int(v) for v in values] if facet == "odd" else [str(v) for v in values]
-                queries.append(tantivy.Query.term_set_query(self.schema, field, values))
+        for facet in FACETS:
+            selected = filters.selected(facet.name)
+            if selected:
+                values = [facet.index_value(v) for v in selected]
+                queries.append(tantivy.Query.term_set_query(self.schema, facet.field, values))
         if filters.year_from is not None or filters.year_to is not None:
             queries.append(
                 tantivy.Query.range_query(
-                    self.schema, "year", tantivy.FieldType.Integer, filters.year_from, filters.year_to
+                    self.schema, YEAR.field, tantivy.FieldType.Integer, filters.year_from, filters.year_to
                 )
             )
         return queries
@@ -383,86 +364,54 @@ class EmbeddedEngine:
             + [(tantivy.Occur.Must, tantivy.Query.const_score_query(f, 0.0)) for f in filters]
         )
 
-    def _facet_requests(
-        self, text: tantivy.Query, filters: SearchFilters, facets: bool, years: bool
-    ) -> list[tuple[tantivy.Query, dict[str, Any]]]:
-        """Aggregations for disjunctive facets, grouped so facets with the same filters share one pass.
+    def _facet_requests(self, text: tantivy.Query, plan: SearchPlan) -> list[FacetRequest]:
+        """One aggregation pass per distinct set of filters: facets counted under the same filters share it."""
+        groups: dict[str, tuple[SearchFilters, dict[str, Any]]] = {}
+        for facet, filters in plan.counted():
+            key = filters.model_dump_json()
+            aggs = groups.setdefault(key, (filters, {}))[1]
+            aggs[facet.name] = {"terms": {"field": facet.field, "size": facet.size}}
+        return [(self._and(text, self._filter_queries(filters)), aggs) for filters, aggs in groups.values()]
 
-        Facets without a selection of their own are counted under all filters together; each facet
-        with a selection is counted under the other facets' filters only. Start years, when asked,
-        are counted under all filters (in the first group's pass).
-        """
-        groups: dict[str, dict[str, Any]] = {"": {}} if years else {}
-        if years:
-            groups[""][YEAR_FACET] = {"terms": {"field": "year", "size": YEAR_BUCKETS}}
-        for facet in FACET_NAMES if facets else ():
-            key = facet if getattr(filters, facet) else ""
-            groups.setdefault(key, {})[facet] = {"terms": {"field": FACET_FIELDS[facet], "size": 1000}}
-        requests = []
-        for key, aggs in groups.items():
-            effective = other_filters(filters, key) if key else filters
-            requests.append((self._and(text, self._filter_queries(effective)), aggs))
-        return requests
-
-    def build_request(self, query: SearchQuery, parsed: ParsedQuery, relaxed: bool) -> EmbeddedRequest:
-        """Everything tantivy will be asked, built once: what the benchmark times as "raw"."""
-        text = self._text_query(parsed, relaxed)
-        sort = query.sort
-        if sort == Sort.RELEVANCE and parsed.is_empty:
-            sort = Sort.RECENT  # without words every score ties: show the newest first
+    def build_request(self, plan: SearchPlan) -> EmbeddedRequest:
+        """Everything tantivy will be asked for one pass, built once: what the benchmark times as "raw"."""
+        query = plan.query
+        text = self._text_query(plan.parsed, plan.relaxed)
         return EmbeddedRequest(
             query=self._and(text, self._filter_queries(query.filters)),
-            facets=self._facet_requests(text, query.filters, query.facets, query.year_counts),
+            facets=self._facet_requests(text, plan),
             limit=max(query.size, 1),  # tantivy wants at least 1, even to count only
             offset=query.offset,
-            order_field={Sort.RECENT: "recency", Sort.OLDEST: "antiquity", Sort.PUBLISHED: "published"}.get(sort),
+            order_field=ORDER_FIELDS.get(plan.sort),
         )
 
     @staticmethod
-    def execute(searcher: tantivy.Searcher, request: EmbeddedRequest) -> RawResult:
-        """The raw tantivy calls of one search: top documents with their stored source, and facets."""
+    def execute_request(searcher: tantivy.Searcher, request: EmbeddedRequest) -> RawSearch:
+        """The raw tantivy calls of one pass: top documents with their stored source, and facets."""
         if request.order_field:
             top = searcher.search(request.query, request.limit, True, request.order_field, request.offset)
         else:
             top = searcher.search(
                 request.query, request.limit, True, offset=request.offset, weight_by_field="recency_weight"
             )
-        documents = [(key, searcher.doc(address).get_first("source")) for key, address in top.hits]
-        aggregations: dict[str, Any] = {}
+        hits: list[tuple[Mapping[str, Any], float | None]] = [
+            (orjson.loads(searcher.doc(address).get_first("source") or b"{}"), float(key)) for key, address in top.hits
+        ]
+        raw = RawSearch(_count(top), hits)
         for facet_query, aggs in request.facets:
-            aggregations |= searcher.aggregate(facet_query, aggs)
-        return RawResult(_count(top), documents, aggregations)
+            for name, aggregation in searcher.aggregate(facet_query, aggs).items():
+                raw.buckets[name] = {b["key"]: b["doc_count"] for b in aggregation["buckets"]}
+                if aggregation.get("sum_other_doc_count"):
+                    raw.truncated.add(name)
+        return raw
+
+    def execute(self, plan: SearchPlan) -> RawSearch:
+        # In-process and fast: the deadline is checked before each pass (a finished one is answered).
+        time_left(plan.query.deadline)
+        return self.execute_request(self._index.searcher(), self.build_request(plan))
 
     def search(self, query: SearchQuery) -> SearchResult:
-        # In-process and fast: the deadline is checked before each pass (a finished one is answered).
-        time_left(query.deadline)
-        parsed = parse_query(query.q, self.synonyms)
-        searcher = self._index.searcher()
-        relaxed = False
-        raw = self.execute(searcher, self.build_request(query, parsed, relaxed))
-        if not raw.total and len(parsed.clauses) > 1:
-            # No practice has every word: show those with some of them, and say so.
-            time_left(query.deadline)
-            relaxed = True
-            raw = self.execute(searcher, self.build_request(query, parsed, relaxed))
-        highlighter = build_highlighter(parsed, self._stemmer) if query.highlight else None
-        scored = not parsed.is_empty and query.sort == Sort.RELEVANCE
-        hits = [
-            hit_from_source(orjson.loads(source or b"{}"), float(key) if scored else None, highlighter)
-            for key, source in raw.documents[: query.size]
-        ]
-        facets = {}
-        if query.facets:
-            counts = {
-                facet: {str(int(b["key"]) if facet == "odd" else b["key"]): b["doc_count"] for b in agg["buckets"]}
-                for facet, agg in raw.aggregations.items()
-                if facet != YEAR_FACET
-            }
-            facets = build_facets(counts, query.filters)
-        if query.year_counts:
-            buckets = raw.aggregations.get(YEAR_FACET, {}).get("buckets", [])
-            facets[YEAR_FACET] = year_counts({b["key"]: b["doc_count"] for b in buckets})
-        return SearchResult.model_construct(total=raw.total, hits=hits, facets=facets, relaxed=relaxed)
+        return run_search(self, query, self.synonyms, self._stemmer)
 
     @staticmethod
     def _source(searcher: tantivy.Searcher, address: Any) -> dict[str, Any]:
@@ -478,13 +427,15 @@ class EmbeddedEngine:
     def similar(self, monograph_id: str, size: int = 5) -> list[SearchHit]:
         searcher = self._index.searcher()
         source = self._source(searcher, self._address(searcher, monograph_id))
-        fields = {
-            "title": [prepare_for_index(source["title"])],
-            "summary": [prepare_for_index(source["summary"])],
-            "sections": [prepare_for_index("\n".join(source.get("sections", {}).values()))],
-        }
+        shown = {**source, "sections": "\n".join(source.get("sections", {}).values())}
+        fields = {name: [prepare_for_index(shown[name])] for name in SIMILAR_FIELDS}
         like = tantivy.Query.more_like_this_document_fields_query(
-            self.schema, fields, min_doc_frequency=1, min_term_frequency=1, max_query_terms=30, min_word_length=3
+            self.schema,
+            fields,
+            min_doc_frequency=1,
+            min_term_frequency=1,
+            max_query_terms=SIMILAR_MAX_TERMS,
+            min_word_length=3,
         )
         try:
             hits = searcher.search(self._other_than(like, monograph_id), limit=size).hits
@@ -495,7 +446,7 @@ class EmbeddedEngine:
             # the total, and panics ("59 >= 60") until segments merge: rank by the practice's own
             # words instead (its title and summary as an any-word query).
             words = parse_query(f"{source['title']} {source['summary']}", self.synonyms)
-            fallback = self._text_query(ParsedQuery(words.clauses[:SIMILAR_FALLBACK_WORDS]), relaxed=True)
+            fallback = self._text_query(ParsedQuery(words.clauses[:SIMILAR_MAX_TERMS]), relaxed=True)
             hits = searcher.search(self._other_than(fallback, monograph_id), limit=size).hits
         return [hit_from_source(self._source(searcher, a), float(s), None) for s, a in hits]
 

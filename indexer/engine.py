@@ -5,8 +5,10 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Protocol, runtime_checkable
+from pathlib import Path
+from typing import Any, Protocol, runtime_checkable
 
+from indexer.query import DEFAULT_SYNONYMS_PATH
 from schemas.monograph import Monograph
 from schemas.search import SearchHit, SearchQuery, SearchResult
 
@@ -47,6 +49,44 @@ class IndexLocked(EngineError):
 
 class UnknownMonograph(EngineError):
     """The monograph is not in the index (not published, or never indexed)."""
+
+
+@dataclass(frozen=True)
+class EngineConfig:
+    """Which engine to use and how to reach it; built once from the settings (`Settings.engine_config`)."""
+
+    backend: str = "embedded"
+    index_path: Path | None = None
+    synonyms_path: Path = DEFAULT_SYNONYMS_PATH
+    elasticsearch_url: str | None = None
+    elasticsearch_api_key: str | None = None
+    elasticsearch_username: str | None = None
+    elasticsearch_password: str | None = None
+    elasticsearch_ca_certs: str | None = None
+    elasticsearch_index_prefix: str = "impact-monographs"
+    elasticsearch_timeout: float = 10.0
+    elasticsearch_replicas: int = 0
+
+    @property
+    def elasticsearch_hosts(self) -> list[str]:
+        """The nodes to talk to: one URL, or several comma-separated (a cluster)."""
+        hosts = [u.strip() for u in (self.elasticsearch_url or "").split(",") if u.strip()]
+        return hosts or ["http://127.0.0.1:9200"]
+
+    def elasticsearch_options(self) -> dict[str, Any]:
+        """The client's options: one call's timeout, one retry (on another node), credentials."""
+        options: dict[str, Any] = {
+            "request_timeout": self.elasticsearch_timeout,
+            "max_retries": 1,
+            "retry_on_timeout": False,
+        }
+        if self.elasticsearch_api_key:
+            options["api_key"] = self.elasticsearch_api_key
+        if self.elasticsearch_username:
+            options["basic_auth"] = (self.elasticsearch_username, self.elasticsearch_password or "")
+        if self.elasticsearch_ca_certs:
+            options["ca_certs"] = self.elasticsearch_ca_certs
+        return options
 
 
 @dataclass

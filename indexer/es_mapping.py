@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from indexer.documents import hit_source, keywords_text, published_micros, sections_text
+from indexer.documents import facet_fields, hit_source, published_micros, texts
 from indexer.french import STOPWORDS, FrenchStemmer, prepare_for_index
+from indexer.relevance import TEXT_FIELDS
+from schemas.facets import FACETS, YEAR, FacetKind
 from schemas.monograph import Monograph
 
 # Bump when settings or mappings change: the engine then builds a new index and moves the alias.
@@ -16,8 +18,6 @@ MAPPING_VERSION = 3  # 2: `version` field, external versioning, longer gc_delete
 # shorter than a slow writer's retries (bulk backoff up to 30s, a stalled process, a long
 # rebuild's catch-up); an hour covers them at the cost of a few tombstones kept in memory.
 GC_DELETES = "1h"
-
-TEXT_FIELDS: dict[str, float] = {"title": 3.0, "summary": 2.0, "keywords": 1.5, "sections": 1.0}
 
 FRENCH_ELISIONS = ["l", "m", "t", "qu", "n", "s", "j", "d", "c", "jusqu", "quoiqu", "lorsqu", "puisqu"]
 
@@ -69,12 +69,9 @@ def mappings() -> dict[str, Any]:
     for field in TEXT_FIELDS:
         properties[field] = text
         properties[f"{field}_stems"] = stems
+    for facet in (*FACETS, YEAR):
+        properties[facet.field] = {"type": "keyword" if facet.kind == FacetKind.KEYWORD else "integer"}
     properties |= {
-        "territory_types": {"type": "keyword"},
-        "actor_categories": {"type": "keyword"},
-        "region": {"type": "keyword"},
-        "odd": {"type": "integer"},
-        "year": {"type": "integer"},
         # When it was published, µs since the epoch (the same key as the embedded engine's): feeds sort by it.
         "published": {"type": "long"},
         # Display-only data, kept in _source and never indexed.
@@ -85,24 +82,14 @@ def mappings() -> dict[str, Any]:
 
 def document(monograph: Monograph, stemmer: FrenchStemmer) -> dict[str, Any]:
     """The indexed form of a published monograph."""
-    texts = {
-        "title": monograph.title,
-        "summary": monograph.summary,
-        "keywords": keywords_text(monograph),
-        "sections": sections_text(monograph),
-    }
     doc: dict[str, Any] = {"id": monograph.id, "version": monograph.version}
-    for field, value in texts.items():
+    for field, value in texts(monograph).items():
         # The prose field is read by the node's French chain; elisions are dropped here because
         # the standard tokenizer keeps "l'innovation" whole.
         doc[field] = value if field != "keywords" else prepare_for_index(value)
         doc[f"{field}_stems"] = stemmer.text(value)
+    doc |= facet_fields(monograph)
     doc |= {
-        "territory_types": [str(t) for t in monograph.territory_types],
-        "actor_categories": [str(c) for c in monograph.actor_categories],
-        "region": monograph.territory.region,
-        "odd": list(monograph.odd),
-        "year": monograph.year,
         "published": published_micros(monograph),
         "display": hit_source(monograph),
     }

@@ -12,15 +12,13 @@ from __future__ import annotations
 from typing import Any
 
 from indexer.documents import fuzziness
-from indexer.es_mapping import TEXT_FIELDS
-from indexer.facets import FACET_FIELDS, YEAR_BUCKETS, YEAR_FACET, other_filters
 from indexer.french import FrenchStemmer
+from indexer.pipeline import SearchPlan
 from indexer.query import Clause, ParsedQuery, Phrase
-from schemas.referentials import FACET_NAMES
-from schemas.search import SearchFilters, SearchQuery, Sort
+from indexer.relevance import FUZZY_BOOST, SIMILAR_FIELDS, SIMILAR_MAX_TERMS, TEXT_FIELDS, TIE_BREAKER
+from schemas.facets import FACETS, YEAR
+from schemas.search import SearchFilters, Sort
 
-TIE_BREAKER = 0.3
-FUZZY_BOOST = 0.4
 # The node's own French analysis is queried alongside the application's stems, for recall.
 PROSE_BOOST = 0.5
 SOURCE_FIELDS = ["display"]
@@ -66,12 +64,11 @@ def text_query(parsed: ParsedQuery, stemmer: FrenchStemmer, relaxed: bool) -> di
 
 def facet_filters(filters: SearchFilters) -> list[dict[str, Any]]:
     """One `terms` filter per facet with a selection (OR inside, AND across)."""
-    result = []
-    for facet, field in FACET_FIELDS.items():
-        values = getattr(filters, facet)
-        if values:
-            result.append({"terms": {field: [int(v) if facet == "odd" else str(v) for v in values]}})
-    return result
+    return [
+        {"terms": {facet.field: [facet.index_value(v) for v in selected]}}
+        for facet in FACETS
+        if (selected := filters.selected(facet.name))
+    ]
 
 
 def year_filter(filters: SearchFilters) -> list[dict[str, Any]]:
@@ -80,23 +77,19 @@ def year_filter(filters: SearchFilters) -> list[dict[str, Any]]:
         bounds["gte"] = filters.year_from
     if filters.year_to is not None:
         bounds["lte"] = filters.year_to
-    return [{"range": {"year": bounds}}] if bounds else []
+    return [{"range": {YEAR.field: bounds}}] if bounds else []
 
 
-def aggregations(filters: SearchFilters) -> dict[str, Any]:
-    """Disjunctive facets: each facet's terms are counted under every selection but its own."""
-    aggs = {}
-    for facet in FACET_NAMES:
-        others = facet_filters(other_filters(filters, facet))
-        terms = {"terms": {"field": FACET_FIELDS[facet], "size": 100}}
-        aggs[facet] = {"filter": {"bool": {"filter": others}}, "aggs": {"values": terms}}
-    return aggs
-
-
-def year_aggregation(filters: SearchFilters) -> dict[str, Any]:
-    """Start-year counts under every filter (the year range is already in the query)."""
-    terms = {"terms": {"field": "year", "size": YEAR_BUCKETS}}
-    return {YEAR_FACET: {"filter": {"bool": {"filter": facet_filters(filters)}}, "aggs": {"values": terms}}}
+def aggregations(plan: SearchPlan) -> dict[str, Any]:
+    """Each counted facet under its own filters (`SearchPlan.counted`: disjunctive facets). The year
+    range is already in the query; the facet selections are a post_filter, hence repeated here."""
+    return {
+        facet.name: {
+            "filter": {"bool": {"filter": facet_filters(filters)}},
+            "aggs": {"values": {"terms": {"field": facet.field, "size": facet.size}}},
+        }
+        for facet, filters in plan.counted()
+    }
 
 
 def sort_clause(sort: Sort, has_text: bool) -> list[Any]:
@@ -109,12 +102,15 @@ def sort_clause(sort: Sort, has_text: bool) -> list[Any]:
     return [{"year": {"order": order, "missing": "_last"}}, "_score", {"id": "asc"}]
 
 
-def search_body(query: SearchQuery, parsed: ParsedQuery, stemmer: FrenchStemmer, relaxed: bool) -> dict[str, Any]:
-    """The whole `_search` body: query, post_filter, aggregations, sort, highlight, paging."""
+def search_body(plan: SearchPlan, stemmer: FrenchStemmer) -> dict[str, Any]:
+    """The whole `_search` body of one pass: query, post_filter, aggregations, sort, paging."""
+    query = plan.query
     selections = facet_filters(query.filters)
     body: dict[str, Any] = {
-        "query": {"bool": {"must": [text_query(parsed, stemmer, relaxed)], "filter": year_filter(query.filters)}},
-        "sort": sort_clause(query.sort, not parsed.is_empty),
+        "query": {
+            "bool": {"must": [text_query(plan.parsed, stemmer, plan.relaxed)], "filter": year_filter(query.filters)}
+        },
+        "sort": sort_clause(query.sort, not plan.parsed.is_empty),
         "from": query.offset,
         "size": query.size,
         "track_total_hits": True,
@@ -122,10 +118,9 @@ def search_body(query: SearchQuery, parsed: ParsedQuery, stemmer: FrenchStemmer,
     }
     if selections:
         body["post_filter"] = {"bool": {"filter": selections}}
-    if query.facets:
-        body["aggs"] = aggregations(query.filters)
-    if query.year_counts:
-        body["aggs"] = body.get("aggs", {}) | year_aggregation(query.filters)
+    aggs = aggregations(plan)
+    if aggs:
+        body["aggs"] = aggs
     return body
 
 
@@ -133,11 +128,11 @@ def similar_body(monograph_id: str, index: str, size: int) -> dict[str, Any]:
     return {
         "query": {
             "more_like_this": {
-                "fields": [f"{field}_stems" for field in ("title", "summary", "sections")],
+                "fields": [f"{field}_stems" for field in SIMILAR_FIELDS],
                 "like": [{"_index": index, "_id": monograph_id}],
                 "min_term_freq": 1,
                 "min_doc_freq": 1,
-                "max_query_terms": 30,
+                "max_query_terms": SIMILAR_MAX_TERMS,
                 "min_word_length": 3,
                 "minimum_should_match": 1,
             }

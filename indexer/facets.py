@@ -1,56 +1,45 @@
-"""Facet semantics, in one place for every engine: labels, order, selected values."""
+"""Facet answers, in one place for every engine: raw bucket counts to labelled, ordered facet lists."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 
-from schemas.referentials import FACET_NAMES, facet_label
+from schemas.facets import FACETS, YEAR, Facet, FacetKind
 from schemas.search import FacetValue, SearchFilters
 
-# The start-year counts (`SearchQuery.year_counts`): years run 1950 to 2100, so every one fits.
-YEAR_FACET = "year"
-YEAR_BUCKETS = 200
-
-# Multi-valued keyword fields that back each facet, in every engine.
-FACET_FIELDS: dict[str, str] = {
-    "territory_type": "territory_types",
-    "actor_category": "actor_categories",
-    "odd": "odd",
-    "region": "region",
-}
+Buckets = Mapping[str | int | float, int]
 
 
-def _sort_key(facet: str, value: str) -> tuple[int, str]:
-    # ODD numbers sort as numbers (2 before 10) when counts tie.
-    return (int(value), "") if facet == "odd" and value.isdigit() else (0, value)
+def bucket_value(facet: Facet, key: str | int | float) -> str:
+    """An engine's bucket key as the facet's value: numbers may come back as floats (`3.0`)."""
+    return str(int(float(key))) if facet.kind != FacetKind.KEYWORD else str(key)
 
 
-def build_facets(counts: Mapping[str, Mapping[str, int]], filters: SearchFilters) -> dict[str, list[FacetValue]]:
-    """Raw bucket counts to facet lists: count desc then value, selected values always present."""
-    facets: dict[str, list[FacetValue]] = {}
-    for facet in FACET_NAMES:
-        selected = set(filters.selected(facet))
-        buckets = {str(k): int(v) for k, v in counts.get(facet, {}).items() if v > 0}
-        for value in selected:
-            buckets.setdefault(value, 0)
-        ordered = sorted(buckets.items(), key=lambda kv: (-kv[1], _sort_key(facet, kv[0])))
-        facets[facet] = [
-            FacetValue(value=value, label=facet_label(facet, value), count=count, selected=value in selected)
-            for value, count in ordered
-        ]
-    return facets
-
-
-def other_filters(filters: SearchFilters, facet: str) -> SearchFilters:
-    """The filters with one facet's own selection removed: what its counts must apply."""
-    return filters.model_copy(update={facet: []})
-
-
-def year_counts(buckets: Mapping[str | int | float, int]) -> list[FacetValue]:
-    """Raw year buckets (keys may come back as floats) to `FacetValue`s, oldest year first."""
-    counts: dict[int, int] = {}
+def facet_values(facet: Facet, buckets: Buckets, selected: list[str]) -> list[FacetValue]:
+    """Count desc then value, the selected values always present (count 0 when nothing has them)."""
+    counts: dict[str, int] = {}
     for key, count in buckets.items():
         if int(count) > 0:
-            year = int(float(key))
-            counts[year] = counts.get(year, 0) + int(count)
-    return [FacetValue(value=str(year), label=str(year), count=count) for year, count in sorted(counts.items())]
+            value = bucket_value(facet, key)
+            counts[value] = counts.get(value, 0) + int(count)
+    for value in selected:
+        counts.setdefault(value, 0)
+    ordered = sorted(counts.items(), key=lambda kv: (-kv[1], facet.order(kv[0])))
+    chosen = set(selected)
+    return [
+        FacetValue(value=value, label=facet.label(value), count=count, selected=value in chosen)
+        for value, count in ordered
+    ]
+
+
+def build_facets(counts: Mapping[str, Buckets], filters: SearchFilters) -> dict[str, list[FacetValue]]:
+    """Every registered facet's list from the raw counts an engine returned."""
+    return {
+        facet.name: facet_values(facet, counts.get(facet.name, {}), filters.selected(facet.name)) for facet in FACETS
+    }
+
+
+def year_counts(buckets: Buckets) -> list[FacetValue]:
+    """Start-year buckets to `FacetValue`s, oldest year first."""
+    values = facet_values(YEAR, buckets, [])
+    return sorted(values, key=lambda value: int(value.value))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from functools import lru_cache
 from typing import Any
 
@@ -152,7 +152,7 @@ def build_highlighter(parsed: ParsedQuery, stemmer: FrenchStemmer) -> Highlighte
     return Highlighter(is_match, candidate_pattern(exact | {s for s, _ in fuzzy}))
 
 
-def hit_from_source(source: dict[str, Any], score: float | None, highlighter: Highlighter | None) -> SearchHit:
+def hit_from_source(source: Mapping[str, Any], score: float | None, highlighter: Highlighter | None) -> SearchHit:
     """A result from the display data an engine stored, highlighted when there are words."""
     highlight = Highlight()
     if highlighter is not None:

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Generic, Literal, TypeVar
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from schemas.monograph import Monograph
 from schemas.search import FacetValue, SearchHit, SearchParams
+
+Item = TypeVar("Item", bound=BaseModel)
 
 
 class ApiHit(SearchHit):
@@ -23,6 +25,10 @@ class SearchResponse(BaseModel):
     hits: list[ApiHit]
     facets: dict[str, list[FacetValue]]
     relaxed: bool = False
+    truncated_facets: list[str] = Field(
+        default_factory=list,
+        description="Facets that have more values than their list shows (each lists its most frequent ones).",
+    )
 
 
 class SearchStats(BaseModel):
@@ -41,11 +47,16 @@ class MonographPublic(Monograph):
     url: str
 
 
-class MonographPage(BaseModel):
+class Page(BaseModel, Generic[Item]):
+    """One page of a list: `total` items in all, `size` per page."""
+
     total: int
     page: int
     size: int
-    items: list[MonographPublic]
+    items: list[Item]
+
+
+MonographPage = Page[MonographPublic]
 
 
 class ModerationDecision(BaseModel):
@@ -200,11 +211,7 @@ class Preset(PresetContent):
     embed_path: str = Field(description="Path of the iframe page, on the API's origin.", examples=["/embed/p/x"])
 
 
-class PresetPage(BaseModel):
-    total: int
-    page: int
-    size: int
-    items: list[Preset]
+PresetPage = Page[Preset]
 
 
 # --- end partner embeds ------------------------------------------------------------------------

@@ -162,8 +162,3 @@ class Monograph(MonographContent):
     def content(self) -> MonographContent:
         """The author's part alone, comparable with a submission."""
         return MonographContent.model_validate(self.model_dump(include=set(MonographContent.model_fields)))
-
-    def searchable_text(self) -> str:
-        """All prose of the sheet, for similarity and debugging."""
-        parts = [self.title, self.summary, *(getattr(self, f) or "" for f in SECTION_FIELDS)]
-        return "\n".join(p for p in parts if p)

@@ -125,30 +125,3 @@ REGIONS: tuple[Region, ...] = (
     Region("988", "Nouvelle-Calédonie", "com"),
 )
 REGION_NAMES: frozenset[str] = frozenset(region.name for region in REGIONS)
-
-FACET_NAMES: tuple[str, ...] = ("territory_type", "actor_category", "odd", "region")
-
-
-def facet_label(facet: str, value: str | int) -> str:
-    """The French label of one facet value (the value itself when it has no label)."""
-    if facet == "territory_type":
-        return TERRITORY_TYPE_LABELS.get(str(value), str(value))
-    if facet == "actor_category":
-        return ACTOR_CATEGORY_LABELS.get(str(value), str(value))
-    if facet == "odd":
-        odd = ODD_BY_NUMBER.get(int(value))
-        return f"ODD {odd.number} : {odd.title}" if odd else str(value)
-    return str(value)
-
-
-def allowed_facet_values(facet: str) -> list[str]:
-    """Every value a facet accepts, as strings, in referential order."""
-    if facet == "territory_type":
-        return [t.value for t in TerritoryType]
-    if facet == "actor_category":
-        return [c.value for c in ActorCategory]
-    if facet == "odd":
-        return [str(o.number) for o in ODD_LIST]
-    if facet == "region":
-        return [r.name for r in REGIONS]
-    raise KeyError(facet)

@@ -8,15 +8,16 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationInfo, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
+from schemas.facets import FACET_BY_NAME, FACET_NAMES, FACETS, REGION
 from schemas.monograph import Monograph, Territory
-from schemas.referentials import FACET_NAMES, REGION_NAMES, REGIONS, ActorCategory, TerritoryType, allowed_facet_values
+from schemas.referentials import REGION_NAMES, ActorCategory, TerritoryType
 
 MAX_RESULT_WINDOW = 10_000
 MAX_QUERY_LENGTH = 500
 # A facet list never holds more values than its referential has: a longer one is refused before its
 # values are even read (a request repeating `odd=3` 9,000 times costs nothing), a shorter one is
 # de-duplicated, so no answer ever repeats an unbounded list.
-LIST_CAPS: dict[str, int] = {facet: len(allowed_facet_values(facet)) for facet in FACET_NAMES}
+LIST_CAPS: dict[str, int] = {facet.name: facet.cap for facet in FACET_BY_NAME.values()}
 
 
 def capped_list(value: Any, info: ValidationInfo) -> Any:
@@ -44,20 +45,45 @@ class Sort(StrEnum):
     PUBLISHED = "published"
 
 
+# How the UI and the embeds name the sorts a reader chooses among (feeds sort by publication themselves).
+SORT_LABELS: dict[Sort, str] = {
+    Sort.RELEVANCE: "Pertinence",
+    Sort.RECENT: "Plus récentes",
+    Sort.OLDEST: "Plus anciennes",
+}
+
+
+def within_result_window(page: int, size: int) -> None:
+    if page * size > MAX_RESULT_WINDOW:
+        raise ValueError(f"page × size must not exceed {MAX_RESULT_WINDOW}; narrow the search instead")
+
+
+def _facet_field(name: str) -> Any:
+    return Field(default_factory=list, description=FACET_BY_NAME[name].description())
+
+
 class SearchFilters(BaseModel):
-    """Facet selections: OR within one facet, AND across facets."""
+    """Facet selections: OR within one facet, AND across facets (see `schemas/facets.py`)."""
 
     model_config = ConfigDict(extra="forbid")
 
-    territory_type: list[TerritoryType] = Field(default_factory=list)
-    actor_category: list[ActorCategory] = Field(default_factory=list)
-    odd: list[Annotated[int, Field(ge=1, le=17)]] = Field(default_factory=list)
-    region: list[str] = Field(default_factory=list)
-    year_from: Annotated[int, Field(ge=1950, le=2100)] | None = None
-    year_to: Annotated[int, Field(ge=1950, le=2100)] | None = None
+    territory_type: list[TerritoryType] = _facet_field("territory_type")
+    actor_category: list[ActorCategory] = _facet_field("actor_category")
+    odd: list[Annotated[int, Field(ge=1, le=17)]] = _facet_field("odd")
+    region: list[str] = _facet_field("region")
+    year_from: Annotated[int, Field(ge=1950, le=2100)] | None = Field(None, description="Started in or after.")
+    year_to: Annotated[int, Field(ge=1950, le=2100)] | None = Field(None, description="Started in or before.")
 
     _capped = field_validator(*FACET_NAMES, mode="before")(capped_list)
     _unique = field_validator(*FACET_NAMES, mode="after")(unique)
+
+    @field_validator("region", mode="after")
+    @classmethod
+    def _known_regions(cls, regions: list[str]) -> list[str]:
+        unknown = [r for r in regions if r not in REGION_NAMES]
+        if unknown:
+            raise ValueError(f"unknown region {unknown[0]!r}; allowed: {', '.join(REGION.values)}")
+        return regions
 
     @model_validator(mode="after")
     def _year_range(self) -> SearchFilters:
@@ -67,19 +93,22 @@ class SearchFilters(BaseModel):
 
     def matches(self, monograph: Monograph) -> bool:
         """Whether a monograph passes these filters (for exports straight from the store)."""
+        for facet in FACETS:
+            selected = self.selected(facet.name)
+            if selected and not set(selected) & {str(v) for v in facet.of(monograph)}:
+                return False
         year = monograph.year
-        return (
-            (not self.territory_type or bool(set(self.territory_type) & set(monograph.territory_types)))
-            and (not self.actor_category or bool(set(self.actor_category) & set(monograph.actor_categories)))
-            and (not self.odd or bool(set(self.odd) & set(monograph.odd)))
-            and (not self.region or monograph.territory.region in self.region)
-            and (self.year_from is None or (year is not None and year >= self.year_from))
-            and (self.year_to is None or (year is not None and year <= self.year_to))
+        return (self.year_from is None or (year is not None and year >= self.year_from)) and (
+            self.year_to is None or (year is not None and year <= self.year_to)
         )
 
     def selected(self, facet: str) -> list[str]:
         """The selected values of one facet, as strings."""
         return [str(v) for v in getattr(self, facet)]
+
+    def without(self, facet: str) -> SearchFilters:
+        """These filters with one facet's own selection removed: what its disjunctive counts apply."""
+        return self.model_copy(update={facet: []})
 
 
 class SearchQuery(BaseModel):
@@ -100,8 +129,7 @@ class SearchQuery(BaseModel):
 
     @model_validator(mode="after")
     def _window(self) -> SearchQuery:
-        if self.page * self.size > MAX_RESULT_WINDOW:
-            raise ValueError(f"page × size must not exceed {MAX_RESULT_WINDOW}; narrow the search instead")
+        within_result_window(self.page, self.size)
         return self
 
     @property
@@ -145,33 +173,26 @@ class SearchResult(BaseModel):
         default=False,
         description="True when no practice matched every word and the results match only some of them.",
     )
+    truncated_facets: list[str] = Field(
+        default_factory=list,
+        description="Facets that have more values than their list shows (each lists its most frequent ones).",
+    )
 
 
-class SearchParams(BaseModel):
-    """The query string of `/search`, `/export` and the embeds: text, facets, sort and paging."""
+class Words(BaseModel):
+    """The words of a search, first in every query string."""
 
     model_config = ConfigDict(extra="forbid")
 
     q: Annotated[str, StringConstraints(max_length=MAX_QUERY_LENGTH)] = Field(
         "", description="Words to find; quotes for an exact phrase.", examples=["tiers-lieux en milieu rural"]
     )
-    territory_type: list[TerritoryType] = Field(
-        default_factory=list,
-        description=f"Territory types (OR); at most {LIST_CAPS['territory_type']} values, each kept once.",
-    )
-    actor_category: list[ActorCategory] = Field(
-        default_factory=list,
-        description=f"Actor categories (OR); at most {LIST_CAPS['actor_category']} values, each kept once.",
-    )
-    odd: list[Annotated[int, Field(ge=1, le=17)]] = Field(
-        default_factory=list, description=f"ODD numbers (OR); at most {LIST_CAPS['odd']} values, each kept once."
-    )
-    region: list[str] = Field(
-        default_factory=list,
-        description=f"Official region names (OR); at most {LIST_CAPS['region']} values, each kept once.",
-    )
-    year_from: Annotated[int, Field(ge=1950, le=2100)] | None = Field(None, description="Started in or after.")
-    year_to: Annotated[int, Field(ge=1950, le=2100)] | None = Field(None, description="Started in or before.")
+
+
+class SearchParams(SearchFilters, Words):
+    """The query string of `/search`, `/export` and the embeds: words, the filters, sort and paging
+    (fields in that order: pydantic puts the last base's fields first)."""
+
     sort: Sort = Field(
         Sort.RELEVANCE,
         description="relevance, recent or oldest (start year), or published (most recently published first).",
@@ -179,29 +200,13 @@ class SearchParams(BaseModel):
     page: Annotated[int, Field(ge=1, le=10_000)] = 1
     size: Annotated[int, Field(ge=1, le=100)] = 20
 
-    _capped = field_validator(*FACET_NAMES, mode="before")(capped_list)
-    _unique = field_validator(*FACET_NAMES, mode="after")(unique)
-
     @model_validator(mode="after")
-    def _consistent(self) -> SearchParams:
-        unknown = [r for r in self.region if r not in REGION_NAMES]
-        if unknown:
-            raise ValueError(f"unknown region {unknown[0]!r}; allowed: {', '.join(r.name for r in REGIONS)}")
-        if self.year_from is not None and self.year_to is not None and self.year_from > self.year_to:
-            raise ValueError("year_from must not be after year_to")
-        if self.page * self.size > MAX_RESULT_WINDOW:
-            raise ValueError(f"page × size must not exceed {MAX_RESULT_WINDOW}; narrow the search instead")
+    def _window(self) -> SearchParams:
+        within_result_window(self.page, self.size)
         return self
 
     def filters(self) -> SearchFilters:
-        return SearchFilters(
-            territory_type=self.territory_type,
-            actor_category=self.actor_category,
-            odd=self.odd,
-            region=self.region,
-            year_from=self.year_from,
-            year_to=self.year_to,
-        )
+        return SearchFilters.model_construct(**{name: getattr(self, name) for name in SearchFilters.model_fields})
 
     def to_query(self, facets: bool = True, deadline: float | None = None) -> SearchQuery:
         return SearchQuery(

@@ -43,7 +43,7 @@ cleanup() {
         while read -r pid; do
             [ -n "$pid" ] && [ -r "/proc/$pid/cmdline" ] || continue
             cmdline="$(tr '\0' ' ' < "/proc/$pid/cmdline" 2>/dev/null)" || continue
-            if [[ "$cmdline" == *"uvicorn api.main:app"* ]]; then
+            if [[ "$cmdline" == *"uvicorn --factory api.main:create_app"* ]]; then
                 log "killing API process $pid"
                 kill -KILL "$pid" 2>/dev/null || true
             fi

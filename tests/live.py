@@ -36,6 +36,21 @@ class LiveApi:
     log: Path
 
 
+def api_command(port: int) -> list[str]:
+    """One API process on loopback, started as in production: uvicorn calling the app factory."""
+    return [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "--factory",
+        "api.main:create_app",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+    ]
+
+
 def impact_env(data_dir: Path, extra: dict[str, str] | None = None) -> dict[str, str]:
     """The caller's environment without its IMPACT_* settings (a developer's own configuration
     never leaks in; the IMPACT_REQUIRE_* switches of CI stay), pointed at a private data directory."""
@@ -98,6 +113,5 @@ def live_api(data_dir: Path, extra_env: dict[str, str] | None = None, seed: bool
     url = f"http://127.0.0.1:{port}"
     log = workdir / f"api-{port}.log"
     # cwd is the data dir's parent, so a developer's .env never configures this API.
-    command = [sys.executable, "-m", "uvicorn", "api.main:app", "--host", "127.0.0.1", "--port", str(port)]
-    with serve(command, f"{url}/api/v1/health", env | {"PYTHONPATH": str(ROOT)}, log, workdir):
+    with serve(api_command(port), f"{url}/api/v1/health", env | {"PYTHONPATH": str(ROOT)}, log, workdir):
         yield LiveApi(url, data_dir, editor, contributor, log)

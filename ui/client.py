@@ -16,7 +16,6 @@ ExportFormat = Literal["csv", "jsonl"]
 
 TIMEOUT = httpx.Timeout(8.0, connect=3.0)
 EXPORT_TIMEOUT = httpx.Timeout(60.0, connect=3.0)
-# A practice id no monograph can have; see `key_role`.
 
 
 class ApiUnavailable(Exception):

@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 
 import streamlit as st
 
+from schemas.facets import ACTOR_CATEGORY, TERRITORY_TYPE
 from ui.client import ApiError, ApiUnavailable
 
 T = TypeVar("T")
@@ -150,10 +151,8 @@ def labels(refs: dict[str, Any], referential: str) -> dict[str, str]:
 
 def badges(hit: dict[str, Any], refs: dict[str, Any]) -> str:
     """The badges of a practice: territory types, actor categories, ODD."""
-    types = labels(refs, "territory_types")
-    actors = labels(refs, "actor_categories")
-    pieces = [badge(types.get(t, t), "type", "Type de territoire") for t in hit.get("territory_types", [])]
-    pieces += [badge(actors.get(a, a), "actor", "Catégorie d'acteurs") for a in hit.get("actor_categories", [])]
+    pieces = [badge(TERRITORY_TYPE.label(t), "type", TERRITORY_TYPE.title) for t in hit.get("territory_types", [])]
+    pieces += [badge(ACTOR_CATEGORY.label(a), "actor", ACTOR_CATEGORY.title) for a in hit.get("actor_categories", [])]
     pieces += [odd_badge(n, refs) for n in hit.get("odd", [])]
     return f'<div class="impact-badges">{"".join(pieces)}</div>'
 

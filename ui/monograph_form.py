@@ -3,23 +3,29 @@
 from __future__ import annotations
 
 import re
+import typing
 from collections.abc import Mapping
 from typing import Any
 
 import pandas as pd
 import streamlit as st
 
+from schemas.monograph import SECTION_FIELDS, MonographContent
 from ui.components import labels
 from ui.text import md_literal
 
-SECTION_FIELDS = (
-    ("context", "Contexte", "Le besoin de départ, le « premier kilomètre » : qu'est-ce qui manquait ?"),
-    ("approach", "Démarche", "Qui s'est allié avec qui, et comment ?"),
-    ("results", "Résultats et impacts", "Des chiffres dès que possible."),
-    ("success_factors", "Facteurs clés de succès", "Ce qui a fait la différence."),
-    ("outlook", "Perspectives", "Changement d'échelle, essaimage vers d'autres territoires…"),
+# The French title and hint of each section of `schemas.monograph.SECTION_FIELDS`.
+SECTION_TEXTS: dict[str, tuple[str, str]] = {
+    "context": ("Contexte", "Le besoin de départ, le « premier kilomètre » : qu'est-ce qui manquait ?"),
+    "approach": ("Démarche", "Qui s'est allié avec qui, et comment ?"),
+    "results": ("Résultats et impacts", "Des chiffres dès que possible."),
+    "success_factors": ("Facteurs clés de succès", "Ce qui a fait la différence."),
+    "outlook": ("Perspectives", "Changement d'échelle, essaimage vers d'autres territoires…"),
+}
+# The submission's list fields (their errors may name one item), read from the model.
+LIST_FIELDS = frozenset(
+    name for name, field in MonographContent.model_fields.items() if typing.get_origin(field.annotation) is list
 )
-LIST_FIELDS = frozenset({"territory_types", "actor_categories", "odd", "actors", "programmes", "tags", "sources"})
 # A model-level error on an object belongs to the field its validator checks.
 OBJECT_SLOTS = {"territory": "territory.region", "contact": "contact.email"}
 ACTOR_COLUMNS = ("Nom", "Catégorie", "Rôle")
@@ -64,7 +70,7 @@ def build_body(values: Mapping[str, Any], refs: dict[str, Any]) -> dict[str, Any
         "actor_categories": list(values.get("actor_categories") or []),
         "odd": [int(n) for n in values.get("odd") or []],
     }
-    for name, _, _ in SECTION_FIELDS:
+    for name in SECTION_FIELDS:
         if text(name):
             body[name] = text(name)
     for part in ("department", "insee_code"):
@@ -196,7 +202,8 @@ def monograph_fields(refs: dict[str, Any], errors: Mapping[str, list[str]], inst
         max_chars=2000,
         help="Entre 20 et 2 000 caractères : l'essentiel en trois phrases.",
     )
-    for name, label, help_text in SECTION_FIELDS:
+    for name in SECTION_FIELDS:
+        label, help_text = SECTION_TEXTS[name]
         text(name, label, area=True, help=help_text, height=140)
 
     st.subheader("Le territoire")

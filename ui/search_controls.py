@@ -6,19 +6,12 @@ from typing import Any
 
 import streamlit as st
 
-from schemas.referentials import FACET_NAMES
+from schemas.facets import FACET_BY_NAME, FACET_NAMES, ODD, YEAR
+from schemas.search import SORT_LABELS
 from ui import client, state
-from ui.components import count_label, fetch, html_block, labels, odd_info, odd_square
-from ui.state import PAGE_SIZE, SORT_LABELS, YEAR_MAX, YEAR_MIN, SearchState
+from ui.components import count_label, fetch, html_block, odd_square
+from ui.state import PAGE_SIZE, YEAR_MAX, YEAR_MIN, SearchState
 from ui.text import md_literal
-
-FACET_TITLES = {
-    "territory_type": "Type de territoire",
-    "actor_category": "Catégorie d'acteurs",
-    "odd": "Objectifs de développement durable (ODD)",
-    "region": "Région",
-}
-_REFERENTIAL_OF = {"territory_type": "territory_types", "actor_category": "actor_categories", "region": "regions"}
 
 
 def current_results(size: int = PAGE_SIZE) -> tuple[SearchState, dict[str, Any], dict[str, Any]]:
@@ -41,7 +34,7 @@ def result_set_page(title: str, empty: str) -> tuple[SearchState, dict[str, Any]
     query_box(search)
     facet_sidebar(search, result["facets"], refs)
     total = int(result["total"])
-    st.markdown(f"**{count_label(total, 'pratique', 'pratiques')}** · {describe(search, refs)}")
+    st.markdown(f"**{count_label(total, 'pratique', 'pratiques')}** · {describe(search)}")
     if not total:
         st.info(f"Aucune pratique ne correspond à cette recherche : {empty}")
         st.stop()
@@ -52,15 +45,12 @@ def facet_key(facet: str, value: str) -> str:
     return f"facet__{facet}__{value}"
 
 
-def value_label(facet: str, value: str, refs: dict[str, Any]) -> str:
+def value_label(facet: str, value: str) -> str:
     """The French label of a facet value, as the API's facets name it."""
-    if facet == "odd":
-        odd = odd_info(refs, value)
-        return f"ODD {odd['value']} : {odd['label']}"
-    return labels(refs, _REFERENTIAL_OF[facet]).get(value, value)
+    return FACET_BY_NAME[facet].label(value)
 
 
-def describe(search: SearchState, refs: dict[str, Any]) -> str:
+def describe(search: SearchState) -> str:
     """The current search in one French sentence, as Markdown (for dashboards and exports).
 
     The words come from the URL, anyone's link: they are shown as the literal text typed.
@@ -68,8 +58,8 @@ def describe(search: SearchState, refs: dict[str, Any]) -> str:
     parts = [f"mots « {md_literal(search.q)} »"] if search.q else []
     for facet in FACET_NAMES:
         if search.filters[facet]:
-            chosen = ", ".join(md_literal(value_label(facet, v, refs)) for v in search.filters[facet])
-            parts.append(f"{FACET_TITLES[facet].lower()} : {chosen}")
+            chosen = ", ".join(md_literal(value_label(facet, v)) for v in search.filters[facet])
+            parts.append(f"{FACET_BY_NAME[facet].title.lower()} : {chosen}")
     if search.year_from is not None or search.year_to is not None:
         parts.append(f"années {search.year_from or YEAR_MIN}–{search.year_to or YEAR_MAX}")
     return " ; ".join(parts) if parts else "toutes les pratiques publiées"
@@ -98,24 +88,22 @@ def sort_box(search: SearchState) -> None:
     )
 
 
-def _buckets(
-    facet: str, buckets: list[dict[str, Any]], search: SearchState, refs: dict[str, Any]
-) -> list[dict[str, Any]]:
+def _buckets(facet: str, buckets: list[dict[str, Any]], search: SearchState) -> list[dict[str, Any]]:
     # A selected value stays on screen even when nothing matches it any more, so it can be unticked.
     shown = {str(b["value"]) for b in buckets}
     missing = [
-        {"value": v, "label": value_label(facet, v, refs), "count": 0} for v in search.filters[facet] if v not in shown
+        {"value": v, "label": value_label(facet, v), "count": 0} for v in search.filters[facet] if v not in shown
     ]
     return [*buckets, *missing]
 
 
 def _facet(facet: str, buckets: list[dict[str, Any]], search: SearchState, refs: dict[str, Any]) -> None:
     chosen = search.filters[facet]
-    title = FACET_TITLES[facet] + (f" · {len(chosen)} choisi(s)" if chosen else "")
+    title = FACET_BY_NAME[facet].title + (f" · {len(chosen)} choisi(s)" if chosen else "")
     with st.expander(title, expanded=facet != "region" or bool(chosen), key=f"facet_group__{facet}"):
         if not buckets:
             st.caption("Aucune valeur pour cette recherche.")
-        for bucket in _buckets(facet, buckets, search, refs):
+        for bucket in _buckets(facet, buckets, search):
             value = str(bucket["value"])
             key = facet_key(facet, value)
             state.sync_widget(key, value in chosen)
@@ -126,7 +114,7 @@ def _facet(facet: str, buckets: list[dict[str, Any]], search: SearchState, refs:
                 "args": (facet, value),
                 "width": "stretch",
             }
-            if facet == "odd":
+            if facet == ODD.name:
                 square, box = st.columns([1, 5], vertical_alignment="center", gap="small")
                 with square:
                     html_block(odd_square(value, refs))
@@ -148,7 +136,7 @@ def facet_sidebar(search: SearchState, facets: dict[str, list[dict[str, Any]]], 
         years = (search.year_from or YEAR_MIN, search.year_to or YEAR_MAX)
         state.sync_widget("search_years", years)
         st.slider(
-            "Année de lancement",
+            YEAR.title,
             min_value=YEAR_MIN,
             max_value=YEAR_MAX,
             value=(YEAR_MIN, YEAR_MAX),

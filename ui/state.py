@@ -15,17 +15,12 @@ from typing import Any
 
 import streamlit as st
 
-from schemas.referentials import FACET_NAMES, allowed_facet_values
-from schemas.search import MAX_RESULT_WINDOW, Sort
+from schemas.facets import FACET_BY_NAME, FACET_NAMES
+from schemas.search import MAX_RESULT_WINDOW, SORT_LABELS, Sort
 
 PAGE_SIZE = 10
 YEAR_MIN = 2000
 YEAR_MAX = date.today().year
-SORT_LABELS: dict[str, str] = {
-    Sort.RELEVANCE: "Pertinence",
-    Sort.RECENT: "Plus récentes",
-    Sort.OLDEST: "Plus anciennes",
-}
 MAX_PAGE = MAX_RESULT_WINDOW // PAGE_SIZE
 SESSION_KEY = "current_search"
 URL_PARAMS = ("q", *FACET_NAMES, "year_from", "year_to", "sort", "page")
@@ -46,7 +41,7 @@ class SearchState:
         """Read a query string leniently: unknown values are dropped, never an error page."""
         filters = {}
         for name in FACET_NAMES:
-            allowed = allowed_facet_values(name)
+            allowed = list(FACET_BY_NAME[name].values)
             chosen = [v for v in get_all(name) if v in allowed]
             filters[name] = tuple(sorted(set(chosen), key=allowed.index))
         year_from = _year(get_all("year_from"))
@@ -108,7 +103,7 @@ class SearchState:
 
     def toggled(self, facet: str, value: str) -> SearchState:
         chosen = set(self.filters[facet]) ^ {value}
-        allowed = allowed_facet_values(facet)
+        allowed = list(FACET_BY_NAME[facet].values)
         filters = {**self.filters, facet: tuple(sorted(chosen, key=allowed.index))}
         return self.with_changes(filters=filters)
 

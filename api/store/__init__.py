@@ -12,7 +12,7 @@ from api.store.api_keys import ApiKey, KeyStore, Role, hash_key
 from api.store.database import connect
 from api.store.embed_presets import PresetRecord, PresetStore
 from api.store.migrate import migrate
-from api.store.monographs import MonographStore
+from api.store.monograph_store import MonographStore
 from api.store.outbox import DeadLetter, OutboxEntry, OutboxStats, OutboxStore
 
 __all__ = [

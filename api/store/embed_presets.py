@@ -1,4 +1,4 @@
-"""Partner embed presets (see api/routes/presets.py): validated JSON the store only keeps."""
+"""Partner embed presets (see api/v1/presets.py): validated JSON the store only keeps."""
 
 from __future__ import annotations
 

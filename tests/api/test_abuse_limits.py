@@ -19,11 +19,11 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from limits.storage import MemoryStorage
 
-from api.client_address import FORWARDED_UNVERIFIED, TrustedProxies, limit_key, parse_networks
+from api.embed.preset_records import save_preset
 from api.errors import VersionConflict
+from api.http.client_address import FORWARDED_UNVERIFIED, TrustedProxies, limit_key, parse_networks
+from api.http.rate_limit import Windows, parse_limits
 from api.main import create_app
-from api.presets import save_preset
-from api.rate_limit import Windows, parse_limits
 from api.settings import Settings
 from api.store import Role, Store
 from tests.api.conftest import payload
@@ -56,7 +56,7 @@ def new_key(app: FastAPI, role: Role = Role.EDITOR) -> str:
 def test_wrong_keys_are_throttled_per_address(app: FastAPI, caplog: pytest.LogCaptureFixture) -> None:
     attacker, other = client_at(app, "203.0.113.7"), client_at(app, "198.51.100.9")
     valid = new_key(app)
-    caplog.set_level(logging.INFO, logger="api.auth_throttle")
+    caplog.set_level(logging.INFO, logger="api.http.auth_throttle")
     statuses = []
     for i in range(60):
         response = attacker.get("/api/v1/keys/me", headers={"X-API-Key": f"imp_{i:012x}_{'x' * 43}"})
@@ -73,6 +73,23 @@ def test_wrong_keys_are_throttled_per_address(app: FastAPI, caplog: pytest.LogCa
     warnings = [r for r in caplog.records if r.levelno == logging.WARNING and "throttled" in r.getMessage()]
     assert len(warnings) == 1 and "203.0.113.7" in warnings[0].getMessage()  # logged once, not 40 times
     assert sum("failed API key from 203.0.113.7" in r.getMessage() for r in caplog.records) == 20
+
+
+def test_concurrent_wrong_keys_get_no_more_401_than_the_limit(app: FastAPI) -> None:
+    attacker = client_at(app, "203.0.113.8")
+    barrier = threading.Barrier(40)
+    statuses: list[int] = []
+
+    def guess(i: int) -> None:
+        barrier.wait()
+        statuses.append(attacker.get("/api/v1/keys/me", headers={"X-API-Key": f"imp_{i:012x}_{'x' * 43}"}).status_code)
+
+    threads = [threading.Thread(target=guess, args=(i,)) for i in range(40)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(statuses) == [401] * 20 + [429] * 20, statuses
 
 
 @pytest.mark.parametrize("app", [{"trusted_proxies": "10.0.0.2"}], indirect=True)
@@ -249,6 +266,18 @@ def test_allowed_hosts_are_configurable(app: FastAPI) -> None:
     client = client_at(app, "203.0.113.7")
     for host, status in [("www.reseau.fr", 200), ("api.pratiques.example", 200), ("localhost", 400)]:
         assert client.get("/api/v1/referentials", headers={"Host": host}).status_code == status, host
+
+
+@pytest.mark.parametrize("app", [{"api_base_url": "http://impact-api.internal:8000"}], indirect=True)
+def test_the_host_the_ui_reaches_the_api_at_is_answered(app: FastAPI) -> None:
+    """IMPACT_API_BASE_URL is read by the UI process from its own environment (ui/client.py); the API only
+    answers its host, and says so wherever the setting is documented."""
+    assert client_at(app, "203.0.113.7").get("/api/v1/referentials", headers={"Host": "impact-api.internal"}).is_success
+    description = str(Settings.model_fields["api_base_url"].description)
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    documented = next(line for line in readme.splitlines() if line.startswith("| `IMPACT_API_BASE_URL`"))
+    for text in (description, documented):
+        assert "UI" in text and "IMPACT_ALLOWED_HOSTS" in text, text
 
 
 # -- 5. CORS for configured origins ----------------------------------------------------------------------

@@ -1,5 +1,6 @@
-"""Abuse limits over real sockets: uvicorn on loopback, started as `python -m uvicorn api.main:app` with
-uvicorn's defaults (which believe X-Forwarded-For from 127.0.0.1), clients on 127.0.0.1 and 127.0.0.2."""
+"""Abuse limits over real sockets: uvicorn on loopback, started as
+`python -m uvicorn --factory api.main:create_app` with uvicorn's defaults (which believe X-Forwarded-For
+from 127.0.0.1), clients on 127.0.0.1 and 127.0.0.2."""
 
 from __future__ import annotations
 

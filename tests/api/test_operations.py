@@ -20,6 +20,17 @@ def test_metrics(client: TestClient, published: list[str]) -> None:
     assert "impact_search_engine_seconds_bucket" in text and "impact_index_backlog 0.0" in text
 
 
+def test_metrics_count_by_the_whole_route_template(client: TestClient, published: list[str]) -> None:
+    """Routes are declared in routers included under `/api/v1`: the label is still the path they answer at,
+    with the id as a placeholder (never the id itself)."""
+    monograph_id = client.get("/api/v1/search").json()["hits"][0]["id"]
+    assert client.get(f"/api/v1/monographs/{monograph_id}").status_code == 200
+    client.get("/widget.js")
+    text = client.get("/api/v1/metrics").text
+    assert 'route="/api/v1/monographs/{monograph_id}",status="200"' in text
+    assert 'route="/widget.js",status="200"' in text and monograph_id not in text
+
+
 def test_export_jsonl_and_csv(client: TestClient, published: list[str]) -> None:
     lines = client.get("/api/v1/export", params={"format": "jsonl"}).text.splitlines()
     assert len(lines) == 7 and all(json.loads(line)["status"] == "published" for line in lines)

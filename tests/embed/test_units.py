@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from api.embed_page import Links, contrast_ratio, describe_search
-from api.html import marked
-from api.http_cache import etag_matches
-from api.security_headers import with_directive
+from api.embed.html import marked
+from api.embed.page_view import Links, contrast_ratio, describe_search
+from api.http.conditional_get import etag_matches
+from api.http.security_headers import with_directive
 from schemas.search import SearchParams
 
 

@@ -12,6 +12,7 @@ from datetime import timedelta
 import pytest
 
 from indexer.engine import EngineUnavailable, SearchEngine, SearchTimeout, UnknownMonograph
+from schemas.facets import Facet
 from schemas.monograph import Monograph, Status
 from schemas.search import SearchFilters, SearchQuery, SearchResult, Sort
 from tests.corpus import CORPUS, by_id
@@ -284,7 +285,8 @@ class EngineContract:
         assert self.search(loaded).total == len(PUBLISHED)
 
     def test_delete(self, loaded: SearchEngine) -> None:
-        loaded.delete(["ess-bretagne", "unknown-id"])
+        # `removed` counts the ids now absent, an unknown one included: the goal is their absence.
+        assert loaded.delete(["ess-bretagne", "unknown-id"]).removed == 2
         assert ids(self.search(loaded, "circulaire")) == []
         assert loaded.ids() == PUBLISHED - {"ess-bretagne"}
 
@@ -293,6 +295,30 @@ class EngineContract:
         assert (report.indexed, report.removed, report.skipped, report.failed) == (1, 1, 0, {})
         assert loaded.ids() == {"mobilite-vallee"}
         assert self.search(loaded).total == 1
+
+    def test_a_bad_document_never_blocks_the_rest(self, engine: SearchEngine) -> None:
+        good = [m for m in CORPUS if m.id in PUBLISHED]
+        # Not valid any more (a start year in words): neither engine can index it.
+        bad = good[0].model_copy(update={"id": "bad-doc", "year": "deux mille vingt"})
+        report = engine.index([*good[:2], bad, *good[2:]])
+        assert report.indexed == len(good) and list(report.failed) == ["bad-doc"]
+        assert engine.ids() == PUBLISHED
+
+    def test_a_new_engine_needs_a_rebuild_until_it_has_one(self, engine: SearchEngine) -> None:
+        assert engine.needs_rebuild()
+        report = engine.rebuild(CORPUS)
+        assert (report.indexed, report.removed) == (len(PUBLISHED), len(CORPUS) - len(PUBLISHED))
+        assert not engine.needs_rebuild() and engine.ids() == PUBLISHED
+
+    def test_facet_lists_say_when_they_are_truncated(
+        self, loaded: SearchEngine, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        assert self.search(loaded).truncated_facets == []  # every facet asks its referential's size
+        # Ask the engines for 2 ODD values only: more exist, and the answer says so.
+        monkeypatch.setattr(Facet, "size", property(lambda facet: 2 if facet.name == "odd" else 50))
+        result = self.search(loaded, odd=[3])
+        assert result.truncated_facets == ["odd"]
+        assert [f.value for f in result.facets["odd"]][:2] == ["11", "8"] and "3" in counts(result, "odd")
 
     def test_similar(self, loaded: SearchEngine) -> None:
         similar = [h.id for h in loaded.similar("mobilite-vallee")]

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from elasticsearch import Elasticsearch
 
 from indexer.elasticsearch_engine import ElasticsearchEngine
+from indexer.engine import EngineConfig
 from indexer.es_mapping import GC_DELETES, MAPPING_VERSION
-from indexer.factory import EngineConfig
 from schemas.monograph import Status
+from schemas.search import SearchQuery
 from tests.corpus import CORPUS, by_id
 from tests.engines.contract import PUBLISHED, EngineContract, at_version
 
@@ -73,23 +75,31 @@ def test_outdated_mapping_asks_for_rebuild(es_engine: ElasticsearchEngine, es_ur
     assert not make_engine(es_url, es_engine.alias).needs_rebuild()
 
 
-def test_bad_document_does_not_block_the_rest(es_engine: ElasticsearchEngine) -> None:
-    es_engine.ensure_index()
-    good = [m for m in CORPUS if m.id in PUBLISHED]
-    bad = good[0].model_copy(update={"id": "bad-doc", "year": 2020})
-    # Sabotage one document on its way to the node: a string where an integer is mapped.
-    original = es_engine._actions
+def test_health_reports_the_index_mapping_version(es_engine: ElasticsearchEngine) -> None:
+    index = es_engine.ensure_index()
+    es_engine.client.indices.put_mapping(index=index, meta={"mapping_version": MAPPING_VERSION - 1})
+    detail = es_engine.health().detail
+    assert (detail["mapping_version"], detail["code_mapping_version"]) == (MAPPING_VERSION - 1, MAPPING_VERSION)
 
-    def sabotaged(monographs, index):  # type: ignore[no-untyped-def]
-        for action in original(monographs, index):
-            if action["_id"] == "bad-doc":
-                action["_source"]["year"] = "deux mille vingt"
-            yield action
 
-    es_engine._actions = sabotaged  # type: ignore[method-assign]
-    report = es_engine.index([*good, bad])
-    assert report.indexed == len(good) and list(report.failed) == ["bad-doc"]
-    assert "bad-doc" not in es_engine.ids()
+def test_searches_make_one_call_not_an_alias_lookup_first(es_engine: ElasticsearchEngine) -> None:
+    es_engine.index(CORPUS)
+    calls: list[str] = []
+    perform = es_engine.client.transport.perform_request
+
+    def counted(method: str, path: str, **kwargs: Any) -> Any:
+        calls.append(f"{method} {path}")
+        return perform(method, path, **kwargs)
+
+    es_engine.client.transport.perform_request = counted  # type: ignore[method-assign,assignment]
+    assert es_engine.search(SearchQuery(q="mobilité")).total
+    assert calls == [f"POST /{es_engine.alias}/_search"]
+
+
+def test_a_search_before_any_index_exists_finds_nothing_and_creates_it(es_engine: ElasticsearchEngine) -> None:
+    assert es_engine.current_index() is None
+    assert es_engine.search(SearchQuery(q="mobilité")).total == 0
+    assert es_engine.current_index() is not None
 
 
 def test_health_reports_the_analysis_chain(es_engine: ElasticsearchEngine) -> None:

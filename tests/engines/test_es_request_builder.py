@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from indexer import es_query
 from indexer.french import FrenchStemmer
+from indexer.pipeline import SearchPlan
 from indexer.query import Synonyms, parse_query
+from schemas.facets import TERRITORY_TYPE
 from schemas.search import SearchFilters, SearchQuery, Sort
 
 STEMMER = FrenchStemmer()
@@ -21,7 +23,7 @@ def stems_field(field: str, stem: str, fuzzy: int, text: str, boost: float) -> d
 
 def test_one_word_query_body() -> None:
     query = SearchQuery(q="Mobilités", filters=SearchFilters(territory_type=["rural"], year_from=2015), size=10)
-    body = es_query.search_body(query, parse_query(query.q, SYNONYMS), STEMMER, relaxed=False)
+    body = es_query.search_body(SearchPlan(query, parse_query(query.q, SYNONYMS), relaxed=False), STEMMER)
     clause = {
         "dis_max": {
             "queries": [
@@ -43,11 +45,12 @@ def test_one_word_query_body() -> None:
 
 
 def test_disjunctive_aggregations() -> None:
-    filters = SearchFilters(territory_type=["rural"], odd=[17])
-    aggs = es_query.aggregations(filters)
+    query = SearchQuery(filters=SearchFilters(territory_type=["rural"], odd=[17]))
+    aggs = es_query.aggregations(SearchPlan(query, parse_query("", SYNONYMS), relaxed=False))
     assert aggs["territory_type"] == {
         "filter": {"bool": {"filter": [{"terms": {"odd": [17]}}]}},
-        "aggs": {"values": {"terms": {"field": "territory_types", "size": 100}}},
+        # As many values as the referential has; more would be reported as truncated.
+        "aggs": {"values": {"terms": {"field": "territory_types", "size": len(TERRITORY_TYPE.values)}}},
     }
     assert aggs["odd"]["filter"] == {"bool": {"filter": [{"terms": {"territory_types": ["rural"]}}]}}
     assert aggs["region"]["filter"] == {
@@ -82,9 +85,8 @@ def test_empty_and_stopword_only_queries() -> None:
 
 
 def test_query_syntax_never_reaches_the_node_as_syntax() -> None:
-    body = es_query.search_body(
-        SearchQuery(q='title:(a OR b) * ~ "x'), parse_query('title:(a OR b) * ~ "x', SYNONYMS), STEMMER, relaxed=False
-    )
+    text = 'title:(a OR b) * ~ "x'
+    body = es_query.search_body(SearchPlan(SearchQuery(q=text), parse_query(text, SYNONYMS), relaxed=False), STEMMER)
     text = str(body)
     assert "query_string" not in text and "simple_query_string" not in text and "title:(" not in text
 

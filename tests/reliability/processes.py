@@ -13,13 +13,13 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.live import ROOT, free_port, impact_env, stop, wait_until_up
+from tests.live import ROOT, api_command, free_port, impact_env, stop, wait_until_up
 
 ES_SCRIPT = ROOT / "scripts" / "es-node.sh"
 
 
 class ApiProcess:
-    """`uvicorn api.main:app` with the given IMPACT_* settings, on a free loopback port."""
+    """`uvicorn --factory api.main:create_app` with the given IMPACT_* settings, on a free loopback port."""
 
     def __init__(self, workdir: Path, env: dict[str, str], name: str = "api") -> None:
         self.workdir = workdir
@@ -30,7 +30,7 @@ class ApiProcess:
         self.process: subprocess.Popen[bytes] | None = None
 
     def start(self, wait: bool = True) -> ApiProcess:
-        command = [sys.executable, "-m", "uvicorn", "api.main:app", "--host", "127.0.0.1", "--port", str(self.port)]
+        command = api_command(self.port)
         with self.log.open("ab") as out:
             self.process = subprocess.Popen(
                 command, env=self.env, cwd=self.workdir, stdout=out, stderr=subprocess.STDOUT

@@ -14,7 +14,7 @@ import pytest
 
 from api.store import Store
 from indexer.elasticsearch_engine import ElasticsearchEngine
-from indexer.factory import EngineConfig
+from indexer.engine import EngineConfig
 from tests.reliability.conftest import editor_key
 from tests.reliability.processes import ApiProcess, EsNode, wait_for
 from tests.reliability.workload import index_equals_store, write_workload

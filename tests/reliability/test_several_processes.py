@@ -13,7 +13,7 @@ import pytest
 
 from api.store import Store
 from indexer.elasticsearch_engine import ElasticsearchEngine
-from indexer.factory import EngineConfig
+from indexer.engine import EngineConfig
 from tests.corpus import CORPUS
 from tests.reliability.conftest import editor_key
 from tests.reliability.processes import ApiProcess, wait_for

@@ -3,8 +3,9 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
+from schemas.facets import FACET_BY_NAME
 from schemas.monograph import MonographContent
-from schemas.referentials import ODD_LIST, REGION_NAMES, facet_label
+from schemas.referentials import ODD_LIST, REGION_NAMES
 from tests.corpus import CORPUS
 
 
@@ -23,7 +24,7 @@ def test_odd_text_is_readable_on_its_colour(odd) -> None:  # type: ignore[no-unt
 def test_seventeen_odd_with_official_titles() -> None:
     assert [o.number for o in ODD_LIST] == list(range(1, 18))
     assert ODD_LIST[16].title == "Partenariats pour la réalisation des objectifs"
-    assert facet_label("odd", "2") == "ODD 2 : Faim « zéro »"
+    assert FACET_BY_NAME["odd"].label("2") == "ODD 2 : Faim « zéro »"
 
 
 def test_official_region_names() -> None:

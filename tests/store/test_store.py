@@ -66,6 +66,20 @@ def test_status_workflow(store: Store, content: MonographContent) -> None:
     assert [e["action"] for e in store.history(created.id)] == ["create", "published", "archived"]
 
 
+def test_editing_a_rejected_monograph_sends_it_back_to_moderation(store: Store, content: MonographContent) -> None:
+    created, _ = store.create(content, Status.SUBMITTED, "key1")
+    rejected = store.set_status(created.id, Status.REJECTED, "editor", reason="Résultats non chiffrés")
+    edited = store.update(created.id, content.model_copy(update={"title": "Avec résultats"}), rejected.version, "key1")
+    assert (edited.status, edited.rejection_reason, edited.title) == (Status.SUBMITTED, None, "Avec résultats")
+    history = store.history(created.id)
+    assert [(e["action"], e["status"]) for e in history] == [
+        ("create", "submitted"),
+        ("rejected", "rejected"),
+        ("update", "submitted"),
+    ]
+    assert history[1]["reason"] == "Résultats non chiffrés"  # the history keeps why it was rejected
+
+
 def test_soft_delete_keeps_the_row(store: Store, content: MonographContent) -> None:
     created, _ = store.create(content, Status.PUBLISHED, "editor")
     store.set_status(created.id, Status.ARCHIVED, "editor")

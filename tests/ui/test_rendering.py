@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from schemas.referentials import FACET_NAMES
+from schemas.facets import FACET_NAMES
 from tests.ui.conftest import INJECTIONS
 from ui.components import badges, highlighted, link, odd_badge, paragraphs, safe_text, safe_url
 from ui.state import YEAR_MAX, SearchState

@@ -6,6 +6,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
+from schemas.facets import ODD, REGION, TERRITORY_TYPE
 from ui import client
 from ui.components import count_label, fetch
 from ui.search_controls import result_set_page
@@ -83,7 +84,7 @@ if undated := stats["undated"]:
     year_chart.caption(f"{count_label(undated, 'pratique', 'pratiques')} sans année connue.")
 
 with st.expander("Voir les chiffres sous forme de tableau", key="dashboard_tables"):
-    for facet, heading in (("odd", "ODD"), ("territory_type", "Type de territoire"), ("region", "Région")):
+    for facet, heading in ((ODD.name, "ODD"), (TERRITORY_TYPE.name, TERRITORY_TYPE.title), (REGION.name, REGION.title)):
         st.dataframe(
             pd.DataFrame(
                 [{heading: b["label"], "Pratiques": b["count"]} for b in facets.get(facet, [])],

@@ -6,10 +6,10 @@ import math
 
 import streamlit as st
 
+from schemas.facets import FACET_BY_NAME
 from ui import state
 from ui.components import count_label, hit_card, html_block
 from ui.search_controls import (
-    FACET_TITLES,
     current_results,
     facet_sidebar,
     query_box,
@@ -53,7 +53,7 @@ if not total:
         st.markdown("- Retirez un filtre :")
         for facet, value in search.active_filters:
             st.button(
-                f"Retirer « {md_literal(value_label(facet, value, refs))} » ({FACET_TITLES[facet]})",
+                f"Retirer « {md_literal(value_label(facet, value))} » ({FACET_BY_NAME[facet].title})",
                 key=f"suggest_remove__{facet}__{value}",
                 on_click=state.on_facet_toggle,
                 args=(facet, value),

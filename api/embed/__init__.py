@@ -1,0 +1,3 @@
+"""Partner embeds: iframe pages and their builder (`pages.py`, `page_view.py`), RSS/Atom feeds (`feeds.py`),
+presets (`preset_records.py`; their JSON API is `api/v1/presets.py`), `widget.js` and page assets
+(`assets.py`), French HTML (`html.py`, `templates/`) and query strings (`query_strings.py`)."""

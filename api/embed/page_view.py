@@ -1,0 +1,190 @@
+"""What an embedded results list shows, from one search: hits, facet toggles, pages and theme."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from urllib.parse import urlencode
+
+from markupsafe import Markup, escape
+
+from api.embed.html import marked
+from schemas.api import EmbedTheme
+from schemas.facets import FACET_BY_NAME, FACETS
+from schemas.referentials import ACTOR_CATEGORY_LABELS, ODD_BY_NUMBER, ODD_LIST, TERRITORY_TYPE_LABELS
+from schemas.search import MAX_RESULT_WINDOW, SearchHit, SearchParams, SearchResult
+
+# Facet values shown before the rest fold under « Afficher plus ».
+VISIBLE_VALUES = 8
+DARK_TEXT = "#1A1A1A"
+
+
+def _luminance(colour: str) -> float:
+    def channel(hex_pair: str) -> float:
+        c = int(hex_pair, 16) / 255
+        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+
+    r, g, b = (channel(colour[i : i + 2]) for i in (1, 3, 5))
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def contrast_ratio(a: str, b: str) -> float:
+    """WCAG contrast ratio of two #RRGGBB colours (1 to 21)."""
+    la, lb = sorted((_luminance(a), _luminance(b)), reverse=True)
+    return (la + 0.05) / (lb + 0.05)
+
+
+def theme_css(theme: EmbedTheme) -> str:
+    """The page's variable part: accent colours that keep text readable (WCAG AA), ODD colours."""
+    on_accent = "#FFFFFF" if contrast_ratio(theme.accent, "#FFFFFF") >= 4.5 else DARK_TEXT
+    link = theme.accent if contrast_ratio(theme.accent, "#FFFFFF") >= 4.5 else DARK_TEXT
+    odd = "".join(f".odd-{o.number}{{background:{o.colour};color:{o.text_colour}}}" for o in ODD_LIST)
+    return f":root{{--accent:{theme.accent};--on-accent:{on_accent};--link:{link}}}{odd}"
+
+
+def describe_search(params: SearchParams) -> str:
+    """The search in a French sentence fragment, for headings and feed titles."""
+    parts = [f"« {params.q.strip()} »"] if params.q.strip() else []
+    for facet in FACETS:
+        values = params.selected(facet.name)
+        if values:
+            parts.append(" ou ".join(facet.label(v) for v in values))
+    if params.year_from and params.year_to:
+        parts.append(f"de {params.year_from} à {params.year_to}")
+    elif params.year_from:
+        parts.append(f"depuis {params.year_from}")
+    elif params.year_to:
+        parts.append(f"jusqu'en {params.year_to}")
+    return ", ".join(parts) or "toutes les pratiques"
+
+
+@dataclass
+class Links:
+    """Links within the embed: the visitor's current choices with one change, page reset to 1."""
+
+    state: dict[str, list[str]]
+
+    def href(self, **changes: list[str]) -> str:
+        merged = {k: v for k, v in (self.state | changes).items() if v}
+        return "?" + urlencode([(k, v) for k, values in merged.items() for v in values])
+
+    def toggle(self, facet: str, value: str) -> str:
+        current = self.state.get(facet, [])
+        toggled = [v for v in current if v != value] if value in current else [*current, value]
+        return self.href(**{facet: toggled, "page": []})
+
+    def page(self, number: int) -> str:
+        return self.href(page=[str(number)] if number > 1 else [])
+
+
+@dataclass
+class FacetLink:
+    label: str
+    count: int
+    selected: bool
+    href: str
+
+
+@dataclass
+class FacetGroup:
+    name: str
+    title: str
+    values: list[FacetLink]
+    more: list[FacetLink] = field(default_factory=list)
+
+
+@dataclass
+class HitView:
+    title: Markup
+    summary: Markup
+    snippet: Markup | None
+    url: str
+    place: str
+    year: int | None
+    odd: list[tuple[int, str]]
+    tags: list[str]
+
+
+@dataclass
+class Pager:
+    page: int
+    pages: int
+    previous: str | None
+    next: str | None
+
+
+@dataclass
+class EmbedView:
+    heading: str
+    logo: str
+    total: int
+    relaxed: bool
+    hits: list[HitView]
+    facets: list[FacetGroup]
+    pager: Pager
+    target_blank: bool
+    density: str
+
+
+def hit_view(hit: SearchHit, url: str) -> HitView:
+    light = hit.highlight
+    place = ", ".join(p for p in (hit.territory.name, hit.territory.region) if p)
+    tags = [TERRITORY_TYPE_LABELS.get(t, t) for t in hit.territory_types]
+    tags += [ACTOR_CATEGORY_LABELS.get(a, a) for a in hit.actor_categories]
+    return HitView(
+        title=marked(light.title) if light.title else escape(hit.title),
+        summary=marked(light.summary) if light.summary else escape(hit.summary),
+        snippet=marked(light.sections[0]) if light.sections else None,
+        url=url,
+        place=place,
+        year=hit.year,
+        odd=[(n, ODD_BY_NUMBER[n].title) for n in hit.odd if n in ODD_BY_NUMBER],
+        tags=tags,
+    )
+
+
+def facet_groups(result: SearchResult, shown: Iterable[str], links: Links) -> list[FacetGroup]:
+    groups = []
+    for name in shown:
+        values = [
+            FacetLink(v.label, v.count, v.selected, links.toggle(name, v.value))
+            for v in result.facets.get(name, [])
+            if v.count or v.selected
+        ]
+        if values:
+            groups.append(FacetGroup(name, FACET_BY_NAME[name].title, values[:VISIBLE_VALUES], values[VISIBLE_VALUES:]))
+    return groups
+
+
+def pager(params: SearchParams, total: int, links: Links) -> Pager:
+    pages = max(1, math.ceil(min(total, MAX_RESULT_WINDOW) / params.size))
+    return Pager(
+        page=params.page,
+        pages=pages,
+        previous=links.page(params.page - 1) if params.page > 1 else None,
+        next=links.page(params.page + 1) if params.page < pages else None,
+    )
+
+
+def build_view(
+    params: SearchParams,
+    result: SearchResult,
+    theme: EmbedTheme,
+    heading: str,
+    shown_facets: Iterable[str],
+    links: Links,
+    urls: dict[str, str],
+) -> EmbedView:
+    """Everything the template needs; `urls` maps each hit id to its practice page."""
+    return EmbedView(
+        heading=heading,
+        logo=theme.logo,
+        total=result.total,
+        relaxed=result.relaxed,
+        hits=[hit_view(hit, urls[hit.id]) for hit in result.hits],
+        facets=facet_groups(result, shown_facets, links),
+        pager=pager(params, result.total, links),
+        target_blank=theme.target == "blank",
+        density=theme.density,
+    )

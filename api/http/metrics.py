@@ -1,0 +1,87 @@
+"""Prometheus metrics of the service, in a registry of its own, and the middleware counting requests."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+
+class Metrics:
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        self.requests = Counter(
+            "impact_http_requests_total",
+            "HTTP requests by route, method and status.",
+            ["route", "method", "status"],
+            registry=self.registry,
+        )
+        self.latency = Histogram(
+            "impact_http_request_seconds",
+            "HTTP request latency by route.",
+            ["route", "method"],
+            registry=self.registry,
+            buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
+        )
+        self.search_latency = Histogram(
+            "impact_search_engine_seconds",
+            "Engine search latency.",
+            ["backend"],
+            registry=self.registry,
+            buckets=(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1),
+        )
+        self.backlog = Gauge(
+            "impact_index_backlog", "Store writes not yet applied to the index.", registry=self.registry
+        )
+        self.documents = Gauge("impact_index_documents", "Documents in the search index.", registry=self.registry)
+
+
+def full_template(scope: Scope, route: Any) -> str:
+    """The route's whole path template, prefixes of the routers it was included in included
+    (`/api/v1/monographs/{monograph_id}`): FastAPI puts the route as its own router declared it in the
+    scope (`/{monograph_id}`), so the app is asked where it answers, with each parameter as a placeholder."""
+    placeholders = {name: f"{{{name}}}" for name in getattr(route, "param_convertors", {})}
+    try:
+        return str(scope["app"].url_path_for(route.name, **placeholders))
+    except Exception:  # a route the app cannot name back: its own template is better than nothing
+        return str(getattr(route, "path", "unmatched"))
+
+
+class MetricsMiddleware:
+    """Counts requests and their latency by route template (never by raw path, so ids never explode the
+    label space)."""
+
+    def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
+        self.app = app
+        self.metrics = metrics
+        self._templates: dict[int, str] = {}  # by id of the matched route: the app's routes live as long as it
+
+    def route_template(self, scope: Scope) -> str:
+        route = scope.get("route")
+        if route is None:
+            return "unmatched"
+        template = self._templates.get(id(route))
+        if template is None:
+            template = self._templates[id(route)] = full_template(scope, route)
+        return template
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        status = {"code": 500}
+        start = time.perf_counter()
+
+        async def capture(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                status["code"] = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, capture)
+        finally:
+            template = self.route_template(scope)
+            self.metrics.requests.labels(template, scope["method"], str(status["code"])).inc()
+            self.metrics.latency.labels(template, scope["method"]).observe(time.perf_counter() - start)

@@ -1,0 +1,66 @@
+"""What each path of the app is: a public read, cacheable, frameable, an HTML page, and the rate-limit class
+it counts in. The middleware of `api/http/stack.py` asks these questions; the answers live only here."""
+
+from __future__ import annotations
+
+from api.v1 import API_PREFIX
+
+# Route classes of the rate limit (see `rate_class`).
+READS, WRITES, KEYS, OPERATIONS, DOCS, EXPORT = "reads", "writes", "keys", "operations", "docs", "export"
+
+
+def _under(path: str, *roots: str) -> bool:
+    return any(path == root or path.startswith(root.rstrip("/") + "/") for root in roots)
+
+
+def is_public_read(path: str) -> bool:
+    """Anonymous reads any origin may make: what the widget and partners' scripts call."""
+    return _under(path, f"{API_PREFIX}/search", f"{API_PREFIX}/referentials", f"{API_PREFIX}/presets", "/feeds") or (
+        path.startswith(f"{API_PREFIX}/monographs/") or path == "/widget.js"
+    )
+
+
+def is_json_api(path: str) -> bool:
+    """The JSON API, whatever its version: what is written there is sent as JSON."""
+    return path.startswith("/api/")
+
+
+def is_docs(path: str) -> bool:
+    return path in ("/", "/openapi.json") or _under(path, "/docs", "/redoc")
+
+
+def rate_class(method: str, path: str) -> str:
+    """Every request belongs to one class, each with its own limits per client."""
+    if is_docs(path):
+        return DOCS
+    if method not in ("GET", "HEAD", "OPTIONS"):
+        return WRITES
+    if _under(path, f"{API_PREFIX}/keys"):
+        return KEYS
+    if path in (f"{API_PREFIX}/health", f"{API_PREFIX}/metrics"):
+        return OPERATIONS
+    if _under(path, f"{API_PREFIX}/export"):
+        return EXPORT
+    return READS  # search, monographs, referentials, presets, embed, feeds, widget and assets, unknown paths
+
+
+def is_cacheable(path: str) -> bool:
+    return path == "/widget.js" or _under(
+        path,
+        f"{API_PREFIX}/search",
+        f"{API_PREFIX}/referentials",
+        f"{API_PREFIX}/presets",
+        "/embed",
+        "/feeds",
+        "/static",
+        "/docs/assets",
+    )
+
+
+def is_frameable(path: str) -> bool:
+    """The iframe pages only: not the builder, not the API."""
+    return path == "/embed" or path.startswith("/embed/p/")
+
+
+def is_html(path: str) -> bool:
+    return _under(path, "/embed", "/feeds")

@@ -1,0 +1,147 @@
+"""Open-data formats: JSON Lines (the round-trip format) and CSV, and reading JSON Lines back."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import typing
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import Enum
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from api.errors import describe_validation_error
+from schemas.monograph import Actor, Monograph, MonographContent, MonographCreate, Status
+
+# The record's identity leads each row; the moderator's note to the contributor is never open data.
+IDENTITY = ("id", "status")
+PRIVATE = frozenset({"rejection_reason"})
+LIST_SEPARATOR = " | "
+# Fields a submission adds to the content (its external id), then those the store records (version, dates).
+SUBMITTED = tuple(
+    n for n in MonographCreate.model_fields if n not in MonographContent.model_fields and n not in IDENTITY
+)
+RECORDED = tuple(
+    n for n in Monograph.model_fields if n not in {*MonographContent.model_fields, *IDENTITY, *SUBMITTED, *PRIVATE}
+)
+FIELDS = (*IDENTITY, *MonographContent.model_fields, *SUBMITTED, *RECORDED)
+
+
+def nested_model(name: str) -> type[BaseModel] | None:
+    """The model a content field holds (the territory, the contact), None for plain values and lists."""
+    annotation = MonographContent.model_fields[name].annotation if name in MonographContent.model_fields else None
+    if typing.get_origin(annotation) is list:
+        return None
+    for candidate in (annotation, *typing.get_args(annotation)):
+        if isinstance(candidate, type) and issubclass(candidate, BaseModel):
+            return candidate
+    return None
+
+
+def nested_column(parent: str, name: str) -> str:
+    """The territory's code, department and region keep their own names; its name and the contact's fields are
+    prefixed with their parent's (`territory_name`, `contact_email`)."""
+    return name if parent == "territory" and name != "name" else f"{parent}_{name}"
+
+
+def columns(name: str) -> list[str]:
+    model = nested_model(name)
+    return [name] if model is None else [nested_column(name, sub) for sub in model.model_fields]
+
+
+CSV_COLUMNS: tuple[str, ...] = (*(column for name in FIELDS for column in columns(name)), "url")
+
+
+def to_jsonl(monograph: Monograph, url: str | None = None) -> str:
+    data = monograph.model_dump(mode="json", exclude=set(PRIVATE))
+    if url:
+        data["url"] = url
+    return json.dumps(data, ensure_ascii=False) + "\n"
+
+
+def _item(value: Any) -> str:
+    if isinstance(value, Actor):
+        return f"{value.name} ({value.category.value}{': ' + value.role if value.role else ''})"
+    return str(_cell(value))
+
+
+def _cell(value: Any) -> Any:
+    """A value as CSV shows it: lists joined, dates in ISO 8601, enums by their value."""
+    if isinstance(value, list):
+        return LIST_SEPARATOR.join(_item(v) for v in value)
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, Enum):
+        return value.value
+    return value
+
+
+def to_csv_row(monograph: Monograph, url: str | None = None) -> dict[str, Any]:
+    """One row of `CSV_COLUMNS`: the territory and contact spread over their own columns."""
+    row: dict[str, Any] = {}
+    for name in FIELDS:
+        value = getattr(monograph, name)
+        model = nested_model(name)
+        if model is None:
+            row[name] = _cell(value)
+        else:
+            row.update({nested_column(name, sub): _cell(getattr(value, sub, None)) for sub in model.model_fields})
+    row["url"] = url
+    return row
+
+
+def csv_lines(rows: Iterable[dict[str, Any]]) -> Iterator[str]:
+    """CSV text, a line at a time (header first), for streaming."""
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=CSV_COLUMNS, extrasaction="ignore")
+    writer.writeheader()
+    yield buffer.getvalue()
+    for row in rows:
+        buffer.seek(0)
+        buffer.truncate()
+        writer.writerow(row)
+        yield buffer.getvalue()
+
+
+@dataclass
+class ImportRecord:
+    """One valid line of an import: the content and what identifies it."""
+
+    line: int
+    content: MonographContent
+    monograph_id: str | None
+    external_id: str | None
+    status: Status | None
+
+
+@dataclass
+class ImportErrors:
+    errors: list[tuple[int, str]] = field(default_factory=list)
+
+
+# What an export line carries besides the content: ignored on import (the store decides them).
+_NOT_CONTENT = frozenset(Monograph.model_fields.keys() - MonographContent.model_fields.keys()) | {"url"}
+
+
+def read_jsonl(lines: Iterable[str], report: ImportErrors) -> Iterator[ImportRecord]:
+    """Valid records of a JSON Lines export; a bad line is reported and skipped, never half-read."""
+    for number, raw in enumerate(lines, start=1):
+        if not raw.strip():
+            continue
+        try:
+            data = json.loads(raw)
+            if not isinstance(data, dict):
+                raise ValueError("a line must hold one JSON object")
+            content = MonographContent.model_validate({k: v for k, v in data.items() if k not in _NOT_CONTENT})
+            status = Status(data["status"]) if data.get("status") else None
+        except ValidationError as exc:
+            report.errors.append((number, describe_validation_error(exc)))
+            continue
+        except ValueError as exc:
+            report.errors.append((number, str(exc)))
+            continue
+        yield ImportRecord(number, content, data.get("id"), data.get("external_id"), status)

@@ -1,3 +1,0 @@
-"""One module per route area; every router lives under API_PREFIX."""
-
-API_PREFIX = "/api/v1"

@@ -1,0 +1,236 @@
+"""Monographs: submission, reading, editing and moderation."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import APIRouter, Body, Depends, Header, Path, Query, Request, Response, status
+
+from api.deps import EditorDep, EngineDep, IfMatchDep, KeyDep, OptionalKeyDep, SettingsDep, StoreDep, SyncDep
+from api.errors import DomainError, Forbidden, NotFound
+from api.http.load_shedding import SheddingRoute
+from api.indexing import IndexSync
+from api.settings import Settings, practice_url
+from api.store import ApiKey, Role, Store
+from schemas.api import ApiHit, ModerationDecision, MonographPage, MonographPublic, Rejection, error_responses
+from schemas.monograph import Monograph, MonographCreate, MonographUpdate, Status
+
+router = APIRouter(
+    route_class=SheddingRoute,
+    prefix="/monographs",
+    tags=["monographs"],
+    responses=error_responses(400, 401, 403, 404, 409, 413, 415, 422, 428, 429, 503),
+)
+
+MonographId = Annotated[str, Path(max_length=120, pattern=r"^[a-z0-9-]+$", examples=["tiers-lieu-diois-1a2b3c4d"])]
+
+
+SUBMISSION_EXAMPLE = {
+    "title": "Un tiers-lieu nourricier dans l'ancienne gare du Diois",
+    "summary": "La communauté de communes, une SCIC et les habitants transforment la gare en tiers-lieu "
+    "dédié à l'alimentation locale : épicerie en circuits courts, cuisine partagée et café associatif.",
+    "context": "Dans ce territoire rural de montagne, la gare fermée et l'absence de commerce de proximité…",
+    "approach": "La collectivité a acquis le bâtiment ; la SCIC réunit producteurs, habitants et commune…",
+    "results": "32 producteurs fournisseurs, 4 emplois créés, 1 200 passages par mois.",
+    "success_factors": "Une gouvernance partagée dès le départ et un portage foncier public.",
+    "outlook": "Essaimage vers deux autres gares de la vallée de la Drôme.",
+    "territory": {"name": "Die", "insee_code": "26113", "department": "26", "region": "Auvergne-Rhône-Alpes"},
+    "territory_types": ["rural", "montagne"],
+    "actor_categories": ["collectivite", "ess", "citoyens"],
+    "actors": [
+        {"name": "Communauté de communes du Diois", "category": "collectivite", "role": "porteur du projet"},
+        {"name": "SCIC La Gare Nourricière", "category": "ess", "role": "exploitant"},
+    ],
+    "odd": [2, 11, 17],
+    "year": 2021,
+    "programmes": ["Petites Villes de Demain", "Projet alimentaire territorial"],
+    "tags": ["tiers-lieu", "alimentation", "circuits courts"],
+    "contact": {"organisation": "SCIC La Gare Nourricière", "email": "contact@gare-nourriciere.example"},
+    "sources": ["https://www.francetierslieux.fr"],
+    "external_id": "reseau-42",
+}
+
+
+class PreconditionRequired(DomainError):
+    status_code = 428
+    code = "precondition_required"
+
+
+def _public(monograph: Monograph, settings: Settings) -> MonographPublic:
+    return MonographPublic(**monograph.model_dump(), url=practice_url(settings, monograph.id))
+
+
+def _visible(monograph: Monograph, key: ApiKey | None, submitter: str | None) -> bool:
+    if monograph.status == Status.PUBLISHED:
+        return True
+    return key is not None and (key.role == Role.EDITOR or key.id == submitter)
+
+
+def _tagged(monograph: Monograph, response: Response, settings: Settings) -> MonographPublic:
+    """A monograph as answered: its version as ETag (send it back as If-Match), and its public shape."""
+    response.headers["ETag"] = f'"{monograph.version}"'
+    return _public(monograph, settings)
+
+
+@dataclass(frozen=True)
+class Writes:
+    """What a write needs: the store, the index sync that makes the change searchable, the settings."""
+
+    store: Store
+    sync: IndexSync
+    settings: Settings
+
+    def wait_searchable(self, monograph: Monograph) -> None:
+        """Read-after-write: wait (bounded) until the committed change is searchable. The store has
+        committed, so the answer is a success whatever the index does; the outbox finishes the work."""
+        self.sync.wait_searchable(monograph.id, monograph.version, self.settings.write_visibility_timeout)
+
+    def answer(self, monograph: Monograph, response: Response) -> MonographPublic:
+        """The end of every write that answers the monograph."""
+        self.wait_searchable(monograph)
+        return _tagged(monograph, response, self.settings)
+
+
+async def get_writes(store: StoreDep, sync: SyncDep, settings: SettingsDep) -> Writes:
+    return Writes(store, sync, settings)
+
+
+WritesDep = Annotated[Writes, Depends(get_writes)]
+
+
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    response_model=MonographPublic,
+    summary="Soumettre une pratique",
+    responses={200: {"description": "Already submitted with this external_id or Idempotency-Key."}},
+)
+def submit(
+    body: Annotated[
+        MonographCreate,
+        Body(openapi_examples={"tiers-lieu": {"summary": "Une fiche complète", "value": SUBMISSION_EXAMPLE}}),
+    ],
+    key: KeyDep,
+    writes: WritesDep,
+    request: Request,
+    response: Response,
+    idempotency_key: Annotated[str | None, Header(min_length=1, max_length=200)] = None,
+) -> MonographPublic:
+    """Submit a monograph. Contributors' submissions await moderation; editors may publish at once.
+
+    Sending the same `external_id` (or `Idempotency-Key` header) again returns the first one.
+
+    **When is it searchable?** A 201 means the monograph is durably stored: it is never lost.
+    A published monograph reaches search through the index outbox. When the search engine is
+    healthy, the API waits for it (at most 1 s, `IMPACT_WRITE_VISIBILITY_TIMEOUT`) and it is
+    searchable when the answer arrives (measured at 10 writes/s: 100 % of writes with the
+    embedded engine, 98.5 % with Elasticsearch, the rest within 0.2 s; `make bench-writes`).
+    When the engine is down the answer does not wait, and the change becomes searchable as soon
+    as it is back (`GET /api/v1/health` shows the backlog). The same holds for edits,
+    publication, rejection and archiving.
+    """
+    wanted = body.status or Status.SUBMITTED
+    if wanted != Status.SUBMITTED and key.role != Role.EDITOR:
+        raise Forbidden("only editors may set a status; contributors' submissions are moderated")
+    if wanted not in (Status.SUBMITTED, Status.PUBLISHED):
+        raise DomainError("a new monograph is either submitted or published")
+    monograph, created = writes.store.create(body, wanted, key.id, body.external_id, idempotency_key)
+    response.headers["Location"] = str(request.app.url_path_for("get_monograph", monograph_id=monograph.id))
+    if created:
+        return writes.answer(monograph, response)
+    response.status_code = status.HTTP_200_OK
+    response.headers["Idempotent-Replayed"] = "true"
+    return _tagged(monograph, response, writes.settings)
+
+
+@router.get("", response_model=MonographPage, summary="File de modération et soumissions")
+def list_monographs(
+    key: KeyDep,
+    store: StoreDep,
+    settings: SettingsDep,
+    status_filter: Annotated[Status | None, Query(alias="status")] = None,
+    page: Annotated[int, Query(ge=1, le=10_000)] = 1,
+    size: Annotated[int, Query(ge=1, le=100)] = 20,
+) -> MonographPage:
+    """Editors see every monograph (the moderation queue with `status=submitted`); contributors their own."""
+    submitter = None if key.role == Role.EDITOR else key.id
+    items, total = store.list_monographs(status_filter, submitter, page, size)
+    return MonographPage(total=total, page=page, size=size, items=[_public(m, settings) for m in items])
+
+
+@router.get("/{monograph_id}", response_model=MonographPublic, summary="Fiche pratique")
+def get_monograph(
+    monograph_id: MonographId, key: OptionalKeyDep, store: StoreDep, settings: SettingsDep, response: Response
+) -> MonographPublic:
+    """A published monograph for everyone; any status for editors and for its own submitter."""
+    monograph = store.get(monograph_id)
+    if not _visible(monograph, key, store.submitter_of(monograph_id)):
+        raise NotFound(f"no monograph with id {monograph_id!r}")
+    return _tagged(monograph, response, settings)
+
+
+@router.get("/{monograph_id}/similar", response_model=list[ApiHit], summary="Pratiques similaires")
+def similar(
+    monograph_id: MonographId, engine: EngineDep, settings: SettingsDep, size: Annotated[int, Query(ge=1, le=5)] = 5
+) -> list[ApiHit]:
+    """Up to 5 published practices close to this one."""
+    return [ApiHit(**h.model_dump(), url=practice_url(settings, h.id)) for h in engine.similar(monograph_id, size)]
+
+
+@router.put("/{monograph_id}", response_model=MonographPublic, summary="Modifier une pratique")
+def update(
+    monograph_id: MonographId,
+    body: MonographUpdate,
+    key: KeyDep,
+    writes: WritesDep,
+    response: Response,
+    if_match: IfMatchDep,
+) -> MonographPublic:
+    """Replace the content. Editors may edit any monograph; contributors their own while it awaits
+    moderation or after it was rejected: editing a rejected monograph sends it back to moderation
+    (`submitted`, its rejection reason cleared; the history keeps it).
+
+    A stale version answers 409 and changes nothing.
+    """
+    version = body.version if body.version is not None else if_match.version()
+    if version is None:
+        raise PreconditionRequired("send the version you last read, as `version` in the body or an If-Match header")
+    current = writes.store.get(monograph_id)
+    if key.role != Role.EDITOR:
+        if writes.store.submitter_of(monograph_id) != key.id:
+            raise NotFound(f"no monograph with id {monograph_id!r}")
+        if current.status not in (Status.SUBMITTED, Status.REJECTED):
+            raise Forbidden(
+                f"a contributor can edit a submission while it awaits moderation or after a rejection; "
+                f"this one is {current.status.value}"
+            )
+    return writes.answer(writes.store.update(monograph_id, body, version, key.id), response)
+
+
+@router.post("/{monograph_id}/publish", response_model=MonographPublic, summary="Publier")
+def publish(
+    monograph_id: MonographId,
+    key: EditorDep,
+    writes: WritesDep,
+    response: Response,
+    body: Annotated[ModerationDecision | None, Body()] = None,
+) -> MonographPublic:
+    """Publish a submission (or restore an archived one): searchable at once."""
+    reason = body.reason if body else None
+    return writes.answer(writes.store.set_status(monograph_id, Status.PUBLISHED, key.id, reason), response)
+
+
+@router.post("/{monograph_id}/reject", response_model=MonographPublic, summary="Refuser")
+def reject(
+    monograph_id: MonographId, body: Rejection, key: EditorDep, writes: WritesDep, response: Response
+) -> MonographPublic:
+    """Reject a submission, with a reason the contributor will read."""
+    return writes.answer(writes.store.set_status(monograph_id, Status.REJECTED, key.id, body.reason), response)
+
+
+@router.delete("/{monograph_id}", status_code=status.HTTP_204_NO_CONTENT, summary="Retirer une pratique")
+def delete(monograph_id: MonographId, key: EditorDep, writes: WritesDep) -> Response:
+    """Archive (soft delete): gone from search at once, kept in the store, restorable by publishing."""
+    writes.wait_searchable(writes.store.set_status(monograph_id, Status.ARCHIVED, key.id))
+    return Response(status_code=status.HTTP_204_NO_CONTENT)

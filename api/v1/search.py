@@ -1,0 +1,72 @@
+"""`GET /search`: full-text search with disjunctive facets; `GET /search/stats`: counts only."""
+
+from __future__ import annotations
+
+import time
+from typing import Annotated
+
+import anyio
+from fastapi import APIRouter, Query, Request, Response
+
+from api.deps import EngineDep, SettingsDep
+from api.http.load_shedding import SheddingRoute
+from api.settings import practice_url
+from schemas.api import ApiHit, SearchResponse, SearchStats, error_responses
+from schemas.facets import YEAR
+from schemas.search import SearchParams, SearchQuery, SearchResult
+
+router = APIRouter(route_class=SheddingRoute, tags=["search"], responses=error_responses(400, 422, 429, 503))
+
+
+async def _run(request: Request, engine: EngineDep, query: SearchQuery) -> SearchResult:
+    """The engine call in a worker thread, at most `IMPACT_SEARCH_CONCURRENCY` at once; `query.deadline`
+    counts from the request's arrival, so time spent waiting for a slot is part of it."""
+    result: SearchResult = await anyio.to_thread.run_sync(
+        engine.search, query, limiter=request.app.state.search_limiter
+    )
+    return result
+
+
+@router.get("/search", response_model=SearchResponse, summary="Rechercher des pratiques")
+async def search(
+    params: Annotated[SearchParams, Query()], engine: EngineDep, settings: SettingsDep, request: Request
+) -> Response:
+    """Full-text search over published practices, French-aware (accents, plurals, typos, acronyms).
+
+    Filters combine with OR inside one facet and AND across facets; each facet's counts apply
+    every other active filter but not its own, so a selection can be widened. A search that cannot
+    finish within `IMPACT_SEARCH_DEADLINE` seconds answers 503 with `Retry-After`.
+    """
+    started = time.perf_counter()
+    query = params.to_query(deadline=time.monotonic() + settings.search_deadline)
+    # One hop to a worker thread for the engine call; the answer is built and serialised once
+    # here, not validated again by FastAPI.
+    result = await _run(request, engine, query)
+    request.app.state.metrics.search_latency.labels(engine.backend).observe(time.perf_counter() - started)
+    body = SearchResponse.model_construct(
+        total=result.total,
+        page=params.page,
+        size=params.size,
+        hits=[ApiHit.model_construct(**hit.__dict__, url=practice_url(settings, hit.id)) for hit in result.hits],
+        facets=result.facets,
+        relaxed=result.relaxed,
+        truncated_facets=result.truncated_facets,
+    )
+    return Response(body.model_dump_json(), media_type="application/json")
+
+
+@router.get("/search/stats", response_model=SearchStats, summary="Compter les pratiques d'une recherche")
+async def stats(
+    params: Annotated[SearchParams, Query()], engine: EngineDep, settings: SettingsDep, request: Request
+) -> Response:
+    """How many practices match, per facet value and per start year: what a dashboard charts.
+
+    The same parameters as `/search` (`sort`, `page` and `size` are ignored), answered from the
+    search engine's aggregations in one search, whatever the number of matching practices.
+    """
+    query = params.to_query(deadline=time.monotonic() + settings.search_deadline)
+    query = query.model_copy(update={"page": 1, "size": 0, "highlight": False, "year_counts": True})
+    result = await _run(request, engine, query)
+    dated = sum(value.count for value in result.facets.get(YEAR.name, []))
+    body = SearchStats(total=result.total, undated=max(result.total - dated, 0), facets=result.facets)
+    return Response(body.model_dump_json(), media_type="application/json")

@@ -1,0 +1,99 @@
+"""One search pipeline for every engine: parse the text, choose the passes (every word, then any
+word), count the facets, build hits with highlights. An engine only executes one pass
+(`Executor.execute`): it turns a `SearchPlan` into its own request and returns what it found."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from indexer.engine import time_left
+from indexer.facets import Buckets, build_facets, year_counts
+from indexer.french import FrenchStemmer
+from indexer.highlight import build_highlighter, hit_from_source
+from indexer.query import ParsedQuery, Synonyms, parse_query
+from schemas.facets import FACETS, YEAR, Facet
+from schemas.search import SearchFilters, SearchQuery, SearchResult, Sort
+
+
+@dataclass(frozen=True)
+class SearchPlan:
+    """One pass of a search, engine-neutral: the query, its parsed text and whether any word may match."""
+
+    query: SearchQuery
+    parsed: ParsedQuery
+    relaxed: bool
+
+    @property
+    def sort(self) -> Sort:
+        """Relevance without words ties every score: the newest practices come first instead."""
+        if self.query.sort == Sort.RELEVANCE and self.parsed.is_empty:
+            return Sort.RECENT
+        return self.query.sort
+
+    @property
+    def scored(self) -> bool:
+        """Whether hits carry a relevance score (a text query sorted by relevance)."""
+        return not self.parsed.is_empty and self.query.sort == Sort.RELEVANCE
+
+    def counted(self) -> list[tuple[Facet, SearchFilters]]:
+        """The facets to count, each with the filters its counts apply.
+
+        Disjunctive facets: a facet with a selection of its own is counted under every other filter
+        (ticking a value never hides its siblings); one without, under all the filters. Start years,
+        when asked, are counted under every filter.
+        """
+        filters = self.query.filters
+        counted = []
+        if self.query.facets:
+            counted = [(f, filters.without(f.name) if filters.selected(f.name) else filters) for f in FACETS]
+        if self.query.year_counts:
+            counted.append((YEAR, filters))
+        return counted
+
+
+@dataclass
+class RawSearch:
+    """What an engine found for one pass: the total, the page's display sources with their scores,
+    and each counted facet's buckets (plus the names of facets that had more values than asked)."""
+
+    total: int
+    hits: list[tuple[Mapping[str, Any], float | None]]
+    buckets: dict[str, Buckets] = field(default_factory=dict)
+    truncated: set[str] = field(default_factory=set)
+
+
+class Executor(Protocol):
+    def execute(self, plan: SearchPlan) -> RawSearch:
+        """Run one pass; check `plan.query.deadline` before each call (`time_left`).
+
+        :raises EngineUnavailable: the engine cannot be reached.
+        :raises SearchTimeout: the deadline passed.
+        """
+        ...
+
+
+def run_search(engine: Executor, query: SearchQuery, synonyms: Synonyms, stemmer: FrenchStemmer) -> SearchResult:
+    """Every word first; when no practice has them all, any of them (and the answer says `relaxed`)."""
+    time_left(query.deadline)
+    parsed = parse_query(query.q, synonyms)
+    plan = SearchPlan(query, parsed, relaxed=False)
+    raw = engine.execute(plan)
+    if not raw.total and len(parsed.clauses) > 1:
+        plan = SearchPlan(query, parsed, relaxed=True)
+        raw = engine.execute(plan)
+    highlighter = build_highlighter(parsed, stemmer) if query.highlight else None
+    hits = [
+        hit_from_source(source, score if plan.scored else None, highlighter) for source, score in raw.hits[: query.size]
+    ]
+    facets = build_facets(raw.buckets, query.filters) if query.facets else {}
+    if query.year_counts:
+        facets[YEAR.name] = year_counts(raw.buckets.get(YEAR.name, {}))
+    return SearchResult.model_construct(
+        total=raw.total,
+        hits=hits,
+        facets=facets,
+        relaxed=plan.relaxed,
+        truncated_facets=sorted(raw.truncated),
+    )

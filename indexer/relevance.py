@@ -1,0 +1,14 @@
+"""What ranks a practice, for every engine: the text fields and their boosts, how a clause's fields
+combine, and how much a typo costs. Each engine translates these into its own queries."""
+
+from __future__ import annotations
+
+# Field boosts: the title says most about a practice, then its summary, then the rest.
+TEXT_FIELDS: dict[str, float] = {"title": 3.0, "summary": 2.0, "keywords": 1.5, "sections": 1.0}
+# A clause scores on its best field (dis_max) plus this share of the others.
+TIE_BREAKER = 0.3
+# A word found within the typo tolerance (`indexer/documents.py fuzziness`) weighs this much of an exact one.
+FUZZY_BOOST = 0.4
+# Fields compared by "similar practices" (more-like-this), and how many of their words it weighs.
+SIMILAR_FIELDS: tuple[str, ...] = ("title", "summary", "sections")
+SIMILAR_MAX_TERMS = 30

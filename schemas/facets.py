@@ -1,0 +1,139 @@
+"""The facet registry: one record per facet, read by the engines, the API and its docs, the embeds,
+the feeds, the exports and the UI.
+
+A facet is a multi-valued field of a practice that searches can be filtered and counted by. Adding
+one is one `Facet` entry here (plus its referential in `schemas/referentials.py` when it has one),
+the field in `SearchFilters` (`schemas/search.py`) and the value in each engine's document
+(`indexer/documents.py`); everything else (filters, disjunctive counts, labels, caps, titles,
+OpenAPI descriptions, the embed and UI facet lists) follows from the entry.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+
+from schemas.monograph import Monograph
+from schemas.referentials import (
+    ACTOR_CATEGORY_LABELS,
+    ODD_BY_NUMBER,
+    ODD_LIST,
+    REGIONS,
+    TERRITORY_TYPE_LABELS,
+    ActorCategory,
+    TerritoryType,
+)
+
+
+class FacetKind(StrEnum):
+    KEYWORD = "keyword"  # string values, exact match
+    INTEGER = "integer"  # integer values (sorted as numbers, indexed as integers)
+    RANGE = "range"  # a numeric range filtered by bounds and counted per value (start years)
+
+
+@dataclass(frozen=True)
+class Facet:
+    name: str  # query parameter, `SearchFilters` field and key of the facet in answers
+    field: str  # index field, the same in every engine
+    kind: FacetKind
+    title: str  # French title shown above the facet's values (UI, embeds, descriptions)
+    noun: str  # English, for the API docs: "territory types", "ODD numbers"…
+    of: Callable[[Monograph], list[str] | list[int]]  # the practice's values, as indexed
+    values: Sequence[str] = ()  # every accepted value in referential order (empty: open)
+    labeller: Callable[[str], str] | None = None  # French label of one value (default: the value)
+    buckets: int = 0  # values asked of an engine at most (0: as many as the referential has)
+
+    def label(self, value: str | int) -> str:
+        text = str(value)
+        return self.labeller(text) if self.labeller else text
+
+    @property
+    def cap(self) -> int:
+        """How many values a client may send for this facet: the size of its referential."""
+        return len(self.values)
+
+    @property
+    def size(self) -> int:
+        """How many values of this facet an engine is asked for; more are reported as `truncated`."""
+        return self.buckets or max(len(self.values), 1)
+
+    def index_value(self, value: str | int) -> str | int:
+        """A selected value as the index holds it."""
+        return int(value) if self.kind != FacetKind.KEYWORD else str(value)
+
+    def order(self, value: str) -> tuple[int, str]:
+        """Tie order of values with the same count: numbers as numbers (2 before 10), else by value."""
+        return (int(value), "") if self.kind != FacetKind.KEYWORD and value.lstrip("-").isdigit() else (0, value)
+
+    def description(self) -> str:
+        limit = f"at most {self.cap} values, each kept once" if self.cap else "each value kept once"
+        return f"{self.noun[0].upper()}{self.noun[1:]} (OR); {limit}."
+
+
+def _odd_label(value: str) -> str:
+    odd = ODD_BY_NUMBER.get(int(value)) if value.isdigit() else None
+    return f"ODD {odd.number} : {odd.title}" if odd else value
+
+
+def _referential_facet(name: str, title: str, noun: str, values: type[StrEnum], labels: dict[str, str]) -> Facet:
+    """A keyword facet over a monograph's list field of the same name as its index field (`noun` with `_`)."""
+    field = noun.replace(" ", "_")
+    return Facet(
+        name,
+        field,
+        FacetKind.KEYWORD,
+        title,
+        noun,
+        lambda m: [str(v) for v in getattr(m, field)],
+        tuple(v.value for v in values),
+        lambda value: labels.get(value, value),
+    )
+
+
+TERRITORY_TYPE = _referential_facet(
+    "territory_type", "Type de territoire", "territory types", TerritoryType, TERRITORY_TYPE_LABELS
+)
+ACTOR_CATEGORY = _referential_facet(
+    "actor_category", "Catégorie d'acteurs", "actor categories", ActorCategory, ACTOR_CATEGORY_LABELS
+)
+ODD = Facet(
+    "odd",
+    "odd",
+    FacetKind.INTEGER,
+    "Objectifs de développement durable (ODD)",
+    "ODD numbers",
+    lambda m: list(m.odd),
+    tuple(str(o.number) for o in ODD_LIST),
+    _odd_label,
+)
+REGION = Facet(
+    "region",
+    "region",
+    FacetKind.KEYWORD,
+    "Région",
+    "official region names",
+    lambda m: [m.territory.region] if m.territory.region else [],
+    tuple(r.name for r in REGIONS),
+)
+
+# The facets a search is filtered and counted by (OR inside one, AND across), in display order.
+FACETS: tuple[Facet, ...] = (TERRITORY_TYPE, ACTOR_CATEGORY, ODD, REGION)
+FACET_BY_NAME: dict[str, Facet] = {facet.name: facet for facet in FACETS}
+FACET_NAMES: tuple[str, ...] = tuple(FACET_BY_NAME)
+
+# Start years: filtered by a range (`year_from`, `year_to`), counted per year on demand (`year_counts`).
+YEAR = Facet(
+    "year",
+    "year",
+    FacetKind.RANGE,
+    "Année de lancement",
+    "start years",
+    lambda m: [m.year] if m.year is not None else [],
+    buckets=200,  # 1950 to 2100: every year fits
+)
+
+
+def facet(name: str) -> Facet:
+    """The registered facet called `name` (`KeyError` for any other name)."""
+    return FACET_BY_NAME[name] if name != YEAR.name else YEAR

@@ -1,0 +1,90 @@
+"""Load shedding: a synchronous route that waited too long for a worker thread answers 503 + Retry-After
+without doing anything; `/health` and the async `/search` are never shed (`api/http/load_shedding.py`)."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from fastapi.testclient import TestClient
+
+from api.main import create_app
+from api.settings import Settings
+from tests.api.conftest import payload
+from tests.live import LiveApi, live_api
+
+NO_LIMITS = {"IMPACT_RATE_LIMIT_PER_MINUTE": "0", "IMPACT_AUTH_FAILURES_PER_CLIENT": ""}
+
+
+@pytest.fixture
+def impatient(tmp_path: Path) -> Iterator[TestClient]:
+    """Every synchronous route has waited too long as soon as it reaches a worker thread."""
+    settings = Settings(data_dir=tmp_path / "data", queue_timeout=1e-9, rate_limit_per_minute=0)
+    with TestClient(create_app(settings), raise_server_exceptions=False) as client:
+        yield client
+
+
+def test_a_late_synchronous_route_is_shed_as_json(impatient: TestClient) -> None:
+    from api.store import Role
+
+    key, _ = impatient.app.state.store.create_key("éditeur", Role.EDITOR)  # type: ignore[attr-defined]
+    answer = impatient.post("/api/v1/monographs", json=payload(), headers={"X-API-Key": key})
+    assert answer.status_code == 503 and answer.headers["retry-after"] == "2"
+    assert answer.json()["error"]["code"] == "overloaded" and "not started" in answer.json()["error"]["message"]
+    # Nothing was done: the shed write is not in the store.
+    assert impatient.app.state.store.count() == 0  # type: ignore[attr-defined]
+    assert impatient.get("/api/v1/monographs/inconnue").status_code == 503
+
+
+def test_a_late_embed_page_is_a_french_page(impatient: TestClient) -> None:
+    answer = impatient.get("/embed")
+    assert answer.status_code == 503 and answer.headers["content-type"].startswith("text/html")
+    assert "surchargé" in answer.text and answer.headers["retry-after"] == "2"
+
+
+def test_health_and_search_are_never_shed(impatient: TestClient) -> None:
+    assert impatient.get("/api/v1/health").status_code == 200
+    assert impatient.get("/api/v1/search", params={"q": "mobilité"}).status_code == 200
+
+
+@pytest.fixture(scope="module")
+def busy_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveApi]:
+    # One worker thread: the 200 requests below queue for it whatever the machine's speed.
+    env = NO_LIMITS | {"IMPACT_QUEUE_TIMEOUT": "0.05", "IMPACT_WORKER_THREADS": "1"}
+    with live_api(tmp_path_factory.mktemp("shedding") / "data", env) as live:
+        yield live
+
+
+def test_overload_over_real_sockets_is_answered_fast_not_queued(busy_api: LiveApi) -> None:
+    """200 fiche and embed requests at once for one worker thread: those that waited past the queue
+    timeout are shed (503 + Retry-After) instead of waiting their turn, and /health answers meanwhile."""
+    with httpx.Client(timeout=30) as client:
+        ids = [hit["id"] for hit in client.get(f"{busy_api.url}/api/v1/search", params={"size": 20}).json()["hits"]]
+    barrier = threading.Barrier(201)
+    answers: list[tuple[int, float, str]] = []
+
+    def fetch(path: str) -> None:
+        with httpx.Client(timeout=30) as client:
+            barrier.wait()
+            started = time.monotonic()
+            response = client.get(f"{busy_api.url}{path}")
+            answers.append((response.status_code, time.monotonic() - started, response.headers.get("retry-after", "")))
+
+    paths = [f"/api/v1/monographs/{ids[i % len(ids)]}" if i % 2 else f"/embed?q=projet{i}" for i in range(200)]
+    threads = [threading.Thread(target=fetch, args=(path,)) for path in paths]
+    for thread in threads:
+        thread.start()
+    barrier.wait()
+    with httpx.Client(timeout=30) as client:
+        health = client.get(f"{busy_api.url}/api/v1/health")
+    for thread in threads:
+        thread.join()
+    statuses = Counter(status for status, _, _ in answers)
+    assert set(statuses) <= {200, 503} and statuses[503] > 0 and statuses[200] > 0, statuses
+    assert all(retry == "2" for status, _, retry in answers if status == 503)
+    assert health.status_code == 200
