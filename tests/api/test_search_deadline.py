@@ -69,8 +69,6 @@ def test_a_slow_node_answers_503_within_the_deadline(
 def test_a_node_just_slow_enough_still_answers(slow_es: TestClient, proxy: TcpProxy) -> None:
     proxy.delay = 0.3  # two calls, 0.6 s: within the deadline
     assert slow_es.get("/api/v1/search", params={"q": "covoiturage lorient"}).status_code == 200
-    proxy.delay = DELAY  # one call (a practice has the word), 0.9 s: within the deadline
-    assert slow_es.get("/api/v1/search", params={"q": "covoiturage"}).status_code == 200
 
 
 def test_embedded_engine_checks_the_deadline(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
