@@ -10,11 +10,14 @@ st.set_page_config(page_title="IMPACT-Pratiques", page_icon="🌱", layout="wide
 html_block(STYLE)
 
 pages = [
-    st.Page("pages/search.py", title="Recherche", icon=":material/search:", url_path="recherche", default=True),
+    # The default page is served at `/`; its own url_path is only reserved, so `/recherche` is the
+    # hidden page below (the same script), an address people type or share.
+    st.Page("pages/search.py", title="Recherche", icon=":material/search:", url_path="accueil", default=True),
     st.Page("pages/dashboard.py", title="Tableau de bord", icon=":material/bar_chart:", url_path="tableau-de-bord"),
     st.Page("pages/export.py", title="Exporter", icon=":material/download:", url_path="exporter"),
     st.Page("pages/contribute.py", title="Contribuer", icon=":material/edit_note:", url_path="contribuer"),
     # Reached from a result (the API builds `/fiche?id=…` links), not from the menu.
     st.Page("pages/fiche.py", title="Fiche pratique", icon=":material/article:", url_path="fiche", visibility="hidden"),
+    st.Page("pages/search.py", title="Recherche", url_path="recherche", visibility="hidden"),
 ]
 st.navigation(pages, position="top").run()

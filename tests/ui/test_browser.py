@@ -54,3 +54,21 @@ def test_search_facet_and_practice_page_in_a_real_browser(ui_url: str) -> None:
         expect(page).to_have_url(re.compile(r"q=tiers-lieux.*territory_type=rural|territory_type=rural.*q=tiers-lieux"))
         expect(count).to_have_text(re.compile(rf"^{rural_count} pratiques? trouvées?$"))
         assert page.get_by_text("Traceback").count() == 0
+
+
+def test_the_search_page_has_its_own_address(ui_url: str) -> None:
+    """`/recherche` (the address the menu's page is named by) opens the search, without Streamlit's
+    English "Page not found" notice, and keeps the words of the link."""
+    from playwright.sync_api import expect
+
+    with launched_browser() as browser:
+        page = browser.new_page(viewport={"width": 1400, "height": 1000}, locale="fr-FR")
+        page.set_default_timeout(20_000)
+        page.goto(ui_url)  # the server's first visit may show the notice on any page: not this test's point
+        expect(page.get_by_role("heading", name="IMPACT-Pratiques")).to_be_visible()
+        page.goto(f"{ui_url}/recherche?q=tiers-lieux")
+        expect(page.get_by_role("textbox", name="Rechercher une pratique")).to_have_value("tiers-lieux")
+        expect(page.locator(".impact-hit-title mark").first).to_be_visible()
+        page.wait_for_timeout(1_000)  # the notice, when it comes, comes with the page's first run
+        assert page.get_by_text("Page not found").count() == 0
+        assert page.get_by_role("dialog").count() == 0
