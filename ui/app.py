@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui.components import STYLE, html_block
+from ui.components import SITE_NAME, STYLE, html_block
 
-st.set_page_config(page_title="IMPACT-Pratiques", page_icon="🌱", layout="wide")
+# Each page names its own tab (`tab_title`); this is the default until it does.
+st.set_page_config(page_title=SITE_NAME, page_icon="🌱", layout="wide")
 html_block(STYLE)
 
 pages = [

@@ -30,6 +30,7 @@ _ENTITIES = str.maketrans({c: f"&#{ord(c)};" for c in "&<>\"'\\`*_[](){}#!|~$"})
 _MARK = re.compile(r"(</?mark>)")
 _COLOUR = re.compile(r"^#[0-9A-Fa-f]{6}$")
 
+SITE_NAME = "IMPACT-Pratiques"
 STYLE = """
 <style>
 .impact-badges { display: flex; flex-wrap: wrap; gap: .3rem; margin: .2rem 0 .5rem; }
@@ -147,6 +148,11 @@ def odd_info(refs: dict[str, Any], number: int | str) -> dict[str, Any]:
 def labels(refs: dict[str, Any], referential: str) -> dict[str, str]:
     """value → French label of one referential list (`territory_types`, `actor_categories`)."""
     return {str(item["value"]): str(item["label"]) for item in refs[referential]}
+
+
+def tab_title(*parts: str) -> None:
+    """The browser tab's title: what this page shows, then the site (plain text, never markup)."""
+    st.set_page_config(page_title=" · ".join([*parts, SITE_NAME]))
 
 
 def badges(hit: dict[str, Any], refs: dict[str, Any]) -> str:

@@ -9,7 +9,7 @@ import streamlit as st
 from schemas.facets import FACET_BY_NAME, FACET_NAMES, ODD, YEAR
 from schemas.search import SORT_LABELS
 from ui import client, state
-from ui.components import count_label, fetch, html_block, odd_square
+from ui.components import count_label, fetch, html_block, odd_square, tab_title
 from ui.state import PAGE_SIZE, YEAR_MAX, YEAR_MIN, SearchState
 from ui.text import md_literal
 
@@ -30,6 +30,7 @@ def result_set_page(title: str, empty: str) -> tuple[SearchState, dict[str, Any]
     Stops the page with `empty` when nothing matches.
     """
     search, refs, result = current_results(size=1)
+    tab_title(title)
     st.title(title)
     query_box(search)
     facet_sidebar(search, result["facets"], refs)

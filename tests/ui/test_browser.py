@@ -72,3 +72,25 @@ def test_the_search_page_has_its_own_address(ui_url: str) -> None:
         page.wait_for_timeout(1_000)  # the notice, when it comes, comes with the page's first run
         assert page.get_by_text("Page not found").count() == 0
         assert page.get_by_role("dialog").count() == 0
+
+
+def test_each_page_names_its_tab(ui_url: str) -> None:
+    """The browser tab says which page (and which practice) is open, not the site's name everywhere."""
+    from playwright.sync_api import expect
+
+    with launched_browser() as browser:
+        page = browser.new_page(viewport={"width": 1400, "height": 1000}, locale="fr-FR")
+        page.set_default_timeout(20_000)
+        for path, title in [
+            ("", "Recherche · IMPACT-Pratiques"),
+            ("?q=tiers-lieux", "« tiers-lieux » · Recherche · IMPACT-Pratiques"),
+            ("tableau-de-bord", "Tableau de bord · IMPACT-Pratiques"),
+            ("exporter", "Exporter les pratiques · IMPACT-Pratiques"),
+            ("contribuer", "Contribuer · IMPACT-Pratiques"),
+        ]:
+            page.goto(f"{ui_url}/{path}")
+            expect(page).to_have_title(title)
+        page.goto(f"{ui_url}/?q=tiers-lieux")
+        first_title = page.locator(".impact-hit-title").first.inner_text()
+        page.get_by_role("link", name="Lire la fiche").first.click()
+        expect(page).to_have_title(f"{first_title} · IMPACT-Pratiques")

@@ -8,7 +8,7 @@ from typing import Any
 import streamlit as st
 
 from ui import client
-from ui.components import OUTAGE_MESSAGES, fetch, html_block, paragraphs, safe_text, territory_line
+from ui.components import OUTAGE_MESSAGES, fetch, html_block, paragraphs, safe_text, tab_title, territory_line
 from ui.monograph_form import (
     FORM_INSTANCE,
     build_body,
@@ -22,6 +22,7 @@ from ui.text import md_literal
 
 FORM_DRAWN = "contrib_form_drawn"
 
+tab_title("Contribuer")
 st.title("Contribuer")
 st.write(
     "Partagez une pratique qui a fait ses preuves sur votre territoire. Chaque fiche est relue par "

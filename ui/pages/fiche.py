@@ -7,6 +7,7 @@ from typing import Any
 
 import streamlit as st
 
+from schemas.monograph import SECTION_FIELDS
 from ui import client
 from ui.components import (
     FICHE_PAGE,
@@ -22,16 +23,12 @@ from ui.components import (
     paragraphs,
     safe_text,
     safe_url,
+    tab_title,
     territory_line,
 )
+from ui.monograph_form import SECTION_TEXTS
 
-SECTIONS = (
-    ("context", "Contexte"),
-    ("approach", "Démarche"),
-    ("results", "Résultats et impacts"),
-    ("success_factors", "Facteurs clés de succès"),
-    ("outlook", "Perspectives"),
-)
+SECTIONS = [(name, SECTION_TEXTS[name][0]) for name in SECTION_FIELDS]
 EMAIL = re.compile(r"^[^@\s<>\"']+@[^@\s<>\"']+\.[A-Za-z]{2,}$")
 
 st.page_link(SEARCH_PAGE, label="Retour aux résultats", icon=":material/arrow_back:")
@@ -46,6 +43,7 @@ monograph = fetch(
     not_found="Cette pratique est introuvable : elle a peut-être été retirée, ou le lien est incomplet.",
 )
 
+tab_title(monograph["title"])
 html_block(f"<h1>{safe_text(monograph['title'])}</h1>{territory_line(monograph)}{badges(monograph, refs)}")
 html_block(f"<p style='font-size:1.1rem'><strong>{safe_text(monograph['summary'])}</strong></p>")
 

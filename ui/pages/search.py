@@ -8,7 +8,7 @@ import streamlit as st
 
 from schemas.facets import FACET_BY_NAME
 from ui import state
-from ui.components import count_label, hit_card, html_block
+from ui.components import count_label, hit_card, html_block, tab_title
 from ui.search_controls import (
     current_results,
     facet_sidebar,
@@ -20,6 +20,10 @@ from ui.state import MAX_PAGE, PAGE_SIZE
 from ui.text import md_literal
 
 search, refs, result = current_results()
+if search.q:
+    tab_title(f"« {search.q} »", "Recherche")
+else:
+    tab_title("Recherche")
 
 st.title("IMPACT-Pratiques")
 st.caption(
