@@ -55,7 +55,7 @@ def test_health_and_search_are_never_shed(impatient: TestClient) -> None:
 @pytest.fixture(scope="module")
 def busy_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveApi]:
     # One worker thread: the 200 requests below queue for it whatever the machine's speed.
-    env = NO_LIMITS | {"IMPACT_QUEUE_TIMEOUT": "0.05", "IMPACT_WORKER_THREADS": "1"}
+    env = NO_LIMITS | {"IMPACT_QUEUE_TIMEOUT": "0.2", "IMPACT_WORKER_THREADS": "1"}
     with live_api(tmp_path_factory.mktemp("shedding") / "data", env) as live:
         yield live
 
@@ -85,6 +85,10 @@ def test_overload_over_real_sockets_is_answered_fast_not_queued(busy_api: LiveAp
     for thread in threads:
         thread.join()
     statuses = Counter(status for status, _, _ in answers)
-    assert set(statuses) <= {200, 503} and statuses[503] > 0 and statuses[200] > 0, statuses
+    # 100 embed pages alone take longer than 0.2 s of that one thread: some are shed, whatever the
+    # machine (how many are served first depends on how fast the event loop accepts the burst).
+    assert set(statuses) <= {200, 503} and statuses[503] > 0, statuses
     assert all(retry == "2" for status, _, retry in answers if status == 503)
     assert health.status_code == 200
+    with httpx.Client(timeout=30) as client:  # once the burst is over, a request is served again
+        assert client.get(f"{busy_api.url}/api/v1/monographs/{ids[0]}").status_code == 200
