@@ -44,6 +44,12 @@ soak: install
 	$(BIN)/python -m benchmarks.soak $(SOAK_ARGS)
 	$(BIN)/python -m benchmarks.abuse $(ABUSE_ARGS)
 
+# `make bench-relevance`: MRR@10, recall, nDCG on PIAF (../shared/data) and our judged set, both engines beside
+# a BM25 baseline; e.g. `make bench-relevance BENCH_ARGS="--engines embedded --questions 300"`.
+.PHONY: bench-relevance
+bench-relevance: install
+	$(BIN)/python -m benchmarks.relevance $(BENCH_ARGS)
+
 seed: install
 	$(BIN)/impact seed
 

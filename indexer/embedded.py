@@ -29,14 +29,24 @@ from indexer.french import FrenchStemmer, prepare_for_index
 from indexer.highlight import hit_from_source
 from indexer.pipeline import RawSearch, SearchPlan, run_search
 from indexer.query import Clause, ParsedQuery, Phrase, Synonyms, parse_query
-from indexer.relevance import FUZZY_BOOST, SIMILAR_FIELDS, SIMILAR_MAX_TERMS, TEXT_FIELDS, TIE_BREAKER
+from indexer.relevance import (
+    COORDINATION,
+    FUZZY_BOOST,
+    PARTIAL_TEXT_FIELDS,
+    PREFIX_BOOST,
+    SIMILAR_FIELDS,
+    SIMILAR_MAX_TERMS,
+    TEXT_FIELDS,
+    TIE_BREAKER,
+)
 from schemas.facets import FACETS, YEAR, FacetKind
 from schemas.monograph import Monograph, Status
 from schemas.search import SearchFilters, SearchHit, SearchQuery, SearchResult, Sort
 
 ANALYZER = "fr"
 # Bump when the tantivy schema or analysis changes: an older index is dropped and rebuilt.
-SCHEMA_VERSION = 4  # 2: recency weight for relevance ties; 3: monograph version (ordered writes); 4: published
+SCHEMA_VERSION = 5  # 2: recency weight for relevance ties; 3: monograph version (ordered writes); 4: published;
+# 5: `sont` a stopword
 SCHEMA_VERSION_FILE = "impact-schema-version"
 # tantivy's single-writer lock: a file locked with flock(2) while an IndexWriter is open.
 WRITER_LOCK_FILE = ".tantivy-writer.lock"
@@ -307,7 +317,7 @@ class EmbeddedEngine:
 
     # -- queries --------------------------------------------------------------
 
-    def _phrase_query(self, field: str, phrase: Phrase, exact: bool) -> tantivy.Query | None:
+    def _phrase_query(self, field: str, phrase: Phrase, clause: Clause) -> tantivy.Query | None:
         stems = [(pos, self._stem(word)) for word, pos in phrase.terms]
         terms: list[str | tuple[int, str]] = [(pos, stem) for pos, stem in stems if stem]
         if not terms:
@@ -315,30 +325,46 @@ class EmbeddedEngine:
         if len(terms) > 1:
             return tantivy.Query.phrase_query(self.schema, field, terms)
         stem = str(terms[0][1])
-        term = tantivy.Query.term_query(self.schema, field, stem)
-        distance = 0 if exact else fuzziness(stem)
-        if not distance:
-            return term
-        fuzzy = tantivy.Query.fuzzy_term_query(self.schema, field, stem, distance=distance)
-        return tantivy.Query.boolean_query(
-            [(tantivy.Occur.Should, term), (tantivy.Occur.Should, tantivy.Query.boost_query(fuzzy, FUZZY_BOOST))]
-        )
+        should = [tantivy.Query.term_query(self.schema, field, stem)]
+        distance = 0 if clause.exact else fuzziness(stem)
+        if distance:
+            fuzzy = tantivy.Query.fuzzy_term_query(self.schema, field, stem, distance=distance)
+            should.append(tantivy.Query.boost_query(fuzzy, FUZZY_BOOST))
+        if clause.prefix:
+            # Folded words are `[a-z0-9_]`: nothing in a stem is a regular expression operator.
+            should.append(
+                tantivy.Query.boost_query(tantivy.Query.regex_query(self.schema, field, f"{stem}.+"), PREFIX_BOOST)
+            )
+        if len(should) == 1:
+            return should[0]
+        return tantivy.Query.boolean_query([(tantivy.Occur.Should, q) for q in should])
 
-    def _clause_query(self, clause: Clause) -> tantivy.Query | None:
+    def _clause_query(self, clause: Clause, boosts: dict[str, float] = TEXT_FIELDS) -> tantivy.Query | None:
         per_field = []
-        for field, boost in TEXT_FIELDS.items():
-            alternatives = [q for p in clause.alternatives if (q := self._phrase_query(field, p, clause.exact))]
+        for field, boost in boosts.items():
+            alternatives = [q for p in clause.alternatives if (q := self._phrase_query(field, p, clause))]
             if alternatives:
                 combined = tantivy.Query.boolean_query([(tantivy.Occur.Should, q) for q in alternatives])
                 per_field.append(tantivy.Query.boost_query(combined, boost))
         return tantivy.Query.disjunction_max_query(per_field, TIE_BREAKER) if per_field else None
 
     def _text_query(self, parsed: ParsedQuery, relaxed: bool) -> tantivy.Query:
-        clauses = [q for c in parsed.clauses if (q := self._clause_query(c))]
+        """Every clause required; or, relaxed, quoted phrases required and any other clause, each one
+        matched adding `COORDINATION` (practices with more of the words first)."""
+        boosts = PARTIAL_TEXT_FIELDS if relaxed else TEXT_FIELDS
+        clauses = [(c, q) for c in parsed.clauses if (q := self._clause_query(c, boosts))]
         if not clauses:
             return tantivy.Query.all_query() if parsed.is_empty else tantivy.Query.empty_query()
-        occur = tantivy.Occur.Should if relaxed else tantivy.Occur.Must
-        return tantivy.Query.boolean_query([(occur, q) for q in clauses])
+        if not relaxed:
+            return tantivy.Query.boolean_query([(tantivy.Occur.Must, q) for _, q in clauses])
+        required = [(tantivy.Occur.Must, q) for c, q in clauses if c.exact]
+        optional = [q for c, q in clauses if not c.exact]
+        graded = [(tantivy.Occur.Should, q) for q in optional]
+        graded += [(tantivy.Occur.Should, tantivy.Query.const_score_query(q, COORDINATION)) for q in optional]
+        if required and graded:
+            # The exact phrases decide what matches; the other words only rank.
+            return tantivy.Query.boolean_query([*required, (tantivy.Occur.Should, tantivy.Query.boolean_query(graded))])
+        return tantivy.Query.boolean_query(required or graded)
 
     def _filter_queries(self, filters: SearchFilters) -> list[tantivy.Query]:
         queries = []

@@ -15,7 +15,16 @@ from indexer.documents import fuzziness
 from indexer.french import FrenchStemmer
 from indexer.pipeline import SearchPlan
 from indexer.query import Clause, ParsedQuery, Phrase
-from indexer.relevance import FUZZY_BOOST, SIMILAR_FIELDS, SIMILAR_MAX_TERMS, TEXT_FIELDS, TIE_BREAKER
+from indexer.relevance import (
+    COORDINATION,
+    FUZZY_BOOST,
+    PARTIAL_TEXT_FIELDS,
+    PREFIX_BOOST,
+    SIMILAR_FIELDS,
+    SIMILAR_MAX_TERMS,
+    TEXT_FIELDS,
+    TIE_BREAKER,
+)
 from schemas.facets import FACETS, YEAR
 from schemas.search import SearchFilters, Sort
 
@@ -24,8 +33,9 @@ PROSE_BOOST = 0.5
 SOURCE_FIELDS = ["display"]
 
 
-def field_query(field: str, phrase: Phrase, exact: bool, stemmer: FrenchStemmer) -> dict[str, Any] | None:
-    """One alternative of a clause on one field: stems (term + fuzzy) or a phrase of stems."""
+def field_query(field: str, phrase: Phrase, clause: Clause, stemmer: FrenchStemmer) -> dict[str, Any] | None:
+    """One alternative of a clause on one field: stems (term + fuzzy, + prefix for the last word
+    typed) or a phrase of stems."""
     stems = [s for word, _ in phrase.terms if (s := stemmer.word(word))]
     if not stems:
         return None
@@ -34,32 +44,43 @@ def field_query(field: str, phrase: Phrase, exact: bool, stemmer: FrenchStemmer)
         return {"match_phrase": {stems_field: {"query": " ".join(stems)}}}
     stem = stems[0]
     should: list[dict[str, Any]] = [{"term": {stems_field: {"value": stem}}}]
-    distance = 0 if exact else fuzziness(stem)
+    distance = 0 if clause.exact else fuzziness(stem)
     if distance:
         should.append({"fuzzy": {stems_field: {"value": stem, "fuzziness": distance, "boost": FUZZY_BOOST}}})
-    if not exact:
+    if clause.prefix:
+        should.append({"prefix": {stems_field: {"value": stem, "boost": PREFIX_BOOST}}})
+    if not clause.exact:
         should.append({"match": {field: {"query": phrase.text, "boost": PROSE_BOOST}}})
     return {"bool": {"should": should}}
 
 
-def clause_query(clause: Clause, stemmer: FrenchStemmer) -> dict[str, Any] | None:
+def clause_query(
+    clause: Clause, stemmer: FrenchStemmer, boosts: dict[str, float] = TEXT_FIELDS
+) -> dict[str, Any] | None:
     """One user clause: the best field wins (dis_max); any alternative (synonym) may match."""
     per_field = []
-    for field, boost in TEXT_FIELDS.items():
-        alternatives = [q for p in clause.alternatives if (q := field_query(field, p, clause.exact, stemmer))]
+    for field, boost in boosts.items():
+        alternatives = [q for p in clause.alternatives if (q := field_query(field, p, clause, stemmer))]
         if alternatives:
             per_field.append({"bool": {"should": alternatives, "boost": boost}})
     return {"dis_max": {"queries": per_field, "tie_breaker": TIE_BREAKER}} if per_field else None
 
 
 def text_query(parsed: ParsedQuery, stemmer: FrenchStemmer, relaxed: bool) -> dict[str, Any]:
-    """All clauses required (or, relaxed, any of them); no words: every document."""
-    clauses = [q for c in parsed.clauses if (q := clause_query(c, stemmer))]
+    """All clauses required; or, relaxed, quoted phrases required and any other clause, each one
+    matched adding `COORDINATION` (practices with more of the words first). No words: every document."""
+    boosts = PARTIAL_TEXT_FIELDS if relaxed else TEXT_FIELDS
+    clauses = [(c, q) for c in parsed.clauses if (q := clause_query(c, stemmer, boosts))]
     if not clauses:
         return {"match_all": {}} if parsed.is_empty else {"match_none": {}}
-    if relaxed:
-        return {"bool": {"should": clauses, "minimum_should_match": 1}}
-    return {"bool": {"must": clauses}}
+    if not relaxed:
+        return {"bool": {"must": [q for _, q in clauses]}}
+    required = [q for c, q in clauses if c.exact]
+    optional = [q for c, q in clauses if not c.exact]
+    graded = optional + [{"constant_score": {"filter": q, "boost": COORDINATION}} for q in optional]
+    if not graded:
+        return {"bool": {"must": required}}
+    return {"bool": {"must": required, "should": graded, "minimum_should_match": 0 if required else 1}}
 
 
 def facet_filters(filters: SearchFilters) -> list[dict[str, Any]]:

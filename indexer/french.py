@@ -24,8 +24,28 @@ fussions fussiez fussent ayant eu eue eues eus ai as avons avez ont aurai auras 
 aurez auront aurais aurait aurions auriez auraient avais avait avions aviez avaient eut
 eumes eutes eurent aie aies ait ayons ayez aient eusse eusses eussions eussiez eussent
 ceci cela cet cette ici ils les leurs quel quels quelle quelles sans soi jusqu lorsqu puisqu quoiqu
+sont
 """
 STOPWORDS: frozenset[str] = frozenset(_STOPWORDS_TEXT.split())
+
+# Words that ask rather than say what is wanted (`comment`, `combien`, `quand`…): a query keeps them
+# only when they are all it has (`comment` alone may be a title word), never as required words.
+QUESTION_WORDS: frozenset[str] = frozenset(
+    [
+        "comment",
+        "combien",
+        "quand",
+        "quoi",
+        "pourquoi",
+        "lequel",
+        "laquelle",
+        "lesquels",
+        "lesquelles",
+        "dont",
+        "peut",
+        "faut",
+    ]
+)
 
 # Plurals Snowball leaves apart from their singular (`lieux` stays `lieux`, `lieu` is `lieu`):
 # rewritten before stemming, in the indexed text and in queries alike.

@@ -13,6 +13,7 @@ from indexer.facets import Buckets, build_facets, year_counts
 from indexer.french import FrenchStemmer
 from indexer.highlight import build_highlighter, hit_from_source
 from indexer.query import ParsedQuery, Synonyms, parse_query
+from indexer.relevance import GRADED_FROM
 from schemas.facets import FACETS, YEAR, Facet
 from schemas.search import SearchFilters, SearchQuery, SearchResult, Sort
 
@@ -75,12 +76,14 @@ class Executor(Protocol):
 
 
 def run_search(engine: Executor, query: SearchQuery, synonyms: Synonyms, stemmer: FrenchStemmer) -> SearchResult:
-    """Every word first; when no practice has them all, any of them (and the answer says `relaxed`)."""
+    """A query of one or two clauses requires every word, then, when no practice has them all, any of
+    them; a longer one is graded at once (any word, more words first). Quoted phrases are always
+    required. The answer says `relaxed` when its practices need not have every word."""
     time_left(query.deadline)
     parsed = parse_query(query.q, synonyms)
-    plan = SearchPlan(query, parsed, relaxed=False)
+    plan = SearchPlan(query, parsed, relaxed=len(parsed.clauses) >= GRADED_FROM)
     raw = engine.execute(plan)
-    if not raw.total and len(parsed.clauses) > 1:
+    if not raw.total and not plan.relaxed and len(parsed.clauses) > 1:
         plan = SearchPlan(query, parsed, relaxed=True)
         raw = engine.execute(plan)
     highlighter = build_highlighter(parsed, stemmer) if query.highlight else None

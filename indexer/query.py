@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from indexer.french import STEM_OVERRIDES, STOPWORDS, fold, words
+from indexer.french import QUESTION_WORDS, STEM_OVERRIDES, STOPWORDS, fold, words
 
 DEFAULT_SYNONYMS_PATH = Path(__file__).with_name("synonyms.txt")
 
@@ -29,10 +29,16 @@ class Phrase:
 
 @dataclass(frozen=True)
 class Clause:
-    """One thing the user asked for: any alternative may match. `exact` bars typo tolerance."""
+    """One thing the user asked for: any alternative may match. `exact` bars typo tolerance;
+    `prefix` marks the last word typed, which may be unfinished (`covoit`): it also matches as a prefix."""
 
     alternatives: tuple[Phrase, ...]
     exact: bool = False
+    prefix: bool = False
+
+    @property
+    def is_question_word(self) -> bool:
+        return not self.exact and len(self.alternatives) == 1 and self.alternatives[0].text in QUESTION_WORDS
 
 
 @dataclass(frozen=True)
@@ -97,6 +103,8 @@ class Synonyms:
 
 
 _QUOTED = re.compile(r'"([^"]*)"')
+# A shorter last word is too vague to complete (`co` would match thousands of words).
+PREFIX_MIN_LENGTH = 3
 # Words joined by hyphens name one thing (`tiers-lieux`, `centre-bourg`): they are searched as a
 # phrase, not as independent words (`un tiers des habitants… ce lieu`).
 _COMPOUND = re.compile(r"\w+(?:[-‐‑]\w+)+")
@@ -104,7 +112,10 @@ _COMPOUND = re.compile(r"\w+(?:[-‐‑]\w+)+")
 
 def parse_query(text: str, synonyms: Synonyms | None = None) -> ParsedQuery:
     """Cut user text into clauses: quoted parts are exact phrases, hyphenated compounds are
-    phrases, known expressions become their synonym group, all else is plain words."""
+    phrases, known expressions become their synonym group, all else is plain words.
+
+    Question words (`comment`, `combien`…) are dropped when other words remain; the text's last word,
+    when it is a plain word, may be unfinished and also matches as a prefix."""
     clauses: list[Clause] = []
     for quoted in _QUOTED.findall(text):
         phrase = make_phrase(_folded_words(quoted))
@@ -128,6 +139,14 @@ def parse_query(text: str, synonyms: Synonyms | None = None) -> ParsedQuery:
         word = folded[position]
         position += 1
         if word not in STOPWORDS:
-            clauses.append(Clause((make_phrase([word]),)))
+            last = position == len(folded) and _ends_with_word(text, word)
+            clauses.append(Clause((make_phrase([word]),), prefix=last and len(word) >= PREFIX_MIN_LENGTH))
+    asked = [c for c in clauses if not c.is_question_word]
     # The same clause twice adds nothing but cost.
-    return ParsedQuery(tuple(dict.fromkeys(clauses)))
+    return ParsedQuery(tuple(dict.fromkeys(asked or clauses)))
+
+
+def _ends_with_word(text: str, word: str) -> bool:
+    """Whether the text ends on this (folded) word, with nothing typed after it."""
+    tail = _folded_words(text[-(len(word) * 2 + 8) :])
+    return bool(tail) and tail[-1] == word and text[-1:].isalnum()

@@ -112,6 +112,36 @@ class EngineContract:
         result = self.search(loaded, "covoiturage lorient")
         assert result.relaxed and set(ids(result)) == {"mobilite-vallee", "ess-bretagne"}
 
+    @pytest.mark.parametrize("q", ["comment covoiturage vallée ?", "Quand covoiturage vallée", "covoiturage vallée"])
+    def test_question_words_are_not_required(self, loaded: SearchEngine, q: str) -> None:
+        result = self.search(loaded, q)
+        assert ids(result) == ["mobilite-vallee"] and not result.relaxed
+
+    def test_a_lone_question_word_is_still_searched(self, loaded: SearchEngine) -> None:
+        assert self.search(loaded, "comment").total == 0  # searched as a word (no practice has it), not dropped
+
+    def test_longer_queries_are_graded_more_words_first(self, loaded: SearchEngine) -> None:
+        # Three clauses or more: any word matches, practices with more of them first; a word no
+        # practice has (or a question word) never hides the answer.
+        result = self.search(loaded, "covoiturage solidaire villages introuvablement")
+        assert result.relaxed and ids(result)[0] == "mobilite-vallee"
+        # ess-bretagne has three of the words in a section; mobilite-vallee one in its title and one in
+        # a section: more words matched outweigh one title word.
+        result = self.search(loaded, "montagne emplois tonnes réemployées")
+        assert ids(result)[:2] == ["ess-bretagne", "mobilite-vallee"]
+
+    def test_quoted_phrases_stay_required_in_graded_queries(self, loaded: SearchEngine) -> None:
+        result = self.search(loaded, '"vallée de montagne" lorient quartier emploi')
+        assert ids(result) == ["mobilite-vallee"]
+
+    @pytest.mark.parametrize("q", ["covoit", "mobilité covoit", "COVOIT"])
+    def test_the_last_word_typed_matches_as_a_prefix(self, loaded: SearchEngine, q: str) -> None:
+        assert ids(self.search(loaded, q))[:1] == ["mobilite-vallee"]
+
+    def test_a_finished_or_short_last_word_is_not_a_prefix(self, loaded: SearchEngine) -> None:
+        assert ids(self.search(loaded, "covoit.")) == []  # punctuation after it: a whole word
+        assert ids(self.search(loaded, '"covoit"')) == []  # quoted: exact
+
     def test_empty_query_lists_published_newest_first(self, loaded: SearchEngine) -> None:
         result = self.search(loaded, size=50)
         assert result.total == len(PUBLISHED)

@@ -13,10 +13,12 @@ STEMMER = FrenchStemmer()
 SYNONYMS = Synonyms([["pvd", "petites villes de demain"]])
 
 
-def stems_field(field: str, stem: str, fuzzy: int, text: str, boost: float) -> dict:
+def stems_field(field: str, stem: str, fuzzy: int, text: str, boost: float, prefix: bool = False) -> dict:
     should: list[dict] = [{"term": {f"{field}_stems": {"value": stem}}}]
     if fuzzy:
         should.append({"fuzzy": {f"{field}_stems": {"value": stem, "fuzziness": fuzzy, "boost": 0.4}}})
+    if prefix:
+        should.append({"prefix": {f"{field}_stems": {"value": stem, "boost": 0.3}}})
     should.append({"match": {field: {"query": text, "boost": 0.5}}})
     return {"bool": {"should": [{"bool": {"should": should}}], "boost": boost}}
 
@@ -27,10 +29,11 @@ def test_one_word_query_body() -> None:
     clause = {
         "dis_max": {
             "queries": [
-                stems_field("title", "mobilit", 1, "mobilites", 3.0),
-                stems_field("summary", "mobilit", 1, "mobilites", 2.0),
-                stems_field("keywords", "mobilit", 1, "mobilites", 1.5),
-                stems_field("sections", "mobilit", 1, "mobilites", 1.0),
+                # The last word typed may be unfinished: it matches as a prefix too.
+                stems_field("title", "mobilit", 1, "mobilites", 3.0, prefix=True),
+                stems_field("summary", "mobilit", 1, "mobilites", 2.0, prefix=True),
+                stems_field("keywords", "mobilit", 1, "mobilites", 1.5, prefix=True),
+                stems_field("sections", "mobilit", 1, "mobilites", 1.0, prefix=True),
             ],
             "tie_breaker": 0.3,
         }
@@ -42,6 +45,20 @@ def test_one_word_query_body() -> None:
     assert body["sort"] == ["_score", {"year": {"order": "desc", "missing": "_last"}}, {"id": "asc"}]
     assert (body["from"], body["size"], body["track_total_hits"]) == (0, 10, True)
     assert body["_source"] == ["display"] and "highlight" not in body
+
+
+def test_graded_body_requires_quoted_phrases_and_ranks_by_words_matched() -> None:
+    parsed = parse_query('"tiers-lieu" jeunes mobilité rurale.', SYNONYMS)
+    body = es_query.text_query(parsed, STEMMER, relaxed=True)["bool"]
+    assert len(body["must"]) == 1 and "match_phrase" in str(body["must"])  # the quoted phrase
+    words = [q for q in body["should"] if "dis_max" in q]
+    coordination = [q["constant_score"] for q in body["should"] if "constant_score" in q]
+    assert len(words) == len(coordination) == 3 and body["minimum_should_match"] == 0
+    assert {c["boost"] for c in coordination} == {2.0} and [c["filter"] for c in coordination] == words
+    # Without every word required, a title word weighs less against a summary sharing several.
+    assert [q["bool"]["boost"] for q in words[0]["dis_max"]["queries"]] == [1.5, 2.0, 1.5, 1.0]
+    # A finished last word (followed by a full stop) is not completed as a prefix.
+    assert "prefix" not in str(body)
 
 
 def test_disjunctive_aggregations() -> None:
@@ -76,7 +93,8 @@ def test_quoted_phrase_has_no_fuzziness() -> None:
 
 def test_relaxed_needs_any_clause() -> None:
     body = es_query.text_query(parse_query("covoiturage lorient", SYNONYMS), STEMMER, relaxed=True)
-    assert body["bool"]["minimum_should_match"] == 1 and len(body["bool"]["should"]) == 2
+    # Each word, and each word again as a constant (practices with both words would rank first).
+    assert body["bool"]["minimum_should_match"] == 1 and len(body["bool"]["should"]) == 4
 
 
 def test_empty_and_stopword_only_queries() -> None:
