@@ -34,6 +34,7 @@ from indexer.relevance import (
     FUZZY_BOOST,
     PARTIAL_TEXT_FIELDS,
     PREFIX_BOOST,
+    PREFIX_FIELDS,
     SIMILAR_FIELDS,
     SIMILAR_MAX_TERMS,
     TEXT_FIELDS,
@@ -330,7 +331,7 @@ class EmbeddedEngine:
         if distance:
             fuzzy = tantivy.Query.fuzzy_term_query(self.schema, field, stem, distance=distance)
             should.append(tantivy.Query.boost_query(fuzzy, FUZZY_BOOST))
-        if clause.prefix:
+        if clause.prefix and field in PREFIX_FIELDS:
             # Folded words are `[a-z0-9_]`: nothing in a stem is a regular expression operator.
             should.append(
                 tantivy.Query.boost_query(tantivy.Query.regex_query(self.schema, field, f"{stem}.+"), PREFIX_BOOST)

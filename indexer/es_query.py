@@ -20,6 +20,7 @@ from indexer.relevance import (
     FUZZY_BOOST,
     PARTIAL_TEXT_FIELDS,
     PREFIX_BOOST,
+    PREFIX_FIELDS,
     SIMILAR_FIELDS,
     SIMILAR_MAX_TERMS,
     TEXT_FIELDS,
@@ -47,7 +48,7 @@ def field_query(field: str, phrase: Phrase, clause: Clause, stemmer: FrenchStemm
     distance = 0 if clause.exact else fuzziness(stem)
     if distance:
         should.append({"fuzzy": {stems_field: {"value": stem, "fuzziness": distance, "boost": FUZZY_BOOST}}})
-    if clause.prefix:
+    if clause.prefix and field in PREFIX_FIELDS:
         should.append({"prefix": {stems_field: {"value": stem, "boost": PREFIX_BOOST}}})
     if not clause.exact:
         should.append({"match": {field: {"query": phrase.text, "boost": PROSE_BOOST}}})

@@ -140,12 +140,21 @@ def build_highlighter(parsed: ParsedQuery, stemmer: FrenchStemmer) -> Highlighte
         if phrase.is_single_term and (s := stemmer.word(phrase.terms[0][0])) and fuzziness(s)
     ]
 
+    # The last word typed, when it may be unfinished, marks the words it starts (`covoit`: Covoiturage).
+    prefixes = tuple(
+        s
+        for clause in parsed.clauses
+        if clause.prefix
+        for phrase in clause.alternatives
+        if (s := stemmer.word(phrase.terms[0][0]))
+    )
+
     @lru_cache(maxsize=4096)
     def is_match(word: str) -> bool:
         stem = stemmer.word(word)
         if stem is None:
             return False
-        if stem in exact:
+        if stem in exact or (prefixes and stem.startswith(prefixes)):
             return True
         return any(DamerauLevenshtein.distance(stem, s, score_cutoff=d) <= d for s, d in fuzzy)
 

@@ -14,6 +14,7 @@ from indexer.french import FrenchStemmer
 from indexer.highlight import build_highlighter, hit_from_source
 from indexer.query import ParsedQuery, Synonyms, parse_query
 from indexer.relevance import GRADED_FROM
+from indexer.spelling import corrected_query
 from schemas.facets import FACETS, YEAR, Facet
 from schemas.search import SearchFilters, SearchQuery, SearchResult, Sort
 
@@ -99,4 +100,14 @@ def run_search(engine: Executor, query: SearchQuery, synonyms: Synonyms, stemmer
         facets=facets,
         relaxed=plan.relaxed,
         truncated_facets=sorted(raw.truncated),
+        corrected_query=corrected_query(query.q, parsed, (s for s, _ in raw.hits), stemmer) if plan.scored else None,
+        total_without_filters=_total_without_filters(engine, plan) if not raw.total else None,
     )
+
+
+def _total_without_filters(engine: Executor, plan: SearchPlan) -> int | None:
+    """Nothing matched under filters: how many practices the words alone match (one count, no hits)."""
+    if not plan.query.filters.model_dump(exclude_defaults=True):
+        return None
+    query = plan.query.model_copy(update={"filters": SearchFilters(), "size": 0, "facets": False, "year_counts": False})
+    return engine.execute(SearchPlan(query, plan.parsed, plan.relaxed)).total

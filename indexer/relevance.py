@@ -16,6 +16,9 @@ GRADED_FROM = 3
 COORDINATION = 2.0
 # The last word typed also matches as a prefix (`covoit` → covoiturage), for this share of an exact word.
 PREFIX_BOOST = 0.3
+# …in these fields only: the sections' vocabulary is the largest, and expanding a short prefix over it
+# cost most of a suggestion's time (benchmarks/suggest.py).
+PREFIX_FIELDS = frozenset({"title", "summary", "keywords"})
 # A clause scores on its best field (dis_max) plus this share of the others.
 TIE_BREAKER = 0.3
 # A word found within the typo tolerance (`indexer/documents.py fuzziness`) weighs this much of an exact one.

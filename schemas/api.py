@@ -9,7 +9,7 @@ from typing import Annotated, Any, Generic, Literal, TypeVar
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from schemas.monograph import Monograph
-from schemas.search import FacetValue, SearchHit, SearchParams
+from schemas.search import FacetValue, SearchHit, SearchParams, Suggestion
 
 Item = TypeVar("Item", bound=BaseModel)
 
@@ -29,6 +29,17 @@ class SearchResponse(BaseModel):
         default_factory=list,
         description="Facets that have more values than their list shows (each lists its most frequent ones).",
     )
+    corrected_query: str | None = None
+    total_without_filters: int | None = None
+
+
+class ApiSuggestion(Suggestion):
+    url: str | None = Field(None, description="A practice's public page.")
+
+
+class SuggestResponse(BaseModel):
+    q: str
+    suggestions: list[ApiSuggestion]
 
 
 class SearchStats(BaseModel):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationInfo, field_validator, model_validator
 from pydantic_core import PydanticCustomError
@@ -154,6 +154,8 @@ class SearchHit(BaseModel):
     actor_categories: list[str]
     odd: list[int]
     year: int | None = None
+    tags: list[str] = Field(default_factory=list)
+    programmes: list[str] = Field(default_factory=list)
     score: float | None = None
     highlight: Highlight = Field(default_factory=Highlight)
 
@@ -177,6 +179,23 @@ class SearchResult(BaseModel):
         default_factory=list,
         description="Facets that have more values than their list shows (each lists its most frequent ones).",
     )
+    corrected_query: str | None = Field(
+        default=None,
+        description="The words as typo tolerance understood them, when a typed word was matched only by a "
+        "close word of the practices (`mobilte` → `mobilité`): say « Résultats pour … ».",
+    )
+    total_without_filters: int | None = Field(
+        default=None,
+        description="When nothing matched with the active filters: how many practices the words alone match.",
+    )
+
+
+class Suggestion(BaseModel):
+    """One suggestion while typing: a practice (with its id), or a theme, programme or territory to search."""
+
+    kind: Literal["practice", "tag", "programme", "territory"]
+    text: str
+    id: str | None = None
 
 
 class Words(BaseModel):

@@ -15,7 +15,8 @@ def _under(path: str, *roots: str) -> bool:
 
 def is_public_read(path: str) -> bool:
     """Anonymous reads any origin may make: what the widget and partners' scripts call."""
-    return _under(path, f"{API_PREFIX}/search", f"{API_PREFIX}/referentials", f"{API_PREFIX}/presets", "/feeds") or (
+    roots = ("search", "suggest", "referentials", "presets")
+    return _under(path, *(f"{API_PREFIX}/{root}" for root in roots), "/feeds") or (
         path.startswith(f"{API_PREFIX}/monographs/") or path == "/widget.js"
     )
 
@@ -48,6 +49,7 @@ def is_cacheable(path: str) -> bool:
     return path == "/widget.js" or _under(
         path,
         f"{API_PREFIX}/search",
+        f"{API_PREFIX}/suggest",
         f"{API_PREFIX}/referentials",
         f"{API_PREFIX}/presets",
         "/embed",

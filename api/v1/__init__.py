@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from api.v1 import export, health, keys, monographs, presets, referentials, search
+from api.v1 import export, health, keys, monographs, presets, referentials, search, suggest
 
 API_PREFIX = "/api/v1"
 
 router = APIRouter(prefix=API_PREFIX)
-for area in (search, monographs, referentials, export, health, keys, presets):
+for area in (search, suggest, monographs, referentials, export, health, keys, presets):
     router.include_router(area.router)

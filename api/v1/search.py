@@ -51,6 +51,8 @@ async def search(
         facets=result.facets,
         relaxed=result.relaxed,
         truncated_facets=result.truncated_facets,
+        corrected_query=result.corrected_query,
+        total_without_filters=result.total_without_filters,
     )
     return Response(body.model_dump_json(), media_type="application/json")
 

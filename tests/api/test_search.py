@@ -95,3 +95,32 @@ def test_referentials(client: TestClient) -> None:
     assert {"value": "outre-mer", "label": "Outre-mer"} in body["territory_types"]
     assert len(body["actor_categories"]) == 8
     assert any(r["value"] == "La Réunion" and r["code"] == "04" for r in body["regions"])
+
+
+def test_did_you_mean_and_counts_without_filters(client: TestClient, published: list[str]) -> None:
+    body = client.get("/api/v1/search", params={"q": "covoiturrage"}).json()
+    assert body["total"] == 1 and body["corrected_query"] == "covoiturage"
+    body = client.get("/api/v1/search", params={"q": "covoiturage", "region": "Corse"}).json()
+    assert body["total"] == 0 and body["total_without_filters"] == 1
+    body = client.get("/api/v1/search", params={"q": "covoiturage"}).json()
+    assert body["corrected_query"] is None and body["total_without_filters"] is None
+
+
+def test_suggest_completes_and_links_practices(client: TestClient, published: list[str]) -> None:
+    response = client.get("/api/v1/suggest", params={"q": "covoit"})
+    assert response.status_code == 200
+    body = response.json()
+    practices = [s for s in body["suggestions"] if s["kind"] == "practice"]
+    assert body["q"] == "covoit" and practices
+    assert practices[0]["url"] == f"https://pratiques.example/fiche?id={practices[0]['id']}"
+    assert all(s["url"] is None for s in body["suggestions"] if s["kind"] != "practice")
+
+
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [({}, "q"), ({"q": ""}, "q"), ({"q": "   "}, "q"), ({"q": "x" * 101}, "q"), ({"q": "a", "limit": 11}, "limit")],
+)
+def test_suggest_bad_parameters_name_the_field(client: TestClient, params: dict[str, object], field: str) -> None:
+    response = client.get("/api/v1/suggest", params=params)
+    assert response.status_code == 422
+    assert field in str(response.json())

@@ -12,10 +12,11 @@ from datetime import timedelta
 import pytest
 
 from indexer.engine import EngineUnavailable, SearchEngine, SearchTimeout, UnknownMonograph
+from indexer.suggest import suggest
 from schemas.facets import Facet
 from schemas.monograph import Monograph, Status
 from schemas.search import SearchFilters, SearchQuery, SearchResult, Sort
-from tests.corpus import CORPUS, by_id
+from tests.corpus import CORPUS, by_id, monograph
 
 PUBLISHED = {m.id for m in CORPUS if m.status == Status.PUBLISHED}
 
@@ -141,6 +142,43 @@ class EngineContract:
     def test_a_finished_or_short_last_word_is_not_a_prefix(self, loaded: SearchEngine) -> None:
         assert ids(self.search(loaded, "covoit.")) == []  # punctuation after it: a whole word
         assert ids(self.search(loaded, '"covoit"')) == []  # quoted: exact
+
+    # -- did you mean, suggestions -------------------------------------------------
+
+    @pytest.mark.parametrize(
+        ("q", "corrected"),
+        [("mobilte", "mobilité"), ("Covoiturrage dans la vallée", "Covoiturage dans la vallée")],
+    )
+    def test_a_word_matched_through_a_typo_is_corrected(self, loaded: SearchEngine, q: str, corrected: str) -> None:
+        result = self.search(loaded, q)
+        assert "mobilite-vallee" in ids(result) and result.corrected_query == corrected
+
+    @pytest.mark.parametrize("q", ["mobilité", "covoit", "emploi", '"vallée de montagne"', ""])
+    def test_words_found_as_typed_are_not_corrected(self, loaded: SearchEngine, q: str) -> None:
+        result = self.search(loaded, q)
+        assert result.total and result.corrected_query is None
+
+    def test_nothing_under_the_filters_says_how_many_without_them(self, loaded: SearchEngine) -> None:
+        result = self.search(loaded, "covoiturage", region=["Bretagne"])
+        assert result.total == 0 and result.total_without_filters == 1
+        assert self.search(loaded, "covoiturage").total_without_filters is None
+        assert self.search(loaded, "introuvablement").total_without_filters is None  # no filters to drop
+
+    def test_suggestions_complete_the_last_word(self, engine: SearchEngine) -> None:
+        engine.index(
+            [
+                monograph("a", "Covoiturage solidaire en vallée", "Des conducteurs bénévoles.", tags=["covoiturage"]),
+                monograph(
+                    "b", "Autopartage rural", "Voitures partagées et covoiturage.", tags=["covoiturage", "rural"]
+                ),
+                monograph("c", "Une cantine", "Restauration scolaire.", tags=["alimentation"]),
+            ]
+        )
+        found = suggest(engine, "covoit")
+        assert (found[0].kind, found[0].text) == ("tag", "covoiturage")  # one theme, from both practices
+        assert [s.id for s in found if s.kind == "practice"] == ["a", "b"]
+        assert [s.text for s in suggest(engine, "cant", limit=1)] == ["Une cantine"]
+        assert suggest(engine, "   ") == [] and suggest(engine, "zzzzzz") == []
 
     def test_empty_query_lists_published_newest_first(self, loaded: SearchEngine) -> None:
         result = self.search(loaded, size=50)

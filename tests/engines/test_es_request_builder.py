@@ -33,7 +33,7 @@ def test_one_word_query_body() -> None:
                 stems_field("title", "mobilit", 1, "mobilites", 3.0, prefix=True),
                 stems_field("summary", "mobilit", 1, "mobilites", 2.0, prefix=True),
                 stems_field("keywords", "mobilit", 1, "mobilites", 1.5, prefix=True),
-                stems_field("sections", "mobilit", 1, "mobilites", 1.0, prefix=True),
+                stems_field("sections", "mobilit", 1, "mobilites", 1.0),  # not in the largest vocabulary
             ],
             "tie_breaker": 0.3,
         }

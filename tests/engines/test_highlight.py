@@ -48,3 +48,14 @@ def test_fragments_in_reading_order_bounded_and_elided() -> None:
 
 def test_empty_query_needs_no_highlighter() -> None:
     assert build_highlighter(parse_query(""), STEMMER) is None
+
+
+def test_an_unfinished_last_word_marks_the_words_it_starts() -> None:
+    stemmer = FrenchStemmer()
+    highlighter = build_highlighter(parse_query("covoit"), stemmer)
+    assert highlighter is not None
+    assert highlight_whole("Covoiturage et covoitureurs", highlighter) == (
+        "<mark>Covoiturage</mark> et <mark>covoitureurs</mark>"
+    )
+    finished = build_highlighter(parse_query("covoit."), stemmer)
+    assert finished is not None and highlight_whole("Covoiturage", finished) is None

@@ -1,0 +1,48 @@
+"""`GET /suggest`: suggestions while typing (practices, themes, programmes, territories)."""
+
+from __future__ import annotations
+
+import time
+from typing import Annotated
+
+import anyio
+from fastapi import APIRouter, Query, Request, Response
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from api.deps import EngineDep, SettingsDep
+from api.http.load_shedding import SheddingRoute
+from api.settings import practice_url
+from indexer.suggest import MAX_LIMIT, suggest
+from schemas.api import ApiSuggestion, SuggestResponse, error_responses
+
+router = APIRouter(route_class=SheddingRoute, tags=["search"], responses=error_responses(400, 422, 429, 503))
+
+
+class SuggestParams(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    q: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)] = Field(
+        description="What has been typed so far; its last word may be unfinished.", examples=["covoit"]
+    )
+    limit: Annotated[int, Field(ge=1, le=MAX_LIMIT)] = 8
+
+
+@router.get("/suggest", response_model=SuggestResponse, summary="Suggestions pendant la saisie")
+async def suggestions(
+    params: Annotated[SuggestParams, Query()], engine: EngineDep, settings: SettingsDep, request: Request
+) -> Response:
+    """Themes, programmes and territories that complete the words typed (the most frequent among the
+    matching practices first), then the best matching practices with their page. One small search,
+    whatever the size of the store."""
+    started = time.perf_counter()
+    found = await anyio.to_thread.run_sync(
+        suggest, engine, params.q, params.limit, limiter=request.app.state.search_limiter
+    )
+    request.app.state.metrics.search_latency.labels(engine.backend).observe(time.perf_counter() - started)
+    body = SuggestResponse(
+        q=params.q,
+        suggestions=[
+            ApiSuggestion(**s.model_dump(), url=practice_url(settings, s.id) if s.id else None) for s in found
+        ],
+    )
+    return Response(body.model_dump_json(), media_type="application/json")
