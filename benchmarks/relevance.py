@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.measure import percentiles
-from benchmarks.report import record, table_row
+from benchmarks.report import heading, record, table_row
 from benchmarks.run import ROOT, console, es_node, machine, progress, stop_es_node
 from indexer.engine import EngineConfig, SearchEngine
 from indexer.french import FrenchStemmer
@@ -258,13 +258,7 @@ def run_collection(collection: Collection, engines: list[str], es_url: str | Non
 
 
 def report(results: dict[str, Any]) -> str:
-    m = results["machine"]
-    lines = [
-        f"# Relevance {results['date']}",
-        "",
-        f"Machine: {m['cpu']}, {m['cores']} cores. Command: `{results['command']}`.",
-        "",
-    ]
+    lines = heading("Relevance", results, f"Command: `{results['command']}`.")
     for name, entry in results["collections"].items():
         lines += [
             f"## {name}: {entry['documents']:,} documents, {entry['bm25']['queries']:,} queries {entry['note']}",

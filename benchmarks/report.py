@@ -12,14 +12,15 @@ def table_row(cells: list[Any]) -> str:
     return "| " + " | ".join(str(c) for c in cells) + " |"
 
 
-def write_report(results: dict[str, Any]) -> str:
+def heading(title: str, results: dict[str, Any], extra: str = "") -> list[str]:
+    """A report's title and the machine it ran on (and, say, the command)."""
     m = results["machine"]
-    lines = [
-        f"# Benchmark {results['date']}",
-        "",
-        f"Machine: {m['cpu']}, {m['cores']} cores, {m['memory_gb']} GB, Python {m['python']}.",
-        "",
-    ]
+    machine = f"Machine: {m['cpu']}, {m['cores']} cores, {m['memory_gb']} GB, Python {m['python']}."
+    return [f"# {title} {results['date']}", "", f"{machine} {extra}".strip(), ""]
+
+
+def write_report(results: dict[str, Any]) -> str:
+    lines = heading("Benchmark", results)
     for size, entry in results["sizes"].items():
         corpus = entry["corpus"]
         lines += [
