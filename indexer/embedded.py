@@ -373,7 +373,10 @@ class EmbeddedEngine:
             selected = filters.selected(facet.name)
             if selected:
                 values = [facet.index_value(v) for v in selected]
-                queries.append(tantivy.Query.term_set_query(self.schema, facet.field, values))
+                if filters.requires_all(facet):
+                    queries += [tantivy.Query.term_query(self.schema, facet.field, v) for v in values]
+                else:
+                    queries.append(tantivy.Query.term_set_query(self.schema, facet.field, values))
         if filters.year_from is not None or filters.year_to is not None:
             queries.append(
                 tantivy.Query.range_query(

@@ -85,12 +85,16 @@ def text_query(parsed: ParsedQuery, stemmer: FrenchStemmer, relaxed: bool) -> di
 
 
 def facet_filters(filters: SearchFilters) -> list[dict[str, Any]]:
-    """One `terms` filter per facet with a selection (OR inside, AND across)."""
-    return [
-        {"terms": {facet.field: [facet.index_value(v) for v in selected]}}
-        for facet in FACETS
-        if (selected := filters.selected(facet.name))
-    ]
+    """One `terms` filter per facet with a selection (OR inside, AND across); a `term` per value when
+    every value is required (`actor_mode=all`)."""
+    clauses: list[dict[str, Any]] = []
+    for facet in FACETS:
+        values = [facet.index_value(v) for v in filters.selected(facet.name)]
+        if values and filters.requires_all(facet):
+            clauses += [{"term": {facet.field: v}} for v in values]
+        elif values:
+            clauses.append({"terms": {facet.field: values}})
+    return clauses
 
 
 def year_filter(filters: SearchFilters) -> list[dict[str, Any]]:

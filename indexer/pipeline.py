@@ -43,13 +43,17 @@ class SearchPlan:
         """The facets to count, each with the filters its counts apply.
 
         Disjunctive facets: a facet with a selection of its own is counted under every other filter
-        (ticking a value never hides its siblings); one without, under all the filters. Start years,
-        when asked, are counted under every filter.
+        (ticking a value never hides its siblings); one without, under all the filters. A facet whose
+        values must all be present (`actor_mode=all`) is counted under all the filters: each value's
+        count is what adding it would give. Start years, when asked, are counted under every filter.
         """
         filters = self.query.filters
         counted = []
         if self.query.facets:
-            counted = [(f, filters.without(f.name) if filters.selected(f.name) else filters) for f in FACETS]
+            counted = [
+                (f, filters.without(f.name) if filters.selected(f.name) and not filters.requires_all(f) else filters)
+                for f in FACETS
+            ]
         if self.query.year_counts:
             counted.append((YEAR, filters))
         return counted

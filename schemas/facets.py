@@ -43,6 +43,9 @@ class Facet:
     values: Sequence[str] = ()  # every accepted value in referential order (empty: open)
     labeller: Callable[[str], str] | None = None  # French label of one value (default: the value)
     buckets: int = 0  # values asked of an engine at most (0: as many as the referential has)
+    # The `SearchFilters` field that may switch this facet from "any of the values" to "all of them"
+    # (`actor_mode=all`: practices bringing every selected actor category together); None: always any.
+    mode_field: str | None = None
 
     def label(self, value: str | int) -> str:
         text = str(value)
@@ -68,7 +71,8 @@ class Facet:
 
     def description(self) -> str:
         limit = f"at most {self.cap} values, each kept once" if self.cap else "each value kept once"
-        return f"{self.noun[0].upper()}{self.noun[1:]} (OR); {limit}."
+        combine = f"OR, or AND with `{self.mode_field}=all`" if self.mode_field else "OR"
+        return f"{self.noun[0].upper()}{self.noun[1:]} ({combine}); {limit}."
 
 
 def _odd_label(value: str) -> str:
@@ -76,7 +80,9 @@ def _odd_label(value: str) -> str:
     return f"ODD {odd.number} : {odd.title}" if odd else value
 
 
-def _referential_facet(name: str, title: str, noun: str, values: type[StrEnum], labels: dict[str, str]) -> Facet:
+def _referential_facet(
+    name: str, title: str, noun: str, values: type[StrEnum], labels: dict[str, str], mode_field: str | None = None
+) -> Facet:
     """A keyword facet over a monograph's list field of the same name as its index field (`noun` with `_`)."""
     field = noun.replace(" ", "_")
     return Facet(
@@ -88,6 +94,7 @@ def _referential_facet(name: str, title: str, noun: str, values: type[StrEnum], 
         lambda m: [str(v) for v in getattr(m, field)],
         tuple(v.value for v in values),
         lambda value: labels.get(value, value),
+        mode_field=mode_field,
     )
 
 
@@ -95,7 +102,12 @@ TERRITORY_TYPE = _referential_facet(
     "territory_type", "Type de territoire", "territory types", TerritoryType, TERRITORY_TYPE_LABELS
 )
 ACTOR_CATEGORY = _referential_facet(
-    "actor_category", "Catégorie d'acteurs", "actor categories", ActorCategory, ACTOR_CATEGORY_LABELS
+    "actor_category",
+    "Catégorie d'acteurs",
+    "actor categories",
+    ActorCategory,
+    ACTOR_CATEGORY_LABELS,
+    mode_field="actor_mode",
 )
 ODD = Facet(
     "odd",

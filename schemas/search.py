@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationInfo, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
-from schemas.facets import FACET_BY_NAME, FACET_NAMES, FACETS, REGION
+from schemas.facets import FACET_BY_NAME, FACET_NAMES, FACETS, REGION, Facet
 from schemas.monograph import Monograph, Territory
 from schemas.referentials import REGION_NAMES, ActorCategory, TerritoryType
 
@@ -35,6 +35,13 @@ def capped_list(value: Any, info: ValidationInfo) -> Any:
 def unique(values: list[Any]) -> list[Any]:
     """The values in their first order, each once."""
     return list(dict.fromkeys(values))
+
+
+class Combine(StrEnum):
+    """How the selected values of a facet with a mode combine (`Facet.mode_field`)."""
+
+    ANY = "any"  # practices with at least one of them
+    ALL = "all"  # practices with every one of them: an alliance of actor categories
 
 
 class Sort(StrEnum):
@@ -71,6 +78,12 @@ class SearchFilters(BaseModel):
     actor_category: list[ActorCategory] = _facet_field("actor_category")
     odd: list[Annotated[int, Field(ge=1, le=17)]] = _facet_field("odd")
     region: list[str] = _facet_field("region")
+    actor_mode: Combine = Field(
+        Combine.ANY,
+        description="`any`: practices with at least one of the selected actor categories; `all`: practices "
+        "bringing all of them together (an alliance). In `all` mode each actor category's count is the number "
+        "of practices if it were added.",
+    )
     year_from: Annotated[int, Field(ge=1950, le=2100)] | None = Field(None, description="Started in or after.")
     year_to: Annotated[int, Field(ge=1950, le=2100)] | None = Field(None, description="Started in or before.")
 
@@ -94,13 +107,18 @@ class SearchFilters(BaseModel):
     def matches(self, monograph: Monograph) -> bool:
         """Whether a monograph passes these filters (for exports straight from the store)."""
         for facet in FACETS:
-            selected = self.selected(facet.name)
-            if selected and not set(selected) & {str(v) for v in facet.of(monograph)}:
+            selected = set(self.selected(facet.name))
+            values = {str(v) for v in facet.of(monograph)}
+            if selected and not (selected <= values if self.requires_all(facet) else selected & values):
                 return False
         year = monograph.year
         return (self.year_from is None or (year is not None and year >= self.year_from)) and (
             self.year_to is None or (year is not None and year <= self.year_to)
         )
+
+    def requires_all(self, facet: Facet) -> bool:
+        """Whether a practice must have every selected value of this facet (else any of them)."""
+        return facet.mode_field is not None and getattr(self, facet.mode_field) == Combine.ALL
 
     def selected(self, facet: str) -> list[str]:
         """The selected values of one facet, as strings."""

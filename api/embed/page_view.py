@@ -49,7 +49,7 @@ def describe_search(params: SearchParams) -> str:
     for facet in FACETS:
         values = params.selected(facet.name)
         if values:
-            parts.append(" ou ".join(facet.label(v) for v in values))
+            parts.append((" et " if params.requires_all(facet) else " ou ").join(facet.label(v) for v in values))
     if params.year_from and params.year_to:
         parts.append(f"de {params.year_from} à {params.year_to}")
     elif params.year_from:

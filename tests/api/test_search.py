@@ -43,6 +43,7 @@ def test_submitted_is_not_searchable(client: TestClient, published: list[str]) -
         ({"sort": "popularity"}, "sort"),
         ({"q": "x" * 501}, "q"),
         ({"year_from": "deux-mille"}, "year_from"),
+        ({"actor_mode": "some"}, "actor_mode"),
     ],
 )
 def test_bad_parameters_name_the_field(client: TestClient, params: dict[str, object], field: str) -> None:
@@ -124,3 +125,12 @@ def test_suggest_bad_parameters_name_the_field(client: TestClient, params: dict[
     response = client.get("/api/v1/suggest", params=params)
     assert response.status_code == 422
     assert field in str(response.json())
+
+
+def test_alliance_of_actor_categories(client: TestClient, published: list[str]) -> None:
+    both = [("actor_category", "collectivite"), ("actor_category", "association")]
+    alliance = client.get("/api/v1/search", params=[*both, ("actor_mode", "all")]).json()
+    either = client.get("/api/v1/search", params=both).json()
+    assert 0 < alliance["total"] < either["total"]
+    counts = {f["value"]: f["count"] for f in alliance["facets"]["actor_category"]}
+    assert counts["collectivite"] == counts["association"] == alliance["total"]

@@ -6,6 +6,7 @@ A backend's test module subclasses `EngineContract` and provides the `engine` fi
 from __future__ import annotations
 
 import time
+from collections import Counter
 from collections.abc import Iterator
 from datetime import timedelta
 
@@ -142,6 +143,24 @@ class EngineContract:
     def test_a_finished_or_short_last_word_is_not_a_prefix(self, loaded: SearchEngine) -> None:
         assert ids(self.search(loaded, "covoit.")) == []  # punctuation after it: a whole word
         assert ids(self.search(loaded, '"covoit"')) == []  # quoted: exact
+
+    # -- alliance make-up (actor_mode=all) -----------------------------------------
+
+    def test_all_mode_keeps_practices_bringing_every_category_together(self, loaded: SearchEngine) -> None:
+        chosen = {"collectivite", "association"}
+        published = [by_id(i) for i in PUBLISHED]
+        together = {m.id for m in published if chosen <= set(m.actor_categories)}
+        either = {m.id for m in published if chosen & set(m.actor_categories)}
+        assert together and together < either  # the corpus tells the two modes apart
+        alliance = self.search(loaded, actor_category=sorted(chosen), actor_mode="all", size=50)
+        assert set(ids(alliance)) == together and alliance.total == len(together)
+        assert set(ids(self.search(loaded, actor_category=sorted(chosen), size=50))) == either
+        # Each category's count is the number of practices if it were added; the chosen ones count them all.
+        expected = Counter(c for m in published if m.id in together for c in m.actor_categories)
+        assert counts(alliance, "actor_category") == dict(expected)
+        assert all(counts(alliance, "actor_category")[c] == len(together) for c in chosen)
+        # Other facets are counted under the alliance as usual.
+        assert sum(counts(alliance, "region").values()) == len(together)
 
     # -- did you mean, suggestions -------------------------------------------------
 
