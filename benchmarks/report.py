@@ -63,6 +63,17 @@ def write_report(results: dict[str, Any]) -> str:
                     ]
                 )
             )
+        stages = entry.get("embedded", {}).get("latency", {}).get("stages")
+        if stages:
+            lat = entry["embedded"]["latency"]
+            parts = [f"{name} {p['p50']:.2f}" for name, p in stages.items()]
+            parts.insert(2, f"raw engine {lat['raw']['p50']:.2f}")
+            lines += [
+                "",
+                "Embedded search path, p50 ms per stage (each timed alone): "
+                + " · ".join(parts)
+                + f"; `engine.search` {lat['engine_search']['p50']:.2f}, API in-process {lat['api_asgi']['p50']:.2f}.",
+            ]
         lines += [
             "",
             table_row(

@@ -26,6 +26,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from api.main import create_app
 from api.settings import Settings
 from api.store import Store
+from api.v1.search import response_body
 from benchmarks.corpus import CorpusGenerator
 from benchmarks.measure import PeakRss, dir_mb, load, percentiles, profile_summary, rss_mb, timed
 from benchmarks.queries import BenchQuery, query_mix
@@ -35,9 +36,12 @@ from indexer.elasticsearch_engine import BULK_CHUNK_BYTES, BULK_CHUNK_DOCS, Elas
 from indexer.embedded import EmbeddedEngine
 from indexer.engine import EngineConfig
 from indexer.es_mapping import document, index_settings, mappings
+from indexer.facets import build_facets
 from indexer.french import FrenchStemmer
-from indexer.pipeline import SearchPlan
+from indexer.highlight import build_highlighter, hit_from_source
+from indexer.pipeline import RawSearch, SearchPlan, first_plan
 from indexer.query import Synonyms, parse_query
+from indexer.spelling import corrected_query
 from schemas.monograph import Monograph
 from tests.live import api_command
 
@@ -163,26 +167,53 @@ def index_elasticsearch(size: int, workdir: Path, url: str, prefix: str) -> dict
 # -- search latency -------------------------------------------------------------------------
 
 
+# Stages of the embedded search path timed on their own (besides the raw engine call and the totals).
+STAGES = ("parse", "request", "hits_highlight", "facets", "did_you_mean", "serialise")
+
+
 def raw_embedded(workdir: Path, queries: list[BenchQuery], rounds: int) -> dict[str, Any]:
-    """Exactly the tantivy calls our code makes, requests built beforehand."""
+    """Exactly the tantivy calls our code makes, requests built beforehand; then each stage of our
+    search path timed on its own (parse, request building, raw engine, hits with highlights, facets)."""
     engine = EmbeddedEngine(workdir / "data" / "index")
     searcher = engine._index.searcher()
-    synonyms = engine.synonyms
-    plans = [SearchPlan(q.params.to_query(), parse_query(q.params.q, synonyms), relaxed=False) for q in queries]
+    synonyms, stemmer = engine.synonyms, FrenchStemmer()
+    plans = [first_plan(q.params.to_query(), parse_query(q.params.q, synonyms)) for q in queries]
     requests = [engine.build_request(plan) for plan in plans]
     samples = [timed(lambda r=r: engine.execute_request(searcher, r)) for _ in range(rounds) for r in requests]
     in_process = [timed(lambda q=q: engine.search(q.params.to_query())) for _ in range(rounds) for q in queries]
+    raws = [engine.execute_request(searcher, r) for r in requests]
+    results = [engine.search(q.params.to_query()) for q in queries]
+    settings = Settings(data_dir=workdir / "data")
+    stages: dict[str, list[float]] = {name: [] for name in STAGES}
+    for _ in range(rounds):
+        for query, plan, raw, result in zip(queries, plans, raws, results, strict=True):
+            stages["parse"].append(timed(lambda q=query: parse_query(q.params.q, synonyms)))
+            stages["request"].append(timed(lambda p=plan: engine.build_request(p)))
+            stages["hits_highlight"].append(timed(lambda p=plan, r=raw: _hits(p, r, stemmer)))
+            stages["facets"].append(timed(lambda p=plan, r=raw: build_facets(r.buckets, p.query.filters)))
+            stages["did_you_mean"].append(
+                timed(lambda p=plan, r=raw: corrected_query(p.query.q, p.parsed, (h for h, _ in r.hits), stemmer))
+            )
+            stages["serialise"].append(timed(lambda q=query, r=result: response_body(q.params, r, settings)))
     engine.close()
-    return {"raw": percentiles(samples), "engine_search": percentiles(in_process)}
+    return {
+        "raw": percentiles(samples),
+        "engine_search": percentiles(in_process),
+        "stages": {name: percentiles(s) for name, s in stages.items()},
+    }
+
+
+def _hits(plan: SearchPlan, raw: RawSearch, stemmer: FrenchStemmer) -> list[Any]:
+    highlighter = build_highlighter(plan.parsed, stemmer)
+    return [hit_from_source(source, score, highlighter) for source, score in raw.hits[: plan.query.size]]
 
 
 def raw_elasticsearch(url: str, prefix: str, queries: list[BenchQuery], rounds: int) -> dict[str, Any]:
     """Exactly the bodies our code sends, built beforehand, through the official client."""
     client = Elasticsearch(url, request_timeout=60)
     synonyms, stemmer = Synonyms.from_file(), FrenchStemmer()
-    bodies = [
-        es_query.search_body(q.params.to_query(), parse_query(q.params.q, synonyms), stemmer, False) for q in queries
-    ]
+    plans = [first_plan(q.params.to_query(), parse_query(q.params.q, synonyms)) for q in queries]
+    bodies = [es_query.search_body(plan, stemmer) for plan in plans]
     samples = [timed(lambda b=b: client.search(index=prefix, body=b)) for _ in range(rounds) for b in bodies]
     engine = ElasticsearchEngine(
         EngineConfig(backend="elasticsearch", elasticsearch_url=url, elasticsearch_index_prefix=prefix)

@@ -80,13 +80,18 @@ class Executor(Protocol):
         ...
 
 
+def first_plan(query: SearchQuery, parsed: ParsedQuery) -> SearchPlan:
+    """The first pass of a search: every word required, or graded for `GRADED_FROM` clauses and more."""
+    return SearchPlan(query, parsed, relaxed=len(parsed.clauses) >= GRADED_FROM)
+
+
 def run_search(engine: Executor, query: SearchQuery, synonyms: Synonyms, stemmer: FrenchStemmer) -> SearchResult:
     """A query of one or two clauses requires every word, then, when no practice has them all, any of
     them; a longer one is graded at once (any word, more words first). Quoted phrases are always
     required. The answer says `relaxed` when its practices need not have every word."""
     time_left(query.deadline)
-    parsed = parse_query(query.q, synonyms)
-    plan = SearchPlan(query, parsed, relaxed=len(parsed.clauses) >= GRADED_FROM)
+    plan = first_plan(query, parse_query(query.q, synonyms))
+    parsed = plan.parsed
     raw = engine.execute(plan)
     if not raw.total and not plan.relaxed and len(parsed.clauses) > 1:
         plan = SearchPlan(query, parsed, relaxed=True)

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Query, Request, Response
 
 from api.deps import EngineDep, SettingsDep
 from api.http.load_shedding import SheddingRoute
-from api.settings import practice_url
+from api.settings import Settings, practice_url
 from schemas.api import ApiHit, SearchResponse, SearchStats, error_responses
 from schemas.facets import YEAR
 from schemas.search import SearchParams, SearchQuery, SearchResult
@@ -43,6 +43,11 @@ async def search(
     # here, not validated again by FastAPI.
     result = await _run(request, engine, query)
     request.app.state.metrics.search_latency.labels(engine.backend).observe(time.perf_counter() - started)
+    return Response(response_body(params, result, settings), media_type="application/json")
+
+
+def response_body(params: SearchParams, result: SearchResult, settings: Settings) -> str:
+    """The answer, built from the engine's result without validating it again, serialised once."""
     body = SearchResponse.model_construct(
         total=result.total,
         page=params.page,
@@ -54,7 +59,7 @@ async def search(
         corrected_query=result.corrected_query,
         total_without_filters=result.total_without_filters,
     )
-    return Response(body.model_dump_json(), media_type="application/json")
+    return body.model_dump_json()
 
 
 @router.get("/search/stats", response_model=SearchStats, summary="Compter les pratiques d'une recherche")
