@@ -11,7 +11,7 @@ from markupsafe import Markup, escape
 
 from api.embed.html import marked
 from schemas.api import EmbedTheme
-from schemas.facets import FACET_BY_NAME, FACETS
+from schemas.facets import FACET_BY_NAME, FACET_NAMES, FACETS
 from schemas.referentials import ACTOR_CATEGORY_LABELS, ODD_BY_NUMBER, ODD_LIST, TERRITORY_TYPE_LABELS
 from schemas.search import MAX_RESULT_WINDOW, SearchHit, SearchParams, SearchResult
 
@@ -77,6 +77,10 @@ class Links:
     def page(self, number: int) -> str:
         return self.href(page=[str(number)] if number > 1 else [])
 
+    def without_filters(self) -> str:
+        """The same words and display, with every filter the visitor chose removed."""
+        return self.href(**{name: [] for name in (*FACET_NAMES, "year_from", "year_to", "actor_mode", "page")})
+
 
 @dataclass
 class FacetLink:
@@ -120,6 +124,9 @@ class EmbedView:
     logo: str
     total: int
     relaxed: bool
+    corrected_query: str | None
+    # Nothing under the visitor's filters: how many practices the words alone match, and the link there.
+    unfiltered: tuple[int, str] | None
     hits: list[HitView]
     facets: list[FacetGroup]
     pager: Pager
@@ -175,13 +182,18 @@ def build_view(
     shown_facets: Iterable[str],
     links: Links,
     urls: dict[str, str],
+    offer_unfiltered: bool = True,
 ) -> EmbedView:
-    """Everything the template needs; `urls` maps each hit id to its practice page."""
+    """Everything the template needs; `urls` maps each hit id to its practice page. A preset's fixed
+    filters are not the visitor's to remove (`offer_unfiltered=False`)."""
+    unfiltered = result.total_without_filters if offer_unfiltered else None
     return EmbedView(
         heading=heading,
         logo=theme.logo,
         total=result.total,
         relaxed=result.relaxed,
+        corrected_query=result.corrected_query,
+        unfiltered=(unfiltered, links.without_filters()) if unfiltered else None,
         hits=[hit_view(hit, urls[hit.id]) for hit in result.hits],
         facets=facet_groups(result, shown_facets, links),
         pager=pager(params, result.total, links),

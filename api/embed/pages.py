@@ -50,6 +50,7 @@ def _render(
     heading: str,
     shown_facets: Sequence[str],
     links: Links,
+    offer_unfiltered: bool = True,
 ) -> Response:
     try:
         result = engine.search(params.to_query(deadline=time.monotonic() + settings.search_deadline))
@@ -65,7 +66,7 @@ def _render(
         log.exception("embed search failed")
         return error_page(request, 502, "La recherche a échoué", ["Réessayez dans quelques instants."])
     urls = {hit.id: practice_url(settings, hit.id) for hit in result.hits}
-    view = build_view(params, result, theme, heading, shown_facets, links, urls)
+    view = build_view(params, result, theme, heading, shown_facets, links, urls, offer_unfiltered)
     # Feeds take the same search (newest first, their own size); "?" alone would be noise.
     feed = Links(query_lists(_search_only(params), exclude={"page", "size", "sort"})).href().rstrip("?")
     root = request.scope.get("root_path", "")
@@ -121,7 +122,7 @@ def embed_preset(slug: str, request: Request, engine: EngineDep, store: StoreDep
     except InvalidQuery as exc:
         return _bad_query(request, exc)
     links = Links({facet: params.filters().selected(facet) for facet in preset.facets})
-    return _render(request, engine, settings, params, preset.theme, preset.title, preset.facets, links)
+    return _render(request, engine, settings, params, preset.theme, preset.title, preset.facets, links, False)
 
 
 @router.get("/embed/builder")

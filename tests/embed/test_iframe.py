@@ -149,6 +149,17 @@ def test_empty_result_says_so_in_french(client: TestClient, published: list[str]
     assert count_shown(page) == 0 and "Aucune pratique ne correspond à cette recherche" in page
 
 
+def test_typo_corrected_and_a_way_out_of_empty_filters(client: TestClient, published: list[str]) -> None:
+    corrected = client.get("/embed", params={"q": "covoiturrage"}).text
+    assert "Résultats pour « covoiturage »" in corrected
+    empty = client.get("/embed", params=[("q", "covoiturage"), ("region", "Corse"), ("density", "compact")]).text
+    link = re.search(r'<a href="([^"]*)">voir les 1 pratique sans filtre</a>', empty)
+    assert link is not None
+    target = html.unescape(link.group(1))
+    assert "q=covoiturage" in target and "region" not in target and "density=compact" in target
+    assert count_shown(client.get(f"/embed{target}").text) == 1
+
+
 def test_feeds_are_linked_for_the_same_search(client: TestClient, published: list[str]) -> None:
     page = client.get("/embed", params={"q": "eau", "odd": 6, "accent": "#A21942", "size": 5}).text
     assert 'href="/feeds/search.atom?q=eau&amp;odd=6"' in page
