@@ -15,9 +15,14 @@ def _under(path: str, *roots: str) -> bool:
 
 def is_public_read(path: str) -> bool:
     """Anonymous reads any origin may make: what the widget and partners' scripts call."""
-    return _under(path, f"{API_PREFIX}/search", f"{API_PREFIX}/referentials", f"{API_PREFIX}/presets", "/feeds") or (
-        path.startswith(f"{API_PREFIX}/monographs/") or path == "/widget.js"
-    )
+    return _under(
+        path,
+        f"{API_PREFIX}/search",
+        f"{API_PREFIX}/referentials",
+        f"{API_PREFIX}/territories",
+        f"{API_PREFIX}/presets",
+        "/feeds",
+    ) or (path.startswith(f"{API_PREFIX}/monographs/") or path == "/widget.js")
 
 
 def is_json_api(path: str) -> bool:
@@ -41,7 +46,8 @@ def rate_class(method: str, path: str) -> str:
         return OPERATIONS
     if _under(path, f"{API_PREFIX}/export"):
         return EXPORT
-    return READS  # search, monographs, referentials, presets, embed, feeds, widget and assets, unknown paths
+    # search, monographs, referentials, territories, presets, embed, feeds, widget and assets, unknown paths
+    return READS
 
 
 def is_cacheable(path: str) -> bool:
@@ -49,6 +55,7 @@ def is_cacheable(path: str) -> bool:
         path,
         f"{API_PREFIX}/search",
         f"{API_PREFIX}/referentials",
+        f"{API_PREFIX}/territories",
         f"{API_PREFIX}/presets",
         "/embed",
         "/feeds",
