@@ -16,6 +16,7 @@ from pydantic import BaseModel, ValidationError
 
 from api.errors import describe_validation_error
 from schemas.monograph import Actor, Monograph, MonographContent, MonographCreate, Status
+from territories.resolution import resolve
 
 # The record's identity leads each row; the moderator's note to the contributor is never open data.
 IDENTITY = ("id", "status")
@@ -128,7 +129,8 @@ _NOT_CONTENT = frozenset(Monograph.model_fields.keys() - MonographContent.model_
 
 
 def read_jsonl(lines: Iterable[str], report: ImportErrors) -> Iterator[ImportRecord]:
-    """Valid records of a JSON Lines export; a bad line is reported and skipped, never half-read."""
+    """Valid records of a JSON Lines export, territories resolved; a bad line is reported and skipped, never
+    half-read."""
     for number, raw in enumerate(lines, start=1):
         if not raw.strip():
             continue
@@ -137,6 +139,7 @@ def read_jsonl(lines: Iterable[str], report: ImportErrors) -> Iterator[ImportRec
             if not isinstance(data, dict):
                 raise ValueError("a line must hold one JSON object")
             content = MonographContent.model_validate({k: v for k, v in data.items() if k not in _NOT_CONTENT})
+            content = resolve(content)  # a territory the referential contradicts is a `ValueError`
             status = Status(data["status"]) if data.get("status") else None
         except ValidationError as exc:
             report.errors.append((number, describe_validation_error(exc)))

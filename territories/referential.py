@@ -120,6 +120,32 @@ class Referential:
             epci_nature=record.nature or None,
         )
 
+    def areas(self, record: TerritoryRecord) -> tuple[frozenset[str], frozenset[str]]:
+        """The départements and régions a territory lies in: several for some EPCI."""
+        if record.kind == TerritoryKind.EPCI:
+            return self._epci_areas.get(record.code, (frozenset(), frozenset()))
+        if record.kind == TerritoryKind.REGION:
+            return self._departments_of_region.get(record.code, frozenset()), frozenset({record.code})
+        return frozenset({record.department} - {""}), frozenset({record.region} - {""})
+
+    @cached_property
+    def _epci_areas(self) -> dict[str, tuple[frozenset[str], frozenset[str]]]:
+        departments: defaultdict[str, set[str]] = defaultdict(set)
+        regions: defaultdict[str, set[str]] = defaultdict(set)
+        for record in self.records:
+            if record.kind == TerritoryKind.COMMUNE and record.epci:
+                departments[record.epci].add(record.department)
+                regions[record.epci].add(record.region)
+        return {code: (frozenset(departments[code]), frozenset(regions[code])) for code in departments}
+
+    @cached_property
+    def _departments_of_region(self) -> dict[str, frozenset[str]]:
+        departments: defaultdict[str, set[str]] = defaultdict(set)
+        for record in self.records:
+            if record.kind == TerritoryKind.DEPARTEMENT:
+                departments[record.region].add(record.code)
+        return {code: frozenset(codes) for code, codes in departments.items()}
+
     @cached_property
     def counts(self) -> dict[TerritoryKind, int]:
         counted: defaultdict[TerritoryKind, int] = defaultdict(int)
