@@ -43,10 +43,14 @@ def nested_model(name: str) -> type[BaseModel] | None:
     return None
 
 
+UNPREFIXED_TERRITORY_COLUMNS = frozenset({"insee_code", "department", "region"})
+
+
 def nested_column(parent: str, name: str) -> str:
-    """The territory's code, department and region keep their own names; its name and the contact's fields are
-    prefixed with their parent's (`territory_name`, `contact_email`)."""
-    return name if parent == "territory" and name != "name" else f"{parent}_{name}"
+    """The territory's INSEE code, department and region keep their own names (the first columns of the export);
+    every other field of the territory and the contact is prefixed with its parent's (`territory_name`,
+    `territory_code`, `contact_email`)."""
+    return name if parent == "territory" and name in UNPREFIXED_TERRITORY_COLUMNS else f"{parent}_{name}"
 
 
 def columns(name: str) -> list[str]:

@@ -14,6 +14,7 @@ from typing import TypeVar
 from schemas.monograph import MonographContent, Territory
 from schemas.referentials import REGION_NAMES, TerritoryType
 from schemas.territory import OVERSEAS_ZONES, TerritoryKind
+from territories.autocomplete import territory_index
 from territories.referential import Referential, TerritoryRecord, referential
 
 Content = TypeVar("Content", bound=MonographContent)
@@ -156,3 +157,12 @@ def _names(territories: Referential, field: str, codes: frozenset[str]) -> str:
 def _region_name(region: TerritoryRecord | None) -> str | None:
     """The official name the `region` facet files practices under (none for TAAF and Clipperton)."""
     return region.name if region is not None and region.name in REGION_NAMES else None
+
+
+def proposals(territory: Territory, limit: int = 3) -> list[TerritoryRecord]:
+    """Official communes and EPCI an unresolved territory may be, by its name (in its département when known)."""
+    territories = referential()
+    candidates = territory_index().search(territory.name, (TerritoryKind.COMMUNE, TerritoryKind.EPCI), 20)
+    if territory.department:
+        candidates = [r for r in candidates if territory.department in territories.areas(r)[0]]
+    return candidates[:limit]
