@@ -13,6 +13,7 @@ RUN pip install --require-hashes -r requirements.lock
 COPY pyproject.toml README.md ./
 COPY schemas schemas
 COPY indexer indexer
+COPY territories territories
 COPY api api
 COPY ui ui
 COPY seed seed

@@ -1,4 +1,4 @@
-"""The `impact` command line: seed, rebuild, keys, export, import, serve."""
+"""The `impact` command line: seed, rebuild, keys, export, import, serve, territories."""
 
 from __future__ import annotations
 
@@ -24,12 +24,15 @@ from indexer.engine import EngineError, IndexLocked
 from indexer.engine import Progress as ProgressCallback
 from indexer.factory import create_engine
 from schemas.monograph import Status
+from territories.resolution import proposals
 
 app = typer.Typer(help="IMPACT-Pratiques: practices database for territorial innovation.", no_args_is_help=True)
 keys_app = typer.Typer(help="API keys for contributors and editors.", no_args_is_help=True)
 app.add_typer(keys_app, name="keys")
 outbox_app = typer.Typer(help="Index work waiting in the outbox, and dead letters.", no_args_is_help=True)
 app.add_typer(outbox_app, name="outbox")
+territories_app = typer.Typer(help="Practices and the official territories referential.", no_args_is_help=True)
+app.add_typer(territories_app, name="territories")
 console = Console(stderr=True)
 
 DEFAULT_SEED = Path(__file__).resolve().parent.parent / "seed" / "monographs.jsonl"
@@ -187,6 +190,27 @@ def outbox_retry(
     store = _store()
     queued = store.retry_dead(seq or None)
     console.print(f"{queued} dead letters queued again; {_index_pending(store)}")
+
+
+@territories_app.command("resolve")
+def territories_resolve(
+    limit: Annotated[int, typer.Option(help="Proposed official territories per practice.")] = 3,
+) -> None:
+    """Stored practices whose territory is a name alone, each with the official communes or EPCI it may be.
+
+    Read-only: an editor sets the code (`territory.code`) by editing the practice.
+    """
+    store = _store()
+    total = unresolved = 0
+    for monograph in store.iter_all(status=None):
+        total += 1
+        if monograph.territory.resolved:
+            continue
+        unresolved += 1
+        proposed = "; ".join(f"{r.code} {r.name} ({r.kind})" for r in proposals(monograph.territory, limit))
+        department = monograph.territory.department or "-"
+        print(f"{monograph.id}\t{monograph.status}\t{monograph.territory.name}\t{department}\t{proposed or '-'}")
+    console.print(f"{unresolved} of {total} practices have a territory without an official code")
 
 
 @keys_app.command("create")

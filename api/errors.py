@@ -46,6 +46,19 @@ class Forbidden(DomainError):
     code = "forbidden"
 
 
+class InvalidTerritory(DomainError):
+    """A submitted territory the referential contradicts: a 422 shaped like a validation error."""
+
+    status_code = 422
+    code = "validation_error"
+
+    def __init__(self, field: str, message: str):
+        loc = ["body", "territory", field]
+        super().__init__(
+            f"invalid request: {'.'.join(loc)}: {message}", [{"loc": loc, "msg": message, "type": "territory"}]
+        )
+
+
 def describe_validation_error(error: ValidationError) -> str:
     """Plain words: `field.path: rule` for each problem."""
     return "; ".join(

@@ -20,6 +20,7 @@ from api.settings import Settings, get_settings
 from api.store import Store
 from indexer.engine import IndexLocked
 from indexer.factory import create_engine
+from territories.autocomplete import territory_index
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +51,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         sync = settings.index_sync(store, engine)
         app.state.settings, app.state.store, app.state.engine, app.state.sync = settings, store, engine, sync
         app.state.search_limiter = anyio.CapacityLimiter(settings.search_concurrency)
+        # The territories referential and its autocomplete index (about 1 s), before the first request needs them.
+        await anyio.to_thread.run_sync(territory_index)
         reconciled = await anyio.to_thread.run_sync(sync.try_reconcile)
         await anyio.to_thread.run_sync(sync.try_drain)
         worker = asyncio.create_task(

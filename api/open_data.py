@@ -16,6 +16,7 @@ from pydantic import BaseModel, ValidationError
 
 from api.errors import describe_validation_error
 from schemas.monograph import Actor, Monograph, MonographContent, MonographCreate, Status
+from territories.resolution import resolve
 
 # The record's identity leads each row; the moderator's note to the contributor is never open data.
 IDENTITY = ("id", "status")
@@ -42,10 +43,14 @@ def nested_model(name: str) -> type[BaseModel] | None:
     return None
 
 
+UNPREFIXED_TERRITORY_COLUMNS = frozenset({"insee_code", "department", "region"})
+
+
 def nested_column(parent: str, name: str) -> str:
-    """The territory's code, department and region keep their own names; its name and the contact's fields are
-    prefixed with their parent's (`territory_name`, `contact_email`)."""
-    return name if parent == "territory" and name != "name" else f"{parent}_{name}"
+    """The territory's INSEE code, department and region keep their own names (the first columns of the export);
+    every other field of the territory and the contact is prefixed with its parent's (`territory_name`,
+    `territory_code`, `contact_email`)."""
+    return name if parent == "territory" and name in UNPREFIXED_TERRITORY_COLUMNS else f"{parent}_{name}"
 
 
 def columns(name: str) -> list[str]:
@@ -128,7 +133,8 @@ _NOT_CONTENT = frozenset(Monograph.model_fields.keys() - MonographContent.model_
 
 
 def read_jsonl(lines: Iterable[str], report: ImportErrors) -> Iterator[ImportRecord]:
-    """Valid records of a JSON Lines export; a bad line is reported and skipped, never half-read."""
+    """Valid records of a JSON Lines export, territories resolved; a bad line is reported and skipped, never
+    half-read."""
     for number, raw in enumerate(lines, start=1):
         if not raw.strip():
             continue
@@ -137,6 +143,7 @@ def read_jsonl(lines: Iterable[str], report: ImportErrors) -> Iterator[ImportRec
             if not isinstance(data, dict):
                 raise ValueError("a line must hold one JSON object")
             content = MonographContent.model_validate({k: v for k, v in data.items() if k not in _NOT_CONTENT})
+            content = resolve(content)  # a territory the referential contradicts is a `ValueError`
             status = Status(data["status"]) if data.get("status") else None
         except ValidationError as exc:
             report.errors.append((number, describe_validation_error(exc)))

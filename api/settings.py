@@ -78,8 +78,8 @@ class Settings(BaseSettings):
     cors_origins: list[str] = Field(default_factory=list, description="Origins allowed to call the JSON API.")
     public_read_cors: bool = Field(
         True,
-        description="Let any origin GET the public reads (search, referentials, published monographs, presets) "
-        "without credentials; the embeddable widget needs it. Writes still follow IMPACT_CORS_ORIGINS.",
+        description="Let any origin GET the public reads (search, referentials, territories, published monographs, "
+        "presets) without credentials; the embeddable widget needs it. Writes still follow IMPACT_CORS_ORIGINS.",
     )
     embed_frame_ancestors: str = Field(
         "*",

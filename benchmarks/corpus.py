@@ -17,7 +17,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from schemas.monograph import SECTION_FIELDS, Monograph
+from schemas.monograph import SECTION_FIELDS, Monograph, Territory
+from territories.referential import referential
+from territories.resolution import resolve_territory
 
 SEED = Path(__file__).resolve().parent.parent / "seed" / "monographs.jsonl"
 _TOKEN = re.compile(r"[\wÀ-ÿœŒ’'-]+|[.,;:!?]")
@@ -84,7 +86,8 @@ class CorpusGenerator:
         self.seed = seed
         self.prose = BigramText([r[f] for r in records for f in ("summary", *SECTION_FIELDS) if r.get(f)])
         self.titles = BigramText([r["title"] + "." for r in records])
-        self.territories = [r["territory"] for r in records]
+        # The seed's territories as the API stores them: resolved against the official referential.
+        self.territories = [resolve_territory(Territory.model_validate(r["territory"]), referential()) for r in records]
         self.actors = [a for r in records for a in r["actors"]]
         self.territory_types = WeightedChoice(Counter(t for r in records for t in r["territory_types"]))
         self.odd = WeightedChoice(Counter(o for r in records for o in r["odd"]))

@@ -171,6 +171,7 @@ def hit_from_source(source: Mapping[str, Any], score: float | None, highlighter:
             sections=highlight_fragments(source.get("sections", {}).values(), highlighter),
         )
     fields = {k: v for k, v in source.items() if k != "sections"}
-    # The source was validated before it was indexed: construct, don't validate again.
-    fields["territory"] = Territory.model_construct(**fields["territory"])
+    # The source was validated before it was indexed: construct, don't validate again; the territory alone is
+    # validated (a few microseconds), so its kind and zone are enums again and serialise without warnings.
+    fields["territory"] = Territory.model_validate(fields["territory"])
     return SearchHit.model_construct(**fields, score=score, highlight=highlight)

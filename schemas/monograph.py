@@ -10,7 +10,8 @@ from urllib.parse import urlsplit
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
-from schemas.referentials import REGION_NAMES, ActorCategory, TerritoryType
+from schemas.referentials import ActorCategory, TerritoryType
+from schemas.territory import TerritoryKind, Zone
 
 
 class Status(StrEnum):
@@ -57,27 +58,59 @@ class _Input(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
+# INSEE codes: commune or arrondissement (`26113`, `2A004`), département (`26`, `2A`, `974`), région (`84`);
+# SIREN of an EPCI (`242600534`).
+TerritoryCode = Annotated[str, StringConstraints(pattern=r"^(\d[0-9ABab]\d{0,3}|\d{9})$")]
+# A département by code (`26`, `2A`, `974`, `987`) or by name (`Drôme`, `drome`): digits alone must make a code.
+DepartmentRef = Annotated[
+    str, StringConstraints(min_length=1, max_length=60, pattern=r"^(\d{2}|2[ABab]|9[78]\d|.*[A-Za-zÀ-ÿ].*)$")
+]
+
+
 class Territory(_Input):
-    name: ShortText = Field(description="Commune, intercommunality, valley, island…", examples=["Die"])
-    insee_code: Annotated[str, StringConstraints(pattern=r"^(\d[0-9AB]\d{3})$")] | None = Field(
-        default=None, description="Official INSEE code of the commune (5 characters).", examples=["26113"]
+    """Where a practice happens: an official territory (`code`, resolved by the API) or a name alone.
+
+    With a known `code` the API fills the official name, département, région, EPCI, population and
+    zone (`resolved`); a retired commune code resolves to its successor and `resolution_note` says so.
+    Without a code the territory is a name (a valley, a "pays", a PETR): `resolved` stays false.
+    """
+
+    name: ShortText = Field(
+        description="Commune, intercommunality, valley, island… (replaced by the official name of a known code).",
+        examples=["Die"],
     )
-    department: Annotated[str, StringConstraints(pattern=r"^(\d{2}|2A|2B|97\d)$")] | None = Field(
-        default=None, description="INSEE code of the department.", examples=["26"]
-    )
-    region: str | None = Field(
+    code: TerritoryCode | None = Field(
         default=None,
-        description="Official region name (or overseas collectivity name).",
+        description="INSEE code of a commune, municipal arrondissement, département or région, or SIREN of an EPCI.",
+        examples=["26113"],
+    )
+    kind: TerritoryKind | None = Field(
+        default=None,
+        description="What `code` designates; needed only when a code is both a département's and a région's (`84`).",
+    )
+    insee_code: Annotated[str, StringConstraints(pattern=r"^(\d[0-9ABab]\d{3})$")] | None = Field(
+        default=None, description="Commune code (5 characters): the same as `code` for a commune.", examples=["26113"]
+    )
+    department: DepartmentRef | None = Field(
+        default=None, description="Département code or name (stored as its code).", examples=["26"]
+    )
+    region: Annotated[str, StringConstraints(min_length=1, max_length=60)] | None = Field(
+        default=None,
+        description="Région (or overseas collectivity) code or name (stored as its official name).",
         examples=["Auvergne-Rhône-Alpes"],
     )
-
-    @model_validator(mode="after")
-    def _official_region(self) -> Territory:
-        if self.region is not None and self.region not in REGION_NAMES:
-            raise ValueError(
-                f"region {self.region!r} is not an official region name; use one of: " + ", ".join(sorted(REGION_NAMES))
-            )
-        return self
+    # Filled by the API from the referential; what a client sends here is replaced.
+    epci: Annotated[str, StringConstraints(pattern=r"^\d{9}$")] | None = Field(
+        default=None, description="SIREN of the EPCI (set by the API).", examples=["242600534"]
+    )
+    population: Annotated[int, Field(ge=0)] | None = Field(default=None, description="Set by the API.")
+    zone: Zone | None = Field(default=None, description="metro, drom or com (set by the API).")
+    resolved: bool = Field(
+        default=False, description="Whether `code` designates an official territory (set by the API)."
+    )
+    resolution_note: Annotated[str, StringConstraints(max_length=300)] | None = Field(
+        default=None, description="What the API changed while resolving `code`, e.g. a retired code (set by the API)."
+    )
 
 
 class Actor(_Input):

@@ -15,7 +15,7 @@ def _under(path: str, *roots: str) -> bool:
 
 def is_public_read(path: str) -> bool:
     """Anonymous reads any origin may make: what the widget and partners' scripts call."""
-    roots = ("search", "suggest", "referentials", "presets")
+    roots = ("search", "suggest", "referentials", "territories", "presets")
     return _under(path, *(f"{API_PREFIX}/{root}" for root in roots), "/feeds") or (
         path.startswith(f"{API_PREFIX}/monographs/") or path == "/widget.js"
     )
@@ -42,7 +42,8 @@ def rate_class(method: str, path: str) -> str:
         return OPERATIONS
     if _under(path, f"{API_PREFIX}/export"):
         return EXPORT
-    return READS  # search, monographs, referentials, presets, embed, feeds, widget and assets, unknown paths
+    # search, monographs, referentials, territories, presets, embed, feeds, widget and assets, unknown paths
+    return READS
 
 
 def is_cacheable(path: str) -> bool:
@@ -51,6 +52,7 @@ def is_cacheable(path: str) -> bool:
         f"{API_PREFIX}/search",
         f"{API_PREFIX}/suggest",
         f"{API_PREFIX}/referentials",
+        f"{API_PREFIX}/territories",
         f"{API_PREFIX}/presets",
         "/embed",
         "/feeds",

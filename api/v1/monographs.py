@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 from fastapi import APIRouter, Body, Depends, Header, Path, Query, Request, Response, status
 
 from api.deps import EditorDep, EngineDep, IfMatchDep, KeyDep, OptionalKeyDep, SettingsDep, StoreDep, SyncDep
-from api.errors import DomainError, Forbidden, NotFound
+from api.errors import DomainError, Forbidden, InvalidTerritory, NotFound
 from api.http.load_shedding import SheddingRoute
 from api.indexing import IndexSync
 from api.settings import Settings, practice_url
 from api.store import ApiKey, Role, Store
 from schemas.api import ApiHit, ModerationDecision, MonographPage, MonographPublic, Rejection, error_responses
-from schemas.monograph import Monograph, MonographCreate, MonographUpdate, Status
+from schemas.monograph import Monograph, MonographContent, MonographCreate, MonographUpdate, Status
+from territories.resolution import TerritoryError, resolve
+
+Content = TypeVar("Content", bound=MonographContent)
 
 router = APIRouter(
     route_class=SheddingRoute,
@@ -35,7 +38,7 @@ SUBMISSION_EXAMPLE = {
     "results": "32 producteurs fournisseurs, 4 emplois créés, 1 200 passages par mois.",
     "success_factors": "Une gouvernance partagée dès le départ et un portage foncier public.",
     "outlook": "Essaimage vers deux autres gares de la vallée de la Drôme.",
-    "territory": {"name": "Die", "insee_code": "26113", "department": "26", "region": "Auvergne-Rhône-Alpes"},
+    "territory": {"name": "Die", "code": "26113"},
     "territory_types": ["rural", "montagne"],
     "actor_categories": ["collectivite", "ess", "citoyens"],
     "actors": [
@@ -55,6 +58,14 @@ SUBMISSION_EXAMPLE = {
 class PreconditionRequired(DomainError):
     status_code = 428
     code = "precondition_required"
+
+
+def _resolved(content: Content) -> Content:
+    """The submitted content with its territory checked against the official referential and completed."""
+    try:
+        return resolve(content)
+    except TerritoryError as exc:
+        raise InvalidTerritory(exc.field, exc.message) from exc
 
 
 def _public(monograph: Monograph, settings: Settings) -> MonographPublic:
@@ -121,6 +132,16 @@ def submit(
 
     Sending the same `external_id` (or `Idempotency-Key` header) again returns the first one.
 
+    **Territory.** With `territory.code` (INSEE code of a commune, arrondissement, département or
+    région, or SIREN of an EPCI; `insee_code` is still read as a commune code) the API fills the
+    official name, département, région, EPCI, population and zone from the 2026 referential
+    (`territory.resolved`); a retired commune code is resolved to its successor and
+    `territory.resolution_note` says so. `department` and `region` may be codes or names
+    (`Drôme`, `drome` → `26`). An unknown code or name, or a combination the referential
+    contradicts (Die, 26113, with département 38), is a 422 naming the field and what the code
+    implies. An overseas territory (DROM, COM) adds `outre-mer` to `territory_types`. A territory
+    without a code (a valley, a "pays") is kept by name, unresolved.
+
     **When is it searchable?** A 201 means the monograph is durably stored: it is never lost.
     A published monograph reaches search through the index outbox. When the search engine is
     healthy, the API waits for it (at most 1 s, `IMPACT_WRITE_VISIBILITY_TIMEOUT`) and it is
@@ -135,7 +156,7 @@ def submit(
         raise Forbidden("only editors may set a status; contributors' submissions are moderated")
     if wanted not in (Status.SUBMITTED, Status.PUBLISHED):
         raise DomainError("a new monograph is either submitted or published")
-    monograph, created = writes.store.create(body, wanted, key.id, body.external_id, idempotency_key)
+    monograph, created = writes.store.create(_resolved(body), wanted, key.id, body.external_id, idempotency_key)
     response.headers["Location"] = str(request.app.url_path_for("get_monograph", monograph_id=monograph.id))
     if created:
         return writes.answer(monograph, response)
@@ -205,7 +226,7 @@ def update(
                 f"a contributor can edit a submission while it awaits moderation or after a rejection; "
                 f"this one is {current.status.value}"
             )
-    return writes.answer(writes.store.update(monograph_id, body, version, key.id), response)
+    return writes.answer(writes.store.update(monograph_id, _resolved(body), version, key.id), response)
 
 
 @router.post("/{monograph_id}/publish", response_model=MonographPublic, summary="Publier")

@@ -152,3 +152,13 @@ def test_outbox_list_and_retry(data_dir: Path) -> None:
 def test_migrate_is_idempotent(data_dir: Path) -> None:
     assert "database schema created" in run("migrate")
     assert "up to date" in run("migrate")
+
+
+def test_territories_resolve_lists_name_only_territories_with_proposals(data_dir: Path) -> None:
+    run("seed")
+    result = runner.invoke(app, ["territories", "resolve"])
+    assert result.exit_code == 0, result.output
+    assert "13 of 64 practices have a territory without an official code" in result.output
+    rows = {line.split("\t")[2]: line.split("\t") for line in result.stdout.splitlines() if "\t" in line}
+    assert "Vallée de la Maurienne" in rows and "Die" not in rows
+    assert "200040905 Communauté de communes Carmausin-Ségala (epci)" in rows["Carmausin"][4]
