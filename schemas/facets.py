@@ -10,9 +10,12 @@ OpenAPI descriptions, the embed and UI facet lists) follows from the entry.
 
 from __future__ import annotations
 
+import csv
+import gzip
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from pathlib import Path
 
 from schemas.monograph import Monograph
 from schemas.referentials import (
@@ -46,6 +49,10 @@ class Facet:
     # The `SearchFilters` field that may switch this facet from "any of the values" to "all of them"
     # (`actor_mode=all`: practices bringing every selected actor category together); None: always any.
     mode_field: str | None = None
+    # Whether embeds list its values as links beside the results. A long list (109 départements) is
+    # for the UI's searchable lists: in an embed every link repeats the whole search, so a long list
+    # multiplies the page's size (it still filters, and presets may fix it).
+    listed_in_embeds: bool = True
 
     def label(self, value: str | int) -> str:
         text = str(value)
@@ -129,8 +136,38 @@ REGION = Facet(
     tuple(r.name for r in REGIONS),
 )
 
+# The territories referential built by scripts/build-territories.py: its départements, in code order.
+TERRITORIES_TABLE = Path(__file__).resolve().parent.parent / "seed" / "territories" / "territories.csv.gz"
+
+
+def _departments(path: Path = TERRITORIES_TABLE) -> dict[str, str]:
+    """INSEE code → name of every département (their rows come right after the régions': the read
+    stops at the first row after them)."""
+    names: dict[str, str] = {}
+    with gzip.open(path, "rt", encoding="utf-8", newline="") as text:
+        for row in csv.DictReader(text):
+            if row["kind"] == "departement":
+                names[row["code"]] = row["name"]
+            elif names:
+                break
+    return names
+
+
+DEPARTMENT_NAMES = _departments()
+DEPARTMENT = Facet(
+    "department",
+    "department",
+    FacetKind.KEYWORD,
+    "Département",
+    "département INSEE codes (26, 2A, 974…)",
+    lambda m: [m.territory.department] if m.territory.department else [],
+    tuple(DEPARTMENT_NAMES),
+    lambda code: f"{DEPARTMENT_NAMES[code]} ({code})" if code in DEPARTMENT_NAMES else code,
+    listed_in_embeds=False,
+)
+
 # The facets a search is filtered and counted by (OR inside one, AND across), in display order.
-FACETS: tuple[Facet, ...] = (TERRITORY_TYPE, ACTOR_CATEGORY, ODD, REGION)
+FACETS: tuple[Facet, ...] = (TERRITORY_TYPE, ACTOR_CATEGORY, ODD, REGION, DEPARTMENT)
 FACET_BY_NAME: dict[str, Facet] = {facet.name: facet for facet in FACETS}
 FACET_NAMES: tuple[str, ...] = tuple(FACET_BY_NAME)
 

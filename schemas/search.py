@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationInfo, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
-from schemas.facets import FACET_BY_NAME, FACET_NAMES, FACETS, REGION, Facet
+from schemas.facets import DEPARTMENT_NAMES, FACET_BY_NAME, FACET_NAMES, FACETS, REGION, Facet
 from schemas.monograph import Monograph, Territory
 from schemas.referentials import REGION_NAMES, ActorCategory, TerritoryType
 
@@ -78,6 +78,7 @@ class SearchFilters(BaseModel):
     actor_category: list[ActorCategory] = _facet_field("actor_category")
     odd: list[Annotated[int, Field(ge=1, le=17)]] = _facet_field("odd")
     region: list[str] = _facet_field("region")
+    department: list[str] = _facet_field("department")
     actor_mode: Combine = Field(
         Combine.ANY,
         description="`any`: practices with at least one of the selected actor categories; `all`: practices "
@@ -97,6 +98,14 @@ class SearchFilters(BaseModel):
         if unknown:
             raise ValueError(f"unknown region {unknown[0]!r}; allowed: {', '.join(REGION.values)}")
         return regions
+
+    @field_validator("department", mode="after")
+    @classmethod
+    def _known_departments(cls, codes: list[str]) -> list[str]:
+        unknown = [c for c in codes if c not in DEPARTMENT_NAMES]
+        if unknown:
+            raise ValueError(f"unknown département code {unknown[0]!r}; use an INSEE code such as 26, 2A or 974")
+        return codes
 
     @model_validator(mode="after")
     def _year_range(self) -> SearchFilters:

@@ -21,10 +21,12 @@ from api.http.load_shedding import SheddingRoute
 from api.settings import Settings, practice_url
 from indexer.engine import EngineError, EngineUnavailable, SearchEngine
 from schemas.api import SLUG_PATTERN, EmbedParams, EmbedTheme
-from schemas.facets import FACET_NAMES, FACETS
+from schemas.facets import FACETS
 from schemas.search import SORT_LABELS, SearchParams
 
 log = logging.getLogger(__name__)
+# The facets the iframe lists beside its results (`Facet.listed_in_embeds`).
+EMBED_FACETS = tuple(f.name for f in FACETS if f.listed_in_embeds)
 
 router = APIRouter(
     route_class=SheddingRoute, tags=["embed"], include_in_schema=False, default_response_class=HTMLResponse
@@ -92,7 +94,7 @@ def embed(request: Request, engine: EngineDep, settings: SettingsDep) -> Respons
         return _bad_query(request, exc)
     theme = EmbedTheme.model_validate(params.model_dump(include=set(EmbedTheme.model_fields)))
     links = Links(query_lists(params, exclude={"page"}))
-    shown = FACET_NAMES if params.facets == "show" else ()
+    shown = EMBED_FACETS if params.facets == "show" else ()
     return _render(request, engine, settings, params, theme, params.title or DEFAULT_HEADING, shown, links)
 
 

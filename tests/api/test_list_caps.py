@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from schemas.facets import DEPARTMENT_NAMES
 from schemas.referentials import REGIONS, ActorCategory, TerritoryType
 from schemas.search import LIST_CAPS
 
@@ -21,6 +22,8 @@ VALUES: dict[str, list[str]] = {
     "actor_category": [c.value for c in ActorCategory],
     "odd": [str(n) for n in range(1, 18)],
     "region": [r.name for r in REGIONS],
+    # Every département of the referential (seed/territories/): the count is checked, not just copied.
+    "department": list(DEPARTMENT_NAMES),
 }
 JSON_READS = ["/api/v1/search", "/api/v1/search/stats", "/api/v1/export"]
 HTML_READS = ["/embed", "/feeds/search.atom", "/feeds/search.rss"]
@@ -28,7 +31,7 @@ HTML_READS = ["/embed", "/feeds/search.atom", "/feeds/search.rss"]
 
 def test_caps_are_the_referentials_sizes() -> None:
     assert {facet: len(values) for facet, values in VALUES.items()} == LIST_CAPS
-    assert LIST_CAPS["odd"] == 17
+    assert LIST_CAPS["odd"] == 17 and LIST_CAPS["department"] == 96 + 13  # metropolitan (2A, 2B) and overseas
 
 
 @pytest.mark.parametrize("path", JSON_READS)

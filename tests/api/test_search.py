@@ -10,7 +10,7 @@ def test_search_shape(client: TestClient, published: list[str]) -> None:
     hit = body["hits"][0]
     assert hit["url"] == f"https://pratiques.example/fiche?id={hit['id']}"
     assert "<mark>Covoiturage</mark>" in hit["highlight"]["summary"]
-    assert set(body["facets"]) == {"territory_type", "actor_category", "odd", "region"}
+    assert set(body["facets"]) == {"territory_type", "actor_category", "odd", "region", "department"}
     assert {"value", "label", "count"} <= set(body["facets"]["odd"][0])
 
 
@@ -134,3 +134,12 @@ def test_alliance_of_actor_categories(client: TestClient, published: list[str]) 
     assert 0 < alliance["total"] < either["total"]
     counts = {f["value"]: f["count"] for f in alliance["facets"]["actor_category"]}
     assert counts["collectivite"] == counts["association"] == alliance["total"]
+
+
+def test_department_facet_filters_by_code_and_names_it(client: TestClient, published: list[str]) -> None:
+    body = client.get("/api/v1/search", params={"department": "26"}).json()
+    assert body["total"] >= 1 and all(hit["territory"]["department"] == "26" for hit in body["hits"])
+    drome = [f for f in body["facets"]["department"] if f["value"] == "26"]
+    assert drome and drome[0]["label"] == "Drôme (26)" and drome[0]["selected"]
+    error = client.get("/api/v1/search", params={"department": "Drôme"}).json()["error"]
+    assert "department" in str(error["details"]) and "INSEE code" in str(error["details"])
