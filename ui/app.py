@@ -5,10 +5,12 @@ from __future__ import annotations
 import streamlit as st
 
 from ui.components import SITE_NAME, STYLE, html_block
+from ui.french import speak_french
 
 # Each page names its own tab (`tab_title`); this is the default until it does.
 st.set_page_config(page_title=SITE_NAME, page_icon="🌱", layout="wide")
 html_block(STYLE)
+speak_french()
 
 pages = [
     # The default page is served at `/`; its own url_path is only reserved, so `/recherche` is the

@@ -41,13 +41,32 @@ STYLE = """
 .impact-badge-plain { background: #F0F0F4; color: #262730; }
 .impact-odd-square { display: inline-flex; align-items: center; justify-content: center; width: 1.9rem;
   height: 1.9rem; border-radius: .25rem; font-weight: 700; }
-.impact-hit-title { margin: 0 0 .2rem; font-size: 1.3rem; }
+.impact-badge-more { background: #F0F0F4; color: #262730; }
+.impact-sr-only { position: absolute; width: 1px; height: 1px; margin: -1px; padding: 0; overflow: hidden;
+  clip: rect(0 0 0 0); white-space: nowrap; border: 0; }
+/* A result's title is its link (st.page_link in a container keyed `hit-<id>`). */
+[class*="st-key-hit-"] [data-testid="stPageLink"] a { padding: 0; }
+[class*="st-key-hit-"] [data-testid="stPageLink"] p { font-size: 1.2rem; font-weight: 600; color: #19486A;
+  text-decoration: underline; text-underline-offset: .2em; text-decoration-thickness: 1px; }
+[class*="st-key-hit-"] [data-testid="stPageLink"] strong { background: #FFE58F; color: #1A1A1A; }
+[class*="st-key-hit-"] [data-testid="stPageLink"] a:hover p { text-decoration-thickness: 2px; }
+/* Section titles (H2) sized for reading, not for a poster. */
+.stMain [data-testid="stHeading"] h2 { font-size: 1.45rem; padding-top: .6rem; }
+.impact-card-title { font-size: 1.15rem; margin: 0 0 .2rem; padding: 0; }
+.impact-sidebar-title { font-size: 1.25rem; font-weight: 700; margin: 0; }
 .impact-snippet { color: #31333F; font-size: .95rem; }
-.impact-snippet mark, .impact-hit-title mark { background: #FFE58F; color: #1A1A1A; padding: 0 .1rem; }
+.impact-snippet mark { background: #FFE58F; color: #1A1A1A; padding: 0 .1rem; }
 .impact-meta { color: #4A4C57; font-size: .9rem; }
 /* Facet labels beside an ODD square wrap instead of being cut with an ellipsis. */
 section[data-testid="stSidebar"] .stMarkdownEllipsis { white-space: normal; overflow: visible; }
 section[data-testid="stSidebar"] .stMarkdownEllipsis p { white-space: normal; }
+/* Heading anchors stay (a section can be linked to) but their "link" icons leave the tab order. */
+[data-testid="stHeaderActionElements"] { display: none; }
+/* Captions darker than Streamlit's grey: 4.5:1 contrast at least (WCAG AA). */
+[data-testid="stCaptionContainer"] { color: #4A4C57; opacity: 1; }
+/* Our scripts (ui/french.py, ui/scroll.py) take no room. */
+.stElementContainer:has(script[data-impact-french]), .stElementContainer:has(script[data-impact-scroll]) {
+  display: none; }
 </style>
 """
 
@@ -57,26 +76,28 @@ def safe_text(text: str) -> str:
     return str(text).translate(_ENTITIES).replace("\r\n", "\n").replace("\n", "<br>")
 
 
-def highlighted(escaped: str) -> str:
-    """The API's highlighted text as HTML where only properly paired `<mark>` tags stay tags.
+def marked_pieces(escaped: str) -> list[tuple[str, bool]]:
+    """The API's highlighted text as (plain text, highlighted?) pieces; only paired `<mark>` tags count.
 
-    The API escapes the text itself; it is decoded and re-escaped here anyway, so nothing
-    but the marks can ever be read as markup, whatever the API sends.
+    The API escapes the text itself; it is decoded here, so callers escape it for where it goes.
     """
-    parts: list[str] = []
+    pieces: list[tuple[str, bool]] = []
     inside = False
     for piece in _MARK.split(escaped):
         if piece == "<mark>" and not inside:
             inside = True
-            parts.append(piece)
         elif piece == "</mark>" and inside:
             inside = False
-            parts.append(piece)
-        else:
-            parts.append(safe_text(html.unescape(piece)))
-    if inside:
-        parts.append("</mark>")
-    return "".join(parts)
+        elif piece:
+            pieces.append((html.unescape(piece), inside))
+    return pieces
+
+
+def highlighted(escaped: str) -> str:
+    """The API's highlighted text as HTML where only the marks are tags, whatever the API sends."""
+    return "".join(
+        f"<mark>{safe_text(text)}</mark>" if marked else safe_text(text) for text, marked in marked_pieces(escaped)
+    )
 
 
 def paragraphs(text: str) -> str:
@@ -176,20 +197,6 @@ def territory_line(monograph: dict[str, Any]) -> str:
     )
     year = f" — depuis {monograph['year']}" if monograph.get("year") else ""
     return f'<div class="impact-meta">{safe_text(place)}{safe_text(year)}</div>'
-
-
-def hit_card(hit: dict[str, Any], refs: dict[str, Any]) -> None:
-    """One search result: highlighted title and snippets, territory, badges and a link to the sheet."""
-    light = hit.get("highlight") or {}
-    title = highlighted(light["title"]) if light.get("title") else safe_text(hit["title"])
-    summary = highlighted(light["summary"]) if light.get("summary") else safe_text(hit["summary"])
-    snippets = "".join(f"<p>{highlighted(s)}</p>" for s in (light.get("sections") or [])[:2])
-    with st.container(border=True):
-        html_block(
-            f'<h3 class="impact-hit-title">{title}</h3>{territory_line(hit)}{badges(hit, refs)}'
-            f'<div class="impact-snippet"><p>{summary}</p>{snippets}</div>'
-        )
-        st.page_link(FICHE_PAGE, label="Lire la fiche", icon=":material/arrow_forward:", query_params={"id": hit["id"]})
 
 
 def fetch(call: Callable[[], T], not_found: str | None = None) -> T:

@@ -96,7 +96,7 @@ def test_a_planted_submission_stays_text_in_moderation_and_on_its_page(open_page
     title = created["title"]
 
     editor = with_key(open_page, live_api.editor_key)
-    assert f"<h4>{safe_text(title)}</h4>" in " ".join(m.value for m in editor.markdown)
+    assert f'<h2 class="impact-card-title">{safe_text(title)}</h2>' in " ".join(m.value for m in editor.markdown)
     assert_never_raw(editor)
     assert_html_is_read_as_html(editor)
 
