@@ -27,7 +27,7 @@ ATTRIBUTES = {
     "Selected values": "Valeurs choisies",
     "Open": "Ouvrir la liste",
     "Close": "Fermer",
-    "Clear all": "Tout effacer",
+    "Clear all": "Effacer la sélection",
     "Clear value": "Effacer",
     "Increment": "Augmenter",
     "Decrement": "Diminuer",

@@ -5,7 +5,6 @@ from __future__ import annotations
 import streamlit as st
 
 from ui import state
-from ui.components import SEARCH_PAGE
 from ui.state import SearchState
 
 # Themes many practices share (each finds several seed practices; tests/ui/test_search_page.py checks it).
@@ -36,4 +35,4 @@ def no_results_help(search: SearchState) -> None:
     st.markdown("**Thèmes souvent recherchés :**")
     with st.container(horizontal=True, gap="small", key="popular_themes"):
         for theme in POPULAR_THEMES:
-            st.page_link(SEARCH_PAGE, label=theme, query_params={"q": theme}, icon=":material/search:")
+            st.button(theme, key=f"theme__{theme}", on_click=state.search_for, args=(theme,))

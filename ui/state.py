@@ -196,5 +196,10 @@ def clear_filters() -> None:
     remember(SearchState(q=current().q, sort=current().sort))
 
 
+def search_for(words: str) -> None:
+    """A new search for `words`, without filters (a suggested theme)."""
+    remember(SearchState(q=words))
+
+
 def clear_query() -> None:
     remember(current().with_changes(q=""))
