@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
@@ -31,44 +32,8 @@ _MARK = re.compile(r"(</?mark>)")
 _COLOUR = re.compile(r"^#[0-9A-Fa-f]{6}$")
 
 SITE_NAME = "IMPACT-Pratiques"
-STYLE = """
-<style>
-.impact-badges { display: flex; flex-wrap: wrap; gap: .3rem; margin: .2rem 0 .5rem; }
-.impact-badge { display: inline-block; padding: .1rem .5rem; border-radius: .75rem; font-size: .8rem;
-  line-height: 1.4; font-weight: 600; }
-.impact-badge-type { background: #E3EEF9; color: #0B3A66; }
-.impact-badge-actor { background: #EDEFE3; color: #333A12; }
-.impact-badge-plain { background: #F0F0F4; color: #262730; }
-.impact-odd-square { display: inline-flex; align-items: center; justify-content: center; width: 1.9rem;
-  height: 1.9rem; border-radius: .25rem; font-weight: 700; }
-.impact-badge-more { background: #F0F0F4; color: #262730; }
-.impact-sr-only { position: absolute; width: 1px; height: 1px; margin: -1px; padding: 0; overflow: hidden;
-  clip: rect(0 0 0 0); white-space: nowrap; border: 0; }
-/* A result's title is its link (st.page_link in a container keyed `hit-<id>`). */
-[class*="st-key-hit-"] [data-testid="stPageLink"] a { padding: 0; }
-[class*="st-key-hit-"] [data-testid="stPageLink"] p { font-size: 1.2rem; font-weight: 600; color: #19486A;
-  text-decoration: underline; text-underline-offset: .2em; text-decoration-thickness: 1px; }
-[class*="st-key-hit-"] [data-testid="stPageLink"] strong { background: #FFE58F; color: #1A1A1A; }
-[class*="st-key-hit-"] [data-testid="stPageLink"] a:hover p { text-decoration-thickness: 2px; }
-/* Section titles (H2) sized for reading, not for a poster. */
-.stMain [data-testid="stHeading"] h2 { font-size: 1.45rem; padding-top: .6rem; }
-.impact-card-title { font-size: 1.15rem; margin: 0 0 .2rem; padding: 0; }
-.impact-sidebar-title { font-size: 1.25rem; font-weight: 700; margin: 0; }
-.impact-snippet { color: #31333F; font-size: .95rem; }
-.impact-snippet mark { background: #FFE58F; color: #1A1A1A; padding: 0 .1rem; }
-.impact-meta { color: #4A4C57; font-size: .9rem; }
-/* Facet labels beside an ODD square wrap instead of being cut with an ellipsis. */
-section[data-testid="stSidebar"] .stMarkdownEllipsis { white-space: normal; overflow: visible; }
-section[data-testid="stSidebar"] .stMarkdownEllipsis p { white-space: normal; }
-/* Heading anchors stay (a section can be linked to) but their "link" icons leave the tab order. */
-[data-testid="stHeaderActionElements"] { display: none; }
-/* Captions darker than Streamlit's grey: 4.5:1 contrast at least (WCAG AA). */
-[data-testid="stCaptionContainer"] { color: #4A4C57; opacity: 1; }
-/* Our scripts (ui/french.py, ui/scroll.py) take no room. */
-.stElementContainer:has(script[data-impact-french]), .stElementContainer:has(script[data-impact-scroll]) {
-  display: none; }
-</style>
-"""
+# The look of the whole interface, in one stylesheet (Streamlit's own elements and ours).
+STYLE = f"<style>\n{(Path(__file__).parent / 'style.css').read_text(encoding='utf-8')}</style>"
 
 
 def safe_text(text: str) -> str:

@@ -9,8 +9,9 @@ import streamlit as st
 from schemas.facets import FACET_BY_NAME, FACET_NAMES, ODD, YEAR
 from schemas.search import SORT_LABELS
 from ui import client, state
-from ui.applied_filters import active_filters_label, applied_filters
+from ui.applied_filters import active_filters_label, applied_filters, filter_count
 from ui.components import count_label, fetch, html_block, odd_square, tab_title
+from ui.mobile_filters import close_filters_button, open_filters_button
 from ui.state import PAGE_SIZE, YEAR_MAX, YEAR_MIN, SearchState
 from ui.text import md_literal
 
@@ -34,8 +35,8 @@ def result_set_page(title: str, empty: str) -> tuple[SearchState, dict[str, Any]
     tab_title(title)
     st.title(title)
     query_box(search)
-    facet_sidebar(search, result["facets"], refs)
     total = int(result["total"])
+    facet_sidebar(search, result["facets"], refs, total)
     st.markdown(f"**{count_label(total, 'pratique', 'pratiques')}** · {describe(search)}")
     applied_filters(search)
     if not total:
@@ -157,8 +158,12 @@ def _facet(facet: str, buckets: list[dict[str, Any]], search: SearchState, refs:
             _checkboxes(facet, values, search, refs)
 
 
-def facet_sidebar(search: SearchState, facets: dict[str, list[dict[str, Any]]], refs: dict[str, Any]) -> None:
-    """Disjunctive facets with counts (as the API computes them), the year range and a reset button."""
+def facet_sidebar(
+    search: SearchState, facets: dict[str, list[dict[str, Any]]], refs: dict[str, Any], total: int
+) -> None:
+    """Disjunctive facets with counts (as the API computes them) and the year range, in the sidebar; on a
+    phone, where the sidebar is a drawer, "Filtres (n)" opens it and "Voir N pratiques" closes it."""
+    open_filters_button(filter_count(search))
     with st.sidebar:
         # Not a heading: the sidebar comes before the page's H1 in the document (its landmark is named "Filtres").
         html_block('<p class="impact-sidebar-title">Affiner la recherche</p>')
@@ -175,3 +180,4 @@ def facet_sidebar(search: SearchState, facets: dict[str, list[dict[str, Any]]], 
             on_change=state.on_years_change,
             help="Toute la plage = toutes les pratiques, y compris celles sans année connue.",
         )
+        close_filters_button(total)

@@ -52,7 +52,7 @@ def assert_html_is_read_as_html(app: AppTest) -> None:
     for markdown in app.markdown:
         # The ODD squares beside the facets hold only the ODD number of the referentials.
         if markdown.proto.allow_html and not markdown.value.startswith('<span class="impact-odd-square"'):
-            assert re.match(r"\s*<(div|p|h[1-6]|ul|style)[\s>]", markdown.value), markdown.value
+            assert re.match(r"\s*<(div|p|h[1-6]|ul|style|footer)[\s>]", markdown.value), markdown.value
 
 
 def planted_title(word: str) -> str:

@@ -14,6 +14,7 @@ from ui.result_card import hit_card
 from ui.scroll import scroll_to_top_on_change
 from ui.search_controls import current_results, facet_sidebar, query_box, sort_box
 from ui.search_help import no_results_help
+from ui.site_frame import intro
 from ui.state import MAX_PAGE, PAGE_SIZE
 
 search, refs, result = current_results()
@@ -24,12 +25,13 @@ else:
 # Another page of results, other words or filters: back to the top, where the results start.
 scroll_to_top_on_change(json.dumps(search.to_params(), sort_keys=True, ensure_ascii=False))
 
+total = int(result["total"])
 st.title("IMPACT-Pratiques", anchor=False)
+intro(search.api_params(paged=False))
 query_box(search)
-facet_sidebar(search, result["facets"], refs)
+facet_sidebar(search, result["facets"], refs, total)
 applied_filters(search)
 
-total = int(result["total"])
 summary, sort_column = st.columns([3, 1], vertical_alignment="bottom")
 summary.markdown(f"**{count_label(total, 'pratique trouvée', 'pratiques trouvées')}**")
 with sort_column:
