@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import streamlit as st
 
 from ui.components import SITE_NAME, STYLE, html_block
@@ -11,6 +13,8 @@ from ui.site_frame import footer
 # Each page names its own tab (`tab_title`); this is the default until it does.
 st.set_page_config(page_title=SITE_NAME, page_icon="🌱", layout="wide")
 html_block(STYLE)
+# The product's name at the top of every page (our own mark; its link leads to the search).
+st.logo(str(Path(__file__).parent / "logo.svg"), size="large")
 speak_french()
 
 pages = [

@@ -42,6 +42,7 @@ ATTRIBUTES = {
     "Next page": "Page suivante",
     "Dataframe column menu": "Menu de la colonne",
     "Button action menu": "Menu du bouton",
+    "Logo": "IMPACT-Pratiques",  # the alt text of st.logo's image
     "Video player": "Lecteur vidéo",
     "Audio player": "Lecteur audio",
 }
@@ -72,7 +73,7 @@ _SCRIPT = r"""
   // Streamlit copies a widget's Markdown label into its aria-label: the backslashes that keep
   // someone's text literal (ui/text.py) would be read aloud there.
   const markdownEscape = /\\([!-\/:-@\[-`{-~])/g;
-  const names = ["aria-label", "placeholder", "title"];
+  const names = ["aria-label", "placeholder", "title", "alt"];
   // Content (Markdown, HTML blocks, widget labels) is left alone: only Streamlit's chrome is translated.
   const content = "[data-testid=stMarkdownContainer], [data-testid=stHtml], .stMarkdown, [data-testid=stWidgetLabel] p";
   function attribute(element, name) {

@@ -109,6 +109,8 @@ def test_every_page_ends_with_the_footer(ui_url: str, browser: Any, path: str) -
 
     page = new_tab(browser, {"width": 1400, "height": 900})
     page.goto(f"{ui_url}/{path}")
+    # Our own mark at the top, named for screen readers.
+    expect(page.locator("img.stLogo:visible")).to_have_attribute("alt", "IMPACT-Pratiques")
     footer = page.locator("footer.impact-footer")
     expect(footer).to_be_visible()
     assert [a.inner_text() for a in footer.get_by_role("link").all()] == [title for _, title in ABOUT_SECTIONS]
