@@ -117,13 +117,6 @@ def odd_badge(number: int | str, refs: dict[str, Any], text: str | None = None) 
     )
 
 
-def odd_square(number: int | str, refs: dict[str, Any]) -> str:
-    """The ODD number on its colour, as the official icons show it (decorative: the label says it)."""
-    odd = odd_info(refs, number)
-    style = f"background:{_colour(odd['colour'], '#5A5A5A')};color:{_colour(odd['text_colour'], '#FFFFFF')}"
-    return f'<span class="impact-odd-square" style="{style}" aria-hidden="true">{safe_text(str(odd["value"]))}</span>'
-
-
 def odd_info(refs: dict[str, Any], number: int | str) -> dict[str, Any]:
     for odd in refs["odd"]:
         if str(odd["value"]) == str(number):

@@ -6,11 +6,11 @@ from typing import Any
 
 import streamlit as st
 
-from schemas.facets import FACET_BY_NAME, FACET_NAMES, ODD, YEAR
+from schemas.facets import FACET_BY_NAME, FACET_NAMES, YEAR
 from schemas.search import SORT_LABELS
 from ui import client, state
 from ui.applied_filters import active_filters_label, applied_filters, filter_count
-from ui.components import count_label, fetch, html_block, odd_square, tab_title
+from ui.components import count_label, fetch, html_block, tab_title
 from ui.mobile_filters import close_filters_button, open_filters_button
 from ui.state import PAGE_SIZE, YEAR_MAX, YEAR_MIN, SearchState
 from ui.text import md_literal
@@ -36,7 +36,7 @@ def result_set_page(title: str, empty: str) -> tuple[SearchState, dict[str, Any]
     st.title(title)
     query_box(search)
     total = int(result["total"])
-    facet_sidebar(search, result["facets"], refs, total)
+    facet_sidebar(search, result["facets"], total)
     st.markdown(f"**{count_label(total, 'pratique', 'pratiques')}** · {describe(search)}")
     applied_filters(search)
     if not total:
@@ -107,24 +107,12 @@ def facet_values(facet: str, buckets: list[dict[str, Any]], search: SearchState)
     return [(value, counts.get(value, 0)) for value in values if counts.get(value) or value in chosen]
 
 
-def _checkboxes(facet: str, values: list[tuple[str, int]], search: SearchState, refs: dict[str, Any]) -> None:
+def _checkboxes(facet: str, values: list[tuple[str, int]], search: SearchState) -> None:
     for value, count in values:
         key = facet_key(facet, value)
         state.sync_widget(key, value in search.filters[facet])
         label = f"{md_literal(value_label(facet, value))} ({count})"
-        options: dict[str, Any] = {
-            "key": key,
-            "on_change": state.on_facet_toggle,
-            "args": (facet, value),
-            "width": "stretch",
-        }
-        if facet == ODD.name:
-            square, box = st.columns([1, 5], vertical_alignment="center", gap="small")
-            with square:
-                html_block(odd_square(value, refs))
-            box.checkbox(label, **options)
-        else:
-            st.checkbox(label, **options)
+        st.checkbox(label, key=key, on_change=state.on_facet_toggle, args=(facet, value), width="stretch")
 
 
 def _searchable_list(facet: str, values: list[tuple[str, int]], search: SearchState) -> None:
@@ -144,7 +132,7 @@ def _searchable_list(facet: str, values: list[tuple[str, int]], search: SearchSt
     )
 
 
-def _facet(facet: str, buckets: list[dict[str, Any]], search: SearchState, refs: dict[str, Any]) -> None:
+def _facet(facet: str, buckets: list[dict[str, Any]], search: SearchState) -> None:
     values = facet_values(facet, buckets, search)
     if not values:
         return  # nothing to choose from for this search: no empty group
@@ -155,12 +143,10 @@ def _facet(facet: str, buckets: list[dict[str, Any]], search: SearchState, refs:
         if long:
             _searchable_list(facet, values, search)
         else:
-            _checkboxes(facet, values, search, refs)
+            _checkboxes(facet, values, search)
 
 
-def facet_sidebar(
-    search: SearchState, facets: dict[str, list[dict[str, Any]]], refs: dict[str, Any], total: int
-) -> None:
+def facet_sidebar(search: SearchState, facets: dict[str, list[dict[str, Any]]], total: int) -> None:
     """Disjunctive facets with counts (as the API computes them) and the year range, in the sidebar; on a
     phone, where the sidebar is a drawer, "Filtres (n)" opens it and "Voir N pratiques" closes it."""
     open_filters_button(filter_count(search))
@@ -168,7 +154,7 @@ def facet_sidebar(
         # Not a heading: the sidebar comes before the page's H1 in the document (its landmark is named "Filtres").
         html_block('<p class="impact-sidebar-title">Affiner la recherche</p>')
         for facet in FACET_NAMES:
-            _facet(facet, facets.get(facet, []), search, refs)
+            _facet(facet, facets.get(facet, []), search)
         years = (search.year_from or YEAR_MIN, search.year_to or YEAR_MAX)
         state.sync_widget("search_years", years)
         st.slider(

@@ -29,7 +29,7 @@ total = int(result["total"])
 st.title("IMPACT-Pratiques", anchor=False)
 intro(search.api_params(paged=False))
 query_box(search)
-facet_sidebar(search, result["facets"], refs, total)
+facet_sidebar(search, result["facets"], total)
 applied_filters(search)
 
 summary, sort_column = st.columns([3, 1], vertical_alignment="bottom")
