@@ -180,3 +180,17 @@ def test_paging_and_filtering_go_back_to_the_top(ui_url: str, page: Any) -> None
     expect(page).to_have_url(re.compile(r"territory_type=rural"))
     page.wait_for_timeout(300)
     assert page.evaluate(MAIN_SCROLL) == 0
+
+
+def test_the_keyboard_goes_on_from_the_next_pages_first_result(ui_url: str, page: Any) -> None:
+    from playwright.sync_api import expect
+
+    page.goto(ui_url)
+    expect(page.locator(HIT_LINK).first).to_be_visible()
+    first = page.locator(HIT_LINK).first.inner_text()
+    page.get_by_role("button", name="Suivante").focus()
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(re.compile(r"page=2"))
+    expect(page.locator(HIT_LINK).first).not_to_have_text(first)
+    expect(page.locator(HIT_LINK).first).to_be_focused()
+    assert page.evaluate(MAIN_SCROLL) == 0
