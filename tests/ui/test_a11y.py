@@ -16,6 +16,8 @@ pytestmark = pytest.mark.browser
 
 PAGES = {
     "recherche": "?q=tiers-lieux",
+    "recherche-filtres": "?q=tiers-lieux&territory_type=rural&odd=17&year_from=2012",
+    "recherche-vide": "?q=zorglubesque&region=Corse",
     "fiche": None,  # the first result's practice page
     "contribuer": "contribuer",
     "exporter": "exporter",

@@ -96,6 +96,7 @@ def test_no_result_suggests_what_to_change(open_page: OpenPage) -> None:
 
     assert total_shown(app) == 0
     assert any("Aucune pratique ne correspond" in i.value for i in app.info)
+    assert not app.selectbox  # nothing to sort
     assert any("orthographe" in m.value for m in app.markdown)
     labels = [b.label for b in app.button]
     assert "Corse" in labels and "Effacer les mots recherchés" in labels  # the filters' chips, and the words

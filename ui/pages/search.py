@@ -34,8 +34,9 @@ applied_filters(search)
 
 summary, sort_column = st.columns([3, 1], vertical_alignment="bottom")
 summary.markdown(f"**{count_label(total, 'pratique trouvée', 'pratiques trouvées')}**")
-with sort_column:
-    sort_box(search)
+if total:  # nothing to sort otherwise
+    with sort_column:
+        sort_box(search)
 
 if result.get("relaxed") and total:
     st.warning(
