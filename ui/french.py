@@ -58,6 +58,11 @@ TEXTS = {
     "Search": "Rechercher",
     "Fullscreen": "Plein écran",
     "Close fullscreen": "Quitter le plein écran",
+    # Streamlit's notice for an address no page has (it then shows the search page).
+    "Page not found": "Page introuvable",
+    "The page that you have requested does not seem to exist. Running the app's main page.": (
+        "Cette adresse ne correspond à aucune page du site : voici la page d'accueil."
+    ),
 }
 # "Help for <label>" (the ⓘ beside a widget) → "Aide : <label>".
 HELP_PREFIX = ("Help for ", "Aide : ")

@@ -49,6 +49,21 @@ def test_a_phone_sees_the_search_and_results_first(ui_url: str, browser: Any) ->
     page.close()
 
 
+@pytest.mark.parametrize("path", ["tableau-de-bord", "exporter", "contribuer", "a-propos"])
+def test_other_pages_on_a_phone_have_no_serious_violation(ui_url: str, browser: Any, path: str) -> None:
+    from playwright.sync_api import expect
+
+    page = new_tab(browser, PHONE)
+    page.goto(f"{ui_url}/{path}")
+    expect(page.locator("h1").first).to_be_in_viewport()
+    page.wait_for_load_state("networkidle")
+    page.wait_for_timeout(500)
+    page.screenshot(path=ARTIFACTS / f"mobile-{path}.png")
+    violations = serious_violations(page)
+    page.close()
+    assert not violations, "\n".join(violations)
+
+
 def test_a_phone_opens_and_closes_the_filters(ui_url: str, browser: Any) -> None:
     from playwright.sync_api import expect
 
@@ -119,4 +134,16 @@ def test_every_page_ends_with_the_footer(ui_url: str, browser: Any, path: str) -
     expect(page).to_have_url(re.compile(r"/a-propos#accessibilite$"))
     expect(page.get_by_role("heading", name="Accessibilité")).to_be_visible()
     expect(page.get_by_text(re.compile("axe-core"))).to_be_visible()
+    page.close()
+
+
+def test_an_unknown_address_is_explained_in_french(ui_url: str, browser: Any) -> None:
+    from playwright.sync_api import expect
+
+    page = new_tab(browser, {"width": 1400, "height": 900})
+    page.goto(f"{ui_url}/cette-page-n-existe-pas")
+    dialog = page.get_by_role("dialog")
+    expect(dialog.get_by_role("heading", name="Page introuvable")).to_be_visible()
+    expect(dialog).to_contain_text("Cette adresse ne correspond à aucune page du site : voici la page d'accueil.")
+    assert "not found" not in dialog.inner_text()
     page.close()
