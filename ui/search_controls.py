@@ -96,15 +96,18 @@ def sort_box(search: SearchState) -> None:
 LONG_FACET = 12
 
 
-def facet_values(facet: str, buckets: list[dict[str, Any]], search: SearchState) -> list[tuple[str, int]]:
+def facet_values(
+    facet: str, buckets: list[dict[str, Any]], search: SearchState, everything: bool = False
+) -> list[tuple[str, int]]:
     """The values to offer, in the referential's order (so ticking never moves them), with their counts.
 
-    A value no practice has is left out, unless it is chosen (so it can be unticked).
+    With `everything`, values no practice has stay too (at 0), so a list never changes shape while
+    one ticks; otherwise they are left out, unless chosen (so they can be unticked).
     """
     counts = {str(b["value"]): int(b["count"]) for b in buckets}
     chosen = set(search.filters[facet])
     values = FACET_BY_NAME[facet].values or list(counts)
-    return [(value, counts.get(value, 0)) for value in values if counts.get(value) or value in chosen]
+    return [(value, counts.get(value, 0)) for value in values if everything or counts.get(value) or value in chosen]
 
 
 def _checkboxes(facet: str, values: list[tuple[str, int]], search: SearchState) -> None:
@@ -112,7 +115,16 @@ def _checkboxes(facet: str, values: list[tuple[str, int]], search: SearchState) 
         key = facet_key(facet, value)
         state.sync_widget(key, value in search.filters[facet])
         label = f"{md_literal(value_label(facet, value))} ({count})"
-        st.checkbox(label, key=key, on_change=state.on_facet_toggle, args=(facet, value), width="stretch")
+        # A value no practice has keeps its place, greyed out, until another choice brings some back.
+        disabled = not count and value not in search.filters[facet]
+        st.checkbox(
+            label,
+            key=key,
+            on_change=state.on_facet_toggle,
+            args=(facet, value),
+            width="stretch",
+            disabled=disabled,
+        )
 
 
 def _searchable_list(facet: str, values: list[tuple[str, int]], search: SearchState) -> None:
@@ -133,12 +145,12 @@ def _searchable_list(facet: str, values: list[tuple[str, int]], search: SearchSt
 
 
 def _facet(facet: str, buckets: list[dict[str, Any]], search: SearchState) -> None:
-    values = facet_values(facet, buckets, search)
-    if not values:
-        return  # nothing to choose from for this search: no empty group
-    chosen = search.filters[facet]
-    title = FACET_BY_NAME[facet].title + (f" · {active_filters_label(len(chosen))}" if chosen else "")
     long = len(FACET_BY_NAME[facet].values) > LONG_FACET
+    values = facet_values(facet, buckets, search, everything=not long)
+    chosen = search.filters[facet]
+    if not chosen and not any(count for _, count in values):
+        return  # nothing to choose from for this search: no empty group
+    title = FACET_BY_NAME[facet].title + (f" · {active_filters_label(len(chosen))}" if chosen else "")
     with st.expander(md_literal(title), expanded=not long or bool(chosen), key=f"facet_group__{facet}"):
         if long:
             _searchable_list(facet, values, search)

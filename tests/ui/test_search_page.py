@@ -108,7 +108,11 @@ def test_facet_values_keep_their_place_while_ticking(ui_url: str, page: Any) -> 
     page.get_by_text(re.compile(r"^Rural \(\d+\)$")).click()
     expect(page).to_have_url(re.compile("territory_type=rural"))
     after = facet_labels(page, "Type de territoire")
-    assert after == [label for label in before if label in after] and "Rural" in after
+    assert after == before  # the same values in the same places; only the counts changed
+    # A value no practice has any more stays in its place, greyed out.
+    boxes = page.locator("[data-testid=stExpander]").filter(has=page.locator("summary", has_text="Type de territoire"))
+    empty = boxes.get_by_role("checkbox", name=re.compile(r"\(0\)$"))
+    assert all(box.is_disabled() for box in empty.all())
 
 
 def test_facet_values_follow_the_referential_not_the_counts() -> None:
@@ -116,10 +120,13 @@ def test_facet_values_follow_the_referential_not_the_counts() -> None:
     search = SearchState(filters={**SearchState().filters, "territory_type": ("montagne",)})
 
     shown = facet_values("territory_type", buckets, search)
+    every = facet_values("territory_type", buckets, search, everything=True)
 
     order = list(TERRITORY_TYPE.values)
     assert [value for value, _ in shown] == sorted(["urbain", "rural", "montagne"], key=order.index)
     assert dict(shown) == {"urbain": 9, "rural": 3, "montagne": 0}  # chosen, so kept at 0 to be unticked
+    assert [value for value, _ in every] == order
+    assert dict(every) == {value: {"urbain": 9, "rural": 3}.get(value, 0) for value in order}
 
 
 def test_nothing_found_hides_empty_facets_and_offers_themes(ui_url: str, page: Any) -> None:
