@@ -16,34 +16,46 @@ _SCRIPT = """
 <script data-impact-scroll>
 (() => {
   const doc = window.parent === window ? document : window.parent.document;
-  const view = %s;
+  const view = %(view)s, first = %(first)s;
+  if (!doc.impactPagerWatch) {
+    // Remember that the pager was used (a click, or Enter/Space on it, which clicks too).
+    doc.impactPagerWatch = true;
+    doc.addEventListener("click", (event) => {
+      if (event.target.closest(".st-key-page_prev, .st-key-page_next")) window.impactPagerUsed = true;
+    }, true);
+  }
   if (window.impactView !== undefined && window.impactView !== view) {
     const main = doc.querySelector("[data-testid=stMain]") || doc.scrollingElement;
     main.scrollTo({top: 0, left: 0, behavior: "instant"});
-    // A keyboard user who pressed "Suivante" or "Précédente" goes on from the new page's first
-    // result, not from a button now far below (once that result is drawn).
-    const pager = doc.activeElement && doc.activeElement.closest(".st-key-page_prev, .st-key-page_next");
-    const first = () => doc.querySelector("[class*='st-key-hit-'] [data-testid=stPageLink] a");
-    const before = first() && first().href;
-    let tries = 0;
-    const focusFirst = () => {
-      const link = first();
-      if (link && link.href !== before) link.focus({preventScroll: true});
-      else if (tries++ < 50) setTimeout(focusFirst, 100);
-    };
-    if (pager) focusFirst();
+    // After "Suivante" or "Précédente" a keyboard user goes on from the new page's first result,
+    // not from a button now far below (once that result is drawn).
+    if (window.impactPagerUsed && first) {
+      let tries = 0;
+      const focusFirst = () => {
+        const link = doc.querySelector(".st-key-hit-" + CSS.escape(first) + " [data-testid=stPageLink] a");
+        if (link) link.focus({preventScroll: true});
+        else if (tries++ < 50) setTimeout(focusFirst, 100);
+      };
+      focusFirst();
+    }
   }
+  window.impactPagerUsed = false;
   window.impactView = view;
 })();
 </script>
 """
 
 
-def script(view: str) -> str:
-    # `view` holds the words typed: a JSON string, with `<` escaped so it can never close the script.
-    return _SCRIPT % json.dumps(view).replace("<", "\\u003c")
+def _json(value: str | None) -> str:
+    # Someone's words may be in it: a JSON string whose `<` is escaped can never close the script.
+    return json.dumps(value).replace("<", "\\u003c")
 
 
-def scroll_to_top_on_change(view: str) -> None:
-    """Scroll to the top when `view` (a signature of what the page shows) changed since the last run."""
-    st.html(script(view), unsafe_allow_javascript=True)
+def script(view: str, first_result: str | None = None) -> str:
+    return _SCRIPT % {"view": _json(view), "first": _json(first_result)}
+
+
+def scroll_to_top_on_change(view: str, first_result: str | None = None) -> None:
+    """Scroll to the top when `view` (a signature of what the page shows) changed since the last run;
+    after the pager was used, focus the result whose id is `first_result`."""
+    st.html(script(view, first_result), unsafe_allow_javascript=True)

@@ -11,11 +11,11 @@ from ui import french, scroll
 def test_the_view_signature_cannot_close_its_script() -> None:
     words = '</script><img src=x onerror=alert(1)>"; alert(2); "'
 
-    script = scroll.script(json.dumps({"q": words}))
+    script = scroll.script(json.dumps({"q": words}), "un-tiers-lieu-1")
 
     assert script.count("</script>") == 1 and script.rstrip().endswith("</script>")
     assert "<img" not in script
-    embedded = re.search(r"const view = (.*);\n", script)
+    embedded = re.search(r'const view = (".*"), first = "un-tiers-lieu-1";\n', script)
     assert embedded and json.loads(json.loads(embedded.group(1)))["q"] == words
 
 

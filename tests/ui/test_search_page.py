@@ -20,6 +20,8 @@ pytestmark = pytest.mark.browser
 
 COUNT = re.compile(r"^(\d+) pratiques? trouvées?$")
 MAIN_SCROLL = "() => document.querySelector('[data-testid=stMain]').scrollTop"
+# To the bottom of the results, where the pager is (by script: Streamlit may redraw any element meanwhile).
+TO_BOTTOM = "() => { const m = document.querySelector('[data-testid=stMain]'); m.scrollTo(0, m.scrollHeight); }"
 
 
 @pytest.fixture(scope="module")
@@ -164,7 +166,7 @@ def test_paging_and_filtering_go_back_to_the_top(ui_url: str, page: Any) -> None
     page.goto(ui_url)
     expect(page.locator(HIT_LINK).first).to_be_visible()
     first = page.locator(HIT_LINK).first.inner_text()
-    page.get_by_role("button", name="Suivante").scroll_into_view_if_needed()
+    page.evaluate(TO_BOTTOM)
     assert page.evaluate(MAIN_SCROLL) > 500
     page.get_by_role("button", name="Suivante").click()
     expect(page).to_have_url(re.compile(r"page=2"))
@@ -173,7 +175,7 @@ def test_paging_and_filtering_go_back_to_the_top(ui_url: str, page: Any) -> None
     assert page.evaluate(MAIN_SCROLL) == 0
     page.screenshot(path=ARTIFACTS / "recherche-page-2.png")
 
-    page.get_by_role("button", name="Précédente").scroll_into_view_if_needed()
+    page.evaluate(TO_BOTTOM)
     assert page.evaluate(MAIN_SCROLL) > 500
     page.get_by_role("button", name="Précédente").click()
     expect(page).not_to_have_url(re.compile(r"page=2"))
@@ -181,7 +183,7 @@ def test_paging_and_filtering_go_back_to_the_top(ui_url: str, page: Any) -> None
     assert page.evaluate(MAIN_SCROLL) == 0
 
     # A facet ticked in the sidebar while the results are scrolled down: back to their top too.
-    page.locator(HIT_LINK).nth(8).scroll_into_view_if_needed()
+    page.evaluate(TO_BOTTOM)
     assert page.evaluate(MAIN_SCROLL) > 500
     page.get_by_text(re.compile(r"^Rural \(\d+\)$")).click()
     expect(page).to_have_url(re.compile(r"territory_type=rural"))

@@ -23,7 +23,8 @@ if search.q:
 else:
     tab_title("Recherche")
 # Another page of results, other words or filters: back to the top, where the results start.
-scroll_to_top_on_change(json.dumps(search.to_params(), sort_keys=True, ensure_ascii=False))
+first_result = result["hits"][0]["id"] if result["hits"] else None
+scroll_to_top_on_change(json.dumps(search.to_params(), sort_keys=True, ensure_ascii=False), first_result)
 
 total = int(result["total"])
 st.title("IMPACT-Pratiques", anchor=False)
