@@ -11,6 +11,7 @@ import shutil
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -68,3 +69,47 @@ def launched_browser() -> Iterator[Any]:
             yield browser
         finally:
             browser.close()
+
+
+AXE_VERSION = "4.14.1"  # pinned with its integrity in scripts/install-axe.sh
+AXE_SCRIPT = (
+    Path(
+        os.environ.get("IMPACT_AXE_CACHE")
+        or Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+        / "impact-pratiques"
+        / f"axe-core-{AXE_VERSION}"
+    )
+    / "axe.min.js"
+)
+SERIOUS = ("serious", "critical")
+
+
+def require_axe() -> str:
+    """axe-core's script, or a loud skip (a failure under IMPACT_REQUIRE_BROWSER=1)."""
+    if AXE_SCRIPT.is_file():
+        return AXE_SCRIPT.read_text(encoding="utf-8")
+    problem = f"{AXE_SCRIPT} is missing: run `bash scripts/install-axe.sh`"
+    if os.environ.get("IMPACT_REQUIRE_BROWSER") == "1":
+        pytest.fail(f"accessibility test required (IMPACT_REQUIRE_BROWSER=1) but {problem}")
+    warnings.warn(f"ACCESSIBILITY TEST SKIPPED: {problem}", stacklevel=2)
+    pytest.skip(f"ACCESSIBILITY TEST SKIPPED: {problem}")
+
+
+def serious_violations(page: Any) -> list[str]:
+    """axe-core's serious and critical violations on the page as it is now (WCAG 2.1 A/AA rules and best practices),
+    one line per failing element."""
+    if not page.evaluate("() => typeof window.axe !== 'undefined'"):
+        page.add_script_tag(content=require_axe())
+    report = page.evaluate(
+        """async () => {
+            const result = await axe.run(document, {resultTypes: ['violations']});
+            return result.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
+                targets: v.nodes.map(n => n.target.join(' ') + ' :: ' + n.html.slice(0, 160))}));
+        }"""
+    )
+    return [
+        f"{v['impact']} {v['id']} ({v['help']}): {target}"
+        for v in report
+        if v["impact"] in SERIOUS
+        for target in v["targets"]
+    ]

@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import streamlit as st
 
 from ui.components import SITE_NAME, STYLE, html_block
+from ui.french import speak_french
+from ui.site_frame import footer
 
 # Each page names its own tab (`tab_title`); this is the default until it does.
 st.set_page_config(page_title=SITE_NAME, page_icon="🌱", layout="wide")
 html_block(STYLE)
+# The product's name at the top of every page (our own mark; its link leads to the search).
+st.logo(str(Path(__file__).parent / "logo.svg"), size="large")
+speak_french()
 
 pages = [
     # The default page is served at `/`; its own url_path is only reserved, so `/recherche` is the
@@ -20,5 +27,13 @@ pages = [
     # Reached from a result (the API builds `/fiche?id=…` links), not from the menu.
     st.Page("pages/fiche.py", title="Fiche pratique", icon=":material/article:", url_path="fiche", visibility="hidden"),
     st.Page("pages/search.py", title="Recherche", url_path="recherche", visibility="hidden"),
+    # Reached from the footer of every page.
+    st.Page("pages/about.py", title="À propos", url_path="a-propos", visibility="hidden"),
 ]
-st.navigation(pages, position="top").run()
+page = st.navigation(pages, position="top")
+# The page is drawn into a container placed above the footer, so a page that stops early (st.stop:
+# nothing found, an outage…) still ends with the footer.
+body = st.container()
+footer()
+with body:
+    page.run()

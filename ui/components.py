@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
@@ -31,25 +32,8 @@ _MARK = re.compile(r"(</?mark>)")
 _COLOUR = re.compile(r"^#[0-9A-Fa-f]{6}$")
 
 SITE_NAME = "IMPACT-Pratiques"
-STYLE = """
-<style>
-.impact-badges { display: flex; flex-wrap: wrap; gap: .3rem; margin: .2rem 0 .5rem; }
-.impact-badge { display: inline-block; padding: .1rem .5rem; border-radius: .75rem; font-size: .8rem;
-  line-height: 1.4; font-weight: 600; }
-.impact-badge-type { background: #E3EEF9; color: #0B3A66; }
-.impact-badge-actor { background: #EDEFE3; color: #333A12; }
-.impact-badge-plain { background: #F0F0F4; color: #262730; }
-.impact-odd-square { display: inline-flex; align-items: center; justify-content: center; width: 1.9rem;
-  height: 1.9rem; border-radius: .25rem; font-weight: 700; }
-.impact-hit-title { margin: 0 0 .2rem; font-size: 1.3rem; }
-.impact-snippet { color: #31333F; font-size: .95rem; }
-.impact-snippet mark, .impact-hit-title mark { background: #FFE58F; color: #1A1A1A; padding: 0 .1rem; }
-.impact-meta { color: #4A4C57; font-size: .9rem; }
-/* Facet labels beside an ODD square wrap instead of being cut with an ellipsis. */
-section[data-testid="stSidebar"] .stMarkdownEllipsis { white-space: normal; overflow: visible; }
-section[data-testid="stSidebar"] .stMarkdownEllipsis p { white-space: normal; }
-</style>
-"""
+# The look of the whole interface, in one stylesheet (Streamlit's own elements and ours).
+STYLE = f"<style>\n{(Path(__file__).parent / 'style.css').read_text(encoding='utf-8')}</style>"
 
 
 def safe_text(text: str) -> str:
@@ -57,26 +41,28 @@ def safe_text(text: str) -> str:
     return str(text).translate(_ENTITIES).replace("\r\n", "\n").replace("\n", "<br>")
 
 
-def highlighted(escaped: str) -> str:
-    """The API's highlighted text as HTML where only properly paired `<mark>` tags stay tags.
+def marked_pieces(escaped: str) -> list[tuple[str, bool]]:
+    """The API's highlighted text as (plain text, highlighted?) pieces; only paired `<mark>` tags count.
 
-    The API escapes the text itself; it is decoded and re-escaped here anyway, so nothing
-    but the marks can ever be read as markup, whatever the API sends.
+    The API escapes the text itself; it is decoded here, so callers escape it for where it goes.
     """
-    parts: list[str] = []
+    pieces: list[tuple[str, bool]] = []
     inside = False
     for piece in _MARK.split(escaped):
         if piece == "<mark>" and not inside:
             inside = True
-            parts.append(piece)
         elif piece == "</mark>" and inside:
             inside = False
-            parts.append(piece)
-        else:
-            parts.append(safe_text(html.unescape(piece)))
-    if inside:
-        parts.append("</mark>")
-    return "".join(parts)
+        elif piece:
+            pieces.append((html.unescape(piece), inside))
+    return pieces
+
+
+def highlighted(escaped: str) -> str:
+    """The API's highlighted text as HTML where only the marks are tags, whatever the API sends."""
+    return "".join(
+        f"<mark>{safe_text(text)}</mark>" if marked else safe_text(text) for text, marked in marked_pieces(escaped)
+    )
 
 
 def paragraphs(text: str) -> str:
@@ -131,13 +117,6 @@ def odd_badge(number: int | str, refs: dict[str, Any], text: str | None = None) 
     )
 
 
-def odd_square(number: int | str, refs: dict[str, Any]) -> str:
-    """The ODD number on its colour, as the official icons show it (decorative: the label says it)."""
-    odd = odd_info(refs, number)
-    style = f"background:{_colour(odd['colour'], '#5A5A5A')};color:{_colour(odd['text_colour'], '#FFFFFF')}"
-    return f'<span class="impact-odd-square" style="{style}" aria-hidden="true">{safe_text(str(odd["value"]))}</span>'
-
-
 def odd_info(refs: dict[str, Any], number: int | str) -> dict[str, Any]:
     for odd in refs["odd"]:
         if str(odd["value"]) == str(number):
@@ -176,20 +155,6 @@ def territory_line(monograph: dict[str, Any]) -> str:
     )
     year = f" — depuis {monograph['year']}" if monograph.get("year") else ""
     return f'<div class="impact-meta">{safe_text(place)}{safe_text(year)}</div>'
-
-
-def hit_card(hit: dict[str, Any], refs: dict[str, Any]) -> None:
-    """One search result: highlighted title and snippets, territory, badges and a link to the sheet."""
-    light = hit.get("highlight") or {}
-    title = highlighted(light["title"]) if light.get("title") else safe_text(hit["title"])
-    summary = highlighted(light["summary"]) if light.get("summary") else safe_text(hit["summary"])
-    snippets = "".join(f"<p>{highlighted(s)}</p>" for s in (light.get("sections") or [])[:2])
-    with st.container(border=True):
-        html_block(
-            f'<h3 class="impact-hit-title">{title}</h3>{territory_line(hit)}{badges(hit, refs)}'
-            f'<div class="impact-snippet"><p>{summary}</p>{snippets}</div>'
-        )
-        st.page_link(FICHE_PAGE, label="Lire la fiche", icon=":material/arrow_forward:", query_params={"id": hit["id"]})
 
 
 def fetch(call: Callable[[], T], not_found: str | None = None) -> T:

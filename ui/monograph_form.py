@@ -193,7 +193,7 @@ def monograph_fields(refs: dict[str, Any], errors: Mapping[str, list[str]], inst
         )
         show_errors(errors, name)
 
-    st.subheader("La pratique")
+    st.header("La pratique")
     text("title", "Titre *", max_chars=200, placeholder="Un tiers-lieu nourricier dans une ancienne gare")
     text(
         "summary",
@@ -206,7 +206,7 @@ def monograph_fields(refs: dict[str, Any], errors: Mapping[str, list[str]], inst
         label, help_text = SECTION_TEXTS[name]
         text(name, label, area=True, help=help_text, height=140)
 
-    st.subheader("Le territoire")
+    st.header("Le territoire")
     text("territory_name", "Territoire *", placeholder="Commune, intercommunalité, vallée, île…")
     department, insee = st.columns(2)
     with department:
@@ -223,7 +223,7 @@ def monograph_fields(refs: dict[str, Any], errors: Mapping[str, list[str]], inst
     show_errors(errors, "territory.region")
     choices("territory_types", "Types de territoire *", labels(refs, "territory_types"), "un ou plusieurs types")
 
-    st.subheader("Les acteurs et les objectifs")
+    st.header("Les acteurs et les objectifs")
     actor_labels = labels(refs, "actor_categories")
     choices("actor_categories", "Catégories d'acteurs *", actor_labels, "une ou plusieurs catégories")
     st.markdown("**Acteurs**")
@@ -256,7 +256,7 @@ def monograph_fields(refs: dict[str, Any], errors: Mapping[str, list[str]], inst
     text("programmes", "Programmes", placeholder="Petites Villes de Demain, CRTE…", help="Séparés par des virgules.")
     text("tags", "Mots-clés", placeholder="circuits courts, tiers-lieu…", help="Séparés par des virgules.")
 
-    st.subheader("Contact et sources")
+    st.header("Contact et sources")
     person, organisation = st.columns(2)
     with person:
         text("contact_name", "Nom du contact")

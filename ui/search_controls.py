@@ -6,10 +6,12 @@ from typing import Any
 
 import streamlit as st
 
-from schemas.facets import FACET_BY_NAME, FACET_NAMES, ODD, YEAR
+from schemas.facets import FACET_BY_NAME, FACET_NAMES, YEAR
 from schemas.search import SORT_LABELS
 from ui import client, state
-from ui.components import count_label, fetch, html_block, odd_square, tab_title
+from ui.applied_filters import active_filters_label, applied_filters, filter_count
+from ui.components import count_label, fetch, html_block, tab_title
+from ui.mobile_filters import close_filters_button, open_filters_button
 from ui.state import PAGE_SIZE, YEAR_MAX, YEAR_MIN, SearchState
 from ui.text import md_literal
 
@@ -33,9 +35,10 @@ def result_set_page(title: str, empty: str) -> tuple[SearchState, dict[str, Any]
     tab_title(title)
     st.title(title)
     query_box(search)
-    facet_sidebar(search, result["facets"], refs)
     total = int(result["total"])
+    facet_sidebar(search, result["facets"], total)
     st.markdown(f"**{count_label(total, 'pratique', 'pratiques')}** · {describe(search)}")
+    applied_filters(search)
     if not total:
         st.info(f"Aucune pratique ne correspond à cette recherche : {empty}")
         st.stop()
@@ -61,7 +64,7 @@ def describe(search: SearchState) -> str:
         if search.filters[facet]:
             chosen = ", ".join(md_literal(value_label(facet, v)) for v in search.filters[facet])
             parts.append(f"{FACET_BY_NAME[facet].title.lower()} : {chosen}")
-    if search.year_from is not None or search.year_to is not None:
+    if search.has_years:
         parts.append(f"années {search.year_from or YEAR_MIN}–{search.year_to or YEAR_MAX}")
     return " ; ".join(parts) if parts else "toutes les pratiques publiées"
 
@@ -89,51 +92,81 @@ def sort_box(search: SearchState) -> None:
     )
 
 
-def _buckets(facet: str, buckets: list[dict[str, Any]], search: SearchState) -> list[dict[str, Any]]:
-    # A selected value stays on screen even when nothing matches it any more, so it can be unticked.
-    shown = {str(b["value"]) for b in buckets}
-    missing = [
-        {"value": v, "label": value_label(facet, v), "count": 0} for v in search.filters[facet] if v not in shown
-    ]
-    return [*buckets, *missing]
+# Facets with more values than this are a list one can type into (Streamlit's multiselect searches).
+LONG_FACET = 12
 
 
-def _facet(facet: str, buckets: list[dict[str, Any]], search: SearchState, refs: dict[str, Any]) -> None:
+def facet_values(
+    facet: str, buckets: list[dict[str, Any]], search: SearchState, everything: bool = False
+) -> list[tuple[str, int]]:
+    """The values to offer, in the referential's order (so ticking never moves them), with their counts.
+
+    With `everything`, values no practice has stay too (at 0), so a list never changes shape while
+    one ticks; otherwise they are left out, unless chosen (so they can be unticked).
+    """
+    counts = {str(b["value"]): int(b["count"]) for b in buckets}
+    chosen = set(search.filters[facet])
+    values = FACET_BY_NAME[facet].values or list(counts)
+    return [(value, counts.get(value, 0)) for value in values if everything or counts.get(value) or value in chosen]
+
+
+def _checkboxes(facet: str, values: list[tuple[str, int]], search: SearchState) -> None:
+    for value, count in values:
+        key = facet_key(facet, value)
+        state.sync_widget(key, value in search.filters[facet])
+        label = f"{md_literal(value_label(facet, value))} ({count})"
+        # A value no practice has keeps its place, greyed out, until another choice brings some back.
+        disabled = not count and value not in search.filters[facet]
+        st.checkbox(
+            label,
+            key=key,
+            on_change=state.on_facet_toggle,
+            args=(facet, value),
+            width="stretch",
+            disabled=disabled,
+        )
+
+
+def _searchable_list(facet: str, values: list[tuple[str, int]], search: SearchState) -> None:
+    counts = dict(values)
+    key = f"facet_list__{facet}"
+    state.sync_widget(key, list(search.filters[facet]))
+    title = FACET_BY_NAME[facet].title
+    st.multiselect(
+        title,
+        options=list(counts),
+        format_func=lambda value: f"{value_label(facet, value)} ({counts[value]})",
+        key=key,
+        on_change=state.on_facet_choice,
+        args=(facet, key),
+        placeholder="Tapez pour chercher…",
+        label_visibility="collapsed",
+    )
+
+
+def _facet(facet: str, buckets: list[dict[str, Any]], search: SearchState) -> None:
+    long = len(FACET_BY_NAME[facet].values) > LONG_FACET
+    values = facet_values(facet, buckets, search, everything=not long)
     chosen = search.filters[facet]
-    title = FACET_BY_NAME[facet].title + (f" · {len(chosen)} choisi(s)" if chosen else "")
-    with st.expander(title, expanded=facet != "region" or bool(chosen), key=f"facet_group__{facet}"):
-        if not buckets:
-            st.caption("Aucune valeur pour cette recherche.")
-        for bucket in _buckets(facet, buckets, search):
-            value = str(bucket["value"])
-            key = facet_key(facet, value)
-            state.sync_widget(key, value in chosen)
-            label = f"{md_literal(bucket['label'])} ({int(bucket['count'])})"
-            options: dict[str, Any] = {
-                "key": key,
-                "on_change": state.on_facet_toggle,
-                "args": (facet, value),
-                "width": "stretch",
-            }
-            if facet == ODD.name:
-                square, box = st.columns([1, 5], vertical_alignment="center", gap="small")
-                with square:
-                    html_block(odd_square(value, refs))
-                box.checkbox(label, **options)
-            else:
-                st.checkbox(label, **options)
+    if not chosen and not any(count for _, count in values):
+        return  # nothing to choose from for this search: no empty group
+    title = FACET_BY_NAME[facet].title + (f" · {active_filters_label(len(chosen))}" if chosen else "")
+    with st.expander(md_literal(title), expanded=not long or bool(chosen), key=f"facet_group__{facet}"):
+        if long:
+            _searchable_list(facet, values, search)
+        else:
+            _checkboxes(facet, values, search)
 
 
-def facet_sidebar(search: SearchState, facets: dict[str, list[dict[str, Any]]], refs: dict[str, Any]) -> None:
-    """Disjunctive facets with counts (as the API computes them), the year range and a reset button."""
+def facet_sidebar(search: SearchState, facets: dict[str, list[dict[str, Any]]], total: int) -> None:
+    """Disjunctive facets with counts (as the API computes them) and the year range, in the sidebar; on a
+    phone, where the sidebar is a drawer, "Filtres (n)" opens it and "Voir N pratiques" closes it."""
+    open_filters_button(filter_count(search))
     with st.sidebar:
-        st.header("Affiner")
-        if search.has_filters:
-            st.button(
-                "Effacer tous les filtres", key="filters_clear", on_click=state.clear_filters, icon=":material/close:"
-            )
+        # Not a heading: the sidebar comes before the page's H1 in the document (its landmark is named "Filtres").
+        html_block('<p class="impact-sidebar-title">Affiner la recherche</p>')
         for facet in FACET_NAMES:
-            _facet(facet, facets.get(facet, []), search, refs)
+            _facet(facet, facets.get(facet, []), search)
         years = (search.year_from or YEAR_MIN, search.year_to or YEAR_MAX)
         state.sync_widget("search_years", years)
         st.slider(
@@ -145,3 +178,4 @@ def facet_sidebar(search: SearchState, facets: dict[str, list[dict[str, Any]]], 
             on_change=state.on_years_change,
             help="Toute la plage = toutes les pratiques, y compris celles sans année connue.",
         )
+        close_filters_button(total)

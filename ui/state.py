@@ -8,7 +8,7 @@ call the callbacks below; each run copies the state into the widgets before draw
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -93,8 +93,12 @@ class SearchState:
         return [(name, value) for name in FACET_NAMES for value in self.filters[name]]
 
     @property
+    def has_years(self) -> bool:
+        return self.year_from is not None or self.year_to is not None
+
+    @property
     def has_filters(self) -> bool:
-        return bool(self.active_filters) or self.year_from is not None or self.year_to is not None
+        return bool(self.active_filters) or self.has_years
 
     def with_changes(self, **changes: Any) -> SearchState:
         """A copy with some fields changed; any change but the page itself goes back to page 1."""
@@ -102,10 +106,13 @@ class SearchState:
         return dataclasses.replace(self, **changes)
 
     def toggled(self, facet: str, value: str) -> SearchState:
-        chosen = set(self.filters[facet]) ^ {value}
+        return self.choosing(facet, set(self.filters[facet]) ^ {value})
+
+    def choosing(self, facet: str, values: Iterable[str]) -> SearchState:
+        """A copy where `facet` holds `values` (unknown ones dropped), in the referential's order."""
         allowed = list(FACET_BY_NAME[facet].values)
-        filters = {**self.filters, facet: tuple(sorted(chosen, key=allowed.index))}
-        return self.with_changes(filters=filters)
+        chosen = sorted(set(values) & set(allowed), key=allowed.index)
+        return self.with_changes(filters={**self.filters, facet: tuple(chosen)})
 
 
 def _last(values: list[str]) -> str | None:
@@ -159,6 +166,11 @@ def on_facet_toggle(facet: str, value: str) -> None:
     remember(current().toggled(facet, value))
 
 
+def on_facet_choice(facet: str, key: str) -> None:
+    """A list of values chosen at once (a long facet's searchable list)."""
+    remember(current().choosing(facet, st.session_state.get(key) or ()))
+
+
 def on_years_change() -> None:
     low, high = st.session_state.get("search_years", (YEAR_MIN, YEAR_MAX))
     remember(
@@ -182,6 +194,11 @@ def clear_years() -> None:
 
 def clear_filters() -> None:
     remember(SearchState(q=current().q, sort=current().sort))
+
+
+def search_for(words: str) -> None:
+    """A new search for `words`, without filters (a suggested theme)."""
+    remember(SearchState(q=words))
 
 
 def clear_query() -> None:

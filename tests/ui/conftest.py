@@ -22,6 +22,9 @@ from tests.live import live_api as start_live_api
 from ui.monograph_form import FORM_INSTANCE, form_key
 
 APP = ROOT / "ui" / "app.py"
+# In the browser: a result's title, which is its link, and the words found in it.
+HIT_LINK = "[class*='st-key-hit-'] [data-testid='stPageLink'] a"
+HIT_MATCH = f"{HIT_LINK} strong"
 CONTRIBUTE = "pages/contribute.py"
 # Planted in the URL's `q`, titles, actor names and tags: a phishing link, a remote image, raw HTML, emphasis.
 INJECTIONS = (
@@ -113,10 +116,11 @@ def facet_counts(app: AppTest, facet: str) -> dict[str, int]:
 
 
 def hit_titles(app: AppTest) -> list[str]:
+    """The titles of the results on screen, as read (each one is its practice's link)."""
     return [
-        re.sub(r"<[^>]+>", "", m.value.split("</h3>")[0])
-        for m in app.markdown
-        if m.value.startswith('<h3 class="impact-hit-title">')
+        re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", link.proto.label.replace("**", "")).replace("\u2060", "")
+        for link in app.get("page_link")
+        if link.proto.query_string.startswith("id=")
     ]
 
 

@@ -11,6 +11,7 @@ import re
 import pytest
 
 from tests.browser import ARTIFACTS, launched_browser
+from tests.ui.conftest import HIT_LINK, HIT_MATCH
 
 pytestmark = pytest.mark.browser
 
@@ -28,7 +29,7 @@ def test_search_facet_and_practice_page_in_a_real_browser(ui_url: str) -> None:
         box.fill("tiers-lieux")
         box.press("Enter")
         expect(page).to_have_url(re.compile(r"[?&]q=tiers-lieux"))
-        expect(page.locator(".impact-hit-title mark").first).to_be_visible()
+        expect(page.locator(HIT_MATCH).first).to_be_visible()
         count = page.get_by_text(re.compile(r"^\d+ pratiques? trouvées?$"))
         searched = int(count.inner_text().split()[0])
         page.screenshot(path=ARTIFACTS / "browser-1-recherche.png", full_page=True)
@@ -42,8 +43,9 @@ def test_search_facet_and_practice_page_in_a_real_browser(ui_url: str) -> None:
         expect(page.get_by_role("checkbox", name=re.compile(r"^Rural"))).to_be_checked()
         page.screenshot(path=ARTIFACTS / "browser-2-facette.png", full_page=True)
 
-        first_title = page.locator(".impact-hit-title").first.inner_text()
-        page.get_by_role("link", name="Lire la fiche").first.click()
+        assert page.get_by_role("link", name="Lire la fiche").count() == 0  # the title is the link
+        first_title = page.locator(HIT_LINK).first.inner_text()
+        page.locator(HIT_LINK).first.click()
         expect(page).to_have_url(re.compile(r"/fiche\?id=[a-z0-9-]+$"))
         expect(page.get_by_role("heading", name=first_title, exact=True)).to_be_visible()
         expect(page.get_by_role("heading", name="Contexte")).to_be_visible()
@@ -68,7 +70,7 @@ def test_the_search_page_has_its_own_address(ui_url: str) -> None:
         expect(page.get_by_role("heading", name="IMPACT-Pratiques")).to_be_visible()
         page.goto(f"{ui_url}/recherche?q=tiers-lieux")
         expect(page.get_by_role("textbox", name="Rechercher une pratique")).to_have_value("tiers-lieux")
-        expect(page.locator(".impact-hit-title mark").first).to_be_visible()
+        expect(page.locator(HIT_MATCH).first).to_be_visible()
         page.wait_for_timeout(1_000)  # the notice, when it comes, comes with the page's first run
         assert page.get_by_text("Page not found").count() == 0
         assert page.get_by_role("dialog").count() == 0
@@ -91,6 +93,6 @@ def test_each_page_names_its_tab(ui_url: str) -> None:
             page.goto(f"{ui_url}/{path}")
             expect(page).to_have_title(title)
         page.goto(f"{ui_url}/?q=tiers-lieux")
-        first_title = page.locator(".impact-hit-title").first.inner_text()
-        page.get_by_role("link", name="Lire la fiche").first.click()
+        first_title = page.locator(HIT_LINK).first.inner_text()
+        page.locator(HIT_LINK).first.click()
         expect(page).to_have_title(f"{first_title} · IMPACT-Pratiques")

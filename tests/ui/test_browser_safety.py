@@ -17,7 +17,7 @@ import pytest
 
 from tests.browser import ARTIFACTS, launched_browser
 from tests.live import LiveApi
-from tests.ui.conftest import INJECTIONS, own_practices, unique_word
+from tests.ui.conftest import HIT_LINK, INJECTIONS, own_practices, unique_word
 
 pytestmark = pytest.mark.browser
 
@@ -146,7 +146,7 @@ def test_a_planted_submission_stays_text_for_the_editor_and_on_its_page(
     page.screenshot(path=ARTIFACTS / "browser-injection-fiche.png", full_page=True)
 
     go(page, f"{ui_url}/?{urlencode({'q': word})}", "IMPACT-Pratiques")
-    expect(page.locator(".impact-hit-title").filter(has_text=word)).to_be_visible()
+    expect(page.locator(HIT_LINK).filter(has_text=word)).to_be_visible()
     assert_inert(page)
 
 

@@ -50,9 +50,8 @@ def assert_html_is_read_as_html(app: AppTest) -> None:
     """Each HTML block starts with a block tag, so Markdown never reads the text inside (where a
     bare URL or e-mail address in someone's text would become a link)."""
     for markdown in app.markdown:
-        # The ODD squares beside the facets hold only the ODD number of the referentials.
-        if markdown.proto.allow_html and not markdown.value.startswith('<span class="impact-odd-square"'):
-            assert re.match(r"\s*<(div|p|h[1-6]|ul|style)[\s>]", markdown.value), markdown.value
+        if markdown.proto.allow_html:
+            assert re.match(r"\s*<(div|p|h[1-6]|ul|style|footer)[\s>]", markdown.value), markdown.value
 
 
 def planted_title(word: str) -> str:
@@ -96,7 +95,7 @@ def test_a_planted_submission_stays_text_in_moderation_and_on_its_page(open_page
     title = created["title"]
 
     editor = with_key(open_page, live_api.editor_key)
-    assert f"<h4>{safe_text(title)}</h4>" in " ".join(m.value for m in editor.markdown)
+    assert f'<h2 class="impact-card-title">{safe_text(title)}</h2>' in " ".join(m.value for m in editor.markdown)
     assert_never_raw(editor)
     assert_html_is_read_as_html(editor)
 

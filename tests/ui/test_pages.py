@@ -26,7 +26,7 @@ def test_a_practice_page_shows_the_whole_monograph(open_page: OpenPage, api_url:
 
     html = " ".join(m.value for m in app.markdown)
     assert monograph["title"].replace("'", "&#39;") in html
-    headings = [h.value for h in app.subheader]
+    headings = [h.value for h in app.header]
     assert headings[:5] == ["Contexte", "Démarche", "Résultats et impacts", "Facteurs clés de succès", "Perspectives"]
     assert "Pratiques similaires" in headings
     for actor in monograph["actors"]:

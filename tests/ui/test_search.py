@@ -15,9 +15,11 @@ def test_a_search_shows_highlighted_hits_and_goes_into_the_url(open_page: OpenPa
 
     assert 0 < total_shown(app) < everything
     assert app.query_params == {"q": "tiers-lieux"}
-    cards = [m.value for m in app.markdown if m.value.startswith('<h3 class="impact-hit-title">')]
-    assert cards and all("<mark>" in card for card in cards)
-    assert [link.proto.page_script_hash for link in app.get("page_link")]  # "Lire la fiche" on each card
+    # Each title is its practice's link, the words found in bold; the snippets keep their marks.
+    titles = [link.proto.label for link in app.get("page_link") if link.proto.query_string.startswith("id=")]
+    assert titles and any("**" in title for title in titles)
+    assert all(link.proto.label != "Lire la fiche" for link in app.get("page_link"))
+    assert any("<mark>" in m.value for m in app.markdown if 'class="impact-snippet"' in m.value)
 
 
 def test_a_facet_narrows_the_results_and_keeps_its_other_counts(open_page: OpenPage) -> None:
@@ -44,7 +46,7 @@ def test_a_facet_narrows_the_results_and_keeps_its_other_counts(open_page: OpenP
 def test_a_link_restores_the_same_view(open_page: OpenPage) -> None:
     first = open_page()
     checked(first.checkbox(key="facet__territory_type__rural").check().run())
-    checked(first.checkbox(key="facet__odd__17").check().run())
+    checked(first.multiselect(key="facet_list__odd").select("17").run())
     checked(first.selectbox(key="search_sort").select("recent").run())
     checked(first.button(key="page_next").click().run())
     link = dict(first.query_params)
@@ -55,7 +57,7 @@ def test_a_link_restores_the_same_view(open_page: OpenPage) -> None:
     assert hit_titles(shared) == hit_titles(first) and hit_titles(shared)
     assert total_shown(shared) == total_shown(first)
     assert shared.checkbox(key="facet__territory_type__rural").value is True
-    assert shared.checkbox(key="facet__odd__17").value is True
+    assert shared.multiselect(key="facet_list__odd").value == ["17"]
     assert shared.checkbox(key="facet__territory_type__urbain").value is False
     assert shared.selectbox(key="search_sort").value == "recent"
     assert "Page 2 sur" in " ".join(m.value for m in shared.markdown)
@@ -78,7 +80,7 @@ def test_pages_and_sort_change_the_hits(open_page: OpenPage) -> None:
 def test_a_hand_edited_link_is_read_leniently(open_page: OpenPage) -> None:
     app = open_page(odd=["7", "99", "abc"], territory_type="lunaire", page="-3", sort="n'importe")
 
-    assert app.checkbox(key="facet__odd__7").value is True
+    assert app.multiselect(key="facet_list__odd").value == ["7"]
     assert app.query_params == {"odd": "7"}
 
 
@@ -94,11 +96,12 @@ def test_no_result_suggests_what_to_change(open_page: OpenPage) -> None:
 
     assert total_shown(app) == 0
     assert any("Aucune pratique ne correspond" in i.value for i in app.info)
+    assert not app.selectbox  # nothing to sort
     assert any("orthographe" in m.value for m in app.markdown)
     labels = [b.label for b in app.button]
-    assert "Retirer « Corse » (Région)" in labels and "Effacer les mots recherchés" in labels
+    assert "Corse" in labels and "Effacer les mots recherchés" in labels  # the filters' chips, and the words
 
-    checked(app.button(key="suggest_remove__odd__14").click().run())
+    checked(app.button(key="chip__odd__14").click().run())
 
     assert app.query_params == {"q": "jardins partagés", "region": "Corse"}
     assert total_shown(app) > 0

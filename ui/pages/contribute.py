@@ -169,7 +169,7 @@ with queue_tab:
         st.info("Aucune fiche n'attend de modération." if role == "editor" else "Vous n'avez encore rien soumis.")
     for item in queue["items"]:
         with st.container(border=True):
-            html_block(f"<h4>{safe_text(item['title'])}</h4>{territory_line(item)}")
+            html_block(f'<h2 class="impact-card-title">{safe_text(item["title"])}</h2>{territory_line(item)}')
             status = STATUS_LABELS.get(item["status"], item["status"])
             st.caption(f"Soumise le {md_literal(item['created_at'][:10])} · {md_literal(status)}")
             if item["status"] == "rejected" and item.get("rejection_reason"):

@@ -10,7 +10,6 @@ import streamlit as st
 from schemas.monograph import SECTION_FIELDS
 from ui import client
 from ui.components import (
-    FICHE_PAGE,
     SEARCH_PAGE,
     badge,
     badges,
@@ -27,6 +26,7 @@ from ui.components import (
     territory_line,
 )
 from ui.monograph_form import SECTION_TEXTS
+from ui.result_card import hit_card
 
 SECTIONS = [(name, SECTION_TEXTS[name][0]) for name in SECTION_FIELDS]
 EMAIL = re.compile(r"^[^@\s<>\"']+@[^@\s<>\"']+\.[A-Za-z]{2,}$")
@@ -51,7 +51,7 @@ story, facts = st.columns([2, 1], gap="large")
 with story:
     written = [(field, heading) for field, heading in SECTIONS if (monograph.get(field) or "").strip()]
     for field, heading in written:
-        st.subheader(heading, anchor=field)
+        st.header(heading, anchor=field)
         html_block(paragraphs(monograph[field]))
     if not written:
         st.caption("Cette fiche ne comporte pas encore de récit détaillé.")
@@ -96,7 +96,7 @@ with facts, st.container(border=True):
         html_block("<ul>" + "".join(f"<li>{link(url)}</li>" for url in sources) + "</ul>")
 
 st.divider()
-st.subheader("Pratiques similaires", anchor="similaires")
+st.header("Pratiques similaires", anchor="similaires")
 neighbours: list[dict[str, Any]] | None
 try:
     neighbours = client.similar(monograph_id)
@@ -106,8 +106,4 @@ except (client.ApiUnavailable, client.ApiError):
 if neighbours == []:
     st.caption("Aucune pratique proche pour le moment.")
 for neighbour in neighbours or []:
-    with st.container(border=True):
-        html_block(f"<div><strong>{safe_text(neighbour['title'])}</strong></div>{territory_line(neighbour)}")
-        st.page_link(
-            FICHE_PAGE, label="Lire la fiche", icon=":material/arrow_forward:", query_params={"id": neighbour["id"]}
-        )
+    hit_card(neighbour, refs, texts=False)

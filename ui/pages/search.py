@@ -2,41 +2,42 @@
 
 from __future__ import annotations
 
+import json
 import math
 
 import streamlit as st
 
-from schemas.facets import FACET_BY_NAME
 from ui import state
-from ui.components import count_label, hit_card, html_block, tab_title
-from ui.search_controls import (
-    current_results,
-    facet_sidebar,
-    query_box,
-    sort_box,
-    value_label,
-)
+from ui.applied_filters import applied_filters
+from ui.components import count_label, html_block, tab_title
+from ui.result_card import hit_card
+from ui.scroll import scroll_to_top_on_change
+from ui.search_controls import current_results, facet_sidebar, query_box, sort_box
+from ui.search_help import no_results_help
+from ui.site_frame import intro
 from ui.state import MAX_PAGE, PAGE_SIZE
-from ui.text import md_literal
 
 search, refs, result = current_results()
 if search.q:
     tab_title(f"« {search.q} »", "Recherche")
 else:
     tab_title("Recherche")
-
-st.title("IMPACT-Pratiques")
-st.caption(
-    "Les pratiques d'innovation territoriale qui ont fait leurs preuves, racontées par celles et ceux qui les portent."
-)
-query_box(search)
-facet_sidebar(search, result["facets"], refs)
+# Another page of results, other words or filters: back to the top, where the results start.
+first_result = result["hits"][0]["id"] if result["hits"] else None
+scroll_to_top_on_change(json.dumps(search.to_params(), sort_keys=True, ensure_ascii=False), first_result)
 
 total = int(result["total"])
+st.title("IMPACT-Pratiques", anchor=False)
+intro(search.api_params(paged=False))
+query_box(search)
+facet_sidebar(search, result["facets"], total)
+applied_filters(search)
+
 summary, sort_column = st.columns([3, 1], vertical_alignment="bottom")
 summary.markdown(f"**{count_label(total, 'pratique trouvée', 'pratiques trouvées')}**")
-with sort_column:
-    sort_box(search)
+if total:  # nothing to sort otherwise
+    with sort_column:
+        sort_box(search)
 
 if result.get("relaxed") and total:
     st.warning(
@@ -45,26 +46,7 @@ if result.get("relaxed") and total:
     )
 
 if not total:
-    st.info("Aucune pratique ne correspond à cette recherche.", icon=":material/search_off:")
-    st.markdown("**Quelques pistes :**")
-    if search.q:
-        st.markdown(
-            "- Vérifiez l'orthographe, ou essayez des termes plus généraux "
-            "(« mobilité » plutôt que « covoiturage solidaire »)."
-        )
-        st.button("Effacer les mots recherchés", key="suggest_clear_query", on_click=state.clear_query)
-    if search.active_filters:
-        st.markdown("- Retirez un filtre :")
-        for facet, value in search.active_filters:
-            st.button(
-                f"Retirer « {md_literal(value_label(facet, value))} » ({FACET_BY_NAME[facet].title})",
-                key=f"suggest_remove__{facet}__{value}",
-                on_click=state.on_facet_toggle,
-                args=(facet, value),
-                icon=":material/close:",
-            )
-    if search.year_from is not None or search.year_to is not None:
-        st.button("Retirer la période", key="suggest_clear_years", on_click=state.clear_years, icon=":material/close:")
+    no_results_help(search)
     st.stop()
 
 pages = min(math.ceil(total / PAGE_SIZE), MAX_PAGE)
