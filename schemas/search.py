@@ -200,7 +200,8 @@ class SearchResult(BaseModel):
     facets: dict[str, list[FacetValue]] = Field(default_factory=dict)
     relaxed: bool = Field(
         default=False,
-        description="True when no practice matched every word and the results match only some of them.",
+        description="True when the results need not contain every word: for one or two words, no practice "
+        "had them all; for longer queries, practices are ranked by how many of the words they contain.",
     )
     truncated_facets: list[str] = Field(
         default_factory=list,

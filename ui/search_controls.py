@@ -156,6 +156,16 @@ def _facet(facet: str, buckets: list[dict[str, Any]], search: SearchState) -> No
             _searchable_list(facet, values, search)
         else:
             _checkboxes(facet, values, search)
+        if facet in state.MODE_FIELDS and len(chosen) > 1:
+            key = f"all_of__{facet}"
+            state.sync_widget(key, facet in search.all_of)
+            st.toggle(
+                "Alliance : toutes ces catégories",
+                key=key,
+                on_change=state.on_all_of_change,
+                args=(facet, key),
+                help="Seulement les pratiques qui réunissent toutes les catégories cochées (sinon : au moins une).",
+            )
 
 
 def facet_sidebar(search: SearchState, facets: dict[str, list[dict[str, Any]]], total: int) -> None:

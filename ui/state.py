@@ -15,7 +15,7 @@ from typing import Any
 
 import streamlit as st
 
-from schemas.facets import FACET_BY_NAME, FACET_NAMES
+from schemas.facets import FACET_BY_NAME, FACET_NAMES, FACETS
 from schemas.search import MAX_RESULT_WINDOW, SORT_LABELS, Sort
 
 PAGE_SIZE = 10
@@ -23,7 +23,9 @@ YEAR_MIN = 2000
 YEAR_MAX = date.today().year
 MAX_PAGE = MAX_RESULT_WINDOW // PAGE_SIZE
 SESSION_KEY = "current_search"
-URL_PARAMS = ("q", *FACET_NAMES, "year_from", "year_to", "sort", "page")
+# Facets whose values may all be required (`Facet.mode_field`, e.g. `actor_mode=all`: an alliance).
+MODE_FIELDS = {f.name: f.mode_field for f in FACETS if f.mode_field}
+URL_PARAMS = ("q", *FACET_NAMES, *MODE_FIELDS.values(), "year_from", "year_to", "sort", "page")
 MISSING = object()
 
 
@@ -35,6 +37,8 @@ class SearchState:
     year_to: int | None = None
     sort: str = Sort.RELEVANCE.value
     page: int = 1
+    # Facets (names) whose selected values must all be present rather than any of them.
+    all_of: frozenset[str] = frozenset()
 
     @classmethod
     def from_params(cls, get_all: Callable[[str], list[str]]) -> SearchState:
@@ -56,6 +60,7 @@ class SearchState:
             year_to=None if year_to is None or year_to >= YEAR_MAX else year_to,
             sort=sort if sort in SORT_LABELS else Sort.RELEVANCE.value,
             page=min(max(_int(get_all("page")) or 1, 1), MAX_PAGE),
+            all_of=frozenset(name for name, mode in MODE_FIELDS.items() if _last(get_all(mode)) == "all"),
         )
 
     def to_params(self) -> dict[str, str | list[str]]:
@@ -66,6 +71,8 @@ class SearchState:
         for name in FACET_NAMES:
             if self.filters[name]:
                 params[name] = list(self.filters[name])
+            if name in self.all_of:
+                params[MODE_FIELDS[name]] = "all"
         if self.year_from is not None:
             params["year_from"] = str(self.year_from)
         if self.year_to is not None:
@@ -178,6 +185,13 @@ def on_years_change() -> None:
             year_from=None if low <= YEAR_MIN else int(low), year_to=None if high >= YEAR_MAX else int(high)
         )
     )
+
+
+def on_all_of_change(facet: str, key: str) -> None:
+    """The "every one of them" switch of a facet with a mode (an alliance of actor categories)."""
+    search = current()
+    chosen = search.all_of | {facet} if st.session_state.get(key) else search.all_of - {facet}
+    remember(search.with_changes(all_of=frozenset(chosen)))
 
 
 def on_sort_change() -> None:

@@ -88,7 +88,22 @@ def test_partial_matches_are_announced(open_page: OpenPage) -> None:
     app = open_page(q="tiers-lieux zorglubesque")
 
     assert total_shown(app) > 0
-    assert any("ne contient tous vos mots" in w.value for w in app.warning)
+    assert any("ne contiennent pas tous vos mots" in c.value for c in app.caption)
+
+
+def test_a_corrected_typo_is_said(open_page: OpenPage) -> None:
+    app = open_page(q="mobilte")
+
+    assert total_shown(app) > 0
+    assert any("Résultats pour « mobilité »" in i.value for i in app.info)
+
+
+def test_no_result_under_filters_says_how_many_without_them(open_page: OpenPage) -> None:
+    app = open_page(q="covoiturage", region="Corse")
+
+    assert total_shown(app) == 0
+    clear = app.button(key="suggest_clear_filters")
+    assert "sans filtre" in clear.label and clear.label.startswith("Retirer tous les filtres (")
 
 
 def test_no_result_suggests_what_to_change(open_page: OpenPage) -> None:
@@ -119,3 +134,15 @@ def test_a_year_range_filters_and_can_be_removed(open_page: OpenPage) -> None:
     assert app.query_params == {}
     assert app.slider(key="search_years").value == (2000, YEAR_MAX)
     assert total_shown(app) == everything
+
+
+def test_an_alliance_requires_every_chosen_actor_category(open_page: OpenPage) -> None:
+    either = open_page(actor_category=["collectivite", "association"])
+    assert either.toggle(key="all_of__actor_category").value is False
+    alliance = open_page(actor_category=["collectivite", "association"], actor_mode="all")
+
+    assert alliance.toggle(key="all_of__actor_category").value is True
+    assert 0 < total_shown(alliance) < total_shown(either)
+    assert alliance.query_params["actor_mode"] == "all"
+    alliance.toggle(key="all_of__actor_category").set_value(False).run()
+    assert total_shown(alliance) == total_shown(either) and "actor_mode" not in alliance.query_params

@@ -16,6 +16,7 @@ from ui.search_controls import current_results, facet_sidebar, query_box, sort_b
 from ui.search_help import no_results_help
 from ui.site_frame import intro
 from ui.state import MAX_PAGE, PAGE_SIZE
+from ui.text import md_literal
 
 search, refs, result = current_results()
 if search.q:
@@ -39,14 +40,15 @@ if total:  # nothing to sort otherwise
     with sort_column:
         sort_box(search)
 
+if result.get("corrected_query") and total:
+    st.info(f"Résultats pour « {md_literal(result['corrected_query'])} »", icon=":material/spellcheck:")
 if result.get("relaxed") and total:
-    st.warning(
-        "Aucune pratique ne contient tous vos mots : voici celles qui en contiennent au moins un.",
-        icon=":material/info:",
+    st.caption(
+        "Toutes les pratiques ne contiennent pas tous vos mots : celles qui en contiennent le plus viennent d'abord."
     )
 
 if not total:
-    no_results_help(search)
+    no_results_help(search, result.get("total_without_filters"))
     st.stop()
 
 pages = min(math.ceil(total / PAGE_SIZE), MAX_PAGE)
