@@ -8,9 +8,9 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationInfo, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
-from schemas.facets import DEPARTMENT_NAMES, FACET_BY_NAME, FACET_NAMES, FACETS, REGION, Facet
+from schemas.facets import FACET_BY_NAME, FACET_NAMES, FACETS, Facet
 from schemas.monograph import Monograph, Territory
-from schemas.referentials import REGION_NAMES, ActorCategory, TerritoryType
+from schemas.referentials import ActorCategory, TerritoryType
 
 MAX_RESULT_WINDOW = 10_000
 MAX_QUERY_LENGTH = 500
@@ -18,6 +18,9 @@ MAX_QUERY_LENGTH = 500
 # values are even read (a request repeating `odd=3` 9,000 times costs nothing), a shorter one is
 # de-duplicated, so no answer ever repeats an unbounded list.
 LIST_CAPS: dict[str, int] = {facet.name: facet.cap for facet in FACET_BY_NAME.values()}
+KNOWN_VALUES: dict[str, frozenset[str]] = {facet.name: frozenset(facet.values) for facet in FACET_BY_NAME.values()}
+# A refused value's message lists the allowed ones when there are at most this many.
+SHORT_LIST = 30
 
 
 def capped_list(value: Any, info: ValidationInfo) -> Any:
@@ -91,21 +94,16 @@ class SearchFilters(BaseModel):
     _capped = field_validator(*FACET_NAMES, mode="before")(capped_list)
     _unique = field_validator(*FACET_NAMES, mode="after")(unique)
 
-    @field_validator("region", mode="after")
+    @field_validator("region", "department", mode="after")
     @classmethod
-    def _known_regions(cls, regions: list[str]) -> list[str]:
-        unknown = [r for r in regions if r not in REGION_NAMES]
+    def _known_values(cls, values: list[str], info: ValidationInfo) -> list[str]:
+        """Open-text facets (names, codes) accept only their referential's values."""
+        facet = FACET_BY_NAME[str(info.field_name)]
+        unknown = [v for v in values if v not in KNOWN_VALUES[facet.name]]
         if unknown:
-            raise ValueError(f"unknown region {unknown[0]!r}; allowed: {', '.join(REGION.values)}")
-        return regions
-
-    @field_validator("department", mode="after")
-    @classmethod
-    def _known_departments(cls, codes: list[str]) -> list[str]:
-        unknown = [c for c in codes if c not in DEPARTMENT_NAMES]
-        if unknown:
-            raise ValueError(f"unknown département code {unknown[0]!r}; use an INSEE code such as 26, 2A or 974")
-        return codes
+            expected = ", ".join(facet.values) if facet.cap <= SHORT_LIST else facet.noun
+            raise ValueError(f"unknown {facet.name} {unknown[0]!r}; allowed: {expected}")
+        return values
 
     @model_validator(mode="after")
     def _year_range(self) -> SearchFilters:

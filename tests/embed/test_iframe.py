@@ -259,3 +259,9 @@ def test_builder_page(client: TestClient, published: list[str], editor: dict[str
     assert "frame-src 'self'" in policy and "frame-ancestors 'none'" in policy
     assert response.headers["x-frame-options"] == "DENY"
     assert "<script>" not in page and " style=" not in page  # nothing inline: the strict CSP would refuse it
+
+
+def test_an_unknown_department_is_named_in_french(client: TestClient) -> None:
+    page = client.get("/embed", params={"department": "Drôme"})
+    assert page.status_code == 400
+    assert "« department » : département inconnu ; utilisez son code INSEE" in html.unescape(page.text)
