@@ -1,4 +1,5 @@
-"""Open-data formats: JSON Lines (the round-trip format) and CSV, and reading JSON Lines back."""
+"""Open-data formats: JSON Lines (the round-trip format), CSV (machine-friendly, or for French Excel),
+and reading JSON Lines back."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from api.errors import describe_validation_error
+from schemas.facets import FACETS, Facet
 from schemas.monograph import Actor, Monograph, MonographContent, MonographCreate, Status
 from territories.resolution import resolve
 
@@ -68,41 +70,71 @@ def to_jsonl(monograph: Monograph, url: str | None = None) -> str:
     return json.dumps(data, ensure_ascii=False) + "\n"
 
 
-def _item(value: Any) -> str:
+@dataclass(frozen=True)
+class CsvStyle:
+    """How a CSV is written: for programs (commas, codes, ISO dates) or for French spreadsheets
+    (semicolons, a UTF-8 byte order mark so Excel reads the accents, labels, French dates)."""
+
+    delimiter: str = ","
+    byte_order_mark: bool = False
+    labels: bool = False
+
+
+MACHINE_CSV = CsvStyle()
+EXCEL_FR_CSV = CsvStyle(delimiter=";", byte_order_mark=True, labels=True)
+# Columns holding facet codes, shown by their labels in a spreadsheet (`Drôme (26)`, `ODD 3 : …`).
+LABELLED_COLUMNS: dict[str, Facet] = {f.field: f for f in FACETS if f.labeller}
+
+
+def _item(value: Any, style: CsvStyle, facet: Facet | None = None) -> str:
     if isinstance(value, Actor):
-        return f"{value.name} ({value.category.value}{': ' + value.role if value.role else ''})"
-    return str(_cell(value))
+        category = LABELLED_COLUMNS["actor_categories"].label(value.category) if style.labels else value.category
+        return f"{value.name} ({category}{': ' + value.role if value.role else ''})"
+    if facet is not None and style.labels:
+        return facet.label(_cell(value, style))
+    return str(_cell(value, style))
 
 
-def _cell(value: Any) -> Any:
-    """A value as CSV shows it: lists joined, dates in ISO 8601, enums by their value."""
+def _cell(value: Any, style: CsvStyle = MACHINE_CSV, column: str = "") -> Any:
+    """A value as CSV shows it: lists joined, dates in ISO 8601 (or French), enums by their value, and
+    facet codes by their labels for spreadsheets."""
+    facet = LABELLED_COLUMNS.get(column)
     if isinstance(value, list):
-        return LIST_SEPARATOR.join(_item(v) for v in value)
+        return LIST_SEPARATOR.join(_item(v, style, facet) for v in value)
     if isinstance(value, datetime):
-        return value.isoformat()
+        return value.strftime("%d/%m/%Y %H:%M") if style.labels else value.isoformat()
     if isinstance(value, Enum):
-        return value.value
+        value = value.value
+    if facet is not None and style.labels and value is not None:
+        return facet.label(value)
     return value
 
 
-def to_csv_row(monograph: Monograph, url: str | None = None) -> dict[str, Any]:
+def to_csv_row(monograph: Monograph, url: str | None = None, style: CsvStyle = MACHINE_CSV) -> dict[str, Any]:
     """One row of `CSV_COLUMNS`: the territory and contact spread over their own columns."""
     row: dict[str, Any] = {}
     for name in FIELDS:
         value = getattr(monograph, name)
         model = nested_model(name)
         if model is None:
-            row[name] = _cell(value)
+            row[name] = _cell(value, style, name)
         else:
-            row.update({nested_column(name, sub): _cell(getattr(value, sub, None)) for sub in model.model_fields})
+            row.update(
+                {
+                    (column := nested_column(name, sub)): _cell(getattr(value, sub, None), style, column)
+                    for sub in model.model_fields
+                }
+            )
     row["url"] = url
     return row
 
 
-def csv_lines(rows: Iterable[dict[str, Any]]) -> Iterator[str]:
+def csv_lines(rows: Iterable[dict[str, Any]], style: CsvStyle = MACHINE_CSV) -> Iterator[str]:
     """CSV text, a line at a time (header first), for streaming."""
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=CSV_COLUMNS, extrasaction="ignore")
+    writer = csv.DictWriter(buffer, fieldnames=CSV_COLUMNS, extrasaction="ignore", delimiter=style.delimiter)
+    if style.byte_order_mark:
+        buffer.write("\ufeff")
     writer.writeheader()
     yield buffer.getvalue()
     for row in rows:

@@ -12,7 +12,7 @@ import streamlit as st
 
 Params = Sequence[tuple[str, str]]
 Outage = Literal["down", "slow", "error"]
-ExportFormat = Literal["csv", "jsonl"]
+ExportFormat = Literal["csv-excel", "csv", "jsonl"]
 
 TIMEOUT = httpx.Timeout(8.0, connect=3.0)
 EXPORT_TIMEOUT = httpx.Timeout(60.0, connect=3.0)

@@ -22,7 +22,7 @@ from api.deps import EngineDep, SettingsDep, StoreDep
 from api.http.conditional_get import etag_matches
 from api.http.error_responses import error_response
 from api.http.load_shedding import SheddingRoute
-from api.open_data import csv_lines, to_csv_row, to_jsonl
+from api.open_data import EXCEL_FR_CSV, MACHINE_CSV, csv_lines, to_csv_row, to_jsonl
 from api.published import published_matching
 from api.settings import Settings, practice_url
 from api.store import Store
@@ -41,7 +41,11 @@ CACHE_CONTROL = "no-cache"
 
 
 class ExportParams(SearchParams):
-    format: Literal["jsonl", "csv"] = Field("jsonl", description="jsonl (the import format) or csv.")
+    format: Literal["jsonl", "csv", "csv-excel"] = Field(
+        "jsonl",
+        description="jsonl (the import format), csv (commas, codes, ISO dates) or csv-excel (for French "
+        "spreadsheets: semicolons, UTF-8 byte order mark, labels instead of codes, French dates).",
+    )
 
 
 def _matching(params: SearchParams, store: Store, engine: SearchEngine, budget: float) -> Iterator[Monograph]:
@@ -166,8 +170,9 @@ def export(
             headers={"Retry-After": str(RETRY_AFTER)},
         )
     monographs = _matching(params, store, engine, settings.search_deadline)
-    if params.format == "csv":
-        body = csv_lines(to_csv_row(m, practice_url(settings, m.id)) for m in monographs)
+    if params.format in ("csv", "csv-excel"):
+        style = EXCEL_FR_CSV if params.format == "csv-excel" else MACHINE_CSV
+        body = csv_lines((to_csv_row(m, practice_url(settings, m.id), style) for m in monographs), style)
         media, name = "text/csv; charset=utf-8", "pratiques.csv"
     else:
         body = (to_jsonl(m, practice_url(settings, m.id)) for m in monographs)

@@ -1,6 +1,9 @@
 from __future__ import annotations
 
+import csv
+import io
 import json
+import re
 
 from fastapi.testclient import TestClient
 
@@ -42,6 +45,21 @@ def test_export_jsonl_and_csv(client: TestClient, published: list[str]) -> None:
     assert csv_text.headers["content-type"].startswith("text/csv")
     assert csv_text.text.splitlines()[0].startswith("id,status,title,summary")
     assert client.get("/api/v1/export", params={"format": "xml"}).status_code == 422
+
+
+def test_export_csv_for_french_excel(client: TestClient, published: list[str]) -> None:
+    """Semicolons, a byte order mark (Excel otherwise reads UTF-8 accents as Latin-1), labels, French dates."""
+    response = client.get("/api/v1/export", params={"format": "csv-excel"})
+    assert response.status_code == 200 and response.content.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig")), delimiter=";"))
+    machine = list(csv.DictReader(io.StringIO(client.get("/api/v1/export", params={"format": "csv"}).text)))
+    assert len(rows) == len(machine) == 7 and [r["id"] for r in rows] == [r["id"] for r in machine]
+    odd_labels = {label for r in rows for label in r["odd"].split(" | ")}
+    assert odd_labels and all(label.startswith("ODD ") and " : " in label for label in odd_labels)
+    assert any("Outre-mer" in r["territory_types"] or "Rural" in r["territory_types"] for r in rows)
+    assert re.fullmatch(r"\d{2}/\d{2}/\d{4} \d{2}:\d{2}", rows[0]["created_at"])
+    # The machine CSV keeps codes and ISO dates.
+    assert all(c.isdigit() for r in machine for c in r["odd"].split(" | ")) and "T" in machine[0]["created_at"]
 
 
 def test_openapi_documents_examples(client: TestClient) -> None:

@@ -76,7 +76,11 @@ def test_the_export_page_offers_the_current_result_set(open_page: OpenPage, api_
 
     total = total_shown(app)
     assert total > 0
-    assert [b.label for b in app.get("download_button")] == ["Télécharger en CSV", "Télécharger en JSON Lines"]
+    assert [b.label for b in app.get("download_button")] == [
+        "Télécharger en CSV pour Excel",
+        "Télécharger en CSV",
+        "Télécharger en JSON Lines",
+    ]
     # The buttons' files come from the client with the page's own parameters.
     params = [("q", "mobilité"), ("region", "Occitanie")]
     rows = list(csv.DictReader(io.StringIO(client.export(params, "csv").decode("utf-8"))))
