@@ -24,5 +24,6 @@ for _ in $(seq 1 60); do
     if curl -fsS "http://127.0.0.1:$API_PORT/api/v1/health" >/dev/null 2>&1; then break; fi
     sleep 0.5
 done
-echo "IMPACT-Pratiques est prêt : API http://127.0.0.1:$API_PORT/docs  ·  interface http://127.0.0.1:$UI_PORT"
+# Operators read English (the CLI, logs and docs speak it); the interface is French.
+echo "IMPACT-Pratiques is ready: API http://127.0.0.1:$API_PORT/docs  ·  interface (French) http://127.0.0.1:$UI_PORT"
 wait -n "${pids[@]}"
