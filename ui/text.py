@@ -7,6 +7,7 @@ HTML blocks (`components.html_block`) have their own escaping, `components.safe_
 from __future__ import annotations
 
 import re
+from datetime import datetime
 
 # CommonMark lets any ASCII punctuation be escaped with a backslash, and then shows it as itself:
 # no emphasis, link, image, raw HTML, entity, heading, list, table, formula ($), Streamlit
@@ -27,3 +28,19 @@ def md_literal(text: object) -> str:
     """
     flat = " ".join(str(text).split())
     return _PUNCTUATION.sub(r"\\\1", _REWRITTEN.sub(_WORD_JOINER, flat))
+
+
+FRENCH_MONTHS = (
+    "janvier", "février", "mars", "avril", "mai", "juin",
+    "juillet", "août", "septembre", "octobre", "novembre", "décembre",
+)  # fmt: skip
+
+
+def french_date(iso: str | None) -> str | None:
+    """`2026-11-30T…` → `30 novembre 2026` (None when absent or unreadable)."""
+    try:
+        moment = datetime.fromisoformat(str(iso))
+    except ValueError:
+        return None
+    day = "1er" if moment.day == 1 else str(moment.day)
+    return f"{day} {FRENCH_MONTHS[moment.month - 1]} {moment.year}"

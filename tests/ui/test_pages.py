@@ -5,6 +5,8 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
+from urllib.parse import urlencode, urlsplit
 
 import httpx
 import pytest
@@ -37,6 +39,14 @@ def test_a_practice_page_shows_the_whole_monograph(open_page: OpenPage, api_url:
     assert 'href="mailto:' in html
     similar = [link for link in app.get("page_link") if link.proto.query_string.startswith("id=")]
     assert similar and all(monograph_id not in link.proto.query_string for link in similar)
+    # Keywords and programmes run a search; sources are named by their site; dates in French; a link to share.
+    searches = {link.proto.query_string for link in app.get("page_link") if link.proto.query_string.startswith("q=")}
+    assert searches == {urlencode({"q": word}) for word in monograph["tags"] + monograph["programmes"]}
+    for source in monograph["sources"]:
+        assert f">{urlsplit(source).netloc}</a>" in html
+    dated = re.compile(r"Publiée le \d{1,2}(er)? [a-zéû]+ \d{4}( · mise à jour le .+)?")
+    assert any(dated.fullmatch(c.value) for c in app.caption)
+    assert monograph["url"] in [c.value for c in app.code]
 
 
 def test_an_unknown_practice_is_explained(open_page: OpenPage) -> None:

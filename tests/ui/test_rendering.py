@@ -10,7 +10,7 @@ from schemas.facets import FACET_NAMES
 from tests.ui.conftest import INJECTIONS
 from ui.components import badges, highlighted, link, odd_badge, paragraphs, safe_text, safe_url
 from ui.state import YEAR_MAX, SearchState
-from ui.text import md_literal
+from ui.text import french_date, md_literal
 
 REFS = {
     "territory_types": [{"value": "rural", "label": "Rural"}],
@@ -139,3 +139,11 @@ def test_a_year_range_covering_everything_is_no_filter() -> None:
     state = SearchState.from_params(lambda name: {"year_from": ["1990"], "year_to": [str(YEAR_MAX + 5)]}.get(name, []))
 
     assert (state.year_from, state.year_to) == (None, None)
+
+
+@pytest.mark.parametrize(
+    ("iso", "french"),
+    [("2026-11-30T10:00:00+00:00", "30 novembre 2026"), ("2026-08-01", "1er août 2026"), ("", None), (None, None)],
+)
+def test_dates_in_french(iso: str | None, french: str | None) -> None:
+    assert french_date(iso) == french

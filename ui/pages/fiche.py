@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from typing import Any
+from urllib.parse import urlsplit
 
 import streamlit as st
 
@@ -11,7 +12,6 @@ from schemas.monograph import SECTION_FIELDS
 from ui import client
 from ui.components import (
     SEARCH_PAGE,
-    badge,
     badges,
     fetch,
     html_block,
@@ -27,6 +27,7 @@ from ui.components import (
 )
 from ui.monograph_form import SECTION_TEXTS
 from ui.result_card import hit_card
+from ui.text import french_date, md_literal
 
 SECTIONS = [(name, SECTION_TEXTS[name][0]) for name in SECTION_FIELDS]
 EMAIL = re.compile(r"^[^@\s<>\"']+@[^@\s<>\"']+\.[A-Za-z]{2,}$")
@@ -45,6 +46,13 @@ monograph = fetch(
 
 tab_title(monograph["title"])
 html_block(f"<h1>{safe_text(monograph['title'])}</h1>{territory_line(monograph)}{badges(monograph, refs)}")
+dates = [
+    f"{label} le {day}"
+    for label, key in (("Publiée", "published_at"), ("mise à jour", "updated_at"))
+    if (day := french_date(monograph.get(key)))
+]
+if dates:
+    st.caption(" · ".join(dates))
 html_block(f"<p style='font-size:1.1rem'><strong>{safe_text(monograph['summary'])}</strong></p>")
 
 story, facts = st.columns([2, 1], gap="large")
@@ -73,12 +81,13 @@ with facts, st.container(border=True):
         + "".join(odd_badge(n, refs, f"ODD {n} · {odd_info(refs, n)['label']}") for n in monograph.get("odd", []))
         + "</div>"
     )
-    if monograph.get("programmes"):
-        st.markdown("**Programmes**")
-        html_block('<div class="impact-badges">' + "".join(badge(p) for p in monograph["programmes"]) + "</div>")
-    if monograph.get("tags"):
-        st.markdown("**Mots-clés**")
-        html_block('<div class="impact-badges">' + "".join(badge(t) for t in monograph["tags"]) + "</div>")
+    # Programmes and keywords run a search for the practices sharing them.
+    for heading, key in (("Programmes", "programmes"), ("Mots-clés", "tags")):
+        if monograph.get(key):
+            st.markdown(f"**{heading}**")
+            with st.container(horizontal=True, gap="small", key=f"fiche_{key}"):
+                for word in monograph[key]:
+                    st.page_link(SEARCH_PAGE, label=md_literal(word), query_params={"q": word})
     contact = monograph.get("contact") or {}
     if any(contact.get(k) for k in ("name", "organisation", "email", "url")):
         st.markdown("**Contact**")
@@ -93,7 +102,12 @@ with facts, st.container(border=True):
     sources = [url for url in (safe_url(s) for s in monograph.get("sources", [])) if url]
     if sources:
         st.markdown("**Sources**")
-        html_block("<ul>" + "".join(f"<li>{link(url)}</li>" for url in sources) + "</ul>")
+        # Each source named by its site; the whole address stays in the link.
+        html_block("<ul>" + "".join(f"<li>{link(url, urlsplit(url).netloc)}</li>" for url in sources) + "</ul>")
+    if safe_url(monograph.get("url")):
+        st.markdown("**Partager cette fiche**")
+        st.code(monograph["url"], language=None)
+        st.caption("Pour l'imprimer ou l'enregistrer en PDF : Ctrl+P (la page s'imprime sans menus).")
 
 st.divider()
 st.header("Pratiques similaires", anchor="similaires")
