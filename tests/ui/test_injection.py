@@ -10,6 +10,7 @@ from __future__ import annotations
 import html
 import re
 from typing import Any
+from urllib.parse import urlencode
 
 import httpx
 import pytest
@@ -109,7 +110,9 @@ def test_a_planted_submission_stays_text_in_moderation_and_on_its_page(open_page
     assert f"<h1>{safe_text(title)}</h1>" in page
     for payload in INJECTIONS:
         assert f"<li><strong>{safe_text(payload)}</strong> — Association <em>({safe_text(payload)})</em></li>" in page
-        assert f">{safe_text(payload)}</span>" in page  # the tag's badge
+        # The tag is a search link whose label is literal text, and which searches for the tag as typed.
+        tag_links = [link for link in fiche.get("page_link") if link.proto.query_string == urlencode({"q": payload})]
+        assert [link.proto.label for link in tag_links] == [md_literal(payload)]
     assert_never_raw(fiche)
     assert_html_is_read_as_html(fiche)
     search = open_page(None, q=word)

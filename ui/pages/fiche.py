@@ -104,9 +104,11 @@ with facts, st.container(border=True):
         st.markdown("**Sources**")
         # Each source named by its site; the whole address stays in the link.
         html_block("<ul>" + "".join(f"<li>{link(url, urlsplit(url).netloc)}</li>" for url in sources) + "</ul>")
-    if safe_url(monograph.get("url")):
+    address = safe_url(monograph.get("url"))
+    if address:
         st.markdown("**Partager cette fiche**")
-        st.code(monograph["url"], language=None)
+        # A plain link (its address is the text to copy): a code block scrolls without keyboard access.
+        html_block(f'<p class="impact-share">{link(address)}</p>')
         st.caption("Pour l'imprimer ou l'enregistrer en PDF : Ctrl+P (la page s'imprime sans menus).")
 
 st.divider()
