@@ -42,15 +42,10 @@ def corrected_query(
     words = [(w, s) for w in _typed_words(parsed) if (s := stemmer.word(w)) and fuzziness(s)]
     if not words:
         return None
+    evidence = list(sources)[:EVIDENCE_HITS]
     seen_stems: set[str] = set()
     near: dict[str, Counter[str]] = {stem: Counter() for _, stem in words}
-    written = []
-    for source in list(sources)[:EVIDENCE_HITS]:
-        # A typed word written anywhere in a result (its sections too, or as the start of a longer
-        # word: `covoit`) was not a typo.
-        written.append(
-            fold(" ".join([source.get("title", ""), source.get("summary", ""), *source.get("sections", {}).values()]))
-        )
+    for source in evidence:
         for word in _WORD.findall(f"{source.get('title', '')} {source.get('summary', '')}"):
             stem = stemmer.word(word)
             if not stem:
@@ -62,10 +57,19 @@ def corrected_query(
                     limit = fuzziness(typed)
                     if DamerauLevenshtein.distance(stem, typed, score_cutoff=limit) <= limit:
                         near[typed][word.lower()] += 1
+    candidates = {typed_word: stem for typed_word, stem in words if stem not in seen_stems and near[stem]}
+    if not candidates:
+        return None  # the usual case: no whole text is folded
+    # A typed word written anywhere in a result (its sections too, or as the start of a longer word:
+    # `covoit`) was not a typo.
+    written = [
+        fold(" ".join([source.get("title", ""), source.get("summary", ""), *source.get("sections", {}).values()]))
+        for source in evidence
+    ]
     replacements = {
         typed_word: near[stem].most_common(1)[0][0]
-        for typed_word, stem in words
-        if stem not in seen_stems and near[stem] and not any(typed_word in text for text in written)
+        for typed_word, stem in candidates.items()
+        if not any(typed_word in text for text in written)
     }
     if not replacements:
         return None
