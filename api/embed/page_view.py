@@ -79,7 +79,8 @@ class Links:
 
     def without_filters(self) -> str:
         """The same words and display, with every filter the visitor chose removed."""
-        return self.href(**{name: [] for name in (*FACET_NAMES, "year_from", "year_to", "actor_mode", "page")})
+        modes = (f.mode_field for f in FACETS if f.mode_field)
+        return self.href(**{name: [] for name in (*FACET_NAMES, *modes, "year_from", "year_to", "page")})
 
 
 @dataclass
