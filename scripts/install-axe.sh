@@ -11,11 +11,11 @@ CACHE="${IMPACT_AXE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/impact-pratiques/axe-
 TARGET="$CACHE/axe.min.js"
 
 if [ -s "$TARGET" ]; then
-    echo "axe-core $VERSION déjà présent : $TARGET"
+    echo "axe-core $VERSION already present: $TARGET"
     exit 0
 fi
 if ! command -v npm >/dev/null 2>&1; then
-    echo "npm introuvable : installez Node.js (npm) pour les tests d'accessibilité." >&2
+    echo "npm not found: install Node.js (npm) for the accessibility tests." >&2
     exit 1
 fi
 
@@ -25,11 +25,11 @@ trap 'rm -rf "$WORK"' EXIT
 TARBALL="$WORK/axe-core-$VERSION.tgz"
 ACTUAL="sha512-$(openssl dgst -sha512 -binary "$TARBALL" | base64 -w0)"
 if [ "$ACTUAL" != "$INTEGRITY" ]; then
-    echo "axe-core $VERSION : empreinte inattendue ($ACTUAL), fichier refusé." >&2
+    echo "axe-core $VERSION: unexpected digest ($ACTUAL), file refused." >&2
     exit 1
 fi
 tar -xzf "$TARBALL" -C "$WORK" package/axe.min.js
 mkdir -p "$CACHE"
 mv "$WORK/package/axe.min.js" "$TARGET.tmp"
 mv "$TARGET.tmp" "$TARGET"
-echo "axe-core $VERSION installé : $TARGET"
+echo "axe-core $VERSION installed: $TARGET"

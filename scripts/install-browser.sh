@@ -5,12 +5,12 @@
 set -euo pipefail
 
 if [ -x /usr/bin/chromium ]; then
-    echo "chromium déjà installé : $(/usr/bin/chromium --version 2>/dev/null || echo /usr/bin/chromium)"
+    echo "chromium already installed: $(/usr/bin/chromium --version 2>/dev/null || echo /usr/bin/chromium)"
     exit 0
 fi
 
 if ! command -v apt-get >/dev/null 2>&1; then
-    echo "apt-get introuvable : installez Chromium (/usr/bin/chromium) avec le gestionnaire de paquets du système." >&2
+    echo "apt-get not found: install Chromium (/usr/bin/chromium) with the system's package manager." >&2
     exit 1
 fi
 
@@ -19,7 +19,7 @@ if [ "$(id -u)" -ne 0 ]; then
     if command -v sudo >/dev/null 2>&1; then
         SUDO="sudo"
     else
-        echo "droits root nécessaires pour installer chromium (relancez en root ou installez sudo)." >&2
+        echo "root rights are needed to install chromium (run as root or install sudo)." >&2
         exit 1
     fi
 fi
