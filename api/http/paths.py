@@ -30,6 +30,11 @@ def is_docs(path: str) -> bool:
     return path in ("/", "/openapi.json") or _under(path, "/docs", "/redoc")
 
 
+def is_operations(path: str) -> bool:
+    """`/health` and `/metrics`: a busy instance must still say how it is."""
+    return path in (f"{API_PREFIX}/health", f"{API_PREFIX}/metrics")
+
+
 def rate_class(method: str, path: str) -> str:
     """Every request belongs to one class, each with its own limits per client."""
     if is_docs(path):
@@ -38,7 +43,7 @@ def rate_class(method: str, path: str) -> str:
         return WRITES
     if _under(path, f"{API_PREFIX}/keys"):
         return KEYS
-    if path in (f"{API_PREFIX}/health", f"{API_PREFIX}/metrics"):
+    if is_operations(path):
         return OPERATIONS
     if _under(path, f"{API_PREFIX}/export"):
         return EXPORT
