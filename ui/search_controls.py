@@ -127,7 +127,33 @@ def _checkboxes(facet: str, values: list[tuple[str, int]], search: SearchState) 
         )
 
 
+# Facets whose referential is too long to order by code (1,255 EPCI): their values with practices, by
+# label, and a box that searches them through the API (accents aside, names, codes, département).
+FOUND_BY_API = 200
+
+
+def _found_by_api(facet: str, values: list[tuple[str, int]], search: SearchState) -> list[tuple[str, int]]:
+    """The values with practices, or those the words typed in the facet's search box find; by label."""
+    typed = st.text_input(
+        f"Chercher : {FACET_BY_NAME[facet].title}",
+        key=f"facet_find__{facet}",
+        placeholder="Nom, SIREN ou département…",
+        max_chars=100,
+    ).strip()
+    if typed:
+        found = fetch(lambda: client.facet_values(facet, typed, search.api_params(paged=False)))
+        listed = {v["value"] for v in found["values"]}
+        # The chosen values stay (the multiselect holds them), whether the words find them or not.
+        chosen = [(value, count) for value, count in values if value in search.filters[facet] and value not in listed]
+        values = [(v["value"], int(v["count"])) for v in found["values"]] + chosen
+        if not found["values"]:
+            st.caption(f"Aucune valeur avec des pratiques ne correspond à « {md_literal(typed)} ».")
+    return sorted(values, key=lambda pair: value_label(facet, pair[0]))
+
+
 def _searchable_list(facet: str, values: list[tuple[str, int]], search: SearchState) -> None:
+    if len(FACET_BY_NAME[facet].values) > FOUND_BY_API:
+        values = _found_by_api(facet, values, search)
     counts = dict(values)
     key = f"facet_list__{facet}"
     state.sync_widget(key, list(search.filters[facet]))
