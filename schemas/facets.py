@@ -60,6 +60,8 @@ class Facet:
     # feed address repeats the selection, and a URL has a size: a selection of a thousand EPCI is a
     # département or a région.
     max_selected: int = 0
+    # Whether lists offer its values by label: codes whose order means nothing to a reader (SIREN).
+    by_label: bool = False
 
     def label(self, value: str | int) -> str:
         text = str(value)
@@ -74,6 +76,10 @@ class Facet:
     def size(self) -> int:
         """How many values of this facet an engine is asked for; more are reported as `truncated`."""
         return self.buckets or max(len(self.values), 1)
+
+    def listed(self) -> list[str]:
+        """Every value in the order a list offers them: the referential's, or by label."""
+        return sorted(self.values, key=self.label) if self.by_label else list(self.values)
 
     def index_value(self, value: str | int) -> str | int:
         """A selected value as the index holds it."""
@@ -207,6 +213,7 @@ EPCI = Facet(
     listed_in_embeds=False,
     also_found_by=lambda code: EPCI_NAMES.get(code, ""),
     max_selected=100,
+    by_label=True,
 )
 
 # The facets a search is filtered and counted by (OR inside one, AND across), in display order.

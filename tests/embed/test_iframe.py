@@ -254,6 +254,10 @@ def test_builder_page(client: TestClient, published: list[str], editor: dict[str
     for value in ("outre-mer", "fondation", "Provence-Alpes-Côte d&#39;Azur", 'value="17"', "reseau-rural"):
         assert value in page
     assert 'id="code-iframe"' in page and 'id="code-widget"' in page and 'id="preview-frame"' in page
+    # Every EPCI may be fixed, offered by name (their SIREN order means nothing to a reader).
+    epci = re.findall(r'<option value="(\d{9})">([^<]*)</option>', page)
+    assert len(epci) == 1255 and [label for _, label in epci] == sorted(label for _, label in epci)
+    assert ("242600534", "CC du Diois (26)") in epci
     assert '<script src="/widget.js" defer>' in page and re.search(r'<script src="/static/builder\.js\?v=\w+"', page)
     policy = response.headers["content-security-policy"]
     assert "frame-src 'self'" in policy and "frame-ancestors 'none'" in policy
