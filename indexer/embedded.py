@@ -46,8 +46,8 @@ from schemas.search import SearchFilters, SearchHit, SearchQuery, SearchResult, 
 
 ANALYZER = "fr"
 # Bump when the tantivy schema or analysis changes: an older index is dropped and rebuilt.
-SCHEMA_VERSION = 5  # 2: recency weight for relevance ties; 3: monograph version (ordered writes); 4: published;
-# 5: `sont` a stopword
+SCHEMA_VERSION = 6  # 2: recency weight for relevance ties; 3: monograph version (ordered writes); 4: published;
+# 5: `sont` a stopword; 6: `epci` facet
 SCHEMA_VERSION_FILE = "impact-schema-version"
 # tantivy's single-writer lock: a file locked with flock(2) while an IndexWriter is open.
 WRITER_LOCK_FILE = ".tantivy-writer.lock"

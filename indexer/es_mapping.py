@@ -11,7 +11,8 @@ from schemas.facets import FACETS, YEAR, FacetKind
 from schemas.monograph import Monograph
 
 # Bump when settings or mappings change: the engine then builds a new index and moves the alias.
-MAPPING_VERSION = 4  # 2: `version` field, external versioning, longer gc_deletes; 3: `published`; 4: `sont` a stopword
+# 2: `version` field, external versioning, longer gc_deletes; 3: `published`; 4: `sont` a stopword; 5: `epci` facet
+MAPPING_VERSION = 5
 # Writes carry the monograph's version (`version_type: external_gte`), deletes too; the node
 # remembers a deleted document's version (its tombstone) only `index.gc_deletes` long, after
 # which an older write of a removed monograph would be accepted again. The default (60s) is

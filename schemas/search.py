@@ -14,8 +14,8 @@ from schemas.referentials import ActorCategory, TerritoryType
 
 MAX_RESULT_WINDOW = 10_000
 MAX_QUERY_LENGTH = 500
-# A facet list never holds more values than its referential has: a longer one is refused before its
-# values are even read (a request repeating `odd=3` 9,000 times costs nothing), a shorter one is
+# A facet list never holds more values than its referential has (or `Facet.max_selected`): a longer one is
+# refused before its values are even read (a request repeating `odd=3` 9,000 times costs nothing), a shorter one is
 # de-duplicated, so no answer ever repeats an unbounded list.
 LIST_CAPS: dict[str, int] = {facet.name: facet.cap for facet in FACET_BY_NAME.values()}
 KNOWN_VALUES: dict[str, frozenset[str]] = {facet.name: frozenset(facet.values) for facet in FACET_BY_NAME.values()}
@@ -29,7 +29,7 @@ def capped_list(value: Any, info: ValidationInfo) -> Any:
     if isinstance(value, list | tuple | set | frozenset) and len(value) > cap:
         raise PydanticCustomError(
             "too_many_values",
-            "at most {cap} values (the size of its referential), got {count}; send each value once",
+            "at most {cap} values, got {count}; send each value once",
             {"cap": cap, "count": len(value)},
         )
     return value
@@ -82,6 +82,7 @@ class SearchFilters(BaseModel):
     odd: list[Annotated[int, Field(ge=1, le=17)]] = _facet_field("odd")
     region: list[str] = _facet_field("region")
     department: list[str] = _facet_field("department")
+    epci: list[str] = _facet_field("epci")
     actor_mode: Combine = Field(
         Combine.ANY,
         description="`any`: practices with at least one of the selected actor categories; `all`: practices "
@@ -94,14 +95,14 @@ class SearchFilters(BaseModel):
     _capped = field_validator(*FACET_NAMES, mode="before")(capped_list)
     _unique = field_validator(*FACET_NAMES, mode="after")(unique)
 
-    @field_validator("region", "department", mode="after")
+    @field_validator("region", "department", "epci", mode="after")
     @classmethod
     def _known_values(cls, values: list[str], info: ValidationInfo) -> list[str]:
         """Open-text facets (names, codes) accept only their referential's values."""
         facet = FACET_BY_NAME[str(info.field_name)]
         unknown = [v for v in values if v not in KNOWN_VALUES[facet.name]]
         if unknown:
-            expected = ", ".join(facet.values) if facet.cap <= SHORT_LIST else facet.noun
+            expected = ", ".join(facet.values) if len(facet.values) <= SHORT_LIST else facet.noun
             raise ValueError(f"unknown {facet.name} {unknown[0]!r}; allowed: {expected}")
         return values
 
@@ -130,6 +131,10 @@ class SearchFilters(BaseModel):
     def selected(self, facet: str) -> list[str]:
         """The selected values of one facet, as strings."""
         return [str(v) for v in getattr(self, facet)]
+
+    def filters(self) -> SearchFilters:
+        """The filters alone, without a subclass's other fields (words, sort, paging…)."""
+        return SearchFilters.model_construct(**{name: getattr(self, name) for name in SearchFilters.model_fields})
 
     def without(self, facet: str) -> SearchFilters:
         """These filters with one facet's own selection removed: what its disjunctive counts apply."""
@@ -249,9 +254,6 @@ class SearchParams(SearchFilters, Words):
     def _window(self) -> SearchParams:
         within_result_window(self.page, self.size)
         return self
-
-    def filters(self) -> SearchFilters:
-        return SearchFilters.model_construct(**{name: getattr(self, name) for name in SearchFilters.model_fields})
 
     def to_query(self, facets: bool = True, deadline: float | None = None) -> SearchQuery:
         return SearchQuery(

@@ -16,6 +16,8 @@ ExportFormat = Literal["csv-excel", "csv", "jsonl"]
 
 TIMEOUT = httpx.Timeout(8.0, connect=3.0)
 EXPORT_TIMEOUT = httpx.Timeout(60.0, connect=3.0)
+# `/search` parameters a search among facet values does not take.
+SEARCH_ONLY = ("sort", "page", "size")
 
 
 class ApiUnavailable(Exception):
@@ -113,6 +115,19 @@ def _search(api: str, params: tuple[tuple[str, str], ...]) -> dict[str, Any]:
 def search(params: Params) -> dict[str, Any]:
     """`GET /search` with the given query string (text, facets, years, sort, page, size)."""
     return _search(base_url(), tuple(params))
+
+
+@st.cache_data(ttl=30, show_spinner=False)
+def _facet_values(api: str, facet: str, params: tuple[tuple[str, str], ...]) -> dict[str, Any]:
+    data: dict[str, Any] = get(f"/facets/{facet}/values", params)
+    return data
+
+
+def facet_values(facet: str, text: str, search: Params, limit: int = 50) -> dict[str, Any]:
+    """`GET /facets/{facet}/values`: the values matching `text`, counted under the search whose `/search`
+    parameters are `search` (its words sent as `search`; sort and paging are not the counts' business)."""
+    pairs = [("search" if name == "q" else name, value) for name, value in search if name not in SEARCH_ONLY]
+    return _facet_values(base_url(), facet, (*pairs, ("q", text), ("limit", str(limit))))
 
 
 @st.cache_data(ttl=60, show_spinner=False)

@@ -65,6 +65,7 @@ _FRENCH_RULES = {
 _FRENCH_MESSAGES = (
     ("unknown region", "region", "région inconnue ; utilisez le nom officiel (par exemple « Bretagne »)"),
     ("unknown department", "department", "département inconnu ; utilisez son code INSEE (par exemple 26, 2A ou 974)"),
+    ("unknown epci", "epci", "intercommunalité inconnue ; utilisez son numéro SIREN (par exemple 242600534)"),
     ("year_from must not be after year_to", "year_from", "ne doit pas être après year_to"),
     ("page × size", "page × size", "ne doit pas dépasser 10 000 ; affinez plutôt la recherche"),
     ("must be a colour", None, "doit être une couleur écrite #RRGGBB, par exemple #19486A"),

@@ -15,7 +15,7 @@ def _under(path: str, *roots: str) -> bool:
 
 def is_public_read(path: str) -> bool:
     """Anonymous reads any origin may make: what the widget and partners' scripts call."""
-    roots = ("search", "suggest", "referentials", "territories", "presets")
+    roots = ("search", "facets", "suggest", "referentials", "territories", "presets")
     return _under(path, *(f"{API_PREFIX}/{root}" for root in roots), "/feeds") or (
         path.startswith(f"{API_PREFIX}/monographs/") or path == "/widget.js"
     )
@@ -47,7 +47,7 @@ def rate_class(method: str, path: str) -> str:
         return OPERATIONS
     if _under(path, f"{API_PREFIX}/export"):
         return EXPORT
-    # search, monographs, referentials, territories, presets, embed, feeds, widget and assets, unknown paths
+    # search, facets, monographs, referentials, territories, presets, embed, feeds, widget and assets, unknown paths
     return READS
 
 
@@ -55,6 +55,7 @@ def is_cacheable(path: str) -> bool:
     return path == "/widget.js" or _under(
         path,
         f"{API_PREFIX}/search",
+        f"{API_PREFIX}/facets",
         f"{API_PREFIX}/suggest",
         f"{API_PREFIX}/referentials",
         f"{API_PREFIX}/territories",

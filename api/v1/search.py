@@ -18,7 +18,7 @@ from schemas.search import SearchParams, SearchQuery, SearchResult
 router = APIRouter(route_class=SheddingRoute, tags=["search"], responses=error_responses(400, 422, 429, 503))
 
 
-async def _run(request: Request, engine: EngineDep, query: SearchQuery) -> SearchResult:
+async def run_capped(request: Request, engine: EngineDep, query: SearchQuery) -> SearchResult:
     """The engine call in a worker thread, at most `IMPACT_SEARCH_CONCURRENCY` at once; `query.deadline`
     counts from the request's arrival, so time spent waiting for a slot is part of it."""
     result: SearchResult = await anyio.to_thread.run_sync(
@@ -41,7 +41,7 @@ async def search(
     query = params.to_query(deadline=time.monotonic() + settings.search_deadline)
     # One hop to a worker thread for the engine call; the answer is built and serialised once
     # here, not validated again by FastAPI.
-    result = await _run(request, engine, query)
+    result = await run_capped(request, engine, query)
     request.app.state.metrics.search_latency.labels(engine.backend).observe(time.perf_counter() - started)
     return Response(response_body(params, result, settings), media_type="application/json")
 
@@ -73,7 +73,7 @@ async def stats(
     """
     query = params.to_query(deadline=time.monotonic() + settings.search_deadline)
     query = query.model_copy(update={"page": 1, "size": 0, "highlight": False, "year_counts": True})
-    result = await _run(request, engine, query)
+    result = await run_capped(request, engine, query)
     dated = sum(value.count for value in result.facets.get(YEAR.name, []))
     body = SearchStats(total=result.total, undated=max(result.total - dated, 0), facets=result.facets)
     return Response(body.model_dump_json(), media_type="application/json")

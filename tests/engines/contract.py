@@ -304,6 +304,24 @@ class EngineContract:
         assert labels["collectivite"] == "Collectivité"
         assert any(f.label.startswith("ODD 17 : Partenariats") for f in result.facets["odd"])
 
+    def test_epci_filter_counts_and_labels(self, loaded: SearchEngine) -> None:
+        assert ids(self.search(loaded, epci=["200042174"])) == ["ess-bretagne"]
+        either = self.search(loaded, epci=["200042174", "245614433"])
+        assert set(ids(either)) == {"ess-bretagne", "pvd-centre-bourg"}
+        everything = {"242600534": 1, "200042174": 1, "245614433": 1}
+        assert counts(self.search(loaded), "epci") == everything
+        # Disjunctive: its own selection aside, every other filter applies.
+        lorient = self.search(loaded, epci=["200042174"])
+        assert counts(lorient, "epci") == everything and counts(lorient, "region") == {"Bretagne": 1}
+        assert counts(self.search(loaded, territory_type=["urbain"]), "epci") == {"200042174": 1, "245614433": 1}
+        labels = {f.value: f.label for f in lorient.facets["epci"]}
+        assert labels == {
+            "242600534": "CC du Diois (26)",
+            "200042174": "CA Lorient Agglomération (56)",
+            "245614433": "CC Pontivy Communauté (56)",
+        }
+        assert [f.value for f in lorient.facets["epci"] if f.selected] == ["200042174"]
+
     def test_year_counts_apply_every_filter(self, loaded: SearchEngine) -> None:
         assert "year" not in self.search(loaded).facets  # only when asked
         everything = self.search(loaded, size=0, year_counts=True)

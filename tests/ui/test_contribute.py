@@ -9,6 +9,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1.element_tree import Block
 
+from tests.corpus import CORPUS
 from tests.live import LiveApi
 from tests.ui.conftest import (
     CONTRIBUTE,
@@ -210,3 +211,18 @@ def test_an_editor_rejects_with_a_reason(open_page: OpenPage, live_api: LiveApi)
     own = " ".join(m.value for m in contributor.tabs[1].markdown)
     assert word in own and "refusée" in " ".join(c.value for c in contributor.tabs[1].caption)
     assert "Merci de chiffrer les résultats." in own
+
+
+def test_the_queue_marks_territories_the_referential_does_not_know(open_page: OpenPage, live_api: LiveApi) -> None:
+    named, coded = unique_word(), unique_word()
+    for word, territory in ((named, {"name": "Vallée du Tarn"}), (coded, {"name": "Die", "code": "26113"})):
+        body = CORPUS[2].content().model_dump(mode="json") | {"title": f"Covoiturage {word}", "territory": territory}
+        answer = httpx.post(
+            f"{live_api.url}/api/v1/monographs", json=body, headers={"X-API-Key": live_api.contributor_key}
+        )
+        assert answer.status_code == 201, answer.text
+    editor = with_key(open_page, live_api.editor_key)
+    cards = [m.value for m in editor.tabs[1].markdown]
+    named_card = next(card for card in cards if named in card)
+    assert 'class="impact-badge impact-badge-unresolved"' in named_card and "Territoire non reconnu" in named_card
+    assert "Territoire non reconnu" not in next(card for card in cards if coded in card)

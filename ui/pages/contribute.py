@@ -8,7 +8,16 @@ from typing import Any
 import streamlit as st
 
 from ui import client
-from ui.components import OUTAGE_MESSAGES, fetch, html_block, paragraphs, safe_text, tab_title, territory_line
+from ui.components import (
+    OUTAGE_MESSAGES,
+    badge,
+    fetch,
+    html_block,
+    paragraphs,
+    safe_text,
+    tab_title,
+    territory_line,
+)
 from ui.monograph_form import (
     FORM_INSTANCE,
     build_body,
@@ -107,6 +116,7 @@ STATUS_LABELS = {
     "rejected": "refusée",
     "archived": "retirée",
 }
+UNRESOLVED_HELP = "Ce territoire n'est pas dans le référentiel officiel : vérifiez-le avant de publier."
 
 form_tab, queue_tab = st.tabs(
     ["Proposer une pratique", "File de modération" if role == "editor" else "Mes soumissions"]
@@ -169,7 +179,11 @@ with queue_tab:
         st.info("Aucune fiche n'attend de modération." if role == "editor" else "Vous n'avez encore rien soumis.")
     for item in queue["items"]:
         with st.container(border=True):
-            html_block(f'<h2 class="impact-card-title">{safe_text(item["title"])}</h2>{territory_line(item)}')
+            # A territory given by name only (a valley, a "pays") is allowed: the editor checks it.
+            unresolved = badge("Territoire non reconnu", "unresolved", UNRESOLVED_HELP)
+            unresolved = "" if item["territory"].get("resolved") else f'<div class="impact-badges">{unresolved}</div>'
+            title = f'<h2 class="impact-card-title">{safe_text(item["title"])}</h2>'
+            html_block(f"{title}{territory_line(item)}{unresolved}")
             status = STATUS_LABELS.get(item["status"], item["status"])
             st.caption(f"Soumise le {md_literal(item['created_at'][:10])} · {md_literal(status)}")
             if item["status"] == "rejected" and item.get("rejection_reason"):
