@@ -10,7 +10,7 @@ import xml.etree.ElementTree as ET
 import httpx
 import pytest
 
-from tests.browser import ARTIFACTS, launched_browser
+from tests.browser import ARTIFACTS, launched_browser, serious_violations
 from tests.ui.conftest import OpenPage, total_shown
 from ui.search_map import SHOWN_KEY
 
@@ -88,3 +88,4 @@ def test_map_draws_overseas_and_a_click_filters(ui_url: str) -> None:
         reunion.locator("rect").click()
         expect(count).to_have_text(re.compile(rf"^{finistere_count} pratiques? trouvées?$"))
         assert page.get_by_text("Traceback").count() == 0
+        assert serious_violations(page) == []
