@@ -25,7 +25,7 @@ VALUES: dict[str, list[str]] = {
     # Every département of the referential (seed/territories/): the count is checked, not just copied.
     "department": list(DEPARTMENT_NAMES),
 }
-JSON_READS = ["/api/v1/search", "/api/v1/search/stats", "/api/v1/export"]
+JSON_READS = ["/api/v1/search", "/api/v1/search/stats", "/api/v1/search/map", "/api/v1/export"]
 HTML_READS = ["/embed", "/feeds/search.atom", "/feeds/search.rss"]
 
 
