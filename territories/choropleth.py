@@ -20,6 +20,11 @@ from territories.shapes import SHAPES_CREDIT, department_shapes
 
 # The overseas départements (zone `drom`), drawn as tiles: the outlines package has metropolitan ones only.
 DROM = ("971", "972", "973", "974", "976")
+# Paris and the petite couronne, too small to click at France's scale: drawn again, enlarged, in a box
+# (x, y, width, height in source units) where Belgium and Luxembourg would be.
+INSET = ("75", "92", "93", "94")
+INSET_BOX = (470, 2, 130, 96)
+INSET_TITLE = "Paris et petite couronne"
 MAP_TITLE = "Carte des pratiques par département"
 
 
@@ -102,47 +107,73 @@ def _attrs(**values: object) -> Markup:
     )
 
 
-def _link(entry: MapEntry, shape: Markup) -> Markup:
-    current = _attrs(aria_current="true") if entry.selected else Markup("")
+def _link(entry: MapEntry, shape: Markup, repeated: bool = False) -> Markup:
+    """A département's link; a `repeated` one (the enlarged inset) is left out of the keyboard order and
+    of what screen readers list, which have the first one."""
+    extra = _attrs(aria_current="true") if entry.selected else Markup("")
+    if repeated:
+        extra += _attrs(aria_hidden="true", tabindex="-1")
     return Markup("<a{}{}><title>{}</title>{}</a>").format(
-        _attrs(href=entry.href, data_department=entry.code, class_="department"), current, entry.label, shape
+        _attrs(href=entry.href, data_department=entry.code, class_="department"), extra, entry.label, shape
     )
 
 
-def department_map(entries: list[MapEntry]) -> Markup:
-    """The SVG (standalone: it carries its namespace), every text and link escaped."""
-    shapes = department_shapes()
-    u = shapes.scale  # stored coordinates per unit of the source drawing: the layout below is in those units
-    classes = count_classes(max((e.count for e in entries), default=0))
-    parts: list[Markup] = []
+Classes = list[tuple[int, int, Shade]]
 
-    metro = sorted((e for e in entries if e.code in shapes.paths), key=lambda e: e.selected)  # outlines on top
+
+def _metropolitan(
+    entries: list[MapEntry], classes: Classes, paths: dict[str, str], u: int, repeated: bool = False
+) -> Markup:
+    """The départements' outlines, filled by count; filtered ones drawn last, their outline on top."""
     outlines = []
-    for entry in metro:
-        shade = shade_of(entry.count, classes)
-        d = shapes.paths[entry.code]
+    for entry in sorted((e for e in entries if e.code in paths), key=lambda e: e.selected):
+        fill, d = shade_of(entry.count, classes).fill, paths[entry.code]
         if entry.selected:  # a near-black outline on a white halo: visible on any fill around it
             path = Markup("<path{}/><path{}/>").format(
-                _attrs(d=d, fill=shade.fill, stroke=SELECTED_HALO, stroke_width=6 * u),
+                _attrs(d=d, fill=fill, stroke=SELECTED_HALO, stroke_width=6 * u),
                 _attrs(d=d, fill="none", stroke=SELECTED_BORDER, stroke_width=round(2.5 * u)),
             )
         else:
-            path = Markup("<path{}/>").format(_attrs(d=d, fill=shade.fill))
-        outlines.append(_link(entry, path))
-    parts.append(
-        Markup("<g{}>{}</g>").format(
-            _attrs(class_="metro", stroke=BORDER, stroke_width=round(0.6 * u), stroke_linejoin="round"),
-            Markup("").join(outlines),
-        )
+            path = Markup("<path{}/>").format(_attrs(d=d, fill=fill))
+        outlines.append(_link(entry, path, repeated))
+    group = _attrs(class_="metro", stroke=BORDER, stroke_width=round(0.6 * u), stroke_linejoin="round")
+    return Markup("<g{}>{}</g>").format(group, Markup("").join(outlines))
+
+
+def _inset(entries: list[MapEntry], classes: Classes, u: int) -> Markup:
+    """Paris and the petite couronne enlarged in a framed box, under its title."""
+    shapes = department_shapes()
+    left, top, right, bottom = shapes.bounds(INSET)
+    x, y, width, height = (v * u for v in INSET_BOX)
+    heading, margin = 14 * u, 4 * u
+    k = min((width - 2 * margin) / (right - left), (height - heading - margin) / (bottom - top))
+    dx = x + (width - k * (right - left)) / 2 - k * left
+    dy = y + heading + (height - heading - margin - k * (bottom - top)) / 2 - k * top
+    # Strokes are scaled with the drawing: divided by k, they keep the main map's widths.
+    drawn = _metropolitan(
+        [e for e in entries if e.code in INSET],
+        classes,
+        {c: shapes.paths[c] for c in INSET},
+        max(round(u / k), 1),
+        True,
+    )
+    return Markup("<g{}><rect{}/><text{}>{}</text><g{}>{}</g></g>").format(
+        _attrs(class_="inset"),
+        _attrs(x=x, y=y, width=width, height=height, rx=3 * u, fill="#FFFFFF", stroke=BORDER, stroke_width=u),
+        _attrs(x=x + margin, y=y + 11 * u, font_size=9 * u, font_weight=700),
+        INSET_TITLE,
+        _attrs(transform=f"translate({dx:.0f} {dy:.0f}) scale({k:.4f})"),
+        drawn,
     )
 
-    # The DROM: a column of labelled tiles west of the Bay of Biscay, under a heading.
+
+def _overseas(entries: list[MapEntry], classes: Classes, u: int) -> Markup:
+    """The DROM: a column of labelled tiles west of the Bay of Biscay, under a heading."""
     tiles = [Markup("<text{}>Outre-mer</text>").format(_attrs(x=6 * u, y=292 * u, font_size=12 * u, font_weight=700))]
-    overseas = [e for e in entries if e.code not in shapes.paths]
-    for i, entry in enumerate(overseas):
+    for i, entry in enumerate(entries):
         top = (298 + i * 57) * u
         shade = shade_of(entry.count, classes)
-        border = (SELECTED_BORDER, 3 * u) if entry.selected else (BORDER, u)
+        stroke, width = (SELECTED_BORDER, 3 * u) if entry.selected else (BORDER, u)
         tile = Markup("<rect{}/><text{}>{}</text><text{}>{}</text>").format(
             _attrs(
                 x=6 * u,
@@ -151,8 +182,8 @@ def department_map(entries: list[MapEntry]) -> Markup:
                 height=50 * u,
                 rx=4 * u,
                 fill=shade.fill,
-                stroke=border[0],
-                stroke_width=border[1],
+                stroke=stroke,
+                stroke_width=width,
             ),
             _attrs(x=12 * u, y=top + 20 * u, fill=shade.text, font_size=11 * u, font_weight=700),
             entry.name,
@@ -160,37 +191,43 @@ def department_map(entries: list[MapEntry]) -> Markup:
             practices(entry.count),
         )
         tiles.append(_link(entry, tile))
-    parts.append(Markup('<g class="overseas">{}</g>').format(Markup("").join(tiles)))
+    return Markup('<g class="overseas">{}</g>').format(Markup("").join(tiles))
 
-    # The legend, in the Channel: no practice, then each range of counts.
-    legend = [Markup("<text{}>Pratiques</text>").format(_attrs(x=6 * u, y=16 * u, font_size=11 * u, font_weight=700))]
-    rows = [("aucune", NO_PRACTICE), *((_range_label(low, high), shade) for low, high, shade in classes)]
-    for i, (label, shade) in enumerate(rows):
+
+def _legend(classes: Classes, any_selected: bool, u: int) -> Markup:
+    """In the Channel: no practice, each range of counts, and the filtered outline when there is one."""
+    rows = [("aucune", NO_PRACTICE.fill, BORDER, u)]
+    rows += [(_range_label(low, high), shade.fill, BORDER, u) for low, high, shade in classes]
+    if any_selected:
+        rows.append(("filtre actif", "none", SELECTED_BORDER, 3 * u))
+    items = [Markup("<text{}>Pratiques</text>").format(_attrs(x=6 * u, y=16 * u, font_size=11 * u, font_weight=700))]
+    for i, (label, fill, stroke, width) in enumerate(rows):
         top = (24 + i * 16) * u
-        legend.append(
+        items.append(
             Markup("<rect{}/><text{}>{}</text>").format(
-                _attrs(x=6 * u, y=top, width=18 * u, height=12 * u, fill=shade.fill, stroke=BORDER, stroke_width=u),
+                _attrs(x=6 * u, y=top, width=18 * u, height=12 * u, fill=fill, stroke=stroke, stroke_width=width),
                 _attrs(x=30 * u, y=top + 10 * u, font_size=10 * u),
                 label,
             )
         )
-    if any(e.selected for e in entries):
-        top = (24 + len(rows) * 16) * u
-        legend.append(
-            Markup("<rect{}/><text{}>filtre actif</text>").format(
-                _attrs(
-                    x=6 * u, y=top, width=18 * u, height=12 * u, fill="none", stroke=SELECTED_BORDER, stroke_width=3 * u
-                ),
-                _attrs(x=30 * u, y=top + 10 * u, font_size=10 * u),
-            )
-        )
-    parts.append(Markup('<g class="legend" aria-hidden="true">{}</g>').format(Markup("").join(legend)))
-    parts.append(
-        Markup("<text{}>{}</text>").format(
-            _attrs(class_="credit", x=300 * u, y=580 * u, font_size=8 * u), SHAPES_CREDIT
-        )
-    )
+    return Markup('<g class="legend" aria-hidden="true">{}</g>').format(Markup("").join(items))
 
+
+def department_map(entries: list[MapEntry]) -> Markup:
+    """The SVG (standalone: it carries its namespace), every text and link escaped."""
+    shapes = department_shapes()
+    u = shapes.scale  # stored coordinates per unit of the source drawing: the layout is in source units × u
+    classes = count_classes(max((e.count for e in entries), default=0))
+    credit = Markup("<text{}>{}</text>").format(
+        _attrs(class_="credit", x=300 * u, y=580 * u, font_size=8 * u), SHAPES_CREDIT
+    )
+    drawing = (
+        _metropolitan(entries, classes, shapes.paths, u),
+        _inset(entries, classes, u),
+        _overseas([e for e in entries if e.code not in shapes.paths], classes, u),
+        _legend(classes, any(e.selected for e in entries), u),
+        credit,
+    )
     left, top, width, height = shapes.view_box
     return Markup('<svg xmlns="http://www.w3.org/2000/svg"{}><title>{}</title>{}</svg>').format(
         _attrs(
@@ -202,5 +239,5 @@ def department_map(entries: list[MapEntry]) -> Markup:
             font_family="system-ui, -apple-system, 'Segoe UI', Roboto, Arial, sans-serif",
         ),
         MAP_TITLE,
-        Markup("").join(parts),
+        Markup("").join(drawing),
     )

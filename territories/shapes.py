@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import gzip
 import json
+import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -28,6 +30,25 @@ class DepartmentShapes:
         data = json.loads(gzip.decompress((directory / SHAPES_FILE).read_bytes()))
         left, top, width, height = (int(v) for v in data["view_box"])
         return cls(data["source"], int(data["scale"]), (left, top, width, height), dict(data["departments"]))
+
+    def bounds(self, codes: Iterable[str]) -> tuple[int, int, int, int]:
+        """The box around these départements: left, top, right, bottom (stored coordinates)."""
+        xs, ys = [], []
+        for code in codes:
+            for ring in _RING.findall(self.paths[code]):
+                numbers = [int(n) for n in _NUMBER.findall(ring)]
+                x, y = numbers[0], numbers[1]  # an absolute move, then relative lines
+                xs.append(x)
+                ys.append(y)
+                for dx, dy in zip(numbers[2::2], numbers[3::2], strict=True):
+                    x, y = x + dx, y + dy
+                    xs.append(x)
+                    ys.append(y)
+        return min(xs), min(ys), max(xs), max(ys)
+
+
+_RING = re.compile(r"M[^M]*")
+_NUMBER = re.compile(r"-?\d+")
 
 
 @lru_cache(maxsize=1)

@@ -155,3 +155,22 @@ def test_practices_in_french() -> None:
         "2 pratiques",
         "1\u202f234 pratiques",
     ]
+
+
+def test_paris_and_the_petite_couronne_are_enlarged_in_an_inset() -> None:
+    root = parse(department_map(map_entries({"93": 2}, lambda code: f"?department={code}", {"93"})))
+    (inset,) = [g for g in root.iter(f"{SVG}g") if g.attrib.get("class") == "inset"]
+    assert [t.text for t in inset.iter(f"{SVG}text")] == ["Paris et petite couronne"]
+    repeated = {a.attrib["data-department"]: a for a in inset.iter(f"{SVG}a")}
+    assert set(repeated) == {"75", "92", "93", "94"}
+    # The enlarged links repeat the map's: out of the keyboard order and hidden from screen readers.
+    for link in repeated.values():
+        assert link.attrib["aria-hidden"] == "true" and link.attrib["tabindex"] == "-1"
+    assert (
+        title(repeated["93"]) == "Seine-Saint-Denis : 2 pratiques" and repeated["93"].attrib["aria-current"] == "true"
+    )
+    shown = [a for a in root.iter(f"{SVG}a") if "aria-hidden" not in a.attrib]
+    assert len(shown) == 101 and len({a.attrib["data-department"] for a in shown}) == 101
+    # The inset's box holds the four départements, enlarged: the scale is well above 1.
+    (drawing,) = [g for g in inset if g.attrib.get("transform")]
+    assert float(drawing.attrib["transform"].split("scale(")[1].rstrip(")")) > 3
