@@ -17,6 +17,7 @@ from ui.state import SearchState
 MAP_KEY = "search_map"
 SHOWN_KEY = "search_map_shown"
 DEPARTMENT = "department"
+MAP_UNAVAILABLE = "La carte n'a pas pu être chargée ; les résultats restent affichés. Réessayez dans quelques instants."
 
 _JS = """
 export default function ({ data, parentElement, setTriggerValue }) {
@@ -65,5 +66,10 @@ def department_map(search: SearchState) -> None:
         "Cliquez un département pour filtrer les pratiques (un second clic retire le filtre) ; "
         "survolez-le pour voir son nombre de pratiques. La liste « Département » des filtres les contient aussi."
     )
-    svg = client.search_map(search.api_params(paged=False))
+    try:
+        svg = client.search_map(search.api_params(paged=False))
+    except (client.ApiUnavailable, client.ApiError):
+        # The results above and below do not depend on it: the map alone is missing.
+        st.warning(MAP_UNAVAILABLE, icon=":material/map:")
+        return
     _map_component(key=MAP_KEY, data=svg, on_department_change=_on_click)

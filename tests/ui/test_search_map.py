@@ -5,14 +5,21 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 import xml.etree.ElementTree as ET
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
 
 import httpx
 import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
 
 from tests.browser import ARTIFACTS, launched_browser, serious_violations
-from tests.ui.conftest import OpenPage, total_shown
-from ui.search_map import SHOWN_KEY
+from tests.live import LiveApi
+from tests.ui.conftest import APP, OpenPage, checked, hit_titles, total_shown
+from ui.search_map import MAP_UNAVAILABLE, SHOWN_KEY
 
 SVG = "{http://www.w3.org/2000/svg}"
 COUNT = re.compile(r"^\d+ pratiques? trouvées?$")
@@ -36,6 +43,47 @@ def test_map_is_off_until_switched_on_then_drawn_from_the_api(open_page: OpenPag
     counted = {v["value"]: v["count"] for v in facet if v["count"]}
     assert counted and all(re.search(rf" : {n} pratiques?$", titles[code] or "") for code, n in counted.items())
     assert total_shown(app) >= max(counted.values())
+
+
+@pytest.fixture
+def map_failing_api(live_api: LiveApi, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """An HTTP relay to the live API whose map route alone answers 503, as an overloaded API would."""
+
+    class Relay(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            if self.path.startswith("/api/v1/search/map"):
+                status, body, kind = 503, b'{"error": {"code": "unavailable", "message": "busy"}}', "application/json"
+            else:
+                answer = httpx.get(live_api.url + self.path)
+                status, body, kind = answer.status_code, answer.content, answer.headers["content-type"]
+            self.send_response(status)
+            self.send_header("Content-Type", kind)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Relay)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}"
+    monkeypatch.setenv("IMPACT_API_BASE_URL", url)
+    st.cache_data.clear()
+    try:
+        yield url
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_a_failing_map_leaves_the_results(map_failing_api: str) -> None:
+    app = checked(AppTest.from_file(str(APP), default_timeout=30).run())
+    total = total_shown(app)
+    app = checked(app.toggle(key=SHOWN_KEY).set_value(True).run())
+    assert [w.value for w in app.warning] == [MAP_UNAVAILABLE]
+    assert not app.error and not app.get("bidi_component")
+    assert total_shown(app) == total > 0 and len(hit_titles(app)) == 10
 
 
 @pytest.mark.browser
