@@ -248,7 +248,7 @@ def test_embed_map_draws_overseas_and_a_click_filters(browser: Any, api: LiveApi
 
     reunion.locator("rect").click()
     page.wait_for_url(re.compile(r"department=974"))
-    assert "map=" in page.url  # the map stays, with the rest of the search
+    assert "map=1" in page.url  # the map stays, with the rest of the search
     assert page.locator("p.count").inner_text().startswith(f"{reunion_count} pratique")
     assert page.locator('svg.department-map a[data-department="974"][aria-current="true"]').count() == 1
     assert page.locator("li.result").count() == min(reunion_count, 5)

@@ -28,7 +28,7 @@ def test_map_is_shown_only_when_asked(client: TestClient, published: list[str]) 
     assert titles["56"] == "Morbihan : 2 pratiques" and titles["974"] == "La Réunion : 1 pratique"
     # Every département is also a link in a list, for keyboards and screen readers.
     listed = re.findall(r'<li><a href="([^"]+)"[^>]*>([^<]+)</a>', page.text.split('class="map-list"')[1])
-    assert len(listed) == 101 and ("?map=True&amp;department=56", "Morbihan : 2 pratiques") in listed
+    assert len(listed) == 101 and ("?map=1&amp;department=56", "Morbihan : 2 pratiques") in listed
     # The map adds no inline style or script: the page's CSP is unchanged.
     assert page.headers["content-security-policy"] == client.get("/embed").headers["content-security-policy"]
 
