@@ -180,6 +180,7 @@ class EmbedParams(EmbedTheme, SearchParams):
     size: Annotated[int, Field(ge=1, le=100)] = 10
     facets: Literal["show", "hide"] = Field("show", description="Show the facet controls beside the list.")
     title: ShortLabel = Field("", description="Heading of the list.")
+    map: bool = Field(False, description="Show the map of the practices per département above the list (`map=1`).")
 
 
 class PresetContent(BaseModel):

@@ -180,9 +180,19 @@ def stats(params: Params) -> dict[str, Any]:
     return _stats(base_url(), tuple(params))
 
 
+@st.cache_data(ttl=30, show_spinner=False)
+def _search_map(api: str, params: tuple[tuple[str, str], ...]) -> str:
+    return request("GET", "/search/map", params=params).text
+
+
+def search_map(params: Params) -> str:
+    """`GET /search/map`: the search's practices per département, as an SVG map whose links toggle a département."""
+    return _search_map(base_url(), tuple(params))
+
+
 def clear_caches() -> None:
     """Forget cached reads, after a write that changes what searches return."""
-    for cached in (_search, _monograph, _similar, _years, _stats):
+    for cached in (_search, _monograph, _similar, _years, _stats, _search_map):
         cached.clear()
 
 

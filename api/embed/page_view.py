@@ -14,6 +14,7 @@ from schemas.api import EmbedTheme
 from schemas.facets import FACET_BY_NAME, FACET_NAMES, FACETS
 from schemas.referentials import ACTOR_CATEGORY_LABELS, ODD_BY_NUMBER, ODD_LIST, TERRITORY_TYPE_LABELS
 from schemas.search import MAX_RESULT_WINDOW, SearchHit, SearchParams, SearchResult
+from territories.choropleth import MapEntry
 
 # Facet values shown before the rest fold under « Afficher plus ».
 VISIBLE_VALUES = 8
@@ -120,6 +121,12 @@ class Pager:
 
 
 @dataclass
+class MapView:
+    svg: Markup
+    entries: list[MapEntry]
+
+
+@dataclass
 class EmbedView:
     heading: str
     logo: str
@@ -133,6 +140,7 @@ class EmbedView:
     pager: Pager
     target_blank: bool
     density: str
+    map: MapView | None = None
 
 
 def hit_view(hit: SearchHit, url: str) -> HitView:

@@ -103,7 +103,12 @@ def first_problems(problems: list[str], limit: int = SHOWN_PROBLEMS) -> list[str
     return [*problems[:limit], f"… et {len(problems) - limit} autres paramètres refusés"]
 
 
+def _query_value(value: object) -> str:
+    # A switch reads `map=1`, as partners write it, rather than Python's `True`.
+    return ("1" if value else "0") if isinstance(value, bool) else str(value)
+
+
 def query_lists(model: BaseModel, exclude: Iterable[str] = ()) -> dict[str, list[str]]:
     """A model's non-default values as query-string lists."""
     dumped = model.model_dump(mode="json", exclude_defaults=True, exclude=set(exclude))
-    return {k: [str(x) for x in v] if isinstance(v, list) else [str(v)] for k, v in dumped.items()}
+    return {k: [_query_value(x) for x in v] if isinstance(v, list) else [_query_value(v)] for k, v in dumped.items()}

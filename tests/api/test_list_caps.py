@@ -27,7 +27,7 @@ VALUES: dict[str, list[str]] = {
     # EPCI: the first 100 of the referential (a selection's cap, below the referential's 1,255).
     "epci": list(EPCI_NAMES)[:100],
 }
-JSON_READS = ["/api/v1/search", "/api/v1/search/stats", "/api/v1/export"]
+JSON_READS = ["/api/v1/search", "/api/v1/search/stats", "/api/v1/search/map", "/api/v1/export"]
 HTML_READS = ["/embed", "/feeds/search.atom", "/feeds/search.rss"]
 
 

@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.browser import ARTIFACTS, launched_browser, require_browser
+from tests.browser import ARTIFACTS, launched_browser, require_browser, serious_violations
 from tests.embed.conftest import XSS_TITLE, xss_body
 from tests.live import LiveApi, free_port, live_api
 
@@ -220,4 +220,47 @@ def test_builder_previews_and_builds_both_snippets(browser: Any, api: LiveApi) -
     page.locator("#preview-widget li.r").first.wait_for()
     page.screenshot(path=str(ARTIFACTS / "embed-builder.png"), full_page=True)
     assert errors == []
+    page.close()
+
+
+def test_embed_map_draws_overseas_and_a_click_filters(browser: Any, api: LiveApi) -> None:
+    """`/embed?map=1`: the map and its Outre-mer tiles are drawn under the page's strict CSP, and a click on
+    a département filters the list (its count, its outline)."""
+    page = browser.new_page(viewport={"width": 1000, "height": 1400})
+    page.set_default_timeout(15_000)
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(f"console: {m.text}") if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(f"pageerror: {e}"))
+    page.goto(f"{api.url}/embed?map=1&size=5")
+    everything = int(page.locator("p.count").inner_text().split()[0])
+    svg = page.locator("svg.department-map")
+    assert svg.is_visible() and svg.bounding_box()["width"] > 400
+    assert page.locator("svg.department-map a[data-department]:not([aria-hidden])").count() == 101
+    for code, name in [("971", "Guadeloupe"), ("972", "Martinique"), ("973", "Guyane"), ("974", "La Réunion")]:
+        tile = page.locator(f'svg.department-map a[data-department="{code}"]')
+        assert tile.locator("rect").is_visible() and tile.locator("text").first.text_content() == name
+    mayotte = page.locator('svg.department-map a[data-department="976"] rect')
+    assert mayotte.is_visible()
+    reunion = page.locator('svg.department-map a[data-department="974"]')
+    reunion_count = int(re.findall(r"\d+", reunion.locator("title").text_content() or "")[0])
+    assert 0 < reunion_count < everything
+    page.screenshot(path=str(ARTIFACTS / "embed-map.png"), full_page=True)
+
+    reunion.locator("rect").click()
+    page.wait_for_url(re.compile(r"department=974"))
+    assert "map=1" in page.url  # the map stays, with the rest of the search
+    assert page.locator("p.count").inner_text().startswith(f"{reunion_count} pratique")
+    assert page.locator('svg.department-map a[data-department="974"][aria-current="true"]').count() == 1
+    assert page.locator("li.result").count() == min(reunion_count, 5)
+    # The same départements as a list, for keyboards and screen readers.
+    assert page.locator(".map-list li a").count() == 101
+    page.screenshot(path=str(ARTIFACTS / "embed-map-filtre.png"), full_page=True)
+    assert errors == []
+    # axe-core, injected by a context that may bypass the page's CSP (the page itself allows no inline script).
+    audit = browser.new_context(bypass_csp=True, viewport={"width": 1000, "height": 1400})
+    checked = audit.new_page()
+    checked.goto(page.url)
+    checked.locator(".map-list summary").click()
+    assert serious_violations(checked) == []
+    audit.close()
     page.close()

@@ -14,12 +14,15 @@ import pytest
 
 from indexer.engine import EngineUnavailable, SearchEngine, SearchTimeout, UnknownMonograph
 from indexer.suggest import suggest
-from schemas.facets import Facet
+from schemas.facets import DEPARTMENT_NAMES, Facet
 from schemas.monograph import Monograph, Status
 from schemas.search import SearchFilters, SearchQuery, SearchResult, Sort
+from territories.choropleth import DROM
 from tests.corpus import CORPUS, by_id, monograph
 
 PUBLISHED = {m.id for m in CORPUS if m.status == Status.PUBLISHED}
+# Metropolitan départements and the five DROM: what the map draws.
+DEPARTMENT_CODES = [code for code in DEPARTMENT_NAMES if len(code) == 2 or code in DROM]
 
 
 def ids(result: SearchResult) -> list[str]:
@@ -424,6 +427,24 @@ class EngineContract:
         result = self.search(loaded, odd=[3])
         assert result.truncated_facets == ["odd"]
         assert [f.value for f in result.facets["odd"]][:2] == ["11", "8"] and "3" in counts(result, "odd")
+
+    def test_every_department_is_counted_for_the_map(self, engine: SearchEngine) -> None:
+        """The map of practices per département reads one search's `department` facet: an engine answers
+        a count for every département that has practices (all 101 here), none left out."""
+        template = by_id("mobilite-vallee")
+        spread = [
+            template.model_copy(
+                update={
+                    "id": f"dep-{code.lower()}",
+                    "territory": template.territory.model_copy(update={"department": code}),
+                }
+            )
+            for code in DEPARTMENT_CODES
+        ]
+        assert engine.index(spread).indexed == len(spread)
+        result = self.search(engine, size=1)
+        assert counts(result, "department") == dict.fromkeys(DEPARTMENT_CODES, 1)
+        assert result.truncated_facets == []
 
     def test_similar(self, loaded: SearchEngine) -> None:
         similar = [h.id for h in loaded.similar("mobilite-vallee")]

@@ -14,6 +14,7 @@ from ui.result_card import hit_card
 from ui.scroll import scroll_to_top_on_change
 from ui.search_controls import current_results, facet_sidebar, query_box, sort_box
 from ui.search_help import no_results_help
+from ui.search_map import department_map
 from ui.site_frame import intro
 from ui.state import MAX_PAGE, PAGE_SIZE
 from ui.text import md_literal
@@ -50,6 +51,8 @@ if result.get("relaxed") and total:
 if not total:
     no_results_help(search, result.get("total_without_filters"))
     st.stop()
+
+department_map(search)
 
 pages = min(math.ceil(total / PAGE_SIZE), MAX_PAGE)
 if search.page > pages:

@@ -7,7 +7,7 @@
   var origin = location.origin;
   var widgetSrc = new URL(form.dataset.widget, location.href).href;
   var SEARCH = ["q", "territory_type", "actor_category", "odd", "region", "year_from", "year_to", "sort", "size"];
-  var THEME = ["accent", "density", "facets", "logo", "title", "target"];
+  var THEME = ["accent", "density", "facets", "map", "logo", "title", "target"];
   var DEFAULTS = { sort: "relevance", size: "10", accent: "#19486a", density: "comfortable", facets: "show", target: "blank" };
   var WIDGET_ATTRS = { territory_type: "territory-type", actor_category: "actor-category", year_from: "year-from",
     year_to: "year-to", title: "heading" };
@@ -58,7 +58,7 @@
     var attrs = {};
     if (preset) attrs.preset = preset;
     else search.concat(theme).forEach(function (pair) {
-      if (["density", "facets", "logo"].indexOf(pair[0]) >= 0) return; // iframe-only options
+      if (["density", "facets", "map", "logo"].indexOf(pair[0]) >= 0) return; // iframe-only options
       var name = WIDGET_ATTRS[pair[0]] || pair[0];
       attrs[name] = attrs[name] ? attrs[name] + "," + pair[1] : pair[1];
     });
