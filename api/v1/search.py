@@ -105,6 +105,6 @@ async def department_map(
     """
     query = params.to_query(deadline=time.monotonic() + settings.search_deadline)
     query = query.model_copy(update={"page": 1, "size": 0, "highlight": False})
-    result = await _run(request, engine, query)
+    result = await run_capped(request, engine, query)
     svg, _ = search_map(result, Links(query_lists(params, exclude={"page", "size"})))
     return Response(svg, media_type="image/svg+xml", headers=MAP_HEADERS)
