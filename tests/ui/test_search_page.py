@@ -80,6 +80,9 @@ def test_applied_filters_are_chips_that_remove_themselves(ui_url: str, page: Any
     expect(page.get_by_text("3 filtres actifs :")).to_be_visible()
     expect(page.locator(".st-key-applied_filters").get_by_role("button", name="Tout effacer")).to_be_visible()
     assert chips(page) == ["Rural", "Occitanie", f"Années 2010–{YEAR_MAX}", "Tout effacer"]
+    # Screen readers hear what a chip removes, not only its value.
+    for name in ("Type de territoire : Rural", "Région : Occitanie", f"Années : 2010–{YEAR_MAX}"):
+        expect(page.get_by_role("button", name=f"Retirer le filtre {name}", exact=True)).to_be_visible()
     narrowed = shown_total(page)
     expect(page.locator("summary", has_text="Type de territoire · 1 filtre actif")).to_be_visible()
     page.screenshot(path=ARTIFACTS / "recherche-filtres.png")
