@@ -26,7 +26,7 @@ def test_search_facet_and_practice_page_in_a_real_browser(ui_url: str) -> None:
         page.goto(ui_url)
         expect(page.get_by_role("heading", name="IMPACT-Pratiques")).to_be_visible()
 
-        box = page.get_by_role("textbox", name="Rechercher une pratique")
+        box = page.get_by_role("combobox", name="Rechercher une pratique")
         box.fill("tiers-lieux")
         box.press("Enter")
         expect(page).to_have_url(re.compile(r"[?&]q=tiers-lieux"))
@@ -82,7 +82,7 @@ def test_a_first_visit_to_any_address_opens_its_page(
             page.wait_for_timeout(1_000)  # the notice, when it comes, comes with the page's first run
             assert page.get_by_role("dialog").count() == 0, page.get_by_role("dialog").inner_text()
             if path.startswith("recherche"):
-                expect(page.get_by_role("textbox", name="Rechercher une pratique")).to_have_value("tiers-lieux")
+                expect(page.get_by_role("combobox", name="Rechercher une pratique")).to_have_value("tiers-lieux")
                 expect(page.locator(HIT_MATCH).first).to_be_visible()
                 page.screenshot(path=ARTIFACTS / "browser-lien-direct.png")
             page.close()
