@@ -18,7 +18,7 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from tests.browser import require_browser
+from tests.browser import launched_browser, require_browser
 from tests.live import ROOT, LiveApi, free_port, stop, wait_until_up
 from tests.live import live_api as start_live_api
 from ui.monograph_form import FORM_INSTANCE, form_key
@@ -66,6 +66,22 @@ def ui_url(live_api: LiveApi, tmp_path_factory: pytest.TempPathFactory) -> Itera
     require_browser()
     with ui_server(live_api, tmp_path_factory.mktemp("ui") / "streamlit.log") as url:
         yield url
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """A headless Chromium for a test module."""
+    with launched_browser() as launched:
+        yield launched
+
+
+@pytest.fixture
+def page(browser: Any) -> Iterator[Any]:
+    """A new tab, closed after the test."""
+    tab = browser.new_page(viewport={"width": 1400, "height": 900}, locale="fr-FR")
+    tab.set_default_timeout(20_000)
+    yield tab
+    tab.close()
 
 
 @pytest.fixture

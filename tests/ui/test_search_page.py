@@ -4,13 +4,12 @@ help when nothing matches, and paging that brings the reader back to the top."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
 from schemas.facets import TERRITORY_TYPE
-from tests.browser import ARTIFACTS, launched_browser
+from tests.browser import ARTIFACTS
 from tests.ui.conftest import HIT_LINK
 from ui.search_controls import facet_values
 from ui.search_help import POPULAR_THEMES
@@ -22,20 +21,6 @@ COUNT = re.compile(r"^(\d+) pratiques? trouvées?$")
 MAIN_SCROLL = "() => document.querySelector('[data-testid=stMain]').scrollTop"
 # To the bottom of the results, where the pager is (by script: Streamlit may redraw any element meanwhile).
 TO_BOTTOM = "() => { const m = document.querySelector('[data-testid=stMain]'); m.scrollTo(0, m.scrollHeight); }"
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with launched_browser() as launched:
-        yield launched
-
-
-@pytest.fixture
-def page(browser: Any) -> Iterator[Any]:
-    tab = browser.new_page(viewport={"width": 1400, "height": 900}, locale="fr-FR")
-    tab.set_default_timeout(20_000)
-    yield tab
-    tab.close()
 
 
 def shown_total(page: Any) -> int:
