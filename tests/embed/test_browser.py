@@ -295,6 +295,11 @@ def test_builder_previews_and_builds_both_snippets(browser: Any, api: LiveApi) -
     assert '<impact-pratiques q="tiers-lieux" territory-type="rural" target="self"></impact-pratiques>' in widget_code
     page.frame_locator("#preview-frame").locator("li.result").first.wait_for()
     page.locator("#preview-widget li.r").first.wait_for()
+    # The search box is the component's alone: a bare attribute, never in the iframe's address.
+    page.check("input[name=search-box]")
+    expect(page.locator("#code-widget")).to_have_value(re.compile(r'target="self" search-box></impact-pratiques>'))
+    assert "search-box" not in code.input_value() and "search_box" not in code.input_value()
+    expect(page.locator("#preview-widget").get_by_role("combobox", name="Rechercher une pratique")).to_be_visible()
     page.screenshot(path=str(ARTIFACTS / "embed-builder.png"), full_page=True)
     assert errors == []
     page.close()
