@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import json
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -16,8 +17,8 @@ from ui.client import ApiError, ApiUnavailable
 
 T = TypeVar("T")
 
-SEARCH_PAGE = "pages/search.py"
-FICHE_PAGE = "pages/fiche.py"
+SEARCH_PAGE = "views/search.py"
+FICHE_PAGE = "views/fiche.py"
 
 OUTAGE_MESSAGES = {
     "down": "Le service IMPACT-Pratiques est momentanément indisponible. Réessayez dans quelques instants.",
@@ -69,6 +70,12 @@ def paragraphs(text: str) -> str:
     """Author prose (plain text) as escaped HTML paragraphs."""
     blocks = [b.strip() for b in re.split(r"\n\s*\n", str(text)) if b.strip()]
     return "".join(f"<p>{safe_text(block)}</p>" for block in blocks)
+
+
+def script_json(value: Any) -> str:
+    """`value` as a JavaScript literal to embed in a `<script>`: someone's words may be in it, and a JSON
+    string whose `<` is escaped can never close the script."""
+    return json.dumps(value, ensure_ascii=False).replace("<", "\\u003c")
 
 
 def html_block(markup: str) -> None:

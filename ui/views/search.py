@@ -12,6 +12,7 @@ from ui.applied_filters import applied_filters
 from ui.components import count_label, html_block, tab_title
 from ui.result_card import hit_card
 from ui.scroll import scroll_to_top_on_change
+from ui.search_box import search_suggestions
 from ui.search_controls import current_results, facet_sidebar, query_box, sort_box
 from ui.search_help import no_results_help
 from ui.search_map import department_map
@@ -32,6 +33,7 @@ total = int(result["total"])
 st.title("IMPACT-Pratiques", anchor=False)
 intro(search.api_params(paged=False))
 query_box(search)
+search_suggestions()
 facet_sidebar(search, result["facets"], total)
 applied_filters(search)
 
