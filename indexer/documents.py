@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from schemas.facets import FACETS, YEAR
+from schemas.like_territory import territory_features
 from schemas.monograph import SECTION_FIELDS, Monograph
 from schemas.search import SearchHit
 
@@ -37,6 +38,11 @@ def texts(monograph: Monograph) -> dict[str, str]:
 def facet_fields(monograph: Monograph) -> dict[str, list[str] | list[int]]:
     """The value of every facet's index field (`schemas/facets.py`), start years included."""
     return {facet.field: facet.of(monograph) for facet in (*FACETS, YEAR)}
+
+
+def likeness_fields(monograph: Monograph) -> dict[str, list[str]]:
+    """What "territories like mine" compares beside the facet fields (`schemas/like_territory.py LIKE_FIELDS`)."""
+    return territory_features(monograph.territory)
 
 
 def keywords_text(monograph: Monograph) -> str:

@@ -8,6 +8,7 @@ from typing import Annotated, Any, Generic, Literal, TypeVar
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
+from schemas.like_territory import TerritoryProfile
 from schemas.monograph import Monograph
 from schemas.search import FacetValue, SearchHit, SearchParams, Suggestion
 
@@ -31,6 +32,9 @@ class SearchResponse(BaseModel):
     )
     corrected_query: str | None = None
     total_without_filters: int | None = None
+    like_territory: TerritoryProfile | None = Field(
+        default=None, description="The territory `like_territory` designates, as practices were compared to it."
+    )
 
 
 class ApiSuggestion(Suggestion):
