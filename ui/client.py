@@ -115,6 +115,17 @@ def search(params: Params) -> dict[str, Any]:
     return _search(base_url(), tuple(params))
 
 
+@st.cache_data(ttl=300, show_spinner=False)
+def _territories(api: str, q: str, kinds: tuple[str, ...], limit: int) -> list[dict[str, Any]]:
+    data: dict[str, Any] = get("/territories", [("q", q), ("limit", str(limit)), *(("kind", k) for k in kinds)])
+    return list(data["items"])
+
+
+def territories(q: str, kinds: Sequence[str] = (), limit: int = 8) -> list[dict[str, Any]]:
+    """`GET /territories`: official territories matching what the user typed (autocomplete)."""
+    return _territories(base_url(), q, tuple(kinds), limit)
+
+
 @st.cache_data(ttl=60, show_spinner=False)
 def _monograph(api: str, monograph_id: str) -> dict[str, Any]:
     data: dict[str, Any] = get(f"/monographs/{monograph_id}")

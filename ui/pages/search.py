@@ -10,6 +10,7 @@ import streamlit as st
 from ui import state
 from ui.applied_filters import applied_filters
 from ui.components import count_label, html_block, tab_title
+from ui.my_territory import my_territory
 from ui.result_card import hit_card
 from ui.scroll import scroll_to_top_on_change
 from ui.search_controls import current_results, facet_sidebar, query_box, sort_box
@@ -31,6 +32,7 @@ total = int(result["total"])
 st.title("IMPACT-Pratiques", anchor=False)
 intro(search.api_params(paged=False))
 query_box(search)
+my_territory(search, result)
 facet_sidebar(search, result["facets"], total)
 applied_filters(search)
 
