@@ -9,8 +9,9 @@ from schemas.like_territory import territory_features
 from schemas.monograph import SECTION_FIELDS, Monograph
 from schemas.search import SearchHit
 
-# What a results list shows of a practice: the hit's fields but its score and highlights.
-HIT_FIELDS = set(SearchHit.model_fields) - {"score", "highlight"}
+# What a results list shows of a practice: the hit's fields but those a search computes (score, highlights,
+# why its territory is like the one asked).
+HIT_FIELDS = set(SearchHit.model_fields) - {"score", "highlight", "similarity_reasons"}
 
 
 def fuzziness(term: str) -> int:
