@@ -10,7 +10,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstra
 
 from schemas.like_territory import TerritoryProfile
 from schemas.monograph import Monograph
-from schemas.search import FacetValue, SearchHit, SearchParams, Suggestion
+from schemas.search import FacetValue, SearchHit, SearchParams, SearchRequestParams, Suggestion
 
 Item = TypeVar("Item", bound=BaseModel)
 
@@ -178,8 +178,8 @@ class EmbedTheme(BaseModel):
     )
 
 
-class EmbedParams(EmbedTheme, SearchParams):
-    """The query string of `/embed`: any search `/search` accepts, plus the theme."""
+class EmbedParams(EmbedTheme, SearchRequestParams):
+    """The query string of `/embed`: any search `/search` accepts (`like_territory` included), plus the theme."""
 
     size: Annotated[int, Field(ge=1, le=100)] = 10
     facets: Literal["show", "hide"] = Field("show", description="Show the facet controls beside the list.")
