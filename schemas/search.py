@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
@@ -9,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, Validation
 from pydantic_core import PydanticCustomError
 
 from schemas.facets import FACET_BY_NAME, FACET_NAMES, FACETS, Facet
+from schemas.like_territory import TerritoryProfile
 from schemas.monograph import Monograph, Territory
 from schemas.referentials import ActorCategory, TerritoryType
 
@@ -21,6 +23,8 @@ LIST_CAPS: dict[str, int] = {facet.name: facet.cap for facet in FACET_BY_NAME.va
 KNOWN_VALUES: dict[str, frozenset[str]] = {facet.name: frozenset(facet.values) for facet in FACET_BY_NAME.values()}
 # A refused value's message lists the allowed ones when there are at most this many.
 SHORT_LIST = 30
+# `like_territory`: a commune's INSEE code (`26113`, `2A004`) or an EPCI's SIREN (`242600534`).
+LIKE_TERRITORY_CODE = re.compile(r"^(\d{5}|2[AB]\d{3}|\d{9})$")
 
 
 def capped_list(value: Any, info: ValidationInfo) -> Any:
@@ -153,6 +157,8 @@ class SearchQuery(BaseModel):
     highlight: bool = True
     # Count practices per start year too (`facets["year"]`, oldest year first), under every filter.
     year_counts: bool = False
+    # "Practices from territories like mine": ranks practices by likeness to this territory (no filter).
+    like: TerritoryProfile | None = None
     # `time.monotonic()` by which the engine must have answered, all its calls together; past it the
     # engine raises `SearchTimeout` (an `EngineUnavailable`) instead of starting or waiting on a call.
     deadline: float | None = Field(None, exclude=True)
@@ -188,6 +194,11 @@ class SearchHit(BaseModel):
     programmes: list[str] = Field(default_factory=list)
     score: float | None = None
     highlight: Highlight = Field(default_factory=Highlight)
+    similarity_reasons: list[str] = Field(
+        default_factory=list,
+        description="With `like_territory`: what this practice's territory shares with it, in French "
+        "(« même zone (France métropolitaine) », « taille comparable (≈ 4 800 hab.) », « même département »).",
+    )
 
 
 class FacetValue(BaseModel):
@@ -218,6 +229,9 @@ class SearchResult(BaseModel):
     total_without_filters: int | None = Field(
         default=None,
         description="When nothing matched with the active filters: how many practices the words alone match.",
+    )
+    like_territory: TerritoryProfile | None = Field(
+        default=None, description="The territory `like_territory` designates, as practices were compared to it."
     )
 
 
@@ -255,9 +269,12 @@ class SearchParams(SearchFilters, Words):
         within_result_window(self.page, self.size)
         return self
 
-    def to_query(self, facets: bool = True, deadline: float | None = None) -> SearchQuery:
+    def to_query(
+        self, facets: bool = True, deadline: float | None = None, like: TerritoryProfile | None = None
+    ) -> SearchQuery:
         return SearchQuery(
             q=self.q,
+            like=like,
             filters=self.filters(),
             sort=self.sort,
             page=self.page,
@@ -265,3 +282,27 @@ class SearchParams(SearchFilters, Words):
             facets=facets,
             deadline=deadline,
         )
+
+
+class SearchRequestParams(SearchParams):
+    """The query string of `/search`: `SearchParams` and the territory to rank practices by likeness to."""
+
+    like_territory: str | None = Field(
+        None,
+        description="Practices from territories like this one first: a commune's INSEE code (5 characters) or an "
+        "EPCI's SIREN (9 digits). Every practice still matches; those sharing its zone, population band, EPCI "
+        "nature, territory types, département or région rank higher, each hit saying why (`similarity_reasons`).",
+        examples=["26113"],
+    )
+
+    @field_validator("like_territory", mode="before")
+    @classmethod
+    def _territory_code(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            value = value.strip().upper() or None
+            if value is not None and not LIKE_TERRITORY_CODE.match(value):
+                raise ValueError(
+                    "must be a commune's INSEE code (5 characters, such as 26113 or 2A004) or an EPCI's SIREN "
+                    "(9 digits, such as 242600534)"
+                )
+        return value

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
-from schemas.monograph import Monograph
+from schemas.monograph import Monograph, MonographCreate
+from territories.resolution import resolve
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
 
@@ -117,3 +120,17 @@ CORPUS: list[Monograph] = [
 
 def by_id(monograph_id: str) -> Monograph:
     return next(m for m in CORPUS if m.id == monograph_id)
+
+
+SEED = Path(__file__).resolve().parent.parent / "seed" / "monographs.jsonl"
+
+
+@lru_cache(maxsize=1)
+def seed_corpus() -> tuple[Monograph, ...]:
+    """The seed monographs as `impact seed` stores them: territories resolved, published, ids `seed-001`…"""
+    corpus = []
+    for line in SEED.read_text(encoding="utf-8").splitlines():
+        content = resolve(MonographCreate.model_validate_json(line))
+        data = content.model_dump(exclude={"status"}) | {"id": content.external_id, "status": "published"}
+        corpus.append(Monograph(**data, version=1, created_at=NOW, updated_at=NOW))
+    return tuple(corpus)

@@ -130,6 +130,17 @@ def facet_values(facet: str, text: str, search: Params, limit: int = 50) -> dict
     return _facet_values(base_url(), facet, (*pairs, ("q", text), ("limit", str(limit))))
 
 
+@st.cache_data(ttl=300, show_spinner=False)
+def _territories(api: str, q: str, kinds: tuple[str, ...], limit: int) -> list[dict[str, Any]]:
+    data: dict[str, Any] = get("/territories", [("q", q), ("limit", str(limit)), *(("kind", k) for k in kinds)])
+    return list(data["items"])
+
+
+def territories(q: str, kinds: Sequence[str] = (), limit: int = 8) -> list[dict[str, Any]]:
+    """`GET /territories`: official territories matching what the user typed (autocomplete)."""
+    return _territories(base_url(), q, tuple(kinds), limit)
+
+
 @st.cache_data(ttl=60, show_spinner=False)
 def _monograph(api: str, monograph_id: str) -> dict[str, Any]:
     data: dict[str, Any] = get(f"/monographs/{monograph_id}")

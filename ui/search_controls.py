@@ -22,7 +22,7 @@ def current_results(size: int = PAGE_SIZE) -> tuple[SearchState, dict[str, Any],
     state.remember(search)
     refs = fetch(client.referentials)
     with st.spinner("Recherche en cours…"):
-        result = fetch(lambda: client.search(search.api_params(size=size)))
+        result = fetch(lambda: client.search(search.search_params(size=size)))
     return search, refs, result
 
 

@@ -110,6 +110,8 @@ class HitView:
     year: int | None
     odd: list[tuple[int, str]]
     tags: list[str]
+    # Why the practice's territory is like the one asked (`like_territory`), in French; empty otherwise.
+    likeness: str = ""
 
 
 @dataclass
@@ -157,6 +159,7 @@ def hit_view(hit: SearchHit, url: str) -> HitView:
         year=hit.year,
         odd=[(n, ODD_BY_NUMBER[n].title) for n in hit.odd if n in ODD_BY_NUMBER],
         tags=tags,
+        likeness=", ".join(hit.similarity_reasons),
     )
 
 

@@ -23,7 +23,10 @@ from api.settings import Settings, practice_url
 from indexer.engine import EngineError, EngineUnavailable, SearchEngine
 from schemas.api import SLUG_PATTERN, EmbedParams, EmbedTheme
 from schemas.facets import FACETS
+from schemas.like_territory import TerritoryProfile
 from schemas.search import SORT_LABELS, SearchParams
+from territories.like_territory import territory_profile
+from territories.resolution import TerritoryError
 
 log = logging.getLogger(__name__)
 # The facets the iframe lists beside its results (`Facet.listed_in_embeds`).
@@ -55,9 +58,10 @@ def _render(
     links: Links,
     offer_unfiltered: bool = True,
     show_map: bool = False,
+    like: TerritoryProfile | None = None,
 ) -> Response:
     try:
-        result = engine.search(params.to_query(deadline=time.monotonic() + settings.search_deadline))
+        result = engine.search(params.to_query(deadline=time.monotonic() + settings.search_deadline, like=like))
     except EngineUnavailable:
         return error_page(
             request,
@@ -94,13 +98,17 @@ def embed(request: Request, engine: EngineDep, settings: SettingsDep) -> Respons
     """Results of any search `/api/v1/search` accepts, themed for an iframe on a partner's site."""
     try:
         params = validate_query(EmbedParams, query_dict(EmbedParams, request.query_params))
+        like = territory_profile(params.like_territory) if params.like_territory else None
     except InvalidQuery as exc:
         return _bad_query(request, exc)
+    except TerritoryError:
+        problem = "« like_territory » : aucune commune ni intercommunalité n'a ce code (géographie 2026)"
+        return _bad_query(request, InvalidQuery([problem]))
     theme = EmbedTheme.model_validate(params.model_dump(include=set(EmbedTheme.model_fields)))
     links = Links(query_lists(params, exclude={"page"}))
     shown = EMBED_FACETS if params.facets == "show" else ()
     heading = params.title or DEFAULT_HEADING
-    return _render(request, engine, settings, params, theme, heading, shown, links, show_map=params.map)
+    return _render(request, engine, settings, params, theme, heading, shown, links, show_map=params.map, like=like)
 
 
 @router.get("/embed/p/{slug}")

@@ -67,6 +67,12 @@ _FRENCH_MESSAGES = (
     ("unknown department", "department", "département inconnu ; utilisez son code INSEE (par exemple 26, 2A ou 974)"),
     ("unknown epci", "epci", "intercommunalité inconnue ; utilisez son numéro SIREN (par exemple 242600534)"),
     ("year_from must not be after year_to", "year_from", "ne doit pas être après year_to"),
+    (
+        "must be a commune's INSEE code",
+        "like_territory",
+        "doit être le code INSEE d'une commune (5 caractères, par exemple 26113 ou 2A004) ou le SIREN d'une "
+        "intercommunalité (9 chiffres)",
+    ),
     ("page × size", "page × size", "ne doit pas dépasser 10 000 ; affinez plutôt la recherche"),
     ("must be a colour", None, "doit être une couleur écrite #RRGGBB, par exemple #19486A"),
 )

@@ -13,11 +13,15 @@ from api.department_map import search_map
 from api.deps import EngineDep, SettingsDep
 from api.embed.page_view import Links
 from api.embed.query_strings import query_lists
+from api.errors import InvalidTerritory
 from api.http.load_shedding import SheddingRoute
 from api.settings import Settings, practice_url
 from schemas.api import ApiHit, SearchResponse, SearchStats, error_responses
 from schemas.facets import YEAR
-from schemas.search import SearchParams, SearchQuery, SearchResult
+from schemas.like_territory import TerritoryProfile
+from schemas.search import SearchParams, SearchQuery, SearchRequestParams, SearchResult
+from territories.like_territory import territory_profile
+from territories.resolution import TerritoryError
 
 router = APIRouter(route_class=SheddingRoute, tags=["search"], responses=error_responses(400, 422, 429, 503))
 
@@ -31,18 +35,30 @@ async def run_capped(request: Request, engine: EngineDep, query: SearchQuery) ->
     return result
 
 
+def like_profile(params: SearchRequestParams) -> TerritoryProfile | None:
+    """The territory `like_territory` designates (a dictionary lookup), or a 422 naming the parameter."""
+    if params.like_territory is None:
+        return None
+    try:
+        return territory_profile(params.like_territory)
+    except TerritoryError as exc:
+        raise InvalidTerritory("like_territory", exc.message, within=("query",)) from exc
+
+
 @router.get("/search", response_model=SearchResponse, summary="Rechercher des pratiques")
 async def search(
-    params: Annotated[SearchParams, Query()], engine: EngineDep, settings: SettingsDep, request: Request
+    params: Annotated[SearchRequestParams, Query()], engine: EngineDep, settings: SettingsDep, request: Request
 ) -> Response:
     """Full-text search over published practices, French-aware (accents, plurals, typos, acronyms).
 
     Filters combine with OR inside one facet and AND across facets; each facet's counts apply
-    every other active filter but not its own, so a selection can be widened. A search that cannot
-    finish within `IMPACT_SEARCH_DEADLINE` seconds answers 503 with `Retry-After`.
+    every other active filter but not its own, so a selection can be widened. With `like_territory`
+    (a commune or EPCI code) every practice still matches, and those whose territory resembles it rank
+    first, each saying why (`similarity_reasons`). A search that cannot finish within
+    `IMPACT_SEARCH_DEADLINE` seconds answers 503 with `Retry-After`.
     """
     started = time.perf_counter()
-    query = params.to_query(deadline=time.monotonic() + settings.search_deadline)
+    query = params.to_query(deadline=time.monotonic() + settings.search_deadline, like=like_profile(params))
     # One hop to a worker thread for the engine call; the answer is built and serialised once
     # here, not validated again by FastAPI.
     result = await run_capped(request, engine, query)
@@ -62,6 +78,7 @@ def response_body(params: SearchParams, result: SearchResult, settings: Settings
         truncated_facets=result.truncated_facets,
         corrected_query=result.corrected_query,
         total_without_filters=result.total_without_filters,
+        like_territory=result.like_territory,
     )
     return body.model_dump_json()
 

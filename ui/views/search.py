@@ -10,6 +10,7 @@ import streamlit as st
 from ui import state
 from ui.applied_filters import applied_filters
 from ui.components import count_label, html_block, tab_title
+from ui.my_territory import my_territory
 from ui.result_card import hit_card
 from ui.scroll import scroll_to_top_on_change
 from ui.search_box import search_suggestions
@@ -34,6 +35,7 @@ st.title("IMPACT-Pratiques", anchor=False)
 intro(search.api_params(paged=False))
 query_box(search)
 search_suggestions()
+my_territory(search, result)
 facet_sidebar(search, result["facets"], total)
 applied_filters(search)
 
