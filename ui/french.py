@@ -58,6 +58,13 @@ TEXTS = {
     "Search": "Rechercher",
     "Fullscreen": "Plein écran",
     "Close fullscreen": "Quitter le plein écran",
+    # The hint under a text box being typed in (single line, then multi-line with either modifier key).
+    "Press Enter to apply": "Appuyez sur Entrée pour valider",
+    "Press Enter to submit form": "Appuyez sur Entrée pour envoyer le formulaire",
+    "Press ⌘+Enter to apply": "Appuyez sur ⌘+Entrée pour valider",
+    "Press Ctrl+Enter to apply": "Appuyez sur Ctrl+Entrée pour valider",
+    "Press ⌘+Enter to submit form": "Appuyez sur ⌘+Entrée pour envoyer le formulaire",
+    "Press Ctrl+Enter to submit form": "Appuyez sur Ctrl+Entrée pour envoyer le formulaire",
     # Streamlit's notice for an address no page has (it then shows the search page).
     "Page not found": "Page introuvable",
     "The page that you have requested does not seem to exist. Running the app's main page.": (

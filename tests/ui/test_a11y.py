@@ -100,6 +100,11 @@ def test_the_page_speaks_french_to_assistive_technology(ui_url: str, browser) ->
     # A label's Markdown escapes (ui/text.py) are not read aloud: "Outre-mer", not "Outre\-mer".
     assert not [name for name in names if "\\" in name]
     page.keyboard.press("Escape")
+    # The hint Streamlit writes under a text box being typed in.
+    box = page.get_by_role("combobox", name="Rechercher une pratique")
+    box.click()
+    box.press_sequentially("mobil")
+    expect(page.get_by_test_id("InputInstructions").first).to_contain_text("Appuyez sur Entrée pour valider")
     page.close()
 
 
