@@ -18,6 +18,15 @@ T = TypeVar("T")
 
 SEARCH_PAGE = "pages/search.py"
 FICHE_PAGE = "pages/fiche.py"
+MODERATION_PAGE = "pages/moderation.py"
+
+# A practice's status, as its author and editors read it.
+STATUS_LABELS = {
+    "submitted": "en attente de modération",
+    "published": "publiée",
+    "rejected": "refusée",
+    "archived": "retirée",
+}
 
 OUTAGE_MESSAGES = {
     "down": "Le service IMPACT-Pratiques est momentanément indisponible. Réessayez dans quelques instants.",

@@ -26,6 +26,7 @@ APP = ROOT / "ui" / "app.py"
 HIT_LINK = "[class*='st-key-hit-'] [data-testid='stPageLink'] a"
 HIT_MATCH = f"{HIT_LINK} strong"
 CONTRIBUTE = "pages/contribute.py"
+MODERATION = "pages/moderation.py"
 # Planted in the URL's `q`, titles, actor names and tags: a phishing link, a remote image, raw HTML, emphasis.
 INJECTIONS = (
     "[Votre session a expiré, cliquez ici](https://evil.example)",
@@ -133,6 +134,12 @@ def with_key(open_page: OpenPage, api_key: str) -> AppTest:
     """The Contribuer page with `api_key` typed in."""
     app = open_page(CONTRIBUTE)
     return checked(app.text_input(key="contrib_api_key").input(api_key).run())
+
+
+def moderating(open_page: OpenPage, api_key: str, **query: str) -> AppTest:
+    """The Modération page with `api_key` typed in (`id=…` shows one practice)."""
+    app = open_page(MODERATION, **query)
+    return checked(app.text_input(key="moderation_api_key").input(api_key).run())
 
 
 def own_practices(live_api: LiveApi, word: str) -> list[dict[str, Any]]:

@@ -118,11 +118,10 @@ def test_a_planted_submission_stays_text_for_the_editor_and_on_its_page(
     word = unique_word()
     created = submit_planted(live_api, word)
     title = created["title"]
-    go(page, f"{ui_url}/contribuer", "Contribuer")
+    go(page, f"{ui_url}/moderation", "Modération")
     key = page.get_by_role("textbox", name="Votre clé d'API", exact=True)
     key.fill(live_api.editor_key)
     key.press("Enter")
-    page.get_by_role("tab", name="File de modération").click()
 
     item = page.get_by_role("heading", name=title, exact=True)
     expect(item).to_be_visible()
