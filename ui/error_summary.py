@@ -27,7 +27,9 @@ _SCRIPT = """
       if (!entry) return;
       event.preventDefault();
       const box = doc.querySelector(".st-key-" + CSS.escape(entry.dataset.impactField));
-      const control = box && box.querySelector("input, textarea, [role=combobox], [role=grid], button");
+      // The field itself, not the help button drawn before it.
+      const control = box && ["textarea, input:not([type=hidden])", "[role=combobox], [role=grid], [tabindex='0']"]
+        .map((selector) => box.querySelector(selector)).find(Boolean);
       if (box) box.scrollIntoView({block: "center"});
       if (control) control.focus({preventScroll: true});
     }, true);

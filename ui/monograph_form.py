@@ -294,15 +294,15 @@ def monograph_fields(
 
     st.header("Le territoire")
     with field_box("territory.name"):
-        # The only field that reruns as one types: its suggestions follow the name.
+        # The only field that reruns the page (on Enter or when leaving it): its suggestions follow the name.
+        # Not while typing (`live`): the commit on leaving it would rerun again as one opens the list.
         values["territory_name"] = st.text_input(
             "Territoire *",
             key=form_key("territory_name", instance),
             max_chars=200,
             placeholder="ex. Die, Diois, Drôme…",
-            help="Tapez le nom d'une commune, d'une intercommunalité, d'un département ou d'une région, puis "
-            "choisissez-le parmi les territoires officiels proposés.",
-            live=True,
+            help="Tapez le nom d'une commune, d'une intercommunalité, d'un département ou d'une région puis "
+            "Entrée, et choisissez-le parmi les territoires officiels proposés.",
         )
         show_errors(errors, "territory.name")
     with field_box("territory.code"):

@@ -16,7 +16,7 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from tests.browser import require_browser
+from tests.browser import launched_browser, require_browser
 from tests.live import ROOT, LiveApi, free_port, stop, wait_until_up
 from tests.live import live_api as start_live_api
 from ui.monograph_form import FORM_INSTANCE, form_key
@@ -180,3 +180,44 @@ def fill_valid(app: AppTest, word: str) -> None:
 
 def submit(app: AppTest) -> AppTest:
     return checked(app.button(key=field(app, "submit")).click().run())
+
+
+# In the browser.
+
+
+@pytest.fixture
+def page(ui_url: str) -> Iterator[Any]:
+    """A fresh browser page; any JavaScript dialog (alert) it opens fails the test."""
+    with launched_browser() as browser:
+        tab = browser.new_page(viewport={"width": 1400, "height": 1000}, locale="fr-FR")
+        tab.set_default_timeout(20_000)
+        alerts: list[str] = []
+
+        def refuse(dialog: Any) -> None:
+            alerts.append(dialog.message)
+            dialog.dismiss()
+
+        tab.on("dialog", refuse)
+        yield tab
+        assert not alerts, f"a planted script ran: {alerts}"
+
+
+def go(page: Any, url: str, heading: str) -> None:
+    """Open `url` and wait for its page. The first visit after the server started, when it goes
+    straight to a page, also gets Streamlit's "Page not found" notice over the right page: closed."""
+    from playwright.sync_api import expect
+
+    page.goto(url)
+    expect(page.get_by_role("heading", name=heading, exact=True)).to_be_visible()
+    notice = page.get_by_role("dialog")
+    if notice.count():
+        page.keyboard.press("Escape")
+        expect(notice).to_have_count(0)
+
+
+def choose(page: Any, label: str, option: str) -> None:
+    box = page.get_by_role("combobox", name=label)
+    box.click()
+    page.keyboard.type(option)
+    page.keyboard.press("Enter")
+    page.keyboard.press("Escape")
