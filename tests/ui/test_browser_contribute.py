@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from tests.browser import ARTIFACTS
+from tests.browser import ARTIFACTS, serious_violations
 from tests.live import LiveApi
 from tests.ui.conftest import choose, go, own_practices, unique_word
 from tests.ui.test_moderation import sent
@@ -75,6 +75,8 @@ def test_the_error_summary_takes_the_focus_and_leads_to_each_field(page: Any, ui
     expect(summary).to_be_focused()
     expect(summary).to_be_in_viewport()
     page.screenshot(path=ARTIFACTS / "browser-error-summary.png")
+    violations = serious_violations(page)
+    assert not violations, "\n".join(violations)
 
     summary.get_by_role("link", name="Résumé : Ce champ est obligatoire.").click()
 
@@ -101,6 +103,8 @@ def test_an_editor_moderates_on_its_own_page(page: Any, ui_url: str, live_api: L
     # Once an editor's key is typed, the page is in the menu.
     expect(page.get_by_test_id("stTopNavLink").filter(has_text="Modération")).to_be_visible()
     page.screenshot(path=ARTIFACTS / "browser-moderation.png", full_page=True)
+    violations = serious_violations(page)
+    assert not violations, "\n".join(violations)
 
     page.get_by_role("button", name="Publier").click()
 
