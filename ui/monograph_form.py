@@ -294,16 +294,19 @@ def monograph_fields(
 
     st.header("Le territoire")
     with field_box("territory.name"):
-        # The only field that reruns the page (on Enter or when leaving it): its suggestions follow the name.
-        # Not while typing (`live`): the commit on leaving it would rerun again as one opens the list.
-        values["territory_name"] = st.text_input(
+        # Suggestions come on request ("Chercher"), never as a side effect of leaving the field: a rerun
+        # started then would drop what the visitor picks in the next field at the same moment.
+        name, search = st.columns([5, 1], vertical_alignment="bottom")
+        values["territory_name"] = name.text_input(
             "Territoire *",
             key=form_key("territory_name", instance),
             max_chars=200,
             placeholder="ex. Die, Diois, Drôme…",
-            help="Tapez le nom d'une commune, d'une intercommunalité, d'un département ou d'une région puis "
-            "Entrée, et choisissez-le parmi les territoires officiels proposés.",
+            help="Tapez le nom d'une commune, d'une intercommunalité, d'un département ou d'une région, "
+            "cliquez sur « Chercher », puis choisissez-le parmi les territoires officiels proposés.",
+            on_change="ignore",
         )
+        search.button("Chercher", key=form_key("territory_search", instance), icon=":material/search:")
         show_errors(errors, "territory.name")
     with field_box("territory.code"):
         current = stored_choice((initial or {}).get("territory"))

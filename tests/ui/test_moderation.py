@@ -36,6 +36,19 @@ def sent(live_api: LiveApi, title: str, api_key: str | None = None, **fields: An
     return created
 
 
+def fresh(live_api: LiveApi) -> tuple[str, dict[str, Any]]:
+    """A new contributor's submission, and the made-up word of its title."""
+    word = unique_word()
+    return word, sent(live_api, f"Une recyclerie {word} tenue par les habitants")
+
+
+def stored(live_api: LiveApi, monograph_id: str) -> dict[str, Any]:
+    """A practice as the API holds it now (read with the editor's key)."""
+    url = f"{live_api.url}/api/v1/monographs/{monograph_id}"
+    found: dict[str, Any] = httpx.get(url, headers={"X-API-Key": live_api.editor_key}).json()
+    return found
+
+
 def texts(app: AppTest) -> str:
     return " ".join(m.value for m in app.markdown) + " ".join(c.value for c in app.caption)
 
@@ -57,8 +70,7 @@ def test_the_page_is_for_editors(open_page: OpenPage, live_api: LiveApi) -> None
 def test_a_pending_practice_is_shown_in_full_with_its_submitter_and_date(
     open_page: OpenPage, live_api: LiveApi
 ) -> None:
-    word = unique_word()
-    created = sent(live_api, f"Une recyclerie {word} tenue par les habitants")
+    word, created = fresh(live_api)
 
     app = moderating(open_page, live_api.editor_key)
 
@@ -92,8 +104,8 @@ def test_a_possible_duplicate_is_flagged_with_a_link(open_page: OpenPage, live_a
 
 
 def test_an_editor_edits_then_publishes(open_page: OpenPage, live_api: LiveApi) -> None:
-    word, corrected = unique_word(), unique_word()
-    created = sent(live_api, f"Une recyclerie {word} tenue par les habitants")
+    corrected = unique_word()
+    _, created = fresh(live_api)
     app = moderating(open_page, live_api.editor_key, id=created["id"])
 
     checked(app.button(key=f"moderation_edit__{created['id']}").click().run())
@@ -106,12 +118,10 @@ def test_an_editor_edits_then_publishes(open_page: OpenPage, live_api: LiveApi) 
     checked(app.button(key=f"moderation_save__{created['id']}").click().run())
 
     assert any("enregistrées" in s.value for s in app.success), [e.value for e in app.error]
-    stored = httpx.get(
-        f"{live_api.url}/api/v1/monographs/{created['id']}", headers={"X-API-Key": live_api.editor_key}
-    ).json()
-    assert stored["title"] == f"Une recyclerie {corrected} tenue par les habitants" and stored["version"] == 2
-    assert stored["status"] == "submitted" and stored["territory"]["code"] == "26113"
-    assert stored["actors"] == created["actors"] and stored["sources"] == created["sources"]
+    edited = stored(live_api, created["id"])
+    assert edited["title"] == f"Une recyclerie {corrected} tenue par les habitants" and edited["version"] == 2
+    assert edited["status"] == "submitted" and edited["territory"]["code"] == "26113"
+    assert edited["actors"] == created["actors"] and edited["sources"] == created["sources"]
 
     checked(app.button(key=f"moderation_publish__{created['id']}").click().run())
 
@@ -130,19 +140,13 @@ def test_an_edit_with_errors_shows_the_summary_and_keeps_the_sheet(open_page: Op
 
     assert any("Le formulaire contient 1 erreur<" in m.value for m in app.markdown)
     assert "Trop court : au moins 3 caractères." in [e.value for e in app.error]
-    assert (
-        httpx.get(
-            f"{live_api.url}/api/v1/monographs/{created['id']}", headers={"X-API-Key": live_api.editor_key}
-        ).json()["version"]
-        == 1
-    )
+    assert stored(live_api, created["id"])["version"] == 1
 
 
 def test_an_editor_publishes_from_the_queue_and_the_practice_becomes_searchable(
     open_page: OpenPage, live_api: LiveApi
 ) -> None:
-    word = unique_word()
-    created = sent(live_api, f"Une recyclerie {word} tenue par les habitants")
+    word, created = fresh(live_api)
     app = moderating(open_page, live_api.editor_key)
     assert any(b.key == f"moderation_publish__{created['id']}" for b in app.button)
 
@@ -154,8 +158,7 @@ def test_an_editor_publishes_from_the_queue_and_the_practice_becomes_searchable(
 
 
 def test_an_editor_rejects_with_a_reason_the_contributor_reads(open_page: OpenPage, live_api: LiveApi) -> None:
-    word = unique_word()
-    created = sent(live_api, f"Une recyclerie {word} tenue par les habitants")
+    word, created = fresh(live_api)
     app = moderating(open_page, live_api.editor_key, id=created["id"])
 
     checked(app.button(key=f"moderation_reject__{created['id']}").click().run())
