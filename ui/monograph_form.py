@@ -296,8 +296,8 @@ def monograph_fields(
     with field_box("territory.name"):
         # Suggestions come on request ("Chercher"), never as a side effect of leaving the field: a rerun
         # started then would drop what the visitor picks in the next field at the same moment.
-        name, search = st.columns([5, 1], vertical_alignment="bottom")
-        values["territory_name"] = name.text_input(
+        name_column, search_column = st.columns([5, 1], vertical_alignment="bottom")
+        values["territory_name"] = name_column.text_input(
             "Territoire *",
             key=form_key("territory_name", instance),
             max_chars=200,
@@ -306,7 +306,7 @@ def monograph_fields(
             "cliquez sur « Chercher », puis choisissez-le parmi les territoires officiels proposés.",
             on_change="ignore",
         )
-        search.button("Chercher", key=form_key("territory_search", instance), icon=":material/search:")
+        search_column.button("Chercher", key=form_key("territory_search", instance), icon=":material/search:")
         show_errors(errors, "territory.name")
     with field_box("territory.code"):
         current = stored_choice((initial or {}).get("territory"))
