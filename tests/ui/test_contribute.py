@@ -253,3 +253,15 @@ def test_the_error_summary_counts_the_errors_and_leads_to_each_field(open_page: 
     assert "Titre : Trop court : au moins 3 caractères." in summary
     # It comes first in the form: above the first field.
     assert summary in [m.value for m in app.main.markdown][:8]
+
+
+def test_an_editor_is_sent_to_the_moderation_page(open_page: OpenPage, live_api: LiveApi) -> None:
+    app = with_key(open_page, live_api.editor_key)
+
+    links = [link.proto for link in app.get("page_link") if link.proto.page == "moderation"]
+    assert [link.label for link in links] == [
+        "Relire les fiches en attente (Modération)",
+        "Ouvrir la file de modération",
+    ]
+    assert [t.label for t in app.tabs] == ["Proposer une pratique", "Mes soumissions"]
+    assert not [b for b in app.button if (b.key or "").startswith("moderation_")]  # no queue on this page
