@@ -236,7 +236,7 @@ def test_the_error_summary_counts_the_errors_and_leads_to_each_field(open_page: 
 
     submit(app)
 
-    summaries = [m.value for m in app.markdown if "impact-error-summary" in m.value]
+    summaries = [m.value for m in app.markdown if m.value.startswith('<div class="impact-error-summary"')]
     assert len(summaries) == 1
     summary = summaries[0]
     shown_below_fields = [e for e in errors(app) if e != "La fiche n'a pas été envoyée : corrigez les champs signalés."]
