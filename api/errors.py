@@ -47,13 +47,14 @@ class Forbidden(DomainError):
 
 
 class InvalidTerritory(DomainError):
-    """A submitted territory the referential contradicts: a 422 shaped like a validation error."""
+    """A territory the referential contradicts (a submitted one, or `like_territory`): a 422 shaped like a
+    validation error, at `within` + `field`."""
 
     status_code = 422
     code = "validation_error"
 
-    def __init__(self, field: str, message: str):
-        loc = ["body", "territory", field]
+    def __init__(self, field: str, message: str, within: tuple[str, ...] = ("body", "territory")):
+        loc = [*within, field]
         super().__init__(
             f"invalid request: {'.'.join(loc)}: {message}", [{"loc": loc, "msg": message, "type": "territory"}]
         )

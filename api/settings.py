@@ -130,6 +130,12 @@ class Settings(BaseSettings):
         description="Seconds a request may wait for a worker thread before it starts; past it the answer is 503 + "
         "Retry-After and nothing was done (fiche, embeds, feeds, export, writes; `/health` is never shed).",
     )
+    max_in_flight: int = Field(
+        256,
+        ge=1,
+        description="Requests one API process holds at once (`/health` and `/metrics` apart); one more is answered "
+        "503 + Retry-After at once instead of queueing in the event loop, where every request would wait longer.",
+    )
     worker_threads: int = Field(
         40,
         ge=1,

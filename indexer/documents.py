@@ -5,11 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from schemas.facets import FACETS, YEAR
+from schemas.like_territory import territory_features
 from schemas.monograph import SECTION_FIELDS, Monograph
 from schemas.search import SearchHit
 
-# What a results list shows of a practice: the hit's fields but its score and highlights.
-HIT_FIELDS = set(SearchHit.model_fields) - {"score", "highlight"}
+# What a results list shows of a practice: the hit's fields but those a search computes (score, highlights,
+# why its territory is like the one asked).
+HIT_FIELDS = set(SearchHit.model_fields) - {"score", "highlight", "similarity_reasons"}
 
 
 def fuzziness(term: str) -> int:
@@ -37,6 +39,11 @@ def texts(monograph: Monograph) -> dict[str, str]:
 def facet_fields(monograph: Monograph) -> dict[str, list[str] | list[int]]:
     """The value of every facet's index field (`schemas/facets.py`), start years included."""
     return {facet.field: facet.of(monograph) for facet in (*FACETS, YEAR)}
+
+
+def likeness_fields(monograph: Monograph) -> dict[str, list[str]]:
+    """What "territories like mine" compares beside the facet fields (`schemas/like_territory.py LIKE_FIELDS`)."""
+    return territory_features(monograph.territory)
 
 
 def keywords_text(monograph: Monograph) -> str:

@@ -14,7 +14,7 @@ from typing import Any
 import orjson
 import tantivy
 
-from indexer.documents import facet_fields, fuzziness, hit_source, published_micros, texts
+from indexer.documents import facet_fields, fuzziness, hit_source, likeness_fields, published_micros, texts
 from indexer.engine import (
     CatchUp,
     EngineError,
@@ -27,6 +27,7 @@ from indexer.engine import (
 )
 from indexer.french import FrenchStemmer, prepare_for_index
 from indexer.highlight import hit_from_source
+from indexer.like_territory import Boost
 from indexer.pipeline import RawSearch, SearchPlan, run_search
 from indexer.query import Clause, ParsedQuery, Phrase, Synonyms, parse_query
 from indexer.relevance import (
@@ -41,13 +42,14 @@ from indexer.relevance import (
     TIE_BREAKER,
 )
 from schemas.facets import FACETS, YEAR, FacetKind
+from schemas.like_territory import LIKE_FIELDS
 from schemas.monograph import Monograph, Status
 from schemas.search import SearchFilters, SearchHit, SearchQuery, SearchResult, Sort
 
 ANALYZER = "fr"
 # Bump when the tantivy schema or analysis changes: an older index is dropped and rebuilt.
-SCHEMA_VERSION = 5  # 2: recency weight for relevance ties; 3: monograph version (ordered writes); 4: published;
-# 5: `sont` a stopword
+SCHEMA_VERSION = 7  # 2: recency weight for relevance ties; 3: monograph version (ordered writes); 4: published;
+# 5: `sont` a stopword; 6: `epci` facet; 7: "territories like mine" features
 SCHEMA_VERSION_FILE = "impact-schema-version"
 # tantivy's single-writer lock: a file locked with flock(2) while an IndexWriter is open.
 WRITER_LOCK_FILE = ".tantivy-writer.lock"
@@ -73,6 +75,8 @@ def _schema() -> tantivy.Schema:
             builder.add_text_field(facet.field, stored=False, tokenizer_name="raw", fast=True)
         else:
             builder.add_integer_field(facet.field, stored=False, indexed=True, fast=True)
+    for name in LIKE_FIELDS:
+        builder.add_text_field(name, stored=False, tokenizer_name="raw")
     # Sort keys, both read descending: newest first, and oldest first; no year sorts last.
     builder.add_integer_field("recency", stored=False, indexed=False, fast=True)
     builder.add_integer_field("antiquity", stored=False, indexed=False, fast=True)
@@ -200,6 +204,7 @@ class EmbeddedEngine:
         fields: dict[str, Any] = {"id": monograph.id, "version": monograph.version}
         fields |= {name: prepare_for_index(text) for name, text in texts(monograph).items()}
         fields |= facet_fields(monograph)
+        fields |= likeness_fields(monograph)
         fields |= {
             "recency": monograph.year or 0,
             "antiquity": -(monograph.year or MISSING_YEAR),
@@ -385,6 +390,21 @@ class EmbeddedEngine:
             )
         return queries
 
+    def _boosted(self, query: tantivy.Query, boosts: list[Boost]) -> tantivy.Query:
+        """The query, with each boost an optional constant-score clause (`indexer/like_territory.py`)."""
+        if not boosts:
+            return query
+        should = [
+            (tantivy.Occur.Should, tantivy.Query.const_score_query(self._values_query(b.field, b.values), b.weight))
+            for b in boosts
+        ]
+        return tantivy.Query.boolean_query([(tantivy.Occur.Must, query), *should])
+
+    def _values_query(self, field: str, values: tuple[str, ...]) -> tantivy.Query:
+        if len(values) == 1:
+            return tantivy.Query.term_query(self.schema, field, values[0])
+        return tantivy.Query.term_set_query(self.schema, field, list(values))
+
     @staticmethod
     def _and(text: tantivy.Query, filters: list[tantivy.Query]) -> tantivy.Query:
         if not filters:
@@ -408,7 +428,7 @@ class EmbeddedEngine:
         query = plan.query
         text = self._text_query(plan.parsed, plan.relaxed)
         return EmbeddedRequest(
-            query=self._and(text, self._filter_queries(query.filters)),
+            query=self._boosted(self._and(text, self._filter_queries(query.filters)), plan.boosts),
             facets=self._facet_requests(text, plan),
             limit=max(query.size, 1),  # tantivy wants at least 1, even to count only
             offset=query.offset,

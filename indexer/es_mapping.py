@@ -4,14 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from indexer.documents import facet_fields, hit_source, published_micros, texts
+from indexer.documents import facet_fields, hit_source, likeness_fields, published_micros, texts
 from indexer.french import STOPWORDS, FrenchStemmer, prepare_for_index
 from indexer.relevance import TEXT_FIELDS
 from schemas.facets import FACETS, YEAR, FacetKind
+from schemas.like_territory import LIKE_FIELDS
 from schemas.monograph import Monograph
 
 # Bump when settings or mappings change: the engine then builds a new index and moves the alias.
-MAPPING_VERSION = 4  # 2: `version` field, external versioning, longer gc_deletes; 3: `published`; 4: `sont` a stopword
+# 2: `version` field, external versioning, longer gc_deletes; 3: `published`; 4: `sont` a stopword; 5: `epci` facet;
+# 6: "territories like mine" features
+MAPPING_VERSION = 6
 # Writes carry the monograph's version (`version_type: external_gte`), deletes too; the node
 # remembers a deleted document's version (its tombstone) only `index.gc_deletes` long, after
 # which an older write of a removed monograph would be accepted again. The default (60s) is
@@ -71,6 +74,7 @@ def mappings() -> dict[str, Any]:
         properties[f"{field}_stems"] = stems
     for facet in (*FACETS, YEAR):
         properties[facet.field] = {"type": "keyword" if facet.kind == FacetKind.KEYWORD else "integer"}
+    properties |= {field: {"type": "keyword"} for field in LIKE_FIELDS}
     properties |= {
         # When it was published, µs since the epoch (the same key as the embedded engine's): feeds sort by it.
         "published": {"type": "long"},
@@ -89,6 +93,7 @@ def document(monograph: Monograph, stemmer: FrenchStemmer) -> dict[str, Any]:
         doc[field] = value if field != "keywords" else prepare_for_index(value)
         doc[f"{field}_stems"] = stemmer.text(value)
     doc |= facet_fields(monograph)
+    doc |= likeness_fields(monograph)
     doc |= {
         "published": published_micros(monograph),
         "display": hit_source(monograph),

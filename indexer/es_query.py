@@ -118,11 +118,20 @@ def aggregations(plan: SearchPlan) -> dict[str, Any]:
     }
 
 
-def sort_clause(sort: Sort, has_text: bool) -> list[Any]:
+def boost_clauses(plan: SearchPlan) -> list[dict[str, Any]]:
+    """Each boost an optional constant-score clause (`indexer/like_territory.py`): nothing filtered out."""
+    return [
+        {"constant_score": {"filter": {"terms": {boost.field: list(boost.values)}}, "boost": boost.weight}}
+        for boost in plan.boosts
+    ]
+
+
+def sort_clause(sort: Sort) -> list[Any]:
+    """`sort` as the plan decides it (`SearchPlan.sort`: relevance only when something scores)."""
     if sort == Sort.PUBLISHED:
         # `unmapped_type`: an index of an older mapping (before its rebuild) sorts instead of failing.
         return [{"published": {"order": "desc", "missing": "_last", "unmapped_type": "long"}}, {"id": "asc"}]
-    if sort == Sort.RELEVANCE and has_text:
+    if sort == Sort.RELEVANCE:
         return ["_score", {"year": {"order": "desc", "missing": "_last"}}, {"id": "asc"}]
     order = "asc" if sort == Sort.OLDEST else "desc"
     return [{"year": {"order": order, "missing": "_last"}}, "_score", {"id": "asc"}]
@@ -132,11 +141,16 @@ def search_body(plan: SearchPlan, stemmer: FrenchStemmer) -> dict[str, Any]:
     """The whole `_search` body of one pass: query, post_filter, aggregations, sort, paging."""
     query = plan.query
     selections = facet_filters(query.filters)
+    scoring: dict[str, Any] = {
+        "must": [text_query(plan.parsed, stemmer, plan.relaxed)],
+        "filter": year_filter(query.filters),
+    }
+    boosts = boost_clauses(plan)
+    if boosts:
+        scoring["should"] = boosts
     body: dict[str, Any] = {
-        "query": {
-            "bool": {"must": [text_query(plan.parsed, stemmer, plan.relaxed)], "filter": year_filter(query.filters)}
-        },
-        "sort": sort_clause(query.sort, not plan.parsed.is_empty),
+        "query": {"bool": scoring},
+        "sort": sort_clause(plan.sort),
         "from": query.offset,
         "size": query.size,
         "track_total_hits": True,

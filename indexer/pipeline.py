@@ -12,6 +12,7 @@ from indexer.engine import time_left
 from indexer.facets import Buckets, build_facets, year_counts
 from indexer.french import FrenchStemmer
 from indexer.highlight import build_highlighter, hit_from_source
+from indexer.like_territory import Boost, likeness_boosts, similarity_reasons
 from indexer.query import ParsedQuery, Synonyms, parse_query
 from indexer.relevance import GRADED_FROM
 from indexer.spelling import corrected_query
@@ -29,15 +30,21 @@ class SearchPlan:
 
     @property
     def sort(self) -> Sort:
-        """Relevance without words ties every score: the newest practices come first instead."""
-        if self.query.sort == Sort.RELEVANCE and self.parsed.is_empty:
+        """Relevance without words (nor a territory to be like) ties every score: the newest practices
+        come first instead."""
+        if self.query.sort == Sort.RELEVANCE and self.parsed.is_empty and self.query.like is None:
             return Sort.RECENT
         return self.query.sort
 
     @property
     def scored(self) -> bool:
-        """Whether hits carry a relevance score (a text query sorted by relevance)."""
-        return not self.parsed.is_empty and self.query.sort == Sort.RELEVANCE
+        """Whether hits carry a relevance score (words or a territory to be like, sorted by relevance)."""
+        return self.sort == Sort.RELEVANCE
+
+    @property
+    def boosts(self) -> list[Boost]:
+        """Optional clauses added to the text query: "territories like mine" (nothing filtered out)."""
+        return likeness_boosts(self.query.like) if self.query.like is not None else []
 
     def counted(self) -> list[tuple[Facet, SearchFilters]]:
         """The facets to count, each with the filters its counts apply.
@@ -100,6 +107,9 @@ def run_search(engine: Executor, query: SearchQuery, synonyms: Synonyms, stemmer
     hits = [
         hit_from_source(source, score if plan.scored else None, highlighter) for source, score in raw.hits[: query.size]
     ]
+    if query.like is not None:
+        for hit in hits:
+            hit.similarity_reasons = similarity_reasons(query.like, hit)
     facets = build_facets(raw.buckets, query.filters) if query.facets else {}
     if query.year_counts:
         facets[YEAR.name] = year_counts(raw.buckets.get(YEAR.name, {}))
@@ -111,6 +121,7 @@ def run_search(engine: Executor, query: SearchQuery, synonyms: Synonyms, stemmer
         truncated_facets=sorted(raw.truncated),
         corrected_query=corrected_query(query.q, parsed, (s for s, _ in raw.hits), stemmer) if plan.scored else None,
         total_without_filters=_total_without_filters(engine, plan) if not raw.total else None,
+        like_territory=query.like,
     )
 
 

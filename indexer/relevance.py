@@ -26,3 +26,17 @@ FUZZY_BOOST = 0.4
 # Fields compared by "similar practices" (more-like-this), and how many of their words it weighs.
 SIMILAR_FIELDS: tuple[str, ...] = ("title", "summary", "sections")
 SIMILAR_MAX_TERMS = 30
+# "Practices from territories like mine" (`like_territory`): what each shared feature adds to a score,
+# every practice still matching. Zone and types say most: the zone outweighs a metropolitan practice's
+# type, size and EPCI nature together, so an overseas territory finds its zone's practices first. The
+# département and région count only mildly (a neighbour is handy to call, but a like territory far
+# away teaches as much). The smallest weight
+# stays above 1 % of the largest sum, so the embedded engine's recency weight (`recency_weight`, under
+# 1 % between 1950 and 2100) never reorders two practices of different likeness.
+LIKE_ZONE = 3.0
+LIKE_TYPE = 1.5  # per territory type shared
+LIKE_SIZE = 1.5  # the same population band
+LIKE_NEAR_SIZE = 0.5  # a neighbouring band
+LIKE_NATURE = 1.0  # the same EPCI nature
+LIKE_DEPARTMENT = 0.5
+LIKE_REGION = 0.25

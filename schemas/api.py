@@ -8,8 +8,9 @@ from typing import Annotated, Any, Generic, Literal, TypeVar
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
+from schemas.like_territory import TerritoryProfile
 from schemas.monograph import Monograph
-from schemas.search import FacetValue, SearchHit, SearchParams, Suggestion
+from schemas.search import FacetValue, SearchHit, SearchParams, SearchRequestParams, Suggestion
 
 Item = TypeVar("Item", bound=BaseModel)
 
@@ -31,6 +32,9 @@ class SearchResponse(BaseModel):
     )
     corrected_query: str | None = None
     total_without_filters: int | None = None
+    like_territory: TerritoryProfile | None = Field(
+        default=None, description="The territory `like_territory` designates, as practices were compared to it."
+    )
 
 
 class ApiSuggestion(Suggestion):
@@ -186,12 +190,13 @@ class EmbedTheme(BaseModel):
     )
 
 
-class EmbedParams(EmbedTheme, SearchParams):
-    """The query string of `/embed`: any search `/search` accepts, plus the theme."""
+class EmbedParams(EmbedTheme, SearchRequestParams):
+    """The query string of `/embed`: any search `/search` accepts (`like_territory` included), plus the theme."""
 
     size: Annotated[int, Field(ge=1, le=100)] = 10
     facets: Literal["show", "hide"] = Field("show", description="Show the facet controls beside the list.")
     title: ShortLabel = Field("", description="Heading of the list.")
+    map: bool = Field(False, description="Show the map of the practices per département above the list (`map=1`).")
 
 
 class PresetContent(BaseModel):

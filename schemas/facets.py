@@ -53,6 +53,15 @@ class Facet:
     # for the UI's searchable lists: in an embed every link repeats the whole search, so a long list
     # multiplies the page's size (it still filters, and presets may fix it).
     listed_in_embeds: bool = True
+    # More text a search among the values finds a value by, besides its label and the value itself
+    # (an EPCI's written-out name behind its short label).
+    also_found_by: Callable[[str], str] | None = None
+    # Values a client may select at most (0: as many as the referential has). Every embed link and
+    # feed address repeats the selection, and a URL has a size: a selection of a thousand EPCI is a
+    # département or a région.
+    max_selected: int = 0
+    # Whether lists offer its values by label: codes whose order means nothing to a reader (SIREN).
+    by_label: bool = False
 
     def label(self, value: str | int) -> str:
         text = str(value)
@@ -60,13 +69,17 @@ class Facet:
 
     @property
     def cap(self) -> int:
-        """How many values a client may send for this facet: the size of its referential."""
-        return len(self.values)
+        """How many values a client may send for this facet: the size of its referential, or less."""
+        return self.max_selected or len(self.values)
 
     @property
     def size(self) -> int:
         """How many values of this facet an engine is asked for; more are reported as `truncated`."""
         return self.buckets or max(len(self.values), 1)
+
+    def listed(self) -> list[str]:
+        """Every value in the order a list offers them: the referential's, or by label."""
+        return sorted(self.values, key=self.label) if self.by_label else list(self.values)
 
     def index_value(self, value: str | int) -> str | int:
         """A selected value as the index holds it."""
@@ -136,24 +149,25 @@ REGION = Facet(
     tuple(r.name for r in REGIONS),
 )
 
-# The territories referential built by scripts/build-territories.py: its départements, in code order.
+# The territories referential built by scripts/build-territories.py: régions, départements and EPCI
+# come first, communes after them.
 TERRITORIES_TABLE = Path(__file__).resolve().parent.parent / "seed" / "territories" / "territories.csv.gz"
 
 
-def _departments(path: Path = TERRITORIES_TABLE) -> dict[str, str]:
-    """INSEE code → name of every département (their rows come right after the régions': the read
-    stops at the first row after them)."""
-    names: dict[str, str] = {}
+def _areas(path: Path = TERRITORIES_TABLE) -> dict[str, dict[str, tuple[str, str]]]:
+    """Kind → code → (name, département code) of every région, département and EPCI, in the table's
+    (code) order; the read stops at the first commune."""
+    areas: dict[str, dict[str, tuple[str, str]]] = {}
     with gzip.open(path, "rt", encoding="utf-8", newline="") as text:
         for row in csv.DictReader(text):
-            if row["kind"] == "departement":
-                names[row["code"]] = row["name"]
-            elif names:
+            if row["kind"] == "commune":
                 break
-    return names
+            areas.setdefault(row["kind"], {})[row["code"]] = (row["name"], row["department"])
+    return areas
 
 
-DEPARTMENT_NAMES = _departments()
+_AREAS = _areas()
+DEPARTMENT_NAMES: dict[str, str] = {code: name for code, (name, _) in _AREAS["departement"].items()}
 DEPARTMENT = Facet(
     "department",
     "department",
@@ -166,8 +180,44 @@ DEPARTMENT = Facet(
     listed_in_embeds=False,
 )
 
+# How EPCI names begin, and how a list shortens them ("Communauté de communes du Diois" → "CC du Diois").
+EPCI_LEGAL_FORMS = {
+    "Communauté de communes ": "CC ",
+    "Communauté d'agglomération ": "CA ",
+    "Communauté urbaine ": "CU ",
+}
+
+
+def _short_epci_name(name: str) -> str:
+    for form, short in EPCI_LEGAL_FORMS.items():
+        if name.startswith(form):
+            return short + name[len(form) :]
+    return name
+
+
+# SIREN → official name of every EPCI; its label adds the département of its seat, as some names repeat.
+EPCI_NAMES: dict[str, str] = {code: name for code, (name, _) in _AREAS["epci"].items()}
+EPCI_LABELS: dict[str, str] = {
+    code: f"{_short_epci_name(name)} ({department})" if department else _short_epci_name(name)
+    for code, (name, department) in _AREAS["epci"].items()
+}
+EPCI = Facet(
+    "epci",
+    "epci",
+    FacetKind.KEYWORD,
+    "Intercommunalité (EPCI)",
+    "EPCI SIREN codes (242600534…)",
+    lambda m: [m.territory.epci] if m.territory.epci else [],
+    tuple(EPCI_LABELS),
+    lambda code: EPCI_LABELS.get(code, code),
+    listed_in_embeds=False,
+    also_found_by=lambda code: EPCI_NAMES.get(code, ""),
+    max_selected=100,
+    by_label=True,
+)
+
 # The facets a search is filtered and counted by (OR inside one, AND across), in display order.
-FACETS: tuple[Facet, ...] = (TERRITORY_TYPE, ACTOR_CATEGORY, ODD, REGION, DEPARTMENT)
+FACETS: tuple[Facet, ...] = (TERRITORY_TYPE, ACTOR_CATEGORY, ODD, REGION, DEPARTMENT, EPCI)
 FACET_BY_NAME: dict[str, Facet] = {facet.name: facet for facet in FACETS}
 FACET_NAMES: tuple[str, ...] = tuple(FACET_BY_NAME)
 

@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from schemas.referentials import ActorCategory, TerritoryType
-from schemas.territory import TerritoryKind, Zone
+from schemas.territory import EpciNature, TerritoryKind, Zone
 
 
 class Status(StrEnum):
@@ -102,6 +102,9 @@ class Territory(_Input):
     # Filled by the API from the referential; what a client sends here is replaced.
     epci: Annotated[str, StringConstraints(pattern=r"^\d{9}$")] | None = Field(
         default=None, description="SIREN of the EPCI (set by the API).", examples=["242600534"]
+    )
+    epci_nature: EpciNature | None = Field(
+        default=None, description="Nature of the EPCI: CC, CA, CU or ME (set by the API).", examples=["CC"]
     )
     population: Annotated[int, Field(ge=0)] | None = Field(default=None, description="Set by the API.")
     zone: Zone | None = Field(default=None, description="metro, drom or com (set by the API).")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
@@ -9,18 +10,21 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, Validation
 from pydantic_core import PydanticCustomError
 
 from schemas.facets import FACET_BY_NAME, FACET_NAMES, FACETS, Facet
+from schemas.like_territory import TerritoryProfile
 from schemas.monograph import Monograph, Territory
 from schemas.referentials import ActorCategory, TerritoryType
 
 MAX_RESULT_WINDOW = 10_000
 MAX_QUERY_LENGTH = 500
-# A facet list never holds more values than its referential has: a longer one is refused before its
-# values are even read (a request repeating `odd=3` 9,000 times costs nothing), a shorter one is
+# A facet list never holds more values than its referential has (or `Facet.max_selected`): a longer one is
+# refused before its values are even read (a request repeating `odd=3` 9,000 times costs nothing), a shorter one is
 # de-duplicated, so no answer ever repeats an unbounded list.
 LIST_CAPS: dict[str, int] = {facet.name: facet.cap for facet in FACET_BY_NAME.values()}
 KNOWN_VALUES: dict[str, frozenset[str]] = {facet.name: frozenset(facet.values) for facet in FACET_BY_NAME.values()}
 # A refused value's message lists the allowed ones when there are at most this many.
 SHORT_LIST = 30
+# `like_territory`: a commune's INSEE code (`26113`, `2A004`) or an EPCI's SIREN (`242600534`).
+LIKE_TERRITORY_CODE = re.compile(r"^(\d{5}|2[AB]\d{3}|\d{9})$")
 
 
 def capped_list(value: Any, info: ValidationInfo) -> Any:
@@ -29,7 +33,7 @@ def capped_list(value: Any, info: ValidationInfo) -> Any:
     if isinstance(value, list | tuple | set | frozenset) and len(value) > cap:
         raise PydanticCustomError(
             "too_many_values",
-            "at most {cap} values (the size of its referential), got {count}; send each value once",
+            "at most {cap} values, got {count}; send each value once",
             {"cap": cap, "count": len(value)},
         )
     return value
@@ -82,6 +86,7 @@ class SearchFilters(BaseModel):
     odd: list[Annotated[int, Field(ge=1, le=17)]] = _facet_field("odd")
     region: list[str] = _facet_field("region")
     department: list[str] = _facet_field("department")
+    epci: list[str] = _facet_field("epci")
     actor_mode: Combine = Field(
         Combine.ANY,
         description="`any`: practices with at least one of the selected actor categories; `all`: practices "
@@ -94,14 +99,14 @@ class SearchFilters(BaseModel):
     _capped = field_validator(*FACET_NAMES, mode="before")(capped_list)
     _unique = field_validator(*FACET_NAMES, mode="after")(unique)
 
-    @field_validator("region", "department", mode="after")
+    @field_validator("region", "department", "epci", mode="after")
     @classmethod
     def _known_values(cls, values: list[str], info: ValidationInfo) -> list[str]:
         """Open-text facets (names, codes) accept only their referential's values."""
         facet = FACET_BY_NAME[str(info.field_name)]
         unknown = [v for v in values if v not in KNOWN_VALUES[facet.name]]
         if unknown:
-            expected = ", ".join(facet.values) if facet.cap <= SHORT_LIST else facet.noun
+            expected = ", ".join(facet.values) if len(facet.values) <= SHORT_LIST else facet.noun
             raise ValueError(f"unknown {facet.name} {unknown[0]!r}; allowed: {expected}")
         return values
 
@@ -131,6 +136,10 @@ class SearchFilters(BaseModel):
         """The selected values of one facet, as strings."""
         return [str(v) for v in getattr(self, facet)]
 
+    def filters(self) -> SearchFilters:
+        """The filters alone, without a subclass's other fields (words, sort, paging…)."""
+        return SearchFilters.model_construct(**{name: getattr(self, name) for name in SearchFilters.model_fields})
+
     def without(self, facet: str) -> SearchFilters:
         """These filters with one facet's own selection removed: what its disjunctive counts apply."""
         return self.model_copy(update={facet: []})
@@ -148,6 +157,8 @@ class SearchQuery(BaseModel):
     highlight: bool = True
     # Count practices per start year too (`facets["year"]`, oldest year first), under every filter.
     year_counts: bool = False
+    # "Practices from territories like mine": ranks practices by likeness to this territory (no filter).
+    like: TerritoryProfile | None = None
     # `time.monotonic()` by which the engine must have answered, all its calls together; past it the
     # engine raises `SearchTimeout` (an `EngineUnavailable`) instead of starting or waiting on a call.
     deadline: float | None = Field(None, exclude=True)
@@ -183,6 +194,11 @@ class SearchHit(BaseModel):
     programmes: list[str] = Field(default_factory=list)
     score: float | None = None
     highlight: Highlight = Field(default_factory=Highlight)
+    similarity_reasons: list[str] = Field(
+        default_factory=list,
+        description="With `like_territory`: what this practice's territory shares with it, in French "
+        "(« même zone (France métropolitaine) », « taille comparable (≈ 4 800 hab.) », « même département »).",
+    )
 
 
 class FacetValue(BaseModel):
@@ -213,6 +229,9 @@ class SearchResult(BaseModel):
     total_without_filters: int | None = Field(
         default=None,
         description="When nothing matched with the active filters: how many practices the words alone match.",
+    )
+    like_territory: TerritoryProfile | None = Field(
+        default=None, description="The territory `like_territory` designates, as practices were compared to it."
     )
 
 
@@ -250,12 +269,12 @@ class SearchParams(SearchFilters, Words):
         within_result_window(self.page, self.size)
         return self
 
-    def filters(self) -> SearchFilters:
-        return SearchFilters.model_construct(**{name: getattr(self, name) for name in SearchFilters.model_fields})
-
-    def to_query(self, facets: bool = True, deadline: float | None = None) -> SearchQuery:
+    def to_query(
+        self, facets: bool = True, deadline: float | None = None, like: TerritoryProfile | None = None
+    ) -> SearchQuery:
         return SearchQuery(
             q=self.q,
+            like=like,
             filters=self.filters(),
             sort=self.sort,
             page=self.page,
@@ -263,3 +282,27 @@ class SearchParams(SearchFilters, Words):
             facets=facets,
             deadline=deadline,
         )
+
+
+class SearchRequestParams(SearchParams):
+    """The query string of `/search`: `SearchParams` and the territory to rank practices by likeness to."""
+
+    like_territory: str | None = Field(
+        None,
+        description="Practices from territories like this one first: a commune's INSEE code (5 characters) or an "
+        "EPCI's SIREN (9 digits). Every practice still matches; those sharing its zone, population band, EPCI "
+        "nature, territory types, département or région rank higher, each hit saying why (`similarity_reasons`).",
+        examples=["26113"],
+    )
+
+    @field_validator("like_territory", mode="before")
+    @classmethod
+    def _territory_code(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            value = value.strip().upper() or None
+            if value is not None and not LIKE_TERRITORY_CODE.match(value):
+                raise ValueError(
+                    "must be a commune's INSEE code (5 characters, such as 26113 or 2A004) or an EPCI's SIREN "
+                    "(9 digits, such as 242600534)"
+                )
+        return value

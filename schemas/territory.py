@@ -22,6 +22,15 @@ class Zone(StrEnum):
     COM = "com"  # overseas collectivities
 
 
+class EpciNature(StrEnum):
+    """The legal nature of an EPCI."""
+
+    CC = "CC"  # communauté de communes
+    CA = "CA"  # communauté d'agglomération
+    CU = "CU"  # communauté urbaine
+    ME = "ME"  # métropole
+
+
 # Zones whose practices belong under the `outre-mer` territory type.
 OVERSEAS_ZONES: frozenset[str] = frozenset({Zone.DROM, Zone.COM})
 

@@ -1,10 +1,10 @@
 """A monograph's territory checked against the referential and completed from it (`resolve`).
 
-A known code fills the official name, département, région, EPCI, population and zone; a retired commune
-code resolves to its successor (and `resolution_note` says so); a département or région given by name or
-code is normalised (département: its code; région: its official name); an inconsistent combination, an
-unknown code or name is a `TerritoryError` naming the field. A DROM or COM territory adds `outre-mer` to
-the territory types. Name-only territories stay allowed, unresolved.
+A known code fills the official name, département, région, EPCI (and its nature), population and zone;
+a retired commune code resolves to its successor (and `resolution_note` says so); a département or
+région given by name or code is normalised (département: its code; région: its official name); an
+inconsistent combination, an unknown code or name is a `TerritoryError` naming the field. A DROM or COM
+territory adds `outre-mer` to the territory types. Name-only territories stay allowed, unresolved.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from typing import TypeVar
 
 from schemas.monograph import MonographContent, Territory
 from schemas.referentials import REGION_NAMES, TerritoryType
-from schemas.territory import OVERSEAS_ZONES, TerritoryKind
+from schemas.territory import OVERSEAS_ZONES, EpciNature, TerritoryKind
 from territories.autocomplete import territory_index
 from territories.referential import Referential, TerritoryRecord, referential
 
@@ -65,6 +65,7 @@ def resolve_territory(territory: Territory, territories: Referential) -> Territo
         department = territories.get(TerritoryKind.DEPARTEMENT, record.department)
         region = territories.get(TerritoryKind.REGION, record.region)
     is_commune = record.kind in (TerritoryKind.COMMUNE, TerritoryKind.ARRONDISSEMENT)
+    epci = territories.get(TerritoryKind.EPCI, record.epci) if is_commune and record.epci else record
     return territory.model_copy(
         update={
             "name": record.name,
@@ -74,6 +75,7 @@ def resolve_territory(territory: Territory, territories: Referential) -> Territo
             "department": department.code if department else None,
             "region": _region_name(region),
             "epci": record.code if record.kind == TerritoryKind.EPCI else record.epci or None,
+            "epci_nature": EpciNature(epci.nature) if epci is not None and epci.nature else None,
             "population": record.population,
             "zone": record.zone,
             "resolved": True,
@@ -140,6 +142,7 @@ def _name_only(
             "department": department.code if department else None,
             "region": _region_name(region),
             "epci": None,
+            "epci_nature": None,
             "population": None,
             "zone": zone,
             "resolved": False,

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
-from schemas.monograph import Monograph
+from schemas.monograph import Monograph, MonographCreate
+from territories.resolution import resolve
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
 
@@ -34,6 +37,7 @@ CORPUS: list[Monograph] = [
         "Un tiers-lieu nourricier dans l'ancienne gare du Diois",
         "La communauté de communes et une association ouvrent un tiers-lieu dédié à l'alimentation locale.",
         approach="Les habitants, la SCIC et la collectivité ont construit ensemble un café associatif.",
+        territory={"name": "Die", "department": "26", "region": "Auvergne-Rhône-Alpes", "epci": "242600534"},
         territory_types=["rural", "montagne"],
         actor_categories=["collectivite", "association", "citoyens"],
         odd=[2, 11, 17],
@@ -44,7 +48,7 @@ CORPUS: list[Monograph] = [
         "Un pôle de coopération pour l'économie circulaire",
         "Entreprises et acteurs de l'économie sociale et solidaire mutualisent déchets et savoir-faire.",
         results="Trente emplois créés et 400 tonnes de matériaux réemployées chaque année.",
-        territory={"name": "Lorient", "department": "56", "region": "Bretagne"},
+        territory={"name": "Lorient", "department": "56", "region": "Bretagne", "epci": "200042174"},
         territory_types=["urbain", "littoral"],
         actor_categories=["entreprise", "ess"],
         odd=[8, 12, 17],
@@ -66,7 +70,7 @@ CORPUS: list[Monograph] = [
         "pvd-centre-bourg",
         "Revitaliser un centre-bourg avec Petites Villes de Demain",
         "Une commune lauréate du programme mobilise commerçants et habitants autour des vitrines vides.",
-        territory={"name": "Pontivy", "department": "56", "region": "Bretagne"},
+        territory={"name": "Pontivy", "department": "56", "region": "Bretagne", "epci": "245614433"},
         territory_types=["urbain"],
         actor_categories=["collectivite", "entreprise", "citoyens"],
         odd=[11],
@@ -116,3 +120,17 @@ CORPUS: list[Monograph] = [
 
 def by_id(monograph_id: str) -> Monograph:
     return next(m for m in CORPUS if m.id == monograph_id)
+
+
+SEED = Path(__file__).resolve().parent.parent / "seed" / "monographs.jsonl"
+
+
+@lru_cache(maxsize=1)
+def seed_corpus() -> tuple[Monograph, ...]:
+    """The seed monographs as `impact seed` stores them: territories resolved, published, ids `seed-001`…"""
+    corpus = []
+    for line in SEED.read_text(encoding="utf-8").splitlines():
+        content = resolve(MonographCreate.model_validate_json(line))
+        data = content.model_dump(exclude={"status"}) | {"id": content.external_id, "status": "published"}
+        corpus.append(Monograph(**data, version=1, created_at=NOW, updated_at=NOW))
+    return tuple(corpus)

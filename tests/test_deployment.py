@@ -5,6 +5,7 @@ from __future__ import annotations
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 import yaml
@@ -51,6 +52,19 @@ def test_environment_is_what_settings_read() -> None:
     assert settings.store_url.startswith("postgresql+psycopg://") and "@postgres:5432/" in settings.store_url
     assert api_env["IMPACT_ELASTICSEARCH_URL"] == "http://elasticsearch:9200"
     assert COMPOSE["services"]["ui"]["environment"]["IMPACT_API_BASE_URL"] == "http://api:8000"
+
+
+def test_the_browser_reaches_the_api_where_the_compose_file_publishes_it() -> None:
+    """The UI calls the API over the compose network, but the links and suggestions it gives the visitor's
+    browser use IMPACT_PUBLIC_API_URL: the API's published port, the address the API itself announces."""
+    services = COMPOSE["services"]
+    ui_env, api_env = services["ui"]["environment"], services["api"]["environment"]
+    public = urlsplit(ui_env["IMPACT_PUBLIC_API_URL"])
+    assert public.hostname not in set(services) and public.hostname in ("localhost", "127.0.0.1")
+    assert f"{public.port}:8000" in services["api"]["ports"]
+    assert ui_env["IMPACT_PUBLIC_API_URL"] == api_env["IMPACT_PUBLIC_API_URL"]
+    ui_public = urlsplit(api_env["IMPACT_PUBLIC_BASE_URL"])  # each result's link to its practice page
+    assert ui_public.hostname not in set(services) and f"{ui_public.port}:8501" in services["ui"]["ports"]
 
 
 def test_dockerfile_builds_api_and_ui_from_the_repo() -> None:

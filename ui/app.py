@@ -18,26 +18,29 @@ html_block(STYLE)
 st.logo(str(Path(__file__).parent / "logo.svg"), size="large")
 speak_french()
 
+# The page scripts live in `ui/views/`, not `ui/pages/`: with a `pages` folder beside this script,
+# Streamlit's first run after a start treats the app as an old folder-of-pages app, and a first visit
+# to any address but `/` (`/recherche`, `/tableau-de-bord`…) showed a "Page not found" notice.
 pages = [
     # The default page is served at `/`; its own url_path is only reserved, so `/recherche` is the
     # hidden page below (the same script), an address people type or share.
-    st.Page("pages/search.py", title="Recherche", icon=":material/search:", url_path="accueil", default=True),
-    st.Page("pages/dashboard.py", title="Tableau de bord", icon=":material/bar_chart:", url_path="tableau-de-bord"),
-    st.Page("pages/export.py", title="Exporter", icon=":material/download:", url_path="exporter"),
-    st.Page("pages/contribute.py", title="Contribuer", icon=":material/edit_note:", url_path="contribuer"),
+    st.Page("views/search.py", title="Recherche", icon=":material/search:", url_path="accueil", default=True),
+    st.Page("views/dashboard.py", title="Tableau de bord", icon=":material/bar_chart:", url_path="tableau-de-bord"),
+    st.Page("views/export.py", title="Exporter", icon=":material/download:", url_path="exporter"),
+    st.Page("views/contribute.py", title="Contribuer", icon=":material/edit_note:", url_path="contribuer"),
     # In the menu once an editor's key was typed; reachable by its address for anyone (it asks for one).
     st.Page(
-        "pages/moderation.py",
+        "views/moderation.py",
         title="Modération",
         icon=":material/fact_check:",
         url_path="moderation",
         visibility="visible" if editor_session() else "hidden",
     ),
     # Reached from a result (the API builds `/fiche?id=…` links), not from the menu.
-    st.Page("pages/fiche.py", title="Fiche pratique", icon=":material/article:", url_path="fiche", visibility="hidden"),
-    st.Page("pages/search.py", title="Recherche", url_path="recherche", visibility="hidden"),
+    st.Page("views/fiche.py", title="Fiche pratique", icon=":material/article:", url_path="fiche", visibility="hidden"),
+    st.Page("views/search.py", title="Recherche", url_path="recherche", visibility="hidden"),
     # Reached from the footer of every page.
-    st.Page("pages/about.py", title="À propos", url_path="a-propos", visibility="hidden"),
+    st.Page("views/about.py", title="À propos", url_path="a-propos", visibility="hidden"),
 ]
 page = st.navigation(pages, position="top")
 # The page is drawn into a container placed above the footer, so a page that stops early (st.stop:

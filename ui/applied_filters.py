@@ -6,6 +6,7 @@ import streamlit as st
 
 from schemas.facets import FACET_BY_NAME
 from ui import state
+from ui.accessible_names import name_buttons
 from ui.state import YEAR_MAX, YEAR_MIN, SearchState
 from ui.text import md_literal
 
@@ -24,13 +25,17 @@ def applied_filters(search: SearchState) -> None:
     count = filter_count(search)
     if not count:
         return
+    # What each chip removes, for screen readers (its visible text is only the value).
+    names: dict[str, str] = {}
     with st.container(horizontal=True, gap="small", vertical_alignment="center", key="applied_filters"):
         st.markdown(f"{active_filters_label(count)} :")
         for facet, value in search.active_filters:
-            title = FACET_BY_NAME[facet].title
+            title, label = FACET_BY_NAME[facet].title, FACET_BY_NAME[facet].label(value)
+            key = f"chip__{facet}__{value}"
+            names[key] = f"Retirer le filtre {title} : {label}"
             st.button(
-                md_literal(FACET_BY_NAME[facet].label(value)),
-                key=f"chip__{facet}__{value}",
+                md_literal(label),
+                key=key,
                 on_click=state.on_facet_toggle,
                 args=(facet, value),
                 icon=":material/close:",
@@ -38,8 +43,10 @@ def applied_filters(search: SearchState) -> None:
                 help=f"Retirer ce filtre ({md_literal(title)})",
             )
         if search.has_years:
+            years = f"{search.year_from or YEAR_MIN}–{search.year_to or YEAR_MAX}"
+            names["chip__years"] = f"Retirer le filtre Années : {years}"
             st.button(
-                f"Années {search.year_from or YEAR_MIN}–{search.year_to or YEAR_MAX}",
+                f"Années {years}",
                 key="chip__years",
                 on_click=state.clear_years,
                 icon=":material/close:",
@@ -47,3 +54,4 @@ def applied_filters(search: SearchState) -> None:
                 help="Retirer ce filtre (années)",
             )
         st.button("Tout effacer", key="filters_clear", on_click=state.clear_filters, type="tertiary")
+    name_buttons(names)

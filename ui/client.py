@@ -16,6 +16,8 @@ ExportFormat = Literal["csv-excel", "csv", "jsonl"]
 
 TIMEOUT = httpx.Timeout(8.0, connect=3.0)
 EXPORT_TIMEOUT = httpx.Timeout(60.0, connect=3.0)
+# `/search` parameters a search among facet values does not take.
+SEARCH_ONLY = ("sort", "page", "size")
 
 
 class ApiUnavailable(Exception):
@@ -115,6 +117,31 @@ def search(params: Params) -> dict[str, Any]:
     return _search(base_url(), tuple(params))
 
 
+@st.cache_data(ttl=30, show_spinner=False)
+def _facet_values(api: str, facet: str, params: tuple[tuple[str, str], ...]) -> dict[str, Any]:
+    data: dict[str, Any] = get(f"/facets/{facet}/values", params)
+    return data
+
+
+def facet_values(facet: str, text: str, search: Params, limit: int = 50) -> dict[str, Any]:
+    """`GET /facets/{facet}/values`: the values matching `text`, counted under the search whose `/search`
+    parameters are `search` (its words sent as `search`; sort and paging are not the counts' business)."""
+    pairs = [("search" if name == "q" else name, value) for name, value in search if name not in SEARCH_ONLY]
+    return _facet_values(base_url(), facet, (*pairs, ("q", text), ("limit", str(limit))))
+
+
+@st.cache_data(ttl=300, show_spinner=False)
+def _territories(api: str, q: str, kinds: tuple[str, ...], limit: int) -> list[dict[str, Any]]:
+    data: dict[str, Any] = get("/territories", [("q", q), ("limit", str(limit)), *(("kind", k) for k in kinds)])
+    return list(data["items"])
+
+
+def territories(q: str, kinds: Sequence[str] = (), limit: int = 8) -> list[dict[str, Any]]:
+    """`GET /territories`: official territories matching what the user typed, a name or code (autocomplete):
+    code, kind, name, département…"""
+    return _territories(base_url(), q, tuple(kinds), limit)
+
+
 @st.cache_data(ttl=60, show_spinner=False)
 def _monograph(api: str, monograph_id: str) -> dict[str, Any]:
     data: dict[str, Any] = get(f"/monographs/{monograph_id}")
@@ -135,17 +162,6 @@ def _similar(api: str, monograph_id: str) -> list[dict[str, Any]]:
 def similar(monograph_id: str) -> list[dict[str, Any]]:
     """Up to five published practices close to this one."""
     return _similar(base_url(), monograph_id)
-
-
-@st.cache_data(ttl=300, show_spinner=False)
-def _territories(api: str, typed: str) -> list[dict[str, Any]]:
-    data: list[dict[str, Any]] = get("/territories", [("q", typed), ("limit", "8")])["items"]
-    return data
-
-
-def territories(typed: str) -> list[dict[str, Any]]:
-    """Official territories matching what was typed (a name or code): code, kind, name, département…"""
-    return _territories(base_url(), typed)
 
 
 def export(params: Params, export_format: ExportFormat) -> bytes:
@@ -176,9 +192,19 @@ def stats(params: Params) -> dict[str, Any]:
     return _stats(base_url(), tuple(params))
 
 
+@st.cache_data(ttl=30, show_spinner=False)
+def _search_map(api: str, params: tuple[tuple[str, str], ...]) -> str:
+    return request("GET", "/search/map", params=params).text
+
+
+def search_map(params: Params) -> str:
+    """`GET /search/map`: the search's practices per département, as an SVG map whose links toggle a département."""
+    return _search_map(base_url(), tuple(params))
+
+
 def clear_caches() -> None:
     """Forget cached reads, after a write that changes what searches return."""
-    for cached in (_search, _monograph, _similar, _years, _stats):
+    for cached in (_search, _monograph, _similar, _years, _stats, _search_map):
         cached.clear()
 
 

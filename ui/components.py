@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import json
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -16,9 +17,9 @@ from ui.client import ApiError, ApiUnavailable
 
 T = TypeVar("T")
 
-SEARCH_PAGE = "pages/search.py"
-FICHE_PAGE = "pages/fiche.py"
-MODERATION_PAGE = "pages/moderation.py"
+SEARCH_PAGE = "views/search.py"
+FICHE_PAGE = "views/fiche.py"
+MODERATION_PAGE = "views/moderation.py"
 
 # A practice's status, as its author and editors read it.
 STATUS_LABELS = {
@@ -78,6 +79,12 @@ def paragraphs(text: str) -> str:
     """Author prose (plain text) as escaped HTML paragraphs."""
     blocks = [b.strip() for b in re.split(r"\n\s*\n", str(text)) if b.strip()]
     return "".join(f"<p>{safe_text(block)}</p>" for block in blocks)
+
+
+def script_json(value: Any) -> str:
+    """`value` as a JavaScript literal to embed in a `<script>`: someone's words may be in it, and a JSON
+    string whose `<` is escaped can never close the script."""
+    return json.dumps(value, ensure_ascii=False).replace("<", "\\u003c")
 
 
 def html_block(markup: str) -> None:

@@ -1,4 +1,5 @@
-"""One search result: its title is the link to the practice; territory types and ODD, a few at most."""
+"""One search result: its title is the link to the practice; territory types and ODD, a few at most; why its
+territory is like mine, when the search has one."""
 
 from __future__ import annotations
 
@@ -62,12 +63,20 @@ def card_badges(hit: dict[str, Any], refs: dict[str, Any]) -> str:
     return f'<div class="impact-badges">{"".join(pieces)}</div>'
 
 
+def likeness_line(hit: dict[str, Any]) -> str:
+    """Why the practice's territory is like mine (« Mon territoire »), when the search asked."""
+    reasons = hit.get("similarity_reasons") or []
+    if not reasons:
+        return ""
+    return f'<p class="impact-likeness">Territoire comparable : {safe_text(", ".join(reasons))}</p>'
+
+
 def hit_card(hit: dict[str, Any], refs: dict[str, Any], texts: bool = True) -> None:
     """The title links to the practice (one tab stop per result); then place, a few badges and, with
     `texts`, the summary and the passages that matched."""
     with st.container(border=True, key=f"hit-{hit['id']}"):
         st.page_link(FICHE_PAGE, label=title_markdown(hit), query_params={"id": hit["id"]})
-        body = f"{territory_line(hit)}{card_badges(hit, refs)}"
+        body = f"{territory_line(hit)}{card_badges(hit, refs)}{likeness_line(hit)}"
         if texts:
             light = hit.get("highlight") or {}
             summary = highlighted(light["summary"]) if light.get("summary") else safe_text(hit["summary"])

@@ -8,9 +8,9 @@ area to the top when the signature differs from the one this browser tab last sh
 
 from __future__ import annotations
 
-import json
-
 import streamlit as st
+
+from ui.components import script_json
 
 _SCRIPT = """
 <script data-impact-scroll>
@@ -46,13 +46,8 @@ _SCRIPT = """
 """
 
 
-def _json(value: str | None) -> str:
-    # Someone's words may be in it: a JSON string whose `<` is escaped can never close the script.
-    return json.dumps(value).replace("<", "\\u003c")
-
-
 def script(view: str, first_result: str | None = None) -> str:
-    return _SCRIPT % {"view": _json(view), "first": _json(first_result)}
+    return _SCRIPT % {"view": script_json(view), "first": script_json(first_result)}
 
 
 def scroll_to_top_on_change(view: str, first_result: str | None = None) -> None:

@@ -22,7 +22,7 @@ def current_results(size: int = PAGE_SIZE) -> tuple[SearchState, dict[str, Any],
     state.remember(search)
     refs = fetch(client.referentials)
     with st.spinner("Recherche en cours…"):
-        result = fetch(lambda: client.search(search.api_params(size=size)))
+        result = fetch(lambda: client.search(search.search_params(size=size)))
     return search, refs, result
 
 
@@ -99,14 +99,14 @@ LONG_FACET = 12
 def facet_values(
     facet: str, buckets: list[dict[str, Any]], search: SearchState, everything: bool = False
 ) -> list[tuple[str, int]]:
-    """The values to offer, in the referential's order (so ticking never moves them), with their counts.
+    """The values to offer, in the order lists show them (so ticking never moves them), with their counts.
 
     With `everything`, values no practice has stay too (at 0), so a list never changes shape while
     one ticks; otherwise they are left out, unless chosen (so they can be unticked).
     """
     counts = {str(b["value"]): int(b["count"]) for b in buckets}
     chosen = set(search.filters[facet])
-    values = FACET_BY_NAME[facet].values or list(counts)
+    values = FACET_BY_NAME[facet].listed() or list(counts)
     return [(value, counts.get(value, 0)) for value in values if everything or counts.get(value) or value in chosen]
 
 
@@ -127,7 +127,35 @@ def _checkboxes(facet: str, values: list[tuple[str, int]], search: SearchState) 
         )
 
 
+# Facets too long to offer whole (1,255 EPCI): their values with practices, and a box that searches
+# them through the API (accents aside: names, codes, département).
+FOUND_BY_API = 200
+
+
+def _found_by_api(facet: str, values: list[tuple[str, int]], search: SearchState) -> list[tuple[str, int]]:
+    """The values with practices, or those the words typed in the facet's search box find (by label)."""
+    typed = st.text_input(
+        f"Chercher : {FACET_BY_NAME[facet].title}",
+        key=f"facet_find__{facet}",
+        placeholder="Nom, SIREN ou département…",
+        max_chars=100,
+    ).strip()
+    if not typed:
+        return values
+    found = fetch(lambda: client.facet_values(facet, typed, search.api_params(paged=False)))
+    listed = {v["value"] for v in found["values"]}
+    # The chosen values stay (the multiselect holds them), whether the words find them or not.
+    chosen = [(value, count) for value, count in values if value in search.filters[facet] and value not in listed]
+    if not listed:
+        st.caption(f"Aucune valeur avec des pratiques ne correspond à « {md_literal(typed)} ».")
+    return sorted(
+        [(v["value"], int(v["count"])) for v in found["values"]] + chosen, key=lambda pair: value_label(facet, pair[0])
+    )
+
+
 def _searchable_list(facet: str, values: list[tuple[str, int]], search: SearchState) -> None:
+    if len(FACET_BY_NAME[facet].values) > FOUND_BY_API:
+        values = _found_by_api(facet, values, search)
     counts = dict(values)
     key = f"facet_list__{facet}"
     state.sync_widget(key, list(search.filters[facet]))

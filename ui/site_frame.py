@@ -13,7 +13,7 @@ from urllib.parse import urlencode
 from ui import client
 from ui.components import html_block
 
-ABOUT_PAGE = "pages/about.py"
+ABOUT_PAGE = "views/about.py"
 # The sections of the À propos page, in the footer's order: (anchor, title).
 ABOUT_SECTIONS = (
     ("a-propos", "À propos"),

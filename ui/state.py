@@ -1,4 +1,5 @@
-"""The current search (text, facets, years, sort, page), kept in the URL so a link restores the view.
+"""The current search (text, facets, years, sort, page, my territory), kept in the URL so a link restores
+the view.
 
 The URL is the source of truth when it holds search parameters; otherwise the last search of
 the session is restored (coming back from a practice page, or switching pages). Widgets only
@@ -16,7 +17,7 @@ from typing import Any
 import streamlit as st
 
 from schemas.facets import FACET_BY_NAME, FACET_NAMES, FACETS
-from schemas.search import MAX_RESULT_WINDOW, SORT_LABELS, Sort
+from schemas.search import LIKE_TERRITORY_CODE, MAX_RESULT_WINDOW, SORT_LABELS, Sort
 
 PAGE_SIZE = 10
 YEAR_MIN = 2000
@@ -25,7 +26,9 @@ MAX_PAGE = MAX_RESULT_WINDOW // PAGE_SIZE
 SESSION_KEY = "current_search"
 # Facets whose values may all be required (`Facet.mode_field`, e.g. `actor_mode=all`: an alliance).
 MODE_FIELDS = {f.name: f.mode_field for f in FACETS if f.mode_field}
-URL_PARAMS = ("q", *FACET_NAMES, *MODE_FIELDS.values(), "year_from", "year_to", "sort", "page")
+# `like_territory` ("Mon territoire") ranks the results; only `/search` takes it, not exports or feeds.
+LIKE_TERRITORY = "like_territory"
+URL_PARAMS = ("q", *FACET_NAMES, *MODE_FIELDS.values(), "year_from", "year_to", "sort", "page", LIKE_TERRITORY)
 MISSING = object()
 
 
@@ -39,6 +42,8 @@ class SearchState:
     page: int = 1
     # Facets (names) whose selected values must all be present rather than any of them.
     all_of: frozenset[str] = frozenset()
+    # "Mon territoire": a commune or EPCI code; practices from territories like it come first.
+    like_territory: str = ""
 
     @classmethod
     def from_params(cls, get_all: Callable[[str], list[str]]) -> SearchState:
@@ -53,6 +58,7 @@ class SearchState:
         if year_from is not None and year_to is not None and year_from > year_to:
             year_from, year_to = year_to, year_from
         sort = _last(get_all("sort"))
+        like = (_last(get_all(LIKE_TERRITORY)) or "").strip().upper()
         return cls(
             q=(_last(get_all("q")) or "").strip()[:500],
             filters=filters,
@@ -61,6 +67,7 @@ class SearchState:
             sort=sort if sort in SORT_LABELS else Sort.RELEVANCE.value,
             page=min(max(_int(get_all("page")) or 1, 1), MAX_PAGE),
             all_of=frozenset(name for name, mode in MODE_FIELDS.items() if _last(get_all(mode)) == "all"),
+            like_territory=like if LIKE_TERRITORY_CODE.match(like) else "",
         )
 
     def to_params(self) -> dict[str, str | list[str]]:
@@ -81,19 +88,26 @@ class SearchState:
             params["sort"] = self.sort
         if self.page != 1:
             params["page"] = str(self.page)
+        if self.like_territory:
+            params[LIKE_TERRITORY] = self.like_territory
         return params
 
     def api_params(self, size: int = PAGE_SIZE, paged: bool = True) -> list[tuple[str, str]]:
-        """The same view as `/search` or `/export` parameters."""
+        """The same view as `/export`, `/search/stats` or feed parameters (the filters: my territory only ranks)."""
         pairs = [
             (name, value)
             for name, values in self.to_params().items()
-            if name != "page"
+            if name not in ("page", LIKE_TERRITORY)
             for value in ([values] if isinstance(values, str) else values)
         ]
         if paged:
             pairs += [("page", str(self.page)), ("size", str(size))]
         return pairs
+
+    def search_params(self, size: int = PAGE_SIZE) -> list[tuple[str, str]]:
+        """The view as `/search` parameters: `api_params` and my territory."""
+        like = [(LIKE_TERRITORY, self.like_territory)] if self.like_territory else []
+        return self.api_params(size) + like
 
     @property
     def active_filters(self) -> list[tuple[str, str]]:
@@ -207,12 +221,13 @@ def clear_years() -> None:
 
 
 def clear_filters() -> None:
-    remember(SearchState(q=current().q, sort=current().sort))
+    search = current()
+    remember(SearchState(q=search.q, sort=search.sort, like_territory=search.like_territory))
 
 
 def search_for(words: str) -> None:
-    """A new search for `words`, without filters (a suggested theme)."""
-    remember(SearchState(q=words))
+    """A new search for `words`, without filters (a suggested theme), still ranked by my territory."""
+    remember(SearchState(q=words, like_territory=current().like_territory))
 
 
 def clear_query() -> None:

@@ -14,6 +14,7 @@ from schemas.api import EmbedTheme
 from schemas.facets import FACET_BY_NAME, FACET_NAMES, FACETS
 from schemas.referentials import ACTOR_CATEGORY_LABELS, ODD_BY_NUMBER, ODD_LIST, TERRITORY_TYPE_LABELS
 from schemas.search import MAX_RESULT_WINDOW, SearchHit, SearchParams, SearchResult
+from territories.choropleth import MapEntry
 
 # Facet values shown before the rest fold under « Afficher plus ».
 VISIBLE_VALUES = 8
@@ -109,6 +110,8 @@ class HitView:
     year: int | None
     odd: list[tuple[int, str]]
     tags: list[str]
+    # Why the practice's territory is like the one asked (`like_territory`), in French; empty otherwise.
+    likeness: str = ""
 
 
 @dataclass
@@ -117,6 +120,12 @@ class Pager:
     pages: int
     previous: str | None
     next: str | None
+
+
+@dataclass
+class MapView:
+    svg: Markup
+    entries: list[MapEntry]
 
 
 @dataclass
@@ -133,6 +142,7 @@ class EmbedView:
     pager: Pager
     target_blank: bool
     density: str
+    map: MapView | None = None
 
 
 def hit_view(hit: SearchHit, url: str) -> HitView:
@@ -149,6 +159,7 @@ def hit_view(hit: SearchHit, url: str) -> HitView:
         year=hit.year,
         odd=[(n, ODD_BY_NUMBER[n].title) for n in hit.odd if n in ODD_BY_NUMBER],
         tags=tags,
+        likeness=", ".join(hit.similarity_reasons),
     )
 
 

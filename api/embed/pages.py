@@ -10,10 +10,11 @@ from collections.abc import Sequence
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse
 
+from api.department_map import search_map
 from api.deps import EngineDep, SettingsDep, StoreDep
 from api.embed.assets import WIDGET, static_files
 from api.embed.html import error_page, html_page
-from api.embed.page_view import Links, build_view, describe_search, theme_css
+from api.embed.page_view import Links, MapView, build_view, describe_search, theme_css
 from api.embed.preset_records import PresetOutdated, to_preset, visitor_search
 from api.embed.query_strings import InvalidQuery, first_problems, query_dict, query_lists, validate_query
 from api.errors import NotFound
@@ -22,7 +23,10 @@ from api.settings import Settings, practice_url
 from indexer.engine import EngineError, EngineUnavailable, SearchEngine
 from schemas.api import SLUG_PATTERN, EmbedParams, EmbedTheme
 from schemas.facets import FACETS
+from schemas.like_territory import TerritoryProfile
 from schemas.search import SORT_LABELS, SearchParams
+from territories.like_territory import territory_profile
+from territories.resolution import TerritoryError
 
 log = logging.getLogger(__name__)
 # The facets the iframe lists beside its results (`Facet.listed_in_embeds`).
@@ -53,9 +57,11 @@ def _render(
     shown_facets: Sequence[str],
     links: Links,
     offer_unfiltered: bool = True,
+    show_map: bool = False,
+    like: TerritoryProfile | None = None,
 ) -> Response:
     try:
-        result = engine.search(params.to_query(deadline=time.monotonic() + settings.search_deadline))
+        result = engine.search(params.to_query(deadline=time.monotonic() + settings.search_deadline, like=like))
     except EngineUnavailable:
         return error_page(
             request,
@@ -69,6 +75,8 @@ def _render(
         return error_page(request, 502, "La recherche a échoué", ["Réessayez dans quelques instants."])
     urls = {hit.id: practice_url(settings, hit.id) for hit in result.hits}
     view = build_view(params, result, theme, heading, shown_facets, links, urls, offer_unfiltered)
+    if show_map:  # drawn from the same search's département counts
+        view.map = MapView(*search_map(result, links))
     # Feeds take the same search (newest first, their own size); "?" alone would be noise.
     feed = Links(query_lists(_search_only(params), exclude={"page", "size", "sort"})).href().rstrip("?")
     root = request.scope.get("root_path", "")
@@ -90,12 +98,17 @@ def embed(request: Request, engine: EngineDep, settings: SettingsDep) -> Respons
     """Results of any search `/api/v1/search` accepts, themed for an iframe on a partner's site."""
     try:
         params = validate_query(EmbedParams, query_dict(EmbedParams, request.query_params))
+        like = territory_profile(params.like_territory) if params.like_territory else None
     except InvalidQuery as exc:
         return _bad_query(request, exc)
+    except TerritoryError:
+        problem = "« like_territory » : aucune commune ni intercommunalité n'a ce code (géographie 2026)"
+        return _bad_query(request, InvalidQuery([problem]))
     theme = EmbedTheme.model_validate(params.model_dump(include=set(EmbedTheme.model_fields)))
     links = Links(query_lists(params, exclude={"page"}))
     shown = EMBED_FACETS if params.facets == "show" else ()
-    return _render(request, engine, settings, params, theme, params.title or DEFAULT_HEADING, shown, links)
+    heading = params.title or DEFAULT_HEADING
+    return _render(request, engine, settings, params, theme, heading, shown, links, show_map=params.map, like=like)
 
 
 @router.get("/embed/p/{slug}")

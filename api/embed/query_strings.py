@@ -65,7 +65,14 @@ _FRENCH_RULES = {
 _FRENCH_MESSAGES = (
     ("unknown region", "region", "région inconnue ; utilisez le nom officiel (par exemple « Bretagne »)"),
     ("unknown department", "department", "département inconnu ; utilisez son code INSEE (par exemple 26, 2A ou 974)"),
+    ("unknown epci", "epci", "intercommunalité inconnue ; utilisez son numéro SIREN (par exemple 242600534)"),
     ("year_from must not be after year_to", "year_from", "ne doit pas être après year_to"),
+    (
+        "must be a commune's INSEE code",
+        "like_territory",
+        "doit être le code INSEE d'une commune (5 caractères, par exemple 26113 ou 2A004) ou le SIREN d'une "
+        "intercommunalité (9 chiffres)",
+    ),
     ("page × size", "page × size", "ne doit pas dépasser 10 000 ; affinez plutôt la recherche"),
     ("must be a colour", None, "doit être une couleur écrite #RRGGBB, par exemple #19486A"),
 )
@@ -102,7 +109,12 @@ def first_problems(problems: list[str], limit: int = SHOWN_PROBLEMS) -> list[str
     return [*problems[:limit], f"… et {len(problems) - limit} autres paramètres refusés"]
 
 
+def _query_value(value: object) -> str:
+    # A switch reads `map=1`, as partners write it, rather than Python's `True`.
+    return ("1" if value else "0") if isinstance(value, bool) else str(value)
+
+
 def query_lists(model: BaseModel, exclude: Iterable[str] = ()) -> dict[str, list[str]]:
     """A model's non-default values as query-string lists."""
     dumped = model.model_dump(mode="json", exclude_defaults=True, exclude=set(exclude))
-    return {k: [str(x) for x in v] if isinstance(v, list) else [str(v)] for k, v in dumped.items()}
+    return {k: [_query_value(x) for x in v] if isinstance(v, list) else [_query_value(v)] for k, v in dumped.items()}

@@ -15,11 +15,12 @@ from __future__ import annotations
 import asyncio
 import functools
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
 from typing import Any
 
 from fastapi.routing import APIRoute
+from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from api.errors import DomainError
@@ -34,10 +35,10 @@ class Overloaded(DomainError):
     status_code = 503
     code = "overloaded"
 
-    def __init__(self, waited: float) -> None:
+    def __init__(self, waited: float, why: str | None = None) -> None:
+        reason = why or f"your request waited {waited:.1f} s for a worker and was not started"
         super().__init__(
-            f"the service is overloaded (your request waited {waited:.1f} s for a worker and was not started); "
-            f"retry in {RETRY_AFTER} s",
+            f"the service is overloaded ({reason}); retry in {RETRY_AFTER} s",
             {"retry_after": RETRY_AFTER},
         )
         self.retry_after = RETRY_AFTER
@@ -84,3 +85,37 @@ class SheddingRoute(APIRoute):
         if not asyncio.iscoroutinefunction(endpoint):
             endpoint = started_in_time(endpoint)
         super().__init__(path, endpoint, **kwargs)
+
+
+class InFlightCap:
+    """At most `limit` requests in this process at once; one more is answered 503 + `Retry-After` before
+    anything runs. The queue-time check above only sees the wait for a worker thread: under a load the
+    machine cannot serve, requests also pile up in the event loop before any route runs, and every one of
+    them waits longer (the 122 operations/s soak of docs/reliability.md: p99 27 s). `exempt` paths
+    (`/health`, `/metrics`) are neither counted nor refused."""
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        limit: int,
+        exempt: Callable[[str], bool],
+        answer: Callable[[Scope, Overloaded], Awaitable[Response]],
+    ) -> None:
+        self.app, self.limit, self.exempt, self.answer = app, limit, exempt, answer
+        self.in_flight = 0
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or self.exempt(scope["path"]):
+            await self.app(scope, receive, send)
+            return
+        if self.in_flight >= self.limit:
+            response = await self.answer(
+                scope, Overloaded(0.0, f"{self.limit} requests were in progress: yours was not started")
+            )
+            await response(scope, receive, send)
+            return
+        self.in_flight += 1
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            self.in_flight -= 1

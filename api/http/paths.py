@@ -15,7 +15,7 @@ def _under(path: str, *roots: str) -> bool:
 
 def is_public_read(path: str) -> bool:
     """Anonymous reads any origin may make: what the widget and partners' scripts call."""
-    roots = ("search", "suggest", "referentials", "territories", "presets")
+    roots = ("search", "facets", "suggest", "referentials", "territories", "presets")
     return _under(path, *(f"{API_PREFIX}/{root}" for root in roots), "/feeds") or (
         path.startswith(f"{API_PREFIX}/monographs/") or path == "/widget.js"
     )
@@ -30,6 +30,11 @@ def is_docs(path: str) -> bool:
     return path in ("/", "/openapi.json") or _under(path, "/docs", "/redoc")
 
 
+def is_operations(path: str) -> bool:
+    """`/health` and `/metrics`: a busy instance must still say how it is."""
+    return path in (f"{API_PREFIX}/health", f"{API_PREFIX}/metrics")
+
+
 def rate_class(method: str, path: str) -> str:
     """Every request belongs to one class, each with its own limits per client."""
     if is_docs(path):
@@ -38,11 +43,11 @@ def rate_class(method: str, path: str) -> str:
         return WRITES
     if _under(path, f"{API_PREFIX}/keys"):
         return KEYS
-    if path in (f"{API_PREFIX}/health", f"{API_PREFIX}/metrics"):
+    if is_operations(path):
         return OPERATIONS
     if _under(path, f"{API_PREFIX}/export"):
         return EXPORT
-    # search, monographs, referentials, territories, presets, embed, feeds, widget and assets, unknown paths
+    # search, facets, monographs, referentials, territories, presets, embed, feeds, widget and assets, unknown paths
     return READS
 
 
@@ -50,6 +55,7 @@ def is_cacheable(path: str) -> bool:
     return path == "/widget.js" or _under(
         path,
         f"{API_PREFIX}/search",
+        f"{API_PREFIX}/facets",
         f"{API_PREFIX}/suggest",
         f"{API_PREFIX}/referentials",
         f"{API_PREFIX}/territories",

@@ -20,7 +20,7 @@ from api.http.body_guard import RequestGuard
 from api.http.client_address import ClientAddress, TrustedProxies, parse_networks
 from api.http.conditional_get import ConditionalGet
 from api.http.error_responses import error_response, install_error_handlers
-from api.http.load_shedding import Overloaded, StampArrival
+from api.http.load_shedding import InFlightCap, Overloaded, StampArrival
 from api.http.metrics import Metrics, MetricsMiddleware
 from api.http.paths import (
     DOCS,
@@ -33,6 +33,7 @@ from api.http.paths import (
     is_frameable,
     is_html,
     is_json_api,
+    is_operations,
     is_public_read,
     rate_class,
 )
@@ -51,6 +52,11 @@ async def too_many_requests_page(scope: Scope, retry_after: int) -> Response:
         "Trop de requêtes",
         [f"Cette adresse a envoyé trop de requêtes. Réessayez dans {retry_after} secondes."],
     )
+
+
+async def refused_answer(scope: Scope, exc: Overloaded) -> Response:
+    """A request refused before it reached the app (`InFlightCap`): the same answer as a shed one."""
+    return await overloaded_answer(Request(scope), exc)
 
 
 async def overloaded_answer(request: Request, exc: Exception) -> Response:
@@ -106,7 +112,8 @@ def allowed_hosts(settings: Settings) -> list[str]:
 
 def install_http(app: FastAPI, settings: Settings) -> None:
     """Every middleware, outermost last: body guard, request metrics, the configured CORS, conditional GET,
-    rate limit, public-read CORS, client address, trusted hosts, security headers, then arrival time (load
+    rate limit, public-read CORS, client address, trusted hosts, the cap on requests in flight, security headers,
+    then arrival time (load
     shedding). Also the error handlers, the request metrics in `app.state.metrics` and the
     failed-authentication throttle in `app.state.auth_throttle`."""
     install_error_handlers(app)
@@ -141,5 +148,6 @@ def install_http(app: FastAPI, settings: Settings) -> None:
         app.add_middleware(PublicReadCors, public=is_public_read)
     app.add_middleware(ClientAddress, trusted=TrustedProxies(parse_networks(settings.trusted_proxies)))
     app.add_middleware(TrustedHostMiddleware, allowed_hosts=allowed_hosts(settings), www_redirect=False)
+    app.add_middleware(InFlightCap, limit=settings.max_in_flight, exempt=is_operations, answer=refused_answer)
     app.add_middleware(SecurityHeaders, frameable=is_frameable, frame_ancestors=settings.embed_frame_ancestors)
     app.add_middleware(StampArrival, queue_timeout=settings.queue_timeout)

@@ -98,14 +98,26 @@ class MonographStore:
         return [_to_monograph(r) for r in rows]
 
     def list_monographs(
-        self, status: Status | None = None, submitted_by: str | None = None, page: int = 1, size: int = 20
+        self,
+        status: Status | None = None,
+        submitted_by: str | None = None,
+        page: int = 1,
+        size: int = 20,
+        territory_resolved: bool | None = None,
     ) -> tuple[list[Monograph], int]:
-        """Newest first, optionally by status and submitter, with the total count."""
+        """Newest first, optionally by status, submitter and whether the territory is an official one,
+        with the total count."""
         where = []
         if status is not None:
             where.append(monographs.c.status == status.value)
         if submitted_by is not None:
             where.append(monographs.c.submitted_by == submitted_by)
+        if territory_resolved is not None:
+            # JSON path read portably by SQLAlchemy (JSON_EXTRACT on SQLite, #> on PostgreSQL); absent is false.
+            resolved = sa.func.coalesce(
+                monographs.c.content[("territory", "resolved")].as_boolean(), sa.false(), type_=sa.Boolean
+            )
+            where.append(resolved if territory_resolved else sa.not_(resolved))
         with self.engine.connect() as conn:
             total = conn.execute(sa.select(sa.func.count()).select_from(monographs).where(*where)).scalar_one()
             rows = conn.execute(

@@ -173,10 +173,18 @@ def list_monographs(
     status_filter: Annotated[Status | None, Query(alias="status")] = None,
     page: Annotated[int, Query(ge=1, le=10_000)] = 1,
     size: Annotated[int, Query(ge=1, le=100)] = 20,
+    territory_resolved: Annotated[
+        bool | None,
+        Query(
+            description="`false`: only monographs whose territory is a name the referential does not know (a "
+            'valley, a "pays", a PETR: `territory.resolved` is false), to check in moderation; `true`: only '
+            "official territories."
+        ),
+    ] = None,
 ) -> MonographPage:
     """Editors see every monograph (the moderation queue with `status=submitted`); contributors their own."""
     submitter = None if key.role == Role.EDITOR else key.id
-    items, total = store.list_monographs(status_filter, submitter, page, size)
+    items, total = store.list_monographs(status_filter, submitter, page, size, territory_resolved)
     return MonographPage(total=total, page=page, size=size, items=[_public(m, settings) for m in items])
 
 

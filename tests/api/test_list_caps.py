@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from schemas.facets import DEPARTMENT_NAMES
+from schemas.facets import DEPARTMENT_NAMES, EPCI_NAMES
 from schemas.referentials import REGIONS, ActorCategory, TerritoryType
 from schemas.search import LIST_CAPS
 
@@ -24,14 +24,17 @@ VALUES: dict[str, list[str]] = {
     "region": [r.name for r in REGIONS],
     # Every département of the referential (seed/territories/): the count is checked, not just copied.
     "department": list(DEPARTMENT_NAMES),
+    # EPCI: the first 100 of the referential (a selection's cap, below the referential's 1,255).
+    "epci": list(EPCI_NAMES)[:100],
 }
-JSON_READS = ["/api/v1/search", "/api/v1/search/stats", "/api/v1/export"]
+JSON_READS = ["/api/v1/search", "/api/v1/search/stats", "/api/v1/search/map", "/api/v1/export"]
 HTML_READS = ["/embed", "/feeds/search.atom", "/feeds/search.rss"]
 
 
-def test_caps_are_the_referentials_sizes() -> None:
+def test_caps_are_the_referentials_sizes_or_less() -> None:
     assert {facet: len(values) for facet, values in VALUES.items()} == LIST_CAPS
     assert LIST_CAPS["odd"] == 17 and LIST_CAPS["department"] == 96 + 13  # metropolitan (2A, 2B) and overseas
+    assert LIST_CAPS["epci"] == 100 < len(EPCI_NAMES) == 1255
 
 
 @pytest.mark.parametrize("path", JSON_READS)

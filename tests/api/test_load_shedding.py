@@ -3,6 +3,7 @@ without doing anything; `/health` and the async `/search` are never shed (`api/h
 
 from __future__ import annotations
 
+import socket
 import threading
 import time
 from collections import Counter
@@ -92,3 +93,47 @@ def test_overload_over_real_sockets_is_answered_fast_not_queued(busy_api: LiveAp
     assert health.status_code == 200
     with httpx.Client(timeout=30) as client:  # once the burst is over, a request is served again
         assert client.get(f"{busy_api.url}/api/v1/monographs/{ids[0]}").status_code == 200
+
+
+@pytest.fixture(scope="module")
+def capped_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveApi]:
+    env = NO_LIMITS | {"IMPACT_MAX_IN_FLIGHT": "2"}
+    with live_api(tmp_path_factory.mktemp("in-flight") / "data", env, seed=False) as live:
+        yield live
+
+
+def _stalled_upload(url: str) -> socket.socket:
+    """A write whose body never finishes arriving: it holds its place among the requests in flight."""
+    host, port = url.removeprefix("http://").split(":")
+    sock = socket.create_connection((host, int(port)), timeout=10)
+    head = (
+        "POST /api/v1/monographs HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+        'X-API-Key: impact_stalled\r\nContent-Length: 1000\r\n\r\n{"title": '
+    )
+    sock.sendall(head.encode())
+    return sock
+
+
+def test_requests_beyond_the_in_flight_cap_are_refused_at_once(capped_api: LiveApi) -> None:
+    """IMPACT_MAX_IN_FLIGHT=2 over real sockets: with two uploads stalled mid-body, a search is answered
+    503 + Retry-After at once (not queued behind them), /health still answers, and once the uploads are
+    cut the next search is served."""
+    stalled = [_stalled_upload(capped_api.url) for _ in range(2)]
+    try:
+        with httpx.Client(timeout=10) as client:
+            deadline = time.monotonic() + 10
+            while (refused := client.get(f"{capped_api.url}/api/v1/search")).status_code != 503:
+                assert time.monotonic() < deadline, "the cap never refused a request"
+                time.sleep(0.05)  # until the server has read both stalled requests' headers
+            assert refused.headers["retry-after"] == "2"
+            error = refused.json()["error"]
+            assert error["code"] == "overloaded" and "2 requests were in progress" in error["message"]
+            assert client.get(f"{capped_api.url}/api/v1/health").status_code == 200
+    finally:
+        for sock in stalled:
+            sock.close()
+    with httpx.Client(timeout=10) as client:
+        deadline = time.monotonic() + 10
+        while (served := client.get(f"{capped_api.url}/api/v1/search")).status_code != 200:
+            assert time.monotonic() < deadline, f"still refused after the uploads ended: {served.status_code}"
+            time.sleep(0.05)

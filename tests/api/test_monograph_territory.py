@@ -35,6 +35,7 @@ def test_a_code_fills_the_territory(client: TestClient, editor: dict[str, str]) 
         "department": "26",
         "region": "Auvergne-Rhône-Alpes",
         "epci": "242600534",
+        "epci_nature": "CC",
         "population": 0,
         "zone": "metro",
         "resolved": True,

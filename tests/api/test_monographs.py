@@ -107,6 +107,23 @@ def test_moderation_flow(client: TestClient, contributor: dict[str, str], editor
     assert client.get(f"{URL}/{created['id']}").status_code == 404
 
 
+def test_the_queue_lists_unresolved_territories_apart(
+    client: TestClient, contributor: dict[str, str], editor: dict[str, str]
+) -> None:
+    valley = client.post(URL, json=payload(territory={"name": "Vallée de la Drôme"}), headers=contributor).json()
+    die = client.post(URL, json=payload(territory={"name": "Die", "code": "26113"}), headers=contributor).json()
+    assert (valley["territory"]["resolved"], die["territory"]["resolved"]) == (False, True)
+    queue = {"status": "submitted", "territory_resolved": "false"}
+    unresolved = client.get(URL, params=queue, headers=editor).json()
+    assert unresolved["total"] == 1 and [m["id"] for m in unresolved["items"]] == [valley["id"]]
+    assert unresolved["items"][0]["territory"]["resolved"] is False  # the marker a queue shows
+    resolved = client.get(URL, params=queue | {"territory_resolved": "true"}, headers=editor).json()
+    assert [m["id"] for m in resolved["items"]] == [die["id"]]
+    assert client.get(URL, params={"status": "submitted"}, headers=editor).json()["total"] == 2
+    bad = client.get(URL, params={"territory_resolved": "peut-être"}, headers=editor)
+    assert bad.status_code == 422 and "query.territory_resolved" in bad.json()["error"]["message"]
+
+
 def test_reject_needs_a_reason(client: TestClient, contributor: dict[str, str], editor: dict[str, str]) -> None:
     created = client.post(URL, json=payload(), headers=contributor).json()
     assert client.post(f"{URL}/{created['id']}/reject", json={}, headers=editor).status_code == 422

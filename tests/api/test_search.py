@@ -10,7 +10,7 @@ def test_search_shape(client: TestClient, published: list[str]) -> None:
     hit = body["hits"][0]
     assert hit["url"] == f"https://pratiques.example/fiche?id={hit['id']}"
     assert "<mark>Covoiturage</mark>" in hit["highlight"]["summary"]
-    assert set(body["facets"]) == {"territory_type", "actor_category", "odd", "region", "department"}
+    assert set(body["facets"]) == {"territory_type", "actor_category", "odd", "region", "department", "epci"}
     assert {"value", "label", "count"} <= set(body["facets"]["odd"][0])
 
 

@@ -48,6 +48,8 @@ def timed(client: TestClient, path: str, params: dict[str, str]) -> tuple[float,
         # Two calls each: no practice has both words, so a relaxed search follows the first one.
         ("/api/v1/search", {"q": "covoiturage lorient"}),
         ("/api/v1/search/stats", {"q": "covoiturage lorient"}),
+        ("/api/v1/search/map", {"q": "covoiturage lorient"}),
+        ("/embed", {"q": "covoiturage lorient", "map": "1"}),
         ("/embed", {"q": "covoiturage lorient"}),
         ("/feeds/search.atom", {"q": "covoiturage lorient"}),
     ],

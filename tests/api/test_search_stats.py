@@ -101,7 +101,7 @@ def requested(dashboard_api: LiveApi, monkeypatch: pytest.MonkeyPatch) -> list[s
 def run_dashboard(**query: str) -> AppTest:
     app = AppTest.from_file(str(Path(ROOT) / "ui" / "app.py"), default_timeout=30)
     app.run()
-    app.switch_page("pages/dashboard.py")
+    app.switch_page("views/dashboard.py")
     app.query_params = dict(query)
     app.run()
     assert not app.exception, [e.value for e in app.exception]

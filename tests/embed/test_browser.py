@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.browser import ARTIFACTS, launched_browser, require_browser
+from tests.browser import ARTIFACTS, launched_browser, require_browser, serious_violations
 from tests.embed.conftest import XSS_TITLE, xss_body
 from tests.live import LiveApi, free_port, live_api
 
@@ -54,6 +54,15 @@ SLOW_PAGE = """<!doctype html><html lang="fr"><head><meta charset="utf-8"><link 
 </body></html>
 """
 
+# A partner under a strict Content-Security-Policy (no inline script or style) with the search box.
+SEARCH_PAGE = """<!doctype html><html lang="fr"><head><meta charset="utf-8"><title>Partenaire</title>
+<link rel="icon" href="data:,"><script src="{api}/widget.js" defer></script></head><body>
+<h1>Recherche chez un partenaire</h1>
+<impact-pratiques id="widget-search" search-box size="3" target="self"></impact-pratiques>
+</body></html>
+"""
+STRICT_CSP = "default-src 'none'; script-src {api}; connect-src {api}; img-src data:"
+
 
 @pytest.fixture(scope="module")
 def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveApi]:
@@ -76,13 +85,17 @@ def partner(api: LiveApi) -> Iterator[str]:
     pages = {
         "/": PARTNER_PAGE.format(api=api.url).encode(),
         "/lent": SLOW_PAGE.format(api=api.url, dead_port=free_port()).encode(),
+        "/recherche": SEARCH_PAGE.format(api=api.url).encode(),
     }
+    policies = {"/recherche": STRICT_CSP.format(api=api.url)}
 
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
             body = pages.get(self.path)
             self.send_response(200 if body else 404)
             self.send_header("Content-Type", "text/html; charset=utf-8")
+            if self.path in policies:
+                self.send_header("Content-Security-Policy", policies[self.path])
             self.end_headers()
             self.wfile.write(body or b"")
 
@@ -104,14 +117,20 @@ def browser(api: LiveApi) -> Iterator[Any]:
         yield launched
 
 
-def test_partner_page_embeds_iframe_and_component(browser: Any, partner: str, api: LiveApi) -> None:
-    ARTIFACTS.mkdir(exist_ok=True)
-    page = browser.new_page(viewport={"width": 1100, "height": 900})
+def watched_page(browser: Any, url: str, width: int) -> tuple[Any, list[str]]:
+    """A new tab on `url`, loaded, and the list where its console errors and page errors go."""
+    page = browser.new_page(viewport={"width": width, "height": 900})
     page.set_default_timeout(15_000)
     errors: list[str] = []
     page.on("console", lambda m: errors.append(f"console: {m.text}") if m.type == "error" else None)
     page.on("pageerror", lambda e: errors.append(f"pageerror: {e}"))
-    page.goto(partner + "/", wait_until="load")
+    page.goto(url, wait_until="load")
+    return page, errors
+
+
+def test_partner_page_embeds_iframe_and_component(browser: Any, partner: str, api: LiveApi) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    page, errors = watched_page(browser, partner + "/", width=1100)
 
     # The iframe lists results, and grows to fit them (postMessage → the host's listener).
     frame = page.frame_locator("#frame-results")
@@ -171,6 +190,64 @@ def test_partner_page_embeds_iframe_and_component(browser: Any, partner: str, ap
     page.close()
 
 
+def test_component_search_box_suggests_while_typing(browser: Any, partner: str, api: LiveApi) -> None:
+    """The widget's search box (attribute search-box): suggestions from /api/v1/suggest as an ARIA combobox,
+    French labels, arrow + Enter chooses, Enter alone searches the words typed; under a strict CSP."""
+    from playwright.sync_api import expect
+
+    page, errors = watched_page(browser, partner + "/recherche", width=1000)
+    widget = page.locator("#widget-search")
+    widget.locator("li.r").first.wait_for()
+    box = widget.get_by_role("combobox", name="Rechercher une pratique")
+    expect(box).to_have_attribute("aria-expanded", "false")
+
+    box.click()
+    box.press_sequentially("covoit", delay=40)
+    listbox = widget.get_by_role("listbox", name="Suggestions")
+    expect(listbox).to_be_visible()
+    options = listbox.get_by_role("option")
+    expect(options.first).to_have_text(re.compile(r"^Thème\s*:\s*covoiturage$"))
+    assert options.filter(has_text=re.compile(r"^Pratique")).count() >= 2
+    expect(box).to_have_attribute("aria-expanded", "true")
+    expect(widget.get_by_role("status").filter(has_text="suggestions")).to_have_count(1)
+    page.screenshot(path=str(ARTIFACTS / "embed-widget-suggestions.png"))
+
+    box.press("ArrowDown")
+    expect(options.first).to_have_attribute("aria-selected", "true")
+    expect(box).to_have_attribute("aria-activedescendant", options.first.get_attribute("id") or "")
+    box.press("Enter")
+    expect(listbox).to_be_hidden()
+    expect(box).to_have_value("covoiturage")
+    expect(widget.locator("li.r h3").first).to_contain_text(re.compile("covoiturage", re.IGNORECASE))
+
+    # Enter without a suggestion chosen searches the words as typed.
+    box.fill("")
+    box.press_sequentially("zorglubesque", delay=20)
+    box.press("Enter")
+    expect(widget.get_by_text("Aucune pratique ne correspond à cette recherche.")).to_be_visible()
+
+    # A practice opens its page (target="self": here; the UI's address answered by the test).
+    page.route("**/fiche?id=*", lambda route: route.fulfill(status=200, content_type="text/html", body="<p>fiche</p>"))
+    box.fill("")
+    box.press_sequentially("covoit", delay=40)
+    practice = listbox.get_by_role("option", name=re.compile(r"^Pratique")).first
+    expect(practice).to_be_visible()
+    with page.expect_navigation(url=re.compile(r"/fiche\?id=")):
+        practice.click()
+    assert errors == []
+    page.close()
+
+    # axe-core, with the list open (its own script needs the page's CSP lifted).
+    context = browser.new_context(bypass_csp=True)
+    page = context.new_page()
+    page.goto(partner + "/recherche", wait_until="load")
+    box = page.locator("#widget-search").get_by_role("combobox", name="Rechercher une pratique")
+    box.press_sequentially("covoit", delay=40)
+    expect(page.locator("#widget-search").get_by_role("option").first).to_be_visible()
+    assert not serious_violations(page)
+    context.close()
+
+
 def test_component_loading_and_error_states_in_french(browser: Any, partner: str, api: LiveApi) -> None:
     page = browser.new_page()
     page.set_default_timeout(15_000)
@@ -218,6 +295,54 @@ def test_builder_previews_and_builds_both_snippets(browser: Any, api: LiveApi) -
     assert '<impact-pratiques q="tiers-lieux" territory-type="rural" target="self"></impact-pratiques>' in widget_code
     page.frame_locator("#preview-frame").locator("li.result").first.wait_for()
     page.locator("#preview-widget li.r").first.wait_for()
+    # The search box is the component's alone: a bare attribute, never in the iframe's address.
+    page.check("input[name=search-box]")
+    expect(page.locator("#code-widget")).to_have_value(re.compile(r'target="self" search-box></impact-pratiques>'))
+    assert "search-box" not in code.input_value() and "search_box" not in code.input_value()
+    expect(page.locator("#preview-widget").get_by_role("combobox", name="Rechercher une pratique")).to_be_visible()
     page.screenshot(path=str(ARTIFACTS / "embed-builder.png"), full_page=True)
     assert errors == []
+    page.close()
+
+
+def test_embed_map_draws_overseas_and_a_click_filters(browser: Any, api: LiveApi) -> None:
+    """`/embed?map=1`: the map and its Outre-mer tiles are drawn under the page's strict CSP, and a click on
+    a département filters the list (its count, its outline)."""
+    page = browser.new_page(viewport={"width": 1000, "height": 1400})
+    page.set_default_timeout(15_000)
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(f"console: {m.text}") if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(f"pageerror: {e}"))
+    page.goto(f"{api.url}/embed?map=1&size=5")
+    everything = int(page.locator("p.count").inner_text().split()[0])
+    svg = page.locator("svg.department-map")
+    assert svg.is_visible() and svg.bounding_box()["width"] > 400
+    assert page.locator("svg.department-map a[data-department]:not([aria-hidden])").count() == 101
+    for code, name in [("971", "Guadeloupe"), ("972", "Martinique"), ("973", "Guyane"), ("974", "La Réunion")]:
+        tile = page.locator(f'svg.department-map a[data-department="{code}"]')
+        assert tile.locator("rect").is_visible() and tile.locator("text").first.text_content() == name
+    mayotte = page.locator('svg.department-map a[data-department="976"] rect')
+    assert mayotte.is_visible()
+    reunion = page.locator('svg.department-map a[data-department="974"]')
+    reunion_count = int(re.findall(r"\d+", reunion.locator("title").text_content() or "")[0])
+    assert 0 < reunion_count < everything
+    page.screenshot(path=str(ARTIFACTS / "embed-map.png"), full_page=True)
+
+    reunion.locator("rect").click()
+    page.wait_for_url(re.compile(r"department=974"))
+    assert "map=1" in page.url  # the map stays, with the rest of the search
+    assert page.locator("p.count").inner_text().startswith(f"{reunion_count} pratique")
+    assert page.locator('svg.department-map a[data-department="974"][aria-current="true"]').count() == 1
+    assert page.locator("li.result").count() == min(reunion_count, 5)
+    # The same départements as a list, for keyboards and screen readers.
+    assert page.locator(".map-list li a").count() == 101
+    page.screenshot(path=str(ARTIFACTS / "embed-map-filtre.png"), full_page=True)
+    assert errors == []
+    # axe-core, injected by a context that may bypass the page's CSP (the page itself allows no inline script).
+    audit = browser.new_context(bypass_csp=True, viewport={"width": 1000, "height": 1400})
+    checked = audit.new_page()
+    checked.goto(page.url)
+    checked.locator(".map-list summary").click()
+    assert serious_violations(checked) == []
+    audit.close()
     page.close()

@@ -13,6 +13,7 @@ from pydantic import ValidationError
 
 from api.main import create_app
 from api.settings import Settings
+from schemas.referentials import ODD_LIST
 from tests.api.conftest import payload
 
 ORIGIN = {"Origin": "https://www.reseau-partenaire.fr"}
@@ -209,8 +210,17 @@ def test_widget_is_served_as_cached_javascript(client: TestClient) -> None:
     assert response.headers["cache-control"] == "public, max-age=3600"
     assert response.headers["cross-origin-resource-policy"] == "cross-origin"
     assert 'customElements.define("impact-pratiques"' in response.text
-    assert len(response.content) < 12_000  # small: no framework, no build step
+    assert len(response.content) < 17_000  # small: no framework, no build step (the search box took 6 kB)
     assert f"; {len(response.content)} bytes (" in response.text.splitlines()[0]  # the stated size is the real one
+
+
+def test_widget_odd_colours_and_text_colours_are_the_referential(client: TestClient) -> None:
+    source = client.get("/widget.js").text
+    colours = re.search(r'var ODD = \(((?:"[^"]*"(?: \+)?\s*)+)\)\.split', source)
+    dark = re.search(r"var DARK_TEXT = \[([\d, ]+)\]", source)
+    assert colours and dark
+    assert "".join(re.findall(r'"([^"]*)"', colours.group(1))).split(" ") == [o.colour[1:] for o in ODD_LIST]
+    assert [int(n) for n in dark.group(1).split(",")] == [o.number for o in ODD_LIST if o.text_colour != "#FFFFFF"]
 
 
 def test_widget_builds_dom_without_html_parsing(client: TestClient) -> None:

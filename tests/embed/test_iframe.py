@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 
 from api.deps import get_engine
 from indexer.engine import EngineUnavailable
-from tests.embed.conftest import XSS_SUMMARY, XSS_TITLE, assert_inert, count_shown, result_links
+from tests.embed.conftest import XSS_SUMMARY, XSS_TITLE, assert_inert, count_shown, payload, result_links
 
 SEARCHES: list[list[tuple[str, Any]]] = [
     [],
@@ -254,6 +254,10 @@ def test_builder_page(client: TestClient, published: list[str], editor: dict[str
     for value in ("outre-mer", "fondation", "Provence-Alpes-Côte d&#39;Azur", 'value="17"', "reseau-rural"):
         assert value in page
     assert 'id="code-iframe"' in page and 'id="code-widget"' in page and 'id="preview-frame"' in page
+    # Every EPCI may be fixed, offered by name (their SIREN order means nothing to a reader).
+    epci = re.findall(r'<option value="(\d{9})">([^<]*)</option>', page)
+    assert len(epci) == 1255 and [label for _, label in epci] == sorted(label for _, label in epci)
+    assert ("242600534", "CC du Diois (26)") in epci
     assert '<script src="/widget.js" defer>' in page and re.search(r'<script src="/static/builder\.js\?v=\w+"', page)
     policy = response.headers["content-security-policy"]
     assert "frame-src 'self'" in policy and "frame-ancestors 'none'" in policy
@@ -265,3 +269,17 @@ def test_an_unknown_department_is_named_in_french(client: TestClient) -> None:
     page = client.get("/embed", params={"department": "Drôme"})
     assert page.status_code == 400
     assert "« department » : département inconnu ; utilisez son code INSEE" in html.unescape(page.text)
+
+
+def test_an_unknown_epci_is_named_in_french(client: TestClient) -> None:
+    page = client.get("/embed", params={"epci": "CC du Diois"})
+    assert page.status_code == 400
+    assert "« epci » : intercommunalité inconnue ; utilisez son numéro SIREN" in html.unescape(page.text)
+
+
+def test_an_epci_filters_the_embed(client: TestClient, editor: dict[str, str]) -> None:
+    body = payload(territory={"name": "Die", "code": "26113"}, status="published", title="Covoiturage dans le Diois")
+    assert client.post("/api/v1/monographs", json=body, headers=editor).status_code == 201
+    page = html.unescape(client.get("/embed", params={"epci": "242600534"}).text)
+    assert "Covoiturage dans le Diois" in page
+    assert "Covoiturage dans le Diois" not in html.unescape(client.get("/embed", params={"epci": "200042174"}).text)

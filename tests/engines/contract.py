@@ -12,14 +12,20 @@ from datetime import timedelta
 
 import pytest
 
+from indexer.documents import facet_fields, likeness_fields
 from indexer.engine import EngineUnavailable, SearchEngine, SearchTimeout, UnknownMonograph
+from indexer.like_territory import likeness_boosts
 from indexer.suggest import suggest
-from schemas.facets import Facet
+from schemas.facets import DEPARTMENT_NAMES, Facet
 from schemas.monograph import Monograph, Status
 from schemas.search import SearchFilters, SearchQuery, SearchResult, Sort
-from tests.corpus import CORPUS, by_id, monograph
+from territories.choropleth import DROM
+from territories.like_territory import territory_profile
+from tests.corpus import CORPUS, by_id, monograph, seed_corpus
 
 PUBLISHED = {m.id for m in CORPUS if m.status == Status.PUBLISHED}
+# Metropolitan départements and the five DROM: what the map draws.
+DEPARTMENT_CODES = [code for code in DEPARTMENT_NAMES if len(code) == 2 or code in DROM]
 
 
 def ids(result: SearchResult) -> list[str]:
@@ -241,6 +247,71 @@ class EngineContract:
         assert set(pages[0]) | set(pages[1]) | set(pages[2]) == PUBLISHED
         assert self.search(loaded, size=3, page=9).hits == []
 
+    # -- practices from territories like mine (like_territory) ---------------------
+
+    @pytest.fixture
+    def seeded(self, engine: SearchEngine) -> SearchEngine:
+        """The 64 seed monographs with their territories resolved, indexed in id order."""
+        report = engine.index(seed_corpus())
+        assert report.indexed == len(seed_corpus()) and not report.failed
+        return engine
+
+    def like(self, engine: SearchEngine, code: str, q: str = "", **kwargs: object) -> SearchResult:
+        return self.search(engine, q, like=territory_profile(code), size=64, **kwargs)
+
+    @pytest.mark.parametrize("code", ["48061", "97411", "13055", "200041317", "2A004"])
+    def test_like_territory_ranks_by_likeness_then_year_then_id(self, seeded: SearchEngine, code: str) -> None:
+        # The order is the likeness each feature's weight (`indexer/relevance.py`) gives, computed
+        # here from the indexed fields, ties newest first then by id: the same in every engine.
+        profile = territory_profile(code)
+        boosts = likeness_boosts(profile)
+
+        def likeness(m: Monograph) -> float:
+            fields = {**facet_fields(m), **likeness_fields(m)}
+            return sum(b.weight for b in boosts if set(b.values) & {str(v) for v in fields[b.field]})
+
+        expected = sorted(seed_corpus(), key=lambda m: (-likeness(m), -(m.year or 0), m.id))
+        result = self.like(seeded, code)
+        assert result.total == len(seed_corpus())  # every practice still matches
+        assert ids(result) == [m.id for m in expected]
+        assert len({likeness(m) for m in expected}) > 3  # the order is not a single tie
+
+    def test_a_rural_commune_finds_rural_practices_of_its_size_first(self, seeded: SearchEngine) -> None:
+        hits = self.like(seeded, "48061").hits  # Florac Trois Rivières (Lozère): 2,100 inhabitants, a CC
+        assert [h.territory.name for h in hits[:2]] == ["Florac Trois Rivières", "Le Vigan"]
+        assert all("rural" in h.territory_types and h.territory.zone == "metro" for h in hits[:10])
+        assert hits[0].similarity_reasons == [
+            "même type de territoire (rural)",
+            "taille comparable (≈ 2\u202f100 hab.)",
+            "même nature d'intercommunalité (communauté de communes)",
+            "même département",
+            "même zone (France métropolitaine)",
+        ]
+        assert "même région" in hits[1].similarity_reasons  # Le Vigan (Gard), Occitanie too
+
+    def test_an_overseas_commune_finds_its_zones_practices_first(self, seeded: SearchEngine) -> None:
+        result = self.like(seeded, "97411")  # Saint-Denis (La Réunion)
+        overseas = [m.id for m in seed_corpus() if m.territory.zone == "drom"]
+        assert set(ids(result)[: len(overseas)]) == set(overseas)
+        assert result.hits[0].territory.name == "Saint-Denis"
+        assert all("même zone (outre-mer, DROM)" in h.similarity_reasons for h in result.hits[:5])
+
+    def test_like_territory_keeps_filters_and_words(self, seeded: SearchEngine) -> None:
+        filtered = self.like(seeded, "48061", region=["Bretagne"])
+        assert filtered.total == self.search(seeded, region=["Bretagne"]).total > 1
+        assert {h.territory.region for h in filtered.hits} == {"Bretagne"}
+        assert filtered.facets["region"] == self.search(seeded, region=["Bretagne"]).facets["region"]
+        # Words still decide what matches; the territory only reorders.
+        plain, like = self.search(seeded, "tiers-lieu", size=64), self.like(seeded, "97411", "tiers-lieu")
+        assert set(ids(like)) == set(ids(plain)) and like.total == plain.total > 2
+        overseas = [h.id for h in like.hits if "outre-mer" in h.territory_types]
+        assert overseas and ids(like)[: len(overseas)] == overseas
+        assert all(h.similarity_reasons for h in like.hits[: len(overseas)])
+
+    def test_without_like_territory_hits_have_no_reasons(self, seeded: SearchEngine) -> None:
+        result = self.search(seeded, "tiers-lieu")
+        assert result.like_territory is None and not any(h.similarity_reasons for h in result.hits)
+
     # -- filters and facets ------------------------------------------------------
 
     def test_or_within_a_facet_and_across_facets(self, loaded: SearchEngine) -> None:
@@ -303,6 +374,24 @@ class EngineContract:
         labels = {f.value: f.label for f in result.facets["actor_category"]}
         assert labels["collectivite"] == "Collectivité"
         assert any(f.label.startswith("ODD 17 : Partenariats") for f in result.facets["odd"])
+
+    def test_epci_filter_counts_and_labels(self, loaded: SearchEngine) -> None:
+        assert ids(self.search(loaded, epci=["200042174"])) == ["ess-bretagne"]
+        either = self.search(loaded, epci=["200042174", "245614433"])
+        assert set(ids(either)) == {"ess-bretagne", "pvd-centre-bourg"}
+        everything = {"242600534": 1, "200042174": 1, "245614433": 1}
+        assert counts(self.search(loaded), "epci") == everything
+        # Disjunctive: its own selection aside, every other filter applies.
+        lorient = self.search(loaded, epci=["200042174"])
+        assert counts(lorient, "epci") == everything and counts(lorient, "region") == {"Bretagne": 1}
+        assert counts(self.search(loaded, territory_type=["urbain"]), "epci") == {"200042174": 1, "245614433": 1}
+        labels = {f.value: f.label for f in lorient.facets["epci"]}
+        assert labels == {
+            "242600534": "CC du Diois (26)",
+            "200042174": "CA Lorient Agglomération (56)",
+            "245614433": "CC Pontivy Communauté (56)",
+        }
+        assert [f.value for f in lorient.facets["epci"] if f.selected] == ["200042174"]
 
     def test_year_counts_apply_every_filter(self, loaded: SearchEngine) -> None:
         assert "year" not in self.search(loaded).facets  # only when asked
@@ -406,6 +495,24 @@ class EngineContract:
         result = self.search(loaded, odd=[3])
         assert result.truncated_facets == ["odd"]
         assert [f.value for f in result.facets["odd"]][:2] == ["11", "8"] and "3" in counts(result, "odd")
+
+    def test_every_department_is_counted_for_the_map(self, engine: SearchEngine) -> None:
+        """The map of practices per département reads one search's `department` facet: an engine answers
+        a count for every département that has practices (all 101 here), none left out."""
+        template = by_id("mobilite-vallee")
+        spread = [
+            template.model_copy(
+                update={
+                    "id": f"dep-{code.lower()}",
+                    "territory": template.territory.model_copy(update={"department": code}),
+                }
+            )
+            for code in DEPARTMENT_CODES
+        ]
+        assert engine.index(spread).indexed == len(spread)
+        result = self.search(engine, size=1)
+        assert counts(result, "department") == dict.fromkeys(DEPARTMENT_CODES, 1)
+        assert result.truncated_facets == []
 
     def test_similar(self, loaded: SearchEngine) -> None:
         similar = [h.id for h in loaded.similar("mobilite-vallee")]

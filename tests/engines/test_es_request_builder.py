@@ -7,6 +7,8 @@ from indexer.french import FrenchStemmer
 from indexer.pipeline import SearchPlan
 from indexer.query import Synonyms, parse_query
 from schemas.facets import TERRITORY_TYPE
+from schemas.like_territory import TerritoryProfile
+from schemas.monograph import Territory
 from schemas.search import SearchFilters, SearchQuery, Sort
 
 STEMMER = FrenchStemmer()
@@ -109,7 +111,59 @@ def test_query_syntax_never_reaches_the_node_as_syntax() -> None:
     assert "query_string" not in text and "simple_query_string" not in text and "title:(" not in text
 
 
+def plan_sort(q: str, sort: Sort, like: TerritoryProfile | None = None) -> list:
+    plan = SearchPlan(SearchQuery(q=q, sort=sort, like=like), parse_query(q, SYNONYMS), relaxed=False)
+    return es_query.search_body(plan, STEMMER)["sort"]
+
+
 def test_sorts() -> None:
-    assert es_query.sort_clause(Sort.RECENT, True)[0] == {"year": {"order": "desc", "missing": "_last"}}
-    assert es_query.sort_clause(Sort.OLDEST, True)[0] == {"year": {"order": "asc", "missing": "_last"}}
-    assert es_query.sort_clause(Sort.RELEVANCE, False)[0] == {"year": {"order": "desc", "missing": "_last"}}
+    assert plan_sort("vélo", Sort.RECENT)[0] == {"year": {"order": "desc", "missing": "_last"}}
+    assert plan_sort("vélo", Sort.OLDEST)[0] == {"year": {"order": "asc", "missing": "_last"}}
+    assert plan_sort("vélo", Sort.RELEVANCE)[0] == "_score"
+    # Relevance without words ties every score: newest first; with a territory to be like, by likeness.
+    assert plan_sort("", Sort.RELEVANCE)[0] == {"year": {"order": "desc", "missing": "_last"}}
+    assert plan_sort("", Sort.RELEVANCE, DIE)[0] == "_score"
+
+
+# Die (26113) as the API resolves it: a commune of 4,844 inhabitants in a communauté de communes.
+DIE = TerritoryProfile(
+    territory=Territory(
+        name="Die",
+        code="26113",
+        kind="commune",
+        department="26",
+        region="Auvergne-Rhône-Alpes",
+        population=4844,
+        epci="242600534",
+        epci_nature="CC",
+        zone="metro",
+        resolved=True,
+    ),
+    territory_types=["rural"],
+)
+
+
+def test_like_territory_adds_constant_score_clauses_and_filters_nothing() -> None:
+    query = SearchQuery(like=DIE, filters=SearchFilters(region=["Bretagne"]))
+    body = es_query.search_body(SearchPlan(query, parse_query("", SYNONYMS), relaxed=False), STEMMER)
+
+    def boost(field: str, values: list[str], weight: float) -> dict:
+        return {"constant_score": {"filter": {"terms": {field: values}}, "boost": weight}}
+
+    assert body["query"] == {
+        "bool": {
+            "must": [{"match_all": {}}],
+            "filter": [],
+            "should": [
+                boost("like_zone", ["metro"], 3.0),
+                boost("territory_types", ["rural"], 1.5),
+                boost("like_size", ["1"], 1.5),
+                boost("like_size", ["0", "2"], 0.5),
+                boost("like_nature", ["CC"], 1.0),
+                boost("department", ["26"], 0.5),
+                boost("region", ["Auvergne-Rhône-Alpes"], 0.25),
+            ],
+        }
+    }
+    # Filters still apply, as before: in the post_filter.
+    assert body["post_filter"] == {"bool": {"filter": [{"terms": {"region": ["Bretagne"]}}]}}

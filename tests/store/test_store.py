@@ -103,6 +103,21 @@ def test_list_newest_first_and_by_submitter(store: Store, content: MonographCont
     assert mine_total == 3 and all(m.id in ids for m in mine)
 
 
+def test_list_by_whether_the_territory_is_resolved(store: Store, content: MonographContent) -> None:
+    def territory(name: str, resolved: bool) -> MonographContent:
+        changed = content.territory.model_copy(update={"name": name, "resolved": resolved})
+        return content.model_copy(update={"title": f"À {name}", "territory": changed})
+
+    valley = store.create(territory("Vallée de la Drôme", False), Status.SUBMITTED, "k")[0].id
+    die = store.create(territory("Die", True), Status.SUBMITTED, "k")[0].id
+    store.create(territory("Pays diois", False), Status.PUBLISHED, "k")
+    unresolved, total = store.list_monographs(Status.SUBMITTED, territory_resolved=False)
+    assert total == 1 and [m.id for m in unresolved] == [valley]
+    resolved, total = store.list_monographs(Status.SUBMITTED, territory_resolved=True)
+    assert total == 1 and [m.id for m in resolved] == [die]
+    assert store.list_monographs(territory_resolved=False)[1] == 2 and store.list_monographs()[1] == 3
+
+
 def test_iter_all_streams_in_batches(store: Store, content: MonographContent) -> None:
     for i in range(7):
         store.create(content.model_copy(update={"title": f"Titre {i}"}), Status.PUBLISHED, "k")

@@ -1,4 +1,4 @@
-"""The committed referential is exactly what the build script makes from the pinned package.
+"""The committed referential (tables, département shapes) is exactly what the build makes from the pinned packages.
 
 Needs `npm` and the npm registry: without them the test skips, loudly; with IMPACT_REQUIRE_NPM=1 (as in
 CI, `.ci/run`) it fails instead, so the tables can never drift silently.
@@ -42,7 +42,13 @@ def test_committed_tables_are_what_the_build_makes(tmp_path: Path) -> None:
         _unavailable(f"npm could not fetch the package: {build.stderr[-500:]}")
     assert build.returncode == 0, build.stderr
     built = sorted(p.name for p in tmp_path.iterdir())
-    assert built == ["LICENSE", "former_codes.csv.gz", "territories.csv.gz"]
+    assert built == [
+        "LICENSE",
+        "LICENSE-shapes.md",
+        "department_shapes.json.gz",
+        "former_codes.csv.gz",
+        "territories.csv.gz",
+    ]
     for name in built:
         assert _content(tmp_path / name) == _content(COMMITTED / name), (
             f"seed/territories/{name} differs from a fresh build: run `python scripts/build-territories.py`"

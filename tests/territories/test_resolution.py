@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from schemas.monograph import MonographContent, Territory
-from schemas.territory import TerritoryKind, Zone
+from schemas.territory import EpciNature, TerritoryKind, Zone
 from territories.referential import referential
 from territories.resolution import TerritoryError, resolve, resolve_territory
 from tests.corpus import CORPUS
@@ -33,6 +33,7 @@ def test_a_known_code_fills_the_territory() -> None:
         "Auvergne-Rhône-Alpes",
     )
     assert die.epci == "242600534" and die.population and die.zone == Zone.METRO and die.resolved
+    assert die.epci_nature == EpciNature.CC  # its EPCI's: a communauté de communes
     assert die.resolution_note is None
 
 
@@ -44,6 +45,7 @@ def test_insee_code_alone_is_a_commune_code() -> None:
 def test_an_epci_is_its_own_epci_and_may_span_departements() -> None:
     grand_paris = resolved(name="x", code="200054781", department="93")
     assert grand_paris.kind == TerritoryKind.EPCI and grand_paris.epci == "200054781"
+    assert grand_paris.epci_nature == EpciNature.ME
     assert grand_paris.department == "93" and grand_paris.insee_code is None
     assert resolved(name="x", code="242600534").name == "Communauté de communes du Diois"
 
@@ -98,8 +100,9 @@ def test_unknown_names() -> None:
 
 
 def test_name_only_stays_unresolved_and_values_sent_for_the_api_are_replaced() -> None:
-    valley = resolved(name="Vallée de la Roya", population=5, epci="242600534", resolved=True)
+    valley = resolved(name="Vallée de la Roya", population=5, epci="242600534", epci_nature="CC", resolved=True)
     assert not valley.resolved and valley.population is None and valley.epci is None and valley.code is None
+    assert valley.epci_nature is None
 
 
 def test_overseas_territories_are_outre_mer() -> None:

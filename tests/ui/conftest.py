@@ -9,6 +9,8 @@ import string
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -25,8 +27,8 @@ APP = ROOT / "ui" / "app.py"
 # In the browser: a result's title, which is its link, and the words found in it.
 HIT_LINK = "[class*='st-key-hit-'] [data-testid='stPageLink'] a"
 HIT_MATCH = f"{HIT_LINK} strong"
-CONTRIBUTE = "pages/contribute.py"
-MODERATION = "pages/moderation.py"
+CONTRIBUTE = "views/contribute.py"
+MODERATION = "views/moderation.py"
 # Planted in the URL's `q`, titles, actor names and tags: a phishing link, a remote image, raw HTML, emphasis.
 INJECTIONS = (
     "[Votre session a expiré, cliquez ici](https://evil.example)",
@@ -43,13 +45,11 @@ def live_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveApi]:
         yield api
 
 
-@pytest.fixture(scope="session")
-def ui_url(live_api: LiveApi, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """`streamlit run ui/app.py` against the live API, on a free port (for the browser tests)."""
-    require_browser()
+@contextmanager
+def ui_server(api: LiveApi, log: Path) -> Iterator[str]:
+    """`streamlit run ui/app.py` against `api`, on a free port; yields its address."""
     port = free_port()
-    log = tmp_path_factory.mktemp("ui") / "streamlit.log"
-    env = {**os.environ, "IMPACT_API_BASE_URL": live_api.url}
+    env = {**os.environ, "IMPACT_API_BASE_URL": api.url}
     command = [sys.executable, "-m", "streamlit", "run", "ui/app.py", "--server.port", str(port)]
     command += ["--server.headless", "true", "--server.fileWatcherType", "none", "--browser.gatherUsageStats", "false"]
     with log.open("wb") as out:
@@ -59,6 +59,38 @@ def ui_url(live_api: LiveApi, tmp_path_factory: pytest.TempPathFactory) -> Itera
         yield f"http://127.0.0.1:{port}"
     finally:
         stop(process)
+
+
+@pytest.fixture(scope="session")
+def ui_url(live_api: LiveApi, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The UI against the live API, for the browser tests."""
+    require_browser()
+    with ui_server(live_api, tmp_path_factory.mktemp("ui") / "streamlit.log") as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """A headless Chromium for a test module."""
+    with launched_browser() as launched:
+        yield launched
+
+
+@pytest.fixture
+def page(browser: Any) -> Iterator[Any]:
+    """A new tab, closed after the test; any JavaScript dialog (alert) it opens fails the test."""
+    tab = browser.new_page(viewport={"width": 1400, "height": 1000}, locale="fr-FR")
+    tab.set_default_timeout(20_000)
+    alerts: list[str] = []
+
+    def refuse(dialog: Any) -> None:
+        alerts.append(dialog.message)
+        dialog.dismiss()
+
+    tab.on("dialog", refuse)
+    yield tab
+    tab.close()
+    assert not alerts, f"a planted script ran: {alerts}"
 
 
 @pytest.fixture
@@ -183,23 +215,6 @@ def submit(app: AppTest) -> AppTest:
 
 
 # In the browser.
-
-
-@pytest.fixture
-def page(ui_url: str) -> Iterator[Any]:
-    """A fresh browser page; any JavaScript dialog (alert) it opens fails the test."""
-    with launched_browser() as browser:
-        tab = browser.new_page(viewport={"width": 1400, "height": 1000}, locale="fr-FR")
-        tab.set_default_timeout(20_000)
-        alerts: list[str] = []
-
-        def refuse(dialog: Any) -> None:
-            alerts.append(dialog.message)
-            dialog.dismiss()
-
-        tab.on("dialog", refuse)
-        yield tab
-        assert not alerts, f"a planted script ran: {alerts}"
 
 
 def go(page: Any, url: str, heading: str) -> None:

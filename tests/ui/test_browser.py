@@ -11,7 +11,8 @@ import re
 import pytest
 
 from tests.browser import ARTIFACTS, launched_browser
-from tests.ui.conftest import HIT_LINK, HIT_MATCH
+from tests.live import ROOT, LiveApi
+from tests.ui.conftest import HIT_LINK, HIT_MATCH, ui_server
 
 pytestmark = pytest.mark.browser
 
@@ -25,7 +26,7 @@ def test_search_facet_and_practice_page_in_a_real_browser(ui_url: str) -> None:
         page.goto(ui_url)
         expect(page.get_by_role("heading", name="IMPACT-Pratiques")).to_be_visible()
 
-        box = page.get_by_role("textbox", name="Rechercher une pratique")
+        box = page.get_by_role("combobox", name="Rechercher une pratique")
         box.fill("tiers-lieux")
         box.press("Enter")
         expect(page).to_have_url(re.compile(r"[?&]q=tiers-lieux"))
@@ -58,22 +59,33 @@ def test_search_facet_and_practice_page_in_a_real_browser(ui_url: str) -> None:
         assert page.get_by_text("Traceback").count() == 0
 
 
-def test_the_search_page_has_its_own_address(ui_url: str) -> None:
-    """`/recherche` (the address the menu's page is named by) opens the search, without Streamlit's
-    English "Page not found" notice, and keeps the words of the link."""
+def test_a_first_visit_to_any_address_opens_its_page(
+    live_api: LiveApi, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """`/recherche` or `/tableau-de-bord` opened first, on a UI server just started (a new browser, a
+    shared link), shows its page without Streamlit's "Page not found" notice, and keeps the link's words.
+
+    A `pages/` folder beside `ui/app.py` made Streamlit's first run an old folder-of-pages app (that
+    notice, whatever the address): the page scripts live in `ui/views/`."""
     from playwright.sync_api import expect
 
-    with launched_browser() as browser:
-        page = browser.new_page(viewport={"width": 1400, "height": 1000}, locale="fr-FR")
-        page.set_default_timeout(20_000)
-        page.goto(ui_url)  # the server's first visit may show the notice on any page: not this test's point
-        expect(page.get_by_role("heading", name="IMPACT-Pratiques")).to_be_visible()
-        page.goto(f"{ui_url}/recherche?q=tiers-lieux")
-        expect(page.get_by_role("textbox", name="Rechercher une pratique")).to_have_value("tiers-lieux")
-        expect(page.locator(HIT_MATCH).first).to_be_visible()
-        page.wait_for_timeout(1_000)  # the notice, when it comes, comes with the page's first run
-        assert page.get_by_text("Page not found").count() == 0
-        assert page.get_by_role("dialog").count() == 0
+    assert not (ROOT / "ui" / "pages").exists()
+    with (
+        ui_server(live_api, tmp_path_factory.mktemp("fresh-ui") / "streamlit.log") as fresh,
+        launched_browser() as browser,
+    ):
+        for path, heading in [("recherche?q=tiers-lieux", "IMPACT-Pratiques"), ("tableau-de-bord", "Tableau de bord")]:
+            page = browser.new_page(viewport={"width": 1400, "height": 1000}, locale="fr-FR")
+            page.set_default_timeout(20_000)
+            page.goto(f"{fresh}/{path}")
+            expect(page.get_by_role("heading", name=heading, exact=True)).to_be_visible()
+            page.wait_for_timeout(1_000)  # the notice, when it comes, comes with the page's first run
+            assert page.get_by_role("dialog").count() == 0, page.get_by_role("dialog").inner_text()
+            if path.startswith("recherche"):
+                expect(page.get_by_role("combobox", name="Rechercher une pratique")).to_have_value("tiers-lieux")
+                expect(page.locator(HIT_MATCH).first).to_be_visible()
+                page.screenshot(path=ARTIFACTS / "browser-lien-direct.png")
+            page.close()
 
 
 def test_each_page_names_its_tab(ui_url: str) -> None:

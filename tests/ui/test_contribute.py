@@ -158,7 +158,7 @@ def test_a_form_left_for_another_page_comes_back_empty_with_a_new_key(open_page:
     assert errors(app)
     first = field(app, "submit")
 
-    checked(app.switch_page("pages/search.py").run())
+    checked(app.switch_page("views/search.py").run())
     checked(app.switch_page(CONTRIBUTE).run())
 
     assert field(app, "submit") != first

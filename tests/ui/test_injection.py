@@ -80,7 +80,7 @@ def contributor_submits(live_api: LiveApi, word: str) -> dict[str, Any]:
     return created
 
 
-@pytest.mark.parametrize("path", ["pages/export.py", "pages/dashboard.py"])
+@pytest.mark.parametrize("path", ["views/export.py", "views/dashboard.py"])
 @pytest.mark.parametrize("payload", INJECTIONS)
 def test_the_words_of_a_link_are_described_as_typed(open_page: OpenPage, path: str, payload: str) -> None:
     app = open_page(path, q=payload)
@@ -106,7 +106,7 @@ def test_a_planted_submission_stays_text_in_moderation_and_on_its_page(open_page
     assert [s.value for s in editor.success] == [f"« {md_literal(title)} » est publiée et visible dans la recherche."]
     assert_never_raw(editor)
 
-    fiche = open_page("pages/fiche.py", id=created["id"])
+    fiche = open_page("views/fiche.py", id=created["id"])
     page = " ".join(m.value for m in fiche.markdown)
     assert f"<h1>{safe_text(title)}</h1>" in page
     for payload in INJECTIONS:

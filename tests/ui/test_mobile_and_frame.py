@@ -38,7 +38,7 @@ def test_a_phone_sees_the_search_and_results_first(ui_url: str, browser: Any) ->
 
     page = new_tab(browser, PHONE)
     page.goto(f"{ui_url}/?q=tiers-lieux")
-    box = page.get_by_role("textbox", name="Rechercher une pratique")
+    box = page.get_by_role("combobox", name="Rechercher une pratique")
     expect(box).to_be_in_viewport()
     expect(page.locator(HIT_LINK).first).to_be_in_viewport()
     title = page.locator("h1").bounding_box()

@@ -10,7 +10,16 @@ import httpx
 from streamlit.testing.v1 import AppTest
 
 from tests.live import LiveApi
-from tests.ui.conftest import OpenPage, checked, hit_titles, moderating, own_practices, unique_word, with_key
+from tests.ui.conftest import (
+    MODERATION,
+    OpenPage,
+    checked,
+    hit_titles,
+    moderating,
+    own_practices,
+    unique_word,
+    with_key,
+)
 from ui.monograph_form import form_key
 from ui.text import french_date, md_literal
 
@@ -56,7 +65,7 @@ def texts(app: AppTest) -> str:
 def test_the_page_is_for_editors(open_page: OpenPage, live_api: LiveApi) -> None:
     created = sent(live_api, f"Une recyclerie {unique_word()}")
 
-    anonymous = open_page("pages/moderation.py")
+    anonymous = open_page(MODERATION)
     contributor = moderating(open_page, live_api.contributor_key)
 
     assert [i.value for i in anonymous.info] == ["Cette page est réservée aux éditeurs : saisissez une clé d'éditeur."]
@@ -173,3 +182,21 @@ def test_an_editor_rejects_with_a_reason_the_contributor_reads(open_page: OpenPa
     contributor = with_key(open_page, live_api.contributor_key)
     assert "Merci de chiffrer les résultats." in " ".join(m.value for m in contributor.tabs[1].markdown)
     assert "refusée" in " ".join(c.value for c in contributor.tabs[1].caption)
+
+
+def test_a_territory_the_referential_does_not_know_is_marked(open_page: OpenPage, live_api: LiveApi) -> None:
+    named, coded = unique_word(), unique_word()
+    sent(live_api, f"Covoiturage {named}", territory={"name": "Vallée du Tarn"})
+    sent(live_api, f"Covoiturage {coded}", territory={"name": "Die", "code": "26113"})
+
+    app = moderating(open_page, live_api.editor_key)
+
+    def card(word: str) -> str:
+        """The markdown drawn from this practice's heading to the next practice's."""
+        blocks = [m.value for m in app.markdown]
+        start = next(i for i, block in enumerate(blocks) if f"Covoiturage {word}" in block and "<h2" in block)
+        end = next((i for i in range(start + 1, len(blocks)) if "<h2" in blocks[i]), len(blocks))
+        return " ".join(blocks[start:end])
+
+    assert 'class="impact-badge impact-badge-unresolved"' in card(named) and "Territoire non reconnu" in card(named)
+    assert "Territoire non reconnu" not in card(coded)

@@ -14,7 +14,7 @@ from tests.live import free_port
 from tests.ui.conftest import APP
 from ui import client
 
-PAGES = [None, "pages/fiche.py", "pages/dashboard.py", "pages/export.py", "pages/contribute.py"]
+PAGES = [None, "views/fiche.py", "views/dashboard.py", "views/export.py", "views/contribute.py"]
 
 
 def run_page(path: str | None) -> AppTest:
@@ -45,7 +45,7 @@ def silent_api(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 
 
 @pytest.mark.usefixtures("closed_port")
-@pytest.mark.parametrize("path", PAGES, ids=lambda p: p or "pages/search.py")
+@pytest.mark.parametrize("path", PAGES, ids=lambda p: p or "views/search.py")
 def test_an_unreachable_api_gets_a_french_message(path: str | None) -> None:
     app = run_page(path)
 

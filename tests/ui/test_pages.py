@@ -24,7 +24,7 @@ def test_a_practice_page_shows_the_whole_monograph(open_page: OpenPage, api_url:
     monograph_id = practice_id(api_url, "tiers-lieu nourricier Diois")
     monograph = httpx.get(f"{api_url}/api/v1/monographs/{monograph_id}").json()
 
-    app = open_page("pages/fiche.py", id=monograph_id)
+    app = open_page("views/fiche.py", id=monograph_id)
 
     html = " ".join(m.value for m in app.markdown)
     assert monograph["title"].replace("'", "&#39;") in html
@@ -50,20 +50,20 @@ def test_a_practice_page_shows_the_whole_monograph(open_page: OpenPage, api_url:
 
 
 def test_an_unknown_practice_is_explained(open_page: OpenPage) -> None:
-    app = open_page("pages/fiche.py", id="cette-pratique-n-existe-pas")
+    app = open_page("views/fiche.py", id="cette-pratique-n-existe-pas")
 
     assert any("introuvable" in w.value for w in app.warning)
     assert not app.error
 
 
 def test_the_practice_page_without_id_points_to_the_search(open_page: OpenPage) -> None:
-    app = open_page("pages/fiche.py")
+    app = open_page("views/fiche.py")
 
     assert any("Choisissez une pratique" in i.value for i in app.info)
 
 
 def test_the_dashboard_charts_the_current_search(open_page: OpenPage) -> None:
-    app = open_page("pages/dashboard.py", territory_type="montagne")
+    app = open_page("views/dashboard.py", territory_type="montagne")
 
     charts = app.get("vega_lite_chart")
     titles = [json.loads(chart.proto.spec)["title"] for chart in charts]
@@ -82,7 +82,7 @@ def test_the_dashboard_charts_the_current_search(open_page: OpenPage) -> None:
 
 
 def test_the_export_page_offers_the_current_result_set(open_page: OpenPage, api_url: str) -> None:
-    app = open_page("pages/export.py", q="mobilité", region="Occitanie")
+    app = open_page("views/export.py", q="mobilité", region="Occitanie")
 
     total = total_shown(app)
     assert total > 0
@@ -99,7 +99,7 @@ def test_the_export_page_offers_the_current_result_set(open_page: OpenPage, api_
     assert all(json.loads(line)["territory"]["region"] == "Occitanie" for line in lines)
 
 
-@pytest.mark.parametrize("path", ["pages/dashboard.py", "pages/export.py"])
+@pytest.mark.parametrize("path", ["views/dashboard.py", "views/export.py"])
 def test_an_empty_result_set_says_so(open_page: OpenPage, path: str) -> None:
     app = open_page(path, q="tiers-lieux", region="Corse", odd="14")
 

@@ -4,13 +4,12 @@ help when nothing matches, and paging that brings the reader back to the top."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
 from schemas.facets import TERRITORY_TYPE
-from tests.browser import ARTIFACTS, launched_browser
+from tests.browser import ARTIFACTS
 from tests.ui.conftest import HIT_LINK
 from ui.search_controls import facet_values
 from ui.search_help import POPULAR_THEMES
@@ -22,20 +21,6 @@ COUNT = re.compile(r"^(\d+) pratiques? trouvées?$")
 MAIN_SCROLL = "() => document.querySelector('[data-testid=stMain]').scrollTop"
 # To the bottom of the results, where the pager is (by script: Streamlit may redraw any element meanwhile).
 TO_BOTTOM = "() => { const m = document.querySelector('[data-testid=stMain]'); m.scrollTo(0, m.scrollHeight); }"
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with launched_browser() as launched:
-        yield launched
-
-
-@pytest.fixture
-def page(browser: Any) -> Iterator[Any]:
-    tab = browser.new_page(viewport={"width": 1400, "height": 900}, locale="fr-FR")
-    tab.set_default_timeout(20_000)
-    yield tab
-    tab.close()
 
 
 def shown_total(page: Any) -> int:
@@ -80,6 +65,9 @@ def test_applied_filters_are_chips_that_remove_themselves(ui_url: str, page: Any
     expect(page.get_by_text("3 filtres actifs :")).to_be_visible()
     expect(page.locator(".st-key-applied_filters").get_by_role("button", name="Tout effacer")).to_be_visible()
     assert chips(page) == ["Rural", "Occitanie", f"Années 2010–{YEAR_MAX}", "Tout effacer"]
+    # Screen readers hear what a chip removes, not only its value.
+    for name in ("Type de territoire : Rural", "Région : Occitanie", f"Années : 2010–{YEAR_MAX}"):
+        expect(page.get_by_role("button", name=f"Retirer le filtre {name}", exact=True)).to_be_visible()
     narrowed = shown_total(page)
     expect(page.locator("summary", has_text="Type de territoire · 1 filtre actif")).to_be_visible()
     page.screenshot(path=ARTIFACTS / "recherche-filtres.png")

@@ -7,7 +7,8 @@
   var origin = location.origin;
   var widgetSrc = new URL(form.dataset.widget, location.href).href;
   var SEARCH = ["q", "territory_type", "actor_category", "odd", "region", "year_from", "year_to", "sort", "size"];
-  var THEME = ["accent", "density", "facets", "logo", "title", "target"];
+  var THEME = ["accent", "density", "facets", "map", "logo", "title", "target"];
+  var WIDGET_ONLY = ["search-box"]; // switches (bare attributes) of the web component; the iframe has no search box
   var DEFAULTS = { sort: "relevance", size: "10", accent: "#19486a", density: "comfortable", facets: "show", target: "blank" };
   var WIDGET_ATTRS = { territory_type: "territory-type", actor_category: "actor-category", year_from: "year-from",
     year_to: "year-to", title: "heading" };
@@ -57,13 +58,13 @@
       "  });\n});\n</script>";
     var attrs = {};
     if (preset) attrs.preset = preset;
-    else search.concat(theme).forEach(function (pair) {
-      if (["density", "facets", "logo"].indexOf(pair[0]) >= 0) return; // iframe-only options
+    else search.concat(theme, chosen(WIDGET_ONLY)).forEach(function (pair) {
+      if (["density", "facets", "map", "logo"].indexOf(pair[0]) >= 0) return; // iframe-only options
       var name = WIDGET_ATTRS[pair[0]] || pair[0];
       attrs[name] = attrs[name] ? attrs[name] + "," + pair[1] : pair[1];
     });
     var tag = "<impact-pratiques" + Object.keys(attrs).map(function (name) {
-      return " " + name + '="' + escapeAttr(attrs[name]) + '"';
+      return " " + name + (WIDGET_ONLY.indexOf(name) >= 0 ? "" : '="' + escapeAttr(attrs[name]) + '"');
     }).join("") + "></impact-pratiques>";
     document.getElementById("code-widget").value = '<script src="' + escapeAttr(widgetSrc) + '" defer></script>\n' + tag;
     var widget = document.createElement("impact-pratiques");

@@ -1,8 +1,9 @@
-/*! IMPACT-Pratiques widget: plain JavaScript, no framework, no build step; 10116 bytes (3.9 kB gzipped).
+/*! IMPACT-Pratiques widget: plain JavaScript, no framework, no build step; 16112 bytes (5.7 kB gzipped).
  * <script src="https://API/widget.js" defer></script>
  * <impact-pratiques q="tiers-lieux" territory-type="rural" odd="8" size="5"></impact-pratiques>
  * Attributes: q, territory-type, actor-category, odd, region (lists: comma-separated), year-from, year-to,
- * sort, size (10 by default), preset (a saved preset's slug), heading, accent (#RRGGBB), target (blank|self), api (origin).
+ * sort, size (10 by default), preset (a saved preset's slug), heading, accent (#RRGGBB), target (blank|self), api (origin),
+ * search-box (present: a search box above the list, with suggestions while typing from /api/v1/suggest).
  * Renders in a Shadow DOM; text is set with textContent only, highlights keep nothing but <mark>. */
 (function () {
   "use strict";
@@ -11,8 +12,10 @@
   var ORIGIN = script && script.src ? new URL(script.src, location.href).origin : location.origin;
   var LISTS = { "territory-type": "territory_type", "actor-category": "actor_category", odd: "odd", region: "region" };
   var SCALARS = { q: "q", "year-from": "year_from", "year-to": "year_to", sort: "sort", size: "size" };
+  var KINDS = { tag: "Thème", programme: "Programme", territory: "Territoire", practice: "Pratique" };
   var ODD = ("E5243B DDA63A 4C9F38 C5192D FF3A21 26BDE2 FCC30B A21942 FD6925 DD1367 FD9D24 BF8B2E 3F7E44 " +
     "0A97D9 56C02B 00689D 19486A").split(" ");
+  var DARK_TEXT = [2, 3, 5, 6, 7, 9, 11, 12, 14, 15]; // dark text where white misses 4.5:1 (the referential's)
   var CSS = ":host{display:block;--a:#19486A;font:16px/1.5 system-ui,-apple-system,'Segoe UI',Roboto,Arial,sans-serif;" +
     "color:#1a1a1a;background:#fff;text-align:left}*{box-sizing:border-box}" +
     ".t{font-weight:700;font-size:1.1rem;margin:0 0 4px;padding-bottom:4px;border-bottom:3px solid var(--a)}" +
@@ -25,7 +28,15 @@
     ".c li{font-size:.75rem;padding:0 8px;border-radius:10px;color:#fff}" +
     "nav{display:flex;gap:12px;align-items:center;margin-top:8px}" +
     "button{font:inherit;font-size:.9rem;padding:2px 10px;border:1px solid var(--a);background:#fff;color:#1a1a1a;" +
-    "border-radius:4px;cursor:pointer}.f{font-size:.75rem;color:#555;margin-top:8px}";
+    "border-radius:4px;cursor:pointer}.f{font-size:.75rem;color:#555;margin-top:8px}" +
+    ".q{position:relative;margin:0 0 8px}.q label{display:block;font-size:.9rem;font-weight:600}" +
+    ".q input{width:100%;font:inherit;padding:6px 8px;border:1px solid #767676;border-radius:4px}" +
+    ".q input:focus-visible{outline:3px solid var(--a);outline-offset:1px}.q ul{position:absolute;z-index:9;left:0;" +
+    "right:0;top:100%;margin:2px 0 0;padding:4px 0;list-style:none;background:#fff;border:1px solid var(--a);" +
+    "border-radius:4px;box-shadow:0 4px 12px rgba(0,0,0,.15)}.q li{padding:6px 10px;cursor:pointer}" +
+    ".q li[aria-selected=true],.q li:hover{background:#e3ecf3}.q b{display:inline-block;min-width:6.5em;" +
+    "font-size:.75rem;color:var(--a)}.v{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);" +
+    "white-space:nowrap}";
 
   function el(tag, cls, text) {
     var node = document.createElement(tag);
@@ -64,7 +75,7 @@
 
   class ImpactPratiques extends HTMLElement {
     static get observedAttributes() {
-      return Object.keys(LISTS).concat(Object.keys(SCALARS), ["preset", "heading", "accent", "target", "api"]);
+      return Object.keys(LISTS).concat(Object.keys(SCALARS), ["preset", "heading", "accent", "target", "api", "search-box"]);
     }
 
     constructor() {
@@ -84,7 +95,11 @@
 
     connectedCallback() { this.schedule(); }
 
-    attributeChangedCallback() {
+    attributeChangedCallback(name) {
+      if (name === "q") {
+        this.typed = null; // the page's own words again
+        if (this.input) this.input.value = this.getAttribute("q") || "";
+      }
       this.page = 1;
       this.schedule();
     }
@@ -133,12 +148,117 @@
       });
     }
 
+    // The search box (attribute search-box): an ARIA combobox whose suggestions come from /api/v1/suggest.
+    searchBox() {
+      var self = this;
+      if (self.input || !self.hasAttribute("search-box")) return;
+      var form = self.root.insertBefore(el("form", "q"), self.box);
+      form.setAttribute("role", "search");
+      var label = form.appendChild(el("label", null, "Rechercher une pratique"));
+      var input = self.input = form.appendChild(el("input"));
+      var list = form.appendChild(el("ul"));
+      var live = form.appendChild(el("p", "v"));
+      var items = [], active = -1, timer, seq = 0;
+      input.id = label.htmlFor = "q"; // ids are the shadow root's own
+      input.type = "search";
+      input.autocomplete = "off";
+      input.value = self.getAttribute("q") || "";
+      [["role", "combobox"], ["aria-autocomplete", "list"], ["aria-controls", "l"], ["aria-expanded", "false"]]
+        .forEach(function (a) { input.setAttribute(a[0], a[1]); });
+      list.id = "l";
+      list.hidden = true;
+      list.setAttribute("role", "listbox");
+      list.setAttribute("aria-label", "Suggestions");
+      live.setAttribute("role", "status");
+      function close() {
+        list.hidden = true;
+        active = -1;
+        input.setAttribute("aria-expanded", "false");
+        input.removeAttribute("aria-activedescendant");
+      }
+      function mark(index) {
+        active = index;
+        [].forEach.call(list.children, function (option, i) {
+          option.setAttribute("aria-selected", String(i === index));
+          if (i === index) input.setAttribute("aria-activedescendant", option.id);
+        });
+      }
+      function choose(i) {
+        var chosen = items[i];
+        close();
+        if (chosen.kind !== "practice") {
+          input.value = chosen.text;
+          self.search(chosen.text);
+        } else if (/^https?:\/\//i.test(chosen.url)) {
+          if (self.getAttribute("target") === "self") location.assign(chosen.url);
+          else window.open(chosen.url, "_blank", "noopener");
+        }
+      }
+      function show(found) {
+        items = found;
+        list.textContent = "";
+        found.forEach(function (item, i) {
+          var option = list.appendChild(el("li"));
+          option.id = "o" + i;
+          option.setAttribute("role", "option");
+          option.setAttribute("aria-selected", "false");
+          option.appendChild(el("b", null, KINDS[item.kind] || ""));
+          option.appendChild(el("span", "v", " : "));
+          option.appendChild(document.createTextNode(item.text));
+          option.addEventListener("mousedown", function (e) { e.preventDefault(); }); // the box keeps the focus
+          option.addEventListener("click", function () { choose(i); });
+        });
+        close();
+        list.hidden = !found.length;
+        input.setAttribute("aria-expanded", String(!!found.length));
+        live.textContent = found.length ? found.length + " suggestion" + (found.length > 1 ? "s" : "") +
+          " : flèches haut et bas pour choisir, Entrée pour valider" : "";
+      }
+      input.addEventListener("input", function () {
+        var words = input.value.trim(), n = ++seq;
+        clearTimeout(timer);
+        if (words.length < 2) return show([]);
+        timer = setTimeout(function () {
+          self.fetchJson("/api/v1/suggest?" + new URLSearchParams({ q: words.slice(0, 100), limit: 8 }))
+            .then(function (answer) { if (n === seq && self.root.activeElement === input) show(answer.suggestions); })
+            .catch(function () { show([]); }); // no suggestions; Entrée still searches
+        }, 150);
+      });
+      input.addEventListener("keydown", function (e) {
+        if ((e.key === "ArrowDown" || e.key === "ArrowUp") && items.length) {
+          e.preventDefault();
+          list.hidden = false;
+          input.setAttribute("aria-expanded", "true");
+          mark(e.key === "ArrowDown" ? (active + 1) % items.length : (active < 1 ? items.length : active) - 1);
+        } else if (e.key === "Escape" && !list.hidden) {
+          e.preventDefault(); // not the search field's own clearing
+          close();
+        }
+      });
+      input.addEventListener("blur", function () { seq++; close(); });
+      form.addEventListener("submit", function (e) {
+        e.preventDefault();
+        if (!list.hidden && active >= 0) return choose(active);
+        seq++;
+        close();
+        self.search(input.value.trim());
+      });
+    }
+
+    search(words) {
+      this.typed = words;
+      this.page = 1;
+      this.load();
+    }
+
     load() {
       var self = this;
       var seq = ++self.seq;
+      self.searchBox();
       self.status("Chargement des pratiques…");
       self.box.setAttribute("aria-busy", "true");
       self.settings().then(function (look) {
+        if (self.typed != null) look.filters.q = self.typed; // the visitor's words, in place of the page's
         var query = new URLSearchParams();
         Object.keys(look.filters).forEach(function (key) {
           var value = look.filters[key];
@@ -189,7 +309,7 @@
         hit.odd.forEach(function (n) {
           var chip = chips.appendChild(el("li", null, "ODD " + n));
           chip.style.background = "#" + (ODD[n - 1] || "555555");
-          if (n === 7) chip.style.color = "#1a1a1a";
+          if (DARK_TEXT.indexOf(n) >= 0) chip.style.color = "#1a1a1a";
         });
       });
       var pages = Math.ceil(Math.min(result.total, 10000) / result.size);

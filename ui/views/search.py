@@ -10,10 +10,13 @@ import streamlit as st
 from ui import state
 from ui.applied_filters import applied_filters
 from ui.components import count_label, html_block, tab_title
+from ui.my_territory import my_territory
 from ui.result_card import hit_card
 from ui.scroll import scroll_to_top_on_change
+from ui.search_box import search_suggestions
 from ui.search_controls import current_results, facet_sidebar, query_box, sort_box
 from ui.search_help import no_results_help
+from ui.search_map import department_map
 from ui.site_frame import intro
 from ui.state import MAX_PAGE, PAGE_SIZE
 from ui.text import md_literal
@@ -31,6 +34,8 @@ total = int(result["total"])
 st.title("IMPACT-Pratiques", anchor=False)
 intro(search.api_params(paged=False))
 query_box(search)
+search_suggestions()
+my_territory(search, result)
 facet_sidebar(search, result["facets"], total)
 applied_filters(search)
 
@@ -50,6 +55,8 @@ if result.get("relaxed") and total:
 if not total:
     no_results_help(search, result.get("total_without_filters"))
     st.stop()
+
+department_map(search)
 
 pages = min(math.ceil(total / PAGE_SIZE), MAX_PAGE)
 if search.page > pages:

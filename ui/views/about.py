@@ -32,7 +32,9 @@ TEXTS = {
     "licence": (
         "Les fiches publiées sont des données ouvertes, réutilisables librement en citant la source "
         "« IMPACT-Pratiques » (Licence Ouverte / Open Licence 2.0 d'Etalab). Elles se téléchargent en CSV ou "
-        "JSON Lines depuis la page « Exporter » et s'interrogent par l'API."
+        "JSON Lines depuis la page « Exporter » et s'interrogent par l'API. Les territoires viennent du "
+        "découpage administratif d'Etalab (licence MIT) ; les contours des départements de la carte, de "
+        "svg-maps de Victor Cazanave (licence CC BY 4.0)."
     ),
 }
 

@@ -10,7 +10,16 @@ import streamlit as st
 
 from ui import client
 from ui.api_key import api_key_field
-from ui.components import FICHE_PAGE, MODERATION_PAGE, STATUS_LABELS, count_label, fetch, tab_title
+from ui.components import (
+    FICHE_PAGE,
+    MODERATION_PAGE,
+    STATUS_LABELS,
+    badge,
+    count_label,
+    fetch,
+    html_block,
+    tab_title,
+)
 from ui.error_summary import error_summary
 from ui.monograph_form import FIELD_NAMES, build_body, field_errors, monograph_fields, show_errors
 from ui.practice_view import practice_facts, practice_heading, practice_story, practice_summary
@@ -19,6 +28,7 @@ from ui.text import french_date, md_literal
 QUEUE_SIZE = 20
 EDITING = "moderation_editing"
 NOTICE = "moderation_notice"
+UNRESOLVED_HELP = "Ce territoire n'est pas dans le référentiel officiel : vérifiez-le avant de publier."
 DUPLICATE_REASONS = {"external_id": "même identifiant externe", "title": "titre très proche"}
 
 tab_title("Modération")
@@ -138,6 +148,11 @@ def _editor(item: dict[str, Any]) -> None:
 def _review(item: dict[str, Any], expanded: bool) -> None:
     with st.container(border=True, key=f"review-{item['id']}"):
         practice_heading(item, refs, level=2)
+        if not item["territory"].get("resolved"):
+            # A territory given by name only (a valley, a "pays") is allowed: the editor checks it.
+            html_block(
+                f'<div class="impact-badges">{badge("Territoire non reconnu", "unresolved", UNRESOLVED_HELP)}</div>'
+            )
         st.caption(_submitted_line(item))
         _duplicates(item)
         if st.session_state.get(EDITING) == item["id"]:

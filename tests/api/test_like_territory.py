@@ -1,0 +1,90 @@
+"""`GET /search?like_territory=`: practices from territories like mine, through the API."""
+
+from __future__ import annotations
+
+import pytest
+from fastapi.testclient import TestClient
+
+from tests.api.conftest import payload
+
+# Practices in official territories, resolved by the API on submission.
+PLACES = {"florac": "48061", "saint-denis": "97411", "marseille": "13055", "diois": "242600534"}
+
+
+@pytest.fixture
+def placed(client: TestClient, editor: dict[str, str]) -> dict[str, str]:
+    """One practice per place of `PLACES`, published; their ids by place."""
+    ids = {}
+    for place, code in PLACES.items():
+        body = payload(territory={"name": place, "code": code}, external_id=place, status="published")
+        body["territory_types"] = ["rural"]  # the API adds outre-mer for Saint-Denis
+        response = client.post("/api/v1/monographs", json=body, headers=editor)
+        assert response.status_code == 201, response.text
+        ids[place] = response.json()["id"]
+    return ids
+
+
+def test_like_territory_ranks_and_says_why(client: TestClient, placed: dict[str, str]) -> None:
+    body = client.get("/api/v1/search", params={"like_territory": "97407"}).json()  # Le Port (La Réunion)
+    assert body["total"] == len(PLACES)  # nothing filtered out
+    first = body["hits"][0]
+    assert first["id"] == placed["saint-denis"]
+    assert first["territory"]["epci_nature"] == "CA"
+    assert first["similarity_reasons"][:2] == [
+        "même type de territoire (outre-mer)",
+        "taille proche (≈ 160\u202f000 hab.)",
+    ]
+    assert "même département" in first["similarity_reasons"]
+    assert body["like_territory"]["territory"]["name"] == "Le Port"
+    assert body["like_territory"]["territory_types"] == ["urbain", "outre-mer"]
+
+    # Die (4,800 inhabitants, in the CC du Diois): Florac's size beats its own, larger, EPCI's département.
+    rural = client.get("/api/v1/search", params={"like_territory": "26113"}).json()
+    assert [h["id"] for h in rural["hits"][:2]] == [placed["florac"], placed["diois"]]
+    assert "taille comparable (≈ 2\u202f100 hab.)" in rural["hits"][0]["similarity_reasons"]
+    assert rural["hits"][1]["similarity_reasons"] == [
+        "même type de territoire (rural)",
+        "taille proche (≈ 12\u202f000 hab.)",
+        "même nature d'intercommunalité (communauté de communes)",
+        "même département",
+        "même zone (France métropolitaine)",
+    ]
+
+
+def test_without_like_territory_nothing_changes(client: TestClient, placed: dict[str, str]) -> None:
+    body = client.get("/api/v1/search").json()
+    assert body["like_territory"] is None
+    assert all(hit["similarity_reasons"] == [] and hit["score"] is None for hit in body["hits"])
+
+
+def test_a_retired_commune_code_resolves_to_its_successor(client: TestClient) -> None:
+    body = client.get("/api/v1/search", params={"like_territory": "01003"}).json()
+    territory = body["like_territory"]["territory"]
+    assert (territory["code"], territory["name"]) == ("01165", "Francheleins")
+    assert "01003" in territory["resolution_note"]
+
+
+def test_codes_are_case_and_space_tolerant(client: TestClient) -> None:
+    body = client.get("/api/v1/search", params={"like_territory": " 2a004 "}).json()
+    assert body["like_territory"]["territory"]["name"] == "Ajaccio"
+
+
+@pytest.mark.parametrize(
+    ("code", "says"),
+    [
+        ("Die", "INSEE code"),
+        ("2613", "INSEE code"),
+        ("26", "INSEE code"),  # a département: not a territory like mine
+        ("2C004", "INSEE code"),
+        ("1234567890", "INSEE code"),
+        ("99999", "not the code of any commune"),
+        ("123456789", "not the code of any epci"),
+    ],
+)
+def test_bad_like_territory_is_a_422_naming_it(client: TestClient, code: str, says: str) -> None:
+    response = client.get("/api/v1/search", params={"like_territory": code})
+    assert response.status_code == 422, response.text
+    error = response.json()["error"]
+    assert error["code"] == "validation_error"
+    assert error["details"][0]["loc"][-1] == "like_territory"
+    assert says in error["message"] and "like_territory" in error["message"]
