@@ -119,6 +119,18 @@ class KeyInfo(BaseModel):
     role: str = Field(examples=["contributor"])
 
 
+class PossibleDuplicate(BaseModel):
+    """A published or pending practice that may describe the same one as a submission."""
+
+    id: str
+    title: str
+    status: str = Field(examples=["published"])
+    reason: Literal["external_id", "title"] = Field(
+        description="`external_id`: the same identifier sent by another key; `title`: a title with the same words."
+    )
+    url: str | None = Field(None, description="The public page (published practices only).")
+
+
 class ErrorDetail(BaseModel):
     code: str = Field(examples=["validation_error"])
     message: str = Field(examples=["invalid request: query.odd.0: Input should be less than or equal to 17"])

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import streamlit as st
 
+from ui.api_key import editor_session
 from ui.components import SITE_NAME, STYLE, html_block
 from ui.french import speak_french
 from ui.site_frame import footer
@@ -27,6 +28,14 @@ pages = [
     st.Page("views/dashboard.py", title="Tableau de bord", icon=":material/bar_chart:", url_path="tableau-de-bord"),
     st.Page("views/export.py", title="Exporter", icon=":material/download:", url_path="exporter"),
     st.Page("views/contribute.py", title="Contribuer", icon=":material/edit_note:", url_path="contribuer"),
+    # In the menu once an editor's key was typed; reachable by its address for anyone (it asks for one).
+    st.Page(
+        "views/moderation.py",
+        title="Modération",
+        icon=":material/fact_check:",
+        url_path="moderation",
+        visibility="visible" if editor_session() else "hidden",
+    ),
     # Reached from a result (the API builds `/fiche?id=…` links), not from the menu.
     st.Page("views/fiche.py", title="Fiche pratique", icon=":material/article:", url_path="fiche", visibility="hidden"),
     st.Page("views/search.py", title="Recherche", url_path="recherche", visibility="hidden"),

@@ -137,7 +137,8 @@ def _territories(api: str, q: str, kinds: tuple[str, ...], limit: int) -> list[d
 
 
 def territories(q: str, kinds: Sequence[str] = (), limit: int = 8) -> list[dict[str, Any]]:
-    """`GET /territories`: official territories matching what the user typed (autocomplete)."""
+    """`GET /territories`: official territories matching what the user typed, a name or code (autocomplete):
+    code, kind, name, département…"""
     return _territories(base_url(), q, tuple(kinds), limit)
 
 
@@ -221,11 +222,39 @@ def submit(body: dict[str, Any], api_key: str, idempotency_key: str) -> dict[str
     return data
 
 
-def submissions(api_key: str, status: str | None = "submitted", page: int = 1) -> dict[str, Any]:
+def submissions(api_key: str, status: str | None = "submitted", page: int = 1, size: int = 50) -> dict[str, Any]:
     """Monographs by status (any status with None), newest first: every one for an editor, one's own
     for a contributor."""
-    params = [("page", str(page)), ("size", "50")] + ([("status", status)] if status else [])
+    params = [("page", str(page)), ("size", str(size))] + ([("status", status)] if status else [])
     data: dict[str, Any] = get("/monographs", params, api_key)
+    return data
+
+
+def submission(monograph_id: str, api_key: str) -> dict[str, Any]:
+    """A monograph in any status, as its submitter or an editor reads it (never cached)."""
+    data: dict[str, Any] = get(f"/monographs/{monograph_id}", api_key=api_key)
+    return data
+
+
+def update(monograph_id: str, body: dict[str, Any], api_key: str, version: int) -> dict[str, Any]:
+    """`PUT /monographs/{id}` guarded by the version last read (If-Match); `ApiError` 409 when it changed since."""
+    headers = {"If-Match": f'"{version}"'}
+    data: dict[str, Any] = request(
+        "PUT", f"/monographs/{monograph_id}", body=body, api_key=api_key, headers=headers
+    ).json()
+    clear_caches()
+    return data
+
+
+def submitter(monograph_id: str, api_key: str) -> dict[str, Any] | None:
+    """Editors only: the key that submitted a monograph (id, name, role), or None for an imported one."""
+    data: dict[str, Any] | None = get(f"/monographs/{monograph_id}/submitter", api_key=api_key)
+    return data
+
+
+def duplicates(monograph_id: str, api_key: str) -> list[dict[str, Any]]:
+    """Editors only: published or pending practices that may be the same one (id, title, status, reason, url)."""
+    data: list[dict[str, Any]] = get(f"/monographs/{monograph_id}/duplicates", api_key=api_key)
     return data
 
 

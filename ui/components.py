@@ -19,6 +19,15 @@ T = TypeVar("T")
 
 SEARCH_PAGE = "views/search.py"
 FICHE_PAGE = "views/fiche.py"
+MODERATION_PAGE = "views/moderation.py"
+
+# A practice's status, as its author and editors read it.
+STATUS_LABELS = {
+    "submitted": "en attente de modération",
+    "published": "publiée",
+    "rejected": "refusée",
+    "archived": "retirée",
+}
 
 OUTAGE_MESSAGES = {
     "down": "Le service IMPACT-Pratiques est momentanément indisponible. Réessayez dans quelques instants.",

@@ -12,6 +12,8 @@ import streamlit as st
 
 from schemas.monograph import SECTION_FIELDS, MonographContent
 from ui.components import labels
+from ui.error_summary import field_box
+from ui.territory_picker import pick_territory, stored_choice
 from ui.text import md_literal
 
 # The French title and hint of each section of `schemas.monograph.SECTION_FIELDS`.
@@ -31,6 +33,31 @@ OBJECT_SLOTS = {"territory": "territory.region", "contact": "contact.email"}
 ACTOR_COLUMNS = ("Nom", "Catégorie", "Rôle")
 CONTACT_PARTS = ("name", "organisation", "email", "url")
 ITEM_NAMES = {"actors": "Acteur", "sources": "Source", "programmes": "Programme", "tags": "Mot-clé"}
+# What each error slot is called in the error summary.
+FIELD_NAMES = {
+    "api_key": "Votre clé d'API",
+    "title": "Titre",
+    "summary": "Résumé",
+    **{name: text[0] for name, text in SECTION_TEXTS.items()},
+    "territory.name": "Territoire",
+    "territory.code": "Territoire officiel",
+    "territory.kind": "Territoire officiel",
+    "territory.department": "Département",
+    "territory.insee_code": "Code INSEE",
+    "territory.region": "Région",
+    "territory_types": "Types de territoire",
+    "actor_categories": "Catégories d'acteurs",
+    "actors": "Acteurs",
+    "odd": "Objectifs de développement durable",
+    "year": "Année de lancement",
+    "programmes": "Programmes",
+    "tags": "Mots-clés",
+    "contact.name": "Nom du contact",
+    "contact.organisation": "Organisation",
+    "contact.email": "E-mail",
+    "contact.url": "Site web",
+    "sources": "Sources",
+}
 # The session key holding the id of the form on screen (see `form_key`).
 FORM_INSTANCE = "contrib_form_instance"
 
@@ -65,7 +92,7 @@ def build_body(values: Mapping[str, Any], refs: dict[str, Any]) -> dict[str, Any
     body: dict[str, Any] = {
         "title": text("title"),
         "summary": text("summary"),
-        "territory": {"name": text("territory_name")},
+        "territory": _territory(values),
         "territory_types": list(values.get("territory_types") or []),
         "actor_categories": list(values.get("actor_categories") or []),
         "odd": [int(n) for n in values.get("odd") or []],
@@ -73,11 +100,6 @@ def build_body(values: Mapping[str, Any], refs: dict[str, Any]) -> dict[str, Any
     for name in SECTION_FIELDS:
         if text(name):
             body[name] = text(name)
-    for part in ("department", "insee_code"):
-        if text(f"territory_{part}"):
-            body["territory"][part] = text(f"territory_{part}")
-    if values.get("territory_region"):
-        body["territory"]["region"] = values["territory_region"]
     if values.get("year") is not None:
         body["year"] = int(values["year"])
     body["actors"] = _actors(values.get("actors"), refs)
@@ -88,6 +110,21 @@ def build_body(values: Mapping[str, Any], refs: dict[str, Any]) -> dict[str, Any
     if contact:
         body["contact"] = contact
     return body
+
+
+def _territory(values: Mapping[str, Any]) -> dict[str, Any]:
+    """A picked official territory by its code and kind (the API fills the rest); else the name typed, with
+    the département, commune code and région given."""
+    picked = values.get("territory_pick")
+    if picked:
+        return {"name": picked["name"], "code": picked["code"], "kind": picked["kind"]}
+    territory = {"name": str(values.get("territory_name") or "").strip()}
+    for part in ("department", "insee_code"):
+        if str(values.get(f"territory_{part}") or "").strip():
+            territory[part] = str(values[f"territory_{part}"]).strip()
+    if values.get("territory_region"):
+        territory["region"] = values["territory_region"]
+    return territory
 
 
 def _actors(table: Any, refs: dict[str, Any]) -> list[dict[str, Any]]:
@@ -130,6 +167,13 @@ _PATTERNS = {
 }
 
 
+_TERRITORY_ERRORS = {
+    "territory.department": "Ce département n'existe pas ou ne contient pas le territoire indiqué.",
+    "territory.region": "Cette région n'existe pas ou ne contient pas le territoire indiqué.",
+    "territory.insee_code": "Ce code de commune est inconnu ou contredit le territoire indiqué.",
+}
+
+
 def french_message(detail: Mapping[str, Any], slot: str, position: int | None) -> str:
     """One validation error of the API, in French."""
     kind, message = str(detail.get("type", "")), str(detail.get("msg", ""))
@@ -151,6 +195,8 @@ def french_message(detail: Mapping[str, Any], slot: str, position: int | None) -
         text = _PATTERNS.get(slot, "Format invalide.")
     elif kind in ("greater_than_equal", "less_than_equal", "int_parsing", "int_type"):
         text = "Indiquez une année entre 1950 et 2100." if slot == "year" else "Valeur hors des limites autorisées."
+    elif kind == "territory":
+        text = _TERRITORY_ERRORS.get(slot, "Ce territoire n'est pas reconnu par le référentiel officiel.")
     elif kind == "enum":
         text = "Choisissez une valeur de la liste."
     else:
@@ -174,32 +220,72 @@ def show_errors(errors: Mapping[str, list[str]], slot: str) -> None:
         st.error(message, icon=":material/error:")
 
 
-def monograph_fields(refs: dict[str, Any], errors: Mapping[str, list[str]], instance: str) -> dict[str, Any]:
-    """Draw the fields of form `instance`, each followed by its errors; returns what the visitor entered."""
+def initial_values(monograph: Mapping[str, Any]) -> dict[str, Any]:
+    """A stored monograph as the form's field values (what `build_body` reads back)."""
+    territory = monograph.get("territory") or {}
+    contact = monograph.get("contact") or {}
+    values: dict[str, Any] = {name: monograph.get(name) or "" for name in ("title", "summary", *SECTION_FIELDS)}
+    values |= {f"territory_{part}": territory.get(part) or "" for part in ("name", "department", "insee_code")}
+    values |= {f"contact_{part}": contact.get(part) or "" for part in CONTACT_PARTS}
+    values |= {
+        "territory_region": territory.get("region"),
+        "territory_types": list(monograph.get("territory_types") or []),
+        "actor_categories": list(monograph.get("actor_categories") or []),
+        "odd": [str(n) for n in monograph.get("odd") or []],
+        "year": monograph.get("year"),
+        "programmes": ", ".join(monograph.get("programmes") or []),
+        "tags": ", ".join(monograph.get("tags") or []),
+        "sources": "\n".join(monograph.get("sources") or []),
+    }
+    return values
+
+
+def monograph_fields(
+    refs: dict[str, Any],
+    errors: Mapping[str, list[str]],
+    instance: str,
+    initial: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Draw the fields of form `instance` (filled from the stored monograph `initial`, to edit it), each
+    followed by its errors; returns what the visitor entered.
+
+    Nothing reruns the page while a field is filled in (`on_change="ignore"`): values are sent with the
+    next action (the territory's suggestions, the submit button), as a form would.
+    """
     values: dict[str, Any] = {}
+    if initial is not None:
+        for name, value in initial_values(initial).items():
+            st.session_state.setdefault(form_key(name, instance), value)
+
+    def slot_of(name: str) -> str:
+        return name.replace("territory_", "territory.").replace("contact_", "contact.")
 
     def text(name: str, label: str, area: bool = False, **options: Any) -> None:
         widget = st.text_area if area else st.text_input
-        values[name] = widget(label, key=form_key(name, instance), **options)
-        show_errors(errors, name.replace("territory_", "territory.").replace("contact_", "contact."))
+        with field_box(slot_of(name)):
+            values[name] = widget(label, key=form_key(name, instance), on_change="ignore", **options)
+            show_errors(errors, slot_of(name))
 
     def choices(name: str, label: str, options: dict[str, str], what: str) -> None:
-        values[name] = st.multiselect(
-            label,
-            options=list(options),
-            format_func=options.__getitem__,
-            placeholder=f"Choisir {what}",
-            key=form_key(name, instance),
-        )
-        show_errors(errors, name)
+        with field_box(name):
+            values[name] = st.multiselect(
+                label,
+                options=list(options),
+                format_func=options.__getitem__,
+                placeholder=f"Choisir {what}",
+                key=form_key(name, instance),
+                on_change="ignore",
+            )
+            show_errors(errors, name)
 
     st.header("La pratique")
-    text("title", "Titre *", max_chars=200, placeholder="Un tiers-lieu nourricier dans une ancienne gare")
+    text("title", "Titre *", max_chars=200, placeholder="ex. Un tiers-lieu nourricier dans une ancienne gare")
     text(
         "summary",
         "Résumé *",
         area=True,
         max_chars=2000,
+        placeholder="ex. La communauté de communes, une SCIC et les habitants ont transformé la gare en épicerie…",
         help="Entre 20 et 2 000 caractères : l'essentiel en trois phrases.",
     )
     for name in SECTION_FIELDS:
@@ -207,65 +293,119 @@ def monograph_fields(refs: dict[str, Any], errors: Mapping[str, list[str]], inst
         text(name, label, area=True, help=help_text, height=140)
 
     st.header("Le territoire")
-    text("territory_name", "Territoire *", placeholder="Commune, intercommunalité, vallée, île…")
-    department, insee = st.columns(2)
-    with department:
-        text("territory_department", "Département (code)", placeholder="26")
-    with insee:
-        text("territory_insee_code", "Code INSEE de la commune", placeholder="26113")
-    values["territory_region"] = st.selectbox(
-        "Région",
-        options=[r["value"] for r in refs["regions"]],
-        index=None,
-        placeholder="Choisir une région",
-        key=form_key("territory_region", instance),
-    )
-    show_errors(errors, "territory.region")
+    with field_box("territory.name"):
+        # Suggestions come on request ("Chercher"), never as a side effect of leaving the field: a rerun
+        # started then would drop what the visitor picks in the next field at the same moment.
+        name_column, search_column = st.columns([5, 1], vertical_alignment="bottom")
+        values["territory_name"] = name_column.text_input(
+            "Territoire *",
+            key=form_key("territory_name", instance),
+            max_chars=200,
+            placeholder="ex. Die, Diois, Drôme…",
+            help="Tapez le nom d'une commune, d'une intercommunalité, d'un département ou d'une région, "
+            "cliquez sur « Chercher », puis choisissez-le parmi les territoires officiels proposés.",
+            on_change="ignore",
+        )
+        search_column.button("Chercher", key=form_key("territory_search", instance), icon=":material/search:")
+        show_errors(errors, "territory.name")
+    with field_box("territory.code"):
+        current = stored_choice((initial or {}).get("territory"))
+        values["territory_pick"] = pick_territory(
+            values["territory_name"], form_key("territory_pick", instance), current
+        )
+        show_errors(errors, "territory.code")
+        show_errors(errors, "territory.kind")
+    if values["territory_pick"] is None:
+        # A name the referential does not know: where it is, said by hand.
+        department, insee = st.columns(2)
+        with department:
+            text("territory_department", "Département (code)", placeholder="ex. 26")
+        with insee:
+            text("territory_insee_code", "Code INSEE de la commune", placeholder="ex. 26113")
+        regions = [r["value"] for r in refs["regions"]]
+        region_key = form_key("territory_region", instance)
+        if st.session_state.get(region_key) not in regions:
+            st.session_state.pop(region_key, None)
+        with field_box("territory.region"):
+            values["territory_region"] = st.selectbox(
+                "Région",
+                options=regions,
+                index=None,
+                placeholder="ex. Auvergne-Rhône-Alpes",
+                key=region_key,
+                on_change="ignore",
+            )
+            show_errors(errors, "territory.region")
     choices("territory_types", "Types de territoire *", labels(refs, "territory_types"), "un ou plusieurs types")
 
     st.header("Les acteurs et les objectifs")
     actor_labels = labels(refs, "actor_categories")
     choices("actor_categories", "Catégories d'acteurs *", actor_labels, "une ou plusieurs catégories")
-    st.markdown("**Acteurs**")
-    values["actors"] = st.data_editor(
-        pd.DataFrame(columns=list(ACTOR_COLUMNS)),
-        num_rows="dynamic",
-        key=form_key("actors", instance),
-        column_config={
-            "Nom": st.column_config.TextColumn("Nom", max_chars=200),
-            "Catégorie": st.column_config.SelectboxColumn("Catégorie", options=list(actor_labels.values())),
-            "Rôle": st.column_config.TextColumn("Rôle", max_chars=200),
-        },
-        hide_index=True,
-        width="stretch",
-    )
-    st.caption("Une ligne par partenaire : nom, catégorie, rôle dans le projet. Facultatif.")
-    show_errors(errors, "actors")
+    with field_box("actors"):
+        st.markdown("**Acteurs**")
+        values["actors"] = st.data_editor(
+            _actor_table((initial or {}).get("actors"), actor_labels),
+            num_rows="dynamic",
+            key=form_key("actors", instance),
+            on_change="ignore",
+            column_config={
+                "Nom": st.column_config.TextColumn("Nom", max_chars=200),
+                "Catégorie": st.column_config.SelectboxColumn("Catégorie", options=list(actor_labels.values())),
+                "Rôle": st.column_config.TextColumn("Rôle", max_chars=200),
+            },
+            hide_index=True,
+            width="stretch",
+        )
+        st.caption("Une ligne par partenaire : nom, catégorie, rôle dans le projet. Facultatif.")
+        show_errors(errors, "actors")
     odd_labels = {str(o["value"]): f"ODD {o['value']} : {o['label']}" for o in refs["odd"]}
     choices("odd", "Objectifs de développement durable *", odd_labels, "un ou plusieurs ODD")
-    values["year"] = st.number_input(
-        "Année de lancement",
-        min_value=1950,
-        max_value=2100,
-        value=None,
-        step=1,
-        key=form_key("year", instance),
-        placeholder="2021",
+    with field_box("year"):
+        values["year"] = st.number_input(
+            "Année de lancement",
+            min_value=1950,
+            max_value=2100,
+            value=None,
+            step=1,
+            key=form_key("year", instance),
+            placeholder="ex. 2021",
+            on_change="ignore",
+        )
+        show_errors(errors, "year")
+    text(
+        "programmes",
+        "Programmes",
+        placeholder="ex. Petites Villes de Demain, CRTE",
+        help="Séparés par des virgules.",
     )
-    show_errors(errors, "year")
-    text("programmes", "Programmes", placeholder="Petites Villes de Demain, CRTE…", help="Séparés par des virgules.")
-    text("tags", "Mots-clés", placeholder="circuits courts, tiers-lieu…", help="Séparés par des virgules.")
+    text("tags", "Mots-clés", placeholder="ex. circuits courts, tiers-lieu", help="Séparés par des virgules.")
 
     st.header("Contact et sources")
     person, organisation = st.columns(2)
     with person:
-        text("contact_name", "Nom du contact")
+        text("contact_name", "Nom du contact", placeholder="ex. Camille Martin")
     with organisation:
-        text("contact_organisation", "Organisation")
+        text("contact_organisation", "Organisation", placeholder="ex. SCIC La Gare Nourricière")
     email, website = st.columns(2)
     with email:
-        text("contact_email", "E-mail", placeholder="contact@exemple.fr")
+        text("contact_email", "E-mail", placeholder="ex. contact@exemple.fr")
     with website:
-        text("contact_url", "Site web", placeholder="https://…")
-    text("sources", "Sources", area=True, help="Une adresse web (http:// ou https://) par ligne.", height=100)
+        text("contact_url", "Site web", placeholder="ex. https://exemple.fr")
+    text(
+        "sources",
+        "Sources",
+        area=True,
+        placeholder="ex. https://exemple.fr/article",
+        help="Une adresse web (http:// ou https://) par ligne.",
+        height=100,
+    )
     return values
+
+
+def _actor_table(actors: list[dict[str, Any]] | None, actor_labels: Mapping[str, str]) -> pd.DataFrame:
+    """The actors' table: empty for a new practice, the stored actors to edit one."""
+    rows = [
+        {"Nom": a["name"], "Catégorie": actor_labels.get(a["category"], a["category"]), "Rôle": a.get("role") or ""}
+        for a in actors or []
+    ]
+    return pd.DataFrame(rows, columns=list(ACTOR_COLUMNS))

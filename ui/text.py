@@ -30,6 +30,14 @@ def md_literal(text: object) -> str:
     return _PUNCTUATION.sub(r"\\\1", _REWRITTEN.sub(_WORD_JOINER, flat))
 
 
+_ESCAPED = re.compile(r"\\([!-/:-@\[-`{-~])")
+
+
+def md_plain(markdown: str) -> str:
+    """The text `md_literal` made literal, back as plain text (for HTML, which escapes it its own way)."""
+    return _ESCAPED.sub(r"\1", markdown).replace(_WORD_JOINER, "")
+
+
 FRENCH_MONTHS = (
     "janvier", "février", "mars", "avril", "mai", "juin",
     "juillet", "août", "septembre", "octobre", "novembre", "décembre",

@@ -63,6 +63,12 @@ class KeyStore:
             return None
         return _to_key(row)
 
+    def get_key(self, key_id: str) -> ApiKey | None:
+        """The key with this id (live or revoked), or None."""
+        with self.engine.connect() as conn:
+            row = conn.execute(sa.select(api_keys).where(api_keys.c.id == key_id)).first()
+        return None if row is None else _to_key(row)
+
     def revoke_key(self, key_id: str) -> ApiKey:
         with self.engine.begin() as conn:
             result = conn.execute(
@@ -72,7 +78,9 @@ class KeyStore:
             )
         if result.rowcount != 1:
             raise NotFound(f"no live API key with id {key_id!r}")
-        return next(k for k in self.list_keys() if k.id == key_id)
+        revoked = self.get_key(key_id)
+        assert revoked is not None  # just updated
+        return revoked
 
     def list_keys(self) -> list[ApiKey]:
         with self.engine.connect() as conn:

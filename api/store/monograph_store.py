@@ -86,6 +86,17 @@ class MonographStore:
         with self.engine.connect() as conn:
             return conn.execute(sa.select(monographs.c.version).where(monographs.c.id == monograph_id)).scalar()
 
+    def with_external_id(self, external_id: str, statuses: Iterable[Status], limit: int) -> list[Monograph]:
+        """At most `limit` monographs in these statuses with this external id (an indexed lookup), newest first."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                sa.select(monographs)
+                .where(monographs.c.external_id == external_id, monographs.c.status.in_([s.value for s in statuses]))
+                .order_by(monographs.c.updated_at.desc())
+                .limit(limit)
+            ).all()
+        return [_to_monograph(r) for r in rows]
+
     def list_monographs(
         self,
         status: Status | None = None,

@@ -57,6 +57,8 @@ monographs = sa.Table(
     sa.UniqueConstraint("submitted_by", "idempotency_key", name="uq_submitter_idempotency_key"),
     # Feeds read published monographs newest first: a keyset on this index, never a sort of the table.
     sa.Index("ix_monographs_status_published_at", "status", "published_at"),
+    # Moderation looks up other submitters' practices with the same external id (possible duplicates).
+    sa.Index("ix_monographs_external_id", "external_id"),
 )
 
 # Committed writes waiting to reach the search index. An entry is claimable when `available_at`

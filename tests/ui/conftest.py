@@ -28,6 +28,7 @@ APP = ROOT / "ui" / "app.py"
 HIT_LINK = "[class*='st-key-hit-'] [data-testid='stPageLink'] a"
 HIT_MATCH = f"{HIT_LINK} strong"
 CONTRIBUTE = "views/contribute.py"
+MODERATION = "views/moderation.py"
 # Planted in the URL's `q`, titles, actor names and tags: a phishing link, a remote image, raw HTML, emphasis.
 INJECTIONS = (
     "[Votre session a expiré, cliquez ici](https://evil.example)",
@@ -77,11 +78,19 @@ def browser() -> Iterator[Any]:
 
 @pytest.fixture
 def page(browser: Any) -> Iterator[Any]:
-    """A new tab, closed after the test."""
-    tab = browser.new_page(viewport={"width": 1400, "height": 900}, locale="fr-FR")
+    """A new tab, closed after the test; any JavaScript dialog (alert) it opens fails the test."""
+    tab = browser.new_page(viewport={"width": 1400, "height": 1000}, locale="fr-FR")
     tab.set_default_timeout(20_000)
+    alerts: list[str] = []
+
+    def refuse(dialog: Any) -> None:
+        alerts.append(dialog.message)
+        dialog.dismiss()
+
+    tab.on("dialog", refuse)
     yield tab
     tab.close()
+    assert not alerts, f"a planted script ran: {alerts}"
 
 
 @pytest.fixture
@@ -159,6 +168,12 @@ def with_key(open_page: OpenPage, api_key: str) -> AppTest:
     return checked(app.text_input(key="contrib_api_key").input(api_key).run())
 
 
+def moderating(open_page: OpenPage, api_key: str, **query: str) -> AppTest:
+    """The Modération page with `api_key` typed in (`id=…` shows one practice)."""
+    app = open_page(MODERATION, **query)
+    return checked(app.text_input(key="moderation_api_key").input(api_key).run())
+
+
 def own_practices(live_api: LiveApi, word: str) -> list[dict[str, Any]]:
     """The contributor's practices (any status) whose title holds `word`, as the API lists them."""
     found: list[dict[str, Any]] = []
@@ -197,3 +212,27 @@ def fill_valid(app: AppTest, word: str) -> None:
 
 def submit(app: AppTest) -> AppTest:
     return checked(app.button(key=field(app, "submit")).click().run())
+
+
+# In the browser.
+
+
+def go(page: Any, url: str, heading: str) -> None:
+    """Open `url` and wait for its page. The first visit after the server started, when it goes
+    straight to a page, also gets Streamlit's "Page not found" notice over the right page: closed."""
+    from playwright.sync_api import expect
+
+    page.goto(url)
+    expect(page.get_by_role("heading", name=heading, exact=True)).to_be_visible()
+    notice = page.get_by_role("dialog")
+    if notice.count():
+        page.keyboard.press("Escape")
+        expect(notice).to_have_count(0)
+
+
+def choose(page: Any, label: str, option: str) -> None:
+    box = page.get_by_role("combobox", name=label)
+    box.click()
+    page.keyboard.type(option)
+    page.keyboard.press("Enter")
+    page.keyboard.press("Escape")

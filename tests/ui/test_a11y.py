@@ -20,6 +20,7 @@ PAGES = {
     "recherche-vide": "?q=zorglubesque&region=Corse",
     "fiche": None,  # the first result's practice page
     "contribuer": "contribuer",
+    "moderation": "moderation",
     "exporter": "exporter",
     "tableau-de-bord": "tableau-de-bord",
     "a-propos": "a-propos",

@@ -1,4 +1,5 @@
-"""Contribuer: the submission form (errors next to fields, success) and the editors' moderation queue."""
+"""Contribuer: how to get a key, the submission form (territory autocomplete, error summary, errors next to
+fields, success) and the contributor's submissions."""
 
 from __future__ import annotations
 
@@ -9,7 +10,6 @@ import pytest
 from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1.element_tree import Block
 
-from tests.corpus import CORPUS
 from tests.live import LiveApi
 from tests.ui.conftest import (
     CONTRIBUTE,
@@ -24,6 +24,7 @@ from tests.ui.conftest import (
     with_key,
 )
 from ui import client
+from ui.text import md_literal
 
 
 def errors(app: AppTest) -> list[str]:
@@ -165,64 +166,102 @@ def test_a_form_left_for_another_page_comes_back_empty_with_a_new_key(open_page:
     assert not errors(app)
 
 
-def in_the_queue(open_page: OpenPage, live_api: LiveApi) -> tuple[AppTest, str, str]:
-    """A contributor's fresh submission: the editor's Contribuer page, the submission's word and id."""
+def test_how_to_get_a_key_is_said_before_any_key_is_typed(open_page: OpenPage) -> None:
+    app = open_page(CONTRIBUTE)
+
+    how = [e for e in app.expander if e.label == "Comment obtenir une clé ?"]
+    assert len(how) == 1
+    text = " ".join(m.value for m in how[0].markdown)
+    assert "délivrées par l'équipe qui administre IMPACT-Pratiques" in text
+    assert "clé de contributeur" in text and "clé d'éditeur" in text and "n'est montrée qu'une fois" in text
+    # Hints read as hints.
+    assert app.text_input(key=field(app, "territory_name")).placeholder == "ex. Die, Diois, Drôme…"
+    assert app.text_input(key=field(app, "territory_department")).placeholder == "ex. 26"
+    assert app.text_input(key="contrib_api_key").placeholder.startswith("ex. ")
+
+
+def territory_choices(app: AppTest) -> Any:
+    found = [box for box in app.selectbox if box.label == "Territoire officiel"]
+    assert len(found) == 1, [box.label for box in app.selectbox]
+    return found[0]
+
+
+def test_a_commune_picked_in_the_suggestions_is_sent_by_its_code(open_page: OpenPage, live_api: LiveApi) -> None:
     word = unique_word()
-    contributor = with_key(open_page, live_api.contributor_key)
-    fill_valid(contributor, word)
-    submit(contributor)
-    editor = with_key(open_page, live_api.editor_key)
-    assert editor.tabs[1].label == "File de modération"
-    ids = [
-        b.key.removeprefix("moderation_publish__")
-        for b in editor.button
-        if b.key and b.key.startswith("moderation_publish__") and word in b.key
+    app = with_key(open_page, live_api.contributor_key)
+    fill_valid(app, word)
+    app.text_input(key=field(app, "territory_name")).input("Die")
+    checked(app.run())
+    choices = territory_choices(app)
+    assert choices.value is None  # nothing picked for the contributor
+    assert any("non reconnu" in c.value for c in app.caption)
+    assert "Die — commune, Drôme (26)" in choices.options  # as shown
+
+    choices.select("commune:26113")
+    checked(app.run())
+    assert f"Territoire reconnu : {md_literal('Die — commune, Drôme (26)')}." in [c.value for c in app.caption]
+    # The commune says where it is: no département or région to type.
+    assert not [t for t in app.text_input if t.key == field(app, "territory_department")]
+    submit(app)
+
+    assert not errors(app)
+    (practice,) = own_practices(live_api, word)
+    territory = practice["territory"]
+    assert (territory["code"], territory["name"], territory["department"]) == ("26113", "Die", "26")
+    assert territory["resolved"] is True and territory["region"] == "Auvergne-Rhône-Alpes"
+
+
+def test_a_name_nobody_picked_is_kept_as_typed_and_marked_not_recognised(
+    open_page: OpenPage, live_api: LiveApi
+) -> None:
+    word = unique_word()
+    app = with_key(open_page, live_api.contributor_key)
+    fill_valid(app, word)
+    app.text_input(key=field(app, "territory_name")).input("Vallée du Zorgu")
+    checked(app.run())
+
+    assert any("non reconnu" in c.value and "Zorgu" in c.value for c in app.caption)
+    submit(app)
+
+    assert not errors(app)
+    (practice,) = own_practices(live_api, word)
+    assert practice["territory"]["name"] == "Vallée du Zorgu" and practice["territory"]["resolved"] is False
+    assert practice["territory"]["department"] == "12"
+
+
+def test_the_error_summary_counts_the_errors_and_leads_to_each_field(open_page: OpenPage, live_api: LiveApi) -> None:
+    app = with_key(open_page, live_api.contributor_key)
+    app.text_input(key=field(app, "title")).input("ab")
+    app.text_input(key=field(app, "contact_email")).input("pas-une-adresse")
+
+    submit(app)
+
+    summaries = [m.value for m in app.markdown if m.value.startswith('<div class="impact-error-summary"')]
+    assert len(summaries) == 1
+    summary = summaries[0]
+    shown_below_fields = [e for e in errors(app) if e != "La fiche n'a pas été envoyée : corrigez les champs signalés."]
+    assert f"Le formulaire contient {len(shown_below_fields)} erreurs" in summary
+    assert len(shown_below_fields) == 7  # title, summary, territory, types, actor categories, ODD, e-mail
+    for slot, name in (
+        ("title", "Titre"),
+        ("summary", "Résumé"),
+        ("territory-name", "Territoire"),
+        ("odd", "Objectifs de développement durable"),
+        ("contact-email", "E-mail"),
+    ):
+        assert f'data-impact-field="field-{slot}">{name} : ' in summary
+    assert "Titre : Trop court : au moins 3 caractères." in summary
+    # It comes first in the form: above the first field.
+    assert summary in [m.value for m in app.main.markdown][:8]
+
+
+def test_an_editor_is_sent_to_the_moderation_page(open_page: OpenPage, live_api: LiveApi) -> None:
+    app = with_key(open_page, live_api.editor_key)
+
+    links = [link.proto for link in app.get("page_link") if link.proto.page == "moderation"]
+    assert [link.label for link in links] == [
+        "Relire les fiches en attente (Modération)",
+        "Ouvrir la file de modération",
     ]
-    assert len(ids) == 1
-    return editor, word, ids[0]
-
-
-def test_an_editor_publishes_and_the_practice_becomes_searchable(open_page: OpenPage, live_api: LiveApi) -> None:
-    editor, word, monograph_id = in_the_queue(open_page, live_api)
-
-    checked(editor.button(key=f"moderation_publish__{monograph_id}").click().run())
-
-    assert any("est publiée" in s.value for s in editor.success)
-    assert not any(monograph_id in (b.key or "") for b in editor.button)
-    search = open_page(None, q=word)
-    assert any(word in title for title in hit_titles(search))
-
-
-def test_an_editor_rejects_with_a_reason(open_page: OpenPage, live_api: LiveApi) -> None:
-    editor, word, monograph_id = in_the_queue(open_page, live_api)
-
-    checked(editor.button(key=f"moderation_reject__{monograph_id}").click().run())
-    assert any("Indiquez le motif" in e for e in errors(editor))
-
-    editor.text_input(key=f"moderation_reason__{monograph_id}").input("Merci de chiffrer les résultats.")
-    checked(editor.button(key=f"moderation_reject__{monograph_id}").click().run())
-
-    assert any("est refusée" in s.value for s in editor.success)
-    assert not any(monograph_id in (b.key or "") for b in editor.button)
-    search = open_page(None, q=word)
-    assert not any(word in title for title in hit_titles(search))
-    # The contributor follows its sheet: refused, with the editor's reason, shown as inert text.
-    contributor = with_key(open_page, live_api.contributor_key)
-    own = " ".join(m.value for m in contributor.tabs[1].markdown)
-    assert word in own and "refusée" in " ".join(c.value for c in contributor.tabs[1].caption)
-    assert "Merci de chiffrer les résultats." in own
-
-
-def test_the_queue_marks_territories_the_referential_does_not_know(open_page: OpenPage, live_api: LiveApi) -> None:
-    named, coded = unique_word(), unique_word()
-    for word, territory in ((named, {"name": "Vallée du Tarn"}), (coded, {"name": "Die", "code": "26113"})):
-        body = CORPUS[2].content().model_dump(mode="json") | {"title": f"Covoiturage {word}", "territory": territory}
-        answer = httpx.post(
-            f"{live_api.url}/api/v1/monographs", json=body, headers={"X-API-Key": live_api.contributor_key}
-        )
-        assert answer.status_code == 201, answer.text
-    editor = with_key(open_page, live_api.editor_key)
-    cards = [m.value for m in editor.tabs[1].markdown]
-    named_card = next(card for card in cards if named in card)
-    assert 'class="impact-badge impact-badge-unresolved"' in named_card and "Territoire non reconnu" in named_card
-    assert "Territoire non reconnu" not in next(card for card in cards if coded in card)
+    assert [t.label for t in app.tabs] == ["Proposer une pratique", "Mes soumissions"]
+    assert not [b for b in app.button if (b.key or "").startswith("moderation_")]  # no queue on this page

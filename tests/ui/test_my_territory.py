@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import html
 import re
+from typing import Any
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.browser import ARTIFACTS, launched_browser
+from tests.browser import ARTIFACTS
 from tests.ui.conftest import HIT_LINK, OpenPage, checked, hit_titles, total_shown
 from ui.my_territory import CHOICE_KEY, TYPED_KEY
 from ui.state import SearchState
@@ -75,32 +76,27 @@ def test_only_the_search_receives_the_territory() -> None:
 
 
 @pytest.mark.browser
-def test_in_the_browser_a_typed_name_becomes_a_chip_and_reasons_on_each_card(ui_url: str) -> None:
+def test_in_the_browser_a_typed_name_becomes_a_chip_and_reasons_on_each_card(page: Any, ui_url: str) -> None:
     from playwright.sync_api import expect
 
-    with launched_browser() as browser:
-        page = browser.new_page(viewport={"width": 1400, "height": 900}, locale="fr-FR")
-        page.set_default_timeout(20_000)
-        page.goto(ui_url)
-        box = page.get_by_role("textbox", name="Mon territoire")
-        box.fill("florac")
-        box.press("Enter")
-        page.get_by_role("combobox", name=re.compile("Choisir votre territoire")).click()
-        page.get_by_role("option", name="Florac Trois Rivières — commune, Lozère (48)").click()
+    page.goto(ui_url)
+    box = page.get_by_role("textbox", name="Mon territoire")
+    box.fill("florac")
+    box.press("Enter")
+    page.get_by_role("combobox", name=re.compile("Choisir votre territoire")).click()
+    page.get_by_role("option", name="Florac Trois Rivières — commune, Lozère (48)").click()
 
-        expect(page).to_have_url(re.compile(f"like_territory={FLORAC}"))
-        chip = page.get_by_role("button", name=re.compile(r"^Mon territoire : Florac Trois Rivières \(48\)"))
-        expect(chip).to_be_visible()
-        first_card = page.locator("[class*='st-key-hit-']").first
-        expect(first_card.locator(HIT_LINK.split(" ", 1)[1])).to_have_text(FLORAC_PRACTICE)
-        expect(first_card.locator(".impact-likeness")).to_contain_text(
-            "Territoire comparable : même type de territoire"
-        )
-        expect(page.locator("[class*='st-key-hit-']")).to_have_count(10)
-        expect(page.locator(".impact-likeness")).to_have_count(10)  # every card says why
-        page.screenshot(path=ARTIFACTS / "recherche-mon-territoire.png")
+    expect(page).to_have_url(re.compile(f"like_territory={FLORAC}"))
+    chip = page.get_by_role("button", name=re.compile(r"^Mon territoire : Florac Trois Rivières \(48\)"))
+    expect(chip).to_be_visible()
+    first_card = page.locator("[class*='st-key-hit-']").first
+    expect(first_card.locator(HIT_LINK.split(" ", 1)[1])).to_have_text(FLORAC_PRACTICE)
+    expect(first_card.locator(".impact-likeness")).to_contain_text("Territoire comparable : même type de territoire")
+    expect(page.locator("[class*='st-key-hit-']")).to_have_count(10)
+    expect(page.locator(".impact-likeness")).to_have_count(10)  # every card says why
+    page.screenshot(path=ARTIFACTS / "recherche-mon-territoire.png")
 
-        chip.click()
-        expect(page).not_to_have_url(re.compile("like_territory"))
-        expect(page.locator(".impact-likeness")).to_have_count(0)
-        expect(page.get_by_role("textbox", name="Mon territoire")).to_have_value("")
+    chip.click()
+    expect(page).not_to_have_url(re.compile("like_territory"))
+    expect(page.locator(".impact-likeness")).to_have_count(0)
+    expect(page.get_by_role("textbox", name="Mon territoire")).to_have_value("")

@@ -1,4 +1,5 @@
-"""Contribuer: submit a practice with one's API key; an editor key also moderates the queue."""
+"""Contribuer: how to get a key, then submit a practice with it and follow one's submissions (editors moderate
+on the Modération page)."""
 
 from __future__ import annotations
 
@@ -8,9 +9,11 @@ from typing import Any
 import streamlit as st
 
 from ui import client
+from ui.api_key import UNKNOWN_KEY, api_key_field
 from ui.components import (
+    MODERATION_PAGE,
     OUTAGE_MESSAGES,
-    badge,
+    STATUS_LABELS,
     fetch,
     html_block,
     paragraphs,
@@ -18,7 +21,9 @@ from ui.components import (
     tab_title,
     territory_line,
 )
+from ui.error_summary import error_summary
 from ui.monograph_form import (
+    FIELD_NAMES,
     FORM_INSTANCE,
     build_body,
     field_errors,
@@ -27,7 +32,7 @@ from ui.monograph_form import (
     monograph_fields,
     show_errors,
 )
-from ui.text import md_literal
+from ui.text import french_date, md_literal
 
 FORM_DRAWN = "contrib_form_drawn"
 
@@ -53,23 +58,9 @@ done: dict[str, Any] | None = st.session_state.get("contrib_done")
 if done and done["instance"] != instance:
     done = None
 
-api_key = st.text_input(
-    "Votre clé d'API",
-    type="password",
-    key="contrib_api_key",
-    help="Clé de contributeur (ou d'éditeur) fournie par l'équipe IMPACT-Pratiques.",
-).strip()
-show_errors(errors, "api_key")
-
-role: str | None = None
-if api_key:
-    try:
-        role = client.key_role(api_key)
-    except client.ApiError:
-        show_errors({"api_key": ["Cette clé est inconnue ou a été révoquée : demandez-en une nouvelle."]}, "api_key")
-    except client.ApiUnavailable as exc:
-        st.error(OUTAGE_MESSAGES[exc.reason])
-        st.stop()
+api_key, role = api_key_field("contrib_api_key", errors)
+if role == "editor":
+    st.page_link(MODERATION_PAGE, label="Relire les fiches en attente (Modération)", icon=":material/fact_check:")
 
 
 def _submit(values: dict[str, Any], submitted_instance: str) -> dict[str, list[str]]:
@@ -85,7 +76,7 @@ def _submit(values: dict[str, Any], submitted_instance: str) -> dict[str, list[s
             found = field_errors(exc.details)
             return found or {"_form": ["La fiche a été refusée par le service : vérifiez les champs."]}
         if exc.status == 401:
-            return {"api_key": ["Cette clé est inconnue ou a été révoquée : demandez-en une nouvelle."]}
+            return {"api_key": [UNKNOWN_KEY]}
         if exc.status == 403:
             return {"api_key": ["Cette clé ne permet pas de soumettre une fiche."]}
         return {"_form": ["La fiche n'a pas pu être envoyée. Réessayez dans quelques instants."]}
@@ -110,19 +101,11 @@ def _confirmation(received: dict[str, Any]) -> None:
         st.toast(f"Fiche « {title} » reçue.", icon=":material/check_circle:")
 
 
-STATUS_LABELS = {
-    "submitted": "en attente de modération",
-    "published": "publiée",
-    "rejected": "refusée",
-    "archived": "retirée",
-}
-UNRESOLVED_HELP = "Ce territoire n'est pas dans le référentiel officiel : vérifiez-le avant de publier."
-
-form_tab, queue_tab = st.tabs(
-    ["Proposer une pratique", "File de modération" if role == "editor" else "Mes soumissions"]
-)
-with form_tab, st.form("contrib_form", enter_to_submit=False):
+form_tab, own_tab = st.tabs(["Proposer une pratique", "Mes soumissions"])
+with form_tab, st.container(key="contrib_form"):
     st.caption("Les champs marqués d'un astérisque (*) sont obligatoires.")
+    # Every error counted at the top, each leading to its field; each is also shown below its field.
+    error_summary(errors, FIELD_NAMES, f"{instance}:{sorted(errors.items())}")
     show_errors(errors, "_form")
     values = monograph_fields(refs, errors, instance)
     st.session_state[FORM_DRAWN] = instance
@@ -130,7 +113,7 @@ with form_tab, st.form("contrib_form", enter_to_submit=False):
         st.error("La fiche n'a pas été envoyée : corrigez les champs signalés.", icon=":material/error:")
     # The thanks go right next to the button, where the contributor is looking.
     button_column, confirmation_column = st.columns([1, 4], vertical_alignment="center")
-    submitted = button_column.form_submit_button(
+    submitted = button_column.button(
         "Soumettre la fiche", key=form_key("submit", instance), type="primary", width="stretch"
     )
     if done:
@@ -142,74 +125,27 @@ if submitted and not (done and is_blank(values)):
     st.session_state["contrib_errors"] = _submit(values, instance)
     st.rerun()
 
-
-def _publish(monograph_id: str, submitted_title: str) -> None:
-    title = md_literal(submitted_title)
-    try:
-        client.publish(monograph_id, api_key)
-        st.session_state["moderation_notice"] = ("success", f"« {title} » est publiée et visible dans la recherche.")
-    except (client.ApiError, client.ApiUnavailable):
-        st.session_state["moderation_notice"] = ("error", f"« {title} » n'a pas pu être publiée. Réessayez.")
-
-
-def _reject(monograph_id: str, submitted_title: str) -> None:
-    title = md_literal(submitted_title)
-    reason = str(st.session_state.get(f"moderation_reason__{monograph_id}", "")).strip()
-    if len(reason) < 3:
-        st.session_state["moderation_notice"] = ("error", f"Indiquez le motif du refus de « {title} ».")
-        return
-    try:
-        client.reject(monograph_id, api_key, reason)
-        st.session_state["moderation_notice"] = ("success", f"« {title} » est refusée ; son auteur verra le motif.")
-    except (client.ApiError, client.ApiUnavailable):
-        st.session_state["moderation_notice"] = ("error", f"« {title} » n'a pas pu être refusée. Réessayez.")
-
-
-with queue_tab:
+with own_tab:
     if not role:
-        st.info(
-            "Saisissez votre clé d'API pour voir vos soumissions ou, avec une clé d'éditeur, la file de modération."
-        )
+        st.info("Saisissez votre clé d'API pour suivre les fiches que vous avez proposées.")
         st.stop()
-    if notice := st.session_state.pop("moderation_notice", None):
-        (st.success if notice[0] == "success" else st.error)(notice[1])
-    # An editor sees what awaits moderation; a contributor follows all of its own sheets.
-    queue = fetch(lambda: client.submissions(api_key, "submitted" if role == "editor" else None))
+    if role == "editor":
+        st.info("Les fiches en attente se relisent sur la page « Modération ».")
+        st.page_link(MODERATION_PAGE, label="Ouvrir la file de modération", icon=":material/fact_check:")
+        st.stop()
+    queue = fetch(lambda: client.submissions(api_key, None))
     if not queue["items"]:
-        st.info("Aucune fiche n'attend de modération." if role == "editor" else "Vous n'avez encore rien soumis.")
+        st.info("Vous n'avez encore rien soumis.")
     for item in queue["items"]:
         with st.container(border=True):
-            # A territory given by name only (a valley, a "pays") is allowed: the editor checks it.
-            unresolved = badge("Territoire non reconnu", "unresolved", UNRESOLVED_HELP)
-            unresolved = "" if item["territory"].get("resolved") else f'<div class="impact-badges">{unresolved}</div>'
-            title = f'<h2 class="impact-card-title">{safe_text(item["title"])}</h2>'
-            html_block(f"{title}{territory_line(item)}{unresolved}")
+            html_block(f'<h2 class="impact-card-title">{safe_text(item["title"])}</h2>{territory_line(item)}')
             status = STATUS_LABELS.get(item["status"], item["status"])
-            st.caption(f"Soumise le {md_literal(item['created_at'][:10])} · {md_literal(status)}")
+            st.caption(f"Soumise le {french_date(item['created_at'])} · {md_literal(status)}")
             if item["status"] == "rejected" and item.get("rejection_reason"):
                 # The reason is someone's text: rendered inert, like every piece of content.
                 html_block(f"<p><strong>Motif du refus :</strong> {safe_text(item['rejection_reason'])}</p>")
-            with st.expander("Lire la fiche", key=f"moderation_read__{item['id']}"):
+            with st.expander("Lire la fiche", key=f"own_read__{item['id']}"):
                 html_block(paragraphs(item["summary"]))
                 for field in ("context", "approach", "results", "success_factors", "outlook"):
                     if item.get(field):
                         html_block(paragraphs(item[field]))
-            if role != "editor":
-                continue
-            st.text_input("Motif du refus", key=f"moderation_reason__{item['id']}", max_chars=2000)
-            publish, reject = st.columns(2)
-            publish.button(
-                "Publier",
-                key=f"moderation_publish__{item['id']}",
-                type="primary",
-                on_click=_publish,
-                args=(item["id"], item["title"]),
-                icon=":material/check:",
-            )
-            reject.button(
-                "Refuser",
-                key=f"moderation_reject__{item['id']}",
-                on_click=_reject,
-                args=(item["id"], item["title"]),
-                icon=":material/block:",
-            )
