@@ -6,12 +6,13 @@ import contextlib
 import re
 import threading
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from elasticsearch import ApiError, Elasticsearch, NotFoundError, TransportError, helpers
 
 from indexer import es_query
+from indexer.embedder import Vector
 from indexer.engine import (
     CatchUp,
     EngineConfig,
@@ -28,8 +29,9 @@ from indexer.french import FrenchStemmer
 from indexer.highlight import hit_from_source
 from indexer.pipeline import RawSearch, SearchPlan, run_search
 from indexer.query import Synonyms
+from indexer.vectors import Semantic
 from schemas.monograph import Monograph, Status
-from schemas.search import SearchHit, SearchQuery, SearchResult
+from schemas.search import SearchFilters, SearchHit, SearchQuery, SearchResult
 
 BULK_CHUNK_DOCS = 500
 BULK_CHUNK_BYTES = 10 * 1024 * 1024
@@ -59,6 +61,7 @@ class ElasticsearchEngine:
     """Documents live in a versioned index (`{prefix}-v{N}-{ms}`) behind the alias `{prefix}`."""
 
     backend = "elasticsearch"
+    semantic: Semantic | None = None
 
     def __init__(self, config: EngineConfig, synonyms: Synonyms | None = None, client: Elasticsearch | None = None):
         self.alias = config.elasticsearch_index_prefix
@@ -335,6 +338,17 @@ class ElasticsearchEngine:
     def search(self, query: SearchQuery) -> SearchResult:
         # One call per pass (two when no practice has every word), sharing the query's deadline.
         return run_search(self, query, self.synonyms, self.stemmer)
+
+    def attach_semantic(self, semantic: Semantic | None) -> None:
+        self.semantic = None  # not yet: vectors in Elasticsearch (dense_vector + kNN) come next
+
+    def nearest(
+        self, vector: Vector, filters: SearchFilters, k: int, deadline: float | None = None
+    ) -> list[tuple[str, float]]:
+        return []
+
+    def fetch(self, ids: Sequence[str], deadline: float | None = None) -> list[Mapping[str, Any]]:
+        return []
 
     def similar(self, monograph_id: str, size: int = 5) -> list[SearchHit]:
         self.ensure_index()

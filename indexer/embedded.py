@@ -6,7 +6,7 @@ import contextlib
 import shutil
 import sys
 import threading
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -15,6 +15,7 @@ import orjson
 import tantivy
 
 from indexer.documents import facet_fields, fuzziness, hit_source, likeness_fields, published_micros, texts
+from indexer.embedder import Vector
 from indexer.engine import (
     CatchUp,
     EngineError,
@@ -41,6 +42,7 @@ from indexer.relevance import (
     TEXT_FIELDS,
     TIE_BREAKER,
 )
+from indexer.vectors import Semantic
 from schemas.facets import FACETS, YEAR, FacetKind
 from schemas.like_territory import LIKE_FIELDS
 from schemas.monograph import Monograph, Status
@@ -136,6 +138,7 @@ class EmbeddedEngine:
     """tantivy index on disk (or in memory when `path` is None), one writer held open."""
 
     backend = "embedded"
+    semantic: Semantic | None = None
 
     def __init__(self, path: Path | None = None, synonyms: Synonyms | None = None):
         self.path = path
@@ -473,6 +476,17 @@ class EmbeddedEngine:
         if not found.hits:
             raise UnknownMonograph(f"monograph {monograph_id!r} is not published in the index")
         return found.hits[0][1]
+
+    def attach_semantic(self, semantic: Semantic | None) -> None:
+        self.semantic = semantic
+
+    def nearest(
+        self, vector: Vector, filters: SearchFilters, k: int, deadline: float | None = None
+    ) -> list[tuple[str, float]]:
+        return []
+
+    def fetch(self, ids: Sequence[str], deadline: float | None = None) -> list[Mapping[str, Any]]:
+        return []
 
     def similar(self, monograph_id: str, size: int = 5) -> list[SearchHit]:
         searcher = self._index.searcher()

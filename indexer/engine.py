@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
+from indexer.embedder import Vector
 from indexer.query import DEFAULT_SYNONYMS_PATH
+from indexer.vectors import Semantic
 from schemas.monograph import Monograph
-from schemas.search import SearchHit, SearchQuery, SearchResult
+from schemas.search import SearchFilters, SearchHit, SearchQuery, SearchResult
 
 Progress = Callable[[int], None]
 # Called by `rebuild` once the new index is filled, before it goes live: the monographs written to
@@ -168,6 +170,36 @@ class SearchEngine(Protocol):
         """
         ...
 
+    semantic: Semantic | None
+
+    def attach_semantic(self, semantic: Semantic | None) -> None:
+        """Hybrid search from now on: `index` and `rebuild` read each published monograph's vector from
+        `semantic.vectors` and keep it with its document, and searches in `hybrid` mode embed the query
+        with `semantic.embedder`. None (the default): documents without vectors, lexical search only."""
+        ...
+
+    def nearest(
+        self, vector: Vector, filters: SearchFilters, k: int, deadline: float | None = None
+    ) -> list[tuple[str, float]]:
+        """The ids of (at most) `k` published practices passing `filters` whose vectors are closest to
+        `vector`, closest first, each with its cosine similarity; empty when no vector is indexed.
+
+        May be approximate (candidates are looked for among the closest overall, then filtered).
+
+        :raises EngineUnavailable: the engine cannot be reached.
+        :raises SearchTimeout: `deadline` passed.
+        """
+        ...
+
+    def fetch(self, ids: Sequence[str], deadline: float | None = None) -> list[Mapping[str, Any]]:
+        """The display sources (`indexer/documents.py hit_source`) of these indexed practices, in the
+        order of `ids`; ids not in the index are left out.
+
+        :raises EngineUnavailable: the engine cannot be reached.
+        :raises SearchTimeout: `deadline` passed.
+        """
+        ...
+
     def rebuild(
         self, monographs: Iterable[Monograph], progress: Progress | None = None, catch_up: CatchUp | None = None
     ) -> IndexReport:
@@ -205,7 +237,8 @@ class SearchEngine(Protocol):
         ...
 
     def health(self) -> EngineHealth:
-        """Whether the engine answers, how many documents it holds, and backend details."""
+        """Whether the engine answers, how many documents it holds, and backend details (`vectors`: how
+        many documents carry a vector, when a `Semantic` is attached)."""
         ...
 
     def close(self) -> None:

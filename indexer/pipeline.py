@@ -1,23 +1,31 @@
 """One search pipeline for every engine: parse the text, choose the passes (every word, then any
 word), count the facets, build hits with highlights. An engine only executes one pass
-(`Executor.execute`): it turns a `SearchPlan` into its own request and returns what it found."""
+(`Executor.execute`): it turns a `SearchPlan` into its own request and returns what it found.
+
+Hybrid search (`mode=hybrid`, an engine with vectors): the query's vector finds the closest practices
+passing the filters (`nearest`); one pass matches the words *or* those practices, so the total and the
+facet counts are exact for what is shown; the lexical ranking of its first hits and the vector ranking
+are fused (reciprocal rank fusion), and the page's sources fetched by id.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from indexer.embedder import Vector
 from indexer.engine import time_left
 from indexer.facets import Buckets, build_facets, year_counts
 from indexer.french import FrenchStemmer
 from indexer.highlight import build_highlighter, hit_from_source
 from indexer.like_territory import Boost, likeness_boosts, similarity_reasons
 from indexer.query import ParsedQuery, Synonyms, parse_query
-from indexer.relevance import GRADED_FROM
+from indexer.relevance import GRADED_FROM, HYBRID_CANDIDATES, HYBRID_DENSE_WEIGHT, HYBRID_WINDOW, RRF_K
 from indexer.spelling import corrected_query
+from indexer.vectors import Semantic
 from schemas.facets import FACETS, YEAR, Facet
-from schemas.search import SearchFilters, SearchQuery, SearchResult, Sort
+from schemas.search import SearchFilters, SearchMode, SearchQuery, SearchResult, Sort
 
 
 @dataclass(frozen=True)
@@ -27,6 +35,10 @@ class SearchPlan:
     query: SearchQuery
     parsed: ParsedQuery
     relaxed: bool
+    # Hybrid: these practices match too, whatever their words (their text score, if any, still counts).
+    dense: tuple[str, ...] = ()
+    # Hits carry only their id (`{"id": …}`): the pipeline fetches the sources of the page it keeps.
+    ids_only: bool = False
 
     @property
     def sort(self) -> Sort:
@@ -78,6 +90,8 @@ class RawSearch:
 
 
 class Executor(Protocol):
+    semantic: Semantic | None
+
     def execute(self, plan: SearchPlan) -> RawSearch:
         """Run one pass; check `plan.query.deadline` before each call (`time_left`).
 
@@ -85,6 +99,12 @@ class Executor(Protocol):
         :raises SearchTimeout: the deadline passed.
         """
         ...
+
+    def nearest(
+        self, vector: Vector, filters: SearchFilters, k: int, deadline: float | None = None
+    ) -> list[tuple[str, float]]: ...
+
+    def fetch(self, ids: Sequence[str], deadline: float | None = None) -> list[Mapping[str, Any]]: ...
 
 
 def first_plan(query: SearchQuery, parsed: ParsedQuery) -> SearchPlan:
@@ -99,6 +119,9 @@ def run_search(engine: Executor, query: SearchQuery, synonyms: Synonyms, stemmer
     time_left(query.deadline)
     plan = first_plan(query, parse_query(query.q, synonyms))
     parsed = plan.parsed
+    dense = _nearest(engine, plan)
+    if dense:
+        return _hybrid_search(engine, SearchPlan(query, parsed, relaxed=True, dense=dense, ids_only=True), stemmer)
     raw = engine.execute(plan)
     if not raw.total and not plan.relaxed and len(parsed.clauses) > 1:
         plan = SearchPlan(query, parsed, relaxed=True)
@@ -107,6 +130,19 @@ def run_search(engine: Executor, query: SearchQuery, synonyms: Synonyms, stemmer
     hits = [
         hit_from_source(source, score if plan.scored else None, highlighter) for source, score in raw.hits[: query.size]
     ]
+    return _result(engine, plan, raw, hits, [s for s, _ in raw.hits], stemmer)
+
+
+def _result(
+    engine: Executor,
+    plan: SearchPlan,
+    raw: RawSearch,
+    hits: list[Any],
+    sources: list[Mapping[str, Any]],
+    stemmer: FrenchStemmer,
+) -> SearchResult:
+    """The answer of a pass: its hits (with why their territory is alike), facets, corrected words."""
+    query, parsed = plan.query, plan.parsed
     if query.like is not None:
         for hit in hits:
             hit.similarity_reasons = similarity_reasons(query.like, hit)
@@ -119,10 +155,55 @@ def run_search(engine: Executor, query: SearchQuery, synonyms: Synonyms, stemmer
         facets=facets,
         relaxed=plan.relaxed,
         truncated_facets=sorted(raw.truncated),
-        corrected_query=corrected_query(query.q, parsed, (s for s, _ in raw.hits), stemmer) if plan.scored else None,
+        corrected_query=corrected_query(query.q, parsed, iter(sources), stemmer) if plan.scored else None,
         total_without_filters=_total_without_filters(engine, plan) if not raw.total else None,
         like_territory=query.like,
+        mode=SearchMode.HYBRID if plan.dense else SearchMode.LEXICAL,
     )
+
+
+def _nearest(engine: Executor, plan: SearchPlan) -> tuple[str, ...]:
+    """Hybrid: the practices closest to the words' meaning and passing the filters, closest first.
+
+    Nothing (a lexical search) unless hybrid was asked, the engine has vectors, the query has words
+    and results are sorted by relevance.
+    """
+    query = plan.query
+    semantic = engine.semantic
+    if query.mode != SearchMode.HYBRID or semantic is None or plan.parsed.is_empty or plan.sort != Sort.RELEVANCE:
+        return ()
+    time_left(query.deadline)
+    vector = semantic.query_vector(query.q)
+    return tuple(i for i, _ in engine.nearest(vector, query.filters, HYBRID_CANDIDATES, query.deadline))
+
+
+def fuse(lexical: Sequence[str], dense: Sequence[str]) -> list[tuple[str, float]]:
+    """Reciprocal rank fusion of two rankings (best first), the fused score of each id, best first;
+    ties keep the lexical order, then the dense one."""
+    scores: dict[str, float] = {}
+    for rank, monograph_id in enumerate(lexical, start=1):
+        scores[monograph_id] = 1.0 / (RRF_K + rank)
+    for rank, monograph_id in enumerate(dense, start=1):
+        scores[monograph_id] = scores.get(monograph_id, 0.0) + HYBRID_DENSE_WEIGHT / (RRF_K + rank)
+    return sorted(scores.items(), key=lambda item: -item[1])
+
+
+def _hybrid_search(engine: Executor, plan: SearchPlan, stemmer: FrenchStemmer) -> SearchResult:
+    """One pass matching the words (graded) or the nearest practices, its first `HYBRID_WINDOW` hits
+    ranked by their text, fused with the nearest's ranking; the page's sources fetched by id."""
+    query = plan.query
+    window = max(HYBRID_WINDOW, query.offset + query.size)
+    raw = engine.execute(
+        SearchPlan(query.model_copy(update={"page": 1, "size": window}), plan.parsed, True, plan.dense, True)
+    )
+    # A practice matched only by meaning scores 0 on the text (unless "territories like mine" ranks it).
+    lexical = [str(source["id"]) for source, score in raw.hits if score]
+    fused = fuse(lexical, plan.dense)[query.offset : query.offset + query.size]
+    sources = engine.fetch([i for i, _ in fused], query.deadline) if fused else []
+    scores = dict(fused)
+    highlighter = build_highlighter(plan.parsed, stemmer) if query.highlight else None
+    hits = [hit_from_source(source, scores[str(source["id"])], highlighter) for source in sources]
+    return _result(engine, plan, raw, hits, sources, stemmer)
 
 
 def _total_without_filters(engine: Executor, plan: SearchPlan) -> int | None:

@@ -40,3 +40,11 @@ LIKE_NEAR_SIZE = 0.5  # a neighbouring band
 LIKE_NATURE = 1.0  # the same EPCI nature
 LIKE_DEPARTMENT = 0.5
 LIKE_REGION = 0.25
+# Hybrid search (`mode=hybrid`): the practices closest in meaning (this many, among those passing the
+# filters) join the lexical matches, and both rankings are fused by reciprocal rank fusion over the first
+# `HYBRID_WINDOW` lexical hits: score = 1 / (RRF_K + lexical rank) + HYBRID_DENSE_WEIGHT / (RRF_K + dense rank).
+# Measured with `benchmarks/relevance.py` (PIAF and the judged set).
+HYBRID_CANDIDATES = 100
+HYBRID_WINDOW = 100
+RRF_K = 60
+HYBRID_DENSE_WEIGHT = 1.0

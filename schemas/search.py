@@ -145,6 +145,13 @@ class SearchFilters(BaseModel):
         return self.model_copy(update={facet: []})
 
 
+class SearchMode(StrEnum):
+    """How words are matched: by the words (and their French forms) only, or by meaning too."""
+
+    LEXICAL = "lexical"
+    HYBRID = "hybrid"
+
+
 class SearchQuery(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -159,6 +166,8 @@ class SearchQuery(BaseModel):
     year_counts: bool = False
     # "Practices from territories like mine": ranks practices by likeness to this territory (no filter).
     like: TerritoryProfile | None = None
+    # Hybrid: the words' meaning too (`indexer/pipeline.py`), when the engine has vectors and the query words.
+    mode: SearchMode = SearchMode.LEXICAL
     # `time.monotonic()` by which the engine must have answered, all its calls together; past it the
     # engine raises `SearchTimeout` (an `EngineUnavailable`) instead of starting or waiting on a call.
     deadline: float | None = Field(None, exclude=True)
@@ -233,6 +242,11 @@ class SearchResult(BaseModel):
     like_territory: TerritoryProfile | None = Field(
         default=None, description="The territory `like_territory` designates, as practices were compared to it."
     )
+    mode: SearchMode = Field(
+        default=SearchMode.LEXICAL,
+        description="How this answer was ranked: `hybrid` (words and meaning) or `lexical` (words only: asked "
+        "for, sorted otherwise than by relevance, no words, or no practice embedded yet).",
+    )
 
 
 class Suggestion(BaseModel):
@@ -263,6 +277,12 @@ class SearchParams(SearchFilters, Words):
     )
     page: Annotated[int, Field(ge=1, le=10_000)] = 1
     size: Annotated[int, Field(ge=1, le=100)] = 20
+    mode: SearchMode = Field(
+        SearchMode.HYBRID,
+        description='hybrid: practices matching the words or close to their meaning ("describe your need"), '
+        "ranked by both (reciprocal rank fusion); lexical: the words only. Hybrid answers lexically while no "
+        "practice is embedded (see `/health`), and for sorts other than relevance.",
+    )
 
     @model_validator(mode="after")
     def _window(self) -> SearchParams:
@@ -280,6 +300,7 @@ class SearchParams(SearchFilters, Words):
             page=self.page,
             size=self.size,
             facets=facets,
+            mode=self.mode,
             deadline=deadline,
         )
 

