@@ -24,12 +24,21 @@ from indexer.engine import (
     UnknownMonograph,
     time_left,
 )
-from indexer.es_mapping import FRENCH_CHAIN, HUNSPELL_CHAIN, MAPPING_VERSION, document, index_settings, mappings
+from indexer.es_mapping import (
+    FRENCH_CHAIN,
+    HUNSPELL_CHAIN,
+    MAPPING_VERSION,
+    VECTOR_FIELD,
+    cosine,
+    document,
+    index_settings,
+    mappings,
+)
 from indexer.french import FrenchStemmer
 from indexer.highlight import hit_from_source
 from indexer.pipeline import RawSearch, SearchPlan, run_search
 from indexer.query import Synonyms
-from indexer.vectors import Semantic
+from indexer.vectors import Semantic, with_vectors
 from schemas.monograph import Monograph, Status
 from schemas.search import SearchFilters, SearchHit, SearchQuery, SearchResult
 
@@ -164,8 +173,11 @@ class ElasticsearchEngine:
 
     def _actions(self, monographs: Iterable[Monograph], index: str) -> Iterator[dict[str, Any]]:
         # Every write carries the monograph's version: the node refuses (409) one older than the
-        # version it holds, whatever order processes, retries and rebuilds send them in.
-        for monograph in monographs:
+        # version it holds, whatever order processes, retries and rebuilds send them in. With a
+        # `Semantic` attached, a published monograph's stored vector goes into its document (read
+        # from the store a chunk at a time); one not embedded yet goes without, until its re-index.
+        source = self.semantic.vectors if self.semantic is not None else None
+        for monograph, vector in with_vectors(monographs, source):
             ordered = {
                 "_index": index,
                 "_id": monograph.id,
@@ -173,7 +185,7 @@ class ElasticsearchEngine:
                 "version_type": "external_gte",
             }
             if monograph.status == Status.PUBLISHED:
-                yield {"_op_type": "index", **ordered, "_source": document(monograph, self.stemmer)}
+                yield {"_op_type": "index", **ordered, "_source": document(monograph, self.stemmer, vector)}
             else:
                 yield {"_op_type": "delete", **ordered}
 
@@ -326,7 +338,10 @@ class ElasticsearchEngine:
                 return RawSearch(0, [])
         raw = RawSearch(
             response["hits"]["total"]["value"],
-            [(h["_source"]["display"], h.get("_score")) for h in response["hits"]["hits"]],
+            [
+                ({"id": h["_id"]} if plan.ids_only else h["_source"]["display"], h.get("_score"))
+                for h in response["hits"]["hits"]
+            ],
         )
         for name, aggregation in response.get("aggregations", {}).items():
             values = aggregation["values"]
@@ -340,15 +355,32 @@ class ElasticsearchEngine:
         return run_search(self, query, self.synonyms, self.stemmer)
 
     def attach_semantic(self, semantic: Semantic | None) -> None:
-        self.semantic = None  # not yet: vectors in Elasticsearch (dense_vector + kNN) come next
+        self.semantic = semantic
 
     def nearest(
         self, vector: Vector, filters: SearchFilters, k: int, deadline: float | None = None
     ) -> list[tuple[str, float]]:
-        return []
+        """One kNN `_search` on the alias under the lexical search's filters, ids and scores only."""
+        if k <= 0:
+            return []
+        with translated_errors("nearest"):
+            try:
+                response = self._within(deadline).search(index=self.alias, body=es_query.knn_body(vector, filters, k))
+            except NotFoundError:
+                return []  # no index behind the alias yet: no vectors (a search creates it)
+        # An index without vectors (or of an older mapping, without the field) finds nothing.
+        return [(h["_id"], cosine(h["_score"])) for h in response["hits"]["hits"]]
 
     def fetch(self, ids: Sequence[str], deadline: float | None = None) -> list[Mapping[str, Any]]:
-        return []
+        """One `_mget` on the alias: the display sources, in the order asked, of the ids found."""
+        if not ids:
+            return []
+        with translated_errors("fetch"):
+            try:
+                response = self._within(deadline).mget(index=self.alias, ids=list(ids), source=es_query.SOURCE_FIELDS)
+            except NotFoundError:
+                return []
+        return [d["_source"]["display"] for d in response["docs"] if d.get("found")]
 
     def similar(self, monograph_id: str, size: int = 5) -> list[SearchHit]:
         self.ensure_index()
@@ -373,25 +405,27 @@ class ElasticsearchEngine:
     def ids(self) -> set[str]:
         return set(self.versions())
 
+    def _count(self, query: dict[str, Any] | None = None) -> int:
+        with translated_errors("count"):
+            return int(self.client.count(index=self.alias, query=query)["count"])
+
     def health(self) -> EngineHealth:
         with translated_errors("health"):
             cluster = self.client.cluster.health()
         index = self.ensure_index()
-        with translated_errors("count"):
-            documents = int(self.client.count(index=self.alias)["count"])
+        detail: dict[str, object] = {
+            "cluster_status": cluster["status"],
+            "alias": self.alias,
+            "index": index,
+            # The index's own version: an outdated index shows here until its rebuild is done.
+            "mapping_version": self.mapping_version(index),
+            "code_mapping_version": MAPPING_VERSION,
+            "analysis": FRENCH_CHAIN if self.has_analysis_common else HUNSPELL_CHAIN,
+        }
+        if self.semantic is not None:
+            detail["vectors"] = self._count({"exists": {"field": VECTOR_FIELD}})
         return EngineHealth(
-            backend=self.backend,
-            ok=cluster["status"] in ("green", "yellow"),
-            documents=documents,
-            detail={
-                "cluster_status": cluster["status"],
-                "alias": self.alias,
-                "index": index,
-                # The index's own version: an outdated index shows here until its rebuild is done.
-                "mapping_version": self.mapping_version(index),
-                "code_mapping_version": MAPPING_VERSION,
-                "analysis": FRENCH_CHAIN if self.has_analysis_common else HUNSPELL_CHAIN,
-            },
+            backend=self.backend, ok=cluster["status"] in ("green", "yellow"), documents=self._count(), detail=detail
         )
 
     def close(self) -> None:

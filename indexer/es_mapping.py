@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from indexer.documents import facet_fields, hit_source, likeness_fields, published_micros, texts
+from indexer.embedder import E5_DIMENSIONS, Vector
 from indexer.french import STOPWORDS, FrenchStemmer, prepare_for_index
 from indexer.relevance import TEXT_FIELDS
 from schemas.facets import FACETS, YEAR, FacetKind
@@ -13,14 +14,30 @@ from schemas.monograph import Monograph
 
 # Bump when settings or mappings change: the engine then builds a new index and moves the alias.
 # 2: `version` field, external versioning, longer gc_deletes; 3: `published`; 4: `sont` a stopword; 5: `epci` facet;
-# 6: "territories like mine" features
-MAPPING_VERSION = 6
+# 6: "territories like mine" features; 7: `vector` (hybrid search)
+MAPPING_VERSION = 7
 # Writes carry the monograph's version (`version_type: external_gte`), deletes too; the node
 # remembers a deleted document's version (its tombstone) only `index.gc_deletes` long, after
 # which an older write of a removed monograph would be accepted again. The default (60s) is
 # shorter than a slow writer's retries (bulk backoff up to 30s, a stalled process, a long
 # rebuild's catch-up); an hour covers them at the cost of a few tombstones kept in memory.
 GC_DELETES = "1h"
+
+# A published practice's embedding (`indexer/vectors.py`), for kNN search. Cosine rather than dot_product,
+# although the vectors are unit length and both then rank and score alike: dot_product rejects a document
+# whose vector is not unit length to 1e-4, and one such vector from the store would dead-letter its
+# practice; cosine accepts any non-zero vector (the node normalises it once, at index time). Plain float
+# HNSW, not the default, which changes with versions (quantised: bbq_hnsw on our 9.5 node at 384
+# dimensions): at our sizes (thousands to tens of thousands of practices, 1.5 kB each) memory is no
+# concern, and unquantised vectors give the embedded engine's cosines, on every version.
+VECTOR_FIELD = "vector"
+VECTOR_MAPPING = {
+    "type": "dense_vector",
+    "dims": E5_DIMENSIONS,
+    "index": True,
+    "similarity": "cosine",
+    "index_options": {"type": "hnsw"},
+}
 
 FRENCH_ELISIONS = ["l", "m", "t", "qu", "n", "s", "j", "d", "c", "jusqu", "quoiqu", "lorsqu", "puisqu"]
 
@@ -78,14 +95,20 @@ def mappings() -> dict[str, Any]:
     properties |= {
         # When it was published, µs since the epoch (the same key as the embedded engine's): feeds sort by it.
         "published": {"type": "long"},
+        VECTOR_FIELD: VECTOR_MAPPING,
         # Display-only data, kept in _source and never indexed.
         "display": {"type": "object", "enabled": False},
     }
     return {"dynamic": "strict", "_meta": {"mapping_version": MAPPING_VERSION}, "properties": properties}
 
 
-def document(monograph: Monograph, stemmer: FrenchStemmer) -> dict[str, Any]:
-    """The indexed form of a published monograph."""
+def cosine(score: float) -> float:
+    """The cosine similarity behind a kNN score: the node scores cosine `c` as `(1 + c) / 2`."""
+    return 2.0 * score - 1.0
+
+
+def document(monograph: Monograph, stemmer: FrenchStemmer, vector: Vector | None = None) -> dict[str, Any]:
+    """The indexed form of a published monograph, with its vector when it has one stored."""
     doc: dict[str, Any] = {"id": monograph.id, "version": monograph.version}
     for field, value in texts(monograph).items():
         # The prose field is read by the node's French chain; elisions are dropped here because
@@ -98,4 +121,6 @@ def document(monograph: Monograph, stemmer: FrenchStemmer) -> dict[str, Any]:
         "published": published_micros(monograph),
         "display": hit_source(monograph),
     }
+    if vector is not None:
+        doc[VECTOR_FIELD] = vector.tolist()
     return doc

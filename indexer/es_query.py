@@ -9,9 +9,12 @@ queries, never as query-string syntax.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from indexer.documents import fuzziness
+from indexer.embedder import Vector
+from indexer.es_mapping import VECTOR_FIELD
 from indexer.french import FrenchStemmer
 from indexer.pipeline import SearchPlan
 from indexer.query import Clause, ParsedQuery, Phrase
@@ -32,6 +35,10 @@ from schemas.search import SearchFilters, Sort
 # The node's own French analysis is queried alongside the application's stems, for recall.
 PROSE_BOOST = 0.5
 SOURCE_FIELDS = ["display"]
+# kNN: the HNSW graph is explored for this many candidates per practice asked (the node's default is
+# 1.5), then the closest `k` kept. The node refuses more than `KNN_MAX_CANDIDATES`.
+KNN_CANDIDATES_PER_HIT = 2
+KNN_MAX_CANDIDATES = 10_000
 
 
 def field_query(field: str, phrase: Phrase, clause: Clause, stemmer: FrenchStemmer) -> dict[str, Any] | None:
@@ -106,6 +113,11 @@ def year_filter(filters: SearchFilters) -> list[dict[str, Any]]:
     return [{"range": {YEAR.field: bounds}}] if bounds else []
 
 
+def filter_clauses(filters: SearchFilters) -> list[dict[str, Any]]:
+    """Every filter a practice must pass: facet selections and start years."""
+    return facet_filters(filters) + year_filter(filters)
+
+
 def aggregations(plan: SearchPlan) -> dict[str, Any]:
     """Each counted facet under its own filters (`SearchPlan.counted`: disjunctive facets). The year
     range is already in the query; the facet selections are a post_filter, hence repeated here."""
@@ -137,12 +149,20 @@ def sort_clause(sort: Sort) -> list[Any]:
     return [{"year": {"order": order, "missing": "_last"}}, "_score", {"id": "asc"}]
 
 
+def dense_query(text: dict[str, Any], dense: Sequence[str]) -> dict[str, Any]:
+    """Hybrid: the words match, or the practice is one of the nearest (`SearchPlan.dense`). The ids add
+    nothing to the score (boost 0): a practice's score stays its text score."""
+    return {"bool": {"should": [text, {"ids": {"values": list(dense), "boost": 0}}], "minimum_should_match": 1}}
+
+
 def search_body(plan: SearchPlan, stemmer: FrenchStemmer) -> dict[str, Any]:
-    """The whole `_search` body of one pass: query, post_filter, aggregations, sort, paging."""
+    """The whole `_search` body of one pass: query, post_filter, aggregations, sort, paging. Hits carry
+    their display source, or only their id (`_id`) when the plan asks for ids only."""
     query = plan.query
     selections = facet_filters(query.filters)
+    text = text_query(plan.parsed, stemmer, plan.relaxed)
     scoring: dict[str, Any] = {
-        "must": [text_query(plan.parsed, stemmer, plan.relaxed)],
+        "must": [dense_query(text, plan.dense) if plan.dense else text],
         "filter": year_filter(query.filters),
     }
     boosts = boost_clauses(plan)
@@ -154,7 +174,7 @@ def search_body(plan: SearchPlan, stemmer: FrenchStemmer) -> dict[str, Any]:
         "from": query.offset,
         "size": query.size,
         "track_total_hits": True,
-        "_source": SOURCE_FIELDS,
+        "_source": False if plan.ids_only else SOURCE_FIELDS,
     }
     if selections:
         body["post_filter"] = {"bool": {"filter": selections}}
@@ -162,6 +182,22 @@ def search_body(plan: SearchPlan, stemmer: FrenchStemmer) -> dict[str, Any]:
     if aggs:
         body["aggs"] = aggs
     return body
+
+
+def knn_body(vector: Vector, filters: SearchFilters, k: int) -> dict[str, Any]:
+    """The `k` practices passing `filters` whose vectors are closest to `vector`, ids and scores only."""
+    k = min(k, KNN_MAX_CANDIDATES)
+    return {
+        "knn": {
+            "field": VECTOR_FIELD,
+            "query_vector": vector.tolist(),
+            "k": k,
+            "num_candidates": min(k * KNN_CANDIDATES_PER_HIT, KNN_MAX_CANDIDATES),
+            "filter": filter_clauses(filters),
+        },
+        "size": k,
+        "_source": False,
+    }
 
 
 def similar_body(monograph_id: str, index: str, size: int) -> dict[str, Any]:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from indexer import es_query
+import numpy as np
+import pytest
+
+from indexer import es_mapping, es_query
 from indexer.french import FrenchStemmer
 from indexer.pipeline import SearchPlan
 from indexer.query import Synonyms, parse_query
@@ -167,3 +170,67 @@ def test_like_territory_adds_constant_score_clauses_and_filters_nothing() -> Non
     }
     # Filters still apply, as before: in the post_filter.
     assert body["post_filter"] == {"bool": {"filter": [{"terms": {"region": ["Bretagne"]}}]}}
+
+
+def hybrid_plans(query: SearchQuery) -> tuple[SearchPlan, SearchPlan]:
+    """The same graded pass without, then with, the nearest practices (hits as ids only)."""
+    parsed = parse_query(query.q, SYNONYMS)
+    return SearchPlan(query, parsed, relaxed=True), SearchPlan(query, parsed, True, ("p-2", "p-7"), ids_only=True)
+
+
+def test_hybrid_pass_matches_the_words_or_the_nearest_ids_scoring_the_words_only() -> None:
+    query = SearchQuery(
+        q="mobilité", like=DIE, filters=SearchFilters(region=["Bretagne"], odd=[11], year_from=2015), size=100
+    )
+    lexical, hybrid = (es_query.search_body(plan, STEMMER) for plan in hybrid_plans(query))
+    text = es_query.text_query(parse_query("mobilité", SYNONYMS), STEMMER, relaxed=True)
+    assert hybrid["query"]["bool"]["must"] == [
+        {"bool": {"should": [text, {"ids": {"values": ["p-2", "p-7"], "boost": 0}}], "minimum_should_match": 1}}
+    ]
+    # Everything else is the lexical pass's: year range, likeness boosts, selections, disjunctive counts, sort.
+    assert lexical["query"]["bool"]["must"] == [text]
+    same = ("filter", "should")
+    assert {k: hybrid["query"]["bool"][k] for k in same} == {k: lexical["query"]["bool"][k] for k in same}
+    for key in ("post_filter", "aggs", "sort", "from", "size", "track_total_hits"):
+        assert hybrid[key] == lexical[key], key
+    # Ids only: no source (the pipeline fetches the page it keeps), and never a highlight.
+    assert hybrid["_source"] is False and lexical["_source"] == ["display"] and "highlight" not in hybrid
+
+
+def test_knn_body_applies_the_lexical_filters() -> None:
+    filters = SearchFilters(territory_type=["rural"], region=["Bretagne"], year_from=2015, year_to=2020)
+    body = es_query.knn_body(np.array([0.6, 0.8], dtype=np.float32), filters, 100)
+    assert body == {
+        "knn": {
+            "field": "vector",
+            "query_vector": [pytest.approx(0.6), pytest.approx(0.8)],
+            "k": 100,
+            "num_candidates": 200,
+            "filter": [
+                {"terms": {"territory_types": ["rural"]}},
+                {"terms": {"region": ["Bretagne"]}},
+                {"range": {"year": {"gte": 2015, "lte": 2020}}},
+            ],
+        },
+        "size": 100,
+        "_source": False,
+    }
+    # The same clauses as the lexical pass's post_filter and query filter, built by the same function.
+    plan = SearchPlan(SearchQuery(q="vélo", filters=filters), parse_query("vélo", SYNONYMS), relaxed=False)
+    search = es_query.search_body(plan, STEMMER)
+    assert body["knn"]["filter"] == search["post_filter"]["bool"]["filter"] + search["query"]["bool"]["filter"]
+    # Without filters, none; candidates never beyond what the node accepts.
+    unfiltered = es_query.knn_body(np.ones(2, dtype=np.float32), SearchFilters(), 9_000)["knn"]
+    assert unfiltered["filter"] == [] and unfiltered["num_candidates"] == 10_000
+
+
+def test_vectors_are_mapped_for_cosine_knn() -> None:
+    assert es_mapping.mappings()["properties"]["vector"] == {
+        "type": "dense_vector",
+        "dims": 384,
+        "index": True,
+        "similarity": "cosine",
+        "index_options": {"type": "hnsw"},
+    }
+    # The node scores a cosine c as (1 + c) / 2.
+    assert [es_mapping.cosine(s) for s in (1.0, 0.5, 0.8)] == [1.0, 0.0, pytest.approx(0.6)]
