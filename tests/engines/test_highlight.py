@@ -46,6 +46,17 @@ def test_fragments_in_reading_order_bounded_and_elided() -> None:
     assert all(len(f) < 80 + 40 for f in fragments)
 
 
+def test_fragments_are_looked_for_within_a_budget_of_characters() -> None:
+    filler = "texte sans rapport " * 100  # 1,900 characters
+    sections = [filler, filler + "un covoiturage loin", "un covoiturage plus loin"]
+    found = highlight_fragments(sections, highlighter("covoiturage"), budget=3_810)
+    assert len(found) == 1 and "un <mark>covoiturage</mark> loin" in found[0]
+    # A section is cut at a space past the budget, never inside a word; the next sections are not read.
+    assert highlight_fragments(sections, highlighter("covoiturage"), budget=3_802) == []
+    assert len(highlight_fragments(sections, highlighter("covoiturage"), budget=3_803)) == 1
+    assert len(highlight_fragments(sections, highlighter("covoiturage"))) == 2
+
+
 def test_empty_query_needs_no_highlighter() -> None:
     assert build_highlighter(parse_query(""), STEMMER) is None
 
