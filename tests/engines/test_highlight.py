@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from indexer.documents import hit_source
 from indexer.french import FrenchStemmer
-from indexer.highlight import build_highlighter, highlight_fragments, highlight_whole
+from indexer.highlight import build_highlighter, highlight_fragments, highlight_whole, hit_from_source
 from indexer.query import parse_query
+from schemas.search import SearchHit
+from tests.corpus import seed_corpus
 
 STEMMER = FrenchStemmer()
 
@@ -70,3 +73,10 @@ def test_an_unfinished_last_word_marks_the_words_it_starts() -> None:
     )
     finished = build_highlighter(parse_query("covoit."), stemmer)
     assert finished is not None and highlight_whole("Covoiturage", finished) is None
+
+
+def test_a_hit_is_constructed_with_every_field_given() -> None:
+    # A field left to its default factory makes pydantic inspect the factory on every `model_construct`.
+    hit = hit_from_source(hit_source(seed_corpus()[0]), 1.5, highlighter("mobilité"))
+    assert hit.model_fields_set == set(SearchHit.model_fields)
+    assert SearchHit.model_validate(hit.model_dump()) == hit
