@@ -340,10 +340,11 @@ class EmbeddedEngine:
             fuzzy = tantivy.Query.fuzzy_term_query(self.schema, field, stem, distance=distance)
             should.append(tantivy.Query.boost_query(fuzzy, FUZZY_BOOST))
         if clause.prefix and field in PREFIX_FIELDS:
-            # Folded words are `[a-z0-9_]`: nothing in a stem is a regular expression operator.
-            should.append(
-                tantivy.Query.boost_query(tantivy.Query.regex_query(self.schema, field, f"{stem}.+"), PREFIX_BOOST)
-            )
+            # Folded words are `[a-z0-9_]`: nothing in a stem is a regular expression operator. Indexed
+            # terms are folded ASCII too, so `[[:ascii:]]+` matches what `.+` would, and its automaton
+            # compiles 15 times faster (30 µs, not 0.5 ms: `.` is every Unicode character).
+            prefix = tantivy.Query.regex_query(self.schema, field, f"{stem}[[:ascii:]]+")
+            should.append(tantivy.Query.boost_query(prefix, PREFIX_BOOST))
         if len(should) == 1:
             return should[0]
         return tantivy.Query.boolean_query([(tantivy.Occur.Should, q) for q in should])
