@@ -29,7 +29,7 @@ from indexer.engine import (
 from indexer.french import FrenchStemmer, prepare_for_index
 from indexer.highlight import hit_from_source
 from indexer.like_territory import Boost
-from indexer.pipeline import RawSearch, SearchPlan, run_search
+from indexer.pipeline import RawSearch, SearchPlan, run_search, similar_by_meaning
 from indexer.query import Clause, ParsedQuery, Phrase, Synonyms, parse_query
 from indexer.relevance import (
     COORDINATION,
@@ -568,7 +568,7 @@ class EmbeddedEngine:
             min_word_length=3,
         )
         try:
-            hits = searcher.search(self._other_than(like, monograph_id), limit=size).hits
+            hits = searcher.search(self._other_than(like, monograph_id), limit=size * 2).hits
         except BaseException as exc:  # a Rust panic surfaces as a BaseException
             if type(exc).__name__ != "PanicException":
                 raise
@@ -577,8 +577,9 @@ class EmbeddedEngine:
             # words instead (its title and summary as an any-word query).
             words = parse_query(f"{source['title']} {source['summary']}", self.synonyms)
             fallback = self._text_query(ParsedQuery(words.clauses[:SIMILAR_MAX_TERMS]), relaxed=True)
-            hits = searcher.search(self._other_than(fallback, monograph_id), limit=size).hits
-        return [hit_from_source(self._source(searcher, a), float(s), None) for s, a in hits]
+            hits = searcher.search(self._other_than(fallback, monograph_id), limit=size * 2).hits
+        lexical = [hit_from_source(self._source(searcher, a), float(s), None) for s, a in hits]
+        return similar_by_meaning(self, monograph_id, self._vectors.get(monograph_id), lexical, size)
 
     def _other_than(self, query: tantivy.Query, monograph_id: str) -> tantivy.Query:
         return tantivy.Query.boolean_query(

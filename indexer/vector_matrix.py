@@ -30,6 +30,12 @@ class VectorMatrix:
     def __len__(self) -> int:
         return len(self._row_of)
 
+    def get(self, monograph_id: str) -> Vector | None:
+        """The vector of this id, if it has one."""
+        with self._lock:
+            row = self._row_of.get(monograph_id)
+            return None if row is None else self._rows[row].copy()
+
     def replace(self, vectors: Iterable[tuple[str, Vector]]) -> None:
         """Every row at once (a rebuild)."""
         pairs = list(vectors)

@@ -144,3 +144,11 @@ class HybridContract:
         sources = semantic.fetch(["xss", "unknown", "tiers-lieu-diois"])
         assert [s["id"] for s in sources] == ["xss", "tiers-lieu-diois"]
         assert sources[1]["title"] == by_id("tiers-lieu-diois").title
+
+    def test_similar_practices_use_meaning_too(self, semantic: SearchEngine) -> None:
+        own = corpus_vectors()["mobilite-vallee"]
+        closest = next(i for i, _ in semantic.nearest(own, SearchFilters(), 3) if i != "mobilite-vallee")
+        similar = semantic.similar("mobilite-vallee", size=3)
+        assert "mobilite-vallee" not in {hit.id for hit in similar} and len(similar) == 3
+        assert closest in {hit.id for hit in similar}
+        assert all(hit.score is not None and hit.score < 2 / 60 for hit in similar)  # fused ranks
