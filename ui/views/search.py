@@ -47,7 +47,12 @@ if total:  # nothing to sort otherwise
 
 if result.get("corrected_query") and total:
     st.info(f"Résultats pour « {md_literal(result['corrected_query'])} »", icon=":material/spellcheck:")
-if result.get("relaxed") and total:
+if result.get("mode") == "hybrid" and total:
+    st.caption(
+        "Recherche par les mots et par le sens : les pratiques qui répondent au même besoin apparaissent aussi, "
+        "même sans vos mots."
+    )
+elif result.get("relaxed") and total:
     st.caption(
         "Toutes les pratiques ne contiennent pas tous vos mots : celles qui en contiennent le plus viennent d'abord."
     )
