@@ -174,7 +174,9 @@ def _nearest(engine: Executor, plan: SearchPlan) -> tuple[str, ...]:
         return ()
     time_left(query.deadline)
     vector = semantic.query_vector(query.q)
-    return tuple(i for i, _ in engine.nearest(vector, query.filters, HYBRID_CANDIDATES, query.deadline))
+    floor = semantic.embedder.min_similarity
+    nearest = engine.nearest(vector, query.filters, HYBRID_CANDIDATES, query.deadline)
+    return tuple(i for i, similarity in nearest if similarity >= floor)
 
 
 def fuse(lexical: Sequence[str], dense: Sequence[str]) -> list[tuple[str, float]]:
