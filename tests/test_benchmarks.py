@@ -47,3 +47,13 @@ def test_harness_runs_end_to_end(tmp_path: Path) -> None:
     comparison = compare(saved, saved, ("main", "perf"), "make bench")
     assert "## embedded, 300 monographs" in comparison
     assert comparison.count("| main |") == comparison.count("| perf |") == 4
+
+
+def test_hybrid_benchmark_runs_end_to_end(tmp_path: Path) -> None:
+    from benchmarks import hybrid
+
+    results = hybrid.main(["--sizes", "300", "--rounds", "1", "--out", str(tmp_path)])
+    entry = results["sizes"][0]
+    assert entry["size"] == 300 and set(entry["latency_ms"]) == {"lexical", "hybrid", "query embedding"}
+    assert entry["hybrid_answers"]["hybrid"] > 0  # the vectors were used
+    assert "| 300 | hybrid |" in (tmp_path / "hybrid-latest.md").read_text()
