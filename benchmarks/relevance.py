@@ -11,6 +11,11 @@ Two sets, each run through our real engines (`engine.search`, the call the API's
   (keywords, acronyms, needs in plain French, questions, typos, partial words, territories) with
   graded judgments (3 exactly it, 2 relevant, 1 partly) over the 64 seed practices, each with why.
 
+Each engine is measured lexically and in hybrid mode (`--modes`): the documents' vectors (multilingual-e5-small,
+title + text, as `indexer/embedder.py embedding_text`) are computed once per set, kept in
+`~/.cache/impact-pratiques/embeddings/` keyed by the texts' hash, and attached like the store's. The hybrid
+latency includes embedding the query.
+
 Reports MRR@10, Recall@1/@10, nDCG@10, the share of queries with no hit and of those answered by the
 any-word fallback, and latency. See benchmarks/README.md.
 """
@@ -31,19 +36,25 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from benchmarks.measure import percentiles
 from benchmarks.report import heading, record, table_row
 from benchmarks.run import ROOT, console, es_node, machine, progress, stop_es_node
+from indexer.embedder import E5Embedder, Embedder, Vector, embedding_text
 from indexer.engine import EngineConfig, SearchEngine
 from indexer.french import FrenchStemmer
+from indexer.vectors import Semantic
 from schemas.monograph import Monograph, MonographCreate
-from schemas.search import SearchQuery
+from schemas.search import SearchMode, SearchQuery
 
 PIAF_PATH = ROOT.parent / "shared" / "data" / "piaf-v1.1.json"
 JUDGED_PATH = Path(__file__).with_name("judged_queries.jsonl")
 SEED_PATH = ROOT / "seed" / "monographs.jsonl"
 RESULTS = Path(__file__).with_name("results")
 DEPTH = 10
+EMBEDDINGS_CACHE = Path.home() / ".cache" / "impact-pratiques" / "embeddings"
+EMBED_BATCH = 16
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
 
 # Judged ids are the seed's external ids; grades 3 exactly it, 2 relevant, 1 partly.
@@ -215,12 +226,47 @@ def evaluate(collection: Collection, search: Callable[[str], tuple[list[str], bo
     return scores
 
 
-def engine_search(engine: SearchEngine) -> Callable[[str], tuple[list[str], bool]]:
+def engine_search(
+    engine: SearchEngine, mode: SearchMode = SearchMode.LEXICAL
+) -> Callable[[str], tuple[list[str], bool]]:
     def search(text: str) -> tuple[list[str], bool]:
-        result = engine.search(SearchQuery(q=text[:500], size=DEPTH, facets=False, highlight=False))
+        query = SearchQuery(q=text[:500], size=DEPTH, facets=False, highlight=False, mode=mode)
+        result = engine.search(query)
         return [hit.id for hit in result.hits], result.relaxed
 
     return search
+
+
+def embed_documents(documents: list[Monograph], embedder: Embedder) -> dict[str, Vector]:
+    """Every document's vector, from the cache when these very texts were embedded before."""
+    texts = [embedding_text(d) for d in documents]
+    digest = hashlib.sha256("\x00".join([embedder.name, *texts]).encode()).hexdigest()[:24]
+    cached = EMBEDDINGS_CACHE / f"{embedder.name}-{digest}.npy"
+    if cached.is_file():
+        matrix = np.load(cached)
+    else:
+        rows = []
+        started = time.perf_counter()
+        with progress(f"embedding {len(texts):,} documents", len(texts)) as bar:
+            for start in range(0, len(texts), EMBED_BATCH):
+                rows.append(embedder.passages(texts[start : start + EMBED_BATCH]))
+                bar.advance(bar.task_ids[0], len(rows[-1]))
+        matrix = np.vstack(rows) if rows else np.zeros((0, embedder.dimensions), dtype=np.float32)
+        elapsed = time.perf_counter() - started
+        console.print(
+            f"embedded {len(texts):,} documents in {elapsed:.0f} s ({elapsed / max(len(texts), 1) * 1000:.0f} ms each)"
+        )
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        np.save(cached, matrix)
+    return {d.id: matrix[row] for row, d in enumerate(documents)}
+
+
+def attach_vectors(engine: SearchEngine, embedder: Embedder, vectors: dict[str, Vector]) -> None:
+    engine.attach_semantic(Semantic(embedder, lambda ids: {i: vectors[i] for i in ids if i in vectors}))
+
+
+def system_name(engine: str, mode: SearchMode) -> str:
+    return engine if mode == SearchMode.LEXICAL else f"{engine} hybrid"
 
 
 def open_engines(names: Iterable[str], es_url: str | None) -> Iterator[tuple[str, SearchEngine]]:
@@ -245,16 +291,29 @@ def load(engine: SearchEngine, documents: list[Monograph], label: str) -> None:
         engine.rebuild(documents, progress=lambda n: bar.advance(bar.task_ids[0], n))
 
 
-def run_collection(collection: Collection, engines: list[str], es_url: str | None) -> dict[str, Any]:
+def run_collection(
+    collection: Collection, engines: list[str], es_url: str | None, modes: list[SearchMode]
+) -> dict[str, Any]:
     stemmer = FrenchStemmer()
     results: dict[str, Any] = {"documents": len(collection.documents), "note": collection.note}
     baseline = Bm25(collection.documents, stemmer)
     results["bm25"] = evaluate(collection, lambda q: (baseline.search(q), False), "BM25 baseline").summary()
+    embedder = E5Embedder() if SearchMode.HYBRID in modes else None
+    vectors = embed_documents(collection.documents, embedder) if embedder is not None else {}
     for name, engine in open_engines(engines, es_url):
+        if embedder is not None:
+            attach_vectors(engine, embedder, vectors)
         load(engine, collection.documents, name)
-        results[name] = evaluate(collection, engine_search(engine), name).summary()
+        for mode in modes:
+            system = system_name(name, mode)
+            results[system] = evaluate(collection, engine_search(engine, mode), system).summary()
         engine.close()
     return results
+
+
+def systems(entry: dict[str, Any]) -> list[str]:
+    """The systems measured on one set, the baseline first."""
+    return [name for name, value in entry.items() if isinstance(value, dict) and "mrr_10" in value]
 
 
 def report(results: dict[str, Any]) -> str:
@@ -266,9 +325,7 @@ def report(results: dict[str, Any]) -> str:
             table_row(["system", "MRR@10", "R@1", "R@10", "nDCG@10", "no hit", "partial match", "p50/p95 ms"]),
             table_row(["---"] * 8),
         ]
-        for system in ("bm25", "embedded", "elasticsearch"):
-            if system not in entry:
-                continue
+        for system in systems(entry):
             s = entry[system]
             lat = s["latency_ms"]
             lines.append(
@@ -287,10 +344,10 @@ def report(results: dict[str, Any]) -> str:
             )
         kinds = sorted({k for s in entry.values() if isinstance(s, dict) for k in s.get("mrr_by_kind", {})})
         if len(kinds) > 1:
-            systems = [s for s in ("bm25", "embedded", "elasticsearch") if s in entry]
-            lines += ["", table_row(["MRR@10 by kind", *systems]), table_row(["---"] * (len(systems) + 1))]
+            measured = systems(entry)
+            lines += ["", table_row(["MRR@10 by kind", *measured]), table_row(["---"] * (len(measured) + 1))]
             for kind in kinds:
-                lines.append(table_row([kind, *(f"{entry[s]['mrr_by_kind'].get(kind, 0):.1f}" for s in systems)]))
+                lines.append(table_row([kind, *(f"{entry[s]['mrr_by_kind'].get(kind, 0):.1f}" for s in measured)]))
         lines.append("")
     return "\n".join(lines)
 
@@ -302,10 +359,12 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--piaf", type=Path, default=PIAF_PATH)
     parser.add_argument("--questions", type=int, default=None, help="an even slice of PIAF's questions")
     parser.add_argument("--sets", default="piaf,judged", help="comma-separated: piaf, judged")
+    parser.add_argument("--modes", default="lexical,hybrid", help="comma-separated: lexical, hybrid")
     parser.add_argument("--out", type=Path, default=RESULTS)
     parser.add_argument("--no-record", action="store_true")
     args = parser.parse_args(argv)
     engines = [e for e in args.engines.split(",") if e]
+    modes = [SearchMode(m) for m in args.modes.split(",") if m]
     collections: list[Collection] = []
     sets = args.sets.split(",")
     if "piaf" in sets:
@@ -318,7 +377,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     # Elasticsearch: the given node, or one started for the run (like `make bench`).
     es_url = es_node(args.es_url) if "elasticsearch" in engines else None
     try:
-        measured = {c.name: run_collection(c, engines, es_url) for c in collections}
+        measured = {c.name: run_collection(c, engines, es_url, modes) for c in collections}
     finally:
         if es_url and not args.es_url:
             stop_es_node()
@@ -334,8 +393,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         for path in record(results, markdown, args.out, "relevance"):
             console.print(f"recorded {path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}")
     summary = "; ".join(
-        f"{name}: "
-        + ", ".join(f"{s} MRR@10 {e[s]['mrr_10']:.1f}" for s in ("bm25", "embedded", "elasticsearch") if s in e)
+        f"{name}: " + ", ".join(f"{s} MRR@10 {e[s]['mrr_10']:.1f}" for s in systems(e))
         for name, e in results["collections"].items()
     )
     console.print(f"relevance: {summary}")

@@ -15,7 +15,7 @@ import orjson
 import tantivy
 
 from indexer.documents import facet_fields, fuzziness, hit_source, likeness_fields, published_micros, texts
-from indexer.embedder import Vector
+from indexer.embedder import Vector, from_bytes, to_bytes
 from indexer.engine import (
     CatchUp,
     EngineError,
@@ -29,7 +29,7 @@ from indexer.engine import (
 from indexer.french import FrenchStemmer, prepare_for_index
 from indexer.highlight import hit_from_source
 from indexer.like_territory import Boost
-from indexer.pipeline import RawSearch, SearchPlan, run_search
+from indexer.pipeline import RawSearch, SearchPlan, run_search, similar_by_meaning
 from indexer.query import Clause, ParsedQuery, Phrase, Synonyms, parse_query
 from indexer.relevance import (
     COORDINATION,
@@ -42,7 +42,8 @@ from indexer.relevance import (
     TEXT_FIELDS,
     TIE_BREAKER,
 )
-from indexer.vectors import Semantic
+from indexer.vector_matrix import VectorMatrix
+from indexer.vectors import Semantic, with_vectors
 from schemas.facets import FACETS, YEAR, FacetKind
 from schemas.like_territory import LIKE_FIELDS
 from schemas.monograph import Monograph, Status
@@ -50,8 +51,8 @@ from schemas.search import SearchFilters, SearchHit, SearchQuery, SearchResult, 
 
 ANALYZER = "fr"
 # Bump when the tantivy schema or analysis changes: an older index is dropped and rebuilt.
-SCHEMA_VERSION = 7  # 2: recency weight for relevance ties; 3: monograph version (ordered writes); 4: published;
-# 5: `sont` a stopword; 6: `epci` facet; 7: "territories like mine" features
+SCHEMA_VERSION = 8  # 2: recency weight for relevance ties; 3: monograph version (ordered writes); 4: published;
+# 5: `sont` a stopword; 6: `epci` facet; 7: "territories like mine" features; 8: vectors
 SCHEMA_VERSION_FILE = "impact-schema-version"
 # tantivy's single-writer lock: a file locked with flock(2) while an IndexWriter is open.
 WRITER_LOCK_FILE = ".tantivy-writer.lock"
@@ -90,6 +91,8 @@ def _schema() -> tantivy.Schema:
     # The monograph's store version: a write older than the indexed one is never applied.
     builder.add_integer_field("version", stored=False, indexed=False, fast=True)
     builder.add_bytes_field("source", stored=True, indexed=False)
+    # The practice's vector (hybrid search), when it has one: loaded into memory at start (`VectorMatrix`).
+    builder.add_bytes_field("vector", stored=True, indexed=False)
     return builder.build()
 
 
@@ -117,6 +120,10 @@ def _locked_message(path: Path | None) -> str:
     )
 
 
+# Nearest practices under filters: the closest this many times `k` overall are checked against the filters.
+NEAREST_OVERSAMPLING = 10
+NEAREST_MIN_CANDIDATES = 1_000
+
 # What a write call knows of a monograph's indexed state: its version, and whether it is present
 # (False: removed by this call, remembered so that an older state later in the call is skipped too).
 Known = tuple[int, bool]
@@ -132,6 +139,7 @@ class EmbeddedRequest:
     limit: int
     offset: int
     order_field: str | None
+    ids_only: bool = False
 
 
 class EmbeddedEngine:
@@ -156,6 +164,9 @@ class EmbeddedEngine:
         self._index.register_tokenizer(ANALYZER, self._stemmer.analyzer)
         self._writer: tantivy.IndexWriter | None = None
         self._write_lock = threading.Lock()
+        self._vectors = VectorMatrix()
+        if not self._fresh:
+            self._vectors.replace(self._stored_vectors())
 
     @staticmethod
     def _prepare_directory(path: Path) -> bool:
@@ -203,8 +214,10 @@ class EmbeddedEngine:
         """Whether this engine holds the index's single writer."""
         return self._writer is not None
 
-    def _document(self, monograph: Monograph) -> tantivy.Document:
+    def _document(self, monograph: Monograph, vector: Vector | None) -> tantivy.Document:
         fields: dict[str, Any] = {"id": monograph.id, "version": monograph.version}
+        if vector is not None:
+            fields["vector"] = to_bytes(vector)
         fields |= {name: prepare_for_index(text) for name, text in texts(monograph).items()}
         fields |= facet_fields(monograph)
         fields |= likeness_fields(monograph)
@@ -238,22 +251,25 @@ class EmbeddedEngine:
         report: IndexReport,
         progress: Progress | None,
         commit_batch: int | None,
+        vectors: dict[str, Vector | None],
     ) -> None:
         """Apply monographs in order of version: one older than what the index holds is skipped.
 
         Searchers do not see uncommitted writes, so the index's state is what `committed` says,
         overridden by `written`: what this call wrote so far. The single writer (held, under
-        `_write_lock`) guarantees nobody else changes the index meanwhile.
+        `_write_lock`) guarantees nobody else changes the index meanwhile. `vectors` collects each
+        written practice's vector (None: removed, or none), for the matrix once committed.
         """
         pending = 0
-        for monograph in monographs:
+        source = self.semantic.vectors if self.semantic is not None else None
+        for monograph, vector in with_vectors(monographs, source):
             try:
                 known = written.get(monograph.id) or committed(monograph.id)
                 if known is not None and known[0] > monograph.version:
                     report.skipped += 1  # the index already holds a newer state
                 else:
                     published = monograph.status == Status.PUBLISHED
-                    document = self._document(monograph) if published else None  # may fail: nothing removed yet
+                    document = self._document(monograph, vector) if published else None  # may fail: nothing removed yet
                     if known is not None and known[1]:
                         writer.delete_documents_by_term("id", monograph.id)
                     if document is not None:
@@ -262,6 +278,7 @@ class EmbeddedEngine:
                     else:
                         report.removed += 1
                     written[monograph.id] = (monograph.version, published)
+                    vectors[monograph.id] = vector if published else None
             except (ValueError, TypeError) as exc:  # one bad document never blocks the rest
                 report.failed[monograph.id] = str(exc)
             pending += 1
@@ -292,10 +309,12 @@ class EmbeddedEngine:
 
     def index(self, monographs: Iterable[Monograph], progress: Progress | None = None) -> IndexReport:
         report = IndexReport()
+        vectors: dict[str, Vector | None] = {}
         with self._writing() as writer:
             self._index.reload()  # the committed state, the one the version lookups must see
             committed = self._indexed_lookup(self._index.searcher())
-            self._write(writer, monographs, committed, {}, report, progress, COMMIT_BATCH)
+            self._write(writer, monographs, committed, {}, report, progress, COMMIT_BATCH, vectors)
+        self._vectors.apply(vectors)
         return report
 
     def rebuild(
@@ -307,21 +326,26 @@ class EmbeddedEngine:
         count the refill only (the caller's total); the report counts both.
         """
         report = IndexReport()
+        vectors: dict[str, Vector | None] = {}
         with self._writing() as writer:
             writer.delete_all_documents()
             written: dict[str, Known] = {}
-            self._write(writer, monographs, lambda _: None, written, report, progress, None)
+            self._write(writer, monographs, lambda _: None, written, report, progress, None, vectors)
             if catch_up is not None:
-                self._write(writer, catch_up(), lambda _: None, written, report, None, None)
+                self._write(writer, catch_up(), lambda _: None, written, report, None, None, vectors)
+        self._vectors.replace((i, v) for i, v in vectors.items() if v is not None)
         self._fresh = False
         return report
 
     def delete(self, ids: Iterable[str]) -> IndexReport:
         report = IndexReport()
+        removed: dict[str, Vector | None] = {}
         with self._writing() as writer:
             for monograph_id in ids:
                 writer.delete_documents_by_term("id", monograph_id)
+                removed[monograph_id] = None
                 report.removed += 1
+        self._vectors.apply(removed)
         return report
 
     # -- queries --------------------------------------------------------------
@@ -340,10 +364,11 @@ class EmbeddedEngine:
             fuzzy = tantivy.Query.fuzzy_term_query(self.schema, field, stem, distance=distance)
             should.append(tantivy.Query.boost_query(fuzzy, FUZZY_BOOST))
         if clause.prefix and field in PREFIX_FIELDS:
-            # Folded words are `[a-z0-9_]`: nothing in a stem is a regular expression operator.
-            should.append(
-                tantivy.Query.boost_query(tantivy.Query.regex_query(self.schema, field, f"{stem}.+"), PREFIX_BOOST)
-            )
+            # Folded words are `[a-z0-9_]`: nothing in a stem is a regular expression operator. Indexed
+            # terms are folded ASCII too, so `[[:ascii:]]+` matches what `.+` would, and its automaton
+            # compiles 15 times faster (30 µs, not 0.5 ms: `.` is every Unicode character).
+            prefix = tantivy.Query.regex_query(self.schema, field, f"{stem}[[:ascii:]]+")
+            should.append(tantivy.Query.boost_query(prefix, PREFIX_BOOST))
         if len(should) == 1:
             return should[0]
         return tantivy.Query.boolean_query([(tantivy.Occur.Should, q) for q in should])
@@ -430,12 +455,17 @@ class EmbeddedEngine:
         """Everything tantivy will be asked for one pass, built once: what the benchmark times as "raw"."""
         query = plan.query
         text = self._text_query(plan.parsed, plan.relaxed)
+        if plan.dense:
+            # Hybrid: the practices closest in meaning match too, adding nothing to the text score.
+            nearest = tantivy.Query.const_score_query(self._values_query("id", plan.dense), 0.0)
+            text = tantivy.Query.boolean_query([(tantivy.Occur.Should, text), (tantivy.Occur.Should, nearest)])
         return EmbeddedRequest(
             query=self._boosted(self._and(text, self._filter_queries(query.filters)), plan.boosts),
             facets=self._facet_requests(text, plan),
             limit=max(query.size, 1),  # tantivy wants at least 1, even to count only
             offset=query.offset,
             order_field=ORDER_FIELDS.get(plan.sort),
+            ids_only=plan.ids_only,
         )
 
     @staticmethod
@@ -447,9 +477,15 @@ class EmbeddedEngine:
             top = searcher.search(
                 request.query, request.limit, True, offset=request.offset, weight_by_field="recency_weight"
             )
-        hits: list[tuple[Mapping[str, Any], float | None]] = [
-            (orjson.loads(searcher.doc(address).get_first("source") or b"{}"), float(key)) for key, address in top.hits
-        ]
+        if request.ids_only:
+            hits: list[tuple[Mapping[str, Any], float | None]] = [
+                ({"id": searcher.doc(address).get_first("id")}, float(key)) for key, address in top.hits
+            ]
+        else:
+            hits = [
+                (orjson.loads(searcher.doc(address).get_first("source") or b"{}"), float(key))
+                for key, address in top.hits
+            ]
         raw = RawSearch(_count(top), hits)
         for facet_query, aggs in request.facets:
             for name, aggregation in searcher.aggregate(facet_query, aggs).items():
@@ -483,10 +519,40 @@ class EmbeddedEngine:
     def nearest(
         self, vector: Vector, filters: SearchFilters, k: int, deadline: float | None = None
     ) -> list[tuple[str, float]]:
-        return []
+        """Exact cosine over every vector; under filters, the closest `NEAREST_OVERSAMPLING` × `k` (at
+        least `NEAREST_MIN_CANDIDATES`) are checked against them in one aggregation (no stored reads)."""
+        time_left(deadline)
+        conditions = self._filter_queries(filters)
+        if not conditions:
+            return self._vectors.nearest(vector, k)
+        candidates = self._vectors.nearest(vector, max(k * NEAREST_OVERSAMPLING, NEAREST_MIN_CANDIDATES))
+        if not candidates:
+            return []
+        query = self._and(self._values_query("id", tuple(i for i, _ in candidates)), conditions)
+        aggregation = {"ids": {"terms": {"field": "id", "size": len(candidates)}}}
+        buckets = self._index.searcher().aggregate(query, aggregation)["ids"]["buckets"]
+        passing = {b["key"] for b in buckets}
+        return [(i, score) for i, score in candidates if i in passing][:k]
 
     def fetch(self, ids: Sequence[str], deadline: float | None = None) -> list[Mapping[str, Any]]:
-        return []
+        time_left(deadline)
+        if not ids:
+            return []
+        searcher = self._index.searcher()
+        found = searcher.search(self._values_query("id", tuple(ids)), len(ids), False).hits
+        sources = {str(s["id"]): s for s in (self._source(searcher, address) for _, address in found)}
+        return [sources[i] for i in ids if i in sources]
+
+    def _stored_vectors(self) -> Iterator[tuple[str, Vector]]:
+        """Every indexed vector, read from the documents (at start: the matrix lives in memory)."""
+        searcher = self._index.searcher()
+        if not searcher.num_docs:
+            return
+        for _, address in searcher.search(tantivy.Query.all_query(), searcher.num_docs, False).hits:
+            document = searcher.doc(address)
+            data = document.get_first("vector")
+            if data:
+                yield str(document.get_first("id")), from_bytes(data)
 
     def similar(self, monograph_id: str, size: int = 5) -> list[SearchHit]:
         searcher = self._index.searcher()
@@ -502,7 +568,7 @@ class EmbeddedEngine:
             min_word_length=3,
         )
         try:
-            hits = searcher.search(self._other_than(like, monograph_id), limit=size).hits
+            hits = searcher.search(self._other_than(like, monograph_id), limit=size * 2).hits
         except BaseException as exc:  # a Rust panic surfaces as a BaseException
             if type(exc).__name__ != "PanicException":
                 raise
@@ -511,8 +577,9 @@ class EmbeddedEngine:
             # words instead (its title and summary as an any-word query).
             words = parse_query(f"{source['title']} {source['summary']}", self.synonyms)
             fallback = self._text_query(ParsedQuery(words.clauses[:SIMILAR_MAX_TERMS]), relaxed=True)
-            hits = searcher.search(self._other_than(fallback, monograph_id), limit=size).hits
-        return [hit_from_source(self._source(searcher, a), float(s), None) for s, a in hits]
+            hits = searcher.search(self._other_than(fallback, monograph_id), limit=size * 2).hits
+        lexical = [hit_from_source(self._source(searcher, a), float(s), None) for s, a in hits]
+        return similar_by_meaning(self, monograph_id, self._vectors.get(monograph_id), lexical, size)
 
     def _other_than(self, query: tantivy.Query, monograph_id: str) -> tantivy.Query:
         return tantivy.Query.boolean_query(
@@ -546,7 +613,11 @@ class EmbeddedEngine:
             backend=self.backend,
             ok=True,
             documents=self._index.searcher().num_docs,
-            detail={"path": str(self.path) if self.path else ":memory:", "analysis": "tantivy french (snowball)"},
+            detail={
+                "path": str(self.path) if self.path else ":memory:",
+                "analysis": "tantivy french (snowball)",
+                "vectors": len(self._vectors),
+            },
         )
 
     def close(self) -> None:

@@ -26,6 +26,7 @@ Matrix = npt.NDArray[np.float32]  # one unit-length row per text
 
 E5_NAME = "multilingual-e5-small-q4"
 E5_DIMENSIONS = 384
+E5_MIN_SIMILARITY = 0.815
 # Longer texts cost more CPU and say little more: a query is cut here (words, not tokens).
 MAX_QUERY_WORDS = 64
 
@@ -35,6 +36,8 @@ class Embedder(Protocol):
 
     name: str
     dimensions: int
+    # Below this cosine similarity a practice is not close enough to join a hybrid answer by meaning alone.
+    min_similarity: float
 
     def query(self, text: str) -> Vector:
         """The vector of a search query."""
@@ -54,6 +57,11 @@ class E5Embedder:
 
     name = E5_NAME
     dimensions = E5_DIMENSIONS
+    # e5's similarities crowd into 0.75–0.88: on our judged set a relevant practice's median is 0.83 and the
+    # best irrelevant one's 0.84, so no floor separates them; this one keeps gibberish ("xqzwv": 0.81,
+    # "football": 0.78) from filling an answer, and was measured on PIAF and the judged set
+    # (`benchmarks/relevance.py`) to cost little there.
+    min_similarity = E5_MIN_SIMILARITY
 
     def __init__(self) -> None:
         os.environ.setdefault("OMP_NUM_THREADS", "1")

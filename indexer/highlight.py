@@ -23,6 +23,10 @@ from schemas.search import Highlight, SearchHit
 
 MARK_OPEN, MARK_CLOSE = "<mark>", "</mark>"
 PREFIX_LENGTH = 3
+# Characters of a hit's sections looked at for excerpts: sections may hold 5 × 20,000 characters, and
+# scanning them all for every hit of a page would cost more than the search (a word further on still
+# matched; it is just not excerpted). Like Elasticsearch's `max_analyzed_offset`, far below it.
+SCAN_BUDGET = 10_000
 
 WordMatcher = Callable[[str], bool]
 
@@ -59,7 +63,12 @@ class Highlighter:
     def spans(self, text: str) -> list[tuple[int, int]]:
         return list(self.iter_spans(text))
 
-    def iter_spans(self, text: str) -> Iterator[tuple[int, int]]:
+    def iter_spans(self, text: str, limit: int | None = None) -> Iterator[tuple[int, int]]:
+        """Spans of the matching words; with `limit`, of those in about its first `limit` characters
+        (cut at the next space, never inside a word)."""
+        if limit is not None and len(text) > limit:
+            space = text.find(" ", limit)
+            text = text[:space] if space != -1 else text
         lowered = text.lower()
         if len(lowered) != len(text):  # a rare character whose lowercase is longer: keep offsets exact
             lowered = "".join(c.lower()[0] for c in text)
@@ -90,16 +99,25 @@ def highlight_whole(text: str, highlighter: Highlighter) -> str | None:
 
 
 def highlight_fragments(
-    texts: Iterable[str], highlighter: Highlighter, fragment_size: int = 160, max_fragments: int = 3
+    texts: Iterable[str],
+    highlighter: Highlighter,
+    fragment_size: int = 160,
+    max_fragments: int = 3,
+    budget: int = SCAN_BUDGET,
 ) -> list[str]:
-    """Up to `max_fragments` escaped excerpts around matches, in reading order.
+    """Up to `max_fragments` escaped excerpts around matches, in reading order, among the first
+    `budget` characters of `texts`.
 
     Texts are scanned lazily and scanning stops at the last fragment needed: on long sections
     the scan is most of the cost of highlighting (Elasticsearch's `order: none`).
     """
     fragments: list[str] = []
+    scanned = 0
     for text in texts:
-        spans = iter(highlighter.iter_spans(text))
+        if scanned >= budget:
+            break
+        spans = iter(highlighter.iter_spans(text, budget - scanned))
+        scanned += len(text)
         pending = next(spans, None)
         while pending is not None and len(fragments) < max_fragments:
             start = pending[0]
@@ -174,4 +192,6 @@ def hit_from_source(source: Mapping[str, Any], score: float | None, highlighter:
     # The source was validated before it was indexed: construct, don't validate again; the territory alone is
     # validated (a few microseconds), so its kind and zone are enums again and serialise without warnings.
     fields["territory"] = Territory.model_validate(fields["territory"])
-    return SearchHit.model_construct(**fields, score=score, highlight=highlight)
+    # Every field with a default factory is given: for a missing one, pydantic 2.14's `model_construct`
+    # inspects the factory's signature on every call (80 µs a hit, most of the cost of building hits).
+    return SearchHit.model_construct(**fields, score=score, highlight=highlight, similarity_reasons=[])

@@ -25,7 +25,7 @@ from indexer.relevance import GRADED_FROM, HYBRID_CANDIDATES, HYBRID_DENSE_WEIGH
 from indexer.spelling import corrected_query
 from indexer.vectors import Semantic
 from schemas.facets import FACETS, YEAR, Facet
-from schemas.search import SearchFilters, SearchMode, SearchQuery, SearchResult, Sort
+from schemas.search import SearchFilters, SearchHit, SearchMode, SearchQuery, SearchResult, Sort
 
 
 @dataclass(frozen=True)
@@ -174,7 +174,9 @@ def _nearest(engine: Executor, plan: SearchPlan) -> tuple[str, ...]:
         return ()
     time_left(query.deadline)
     vector = semantic.query_vector(query.q)
-    return tuple(i for i, _ in engine.nearest(vector, query.filters, HYBRID_CANDIDATES, query.deadline))
+    floor = semantic.embedder.min_similarity
+    nearest = engine.nearest(vector, query.filters, HYBRID_CANDIDATES, query.deadline)
+    return tuple(i for i, similarity in nearest if similarity >= floor)
 
 
 def fuse(lexical: Sequence[str], dense: Sequence[str]) -> list[tuple[str, float]]:
@@ -186,6 +188,28 @@ def fuse(lexical: Sequence[str], dense: Sequence[str]) -> list[tuple[str, float]
     for rank, monograph_id in enumerate(dense, start=1):
         scores[monograph_id] = scores.get(monograph_id, 0.0) + HYBRID_DENSE_WEIGHT / (RRF_K + rank)
     return sorted(scores.items(), key=lambda item: -item[1])
+
+
+def similar_by_meaning(
+    engine: Executor, monograph_id: str, vector: Vector | None, lexical: list[SearchHit], size: int
+) -> list[SearchHit]:
+    """ "Similar practices": the engine's word-based ones fused with the closest vectors to the practice's
+    own (none: the word-based ones as they are)."""
+    if vector is None or engine.semantic is None:
+        return lexical[:size]
+    dense = [i for i, _ in engine.nearest(vector, SearchFilters(), size + 1) if i != monograph_id]
+    fused = fuse([hit.id for hit in lexical], dense)[:size]
+    known = {hit.id: hit for hit in lexical}
+    fetched = {str(s["id"]): s for s in engine.fetch([i for i, _ in fused if i not in known])}
+    hits = []
+    for monograph_id_, score in fused:
+        hit = known.get(monograph_id_) or (
+            hit_from_source(fetched[monograph_id_], None, None) if monograph_id_ in fetched else None
+        )
+        if hit is not None:
+            hit.score = score
+            hits.append(hit)
+    return hits
 
 
 def _hybrid_search(engine: Executor, plan: SearchPlan, stemmer: FrenchStemmer) -> SearchResult:

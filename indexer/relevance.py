@@ -41,10 +41,12 @@ LIKE_NATURE = 1.0  # the same EPCI nature
 LIKE_DEPARTMENT = 0.5
 LIKE_REGION = 0.25
 # Hybrid search (`mode=hybrid`): the practices closest in meaning (this many, among those passing the
-# filters) join the lexical matches, and both rankings are fused by reciprocal rank fusion over the first
-# `HYBRID_WINDOW` lexical hits: score = 1 / (RRF_K + lexical rank) + HYBRID_DENSE_WEIGHT / (RRF_K + dense rank).
+# filters) join the lexical matches. Only the closest few: vector similarity alone separates a relevant
+# practice badly from a merely close one, and the total and facets must stay those of a precise answer.
+# Both rankings are fused by reciprocal rank fusion over the first `HYBRID_WINDOW` lexical hits:
+# score = 1 / (RRF_K + lexical rank) + HYBRID_DENSE_WEIGHT / (RRF_K + dense rank).
 # Measured with `benchmarks/relevance.py` (PIAF and the judged set).
-HYBRID_CANDIDATES = 100
+HYBRID_CANDIDATES = 20
 HYBRID_WINDOW = 100
 RRF_K = 60
 HYBRID_DENSE_WEIGHT = 1.0

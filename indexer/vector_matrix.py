@@ -30,6 +30,12 @@ class VectorMatrix:
     def __len__(self) -> int:
         return len(self._row_of)
 
+    def get(self, monograph_id: str) -> Vector | None:
+        """The vector of this id, if it has one."""
+        with self._lock:
+            row = self._row_of.get(monograph_id)
+            return None if row is None else self._rows[row].copy()
+
     def replace(self, vectors: Iterable[tuple[str, Vector]]) -> None:
         """Every row at once (a rebuild)."""
         pairs = list(vectors)
@@ -67,12 +73,13 @@ class VectorMatrix:
         """A row to fill (under the lock): a freed one, or a new one (capacity doubled when full)."""
         if self._free:
             return self._free.pop()
-        if self._dimensions is None or not len(self._rows):
-            self._dimensions = dimensions
         used = len(self._ids)
-        if used == len(self._rows):
-            grown = np.zeros((max(16, used * 2), self._dimensions), dtype=np.float32)
-            grown[:used] = self._rows[:used]
+        if not used:
+            self._dimensions = dimensions
+        if used == len(self._rows) or self._rows.shape[1] != self._dimensions:
+            grown = np.zeros((max(16, used * 2), dimensions), dtype=np.float32)
+            if used:
+                grown[:used] = self._rows[:used]
             live = np.zeros(len(grown), dtype=bool)
             live[:used] = self._live[:used]
             # Readers holding the old arrays keep a consistent snapshot.

@@ -10,7 +10,15 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstra
 
 from schemas.like_territory import TerritoryProfile
 from schemas.monograph import Monograph
-from schemas.search import FacetValue, SearchHit, SearchParams, SearchRequestParams, Suggestion
+from schemas.search import (
+    FacetValue,
+    SearchHit,
+    SearchMode,
+    SearchParams,
+    SearchRequestParams,
+    SearchResult,
+    Suggestion,
+)
 
 Item = TypeVar("Item", bound=BaseModel)
 
@@ -35,6 +43,7 @@ class SearchResponse(BaseModel):
     like_territory: TerritoryProfile | None = Field(
         default=None, description="The territory `like_territory` designates, as practices were compared to it."
     )
+    mode: SearchMode = Field(default=SearchMode.LEXICAL, description=SearchResult.model_fields["mode"].description)
 
 
 class ApiSuggestion(Suggestion):

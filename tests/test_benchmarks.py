@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from benchmarks.compare import compare
 from benchmarks.corpus import CorpusGenerator
 from benchmarks.queries import query_mix
 from benchmarks.run import run
@@ -42,3 +43,17 @@ def test_harness_runs_end_to_end(tmp_path: Path) -> None:
     saved = json.loads(next(tmp_path.glob("results-*.json")).read_text())
     assert saved["sizes"]["300"]["corpus"]["documents"] == 300
     assert "| embedded |" in (tmp_path / "latest.md").read_text()
+    # Two runs side by side (here the run and itself): latency, stages and each uvicorn load, per code.
+    comparison = compare(saved, saved, ("main", "perf"), "make bench")
+    assert "## embedded, 300 monographs" in comparison
+    assert comparison.count("| main |") == comparison.count("| perf |") == 4
+
+
+def test_hybrid_benchmark_runs_end_to_end(tmp_path: Path) -> None:
+    from benchmarks import hybrid
+
+    results = hybrid.main(["--sizes", "300", "--rounds", "1", "--out", str(tmp_path)])
+    entry = results["sizes"][0]
+    assert entry["size"] == 300 and set(entry["latency_ms"]) == {"lexical", "hybrid", "query embedding"}
+    assert entry["hybrid_answers"]["hybrid"] > 0  # the vectors were used
+    assert "| 300 | hybrid |" in (tmp_path / "hybrid-latest.md").read_text()

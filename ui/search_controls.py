@@ -92,6 +92,18 @@ def sort_box(search: SearchState) -> None:
     )
 
 
+def words_only_toggle(search: SearchState) -> None:
+    """« Mots exacts uniquement »: the words only, not their meaning (`mode=lexical`)."""
+    state.sync_widget("search_words_only", search.words_only)
+    st.toggle(
+        "Mots exacts uniquement",
+        key="search_words_only",
+        on_change=state.on_words_only_change,
+        help="Sans cette option, la recherche trouve aussi les pratiques qui répondent au même besoin avec "
+        "d'autres mots.",
+    )
+
+
 # Facets with more values than this are a list one can type into (Streamlit's multiselect searches).
 LONG_FACET = 12
 

@@ -17,7 +17,7 @@ from typing import Any
 import streamlit as st
 
 from schemas.facets import FACET_BY_NAME, FACET_NAMES, FACETS
-from schemas.search import LIKE_TERRITORY_CODE, MAX_RESULT_WINDOW, SORT_LABELS, Sort
+from schemas.search import LIKE_TERRITORY_CODE, MAX_RESULT_WINDOW, SORT_LABELS, SearchMode, Sort
 
 PAGE_SIZE = 10
 YEAR_MIN = 2000
@@ -28,7 +28,19 @@ SESSION_KEY = "current_search"
 MODE_FIELDS = {f.name: f.mode_field for f in FACETS if f.mode_field}
 # `like_territory` ("Mon territoire") ranks the results; only `/search` takes it, not exports or feeds.
 LIKE_TERRITORY = "like_territory"
-URL_PARAMS = ("q", *FACET_NAMES, *MODE_FIELDS.values(), "year_from", "year_to", "sort", "page", LIKE_TERRITORY)
+# `mode=lexical`: the words only ("Mots exacts uniquement"); by default the search finds by meaning too.
+SEARCH_MODE = "mode"
+URL_PARAMS = (
+    "q",
+    *FACET_NAMES,
+    *MODE_FIELDS.values(),
+    "year_from",
+    "year_to",
+    "sort",
+    "page",
+    LIKE_TERRITORY,
+    SEARCH_MODE,
+)
 MISSING = object()
 
 
@@ -44,6 +56,8 @@ class SearchState:
     all_of: frozenset[str] = frozenset()
     # "Mon territoire": a commune or EPCI code; practices from territories like it come first.
     like_territory: str = ""
+    # The words only, not their meaning (`mode=lexical`).
+    words_only: bool = False
 
     @classmethod
     def from_params(cls, get_all: Callable[[str], list[str]]) -> SearchState:
@@ -68,6 +82,7 @@ class SearchState:
             page=min(max(_int(get_all("page")) or 1, 1), MAX_PAGE),
             all_of=frozenset(name for name, mode in MODE_FIELDS.items() if _last(get_all(mode)) == "all"),
             like_territory=like if LIKE_TERRITORY_CODE.match(like) else "",
+            words_only=_last(get_all(SEARCH_MODE)) == SearchMode.LEXICAL,
         )
 
     def to_params(self) -> dict[str, str | list[str]]:
@@ -90,6 +105,8 @@ class SearchState:
             params["page"] = str(self.page)
         if self.like_territory:
             params[LIKE_TERRITORY] = self.like_territory
+        if self.words_only:
+            params[SEARCH_MODE] = SearchMode.LEXICAL.value
         return params
 
     def api_params(self, size: int = PAGE_SIZE, paged: bool = True) -> list[tuple[str, str]]:
@@ -206,6 +223,10 @@ def on_all_of_change(facet: str, key: str) -> None:
     search = current()
     chosen = search.all_of | {facet} if st.session_state.get(key) else search.all_of - {facet}
     remember(search.with_changes(all_of=frozenset(chosen)))
+
+
+def on_words_only_change() -> None:
+    remember(current().with_changes(words_only=bool(st.session_state.get("search_words_only"))))
 
 
 def on_sort_change() -> None:

@@ -13,7 +13,7 @@ from api.embed.html import marked
 from schemas.api import EmbedTheme
 from schemas.facets import FACET_BY_NAME, FACET_NAMES, FACETS
 from schemas.referentials import ACTOR_CATEGORY_LABELS, ODD_BY_NUMBER, ODD_LIST, TERRITORY_TYPE_LABELS
-from schemas.search import MAX_RESULT_WINDOW, SearchHit, SearchParams, SearchResult
+from schemas.search import MAX_RESULT_WINDOW, SearchHit, SearchMode, SearchParams, SearchResult
 from territories.choropleth import MapEntry
 
 # Facet values shown before the rest fold under « Afficher plus ».
@@ -134,6 +134,8 @@ class EmbedView:
     logo: str
     total: int
     relaxed: bool
+    # Ranked by the words and their meaning: practices close to the need appear even without its words.
+    hybrid: bool
     corrected_query: str | None
     # Nothing under the visitor's filters: how many practices the words alone match, and the link there.
     unfiltered: tuple[int, str] | None
@@ -204,6 +206,7 @@ def build_view(
         logo=theme.logo,
         total=result.total,
         relaxed=result.relaxed,
+        hybrid=result.mode == SearchMode.HYBRID,
         corrected_query=result.corrected_query,
         unfiltered=(unfiltered, links.without_filters()) if unfiltered else None,
         hits=[hit_view(hit, urls[hit.id]) for hit in result.hits],

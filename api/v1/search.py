@@ -79,6 +79,7 @@ def response_body(params: SearchParams, result: SearchResult, settings: Settings
         corrected_query=result.corrected_query,
         total_without_filters=result.total_without_filters,
         like_territory=result.like_territory,
+        mode=result.mode,
     )
     return body.model_dump_json()
 

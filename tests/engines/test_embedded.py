@@ -8,9 +8,12 @@ import tantivy
 
 from indexer.embedded import SCHEMA_VERSION, SCHEMA_VERSION_FILE, EmbeddedEngine
 from indexer.engine import IndexLocked
+from indexer.vectors import Semantic
 from schemas.monograph import Monograph
+from schemas.search import SearchMode, SearchQuery
 from tests.corpus import CORPUS, by_id
 from tests.engines.contract import PUBLISHED, EngineContract, at_version
+from tests.engines.hybrid_contract import NEED, HybridContract, embedder, stored
 
 
 class TestEmbeddedEngine(EngineContract):
@@ -19,6 +22,30 @@ class TestEmbeddedEngine(EngineContract):
         engine = EmbeddedEngine()
         yield engine
         engine.close()
+
+
+class TestEmbeddedHybrid(HybridContract):
+    @pytest.fixture
+    def engine(self) -> Iterator[EmbeddedEngine]:
+        engine = EmbeddedEngine()
+        yield engine
+        engine.close()
+
+
+def test_vectors_survive_reopening(tmp_path: Path) -> None:
+    engine = EmbeddedEngine(tmp_path / "index")
+    engine.attach_semantic(Semantic(embedder(), stored))
+    engine.index(CORPUS)
+    engine.close()
+    del engine
+    reopened = EmbeddedEngine(tmp_path / "index")
+    try:
+        assert reopened.health().detail["vectors"] == len(PUBLISHED)
+        reopened.attach_semantic(Semantic(embedder(), stored))
+        found = reopened.search(SearchQuery(q=NEED, mode=SearchMode.HYBRID))
+        assert found.mode == SearchMode.HYBRID and found.hits[0].id == "mobilite-vallee"
+    finally:
+        reopened.close()
 
 
 @pytest.fixture

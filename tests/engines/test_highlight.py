@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from indexer.documents import hit_source
 from indexer.french import FrenchStemmer
-from indexer.highlight import build_highlighter, highlight_fragments, highlight_whole
+from indexer.highlight import build_highlighter, highlight_fragments, highlight_whole, hit_from_source
 from indexer.query import parse_query
+from schemas.search import SearchHit
+from tests.corpus import seed_corpus
 
 STEMMER = FrenchStemmer()
 
@@ -46,6 +49,17 @@ def test_fragments_in_reading_order_bounded_and_elided() -> None:
     assert all(len(f) < 80 + 40 for f in fragments)
 
 
+def test_fragments_are_looked_for_within_a_budget_of_characters() -> None:
+    filler = "texte sans rapport " * 100  # 1,900 characters
+    sections = [filler, filler + "un covoiturage loin", "un covoiturage plus loin"]
+    found = highlight_fragments(sections, highlighter("covoiturage"), budget=3_810)
+    assert len(found) == 1 and "un <mark>covoiturage</mark> loin" in found[0]
+    # A section is cut at a space past the budget, never inside a word; the next sections are not read.
+    assert highlight_fragments(sections, highlighter("covoiturage"), budget=3_802) == []
+    assert len(highlight_fragments(sections, highlighter("covoiturage"), budget=3_803)) == 1
+    assert len(highlight_fragments(sections, highlighter("covoiturage"))) == 2
+
+
 def test_empty_query_needs_no_highlighter() -> None:
     assert build_highlighter(parse_query(""), STEMMER) is None
 
@@ -59,3 +73,10 @@ def test_an_unfinished_last_word_marks_the_words_it_starts() -> None:
     )
     finished = build_highlighter(parse_query("covoit."), stemmer)
     assert finished is not None and highlight_whole("Covoiturage", finished) is None
+
+
+def test_a_hit_is_constructed_with_every_field_given() -> None:
+    # A field left to its default factory makes pydantic inspect the factory on every `model_construct`.
+    hit = hit_from_source(hit_source(seed_corpus()[0]), 1.5, highlighter("mobilité"))
+    assert hit.model_fields_set == set(SearchHit.model_fields)
+    assert SearchHit.model_validate(hit.model_dump()) == hit

@@ -123,8 +123,11 @@ def test_odd_badges_use_the_official_colours_and_readable_text() -> None:
 
 def test_a_search_survives_the_round_trip_through_a_link() -> None:
     filters = {name: () for name in FACET_NAMES} | {"odd": ("7", "17"), "region": ("Provence-Alpes-Côte d'Azur",)}
-    search = SearchState(q="tiers-lieux « ruraux »", filters=filters, year_from=2015, sort="recent", page=3)
+    search = SearchState(
+        q="tiers-lieux « ruraux »", filters=filters, year_from=2015, sort="recent", page=3, words_only=True
+    )
     params = search.to_params()
+    assert params["mode"] == "lexical"  # the words only: the API's `mode`
 
     def get_all(name: str) -> list[str]:
         value = params.get(name, [])

@@ -14,7 +14,7 @@ from ui.my_territory import my_territory
 from ui.result_card import hit_card
 from ui.scroll import scroll_to_top_on_change
 from ui.search_box import search_suggestions
-from ui.search_controls import current_results, facet_sidebar, query_box, sort_box
+from ui.search_controls import current_results, facet_sidebar, query_box, sort_box, words_only_toggle
 from ui.search_help import no_results_help
 from ui.search_map import department_map
 from ui.site_frame import intro
@@ -39,15 +39,23 @@ my_territory(search, result)
 facet_sidebar(search, result["facets"], total)
 applied_filters(search)
 
-summary, sort_column = st.columns([3, 1], vertical_alignment="bottom")
+summary, mode_column, sort_column = st.columns([2, 1.3, 1], vertical_alignment="bottom")
 summary.markdown(f"**{count_label(total, 'pratique trouvée', 'pratiques trouvées')}**")
+if search.q:  # meaning applies to words only
+    with mode_column:
+        words_only_toggle(search)
 if total:  # nothing to sort otherwise
     with sort_column:
         sort_box(search)
 
 if result.get("corrected_query") and total:
     st.info(f"Résultats pour « {md_literal(result['corrected_query'])} »", icon=":material/spellcheck:")
-if result.get("relaxed") and total:
+if result.get("mode") == "hybrid" and total:
+    st.caption(
+        "Recherche par les mots et par le sens : les pratiques qui répondent au même besoin apparaissent aussi, "
+        "même sans vos mots."
+    )
+elif result.get("relaxed") and total:
     st.caption(
         "Toutes les pratiques ne contiennent pas tous vos mots : celles qui en contiennent le plus viennent d'abord."
     )

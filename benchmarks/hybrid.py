@@ -1,0 +1,132 @@
+"""`python -m benchmarks.hybrid`: what hybrid search costs beside lexical search, in-process on the embedded engine.
+
+Indexes a synthetic corpus (`corpus.py`) at each size with a vector per monograph, then runs the judged
+set's queries (needs, questions, keywords: `judged_queries.jsonl`) through `engine.search` in both modes,
+the query embedding included (a fresh embedding each time: the query cache is cleared). Goal (#13): hybrid
+p95 ≤ 60 ms at 10k monographs, 100k recorded.
+
+Embedding 100k synthetic monographs would take hours of CPU here, and their bigram text means nothing: each
+monograph instead gets the real vector of one of the seed practices (title + summary, e5), slightly
+perturbed, so similarities spread as in a real corpus and the vector search costs what it would (an exact
+scan of every row). Relevance is measured by `benchmarks/relevance.py`, not here.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from benchmarks.corpus import CorpusGenerator
+from benchmarks.measure import percentiles
+from benchmarks.relevance import RESULTS, attach_vectors, embed_documents, judged, seed_documents
+from benchmarks.report import heading, record, table_row
+from benchmarks.run import ROOT, console, machine, progress
+from indexer.embedded import EmbeddedEngine
+from indexer.embedder import E5Embedder, QueryVectors, Vector
+from schemas.search import SearchMode, SearchQuery
+
+NOISE = 0.02  # per dimension, before renormalising: neighbours stay neighbours
+
+
+def synthetic_vectors(size: int, pool: list[Vector], seed: int = 5) -> dict[str, Vector]:
+    rng = np.random.default_rng(seed)
+    base = np.stack(pool)[rng.integers(0, len(pool), size)]
+    noisy = base + rng.normal(0, NOISE, base.shape).astype(np.float32)
+    noisy /= np.linalg.norm(noisy, axis=1, keepdims=True)
+    return {f"bench-{number:07d}": noisy[number] for number in range(size)}
+
+
+def measure(size: int, queries: list[str], rounds: int, embedder: E5Embedder, pool: list[Vector]) -> dict[str, Any]:
+    engine = EmbeddedEngine()
+    attach_vectors(engine, embedder, synthetic_vectors(size, pool))
+    with progress(f"indexing {size:,} monographs with vectors", size) as bar:
+        engine.index(CorpusGenerator().generate(size), progress=lambda n: bar.advance(bar.task_ids[0], n))
+    assert engine.semantic is not None
+    engine.semantic.query_vector = QueryVectors(embedder, size=0)  # every query embedded afresh
+    timings: dict[str, list[float]] = {"lexical": [], "hybrid": [], "query embedding": []}
+    modes = {"hybrid": 0, "lexical": 0}
+    with progress(f"{size:,}: searching", rounds * len(queries)) as bar:
+        for _ in range(rounds):
+            for text in queries:
+                for mode in (SearchMode.LEXICAL, SearchMode.HYBRID):
+                    start = time.perf_counter()
+                    result = engine.search(SearchQuery(q=text, mode=mode, size=10))
+                    timings[mode.value].append(time.perf_counter() - start)
+                    if mode == SearchMode.HYBRID:
+                        modes[result.mode.value] += 1
+                start = time.perf_counter()
+                embedder.query(text)
+                timings["query embedding"].append(time.perf_counter() - start)
+                bar.advance(bar.task_ids[0])
+    engine.close()
+    return {
+        "size": size,
+        "latency_ms": {name: percentiles(values) for name, values in timings.items()},
+        "hybrid_answers": modes,
+    }
+
+
+def report(results: dict[str, Any]) -> str:
+    lines = heading("Hybrid search latency (embedded engine)", results, f"Command: `{results['command']}`.")
+    lines += [
+        table_row(["monographs", "path", "p50 ms", "p95 ms", "p99 ms"]),
+        table_row(["---"] * 5),
+    ]
+    for entry in results["sizes"]:
+        for path, lat in entry["latency_ms"].items():
+            lines.append(
+                table_row([f"{entry['size']:,}", path, f"{lat['p50']:.1f}", f"{lat['p95']:.1f}", f"{lat['p99']:.1f}"])
+            )
+    lines += [
+        "",
+        "`hybrid` includes the query embedding (measured alone on the `query embedding` line). "
+        "Hybrid answers that used vectors: "
+        + ", ".join(
+            f"{e['size']:,}: {e['hybrid_answers']['hybrid']}/{sum(e['hybrid_answers'].values())}"
+            for e in results["sizes"]
+        ),
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> dict[str, Any]:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", default="10000,100000", help="comma-separated")
+    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--out", type=Path, default=RESULTS)
+    parser.add_argument("--no-record", action="store_true")
+    args = parser.parse_args(argv)
+    embedder = E5Embedder()
+    seed = seed_documents()
+    pool = list(embed_documents(seed, embedder).values())
+    queries = [case.query for case in judged().cases]
+    sizes = [measure(int(s), queries, args.rounds, embedder, pool) for s in args.sizes.split(",") if s]
+    results: dict[str, Any] = {
+        "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "machine": machine(),
+        "command": "python -m benchmarks.hybrid " + " ".join(argv if argv is not None else sys.argv[1:]),
+        "sizes": sizes,
+    }
+    markdown = report(results)
+    print(markdown)
+    if not args.no_record:
+        for path in record(results, markdown, args.out, "hybrid"):
+            console.print(f"recorded {path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}")
+    summary = "; ".join(
+        f"{e['size']:,}: lexical p95 {e['latency_ms']['lexical']['p95']:.1f} ms, "
+        f"hybrid p95 {e['latency_ms']['hybrid']['p95']:.1f} ms"
+        for e in sizes
+    )
+    console.print(f"hybrid: {summary}")
+    return results
+
+
+if __name__ == "__main__":
+    main()

