@@ -33,10 +33,11 @@ from indexer.es_mapping import (
     document,
     index_settings,
     mappings,
+    stored_vector,
 )
 from indexer.french import FrenchStemmer
 from indexer.highlight import hit_from_source
-from indexer.pipeline import RawSearch, SearchPlan, run_search
+from indexer.pipeline import RawSearch, SearchPlan, run_search, similar_by_meaning
 from indexer.query import Synonyms
 from indexer.vectors import Semantic, with_vectors
 from schemas.monograph import Monograph, Status
@@ -383,13 +384,19 @@ class ElasticsearchEngine:
         return [d["_source"]["display"] for d in response["docs"] if d.get("found")]
 
     def similar(self, monograph_id: str, size: int = 5) -> list[SearchHit]:
+        """More-like-this on the practice's words; with a `Semantic`, fused with its vector's nearest."""
         self.ensure_index()
         with translated_errors("similar"):
-            if not self.client.exists(index=self.alias, id=monograph_id):
-                raise UnknownMonograph(f"monograph {monograph_id!r} is not published in the index")
-            body = es_query.similar_body(monograph_id, self.alias, size)
+            try:  # the practice's own vector (nothing of it without a Semantic): one call, like `exists`
+                own = self.client.get(
+                    index=self.alias, id=monograph_id, source=[VECTOR_FIELD] if self.semantic else False
+                )
+            except NotFoundError:
+                raise UnknownMonograph(f"monograph {monograph_id!r} is not published in the index") from None
+            body = es_query.similar_body(monograph_id, self.alias, size * 2)
             response = self.client.search(index=self.alias, body=body)
-        return [hit_from_source(h["_source"]["display"], h.get("_score"), None) for h in response["hits"]["hits"]]
+        lexical = [hit_from_source(h["_source"]["display"], h.get("_score"), None) for h in response["hits"]["hits"]]
+        return similar_by_meaning(self, monograph_id, stored_vector(own.get("_source", {})), lexical, size)
 
     def versions(self) -> dict[str, int]:
         # A scroll sorted by _doc (helpers.scan) reads every document whatever the index size;

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from indexer.documents import facet_fields, hit_source, likeness_fields, published_micros, texts
 from indexer.embedder import E5_DIMENSIONS, Vector
 from indexer.french import STOPWORDS, FrenchStemmer, prepare_for_index
@@ -105,6 +107,12 @@ def mappings() -> dict[str, Any]:
 def cosine(score: float) -> float:
     """The cosine similarity behind a kNN score: the node scores cosine `c` as `(1 + c) / 2`."""
     return 2.0 * score - 1.0
+
+
+def stored_vector(source: dict[str, Any]) -> Vector | None:
+    """The vector a document's `_source` holds, if any."""
+    values = source.get(VECTOR_FIELD)
+    return None if values is None else np.asarray(values, dtype=np.float32)
 
 
 def document(monograph: Monograph, stemmer: FrenchStemmer, vector: Vector | None = None) -> dict[str, Any]:

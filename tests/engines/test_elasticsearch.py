@@ -16,6 +16,7 @@ from schemas.monograph import Status
 from schemas.search import SearchQuery
 from tests.corpus import CORPUS, by_id
 from tests.engines.contract import PUBLISHED, EngineContract, at_version
+from tests.engines.hybrid_contract import HybridContract
 
 pytestmark = pytest.mark.elasticsearch
 
@@ -33,6 +34,14 @@ def drop(engine: ElasticsearchEngine) -> None:
 
 
 class TestElasticsearchEngine(EngineContract):
+    @pytest.fixture
+    def engine(self, es_url: str) -> Iterator[ElasticsearchEngine]:
+        engine = make_engine(es_url)
+        yield engine
+        drop(engine)
+
+
+class TestElasticsearchHybrid(HybridContract):
     @pytest.fixture
     def engine(self, es_url: str) -> Iterator[ElasticsearchEngine]:
         engine = make_engine(es_url)

@@ -1,4 +1,6 @@
-"""Vectors and hybrid search in the Elasticsearch engine, on a real node with the real embedder."""
+"""Vectors and hybrid search in the Elasticsearch engine, on a real node with the real embedder, beyond
+the hybrid contract (`TestElasticsearchHybrid` in test_elasticsearch.py): how vectors reach the documents,
+kNN order, cosines and filters, ids-only passes, old indexes, deadlines and unreachable nodes."""
 
 from __future__ import annotations
 
@@ -10,15 +12,17 @@ import numpy as np
 import pytest
 
 from indexer.elasticsearch_engine import ElasticsearchEngine
-from indexer.embedder import E5Embedder, Vector, embedding_text
+from indexer.embedder import Vector
 from indexer.engine import EngineConfig, EngineUnavailable, SearchTimeout
 from indexer.pipeline import SearchPlan
 from indexer.query import parse_query
+from indexer.relevance import HYBRID_CANDIDATES
 from indexer.vectors import Semantic
 from schemas.monograph import Monograph, Status
 from schemas.search import SearchFilters, SearchMode, SearchQuery, SearchResult
 from tests.corpus import CORPUS, by_id
 from tests.engines.contract import PUBLISHED, at_version, counts, ids
+from tests.engines.hybrid_contract import NEED, corpus_vectors, embedder
 from tests.engines.test_elasticsearch import drop, make_engine
 
 pytestmark = pytest.mark.elasticsearch
@@ -42,27 +46,15 @@ class StoredVectors:
         return {i: self.vectors[i] for i in monograph_ids if i in self.vectors}
 
 
-@pytest.fixture(scope="module")
-def embedder() -> E5Embedder:
-    return E5Embedder()
-
-
-@pytest.fixture(scope="module")
-def passages(embedder: E5Embedder) -> dict[str, Vector]:
-    """The stored vectors of the embedded practices (as the background embedder computes them)."""
-    embedded = [m for m in CORPUS if m.id in EMBEDDED]
-    matrix = embedder.passages([embedding_text(m) for m in embedded])
-    return {m.id: matrix[row] for row, m in enumerate(embedded)}
+@pytest.fixture
+def source() -> StoredVectors:
+    """The store's vectors of the embedded practices (as the background embedder computes them)."""
+    return StoredVectors({i: v for i, v in corpus_vectors().items() if i in EMBEDDED})
 
 
 @pytest.fixture
-def source(passages: dict[str, Vector]) -> StoredVectors:
-    return StoredVectors(passages)
-
-
-@pytest.fixture
-def semantic(embedder: E5Embedder, source: StoredVectors) -> Semantic:
-    return Semantic(embedder, source)
+def semantic(source: StoredVectors) -> Semantic:
+    return Semantic(embedder(), source)
 
 
 @pytest.fixture
@@ -83,7 +75,7 @@ def hybrid(plain: ElasticsearchEngine, semantic: Semantic) -> ElasticsearchEngin
 def search(
     engine: ElasticsearchEngine, q: str, mode: SearchMode = SearchMode.HYBRID, **filters: object
 ) -> SearchResult:
-    return engine.search(SearchQuery(q=q, mode=mode, filters=SearchFilters(**filters)))  # type: ignore[arg-type]
+    return engine.search(SearchQuery(q=q, mode=mode, filters=SearchFilters(**filters)))
 
 
 def test_vectors_are_read_per_chunk_and_only_for_published_practices(
@@ -119,7 +111,7 @@ def test_nearest_honours_the_filters(
 ) -> None:
     vector = semantic.query_vector(DROUGHT)
     everything = [i for i, _ in hybrid.nearest(vector, SearchFilters(), 10)]
-    found = [i for i, _ in hybrid.nearest(vector, SearchFilters(**filters), 10)]  # type: ignore[arg-type]
+    found = [i for i, _ in hybrid.nearest(vector, SearchFilters(**filters), 10)]
     assert found == [i for i in everything if i in expected]
 
 
@@ -127,21 +119,22 @@ def test_hybrid_finds_a_practice_by_meaning_alone(hybrid: ElasticsearchEngine) -
     assert search(hybrid, DROUGHT, SearchMode.LEXICAL).total == 0  # no word of it in any practice
     result = search(hybrid, DROUGHT)
     assert result.mode == SearchMode.HYBRID and ids(result)[0] == "eau-reunion"
-    # A tiny corpus: every practice with a vector is among the nearest, and only those match.
-    assert result.total == len(EMBEDDED) and set(ids(result)) == EMBEDDED
-    assert counts(result, "region") == Counter(by_id(i).territory.region for i in EMBEDDED)
+    assert result.total == len(result.hits) and set(ids(result)) <= EMBEDDED
 
 
-def test_hybrid_matches_the_words_or_the_nearest_and_counts_that_set(hybrid: ElasticsearchEngine) -> None:
-    # `vitrines` is a word of a practice without a vector: it matches by its words only.
-    regions = ["Bretagne", "Auvergne-Rhône-Alpes"]
-    result = search(hybrid, f"vitrines {DROUGHT}", region=regions)
-    matched = {"pvd-centre-bourg"} | {i for i in EMBEDDED if by_id(i).territory.region in regions}
+def test_hybrid_matches_the_words_or_the_nearest_and_counts_that_set(
+    hybrid: ElasticsearchEngine, semantic: Semantic
+) -> None:
+    q, filters = f"vitrines {NEED}", SearchFilters(region=["Bretagne", "Auvergne-Rhône-Alpes"])
+    words = set(ids(hybrid.search(SearchQuery(q=q, filters=filters))))
+    found = hybrid.nearest(semantic.query_vector(q), filters, HYBRID_CANDIDATES)
+    meaning = {i for i, similarity in found if similarity >= semantic.embedder.min_similarity}
+    # `vitrines`: a practice without a vector, found by its words; the mobility one by meaning.
+    assert "pvd-centre-bourg" in words - meaning and "mobilite-vallee" in meaning
+    result = hybrid.search(SearchQuery(q=q, filters=filters, mode=SearchMode.HYBRID))
     assert result.mode == SearchMode.HYBRID
-    assert result.total == len(matched) and set(ids(result)) == matched
-    assert counts(result, "department") == Counter(by_id(i).territory.department for i in matched)
-    # The nearest were chosen under the region filter: counted without it, the region finds no others.
-    assert counts(result, "region") == Counter(by_id(i).territory.region for i in matched)
+    assert result.total == len(words | meaning) and set(ids(result)) == words | meaning
+    assert counts(result, "department") == Counter(by_id(i).territory.department for i in words | meaning)
 
 
 def test_hybrid_hits_come_with_their_display_source_and_highlights(hybrid: ElasticsearchEngine) -> None:
@@ -150,8 +143,8 @@ def test_hybrid_hits_come_with_their_display_source_and_highlights(hybrid: Elast
     assert hit.title == by_id("pvd-centre-bourg").title and "<mark>vitrines</mark>" in str(hit.highlight)
 
 
-def test_without_vectors_search_is_lexical(es_url: str, embedder: E5Embedder, plain: ElasticsearchEngine) -> None:
-    plain.attach_semantic(Semantic(embedder, StoredVectors({})))  # nothing embedded yet
+def test_without_vectors_search_is_lexical(es_url: str, plain: ElasticsearchEngine) -> None:
+    plain.attach_semantic(Semantic(embedder(), StoredVectors({})))  # nothing embedded yet
     plain.index(CORPUS)
     result = search(plain, "vitrines")
     assert result.mode == SearchMode.LEXICAL and ids(result) == ["pvd-centre-bourg"]
@@ -195,8 +188,8 @@ def test_ids_only_passes_and_fetch(hybrid: ElasticsearchEngine) -> None:
     assert hybrid.fetch([]) == []
 
 
-def test_nearest_without_vectors_or_index_finds_nothing(plain: ElasticsearchEngine, embedder: E5Embedder) -> None:
-    vector = embedder.query(DROUGHT)
+def test_nearest_without_vectors_or_index_finds_nothing(plain: ElasticsearchEngine) -> None:
+    vector = embedder().query(DROUGHT)
     assert plain.nearest(vector, SearchFilters(), 10) == [] and plain.fetch(["eau-reunion"]) == []
     # An index of an older mapping (before its rebuild): no vector field, nothing found, no error.
     old = f"{plain.alias}-v6-1000"
@@ -206,10 +199,10 @@ def test_nearest_without_vectors_or_index_finds_nothing(plain: ElasticsearchEngi
     assert plain.nearest(vector, SearchFilters(region=["Bretagne"]), 10) == []
 
 
-def test_deadlines_and_unreachable_nodes(hybrid: ElasticsearchEngine, embedder: E5Embedder) -> None:
+def test_deadlines_and_unreachable_nodes(hybrid: ElasticsearchEngine) -> None:
     from tests.live import free_port
 
-    vector = embedder.query(DROUGHT)
+    vector = embedder().query(DROUGHT)
     with pytest.raises(SearchTimeout):
         hybrid.nearest(vector, SearchFilters(), 10, deadline=time.monotonic() - 0.001)
     with pytest.raises(SearchTimeout):
