@@ -7,6 +7,7 @@ from __future__ import annotations
 import time
 from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import pytest
@@ -218,3 +219,21 @@ def test_deadlines_and_unreachable_nodes(hybrid: ElasticsearchEngine) -> None:
             dead.fetch(["eau-reunion"])
     finally:
         dead.close()
+
+
+def test_a_hybrid_search_makes_three_calls(hybrid: ElasticsearchEngine) -> None:
+    """The nearest (kNN), one pass matching words or those ids (ids only), the page's sources."""
+    calls: list[str] = []
+    perform = hybrid.client.transport.perform_request
+
+    def counted(method: str, path: str, **kwargs: Any) -> Any:
+        calls.append(f"{method} {path}")
+        return perform(method, path, **kwargs)
+
+    hybrid.client.transport.perform_request = counted  # type: ignore[method-assign,assignment]
+    assert search(hybrid, NEED).mode == SearchMode.HYBRID
+    assert calls == [
+        f"POST /{hybrid.alias}/_search",
+        f"POST /{hybrid.alias}/_search",
+        f"POST /{hybrid.alias}/_mget?_source=display",
+    ]
