@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -8,8 +9,10 @@ import pytest
 from typer.testing import CliRunner
 
 from api.cli import DEFAULT_SEED, app
+from api.embedding import EMBEDDING_LEASE
 from api.settings import get_settings
 from api.store import Store
+from indexer.embedder import E5_NAME
 from schemas.monograph import Monograph, MonographContent, Status
 from schemas.referentials import ActorCategory, TerritoryType
 
@@ -162,3 +165,30 @@ def test_territories_resolve_lists_name_only_territories_with_proposals(data_dir
     rows = {line.split("\t")[2]: line.split("\t") for line in result.stdout.splitlines() if "\t" in line}
     assert "Vallée de la Maurienne" in rows and "Die" not in rows
     assert "200040905 Communauté de communes Carmausin-Ségala (epci)" in rows["Carmausin"][4]
+
+
+def test_embed_computes_the_missing_vectors_then_indexes_them(data_dir: Path, tmp_path: Path) -> None:
+    path = tmp_path / "three.jsonl"
+    path.write_text("\n".join(DEFAULT_SEED.read_text(encoding="utf-8").splitlines()[:3]), encoding="utf-8")
+    run("import", str(path), "--status", "published")
+    output = " ".join(run("embed").split())
+    assert re.search(r"3 practices embedded in [\d.]+ s \(\d+ ms per practice\), 0 unchanged", output), output
+    assert output.endswith("3 index updates")
+    store = Store(get_settings().store_url)
+    ids = [m.id for m in store.iter_all()]
+    assert len(store.vectors(ids, E5_NAME)) == 3 and store.backlog() == 0
+    assert "0 practices embedded" in " ".join(run("embed").split())
+
+
+def test_embed_leaves_the_work_to_the_process_embedding_already(data_dir: Path) -> None:
+    store = Store(get_settings().store_url)
+    assert store.acquire_lease(EMBEDDING_LEASE, "an API process", 60)
+    result = runner.invoke(app, ["embed"])
+    assert result.exit_code == 1
+    assert "another process is computing vectors" in " ".join(result.output.split())
+
+
+def test_embed_without_an_embedder(data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("IMPACT_EMBEDDER", "none")
+    get_settings.cache_clear()
+    assert "search is lexical only" in run("embed")
