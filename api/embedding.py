@@ -95,13 +95,16 @@ class EmbeddingSync:
         self.owner = process_owner()
         self.last_error: str | None = None
         self._after = ""  # the background walk's place in id order (so unreadable rows never block it)
+        self._holding = False
 
     def take_lease(self) -> bool:
         """Take or renew the embedding lease; False when another process holds it."""
-        return self.store.acquire_lease(EMBEDDING_LEASE, self.owner, EMBEDDING_LEASE_SECONDS)
+        self._holding = self.store.acquire_lease(EMBEDDING_LEASE, self.owner, EMBEDDING_LEASE_SECONDS)
+        return self._holding
 
     def release(self) -> None:
         self.store.release_lease(EMBEDDING_LEASE, self.owner)
+        self._holding = False
 
     def backlog(self, at_most: int | None = None) -> int:
         return self.store.count_embedding_backlog(self.model, at_most)
@@ -109,15 +112,16 @@ class EmbeddingSync:
     def step(self) -> EmbeddingReport:
         """One batch of the background walk (wrapping round to the first ids at the end). An empty report
         means nothing is left: the lease is then given up, for an `impact embed` or another process."""
-        if not self.take_lease():
-            return EmbeddingReport(busy=True)
         work = self.store.embedding_backlog(self.model, self.batch, self._after)
         if not work and self._after:
             self._after = ""
             work = self.store.embedding_backlog(self.model, self.batch)
-        if not work:
-            self.release()
+        if not work:  # idle: a read only, no write to the store every few seconds
+            if self._holding:
+                self.release()
             return EmbeddingReport()
+        if not self.take_lease():
+            return EmbeddingReport(busy=True)
         self._after = work[-1].monograph_id  # moved on first: a batch that fails is retried after the others
         return self.embed(work)
 

@@ -79,7 +79,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
             if embedding is not None:
-                embedding.release()
+                try:
+                    embedding.release()  # otherwise it expires within a minute
+                except Exception as exc:  # the store may be down: closing must go on
+                    log.warning("embedding lease not released: %s", exc)
             engine.close()
             store.close()
 

@@ -36,14 +36,14 @@ def test_a_published_practice_is_embedded_then_reindexed(hybrid_client: TestClie
     wait_for(lambda: store.backlog() == 0, timeout=30)
     assert store.count_embedding_backlog(E5_NAME) == 0  # a submission is not embedded
 
-    published = hybrid_client.post(f"/api/v1/monographs/{created['id']}/publish", headers=headers)
-    assert published.status_code == 200, published.text
-    wait_for(lambda: store.backlog() == 0, timeout=30)  # the publication reached the index
-    # Hold this process's outbox drains (one at a time, `IndexSync`), so the re-index entry the worker
-    # queues with the vector can be seen before it is applied.
+    # Hold this process's outbox drains (one at a time, `IndexSync`), so the entries of the publication
+    # and of the vector can be seen before they are applied.
     with app.state.sync._lock:  # type: ignore[attr-defined]
+        published = hybrid_client.post(f"/api/v1/monographs/{created['id']}/publish", headers=headers)
+        assert published.status_code == 200, published.text  # after 1 s at most: the index waits
         wait_for(lambda: store.vectors([created["id"]], E5_NAME) != {}, timeout=60)
-        assert store.has_pending(created["id"])
+        # Saved with an outbox entry in the same transaction: the vector goes to the index the usual way.
+        assert [e.monograph_id for e in store.pending()] == [created["id"], created["id"]]
     wait_for(lambda: store.backlog() == 0, timeout=30)  # applied: the engine read the vector with it
 
     search = hybrid_client.get("/api/v1/health").json()["search"]

@@ -139,3 +139,15 @@ def test_a_database_of_the_previous_revision_gets_the_table(database_url: str, e
     assert EmbeddingSync(store, embedder).run_pass().embedded == 1
     assert set(store.vectors([created.id], embedder.name)) == {created.id}
     store.close()
+
+
+def test_one_process_embeds_at_a_time(store: Store, embedder: Embedder) -> None:
+    for monograph in CORPUS[:3]:
+        store.create(monograph.content(), Status.PUBLISHED, "k")
+    first, second = EmbeddingSync(store, embedder, batch=2), EmbeddingSync(store, embedder, batch=2)
+    assert first.step().embedded == 2
+    assert second.step().busy  # the first holds the lease while work is left
+    assert first.step().embedded == 1
+    assert first.step().done == 0  # idle: the lease is given up
+    store.create(CORPUS[3].content(), Status.PUBLISHED, "k")
+    assert second.step().embedded == 1
