@@ -167,10 +167,14 @@ def test_territories_resolve_lists_name_only_territories_with_proposals(data_dir
     assert "200040905 Communauté de communes Carmausin-Ségala (epci)" in rows["Carmausin"][4]
 
 
-def test_embed_computes_the_missing_vectors_then_indexes_them(data_dir: Path, tmp_path: Path) -> None:
-    path = tmp_path / "three.jsonl"
-    path.write_text("\n".join(DEFAULT_SEED.read_text(encoding="utf-8").splitlines()[:3]), encoding="utf-8")
+def import_published(tmp_path: Path, count: int) -> None:
+    path = tmp_path / "some.jsonl"
+    path.write_text("\n".join(DEFAULT_SEED.read_text(encoding="utf-8").splitlines()[:count]), encoding="utf-8")
     run("import", str(path), "--status", "published")
+
+
+def test_embed_computes_the_missing_vectors_then_indexes_them(data_dir: Path, tmp_path: Path) -> None:
+    import_published(tmp_path, 3)
     output = " ".join(run("embed").split())
     assert re.search(r"3 practices embedded in [\d.]+ s \(\d+ ms per practice\), 0 unchanged", output), output
     assert output.endswith("3 index updates")
@@ -178,6 +182,32 @@ def test_embed_computes_the_missing_vectors_then_indexes_them(data_dir: Path, tm
     ids = [m.id for m in store.iter_all()]
     assert len(store.vectors(ids, E5_NAME)) == 3 and store.backlog() == 0
     assert "0 practices embedded" in " ".join(run("embed").split())
+
+
+def test_embed_while_an_api_holds_the_index_leaves_the_indexing_to_it(data_dir: Path, tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    from indexer.embedded import EmbeddedEngine
+
+    import_published(tmp_path, 2)
+    holder = EmbeddedEngine(data_dir / "index")
+    holder.claim_writer()  # as a running API does
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "api.cli", "embed"],
+            capture_output=True,
+            text=True,
+            env=os.environ | {"IMPACT_DATA_DIR": str(data_dir)},
+            timeout=120,
+        )
+    finally:
+        holder.close()
+    output = " ".join(done.stderr.split())
+    assert done.returncode == 0, done.stderr
+    assert "2 practices embedded" in output and "2 index updates left to the running API" in output
+    assert Store(get_settings().store_url).backlog() == 2
 
 
 def test_embed_leaves_the_work_to_the_process_embedding_already(data_dir: Path) -> None:
