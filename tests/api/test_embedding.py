@@ -50,7 +50,7 @@ def test_a_published_practice_is_embedded_then_reindexed(hybrid_client: TestClie
     assert search["mode"] == "hybrid" and search["embedder"] == E5_NAME
     assert search["embedding_backlog"] == 0 and search["embedding_backlog_at_least"] is False
     assert search["embedding_last_error"] is None
-    assert search["vectors"] in (None, 1)  # None until the engine reports its vectors
+    assert search["vectors"] == 1  # the engine holds it
 
 
 def test_health_without_an_embedder_is_lexical(client: TestClient, published: list[str]) -> None:
@@ -59,7 +59,7 @@ def test_health_without_an_embedder_is_lexical(client: TestClient, published: li
     assert body["search"] == {
         "mode": "lexical",
         "embedder": None,
-        "vectors": None,
+        "vectors": 0,  # the engine holds none
         "embedding_backlog": None,
         "embedding_backlog_at_least": False,
         "embedding_last_error": None,
@@ -84,3 +84,13 @@ def test_the_served_api_embeds_in_the_background(tmp_path: Path) -> None:
         store = Store(f"sqlite:///{api.data_dir / 'impact.db'}")
         assert set(store.vectors([created.json()["id"]], E5_NAME)) == {created.json()["id"]}
         store.close()
+
+        # Searched by meaning over HTTP once the index holds the vector: a need in other words.
+        wait_for(lambda: health()["vectors"] == 1, timeout=30)
+        need = {"q": "se déplacer sans voiture à la campagne"}
+        hybrid = httpx.get(f"{api.url}/api/v1/search", params=need, timeout=10).json()
+        assert hybrid["mode"] == "hybrid" and [h["id"] for h in hybrid["hits"]] == [created.json()["id"]]
+        lexical = httpx.get(f"{api.url}/api/v1/search", params=need | {"mode": "lexical"}, timeout=10).json()
+        assert lexical["mode"] == "lexical"
+        refused = httpx.get(f"{api.url}/api/v1/search", params=need | {"mode": "semantique"}, timeout=10)
+        assert refused.status_code == 422 and "mode" in refused.text
