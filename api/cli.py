@@ -1,4 +1,4 @@
-"""The `impact` command line: seed, rebuild, keys, export, import, serve, territories."""
+"""The `impact` command line: seed, rebuild, embed, keys, export, import, serve, territories."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from api.embedding import EmbeddingBusy, attach_embedder, load_embedder
 from api.errors import DomainError
 from api.indexing import IndexSync
 from api.loading import load_records
@@ -69,6 +70,7 @@ def _index_writer(store: Store) -> Iterator[IndexSync | None]:
         engine.close()
         yield None
         return
+    attach_embedder(engine, store, settings.embedder)  # documents indexed here carry their stored vectors
     try:
         yield settings.index_sync(store, engine)
     finally:
@@ -157,6 +159,29 @@ def rebuild() -> None:
     )
     if report.failed:
         raise typer.Exit(1)
+
+
+@app.command()
+def embed() -> None:
+    """Compute every missing or outdated vector of hybrid search now (the API does it in the background),
+    then index them."""
+    settings = get_settings()
+    embedder = load_embedder(settings.embedder)
+    if embedder is None:
+        reason = (
+            "IMPACT_EMBEDDER=none" if settings.embedder == "none" else f"the {settings.embedder} embedder did not load"
+        )
+        console.print(f"{reason}: no vectors to compute, search is lexical only")
+        raise typer.Exit(0 if settings.embedder == "none" else 1)
+    store = _store()
+    embedding = settings.embedding_sync(store, embedder)
+    try:
+        with progress_bar(f"Embedding ({embedder.name})", embedding.backlog()) as advance:
+            report = embedding.run_pass(advance)
+    except EmbeddingBusy as exc:
+        console.print(f"[yellow]{exc}[/yellow]")
+        raise typer.Exit(1) from exc
+    console.print(f"{report.summary()}; {_index_pending(store)}")
 
 
 @app.command()

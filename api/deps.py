@@ -1,4 +1,5 @@
-"""Typed dependencies: the store, engine, index sync, the caller's API key and the `If-Match` version.
+"""Typed dependencies: the store, engine, index sync, embedding worker, the caller's API key and the `If-Match`
+version.
 
 The ones that only read `app.state` are `async`: FastAPI would otherwise run each in the
 thread pool, a hop that costs more than the work.
@@ -12,6 +13,7 @@ from typing import Annotated
 
 from fastapi import Depends, Header, Request
 
+from api.embedding import EmbeddingSync
 from api.errors import DomainError, Forbidden, Unauthorized
 from api.http.auth_throttle import FailedAuthThrottle
 from api.http.client_address import client_address
@@ -36,6 +38,12 @@ async def get_sync(request: Request) -> IndexSync:
     return sync
 
 
+async def get_embedding(request: Request) -> EmbeddingSync | None:
+    """The embedding worker's state; None when no embedder is configured (lexical search only)."""
+    embedding: EmbeddingSync | None = getattr(request.app.state, "embedding", None)
+    return embedding
+
+
 async def get_app_settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
@@ -45,6 +53,7 @@ StoreDep = Annotated[Store, Depends(get_store)]
 EngineDep = Annotated[SearchEngine, Depends(get_engine)]
 SyncDep = Annotated[IndexSync, Depends(get_sync)]
 SettingsDep = Annotated[Settings, Depends(get_app_settings)]
+EmbeddingDep = Annotated[EmbeddingSync | None, Depends(get_embedding)]
 
 
 def optional_key(

@@ -1,4 +1,4 @@
-"""Builds the FastAPI app: lifespan (store, engine, outbox worker), HTTP hygiene, routers.
+"""Builds the FastAPI app: lifespan (store, engine, outbox and embedding workers), HTTP hygiene, routers.
 
 `create_app` is the factory servers call: `uvicorn --factory api.main:create_app`."""
 
@@ -14,6 +14,7 @@ from fastapi import FastAPI
 
 from api import docs, v1
 from api.embed import assets, feeds, pages
+from api.embedding import attach_embedder, run_embedding_worker
 from api.http.stack import install_http
 from api.indexing import run_worker
 from api.settings import Settings, get_settings
@@ -48,8 +49,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             engine.close()
             store.close()
             raise
+        # Before the engine indexes anything: hybrid search when the embedder loads (about 0.3 s, once).
+        embedder = await anyio.to_thread.run_sync(attach_embedder, engine, store, settings.embedder)
         sync = settings.index_sync(store, engine)
         app.state.settings, app.state.store, app.state.engine, app.state.sync = settings, store, engine, sync
+        embedding = settings.embedding_sync(store, embedder, sync.wake.set) if embedder else None
+        app.state.embedding = embedding
         app.state.search_limiter = anyio.CapacityLimiter(settings.search_concurrency)
         # The territories referential and its autocomplete index (about 1 s), before the first request needs them.
         await anyio.to_thread.run_sync(territory_index)
@@ -60,13 +65,24 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 sync, settings.outbox_interval, settings.outbox_max_backoff, settings.reconcile_interval, reconciled
             )
         )
+        workers = [worker]
+        if embedding is not None:
+            interval, backoff = settings.embedding_interval, settings.embedding_max_backoff
+            workers.append(asyncio.create_task(run_embedding_worker(embedding, interval, backoff)))
         try:
             yield
         finally:
-            worker.cancel()
+            for task in workers:
+                task.cancel()
             sync.wake.set()
-            with contextlib.suppress(asyncio.CancelledError):
-                await worker
+            for task in workers:  # an embedding batch in progress finishes first (a few seconds at most)
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+            if embedding is not None:
+                try:
+                    embedding.release()  # otherwise it expires within a minute
+                except Exception as exc:  # the store may be down: closing must go on
+                    log.warning("embedding lease not released: %s", exc)
             engine.close()
             store.close()
 

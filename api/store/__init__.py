@@ -1,4 +1,4 @@
-"""The system of record: monographs, their pending index work, API keys and embed presets.
+"""The system of record: monographs, their pending index work, their vectors, API keys and embed presets.
 
 SQLite by default (WAL, synchronous=FULL), PostgreSQL when several API processes share it.
 Every write that changes what search should show also records an outbox entry in the same
@@ -11,13 +11,16 @@ from __future__ import annotations
 from api.store.api_keys import ApiKey, KeyStore, Role, hash_key
 from api.store.database import connect
 from api.store.embed_presets import PresetRecord, PresetStore
+from api.store.embeddings import ComputedVector, EmbeddingStore, EmbeddingWork
 from api.store.migrate import migrate
 from api.store.monograph_store import MonographStore
 from api.store.outbox import DeadLetter, OutboxEntry, OutboxStats, OutboxStore
 
 __all__ = [
     "ApiKey",
+    "ComputedVector",
     "DeadLetter",
+    "EmbeddingWork",
     "OutboxEntry",
     "OutboxStats",
     "PresetRecord",
@@ -27,7 +30,7 @@ __all__ = [
 ]
 
 
-class Store(MonographStore, OutboxStore, KeyStore, PresetStore):
+class Store(MonographStore, OutboxStore, EmbeddingStore, KeyStore, PresetStore):
     """One database, its parts split by what they hold."""
 
     def __init__(self, url: str, migrate_schema: bool = True):

@@ -1,5 +1,5 @@
 """Connecting to the store's database, and the only place that knows SQL dialects apart:
-SQLite pragmas, PostgreSQL deadlines, insert-or-ignore, and the migration lock."""
+SQLite pragmas, PostgreSQL deadlines, insert-or-ignore, upserts, and the migration lock."""
 
 from __future__ import annotations
 
@@ -65,6 +65,26 @@ def insert_ignoring_duplicates(conn: Connection, table: sa.Table, rows: Sequence
     # RETURNING lists only the rows inserted (executemany row counts are not reliable across drivers).
     result = conn.execute(statement.returning(*table.primary_key.columns), list(rows))
     return len(result.all())
+
+
+def upsert_newer(conn: Connection, table: sa.Table, rows: Sequence[dict[str, Any]]) -> None:
+    """Insert rows, or replace the stored row of the same key unless it holds a newer `version`."""
+    if not rows:
+        return
+    dialect = conn.dialect.name
+    if dialect == "postgresql":
+        statement: Any = postgresql.insert(table)
+    elif dialect == "sqlite":
+        statement = sqlite.insert(table)
+    else:  # pragma: no cover - only SQLite and PostgreSQL are supported
+        raise NotImplementedError(f"unsupported database {dialect}")
+    keys = [c.name for c in table.primary_key.columns]
+    statement = statement.on_conflict_do_update(
+        index_elements=keys,
+        set_={c.name: statement.excluded[c.name] for c in table.columns if c.name not in keys},
+        where=table.c.version <= statement.excluded.version,
+    )
+    conn.execute(statement, list(rows))
 
 
 @contextlib.contextmanager

@@ -25,7 +25,7 @@ def _slug(text: str, limit: int = 60) -> str:
     return slug[:limit].rstrip("-") or "pratique"
 
 
-def _to_monograph(row: Any) -> Monograph:
+def to_monograph(row: Any) -> Monograph:
     return Monograph(
         **row.content,
         id=row.id,
@@ -55,7 +55,7 @@ class MonographStore:
             row = conn.execute(sa.select(monographs).where(monographs.c.id == monograph_id)).first()
         if row is None:
             raise NotFound(f"no monograph with id {monograph_id!r}")
-        return _to_monograph(row)
+        return to_monograph(row)
 
     def exists(self, monograph_id: str) -> bool:
         with self.engine.connect() as conn:
@@ -77,7 +77,7 @@ class MonographStore:
         broken: dict[str, str] = {}
         for row in rows:
             try:
-                loaded[row.id] = _to_monograph(row)
+                loaded[row.id] = to_monograph(row)
             except (ValidationError, TypeError, ValueError) as exc:
                 broken[row.id] = f"stored monograph no longer validates: {exc}"[:2000]
         return loaded, broken
@@ -95,7 +95,7 @@ class MonographStore:
                 .order_by(monographs.c.updated_at.desc())
                 .limit(limit)
             ).all()
-        return [_to_monograph(r) for r in rows]
+        return [to_monograph(r) for r in rows]
 
     def list_monographs(
         self,
@@ -127,7 +127,7 @@ class MonographStore:
                 .limit(size)
                 .offset((page - 1) * size)
             ).all()
-        return [_to_monograph(r) for r in rows], total
+        return [to_monograph(r) for r in rows], total
 
     def _keyset(self, columns: list[Any], status: Status | None, batch: int) -> Iterator[Any]:
         """Rows in id order, a batch at a time (never the whole table in memory)."""
@@ -147,7 +147,7 @@ class MonographStore:
         """Stream monographs in id order; rows that no longer validate are left out (the outbox reports them)."""
         for row in self._keyset([monographs], status, batch):
             try:
-                yield _to_monograph(row)
+                yield to_monograph(row)
             except (ValidationError, TypeError, ValueError):
                 continue
 
@@ -172,7 +172,7 @@ class MonographStore:
                 return
             for row in rows:
                 try:
-                    yield _to_monograph(row)
+                    yield to_monograph(row)
                 except (ValidationError, TypeError, ValueError):
                     continue
             last = rows[-1].id
@@ -244,7 +244,7 @@ class MonographStore:
         )
         with self.engine.connect() as conn:
             row = conn.execute(sa.select(monographs).where(owner, sa.or_(*clauses))).first()
-        return _to_monograph(row) if row else None
+        return to_monograph(row) if row else None
 
     def create(
         self,

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 
 from api.store.tables import dead_letters, locks, monographs, now, outbox
 
@@ -55,6 +55,15 @@ def backoff(attempts: int, base: float = 2.0, cap: float = 300.0) -> timedelta:
     return timedelta(seconds=min(cap, base**attempts))
 
 
+def enqueue_in(conn: Connection, ids: Iterable[str]) -> int:
+    """Queue index work for these monographs within the caller's transaction; returns how many."""
+    at = now()
+    rows = [{"monograph_id": i, "created_at": at, "attempts": 0} for i in dict.fromkeys(ids)]
+    if rows:
+        conn.execute(outbox.insert(), rows)
+    return len(rows)
+
+
 class OutboxStore:
     """Pending index work: enqueue, claim, complete, release, reject, dead letters, leases."""
 
@@ -62,12 +71,8 @@ class OutboxStore:
 
     def enqueue(self, ids: Iterable[str]) -> int:
         """Queue index work for these monographs (a consistency repair, a re-index)."""
-        at = now()
-        rows = [{"monograph_id": i, "created_at": at, "attempts": 0} for i in dict.fromkeys(ids)]
-        if rows:
-            with self.engine.begin() as conn:
-                conn.execute(outbox.insert(), rows)
-        return len(rows)
+        with self.engine.begin() as conn:
+            return enqueue_in(conn, ids)
 
     def enqueue_all(self) -> int:
         """Queue every monograph for re-indexing, in one statement (a rolling rebuild through the outbox)."""

@@ -121,6 +121,20 @@ events = sa.Table(
     sa.Column("at", UTCDateTime, nullable=False),
 )
 
+# Sentence vectors of monographs, one per embedding model: derived data (`api/embedding.py` computes
+# them in the background), kept so a rebuild of the index never recomputes them. `version` is the
+# monograph's version they were computed for, `text_hash` the fingerprint of the text embedded.
+embeddings = sa.Table(
+    "embeddings",
+    metadata,
+    sa.Column("monograph_id", sa.String(120), sa.ForeignKey("monographs.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("model", sa.String(80), primary_key=True),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("text_hash", sa.String(64), nullable=False),
+    sa.Column("vector", sa.LargeBinary, nullable=False),
+    sa.Column("computed_at", UTCDateTime, nullable=False),
+)
+
 # Partner embed presets: the content is validated JSON, the store only keeps it.
 embed_presets = sa.Table(
     "embed_presets",

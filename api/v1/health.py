@@ -7,20 +7,47 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from api.deps import EngineDep, SettingsDep, StoreDep, SyncDep
-from indexer.engine import EngineError
+from api.deps import EmbeddingDep, EngineDep, SettingsDep, StoreDep, SyncDep
+from api.embedding import EmbeddingSync
+from indexer.engine import EngineError, SearchEngine
 from schemas.api import error_responses
 
 router = APIRouter(tags=["operations"], responses=error_responses(400, 429))
 
 
+# Practices waiting for a vector are counted up to this many on /health (bounded work on a public request).
+EMBEDDING_BACKLOG_COUNT_CAP = 1_000
+
+
+def search_state(engine: SearchEngine, engine_state: dict[str, Any], embedding: EmbeddingSync | None) -> dict[str, Any]:
+    """Hybrid search: the mode the engine can answer in, the embedder, vectors indexed (when the engine
+    reports them) and practices waiting for one (at least that many when the cap is reached)."""
+    backlog = embedding.backlog(EMBEDDING_BACKLOG_COUNT_CAP) if embedding is not None else None
+    vectors = engine_state.get("vectors")
+    return {
+        "mode": "hybrid" if embedding is not None and engine.semantic is not None else "lexical",
+        "embedder": embedding.model if embedding is not None else None,
+        "vectors": vectors if isinstance(vectors, int) else None,
+        "embedding_backlog": backlog,
+        "embedding_backlog_at_least": backlog is not None and backlog >= EMBEDDING_BACKLOG_COUNT_CAP,
+        "embedding_last_error": embedding.last_error if embedding is not None else None,
+    }
+
+
 @router.get("/health", summary="État du service")
 def health(
-    engine: EngineDep, store: StoreDep, sync: SyncDep, settings: SettingsDep, response: Response
+    engine: EngineDep,
+    store: StoreDep,
+    sync: SyncDep,
+    embedding: EmbeddingDep,
+    settings: SettingsDep,
+    response: Response,
 ) -> dict[str, Any]:
-    """Engine, store and index status: `ok`, or `degraded` when the engine cannot be reached (503),
-    entries wait longer than `IMPACT_OUTBOX_STALE_AFTER`, or dead letters need an operator
-    (`impact outbox list`)."""
+    """Engine, store, index and hybrid-search status: `ok`, or `degraded` when the engine cannot be reached
+    (503), entries wait longer than `IMPACT_OUTBOX_STALE_AFTER`, dead letters need an operator
+    (`impact outbox list`), or the last index or embedding attempt failed. `search` says whether search
+    can rank by meaning (`hybrid`) or by words only (`lexical`), and how many practices still wait for
+    their vector (counted up to 1,000: `embedding_backlog_at_least` then says there may be more)."""
     try:
         engine_health = engine.health()
         engine_state: dict[str, Any] = {
@@ -46,6 +73,8 @@ def health(
         problems.append(f"oldest pending index entry waits for {oldest:.0f} s")
     if sync.last_error:
         problems.append(f"last index attempt failed: {sync.last_error}")
+    if embedding is not None and embedding.last_error:
+        problems.append(f"last embedding attempt failed: {embedding.last_error}")
     return {
         "status": "degraded" if problems else "ok",
         "problems": problems,
@@ -57,6 +86,7 @@ def health(
             "oldest_pending_seconds": round(oldest, 3),
             "last_error": sync.last_error,
         },
+        "search": search_state(engine, engine_state, embedding),
     }
 
 

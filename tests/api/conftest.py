@@ -26,12 +26,16 @@ def payload(**overrides: Any) -> dict[str, Any]:
 
 @pytest.fixture
 def settings(tmp_path: Path, database_url: str) -> Settings:
-    """The API on each supported store (SQLite and a real PostgreSQL), with the embedded engine."""
+    """The API on each supported store (SQLite and a real PostgreSQL), with the embedded engine.
+
+    Lexical only: vectors computed in the background would change rankings in the middle of a test
+    (the embedding worker has its own tests, tests/api/test_embedding.py)."""
     return Settings(
         data_dir=tmp_path / "data",
         database_url=database_url,
         outbox_interval=0.2,
         public_base_url="https://pratiques.example",
+        embedder="none",
     )
 
 

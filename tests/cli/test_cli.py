@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -8,8 +9,10 @@ import pytest
 from typer.testing import CliRunner
 
 from api.cli import DEFAULT_SEED, app
+from api.embedding import EMBEDDING_LEASE
 from api.settings import get_settings
 from api.store import Store
+from indexer.embedder import E5_NAME
 from schemas.monograph import Monograph, MonographContent, Status
 from schemas.referentials import ActorCategory, TerritoryType
 
@@ -162,3 +165,60 @@ def test_territories_resolve_lists_name_only_territories_with_proposals(data_dir
     rows = {line.split("\t")[2]: line.split("\t") for line in result.stdout.splitlines() if "\t" in line}
     assert "Vallée de la Maurienne" in rows and "Die" not in rows
     assert "200040905 Communauté de communes Carmausin-Ségala (epci)" in rows["Carmausin"][4]
+
+
+def import_published(tmp_path: Path, count: int) -> None:
+    path = tmp_path / "some.jsonl"
+    path.write_text("\n".join(DEFAULT_SEED.read_text(encoding="utf-8").splitlines()[:count]), encoding="utf-8")
+    run("import", str(path), "--status", "published")
+
+
+def test_embed_computes_the_missing_vectors_then_indexes_them(data_dir: Path, tmp_path: Path) -> None:
+    import_published(tmp_path, 3)
+    output = " ".join(run("embed").split())
+    assert re.search(r"3 practices embedded in [\d.]+ s \(\d+ ms per practice\), 0 unchanged", output), output
+    assert output.endswith("3 index updates")
+    store = Store(get_settings().store_url)
+    ids = [m.id for m in store.iter_all()]
+    assert len(store.vectors(ids, E5_NAME)) == 3 and store.backlog() == 0
+    assert "0 practices embedded" in " ".join(run("embed").split())
+
+
+def test_embed_while_an_api_holds_the_index_leaves_the_indexing_to_it(data_dir: Path, tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    from indexer.embedded import EmbeddedEngine
+
+    import_published(tmp_path, 2)
+    holder = EmbeddedEngine(data_dir / "index")
+    holder.claim_writer()  # as a running API does
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "api.cli", "embed"],
+            capture_output=True,
+            text=True,
+            env=os.environ | {"IMPACT_DATA_DIR": str(data_dir)},
+            timeout=120,
+        )
+    finally:
+        holder.close()
+    output = " ".join(done.stderr.split())
+    assert done.returncode == 0, done.stderr
+    assert "2 practices embedded" in output and "2 index updates left to the running API" in output
+    assert Store(get_settings().store_url).backlog() == 2
+
+
+def test_embed_leaves_the_work_to_the_process_embedding_already(data_dir: Path) -> None:
+    store = Store(get_settings().store_url)
+    assert store.acquire_lease(EMBEDDING_LEASE, "an API process", 60)
+    result = runner.invoke(app, ["embed"])
+    assert result.exit_code == 1
+    assert "another process is computing vectors" in " ".join(result.output.split())
+
+
+def test_embed_without_an_embedder(data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("IMPACT_EMBEDDER", "none")
+    get_settings.cache_clear()
+    assert "search is lexical only" in run("embed")
