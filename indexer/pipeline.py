@@ -3,8 +3,9 @@ word), count the facets, build hits with highlights. An engine only executes one
 (`Executor.execute`): it turns a `SearchPlan` into its own request and returns what it found.
 
 Hybrid search (`mode=hybrid`, an engine with vectors): the query's vector finds the closest practices
-passing the filters (`nearest`); one pass matches the words *or* those practices, so the total and the
-facet counts are exact for what is shown; the lexical ranking of its first hits and the vector ranking
+(`nearest`, whatever the filters, so ticking a facet value gives exactly its count); one pass matches
+the words *or* those practices under the filters, so the total and the facet counts are exact for what
+is shown; the lexical ranking of its first hits and the vector ranking of the closest passing the filters
 are fused (reciprocal rank fusion), and the page's sources fetched by id.
 """
 
@@ -119,9 +120,10 @@ def run_search(engine: Executor, query: SearchQuery, synonyms: Synonyms, stemmer
     time_left(query.deadline)
     plan = first_plan(query, parse_query(query.q, synonyms))
     parsed = plan.parsed
-    dense = _nearest(engine, plan)
+    dense, shown = _nearest(engine, plan)
     if dense:
-        return _hybrid_search(engine, SearchPlan(query, parsed, relaxed=True, dense=dense, ids_only=True), stemmer)
+        hybrid = SearchPlan(query, parsed, relaxed=True, dense=dense, ids_only=True)
+        return _hybrid_search(engine, hybrid, shown, stemmer)
     raw = engine.execute(plan)
     if not raw.total and not plan.relaxed and len(parsed.clauses) > 1:
         plan = SearchPlan(query, parsed, relaxed=True)
@@ -162,8 +164,9 @@ def _result(
     )
 
 
-def _nearest(engine: Executor, plan: SearchPlan) -> tuple[str, ...]:
-    """Hybrid: the practices closest to the words' meaning and passing the filters, closest first.
+def _nearest(engine: Executor, plan: SearchPlan) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Hybrid: the practices closest to the words' meaning (above the embedder's floor), closest first,
+    and those of them passing the filters (the vector ranking fused into the page).
 
     Nothing (a lexical search) unless hybrid was asked, the engine has vectors, the query has words
     and results are sorted by relevance.
@@ -171,12 +174,21 @@ def _nearest(engine: Executor, plan: SearchPlan) -> tuple[str, ...]:
     query = plan.query
     semantic = engine.semantic
     if query.mode != SearchMode.HYBRID or semantic is None or plan.parsed.is_empty or plan.sort != Sort.RELEVANCE:
-        return ()
+        return (), ()
     time_left(query.deadline)
     vector = semantic.query_vector(query.q)
     floor = semantic.embedder.min_similarity
-    nearest = engine.nearest(vector, query.filters, HYBRID_CANDIDATES, query.deadline)
-    return tuple(i for i, similarity in nearest if similarity >= floor)
+    # Among every practice, not under the filters: the same practices join whatever is ticked, so each
+    # facet value's count is exactly what ticking it gives (disjunctive counts stay true), and the
+    # pass applies the filters to them like to the words' matches.
+    nearest = engine.nearest(vector, SearchFilters(), HYBRID_CANDIDATES, query.deadline)
+    dense = tuple(i for i, similarity in nearest if similarity >= floor)
+    if not dense or not query.filters.model_dump(exclude_defaults=True):
+        return dense, dense
+    # Which of them pass the filters: each one's rank under them is at most its rank among all, so the
+    # same number of closest under the filters holds every one that does.
+    passing = {i for i, _ in engine.nearest(vector, query.filters, HYBRID_CANDIDATES, query.deadline)}
+    return dense, tuple(i for i in dense if i in passing)
 
 
 def fuse(lexical: Sequence[str], dense: Sequence[str]) -> list[tuple[str, float]]:
@@ -212,7 +224,7 @@ def similar_by_meaning(
     return hits
 
 
-def _hybrid_search(engine: Executor, plan: SearchPlan, stemmer: FrenchStemmer) -> SearchResult:
+def _hybrid_search(engine: Executor, plan: SearchPlan, shown: tuple[str, ...], stemmer: FrenchStemmer) -> SearchResult:
     """One pass matching the words (graded) or the nearest practices, its first `HYBRID_WINDOW` hits
     ranked by their text, fused with the nearest's ranking; the page's sources fetched by id."""
     query = plan.query
@@ -222,7 +234,7 @@ def _hybrid_search(engine: Executor, plan: SearchPlan, stemmer: FrenchStemmer) -
     )
     # A practice matched only by meaning scores 0 on the text (unless "territories like mine" ranks it).
     lexical = [str(source["id"]) for source, score in raw.hits if score]
-    fused = fuse(lexical, plan.dense)[query.offset : query.offset + query.size]
+    fused = fuse(lexical, shown)[query.offset : query.offset + query.size]
     sources = engine.fetch([i for i, _ in fused], query.deadline) if fused else []
     scores = dict(fused)
     highlighter = build_highlighter(plan.parsed, stemmer) if query.highlight else None
