@@ -8,6 +8,7 @@ import re
 import string
 import subprocess
 import sys
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -42,7 +43,21 @@ INJECTIONS = (
 def live_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveApi]:
     """A seeded API of the UI tests' own (their submissions never disturb other suites)."""
     with start_live_api(tmp_path_factory.mktemp("ui-api") / "data") as api:
+        wait_for_vectors(api.url)
         yield api
+
+
+def wait_for_vectors(api_url: str, timeout: float = 180) -> None:
+    """Until the background worker has embedded every seeded practice and the index holds the vectors, so
+    the UI is tested in the product's default mode (hybrid) with stable rankings."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        search = httpx.get(f"{api_url}/api/v1/health", timeout=10).json()["search"]
+        total = httpx.get(f"{api_url}/api/v1/search", params={"size": 1}, timeout=10).json()["total"]
+        if search["embedding_backlog"] == 0 and search["vectors"] == total:
+            return
+        time.sleep(0.5)
+    raise AssertionError(f"the seeded practices were not embedded within {timeout} s")
 
 
 @contextmanager

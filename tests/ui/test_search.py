@@ -88,7 +88,21 @@ def test_partial_matches_are_announced(open_page: OpenPage) -> None:
     app = open_page(q="tiers-lieux zorglubesque")
 
     assert total_shown(app) > 0
+    # By default words and meaning: said so, with the switch to the words alone.
+    assert any("par les mots et par le sens" in c.value for c in app.caption)
+    assert app.toggle(key="search_words_only").value is False
+    checked(app.toggle(key="search_words_only").set_value(True).run())
+    assert app.query_params == {"q": "tiers-lieux zorglubesque", "mode": "lexical"}
+    assert total_shown(app) > 0
     assert any("ne contiennent pas tous vos mots" in c.value for c in app.caption)
+    assert not any("par le sens" in c.value for c in app.caption)
+
+
+def test_a_need_in_other_words_finds_practices_by_meaning(open_page: OpenPage) -> None:
+    need = "comment garder nos anciens chez eux à la campagne"
+    by_meaning = open_page(q=need)
+    words_only = open_page(q=need, mode="lexical")
+    assert total_shown(by_meaning) > total_shown(words_only)
 
 
 def test_a_corrected_typo_is_said(open_page: OpenPage) -> None:
