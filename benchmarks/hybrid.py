@@ -14,9 +14,7 @@ scan of every row). Relevance is measured by `benchmarks/relevance.py`, not here
 from __future__ import annotations
 
 import argparse
-import sys
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -25,8 +23,8 @@ import numpy as np
 from benchmarks.corpus import CorpusGenerator
 from benchmarks.measure import percentiles
 from benchmarks.relevance import RESULTS, attach_vectors, embed_documents, judged, seed_documents
-from benchmarks.report import heading, record, table_row
-from benchmarks.run import ROOT, console, machine, progress
+from benchmarks.report import heading, table_row
+from benchmarks.run import console, progress, show_and_record, stamped
 from indexer.embedded import EmbeddedEngine
 from indexer.embedder import E5Embedder, QueryVectors, Vector
 from schemas.search import SearchMode, SearchQuery
@@ -108,17 +106,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     pool = list(embed_documents(seed, embedder).values())
     queries = [case.query for case in judged().cases]
     sizes = [measure(int(s), queries, args.rounds, embedder, pool) for s in args.sizes.split(",") if s]
-    results: dict[str, Any] = {
-        "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
-        "machine": machine(),
-        "command": "python -m benchmarks.hybrid " + " ".join(argv if argv is not None else sys.argv[1:]),
-        "sizes": sizes,
-    }
+    results = stamped("hybrid", argv, sizes=sizes)
     markdown = report(results)
-    print(markdown)
-    if not args.no_record:
-        for path in record(results, markdown, args.out, "hybrid"):
-            console.print(f"recorded {path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}")
+    show_and_record(results, markdown, args.out, "hybrid", args.no_record)
     summary = "; ".join(
         f"{e['size']:,}: lexical p95 {e['latency_ms']['lexical']['p95']:.1f} ms, "
         f"hybrid p95 {e['latency_ms']['hybrid']['p95']:.1f} ms"

@@ -27,7 +27,6 @@ import hashlib
 import json
 import math
 import os
-import sys
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
@@ -39,8 +38,8 @@ from typing import Any
 import numpy as np
 
 from benchmarks.measure import percentiles
-from benchmarks.report import heading, record, table_row
-from benchmarks.run import ROOT, console, es_node, machine, progress, stop_es_node
+from benchmarks.report import heading, table_row
+from benchmarks.run import ROOT, console, es_node, progress, show_and_record, stamped, stop_es_node
 from indexer.embedder import E5Embedder, Embedder, Vector, embedding_text
 from indexer.engine import EngineConfig, SearchEngine
 from indexer.french import FrenchStemmer
@@ -381,17 +380,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     finally:
         if es_url and not args.es_url:
             stop_es_node()
-    results: dict[str, Any] = {
-        "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
-        "machine": machine(),
-        "command": "python -m benchmarks.relevance " + " ".join(argv if argv is not None else sys.argv[1:]),
-        "collections": measured,
-    }
+    results = stamped("relevance", argv, collections=measured)
     markdown = report(results)
-    print(markdown)
-    if not args.no_record:
-        for path in record(results, markdown, args.out, "relevance"):
-            console.print(f"recorded {path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}")
+    show_and_record(results, markdown, args.out, "relevance", args.no_record)
     summary = "; ".join(
         f"{name}: " + ", ".join(f"{s} MRR@10 {e[s]['mrr_10']:.1f}" for s in systems(e))
         for name, e in results["collections"].items()

@@ -183,7 +183,7 @@ def raw_embedded(workdir: Path, queries: list[BenchQuery], rounds: int) -> dict[
     in_process = [timed(lambda q=q: engine.search(q.params.to_query())) for _ in range(rounds) for q in queries]
     raws = [engine.execute_request(searcher, r) for r in requests]
     results = [engine.search(q.params.to_query()) for q in queries]
-    settings = Settings(data_dir=workdir / "data")
+    settings = Settings(data_dir=workdir / "data", embedder="none")
     stages: dict[str, list[float]] = {name: [] for name in STAGES}
     for _ in range(rounds):
         for query, plan, raw, result in zip(queries, plans, raws, results, strict=True):
@@ -353,6 +353,21 @@ def stop_es_node() -> None:
     subprocess.run([*NODE_SCRIPT, "stop"], capture_output=True, env=os.environ | NODE_ENV, check=False)
 
 
+def stamped(module: str, argv: list[str] | None, **measured: Any) -> dict[str, Any]:
+    """A run's results: when, on what machine, by which command, and what it measured."""
+    command = f"python -m benchmarks.{module} " + " ".join(argv if argv is not None else sys.argv[1:])
+    date = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    return {"date": date, "machine": machine(), "command": command, **measured}
+
+
+def show_and_record(results: dict[str, Any], markdown: str, out: Path, name: str, no_record: bool) -> None:
+    """Print a run's tables, and record them with its numbers unless told not to."""
+    print(markdown)
+    if not no_record:
+        for path in record(results, markdown, out, name):
+            console.print(f"recorded {path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}")
+
+
 def machine() -> dict[str, Any]:
     with open("/proc/cpuinfo") as cpuinfo:
         model = next((line.split(":", 1)[1].strip() for line in cpuinfo if line.startswith("model name")), "?")
@@ -417,7 +432,12 @@ def _measure_sizes(
         for name in engines:
             prefix = f"bench-{size}"
             # Every request comes from one address here: the per-client rate limit is off.
-            env = {"IMPACT_DATA_DIR": str(workdir / "data"), "IMPACT_RATE_LIMIT_PER_MINUTE": "0"}
+            # Lexical: this compares our layers with the raw engine's lexical call (hybrid: benchmarks/hybrid.py).
+            env = {
+                "IMPACT_DATA_DIR": str(workdir / "data"),
+                "IMPACT_RATE_LIMIT_PER_MINUTE": "0",
+                "IMPACT_EMBEDDER": "none",
+            }
             if name == "embedded":
                 indexing = index_embedded(size, workdir)
                 latency = raw_embedded(workdir, queries, rounds)

@@ -43,7 +43,8 @@ from tests.reliability.workload import body, index_equals_store
 ROOT = Path(__file__).resolve().parent.parent
 HTTP_TIMEOUT = 30.0  # every HTTP call of the harness fails after this many seconds
 # The per-IP rate limit is off: every request comes from this one address.
-BASE_ENV = {"IMPACT_RATE_LIMIT_PER_MINUTE": "0"}
+# Lexical: background embedding would compete with the writes measured (hybrid: benchmarks/hybrid.py).
+BASE_ENV = {"IMPACT_RATE_LIMIT_PER_MINUTE": "0", "IMPACT_EMBEDDER": "none"}
 # The write's bounded wait for its change to be searchable (the API's default, left as it is).
 VISIBILITY_BOUND_S = float(Settings.model_fields["write_visibility_timeout"].default)
 OUTBOX_INTERVAL_S = float(Settings.model_fields["outbox_interval"].default)

@@ -1,7 +1,10 @@
 from __future__ import annotations
 
 import json
+import os
 import re
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -109,19 +112,16 @@ def test_rebuild(data_dir: Path) -> None:
     assert "64 indexed" in run("rebuild")
 
 
-def test_rebuild_while_another_process_holds_the_index_queues_it_for_that_process(data_dir: Path) -> None:
-    import os
-    import subprocess
-    import sys
-
+def beside_a_running_api(data_dir: Path, command: str) -> subprocess.CompletedProcess[str]:
+    """`impact <command>` in a process of its own while this one holds the embedded index's writer, as a
+    running API does."""
     from indexer.embedded import EmbeddedEngine
 
-    run("seed")
     holder = EmbeddedEngine(data_dir / "index")
-    holder.claim_writer()  # as a running API does
+    holder.claim_writer()
     try:
-        done = subprocess.run(
-            [sys.executable, "-m", "api.cli", "rebuild"],
+        return subprocess.run(
+            [sys.executable, "-m", "api.cli", command],
             capture_output=True,
             text=True,
             env=os.environ | {"IMPACT_DATA_DIR": str(data_dir)},
@@ -129,6 +129,11 @@ def test_rebuild_while_another_process_holds_the_index_queues_it_for_that_proces
         )
     finally:
         holder.close()
+
+
+def test_rebuild_while_another_process_holds_the_index_queues_it_for_that_process(data_dir: Path) -> None:
+    run("seed")
+    done = beside_a_running_api(data_dir, "rebuild")
     assert done.returncode == 0, done.stderr
     assert "64 monographs queued" in " ".join(done.stderr.split()) and "Traceback" not in done.stderr
     assert Store(get_settings().store_url).backlog() == 64
@@ -185,25 +190,8 @@ def test_embed_computes_the_missing_vectors_then_indexes_them(data_dir: Path, tm
 
 
 def test_embed_while_an_api_holds_the_index_leaves_the_indexing_to_it(data_dir: Path, tmp_path: Path) -> None:
-    import os
-    import subprocess
-    import sys
-
-    from indexer.embedded import EmbeddedEngine
-
     import_published(tmp_path, 2)
-    holder = EmbeddedEngine(data_dir / "index")
-    holder.claim_writer()  # as a running API does
-    try:
-        done = subprocess.run(
-            [sys.executable, "-m", "api.cli", "embed"],
-            capture_output=True,
-            text=True,
-            env=os.environ | {"IMPACT_DATA_DIR": str(data_dir)},
-            timeout=120,
-        )
-    finally:
-        holder.close()
+    done = beside_a_running_api(data_dir, "embed")
     output = " ".join(done.stderr.split())
     assert done.returncode == 0, done.stderr
     assert "2 practices embedded" in output and "2 index updates left to the running API" in output
