@@ -81,14 +81,16 @@ def proxy(es_url: str) -> Iterator[TcpProxy]:
 
 @contextmanager
 def api_through(proxy: TcpProxy, tmp_path: Path, prefix: str, **overrides: Any) -> Iterator[TestClient]:
-    """The API on Elasticsearch reached through `proxy`, in its own index; the index is dropped after."""
+    """The API on Elasticsearch reached through `proxy`, in its own index; the index is dropped after.
+
+    Lexical unless told otherwise: these tests count the calls a request makes through the proxy."""
     settings = Settings(
         data_dir=tmp_path / "data",
         search_backend="elasticsearch",
         elasticsearch_url=proxy.url,
         elasticsearch_index_prefix=f"{prefix}-{uuid.uuid4().hex[:8]}",
         outbox_interval=0.2,
-        **overrides,
+        **({"embedder": "none"} | overrides),
     )
     with TestClient(create_app(settings), raise_server_exceptions=False) as client:
         yield client
