@@ -73,13 +73,19 @@ class E5Embedder:
     def query(self, text: str) -> Vector:
         words = text.split()[:MAX_QUERY_WORDS]
         with self._lock:
-            vector: Vector = self._model.query(" ".join(words))
+            vector: Vector = self._model.query(encodable(" ".join(words)))
         return vector
 
     def passages(self, texts: Sequence[str]) -> Matrix:
         with self._lock:
-            matrix: Matrix = self._model.passage(list(texts))
+            matrix: Matrix = self._model.passage([encodable(t) for t in texts])
         return matrix.reshape(len(texts), self.dimensions)
+
+
+def encodable(text: str) -> str:
+    """The text as valid UTF-8 (a lone surrogate, which JSON can carry, becomes U+FFFD): the C engine
+    gets bytes."""
+    return text.encode("utf-8", "replace").decode("utf-8")
 
 
 def create_embedder(name: str) -> Embedder | None:

@@ -5,12 +5,14 @@ from pathlib import Path
 
 import pytest
 import tantivy
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from indexer.embedded import SCHEMA_VERSION, SCHEMA_VERSION_FILE, EmbeddedEngine
 from indexer.engine import IndexLocked
 from indexer.vectors import Semantic
 from schemas.monograph import Monograph
-from schemas.search import SearchMode, SearchQuery
+from schemas.search import SearchFilters, SearchMode, SearchQuery
 from tests.corpus import CORPUS, by_id
 from tests.engines.contract import PUBLISHED, EngineContract, at_version
 from tests.engines.hybrid_contract import NEED, HybridContract, embedder, stored
@@ -30,6 +32,26 @@ class TestEmbeddedHybrid(HybridContract):
         engine = EmbeddedEngine()
         yield engine
         engine.close()
+
+
+@pytest.fixture(scope="module")
+def hybrid_engine() -> Iterator[EmbeddedEngine]:
+    engine = EmbeddedEngine()
+    engine.attach_semantic(Semantic(embedder(), stored))
+    engine.index(CORPUS)
+    yield engine
+    engine.close()
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+@given(text=st.text(max_size=120), page=st.integers(1, 3), region=st.sampled_from([[], ["Bretagne"]]))
+def test_any_text_searched_by_meaning_answers(
+    hybrid_engine: EmbeddedEngine, text: str, page: int, region: list[str]
+) -> None:
+    query = SearchQuery(q=text, mode=SearchMode.HYBRID, page=page, size=3, filters=SearchFilters(region=region))
+    result = hybrid_engine.search(query)
+    assert len(result.hits) <= 3 and result.total >= len(result.hits)
+    assert all(hit.territory.region == "Bretagne" for hit in result.hits) or not region
 
 
 def test_vectors_survive_reopening(tmp_path: Path) -> None:

@@ -44,3 +44,12 @@ def test_replace_and_empty() -> None:
     assert [i for i, _ in matrix.nearest(unit(0, 1), 2)] == ["y", "x"]
     matrix.replace([])
     assert len(matrix) == 0 and matrix.nearest(unit(0, 1), 2) == []
+
+
+def test_the_embedder_takes_any_text() -> None:
+    from tests.engines.hybrid_contract import embedder
+
+    for text in ["", "\x00abc", "\ud800 seul", "😀" * 300, "日本語 " * 200]:
+        vector = embedder().query(text)
+        assert vector.shape == (384,) and abs(float(vector @ vector) - 1) < 1e-3
+    assert embedder().passages(["\udfff", "Covoiturage"]).shape == (2, 384)
