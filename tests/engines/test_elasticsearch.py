@@ -91,16 +91,22 @@ def test_health_reports_the_index_mapping_version(es_engine: ElasticsearchEngine
     assert (detail["mapping_version"], detail["code_mapping_version"]) == (MAPPING_VERSION - 1, MAPPING_VERSION)
 
 
-def test_searches_make_one_call_not_an_alias_lookup_first(es_engine: ElasticsearchEngine) -> None:
-    es_engine.index(CORPUS)
+def recorded_calls(engine: ElasticsearchEngine) -> list[str]:
+    """From now on, each request the engine's client sends ("POST /alias/_search"), in order."""
     calls: list[str] = []
-    perform = es_engine.client.transport.perform_request
+    perform = engine.client.transport.perform_request
 
     def counted(method: str, path: str, **kwargs: Any) -> Any:
         calls.append(f"{method} {path}")
         return perform(method, path, **kwargs)
 
-    es_engine.client.transport.perform_request = counted  # type: ignore[method-assign,assignment]
+    engine.client.transport.perform_request = counted  # type: ignore[method-assign,assignment]
+    return calls
+
+
+def test_searches_make_one_call_not_an_alias_lookup_first(es_engine: ElasticsearchEngine) -> None:
+    es_engine.index(CORPUS)
+    calls = recorded_calls(es_engine)
     assert es_engine.search(SearchQuery(q="mobilité")).total
     assert calls == [f"POST /{es_engine.alias}/_search"]
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 import time
 from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
-from typing import Any
 
 import numpy as np
 import pytest
@@ -24,7 +23,7 @@ from schemas.search import SearchFilters, SearchMode, SearchQuery, SearchResult
 from tests.corpus import CORPUS, by_id
 from tests.engines.contract import PUBLISHED, at_version, counts, ids
 from tests.engines.hybrid_contract import NEED, corpus_vectors, embedder
-from tests.engines.test_elasticsearch import drop, make_engine
+from tests.engines.test_elasticsearch import drop, make_engine, recorded_calls
 
 pytestmark = pytest.mark.elasticsearch
 
@@ -223,14 +222,7 @@ def test_deadlines_and_unreachable_nodes(hybrid: ElasticsearchEngine) -> None:
 
 def test_a_hybrid_search_makes_three_calls(hybrid: ElasticsearchEngine) -> None:
     """The nearest (kNN), one pass matching words or those ids (ids only), the page's sources."""
-    calls: list[str] = []
-    perform = hybrid.client.transport.perform_request
-
-    def counted(method: str, path: str, **kwargs: Any) -> Any:
-        calls.append(f"{method} {path}")
-        return perform(method, path, **kwargs)
-
-    hybrid.client.transport.perform_request = counted  # type: ignore[method-assign,assignment]
+    calls = recorded_calls(hybrid)
     assert search(hybrid, NEED).mode == SearchMode.HYBRID
     assert calls == [
         f"POST /{hybrid.alias}/_search",
