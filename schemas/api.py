@@ -6,7 +6,7 @@ import re
 from datetime import datetime
 from typing import Annotated, Any, Generic, Literal, TypeVar
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, WithJsonSchema, model_validator
 
 from schemas.like_territory import TerritoryProfile
 from schemas.monograph import Monograph
@@ -182,7 +182,8 @@ def _colour(value: str) -> str:
     return "#" + value.removeprefix("#").upper()
 
 
-Colour = Annotated[str, AfterValidator(_colour)]
+# The pattern is published in the OpenAPI (clients and fuzzers know the rule); `_colour` gives the error.
+Colour = Annotated[str, AfterValidator(_colour), WithJsonSchema({"type": "string", "pattern": "^#?[0-9A-Fa-f]{6}$"})]
 ShortLabel = Annotated[str, StringConstraints(strip_whitespace=True, max_length=80)]
 
 

@@ -73,7 +73,12 @@ def within_result_window(page: int, size: int) -> None:
 
 
 def _facet_field(name: str) -> Any:
-    return Field(default_factory=list, description=FACET_BY_NAME[name].description())
+    """A facet's list: its cap published as `maxItems` (`capped_list` refuses longer ones, naming the field)."""
+    return Field(
+        default_factory=list,
+        description=FACET_BY_NAME[name].description(),
+        json_schema_extra={"maxItems": LIST_CAPS[name]},
+    )
 
 
 class SearchFilters(BaseModel):

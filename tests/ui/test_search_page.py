@@ -44,6 +44,9 @@ def test_cards_link_their_title_and_show_few_badges(ui_url: str, page: Any) -> N
     from playwright.sync_api import expect
 
     expect(page.locator(HIT_LINK).first).to_be_visible()
+    # Streamlit may redraw the list once more after the first paint (components mounting): wait for the
+    # ten titles, then read each card with retrying expectations.
+    expect(page.locator(HIT_LINK)).to_have_count(10)
     assert page.get_by_role("link", name="Lire la fiche").count() == 0
     cards = page.locator("[class*='st-key-hit-']").all()
     assert len(cards) == 10
@@ -51,7 +54,7 @@ def test_cards_link_their_title_and_show_few_badges(ui_url: str, page: Any) -> N
         assert card.locator(".impact-badge-actor").count() == 0  # actor categories are on the practice page
         assert card.locator(".impact-badge-type").count() <= 2
         assert card.locator(".impact-badge[title^='ODD']:not(.impact-badge-more)").count() <= 3
-        assert card.locator("a").count() == 1  # one tab stop per result
+        expect(card.locator("a")).to_have_count(1)  # one tab stop per result
     # "+n" stands for the rest, and names them for screen readers.
     more = page.locator(".impact-badge-more").first
     expect(more).to_have_text(re.compile(r"^\+\d+ : .+"))
