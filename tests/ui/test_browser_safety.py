@@ -135,7 +135,10 @@ def test_clicking_submit_twice_makes_one_practice(page: Any, ui_url: str, live_a
     page.get_by_role("textbox", name="Résumé *", exact=True).fill(
         f"À Saint-Affrique, la recyclerie {word} réunit la commune, une association et des bénévoles."
     )
-    page.get_by_role("textbox", name="Territoire *", exact=True).fill("Saint-Affrique")
+    territory = page.get_by_role("textbox", name="Territoire *", exact=True)
+    territory.fill("Saint-Affrique")
+    page.get_by_role("button", name="Chercher").click()  # the page reruns for suggestions: let it finish first
+    expect(page.get_by_text(re.compile("^« Saint-Affrique » : non reconnu tant qu'aucun"))).to_be_visible()
     choose(page, "Types de territoire *", "Rural")
     choose(page, "Catégories d'acteurs *", "Association")
     choose(page, "Objectifs de développement durable *", "ODD 12")
