@@ -5,6 +5,7 @@ links and the footer lead somewhere real."""
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -80,7 +81,15 @@ def test_a_phone_opens_and_closes_the_filters(ui_url: str, browser: Any) -> None
     page.screenshot(path=ARTIFACTS / "mobile-2-filtres.png")
     see = page.get_by_role("button", name=re.compile(r"^Voir \d+ pratiques?$"))
     expect(see).to_be_visible()
-    shown = int(re.findall(r"\d+", see.inner_text())[0])
+    # The button may still show the count of before the filter while the page reruns: read it once it
+    # agrees with the list's own count.
+    found = page.get_by_text(re.compile(r"^\d+ pratiques? trouvées?$"))
+    deadline = time.monotonic() + 15
+    while True:
+        shown = int(re.findall(r"\d+", see.inner_text())[0])
+        if int(re.findall(r"\d+", found.inner_text())[0]) == shown or time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
 
     see.click()
     expect(rural).not_to_be_in_viewport()
