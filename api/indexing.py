@@ -49,10 +49,12 @@ class ReconcileReport:
     missing: int = 0
     stale: int = 0
     extra: int = 0
+    # Indexed at the right version, but with a vector where the store has none, or none where it has one.
+    vectors: int = 0
 
     @property
     def repairs(self) -> int:
-        return self.missing + self.stale + self.extra
+        return self.missing + self.stale + self.extra + self.vectors
 
 
 def process_owner() -> str:
@@ -235,16 +237,30 @@ class IndexSync:
         extra = [i for i in indexed if i not in waiting]  # indexed but not published in the store
         report.extra = len(extra)
         repairs.extend(extra)
+        unvectored = self._vector_differences(set(repairs) | waiting)
+        report.vectors = len(unvectored)
+        repairs.extend(unvectored)
         if repairs:
             log.warning(
-                "index differs from the store (%d missing, %d stale, %d extra): queued for indexing",
+                "index differs from the store (%d missing, %d stale, %d extra, %d vectors): queued for indexing",
                 report.missing,
                 report.stale,
                 report.extra,
+                report.vectors,
             )
             self.store.enqueue(repairs)
             self.wake.set()
         return report
+
+    def _vector_differences(self, queued: set[str]) -> list[str]:
+        """Hybrid search: ids whose indexed document lacks the vector the store has, or carries one the
+        store no longer has (re-indexing reads the store's), apart from those already `queued`."""
+        semantic = self.engine.semantic
+        if semantic is None:
+            return []
+        stored = self.store.embedded_ids(semantic.embedder.name)
+        indexed = self.engine.vector_ids()
+        return sorted((stored ^ indexed) - queued)
 
     def try_reconcile(self) -> bool:
         """Reconcile now if the engine answers; False when it does not (retried later)."""

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import itertools
 import json
 import math
 import os
@@ -144,15 +145,16 @@ def _document(id: str, title: str, summary: str, **fields: Any) -> Monograph:
     )
 
 
-def piaf(path: Path = PIAF_PATH, questions: int | None = None) -> Collection:
-    """PIAF's paragraphs as documents and its questions as cases; `questions` takes an even slice."""
+def piaf(path: Path = PIAF_PATH, questions: int | None = None, paragraphs: int | None = None) -> Collection:
+    """PIAF's paragraphs as documents and its questions as cases; `questions` takes an even slice,
+    `paragraphs` only the first ones in file order (and their questions)."""
     data = json.loads(path.read_bytes())
     documents, cases = [], []
-    for article in data["data"]:
-        for paragraph in article["paragraphs"]:
-            doc_id = f"piaf-{len(documents):05d}"
-            documents.append(_document(doc_id, article["title"][:200], paragraph["context"]))
-            cases += [Case(qa["question"], {doc_id: 1}) for qa in paragraph["qas"] if qa["question"].strip()]
+    every = (paragraph | {"title": article["title"]} for article in data["data"] for paragraph in article["paragraphs"])
+    for paragraph in itertools.islice(every, paragraphs):
+        doc_id = f"piaf-{len(documents):05d}"
+        documents.append(_document(doc_id, paragraph["title"][:200], paragraph["context"]))
+        cases += [Case(qa["question"], {doc_id: 1}) for qa in paragraph["qas"] if qa["question"].strip()]
     if questions and questions < len(cases):
         step = len(cases) / questions
         cases = [cases[int(i * step)] for i in range(questions)]

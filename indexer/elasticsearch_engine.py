@@ -372,6 +372,17 @@ class ElasticsearchEngine:
         # An index without vectors (or of an older mapping, without the field) finds nothing.
         return [(h["_id"], cosine(h["_score"])) for h in response["hits"]["hits"]]
 
+    def similarities(self, vector: Vector, ids: Sequence[str], deadline: float | None = None) -> dict[str, float]:
+        """One kNN `_search` restricted to these ids (exact cosines, ids and scores only)."""
+        if not ids:
+            return {}
+        with translated_errors("similarities"):
+            try:
+                response = self._within(deadline).search(index=self.alias, body=es_query.similarities_body(vector, ids))
+            except NotFoundError:
+                return {}
+        return {h["_id"]: cosine(h["_score"]) for h in response["hits"]["hits"]}
+
     def fetch(self, ids: Sequence[str], deadline: float | None = None) -> list[Mapping[str, Any]]:
         """One `_mget` on the alias: the display sources, in the order asked, of the ids found."""
         if not ids:
@@ -411,6 +422,13 @@ class ElasticsearchEngine:
 
     def ids(self) -> set[str]:
         return set(self.versions())
+
+    def vector_ids(self) -> set[str]:
+        # The same scroll as `versions`, over the documents that have the vector field.
+        self.ensure_index()
+        query = {"_source": False, "query": {"exists": {"field": VECTOR_FIELD}}}
+        with translated_errors("scan"):
+            return {hit["_id"] for hit in helpers.scan(self.client, index=self.alias, query=query, size=SCAN_PAGE)}
 
     def _count(self, query: dict[str, Any] | None = None) -> int:
         with translated_errors("count"):

@@ -534,6 +534,11 @@ class EmbeddedEngine:
         passing = {b["key"] for b in buckets}
         return [(i, score) for i, score in candidates if i in passing][:k]
 
+    def similarities(self, vector: Vector, ids: Sequence[str], deadline: float | None = None) -> dict[str, float]:
+        """Read from the matrix in memory (no call to the index)."""
+        time_left(deadline)
+        return self._vectors.similarities(vector, ids)
+
     def fetch(self, ids: Sequence[str], deadline: float | None = None) -> list[Mapping[str, Any]]:
         time_left(deadline)
         if not ids:
@@ -607,6 +612,9 @@ class EmbeddedEngine:
 
     def ids(self) -> set[str]:
         return set(self.versions())
+
+    def vector_ids(self) -> set[str]:
+        return self._vectors.ids()
 
     def health(self) -> Any:
         return EngineHealth(

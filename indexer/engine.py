@@ -191,6 +191,15 @@ class SearchEngine(Protocol):
         """
         ...
 
+    def similarities(self, vector: Vector, ids: Sequence[str], deadline: float | None = None) -> dict[str, float]:
+        """The cosine similarity to `vector` of each of these indexed practices that has a vector (the
+        others are left out): the meaning side of a hybrid search's blend, for its words' matches.
+
+        :raises EngineUnavailable: the engine cannot be reached.
+        :raises SearchTimeout: `deadline` passed.
+        """
+        ...
+
     def fetch(self, ids: Sequence[str], deadline: float | None = None) -> list[Mapping[str, Any]]:
         """The display sources (`indexer/documents.py hit_source`) of these indexed practices, in the
         order of `ids`; ids not in the index are left out.
@@ -227,6 +236,10 @@ class SearchEngine(Protocol):
 
     def versions(self) -> dict[str, int]:
         """Indexed version of every indexed monograph, by id (for consistency checks against the store)."""
+        ...
+
+    def vector_ids(self) -> set[str]:
+        """Ids of the indexed monographs that carry a vector (for consistency checks against the store)."""
         ...
 
     def claim_writer(self) -> None:

@@ -200,6 +200,23 @@ def knn_body(vector: Vector, filters: SearchFilters, k: int) -> dict[str, Any]:
     }
 
 
+def similarities_body(vector: Vector, ids: Sequence[str]) -> dict[str, Any]:
+    """The cosine similarity to `vector` of each of these practices that has a vector: a kNN restricted to
+    them, asking for all of them (a filter matching no more documents than `k` is searched exactly, not
+    through the graph), ids and scores only. (No script: the node may have no scripting module.)"""
+    return {
+        "knn": {
+            "field": VECTOR_FIELD,
+            "query_vector": vector.tolist(),
+            "k": len(ids),
+            "num_candidates": len(ids),
+            "filter": [{"ids": {"values": list(ids)}}],
+        },
+        "size": len(ids),
+        "_source": False,
+    }
+
+
 def similar_body(monograph_id: str, index: str, size: int) -> dict[str, Any]:
     return {
         "query": {

@@ -5,8 +5,9 @@ word), count the facets, build hits with highlights. An engine only executes one
 Hybrid search (`mode=hybrid`, an engine with vectors): the query's vector finds the closest practices
 (`nearest`, whatever the filters, so ticking a facet value gives exactly its count); one pass matches
 the words *or* those practices under the filters, so the total and the facet counts are exact for what
-is shown; the lexical ranking of its first hits and the vector ranking of the closest passing the filters
-are fused (reciprocal rank fusion), and the page's sources fetched by id.
+is shown; its first hits and the closest passing the filters are ranked by a linear blend of their text
+score and their cosine similarity (`blend`; the cosines of word matches asked of the engine), and the
+page's sources fetched by id.
 """
 
 from __future__ import annotations
@@ -22,7 +23,14 @@ from indexer.french import FrenchStemmer
 from indexer.highlight import build_highlighter, hit_from_source
 from indexer.like_territory import Boost, likeness_boosts, similarity_reasons
 from indexer.query import ParsedQuery, Synonyms, parse_query
-from indexer.relevance import GRADED_FROM, HYBRID_CANDIDATES, HYBRID_DENSE_WEIGHT, HYBRID_WINDOW, RRF_K
+from indexer.relevance import (
+    GRADED_FROM,
+    HYBRID_CANDIDATES,
+    HYBRID_DENSE_WEIGHT,
+    HYBRID_TEXT_WEIGHT,
+    HYBRID_WINDOW,
+    RRF_K,
+)
 from indexer.spelling import corrected_query
 from indexer.vectors import Semantic
 from schemas.facets import FACETS, YEAR, Facet
@@ -105,6 +113,8 @@ class Executor(Protocol):
         self, vector: Vector, filters: SearchFilters, k: int, deadline: float | None = None
     ) -> list[tuple[str, float]]: ...
 
+    def similarities(self, vector: Vector, ids: Sequence[str], deadline: float | None = None) -> dict[str, float]: ...
+
     def fetch(self, ids: Sequence[str], deadline: float | None = None) -> list[Mapping[str, Any]]: ...
 
 
@@ -120,10 +130,10 @@ def run_search(engine: Executor, query: SearchQuery, synonyms: Synonyms, stemmer
     time_left(query.deadline)
     plan = first_plan(query, parse_query(query.q, synonyms))
     parsed = plan.parsed
-    dense, shown = _nearest(engine, plan)
-    if dense:
-        hybrid = SearchPlan(query, parsed, relaxed=True, dense=dense, ids_only=True)
-        return _hybrid_search(engine, hybrid, shown, stemmer)
+    meaning = _nearest(engine, plan)
+    if meaning is not None:
+        hybrid = SearchPlan(query, parsed, relaxed=True, dense=meaning.dense, ids_only=True)
+        return _hybrid_search(engine, hybrid, meaning, stemmer)
     raw = engine.execute(plan)
     if not raw.total and not plan.relaxed and len(parsed.clauses) > 1:
         plan = SearchPlan(query, parsed, relaxed=True)
@@ -164,31 +174,66 @@ def _result(
     )
 
 
-def _nearest(engine: Executor, plan: SearchPlan) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """Hybrid: the practices closest to the words' meaning (above the embedder's floor), closest first,
-    and those of them passing the filters (the vector ranking fused into the page).
+@dataclass(frozen=True)
+class Meaning:
+    """What the query's vector found: the practices closest to it (above the embedder's floor) among
+    all, closest first; those of them passing the filters; each one's cosine similarity; and the
+    similarity the blend counts meaning from (the embedder's `meaning_origin`)."""
 
-    Nothing (a lexical search) unless hybrid was asked, the engine has vectors, the query has words
-    and results are sorted by relevance.
+    vector: Vector
+    dense: tuple[str, ...]
+    shown: tuple[str, ...]
+    similarity: dict[str, float]
+    origin: float
+
+
+def _nearest(engine: Executor, plan: SearchPlan) -> Meaning | None:
+    """Hybrid: the practices closest to the words' meaning.
+
+    None (a lexical search) unless hybrid was asked, the engine has vectors, the query has words and
+    results are sorted by relevance, or when no practice is close enough.
     """
     query = plan.query
     semantic = engine.semantic
     if query.mode != SearchMode.HYBRID or semantic is None or plan.parsed.is_empty or plan.sort != Sort.RELEVANCE:
-        return (), ()
+        return None
     time_left(query.deadline)
     vector = semantic.query_vector(query.q)
     floor = semantic.embedder.min_similarity
     # Among every practice, not under the filters: the same practices join whatever is ticked, so each
     # facet value's count is exactly what ticking it gives (disjunctive counts stay true), and the
     # pass applies the filters to them like to the words' matches.
-    nearest = engine.nearest(vector, SearchFilters(), HYBRID_CANDIDATES, query.deadline)
-    dense = tuple(i for i, similarity in nearest if similarity >= floor)
-    if not dense or not query.filters.model_dump(exclude_defaults=True):
-        return dense, dense
-    # Which of them pass the filters: each one's rank under them is at most its rank among all, so the
-    # same number of closest under the filters holds every one that does.
-    passing = {i for i, _ in engine.nearest(vector, query.filters, HYBRID_CANDIDATES, query.deadline)}
-    return dense, tuple(i for i in dense if i in passing)
+    nearest = [
+        (i, s) for i, s in engine.nearest(vector, SearchFilters(), HYBRID_CANDIDATES, query.deadline) if s >= floor
+    ]
+    if not nearest:
+        return None
+    dense = tuple(i for i, _ in nearest)
+    shown = dense
+    if query.filters.model_dump(exclude_defaults=True):
+        # Which of them pass the filters: each one's rank under them is at most its rank among all, so
+        # the same number of closest under the filters holds every one that does.
+        passing = {i for i, _ in engine.nearest(vector, query.filters, HYBRID_CANDIDATES, query.deadline)}
+        shown = tuple(i for i in dense if i in passing)
+    return Meaning(vector, dense, shown, dict(nearest), semantic.embedder.meaning_origin)
+
+
+def blend(
+    lexical: Sequence[tuple[str, float]], similarity: Mapping[str, float], shown: Sequence[str], origin: float
+) -> list[tuple[str, float]]:
+    """A linear blend of the text and meaning scores of the words' matches and the closest practices:
+    `HYBRID_TEXT_WEIGHT` × text score / the best one + the rest × (cosine − `origin`) / (the best − `origin`)
+    (never below 0; a practice without a score on one side gets 0 there), best first; ties keep the
+    text's order."""
+    candidates = list(dict.fromkeys([i for i, _ in lexical] + list(shown)))
+    best_text = max((score for _, score in lexical), default=0.0)
+    text = {i: score / best_text for i, score in lexical} if best_text > 0 else {}
+    cosines = [similarity[i] for i in candidates if i in similarity]
+    span = max(cosines, default=origin) - origin
+    meaning = {i: max(0.0, (similarity[i] - origin) / span) for i in candidates if i in similarity} if span > 0 else {}
+    weight = HYBRID_TEXT_WEIGHT
+    scores = [(i, weight * text.get(i, 0.0) + (1.0 - weight) * meaning.get(i, 0.0)) for i in candidates]
+    return sorted(scores, key=lambda item: -item[1])
 
 
 def fuse(lexical: Sequence[str], dense: Sequence[str]) -> list[tuple[str, float]]:
@@ -224,17 +269,20 @@ def similar_by_meaning(
     return hits
 
 
-def _hybrid_search(engine: Executor, plan: SearchPlan, shown: tuple[str, ...], stemmer: FrenchStemmer) -> SearchResult:
-    """One pass matching the words (graded) or the nearest practices, its first `HYBRID_WINDOW` hits
-    ranked by their text, fused with the nearest's ranking; the page's sources fetched by id."""
+def _hybrid_search(engine: Executor, plan: SearchPlan, meaning: Meaning, stemmer: FrenchStemmer) -> SearchResult:
+    """One pass matching the words (graded) or the nearest practices; its first `HYBRID_WINDOW` hits by
+    their text blended with their meaning (their cosines asked of the engine) and with the nearest
+    passing the filters; the page's sources fetched by id."""
     query = plan.query
     window = max(HYBRID_WINDOW, query.offset + query.size)
     raw = engine.execute(
         SearchPlan(query.model_copy(update={"page": 1, "size": window}), plan.parsed, True, plan.dense, True)
     )
     # A practice matched only by meaning scores 0 on the text (unless "territories like mine" ranks it).
-    lexical = [str(source["id"]) for source, score in raw.hits if score]
-    fused = fuse(lexical, shown)[query.offset : query.offset + query.size]
+    lexical = [(str(source["id"]), float(score)) for source, score in raw.hits if score]
+    unknown = [i for i, _ in lexical if i not in meaning.similarity]
+    similarity = {**meaning.similarity, **engine.similarities(meaning.vector, unknown, query.deadline)}
+    fused = blend(lexical, similarity, meaning.shown, meaning.origin)[query.offset : query.offset + query.size]
     sources = engine.fetch([i for i, _ in fused], query.deadline) if fused else []
     scores = dict(fused)
     highlighter = build_highlighter(plan.parsed, stemmer) if query.highlight else None

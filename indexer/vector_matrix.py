@@ -30,6 +30,11 @@ class VectorMatrix:
     def __len__(self) -> int:
         return len(self._row_of)
 
+    def ids(self) -> set[str]:
+        """The ids that have a vector."""
+        with self._lock:
+            return set(self._row_of)
+
     def get(self, monograph_id: str) -> Vector | None:
         """The vector of this id, if it has one."""
         with self._lock:
@@ -86,6 +91,15 @@ class VectorMatrix:
             self._rows, self._live = grown, live
         self._ids.append(None)
         return used
+
+    def similarities(self, vector: Vector, ids: Iterable[str]) -> dict[str, float]:
+        """The cosine similarity to `vector` of each of these ids that has a row."""
+        with self._lock:
+            rows, found = self._rows, [(i, self._row_of[i]) for i in ids if i in self._row_of]
+        if not found:
+            return {}
+        scores = rows[[row for _, row in found]] @ np.asarray(vector, dtype=np.float32)
+        return {monograph_id: float(score) for (monograph_id, _), score in zip(found, scores, strict=True)}
 
     def nearest(self, vector: Vector, limit: int) -> list[tuple[str, float]]:
         """The `limit` closest ids, closest first, with their cosine similarity."""

@@ -285,7 +285,7 @@ class SearchParams(SearchFilters, Words):
     mode: SearchMode = Field(
         SearchMode.HYBRID,
         description='hybrid: practices matching the words or close to their meaning ("describe your need"), '
-        "ranked by both (reciprocal rank fusion); lexical: the words only. Hybrid answers lexically while no "
+        "ranked by a blend of both scores; lexical: the words only. Hybrid answers lexically while no "
         "practice is embedded (see `/health`), and for sorts other than relevance.",
     )
 

@@ -52,8 +52,11 @@ def test_harness_runs_end_to_end(tmp_path: Path) -> None:
 def test_hybrid_benchmark_runs_end_to_end(tmp_path: Path) -> None:
     from benchmarks import hybrid
 
-    results = hybrid.main(["--sizes", "300", "--rounds", "1", "--out", str(tmp_path)])
+    results = hybrid.main(["--sizes", "300", "--rounds", "1", "--embed-sample", "16", "--out", str(tmp_path)])
     entry = results["sizes"][0]
     assert entry["size"] == 300 and set(entry["latency_ms"]) == {"lexical", "hybrid", "query embedding"}
     assert entry["hybrid_answers"]["hybrid"] > 0  # the vectors were used
-    assert "| 300 | hybrid |" in (tmp_path / "hybrid-latest.md").read_text()
+    assert all(rate > 0 for rate in entry["indexing_per_s"].values())
+    assert results["embedding"]["sample"] == 16 and results["embedding"]["seconds_each"] > 0
+    recorded = (tmp_path / "hybrid-latest.md").read_text()
+    assert "| 300 | hybrid |" in recorded and "ms per monograph" in recorded

@@ -144,6 +144,17 @@ class EmbeddingStore:
                 found.update((r.monograph_id, from_bytes(r.vector)) for r in rows)
         return found
 
+    def embedded_ids(self, model: str) -> set[str]:
+        """Published monographs that have a vector of `model` (whatever version it was computed for: the
+        engines index the stored one until a newer replaces it)."""
+        query = (
+            sa.select(embeddings.c.monograph_id)
+            .join(monographs, monographs.c.id == embeddings.c.monograph_id)
+            .where(embeddings.c.model == model, monographs.c.status == Status.PUBLISHED.value)
+        )
+        with self.engine.connect() as conn:
+            return set(conn.execute(query).scalars())
+
     def vector_source(self, model: str) -> VectorSource:
         """What engines read vectors through (`Semantic.vectors`): this model's stored vectors."""
         return lambda ids: self.vectors(ids, model)

@@ -7,10 +7,13 @@ import threading
 
 import pytest
 
+from api.embedding import EmbeddingSync, attach_embedder
 from api.indexing import REBUILD_LEASE, IndexSync
 from api.store import Store
+from api.store.tables import embeddings
 from indexer.embedded import EmbeddedEngine
 from indexer.engine import EngineUnavailable
+from indexer.vectors import Semantic
 from schemas.monograph import MonographContent, Status
 
 
@@ -57,6 +60,29 @@ def test_repair_queues_missing_stale_and_extra_documents(sync: IndexSync, conten
     assert (report.missing, report.stale, report.extra) == (1, 1, 1)
     sync.drain()
     assert sync.engine.versions() == dict(sync.store.published_versions())
+    assert sync.repair().repairs == 0
+
+
+def test_repair_queues_documents_whose_vector_differs_from_the_store(store: Store, content: MonographContent) -> None:
+    engine = EmbeddedEngine(None)
+    embedder = attach_embedder(engine, store, "e5")
+    assert embedder is not None
+    sync = IndexSync(store, engine, batch=10)
+    ids = _create(store, content, 3)
+    EmbeddingSync(store, embedder).run_pass()
+    sync.drain()
+    assert engine.vector_ids() == set(ids) and sync.repair().repairs == 0
+    # Behind the store's back: one document re-indexed without its vector, one vector gone from the store.
+    semantic = engine.semantic
+    engine.attach_semantic(Semantic(embedder, lambda _: {}))
+    engine.index([store.get(ids[0])])
+    engine.attach_semantic(semantic)
+    with store.engine.begin() as conn:
+        conn.execute(embeddings.delete().where(embeddings.c.monograph_id == ids[1]))
+    report = sync.repair()
+    assert (report.missing, report.stale, report.extra, report.vectors) == (0, 0, 0, 2)
+    sync.drain()
+    assert engine.vector_ids() == store.embedded_ids(embedder.name) == {ids[0], ids[2]}
     assert sync.repair().repairs == 0
 
 

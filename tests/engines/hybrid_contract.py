@@ -129,6 +129,7 @@ class HybridContract:
     def test_unpublished_practices_lose_their_vector(self, semantic: SearchEngine) -> None:
         semantic.index([at_version("mobilite-vallee", 2, status=Status.ARCHIVED)])
         assert semantic.health().detail["vectors"] == len(PUBLISHED) - 1
+        assert semantic.vector_ids() == set(PUBLISHED) - {"mobilite-vallee"}
         assert "mobilite-vallee" not in ids(hybrid(semantic, NEED, size=50))
         assert "mobilite-vallee" not in {i for i, _ in semantic.nearest(embedder().query(NEED), SearchFilters(), 10)}
 
@@ -136,6 +137,25 @@ class HybridContract:
         semantic.rebuild(CORPUS)
         assert semantic.health().detail["vectors"] == len(PUBLISHED)
         assert ids(hybrid(semantic, NEED))[0] == "mobilite-vallee"
+
+    def test_similarities_are_exact_cosines_of_the_ids_asked(self, semantic: SearchEngine) -> None:
+        query = embedder().query(NEED)
+        asked = ["mobilite-vallee", "tiers-lieu-diois", "unknown"]
+        found = semantic.similarities(query, asked)
+        assert set(found) == {"mobilite-vallee", "tiers-lieu-diois"}  # an id without a vector is left out
+        for monograph_id, similarity in found.items():
+            assert similarity == pytest.approx(float(corpus_vectors()[monograph_id] @ query), abs=1e-5)
+        assert semantic.similarities(query, []) == {}
+
+    def test_hybrid_scores_blend_text_and_meaning(self, semantic: SearchEngine) -> None:
+        # Every hit's score is the blend of its normalised text and meaning scores: in [0, 1], best
+        # first, and the best practice by both has the top score of 1.
+        result = hybrid(semantic, "mobilité rurale", size=50)
+        scores = [hit.score for hit in result.hits]
+        assert all(s is not None and 0.0 <= s <= 1.0 for s in scores)
+        assert scores == sorted(scores, reverse=True)  # type: ignore[type-var]
+        lexical = ids(semantic.search(SearchQuery(q="mobilité rurale", size=50)))
+        assert set(lexical) <= set(ids(result))  # meaning adds practices, never hides a word match
 
     def test_fetch_gives_sources_in_the_order_asked(self, semantic: SearchEngine) -> None:
         sources = semantic.fetch(["xss", "unknown", "tiers-lieu-diois"])

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
+from indexer import relevance
+from indexer.pipeline import blend
 from indexer.vector_matrix import VectorMatrix
 
 
@@ -44,6 +47,31 @@ def test_replace_and_empty() -> None:
     assert [i for i, _ in matrix.nearest(unit(0, 1), 2)] == ["y", "x"]
     matrix.replace([])
     assert len(matrix) == 0 and matrix.nearest(unit(0, 1), 2) == []
+
+
+def test_similarities_of_the_ids_asked() -> None:
+    matrix = VectorMatrix()
+    matrix.apply({"a": unit(1, 0), "b": unit(0, 1), "c": unit(1, 1)})
+    matrix.apply({"c": None})
+    found = matrix.similarities(unit(1, 0), ["b", "a", "c", "unknown"])
+    assert found == {"b": 0.0, "a": 1.0}
+    assert matrix.similarities(unit(1, 0), []) == {}
+
+
+def test_blend_scales_each_side_and_weighs_them() -> None:
+    # Text scores 10 and 5 (1 and 0.5 of the best); cosines 0.80, 0.90, and 0.85 for a practice found by
+    # meaning alone, counted from 0.70 (0.5, 1 and 0.75 of the best; its text 0).
+    w = relevance.HYBRID_TEXT_WEIGHT
+    fused = dict(blend([("a", 10.0), ("b", 5.0)], {"a": 0.80, "b": 0.90, "c": 0.85}, ["c"], 0.70))
+    assert fused == pytest.approx({"a": w + (1 - w) * 0.5, "b": w * 0.5 + (1 - w), "c": (1 - w) * 0.75})
+    assert list(fused) == sorted(fused, key=lambda i: -fused[i])
+    # A word match without a vector gets 0 on the meaning side, one under the origin too.
+    assert dict(blend([("a", 4.0), ("b", 1.0)], {"b": 0.9, "a": 0.6}, [], 0.70)) == pytest.approx(
+        {"a": w, "b": w * 0.25 + (1 - w)}
+    )
+    assert blend([("a", 2.0)], {"a": 0.8}, ["a"], 0.70) == [("a", pytest.approx(1.0))]
+    # Nothing above the origin: meaning counts for nothing; ties keep the text's order.
+    assert [i for i, _ in blend([("x", 1.0), ("y", 1.0)], {"x": 0.5, "y": 0.6}, [], 0.70)] == ["x", "y"]
 
 
 def test_the_embedder_takes_any_text() -> None:
