@@ -17,6 +17,7 @@ from api.embed import assets, feeds, pages
 from api.embedding import attach_embedder, run_embedding_worker
 from api.http.stack import install_http
 from api.indexing import run_worker
+from api.memory import limit_malloc_arenas
 from api.settings import Settings, get_settings
 from api.store import Store
 from indexer.engine import IndexLocked
@@ -35,6 +36,7 @@ administrator with `impact keys create`. Errors are JSON: `{"error": {"code", "m
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
+    limit_malloc_arenas(settings.malloc_arenas)  # before the worker and engine threads start
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

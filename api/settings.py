@@ -123,6 +123,9 @@ class Settings(BaseSettings):
         5.0, gt=0, description="Seconds between looks for practices to embed while there are none."
     )
     embedding_batch: int = Field(16, ge=1, le=256, description="Practices embedded per batch (one worker thread).")
+    malloc_arenas: int = Field(
+        2, ge=0, le=64, description="glibc malloc arenas at most (0: the C library's default); see api/memory.py."
+    )
     embedding_max_backoff: float = Field(
         300.0, gt=0, description="Longest pause of the embedding worker after repeated errors."
     )

@@ -28,7 +28,7 @@ from api.settings import Settings
 from benchmarks.corpus import CorpusGenerator
 from benchmarks.measure import percentiles
 from benchmarks.relevance import RESULTS, attach_vectors, embed_documents, judged, seed_documents
-from benchmarks.report import heading, table_row
+from benchmarks.report import heading, table
 from benchmarks.run import console, progress, show_and_record, stamped
 from indexer.embedded import EmbeddedEngine
 from indexer.embedder import E5Embedder, QueryVectors, Vector, embedding_text
@@ -101,15 +101,16 @@ def measure(size: int, queries: list[str], rounds: int, embedder: E5Embedder, po
 
 def report(results: dict[str, Any]) -> str:
     lines = heading("Hybrid search latency (embedded engine)", results, f"Command: `{results['command']}`.")
-    lines += [
-        table_row(["monographs", "path", "p50 ms", "p95 ms", "p99 ms"]),
-        table_row(["---"] * 5),
-    ]
-    for entry in results["sizes"]:
-        for path, lat in entry["latency_ms"].items():
-            lines.append(
-                table_row([f"{entry['size']:,}", path, f"{lat['p50']:.1f}", f"{lat['p95']:.1f}", f"{lat['p99']:.1f}"])
-            )
+    lines += table(
+        ["monographs", "path", "p50 ms", "p95 ms", "p99 ms"],
+        [
+            [f"{entry['size']:,}", path, f"{lat['p50']:.1f}", f"{lat['p95']:.1f}", f"{lat['p99']:.1f}"]
+            for entry in results["sizes"]
+            for path, lat in entry["latency_ms"].items()
+        ],
+    )
+    cost = results["embedding"]
+    each = cost["seconds_each"]
     lines += [
         "",
         "`hybrid` includes the query embedding (measured alone on the `query embedding` line). "
@@ -121,31 +122,25 @@ def report(results: dict[str, Any]) -> str:
         "",
         "## Indexing with embeddings",
         "",
-    ]
-    cost = results["embedding"]
-    each = cost["seconds_each"]
-    lines += [
         f"Computing a vector (title + summary, {cost['characters_mean']:.0f} characters on average, "
         f"{cost['sample']} generated monographs in batches of {EMBEDDING_BATCH}, one thread): "
         f"**{each * 1000:.0f} ms per monograph** ({1 / each:.1f} monographs/s). It runs in the background "
         "(the store's embedding worker, after the write is acknowledged); a new monograph is found by its words "
         "until its vector is indexed, then by its meaning too.",
         "",
-        table_row(["monographs", "indexing without vectors /s", "indexing with vectors /s", "computing the vectors"]),
-        table_row(["---"] * 4),
     ]
-    for entry in results["sizes"]:
-        rates = entry["indexing_per_s"]
-        lines.append(
-            table_row(
-                [
-                    f"{entry['size']:,}",
-                    f"{rates['without vectors']:,.0f}",
-                    f"{rates['with vectors']:,.0f}",
-                    f"{entry['size'] * each / 3600:.1f} h",
-                ]
-            )
-        )
+    lines += table(
+        ["monographs", "indexing without vectors /s", "indexing with vectors /s", "computing the vectors"],
+        [
+            [
+                f"{entry['size']:,}",
+                f"{entry['indexing_per_s']['without vectors']:,.0f}",
+                f"{entry['indexing_per_s']['with vectors']:,.0f}",
+                f"{entry['size'] * each / 3600:.1f} h",
+            ]
+            for entry in results["sizes"]
+        ],
+    )
     lines.append("")
     return "\n".join(lines)
 

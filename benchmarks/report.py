@@ -12,6 +12,11 @@ def table_row(cells: list[Any]) -> str:
     return "| " + " | ".join(str(c) for c in cells) + " |"
 
 
+def table(header: list[str], rows: list[list[Any]]) -> list[str]:
+    """A Markdown table's lines: the header, its rule, one line per row."""
+    return [table_row(header), table_row(["---"] * len(header)), *(table_row(row) for row in rows)]
+
+
 def heading(title: str, results: dict[str, Any], extra: str = "") -> list[str]:
     """A report's title and the machine it ran on (and, say, the command)."""
     m = results["machine"]

@@ -78,6 +78,9 @@ class Plan:
     sample_every_s: float
     max_in_flight: int
     seed: int
+    # Unmeasured load at the soak rate before the soak: pools (database connections, worker threads) and
+    # caches reach their working size, so "start" is the steady state a leak would grow from.
+    warmup_s: float = 60.0
 
 
 # -- recording ------------------------------------------------------------------------------
@@ -576,6 +579,12 @@ async def measure(plan: Plan, prepared: Prepared, api: ApiProcess, bar: Bar) -> 
         out["ramp"] = None
         bar.done(plan.ramp_max_steps + plan.refine)
         rate = plan.rate
+    if plan.warmup_s > 0:
+        bar.start(f"warm-up at {rate:.1f} operations/s for {plan.warmup_s:g} s (unmeasured)", plan.warmup_s)
+        await open_loop(workload, rate, plan.warmup_s, plan, bar, "warm-up")
+        await settle(api.url)
+        await asyncio.sleep(2.0)  # the server closes the warm-up's keep-alive connections
+        bar.done()
     out["soak"] = await soak(workload, rate, plan, bar, api, prepared.data_dir / "index")
     return out
 
@@ -596,7 +605,7 @@ def run(plan: Plan, out: Path) -> dict[str, Any]:
         },
     }
     work = Path(tempfile.mkdtemp(prefix="impact-soak-"))
-    bar = Bar(2 + plan.ramp_max_steps + plan.refine + 1)
+    bar = Bar(2 + plan.ramp_max_steps + plan.refine + 1 + (plan.warmup_s > 0))
     try:
         with bar.progress:
             bar.start("seed, generate and index the store", 1)
@@ -701,7 +710,14 @@ def report(results: dict[str, Any]) -> str:
     lines += [
         f"## Soak: {s['target_rate']:.1f} operations/s for {plan['minutes']:g} min",
         "",
-        f"Sent {s['sent_per_s']:.1f} operations/s ({s['operations']} operations, {s['skipped_in_flight_cap']} not sent "
+        (
+            f"Warm-up first: {plan['warmup_s']:g} s at the soak rate, unmeasured (pools and caches at their working "
+            "size, so the start of the soak is the steady state a leak would grow from). "
+            if plan.get("warmup_s")
+            else ""
+        )
+        + f"Sent {s['sent_per_s']:.1f} operations/s ({s['operations']} operations, "
+        f"{s['skipped_in_flight_cap']} not sent "
         f"for the in-flight cap); last answers {s['drain_s']:.1f} s after the last send. "
         f"API CPU {s['api_cpu_s']:.0f} s, "
         f"load generator CPU {s['harness_cpu_s']:.0f} s over {plan['minutes'] * 60:.0f} s on {m['cores']} cores; "
@@ -820,6 +836,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--sample-seconds", type=float, default=5.0, help="API process sampling period")
     parser.add_argument("--max-in-flight", type=int, default=1000, help="operations running at once at most")
     parser.add_argument("--seed", type=int, default=7, help="random seed of the operation mix")
+    parser.add_argument(
+        "--warmup-seconds", type=float, default=60.0, help="unmeasured load at the soak rate before the soak"
+    )
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results")
     args = parser.parse_args(argv)
     plan = Plan(
@@ -834,6 +853,7 @@ def main(argv: list[str] | None = None) -> None:
         sample_every_s=args.sample_seconds,
         max_in_flight=args.max_in_flight,
         seed=args.seed,
+        warmup_s=args.warmup_seconds,
     )
     results = run(plan, args.out)
     console.print(report(results), markup=False, highlight=False, soft_wrap=True)

@@ -115,6 +115,15 @@ def test_nearest_honours_the_filters(
     assert found == [i for i in everything if i in expected]
 
 
+def test_similarities_leave_out_practices_without_a_vector(hybrid: ElasticsearchEngine, semantic: Semantic) -> None:
+    vector = semantic.query_vector(NEED)
+    found = hybrid.similarities(vector, ["pvd-centre-bourg", "mobilite-vallee", "eau-reunion"])
+    assert set(found) == {"mobilite-vallee", "eau-reunion"}  # pvd-centre-bourg has no vector
+    nearest = dict(hybrid.nearest(vector, SearchFilters(), 20))
+    assert found["mobilite-vallee"] == pytest.approx(nearest["mobilite-vallee"], abs=1e-5)
+    assert hybrid.vector_ids() == EMBEDDED
+
+
 def test_hybrid_finds_a_practice_by_meaning_alone(hybrid: ElasticsearchEngine) -> None:
     assert search(hybrid, DROUGHT, SearchMode.LEXICAL).total == 0  # no word of it in any practice
     result = search(hybrid, DROUGHT)
