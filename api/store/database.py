@@ -48,7 +48,18 @@ def connect(url: str) -> Engine:
     engine = sa.create_engine(parsed)
     if engine.dialect.name == "sqlite":
         sa.event.listen(engine, "connect", _sqlite_pragmas)
+        _fill_pool(engine)
     return engine
+
+
+def _fill_pool(engine: Engine) -> None:
+    """Open the pool's connections now (a file database: SQLAlchemy's `QueuePool`, 5 kept): the process holds
+    the same files from its first request to its last, rather than a few more after its first busy moment
+    (connections beyond the pool are closed when given back)."""
+    if isinstance(engine.pool, sa.pool.QueuePool):
+        opened = [engine.connect() for _ in range(engine.pool.size())]
+        for connection in opened:
+            connection.close()
 
 
 def insert_ignoring_duplicates(conn: Connection, table: sa.Table, rows: Sequence[dict[str, Any]]) -> int:

@@ -4,6 +4,7 @@ place with nothing lost, and the migrated schema is exactly the one the code dec
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
@@ -93,3 +94,19 @@ def test_opening_twice_is_a_no_op(database_url: str) -> None:
     with store.engine.connect() as conn:
         assert MigrationContext.configure(conn).get_current_revision() == head_revision()
     assert store.count() == 0
+
+
+def test_a_sqlite_store_opens_its_pooled_connections_at_once(tmp_path: Path) -> None:
+    """The process holds the same database files from its first request to its last (the soak's
+    "no growth of open files"): the pool's connections are opened when the store connects."""
+    engine = connect(f"sqlite:///{tmp_path / 'pool.db'}")
+    try:
+        pool = engine.pool
+        assert isinstance(pool, sa.pool.QueuePool)
+        assert pool.checkedin() == pool.size() == 5
+        held = [engine.connect() for _ in range(8)]  # a busy moment: 3 beyond the pool
+        for connection in held:
+            connection.close()
+        assert pool.checkedin() == 5  # the extra ones were closed
+    finally:
+        engine.dispose()
