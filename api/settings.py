@@ -124,7 +124,7 @@ class Settings(BaseSettings):
     )
     embedding_batch: int = Field(16, ge=1, le=256, description="Practices embedded per batch (one worker thread).")
     malloc_arenas: int = Field(
-        2, ge=0, le=64, description="glibc malloc arenas at most (0: the C library's default); see api/memory.py."
+        0, ge=0, le=64, description="glibc malloc arenas at most (0: the C library's default); see api/memory.py."
     )
     embedding_max_backoff: float = Field(
         300.0, gt=0, description="Longest pause of the embedding worker after repeated errors."
