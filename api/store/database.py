@@ -53,9 +53,10 @@ def connect(url: str) -> Engine:
 
 
 def _fill_pool(engine: Engine) -> None:
-    """Open the pool's connections now (a file database: SQLAlchemy's `QueuePool`, 5 kept): the process holds
-    the same files from its first request to its last, rather than a few more after its first busy moment
-    (connections beyond the pool are closed when given back)."""
+    """Open the pool's connections now (a file database: SQLAlchemy's `QueuePool`, 5 kept), so the first busy
+    moment does not open them. Open files can still grow a little after a burst: SQLite keeps the handle of a
+    connection closed while another holds a lock on the file, and reuses it at the next open (bounded by the
+    most connections open at once; measured in `docs/reliability.md`)."""
     if isinstance(engine.pool, sa.pool.QueuePool):
         opened = [engine.connect() for _ in range(engine.pool.size())]
         for connection in opened:

@@ -97,8 +97,8 @@ def test_opening_twice_is_a_no_op(database_url: str) -> None:
 
 
 def test_a_sqlite_store_opens_its_pooled_connections_at_once(tmp_path: Path) -> None:
-    """The process holds the same database files from its first request to its last (the soak's
-    "no growth of open files"): the pool's connections are opened when the store connects."""
+    """The pool's connections are opened when the store connects (not at the first busy moment), and
+    connections beyond the pool are closed when given back."""
     engine = connect(f"sqlite:///{tmp_path / 'pool.db'}")
     try:
         pool = engine.pool
