@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+import sqlalchemy as sa
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -75,6 +76,12 @@ def install_error_handlers(app: FastAPI) -> None:
             f"the search engine is unavailable, retry shortly ({exc})",
             headers={"Retry-After": "5"},
         )
+
+    @app.exception_handler(sa.exc.TimeoutError)
+    async def _store_busy(_: Request, exc: sa.exc.TimeoutError) -> JSONResponse:
+        # Every store connection stayed busy for the pool's whole wait (`api/store/database.py`).
+        log.warning("store busy: %s", exc)
+        return error_response(503, "store_busy", "the database is busy, retry shortly", headers={"Retry-After": "2"})
 
     @app.exception_handler(EngineError)
     async def _engine(_: Request, exc: EngineError) -> JSONResponse:

@@ -16,6 +16,12 @@ from sqlalchemy.engine import Connection, Engine
 # Every statement has a deadline: a stuck database never hangs a request forever.
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 POSTGRES_CONNECT_TIMEOUT_S = 10
+# A file database keeps a fixed set of connections, all opened at start and never closed while it runs:
+# SQLite keeps the file handle of a connection closed while another connection of the process holds a
+# lock and reuses it only at the next open, so connections opened and closed under bursts (a pool's
+# overflow) left open files growing. A request finding them all busy waits, then gets a 503 (`StoreBusy`).
+SQLITE_POOL_SIZE = 10
+POOL_TIMEOUT_S = 10
 POSTGRES_STATEMENT_TIMEOUT = "30s"
 POSTGRES_LOCK_TIMEOUT = "10s"
 MIGRATION_LOCK_KEY = 0x1A9AC7  # pg_advisory_lock key: one migrating process at a time
@@ -42,10 +48,12 @@ def connect(url: str) -> Engine:
             pool_pre_ping=True,
             pool_size=10,
             max_overflow=20,
-            pool_timeout=10,
+            pool_timeout=POOL_TIMEOUT_S,
             connect_args={"connect_timeout": POSTGRES_CONNECT_TIMEOUT_S, "options": options},
         )
-    engine = sa.create_engine(parsed)
+    in_memory = parsed.get_backend_name() == "sqlite" and parsed.database in (None, "", ":memory:")
+    pool = {} if in_memory else {"pool_size": SQLITE_POOL_SIZE, "max_overflow": 0, "pool_timeout": POOL_TIMEOUT_S}
+    engine = sa.create_engine(parsed, **pool)
     if engine.dialect.name == "sqlite":
         sa.event.listen(engine, "connect", _sqlite_pragmas)
         _fill_pool(engine)
@@ -53,10 +61,8 @@ def connect(url: str) -> Engine:
 
 
 def _fill_pool(engine: Engine) -> None:
-    """Open the pool's connections now (a file database: SQLAlchemy's `QueuePool`, 5 kept), so the first busy
-    moment does not open them. Open files can still grow a little after a burst: SQLite keeps the handle of a
-    connection closed while another holds a lock on the file, and reuses it at the next open (bounded by the
-    most connections open at once; measured in `docs/reliability.md`)."""
+    """Open the pool's connections now (a file database: `SQLITE_POOL_SIZE`, no overflow), so the process holds
+    the same files from its first request to its last (measured in `docs/reliability.md`)."""
     if isinstance(engine.pool, sa.pool.QueuePool):
         opened = [engine.connect() for _ in range(engine.pool.size())]
         for connection in opened:

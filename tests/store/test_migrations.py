@@ -4,15 +4,21 @@ place with nothing lost, and the migrated schema is exactly the one the code dec
 from __future__ import annotations
 
 import json
+import os
+import threading
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
 
-from api.store import Store
-from api.store.database import connect
+from api.main import create_app
+from api.settings import Settings
+from api.store import Store, database
+from api.store.database import SQLITE_POOL_SIZE, connect
 from api.store.migrate import alembic_config, head_revision
 from api.store.tables import metadata
 from schemas.monograph import Status
@@ -97,16 +103,61 @@ def test_opening_twice_is_a_no_op(database_url: str) -> None:
 
 
 def test_a_sqlite_store_opens_its_pooled_connections_at_once(tmp_path: Path) -> None:
-    """The pool's connections are opened when the store connects (not at the first busy moment), and
-    connections beyond the pool are closed when given back."""
+    """The pool's connections are opened when the store connects (not at the first busy moment), there are
+    never more of them, and a burst leaves the process with exactly the files it had: before, connections
+    beyond the pool were opened and closed, and SQLite kept the file handle of each one closed while
+    another held a lock (17 → 27 open files after one burst)."""
     engine = connect(f"sqlite:///{tmp_path / 'pool.db'}")
     try:
+        with engine.begin() as conn:
+            conn.execute(sa.text("CREATE TABLE t (x INTEGER)"))
         pool = engine.pool
         assert isinstance(pool, sa.pool.QueuePool)
-        assert pool.checkedin() == pool.size() == 5
-        held = [engine.connect() for _ in range(8)]  # a busy moment: 3 beyond the pool
-        for connection in held:
-            connection.close()
-        assert pool.checkedin() == 5  # the extra ones were closed
+        assert pool.checkedin() == pool.size() == SQLITE_POOL_SIZE
+        files = len(os.listdir("/proc/self/fd"))
+
+        def write() -> None:
+            with engine.begin() as conn:
+                conn.execute(sa.text("INSERT INTO t VALUES (1)"))
+                conn.execute(sa.text("SELECT count(*) FROM t")).scalar()
+
+        for _ in range(3):  # a busy moment: readers hold connections while writers queue for the rest
+            held = [engine.connect() for _ in range(SQLITE_POOL_SIZE - 1)]
+            for connection in held:
+                connection.execute(sa.text("SELECT count(*) FROM t")).scalar()
+            writers = [threading.Thread(target=write) for _ in range(20)]
+            for thread in writers:
+                thread.start()
+            for connection in held[: len(held) // 2]:
+                connection.close()
+            for thread in writers:
+                thread.join()
+            for connection in held[len(held) // 2 :]:
+                connection.close()
+            assert pool.checkedin() == SQLITE_POOL_SIZE
+            assert len(os.listdir("/proc/self/fd")) == files
+        with engine.connect() as conn:
+            assert conn.execute(sa.text("SELECT count(*) FROM t")).scalar() == 60
     finally:
         engine.dispose()
+
+
+def test_a_full_sqlite_pool_makes_a_request_wait_then_fail_clearly(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every connection busy past the pool's wait: a 503 naming the busy database, with `Retry-After`,
+    never a 500; the next request, once connections are back, is served."""
+    monkeypatch.setattr(database, "POOL_TIMEOUT_S", 0.3)
+    settings = Settings(data_dir=tmp_path / "data", embedder="none")
+    with TestClient(create_app(settings), raise_server_exceptions=False) as client:
+        engine = client.app.state.store.engine  # type: ignore[attr-defined]
+        held = [engine.connect() for _ in range(SQLITE_POOL_SIZE)]
+        try:
+            response = client.get("/api/v1/monographs/unknown-id")
+        finally:
+            for connection in held:
+                connection.close()
+        assert response.status_code == 503, response.text
+        assert response.headers["Retry-After"] == "2"
+        assert response.json()["error"]["code"] == "store_busy"
+        assert client.get("/api/v1/monographs/unknown-id").status_code == 404
