@@ -12,7 +12,7 @@ page's sources fetched by id.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -24,6 +24,8 @@ from indexer.highlight import build_highlighter, hit_from_source
 from indexer.like_territory import Boost, likeness_boosts, similarity_reasons
 from indexer.query import ParsedQuery, Synonyms, parse_query
 from indexer.relevance import (
+    EVIDENCE_HITS,
+    FULL_TEXT_EVIDENCE,
     GRADED_FROM,
     HYBRID_CANDIDATES,
     HYBRID_DENSE_WEIGHT,
@@ -219,21 +221,53 @@ def _nearest(engine: Executor, plan: SearchPlan) -> Meaning | None:
 
 
 def blend(
-    lexical: Sequence[tuple[str, float]], similarity: Mapping[str, float], shown: Sequence[str], origin: float
+    lexical: Sequence[tuple[str, float]],
+    similarity: Mapping[str, float],
+    shown: Sequence[str],
+    origin: float,
+    evidence: float = 1.0,
 ) -> list[tuple[str, float]]:
     """A linear blend of the text and meaning scores of the words' matches and the closest practices:
-    `HYBRID_TEXT_WEIGHT` × text score / the best one + the rest × (cosine − `origin`) / (the best − `origin`)
+    text weight × text score / the best one + the rest × (cosine − `origin`) / (the best − `origin`)
     (never below 0; a practice without a score on one side gets 0 there), best first; ties keep the
-    text's order."""
+    text's order. The text weight is `HYBRID_TEXT_WEIGHT` when the words' best matches have most of the
+    query's words (`evidence`, the share of them, from `FULL_TEXT_EVIDENCE` up), less when they share only
+    a few: one common word of a need (« anciens » in « garder nos anciens chez eux ») is weak evidence."""
     candidates = list(dict.fromkeys([i for i, _ in lexical] + list(shown)))
     best_text = max((score for _, score in lexical), default=0.0)
     text = {i: score / best_text for i, score in lexical} if best_text > 0 else {}
     cosines = [similarity[i] for i in candidates if i in similarity]
     span = max(cosines, default=origin) - origin
     meaning = {i: max(0.0, (similarity[i] - origin) / span) for i in candidates if i in similarity} if span > 0 else {}
-    weight = HYBRID_TEXT_WEIGHT
+    weight = HYBRID_TEXT_WEIGHT * min(1.0, evidence / FULL_TEXT_EVIDENCE)
     scores = [(i, weight * text.get(i, 0.0) + (1.0 - weight) * meaning.get(i, 0.0)) for i in candidates]
     return sorted(scores, key=lambda item: -item[1])
+
+
+def text_evidence(parsed: ParsedQuery, sources: Iterable[Mapping[str, Any]], stemmer: FrenchStemmer) -> float:
+    """The largest share of the query's words (clauses; question words aside) one of these practices has
+    in its title, summary or tags, by our French analysis: any of a clause's alternatives, all its words,
+    the last word typed as a prefix too. Typo matches do not count (they are weak evidence as well)."""
+    clauses = [c for c in parsed.clauses if not c.is_question_word]
+    if not clauses:
+        return 1.0
+    wanted = [
+        (c.prefix, [[stemmer.text(term) for term, _ in phrase.terms] for phrase in c.alternatives]) for c in clauses
+    ]
+    best = 0
+    for source in sources:
+        text = " ".join([str(source.get("title") or ""), str(source.get("summary") or ""), *(source.get("tags") or [])])
+        stems = set(stemmer.text(text).split())
+        matched = sum(
+            any(all(_has(stems, stem, prefix) for stem in stems_ if stem) for stems_ in alternatives)
+            for prefix, alternatives in wanted
+        )
+        best = max(best, matched)
+    return best / len(clauses)
+
+
+def _has(stems: set[str], stem: str, prefix: bool) -> bool:
+    return stem in stems or (prefix and any(s.startswith(stem) for s in stems))
 
 
 def fuse(lexical: Sequence[str], dense: Sequence[str]) -> list[tuple[str, float]]:
@@ -282,8 +316,15 @@ def _hybrid_search(engine: Executor, plan: SearchPlan, meaning: Meaning, stemmer
     lexical = [(str(source["id"]), float(score)) for source, score in raw.hits if score]
     unknown = [i for i, _ in lexical if i not in meaning.similarity]
     similarity = {**meaning.similarity, **engine.similarities(meaning.vector, unknown, query.deadline)}
-    fused = blend(lexical, similarity, meaning.shown, meaning.origin)[query.offset : query.offset + query.size]
-    sources = engine.fetch([i for i, _ in fused], query.deadline) if fused else []
+    best_matches = [i for i, _ in lexical[:EVIDENCE_HITS]]
+    fetched = {str(s["id"]): s for s in engine.fetch(best_matches, query.deadline)} if best_matches else {}
+    evidence = text_evidence(plan.parsed, fetched.values(), stemmer)
+    blended = blend(lexical, similarity, meaning.shown, meaning.origin, evidence)
+    fused = blended[query.offset : query.offset + query.size]
+    missing = [i for i, _ in fused if i not in fetched]
+    if missing:
+        fetched |= {str(s["id"]): s for s in engine.fetch(missing, query.deadline)}
+    sources = [fetched[i] for i, _ in fused if i in fetched]
     scores = dict(fused)
     highlighter = build_highlighter(plan.parsed, stemmer) if query.highlight else None
     hits = [hit_from_source(source, scores[str(source["id"])], highlighter) for source in sources]

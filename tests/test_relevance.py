@@ -22,9 +22,11 @@ from tests.engines.hybrid_contract import embedder
 
 PIAF_SLICE = 300
 PIAF_FLOOR = 79.0  # MRR@10 on the slice; recorded: embedded 81.4, Elasticsearch 80.5, BM25 80.4
-JUDGED_FLOOR = 88.0  # MRR@10; recorded: 91.0 and 91.2 (BM25 70.8)
+# The judged set grew from 68 to 81 queries (13 needs in everyday words, the hardest for words alone).
+JUDGED_FLOOR = 86.0  # MRR@10; recorded: 87.4 and 87.7 (BM25 68.1)
 KEYWORD_FLOOR = 90.0  # keyword queries alone: graded matching must not cost them anything (95.8)
-HYBRID_FLOOR = 94.0  # judged set, hybrid mode (e5 vectors blended with words); recorded 95.3, 95.0 (lexical 91.0)
+HYBRID_FLOOR = 92.0  # judged set, hybrid mode (e5 vectors blended with words); recorded 95.2, 93.6 (lexical 87.4)
+NEED_HYBRID_FLOOR = 86.0  # its needs in plain words, hybrid; recorded 92.2, 88.2 (lexical 81.0, 81.6)
 # PIAF's first paragraphs (their vectors computed in the run: about a minute) and 300 of their questions,
 # hybrid mode: recorded 83.3 on the embedded engine (lexical 80.4, BM25 80.3).
 PIAF_HYBRID_PARAGRAPHS = 150
@@ -99,6 +101,8 @@ def test_hybrid_beats_lexical_on_the_judged_set(engine: SearchEngine) -> None:
     hybrid = relevance.evaluate(judged, relevance.engine_search(engine, SearchMode.HYBRID), "hybrid").summary()
     assert hybrid["mrr_10"] >= HYBRID_FLOOR, hybrid
     assert hybrid["mrr_10"] > lexical["mrr_10"], (hybrid, lexical)
+    assert hybrid["mrr_by_kind"]["need"] >= NEED_HYBRID_FLOOR, hybrid
+    assert hybrid["mrr_by_kind"]["need"] > lexical["mrr_by_kind"]["need"], (hybrid, lexical)
     assert hybrid["mrr_by_kind"]["keyword"] >= lexical["mrr_by_kind"]["keyword"], (hybrid, lexical)
     assert hybrid["mrr_by_kind"]["acronym"] >= lexical["mrr_by_kind"]["acronym"], (hybrid, lexical)
 

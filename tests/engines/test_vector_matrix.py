@@ -6,7 +6,9 @@ import numpy as np
 import pytest
 
 from indexer import relevance
-from indexer.pipeline import blend
+from indexer.french import FrenchStemmer
+from indexer.pipeline import blend, text_evidence
+from indexer.query import parse_query
 from indexer.vector_matrix import VectorMatrix
 
 
@@ -72,6 +74,36 @@ def test_blend_scales_each_side_and_weighs_them() -> None:
     assert blend([("a", 2.0)], {"a": 0.8}, ["a"], 0.70) == [("a", pytest.approx(1.0))]
     # Nothing above the origin: meaning counts for nothing; ties keep the text's order.
     assert [i for i, _ in blend([("x", 1.0), ("y", 1.0)], {"x": 0.5, "y": 0.6}, [], 0.70)] == ["x", "y"]
+
+
+def test_blend_trusts_words_less_when_the_best_matches_share_few_of_them() -> None:
+    # The same scores as above, the words' best matches having a third of the query's words: the text
+    # weighs a third / FULL_TEXT_EVIDENCE of its full weight, and meaning decides.
+    full = relevance.HYBRID_TEXT_WEIGHT
+    w = full * (1 / 3) / relevance.FULL_TEXT_EVIDENCE
+    fused = dict(blend([("a", 10.0), ("b", 5.0)], {"a": 0.80, "b": 0.90, "c": 0.85}, ["c"], 0.70, 1 / 3))
+    assert fused == pytest.approx({"a": w + (1 - w) * 0.5, "b": w * 0.5 + (1 - w), "c": (1 - w) * 0.75})
+    assert list(fused) == ["b", "c", "a"]  # with full evidence: b, a, c
+    assert [i for i, _ in blend([("a", 10.0), ("b", 5.0)], {"a": 0.80, "b": 0.90, "c": 0.85}, ["c"], 0.70)] == [
+        "b",
+        "a",
+        "c",
+    ]
+    # At or above FULL_TEXT_EVIDENCE the text has its whole weight.
+    assert dict(blend([("a", 1.0)], {"a": 0.8}, [], 0.70, 0.9)) == pytest.approx({"a": 1.0})
+
+
+def test_text_evidence_is_the_best_share_of_the_query_words_a_match_has() -> None:
+    stemmer = FrenchStemmer()
+    parsed = parse_query("comment garder nos anciens chez eux")  # « comment » is a question word
+    former_mine = {"title": "Un PTCE sur l'ancien carreau de mine", "summary": "Un ancien site minier.", "tags": []}
+    elderly = {"title": "Garder les anciens chez eux", "summary": "", "tags": ["vieillissement"]}
+    assert text_evidence(parsed, [], stemmer) == 0.0
+    assert text_evidence(parsed, [former_mine], stemmer) == pytest.approx(1 / 3)  # ancien, of garder/ancien/chez
+    assert text_evidence(parsed, [former_mine, elderly], stemmer) == 1.0
+    # Any alternative of a clause counts; the last word also as a prefix; question words alone: full.
+    assert text_evidence(parse_query("covoit"), [{"title": "Covoiturage solidaire"}], stemmer) == 1.0
+    assert text_evidence(parse_query("comment"), [], stemmer) == 1.0
 
 
 def test_the_embedder_takes_any_text() -> None:
