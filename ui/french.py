@@ -71,8 +71,9 @@ TEXTS = {
         "Cette adresse ne correspond à aucune page du site : voici la page d'accueil."
     ),
 }
-# "Help for <label>" (the ⓘ beside a widget) → "Aide : <label>".
-HELP_PREFIX = ("Help for ", "Aide : ")
+# "Help for <label>" (the ⓘ beside a widget) → "Aide : <label>"; "Remove <option>" (the × of a chosen
+# option in a multiselect) → "Retirer <option>".
+PREFIXES = {"Help for ": "Aide : ", "Remove ": "Retirer "}
 # A range slider's two thumbs: "<label> — start" and "<label> — end".
 SUFFIXES = {" — start": " — début", " — end": " — fin"}
 
@@ -81,7 +82,7 @@ _SCRIPT = r"""
 (() => {
   if (window.impactFrench) { window.impactFrench(); return; }
   const doc = window.parent === window ? document : window.parent.document;
-  const attributes = %(attributes)s, texts = %(texts)s, help = %(help)s, suffixes = %(suffixes)s;
+  const attributes = %(attributes)s, texts = %(texts)s, prefixes = %(prefixes)s, suffixes = %(suffixes)s;
   // Streamlit copies a widget's Markdown label into its aria-label: the backslashes that keep
   // someone's text literal (ui/text.py) would be read aloud there.
   const markdownEscape = /\\([!-\/:-@\[-`{-~])/g;
@@ -92,7 +93,9 @@ _SCRIPT = r"""
     const value = element.getAttribute(name);
     if (value === null) return;
     let french = attributes[value];
-    if (french === undefined && value.startsWith(help[0])) french = help[1] + value.slice(help[0].length);
+    for (const [english, translated] of Object.entries(prefixes)) {
+      if (french === undefined && value.startsWith(english)) french = translated + value.slice(english.length);
+    }
     for (const [english, translated] of Object.entries(suffixes)) {
       if (french === undefined && value.endsWith(english)) french = value.slice(0, -english.length) + translated;
     }
@@ -140,7 +143,7 @@ def script() -> str:
     return _SCRIPT % {
         "attributes": json.dumps(ATTRIBUTES, ensure_ascii=False),
         "texts": json.dumps(TEXTS, ensure_ascii=False),
-        "help": json.dumps(HELP_PREFIX, ensure_ascii=False),
+        "prefixes": json.dumps(PREFIXES, ensure_ascii=False),
         "suffixes": json.dumps(SUFFIXES, ensure_ascii=False),
     }
 

@@ -64,7 +64,7 @@ def test_no_serious_accessibility_violation(ui_url: str, browser, name: str) -> 
 ENGLISH = re.compile(
     r"^(Skip to main content|Link to heading|Main menu|App pages|Sidebar|Expand sidebar|Collapse sidebar|"
     r"Choose an option|Choose options|Open|Close|Clear all|Clear value|Select all|No results|"
-    r"Help for .*|.* — (start|end))$"
+    r"Help for .*|Remove .*|.* — (start|end))$"
 )
 # Every name assistive technology reads that Streamlit writes itself, and the texts of its own widgets.
 NAMES = """() => [...document.querySelectorAll("[aria-label], [placeholder], [title]")].flatMap(e =>
@@ -100,6 +100,12 @@ def test_the_page_speaks_french_to_assistive_technology(ui_url: str, browser) ->
     assert not english, english
     # A label's Markdown escapes (ui/text.py) are not read aloud: "Outre-mer", not "Outre\-mer".
     assert not [name for name in names if "\\" in name]
+    # A chosen option's × says what it removes, in French.
+    option = page.get_by_role("option").filter(has_not_text="Tout sélectionner").first
+    chosen = option.inner_text().strip()
+    option.click()
+    expect(page.locator(f'[aria-label="Retirer {chosen}"]')).to_have_count(1)
+    assert not [name for name in page.evaluate(NAMES) if ENGLISH.match(name)]
     page.keyboard.press("Escape")
     # The hint Streamlit writes under a text box being typed in.
     box = page.get_by_role("combobox", name="Rechercher une pratique")
