@@ -19,7 +19,7 @@ POSTGRES_CONNECT_TIMEOUT_S = 10
 # A file database keeps a fixed set of connections, all opened at start and never closed while it runs:
 # SQLite keeps the file handle of a connection closed while another connection of the process holds a
 # lock and reuses it only at the next open, so connections opened and closed under bursts (a pool's
-# overflow) left open files growing. A request finding them all busy waits, then gets a 503 (`StoreBusy`).
+# overflow) left open files growing. A request finding them all busy waits, then gets `503 store_busy`.
 SQLITE_POOL_SIZE = 10
 POOL_TIMEOUT_S = 10
 POSTGRES_STATEMENT_TIMEOUT = "30s"
