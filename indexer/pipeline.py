@@ -291,7 +291,7 @@ def similar_by_meaning(
     dense = [i for i, _ in engine.nearest(vector, SearchFilters(), size + 1) if i != monograph_id]
     fused = fuse([hit.id for hit in lexical], dense)[:size]
     known = {hit.id: hit for hit in lexical}
-    fetched = {str(s["id"]): s for s in engine.fetch([i for i, _ in fused if i not in known])}
+    fetched = _fetched(engine, [i for i, _ in fused if i not in known], None)
     hits = []
     for monograph_id_, score in fused:
         hit = known.get(monograph_id_) or (
@@ -317,18 +317,21 @@ def _hybrid_search(engine: Executor, plan: SearchPlan, meaning: Meaning, stemmer
     unknown = [i for i, _ in lexical if i not in meaning.similarity]
     similarity = {**meaning.similarity, **engine.similarities(meaning.vector, unknown, query.deadline)}
     best_matches = [i for i, _ in lexical[:EVIDENCE_HITS]]
-    fetched = {str(s["id"]): s for s in engine.fetch(best_matches, query.deadline)} if best_matches else {}
+    fetched = _fetched(engine, best_matches, query.deadline)
     evidence = text_evidence(plan.parsed, fetched.values(), stemmer)
     blended = blend(lexical, similarity, meaning.shown, meaning.origin, evidence)
     fused = blended[query.offset : query.offset + query.size]
-    missing = [i for i, _ in fused if i not in fetched]
-    if missing:
-        fetched |= {str(s["id"]): s for s in engine.fetch(missing, query.deadline)}
+    fetched |= _fetched(engine, [i for i, _ in fused if i not in fetched], query.deadline)
     sources = [fetched[i] for i, _ in fused if i in fetched]
     scores = dict(fused)
     highlighter = build_highlighter(plan.parsed, stemmer) if query.highlight else None
     hits = [hit_from_source(source, scores[str(source["id"])], highlighter) for source in sources]
     return _result(engine, plan, raw, hits, sources, stemmer)
+
+
+def _fetched(engine: Executor, ids: Sequence[str], deadline: float | None) -> dict[str, Mapping[str, Any]]:
+    """The sources of these practices by id (no call for none)."""
+    return {str(s["id"]): s for s in engine.fetch(ids, deadline)} if ids else {}
 
 
 def _total_without_filters(engine: Executor, plan: SearchPlan) -> int | None:

@@ -58,7 +58,8 @@ HYBRID_DENSE_WEIGHT = 1.0
 HYBRID_TEXT_WEIGHT = 0.3
 # …a weight that shrinks when the words' best matches share few of the query's words: at full weight from
 # `FULL_TEXT_EVIDENCE` of them (in title, summary or tags of the first `EVIDENCE_HITS` word matches),
-# proportionally less below. Measured on all of PIAF (82.04 → 82.09) and the judged set with 13 needs in
-# everyday words added (needs 89.8 → 92.2 MRR@10), `benchmarks/results/hybrid-relevance-20261201.md`.
+# proportionally less below. Measured on all of PIAF (82.04 → 82.10 embedded, 81.95 → 82.10 Elasticsearch) and
+# the judged set with 13 needs in everyday words added (needs 89.8 → 92.2 and 87.3 → 88.2 MRR@10),
+# `benchmarks/results/hybrid-relevance-20261201.md`.
 FULL_TEXT_EVIDENCE = 0.6
 EVIDENCE_HITS = 10
