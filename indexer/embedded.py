@@ -129,17 +129,55 @@ NEAREST_MIN_CANDIDATES = 1_000
 Known = tuple[int, bool]
 
 
-FacetRequest = tuple[tantivy.Query, dict[str, Any]]
+# Facets counted under filters of their own sit under a filter aggregation named with this prefix.
+FILTERED_GROUP = "_filtered_"
 
 
 @dataclass
 class EmbeddedRequest:
     query: tantivy.Query
-    facets: list[FacetRequest]
+    # One aggregation request for every counted facet, run on `facet_query` (the text alone): None
+    # when no facet is counted.
+    facets: dict[str, Any] | None
+    facet_query: tantivy.Query
     limit: int
     offset: int
     order_field: str | None
     ids_only: bool = False
+
+
+def _quoted(value: str | int) -> str:
+    return '"' + str(value).replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def filter_string(filters: SearchFilters) -> str | None:
+    """The filters as the query string of a tantivy `filter` aggregation (None: no filter): each facet
+    selection (any value, or every one), the start-year range. Only facet values and years reach it:
+    `SearchFilters` checked them against the registry, and each is quoted and escaped; never words."""
+    parts = []
+    for facet in FACETS:
+        terms = [f"{facet.field}:{_quoted(facet.index_value(v))}" for v in filters.selected(facet.name)]
+        if filters.requires_all(facet):
+            parts += [f"+{term}" for term in terms]
+        elif terms:
+            parts.append(f"+({' OR '.join(terms)})")
+    if filters.year_from is not None or filters.year_to is not None:
+        low = "*" if filters.year_from is None else int(filters.year_from)
+        high = "*" if filters.year_to is None else int(filters.year_to)
+        parts.append(f"+{YEAR.field}:[{low} TO {high}]")
+    return " ".join(parts) or None
+
+
+def _read_buckets(raw: RawSearch, aggregations: Mapping[str, Any]) -> None:
+    """Each facet's buckets from one aggregation answer (filtered groups unnested), and which had
+    more values than asked."""
+    for name, aggregation in aggregations.items():
+        if name.startswith(FILTERED_GROUP):
+            _read_buckets(raw, {n: a for n, a in aggregation.items() if n != "doc_count"})
+            continue
+        raw.buckets[name] = {b["key"]: b["doc_count"] for b in aggregation["buckets"]}
+        if aggregation.get("sum_other_doc_count"):
+            raw.truncated.add(name)
 
 
 class EmbeddedEngine:
@@ -401,22 +439,9 @@ class EmbeddedEngine:
         return tantivy.Query.boolean_query(required or graded)
 
     def _filter_queries(self, filters: SearchFilters) -> list[tantivy.Query]:
-        queries = []
-        for facet in FACETS:
-            selected = filters.selected(facet.name)
-            if selected:
-                values = [facet.index_value(v) for v in selected]
-                if filters.requires_all(facet):
-                    queries += [tantivy.Query.term_query(self.schema, facet.field, v) for v in values]
-                else:
-                    queries.append(tantivy.Query.term_set_query(self.schema, facet.field, values))
-        if filters.year_from is not None or filters.year_to is not None:
-            queries.append(
-                tantivy.Query.range_query(
-                    self.schema, YEAR.field, tantivy.FieldType.Integer, filters.year_from, filters.year_to
-                )
-            )
-        return queries
+        """The filters as one query (none without filters): the string a `filter` aggregation gets too."""
+        condition = filter_string(filters)
+        return [self._index.parse_query(condition, [])] if condition is not None else []
 
     def _boosted(self, query: tantivy.Query, boosts: list[Boost]) -> tantivy.Query:
         """The query, with each boost an optional constant-score clause (`indexer/like_territory.py`)."""
@@ -442,14 +467,26 @@ class EmbeddedEngine:
             + [(tantivy.Occur.Must, tantivy.Query.const_score_query(f, 0.0)) for f in filters]
         )
 
-    def _facet_requests(self, text: tantivy.Query, plan: SearchPlan) -> list[FacetRequest]:
-        """One aggregation pass per distinct set of filters: facets counted under the same filters share it."""
-        groups: dict[str, tuple[SearchFilters, dict[str, Any]]] = {}
-        for facet, filters in plan.counted():
-            key = filters.model_dump_json()
-            aggs = groups.setdefault(key, (filters, {}))[1]
-            aggs[facet.name] = {"terms": {"field": facet.field, "size": facet.size}}
-        return [(self._and(text, self._filter_queries(filters)), aggs) for filters, aggs in groups.values()]
+    def _facet_aggregations(self, plan: SearchPlan) -> dict[str, Any] | None:
+        """Every counted facet in one aggregation request, so the words are matched once whatever
+        the selections (one pass per distinct set of filters would match them again each time):
+        facets counted under no filter at the top, the others inside a `filter` aggregation per
+        distinct set of filters."""
+        counted = plan.counted()
+        if not counted:
+            return None
+        aggregations: dict[str, Any] = {}
+        groups: dict[str, dict[str, Any]] = {}
+        for facet, filters in counted:
+            terms = {"terms": {"field": facet.field, "size": facet.size}}
+            condition = filter_string(filters)
+            if condition is None:
+                aggregations[facet.name] = terms
+            else:
+                groups.setdefault(condition, {})[facet.name] = terms
+        for number, (condition, facets) in enumerate(groups.items()):
+            aggregations[f"{FILTERED_GROUP}{number}"] = {"filter": condition, "aggs": facets}
+        return aggregations
 
     def build_request(self, plan: SearchPlan) -> EmbeddedRequest:
         """Everything tantivy will be asked for one pass, built once: what the benchmark times as "raw"."""
@@ -461,7 +498,8 @@ class EmbeddedEngine:
             text = tantivy.Query.boolean_query([(tantivy.Occur.Should, text), (tantivy.Occur.Should, nearest)])
         return EmbeddedRequest(
             query=self._boosted(self._and(text, self._filter_queries(query.filters)), plan.boosts),
-            facets=self._facet_requests(text, plan),
+            facets=self._facet_aggregations(plan),
+            facet_query=text,
             limit=max(query.size, 1),  # tantivy wants at least 1, even to count only
             offset=query.offset,
             order_field=ORDER_FIELDS.get(plan.sort),
@@ -487,11 +525,8 @@ class EmbeddedEngine:
                 for key, address in top.hits
             ]
         raw = RawSearch(_count(top), hits)
-        for facet_query, aggs in request.facets:
-            for name, aggregation in searcher.aggregate(facet_query, aggs).items():
-                raw.buckets[name] = {b["key"]: b["doc_count"] for b in aggregation["buckets"]}
-                if aggregation.get("sum_other_doc_count"):
-                    raw.truncated.add(name)
+        if request.facets:
+            _read_buckets(raw, searcher.aggregate(request.facet_query, request.facets))
         return raw
 
     def execute(self, plan: SearchPlan) -> RawSearch:

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 
 from schemas.facets import FACETS, YEAR, Facet, FacetKind
 from schemas.search import FacetValue, SearchFilters
+from schemas.trusted import trusted
 
 Buckets = Mapping[str | int | float, int]
 
@@ -18,16 +19,19 @@ def bucket_value(facet: Facet, key: str | int | float) -> str:
 def facet_values(facet: Facet, buckets: Buckets, selected: list[str]) -> list[FacetValue]:
     """Count desc then value, the selected values always present (count 0 when nothing has them)."""
     counts: dict[str, int] = {}
+    keyword = facet.kind == FacetKind.KEYWORD
     for key, count in buckets.items():
-        if int(count) > 0:
-            value = bucket_value(facet, key)
+        if count > 0:
+            value = key if keyword and isinstance(key, str) else bucket_value(facet, key)
             counts[value] = counts.get(value, 0) + int(count)
     for value in selected:
         counts.setdefault(value, 0)
     ordered = sorted(counts.items(), key=lambda kv: (-kv[1], facet.order(kv[0])))
     chosen = set(selected)
+    label = facet.label
+    # Built from the engine's counts and the registry's labels: not validated again (about a hundred a search).
     return [
-        FacetValue(value=value, label=facet.label(value), count=count, selected=value in chosen)
+        trusted(FacetValue, {"value": value, "label": label(value), "count": count, "selected": value in chosen})
         for value, count in ordered
     ]
 

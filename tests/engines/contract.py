@@ -16,7 +16,7 @@ from indexer.documents import facet_fields, likeness_fields
 from indexer.engine import EngineUnavailable, SearchEngine, SearchTimeout, UnknownMonograph
 from indexer.like_territory import likeness_boosts
 from indexer.suggest import suggest
-from schemas.facets import DEPARTMENT_NAMES, Facet
+from schemas.facets import DEPARTMENT_NAMES, FACETS, Facet
 from schemas.monograph import Monograph, Status
 from schemas.search import SearchFilters, SearchQuery, SearchResult, Sort
 from territories.choropleth import DROM
@@ -359,6 +359,47 @@ class EngineContract:
         # …while every other facet applies it.
         assert counts(narrowed, "region") == {"Auvergne-Rhône-Alpes": 2, "La Réunion": 1}
         assert narrowed.total == 3
+
+    @pytest.mark.parametrize(
+        "selection",
+        [
+            {"territory_type": ["rural", "montagne"], "region": ["Auvergne-Rhône-Alpes", "Bretagne", "Occitanie"]},
+            {"odd": [11, 13], "year_from": 2018, "actor_category": ["association"]},
+            {"actor_category": ["collectivite", "association"], "actor_mode": "all", "year_to": 2021},
+            {
+                "region": ["Bretagne", "Nouvelle-Aquitaine"],
+                "territory_type": ["littoral"],
+                "year_from": 2010,
+                "year_to": 2030,
+            },
+        ],
+    )
+    def test_every_facet_count_is_a_recount_of_the_corpus(self, loaded: SearchEngine, selection: dict) -> None:
+        """Several facets selected at once, with years: each facet's counts are those of the published
+        practices passing every other selection (and its own when all its values are required)."""
+        filters = SearchFilters(**selection)
+
+        def passes(m: Monograph, ignoring: str | None) -> bool:
+            if filters.year_from is not None and (m.year is None or m.year < filters.year_from):
+                return False
+            if filters.year_to is not None and (m.year is None or m.year > filters.year_to):
+                return False
+            for f in FACETS:
+                chosen = set(filters.selected(f.name))
+                if not chosen or (f.name == ignoring and not filters.requires_all(f)):
+                    continue
+                have = {str(v) for v in f.of(m)}
+                if not (chosen <= have if filters.requires_all(f) else chosen & have):
+                    return False
+            return True
+
+        published = [by_id(i) for i in sorted(PUBLISHED)]
+        result = self.search(loaded, size=100, **selection)
+        assert {h.id for h in result.hits} == {m.id for m in published if passes(m, None)}
+        assert result.total == len(result.hits) > 0
+        for f in FACETS:
+            expected = Counter(str(v) for m in published if passes(m, f.name) for v in f.of(m))
+            assert {v: c for v, c in counts(result, f.name).items() if c} == dict(expected), f.name
 
     def test_facets_apply_the_text_query(self, loaded: SearchEngine) -> None:
         result = self.search(loaded, "covoiturage")

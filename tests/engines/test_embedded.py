@@ -8,7 +8,7 @@ import tantivy
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from indexer.embedded import SCHEMA_VERSION, SCHEMA_VERSION_FILE, EmbeddedEngine
+from indexer.embedded import SCHEMA_VERSION, SCHEMA_VERSION_FILE, EmbeddedEngine, _quoted, filter_string
 from indexer.engine import IndexLocked
 from indexer.vectors import Semantic
 from schemas.monograph import Monograph
@@ -167,3 +167,30 @@ def test_similar_answers_after_removals_on_the_seed() -> None:
     for monograph in seed[5:]:
         similar = [h.id for h in engine.similar(monograph.id, 3)]
         assert similar and monograph.id not in similar and not set(similar) & removed
+
+
+def test_filters_become_a_quoted_query_string() -> None:
+    """Filter aggregations take a query string: only registry-checked values reach it, each quoted."""
+    filters = SearchFilters(
+        region=["Provence-Alpes-Côte d'Azur", "Bretagne"],
+        odd=[3],
+        actor_category=["association", "collectivite"],
+        actor_mode="all",
+        year_from=2010,
+    )
+    assert filter_string(filters) == (
+        '+actor_categories:"association" +actor_categories:"collectivite" +(odd:"3") '
+        '+(region:"Provence-Alpes-Côte d\'Azur" OR region:"Bretagne") +year:[2010 TO *]'
+    )
+    assert filter_string(SearchFilters()) is None
+    assert filter_string(SearchFilters(year_to=1999)) == "+year:[* TO 1999]"
+
+
+def test_a_quote_in_a_value_stays_inside_its_term() -> None:
+    engine = EmbeddedEngine()
+    engine.index(CORPUS)
+    searcher = engine._index.searcher()
+    for value in ['Bre"tagne', 'x" OR region:"Bretagne', "back\\slash"]:
+        query = engine._index.parse_query(f"region:{_quoted(value)}", [])
+        assert searcher.search(query, 1, True).count == 0, value  # type: ignore[attr-defined]
+    engine.close()
