@@ -19,7 +19,7 @@ import httpx
 
 from api.store import Role, Store
 from benchmarks.corpus import CorpusGenerator
-from benchmarks.measure import percentiles
+from benchmarks.measure import percentiles, process_cpu_s
 from tests.live import ROOT, impact_env
 
 # One TLS context for every client (the servers are plain HTTP, but each client would otherwise load the
@@ -199,9 +199,6 @@ def process_snapshot(pid: int, index_dir: Path | None = None) -> dict[str, Any]:
             name = re.sub(r"^(pipe|anon_inode):\[?([a-z_]*)\d*\]?$", r"\1:\2", target)
             targets[name] = targets.get(name, 0) + 1
     tcp = _socket_states(pid, inodes)
-    with open(f"/proc/{pid}/stat") as stat:
-        fields = stat.read().rsplit(")", 1)[1].split()
-    ticks = os.sysconf("SC_CLK_TCK")
     return {
         "at": time.time(),
         "rss_mb": status.get("VmRSS", 0) / 1024,
@@ -214,7 +211,7 @@ def process_snapshot(pid: int, index_dir: Path | None = None) -> dict[str, Any]:
         "fd_targets": dict(sorted(targets.items())),
         "tcp": tcp,
         "tcp_connections": sum(n for state, n in tcp.items() if state != "listen"),
-        "cpu_s": (int(fields[11]) + int(fields[12])) / ticks,
+        "cpu_s": process_cpu_s(pid),
     }
 
 

@@ -1,8 +1,7 @@
-"""Small measuring tools: percentiles, process memory, directory sizes, load generation."""
+"""Small measuring tools: percentiles, process memory and CPU, directory sizes, profiles."""
 
 from __future__ import annotations
 
-import asyncio
 import os
 import statistics
 import threading
@@ -10,8 +9,6 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
-
-import httpx
 
 
 def percentiles(samples_s: list[float]) -> dict[str, float]:
@@ -67,33 +64,11 @@ class PeakRss:
         self._thread.join()
 
 
-async def load(url: str, paths: list[list[tuple[str, Any]]], clients: int, requests: int) -> dict[str, Any]:
-    """`clients` concurrent loops send `requests` searches in all; throughput and latency."""
-    latencies: list[float] = []
-    errors = 0
-    counter = iter(range(requests))
-    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
-    async with httpx.AsyncClient(base_url=url, limits=limits, timeout=30) as client:
-
-        async def worker() -> None:
-            nonlocal errors
-            for i in counter:
-                start = time.perf_counter()
-                response = await client.get("/api/v1/search", params=paths[i % len(paths)])
-                latencies.append(time.perf_counter() - start)
-                errors += response.status_code != 200
-
-        started = time.perf_counter()
-        await asyncio.gather(*(worker() for _ in range(clients)))
-        elapsed = time.perf_counter() - started
-    return {
-        "clients": clients,
-        "requests": requests,
-        "errors": errors,
-        "seconds": elapsed,
-        "throughput_rps": requests / elapsed,
-        "latency_ms": percentiles(latencies),
-    }
+def process_cpu_s(pid: int | None = None) -> float:
+    """CPU seconds (user + system) a process has used, from /proc."""
+    with open(f"/proc/{pid or os.getpid()}/stat") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 IDLE_FRAMES = ("Condition.wait", "select (selectors", "_run_once", "WorkerThread.run", "epoll")

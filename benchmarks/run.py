@@ -28,7 +28,8 @@ from api.settings import Settings
 from api.store import Store
 from api.v1.search import response_body
 from benchmarks.corpus import CorpusGenerator
-from benchmarks.measure import PeakRss, dir_mb, load, percentiles, profile_summary, rss_mb, timed
+from benchmarks.http_load import asgi_get, load
+from benchmarks.measure import PeakRss, dir_mb, percentiles, process_cpu_s, profile_summary, rss_mb, timed
 from benchmarks.queries import BenchQuery, query_mix
 from benchmarks.report import record, write_report
 from indexer import es_query
@@ -224,17 +225,16 @@ def raw_elasticsearch(url: str, prefix: str, queries: list[BenchQuery], rounds: 
 
 
 async def _asgi_latency(settings: Settings, queries: list[BenchQuery], rounds: int) -> dict[str, Any]:
+    """The whole API in-process: each search handed to the ASGI app as a server would (no client library)."""
     app = create_app(settings)
     samples: list[float] = []
     async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as client:
-            for _ in range(rounds):
-                for query in queries:
-                    start = time.perf_counter()
-                    response = await client.get("/api/v1/search", params=query.query_string())
-                    samples.append(time.perf_counter() - start)
-                    assert response.status_code == 200, response.text
+        for _ in range(rounds):
+            for query in queries:
+                start = time.perf_counter()
+                status, body = await asgi_get(app, "/api/v1/search", query.query_string())
+                samples.append(time.perf_counter() - start)
+                assert status == 200, body[:500]
     return percentiles(samples)
 
 
@@ -264,7 +264,10 @@ def serve(settings_env: dict[str, str], queries: list[BenchQuery], clients: list
             for concurrency in clients:
                 # The busiest load is profiled with py-spy (sampling the server from outside).
                 spy = _start_profiler(process.pid) if concurrency == max(clients) else None
-                runs.append(asyncio.run(load(url, paths, concurrency, max(len(paths), 20 * concurrency))))
+                cpu = process_cpu_s(process.pid)
+                run = load(url, "/api/v1/search", paths, concurrency, max(len(paths), 20 * concurrency))
+                run["server_cpu_s"] = process_cpu_s(process.pid) - cpu
+                runs.append(run)
                 if spy:
                     profile = _stop_profiler(*spy)
         return {"rss_at_rest_mb": rest, "rss_under_load_mb": peak.peak, "runs": runs, "profile": profile}

@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from indexer.documents import hit_source
 from indexer.french import FrenchStemmer
 from indexer.highlight import build_highlighter, highlight_fragments, highlight_whole, hit_from_source
@@ -80,3 +86,59 @@ def test_a_hit_is_constructed_with_every_field_given() -> None:
     hit = hit_from_source(hit_source(seed_corpus()[0]), 1.5, highlighter("mobilité"))
     assert hit.model_fields_set == set(SearchHit.model_fields)
     assert SearchHit.model_validate(hit.model_dump()) == hit
+
+
+# The scan before 2026-12-01, on `str` with a character class per accented letter: the byte scan must
+# find exactly the words it found.
+_OLD_ACCENTED = {"a": "aàâäáã", "e": "eéèêë", "i": "iîïíì", "o": "oôöóò", "u": "uùûüú", "c": "cç", "y": "yÿ", "n": "nñ"}
+
+
+def _old_spans(text: str, stems: set[str], is_match: Callable[[str], bool]) -> list[tuple[int, int]]:
+    prefixes = sorted({s[:3] for s in stems if s}, key=len, reverse=True)
+    letter = lambda c: f"[{_OLD_ACCENTED[c]}]" if c in _OLD_ACCENTED else re.escape(c)  # noqa: E731
+    pattern = re.compile("(?:" + "|".join("".join(letter(c) for c in p) for p in prefixes) + r")\w*")
+    lowered = text.lower()
+    if len(lowered) != len(text):
+        lowered = "".join(c.lower()[0] for c in text)
+    spans = []
+    for match in pattern.finditer(lowered):
+        start, end = match.span()
+        before = lowered[start - 1] if start else " "
+        if not (before.isalnum() or before == "_") and is_match(text[start:end]):
+            spans.append((start, end))
+    return spans
+
+
+WORDS = [
+    "Économie",
+    "économies",
+    "ECONOMIE",
+    "cœur",
+    "Cœur",
+    "mobilité",
+    "MOBILITÉ",
+    "l’économie",
+    "naïf",
+    "Ÿvelines",
+    "straße",
+    "İstanbul",
+    "coopérative",
+    "Coopératives",
+    "ÉCO",
+    "éco-lieu",
+    "_eco",
+    "2eco",
+    "ﬁn",
+]
+
+
+@given(
+    st.lists(st.sampled_from(WORDS) | st.text(max_size=6), max_size=30),
+    st.sampled_from(["économie", "mobilité coopérative", "éco cœur", "naïf fin", "yvelines"]),
+)
+@settings(max_examples=300, deadline=None)
+def test_the_byte_scan_finds_what_the_text_scan_found(words: list[str], q: str) -> None:
+    text = " ".join(words)
+    marker = highlighter(q)
+    stems = {s for w in parse_query(q).single_terms() if (s := STEMMER.word(w))}
+    assert marker.spans(text) == _old_spans(text, stems, marker.is_match)
