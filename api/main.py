@@ -13,6 +13,7 @@ import anyio
 from fastapi import FastAPI
 
 from api import docs, v1
+from api.collector import freeze_startup_objects, unfreeze
 from api.embed import assets, feeds, pages
 from api.embedding import attach_embedder, run_embedding_worker
 from api.http.stack import install_http
@@ -71,9 +72,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if embedding is not None:
             interval, backoff = settings.embedding_interval, settings.embedding_max_backoff
             workers.append(asyncio.create_task(run_embedding_worker(embedding, interval, backoff)))
+        freeze_startup_objects()
         try:
             yield
         finally:
+            unfreeze()
             for task in workers:
                 task.cancel()
             sync.wake.set()

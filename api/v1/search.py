@@ -20,6 +20,7 @@ from schemas.api import ApiHit, SearchResponse, SearchStats, error_responses
 from schemas.facets import YEAR
 from schemas.like_territory import TerritoryProfile
 from schemas.search import SearchParams, SearchQuery, SearchRequestParams, SearchResult
+from schemas.trusted import trusted
 from territories.like_territory import territory_profile
 from territories.resolution import TerritoryError
 
@@ -72,7 +73,7 @@ def response_body(params: SearchParams, result: SearchResult, settings: Settings
         total=result.total,
         page=params.page,
         size=params.size,
-        hits=[ApiHit.model_construct(**hit.__dict__, url=practice_url(settings, hit.id)) for hit in result.hits],
+        hits=[trusted(ApiHit, hit.__dict__ | {"url": practice_url(settings, hit.id)}) for hit in result.hits],
         facets=result.facets,
         relaxed=result.relaxed,
         truncated_facets=result.truncated_facets,
