@@ -420,23 +420,32 @@ class EmbeddedEngine:
                 per_field.append(tantivy.Query.boost_query(combined, boost))
         return tantivy.Query.disjunction_max_query(per_field, TIE_BREAKER) if per_field else None
 
-    def _text_query(self, parsed: ParsedQuery, relaxed: bool) -> tantivy.Query:
-        """Every clause required; or, relaxed, quoted phrases required and any other clause, each one
+    def _text_queries(self, parsed: ParsedQuery, relaxed: bool) -> tuple[tantivy.Query, tantivy.Query]:
+        """The text query that ranks, and one matching the same practices without ranking them (what
+        facets are counted on: relaxed, each optional clause once instead of twice).
+
+        Every clause required; or, relaxed, quoted phrases required and any other clause, each one
         matched adding `COORDINATION` (practices with more of the words first)."""
         boosts = PARTIAL_TEXT_FIELDS if relaxed else TEXT_FIELDS
         clauses = [(c, q) for c in parsed.clauses if (q := self._clause_query(c, boosts))]
         if not clauses:
-            return tantivy.Query.all_query() if parsed.is_empty else tantivy.Query.empty_query()
+            nothing = tantivy.Query.all_query() if parsed.is_empty else tantivy.Query.empty_query()
+            return nothing, nothing
         if not relaxed:
-            return tantivy.Query.boolean_query([(tantivy.Occur.Must, q) for _, q in clauses])
+            every = tantivy.Query.boolean_query([(tantivy.Occur.Must, q) for _, q in clauses])
+            return every, every
         required = [(tantivy.Occur.Must, q) for c, q in clauses if c.exact]
         optional = [q for c, q in clauses if not c.exact]
         graded = [(tantivy.Occur.Should, q) for q in optional]
+        matching = tantivy.Query.boolean_query(required or graded)
         graded += [(tantivy.Occur.Should, tantivy.Query.const_score_query(q, COORDINATION)) for q in optional]
         if required and graded:
             # The exact phrases decide what matches; the other words only rank.
-            return tantivy.Query.boolean_query([*required, (tantivy.Occur.Should, tantivy.Query.boolean_query(graded))])
-        return tantivy.Query.boolean_query(required or graded)
+            ranked = tantivy.Query.boolean_query(
+                [*required, (tantivy.Occur.Should, tantivy.Query.boolean_query(graded))]
+            )
+            return ranked, matching
+        return tantivy.Query.boolean_query(required or graded), matching
 
     def _filter_queries(self, filters: SearchFilters) -> list[tantivy.Query]:
         """The filters as one query (none without filters): the string a `filter` aggregation gets too."""
@@ -491,15 +500,18 @@ class EmbeddedEngine:
     def build_request(self, plan: SearchPlan) -> EmbeddedRequest:
         """Everything tantivy will be asked for one pass, built once: what the benchmark times as "raw"."""
         query = plan.query
-        text = self._text_query(plan.parsed, plan.relaxed)
+        text, matching = self._text_queries(plan.parsed, plan.relaxed)
         if plan.dense:
             # Hybrid: the practices closest in meaning match too, adding nothing to the text score.
             nearest = tantivy.Query.const_score_query(self._values_query("id", plan.dense), 0.0)
-            text = tantivy.Query.boolean_query([(tantivy.Occur.Should, text), (tantivy.Occur.Should, nearest)])
+            text, matching = (
+                tantivy.Query.boolean_query([(tantivy.Occur.Should, q), (tantivy.Occur.Should, nearest)])
+                for q in (text, matching)
+            )
         return EmbeddedRequest(
             query=self._boosted(self._and(text, self._filter_queries(query.filters)), plan.boosts),
             facets=self._facet_aggregations(plan),
-            facet_query=text,
+            facet_query=matching,
             limit=max(query.size, 1),  # tantivy wants at least 1, even to count only
             offset=query.offset,
             order_field=ORDER_FIELDS.get(plan.sort),
@@ -616,7 +628,7 @@ class EmbeddedEngine:
             # the total, and panics ("59 >= 60") until segments merge: rank by the practice's own
             # words instead (its title and summary as an any-word query).
             words = parse_query(f"{source['title']} {source['summary']}", self.synonyms)
-            fallback = self._text_query(ParsedQuery(words.clauses[:SIMILAR_MAX_TERMS]), relaxed=True)
+            fallback, _ = self._text_queries(ParsedQuery(words.clauses[:SIMILAR_MAX_TERMS]), relaxed=True)
             hits = searcher.search(self._other_than(fallback, monograph_id), limit=size * 2).hits
         lexical = [hit_from_source(self._source(searcher, a), float(s), None) for s, a in hits]
         return similar_by_meaning(self, monograph_id, self._vectors.get(monograph_id), lexical, size)

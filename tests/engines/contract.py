@@ -401,6 +401,15 @@ class EngineContract:
             expected = Counter(str(v) for m in published if passes(m, f.name) for v in f.of(m))
             assert {v: c for v, c in counts(result, f.name).items() if c} == dict(expected), f.name
 
+    @pytest.mark.parametrize(
+        "q", ["mobilité alimentation tiers-lieu", '"économie circulaire" déchets réemploi', "comment nourrir la ville"]
+    )
+    def test_counts_of_a_graded_search_add_up_to_its_total(self, loaded: SearchEngine, q: str) -> None:
+        """Facets are counted on the practices the ranked search matched: every practice has one région."""
+        result = self.search(loaded, q, size=100)
+        assert result.relaxed and result.total > 0
+        assert sum(counts(result, "region").values()) == result.total == len(result.hits)
+
     def test_facets_apply_the_text_query(self, loaded: SearchEngine) -> None:
         result = self.search(loaded, "covoiturage")
         assert counts(result, "territory_type") == {"montagne": 1, "rural": 1}
