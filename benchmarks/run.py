@@ -20,6 +20,7 @@ from typing import Any
 
 import httpx
 from elasticsearch import Elasticsearch, helpers
+from elasticsearch.serializer import OrjsonSerializer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -131,7 +132,7 @@ def index_elasticsearch(size: int, workdir: Path, url: str, prefix: str) -> dict
         )
     )
     ours = timed(lambda: engine.rebuild(with_bar(read_corpus(workdir / "corpus.jsonl"), "ES, our indexer", size)))
-    client = Elasticsearch(url, request_timeout=120)
+    client = Elasticsearch(url, request_timeout=120, serializer=OrjsonSerializer())
     raw_index = f"{prefix}-raw"
     client.indices.delete(index=raw_index, ignore_unavailable=True)
     settings = index_settings(engine.has_analysis_common) | {"refresh_interval": "-1"}
@@ -211,7 +212,7 @@ def _hits(plan: SearchPlan, raw: RawSearch, stemmer: FrenchStemmer) -> list[Any]
 
 def raw_elasticsearch(url: str, prefix: str, queries: list[BenchQuery], rounds: int) -> dict[str, Any]:
     """Exactly the bodies our code sends, built beforehand, through the official client."""
-    client = Elasticsearch(url, request_timeout=60)
+    client = Elasticsearch(url, request_timeout=60, serializer=OrjsonSerializer())
     synonyms, stemmer = Synonyms.from_file(), FrenchStemmer()
     plans = [first_plan(q.params.to_query(), parse_query(q.params.q, synonyms)) for q in queries]
     bodies = [es_query.search_body(plan, stemmer) for plan in plans]
