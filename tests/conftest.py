@@ -59,3 +59,13 @@ def pg_server_url() -> Iterator[str]:
     own from it with `fresh_database(pg_server_url)`."""
     with postgres_url() as url:
         yield url
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """The small benchmark's ratios (tests/test_benchmarks.py), printed and never asserted."""
+    from tests.test_benchmarks import BENCH_SUMMARY
+
+    if BENCH_SUMMARY:
+        terminalreporter.section("benchmark ratios (printed, never asserted)")
+        for line in BENCH_SUMMARY:
+            terminalreporter.write_line(line)

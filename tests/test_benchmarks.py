@@ -10,6 +10,10 @@ from benchmarks.corpus import CorpusGenerator
 from benchmarks.queries import query_mix
 from benchmarks.run import run
 
+# Printed at the end of the session (tests/conftest.py), never asserted: a tiny corpus on a busy CI machine
+# says little about speed, but a tenfold change in a ratio shows in the log.
+BENCH_SUMMARY: list[str] = []
+
 
 def test_corpus_is_deterministic_and_realistic() -> None:
     first = [m.model_dump() for m in CorpusGenerator(seed=3).generate(20)]
@@ -40,6 +44,17 @@ def test_harness_runs_end_to_end(tmp_path: Path) -> None:
     assert entry["indexing"]["ours_docs_per_s"] > 0 and entry["latency"]["raw"]["n"] >= 200
     assert [r["clients"] for r in entry["http"]["runs"]] == [1, 4] and entry["http"]["runs"][0]["errors"] == 0
     assert entry["http"]["profile"], "py-spy recorded no profile of the loaded API"
+    ratios = entry["latency"]
+    raw = max(ratios["raw"]["p50"], 1e-9)
+    runs = ", ".join(
+        f"{r['clients']} clients {r['throughput_rps']:.0f} req/s "
+        f"({1000 * r['server_cpu_s'] / r['requests']:.2f} ms of server CPU each)"
+        for r in entry["http"]["runs"]
+    )
+    BENCH_SUMMARY.append(
+        f"embedded, 300 monographs, p50: raw {raw:.2f} ms, engine.search ×{ratios['engine_search']['p50'] / raw:.2f}, "
+        f"API in-process ×{ratios['api_asgi']['p50'] / raw:.2f}; uvicorn {runs}"
+    )
     saved = json.loads(next(tmp_path.glob("results-*.json")).read_text())
     assert saved["sizes"]["300"]["corpus"]["documents"] == 300
     assert "| embedded |" in (tmp_path / "latest.md").read_text()
