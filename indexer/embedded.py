@@ -136,8 +136,8 @@ FILTERED_GROUP = "_filtered_"
 @dataclass
 class EmbeddedRequest:
     query: tantivy.Query
-    # One aggregation request for every counted facet, run on `facet_query` (the text alone): None
-    # when no facet is counted.
+    # One aggregation request for every counted facet, run on `facet_query` (the words' match-only form,
+    # no filters: each filtered group carries its own): None when no facet is counted.
     facets: dict[str, Any] | None
     facet_query: tantivy.Query
     limit: int
