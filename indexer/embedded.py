@@ -486,9 +486,13 @@ class EmbeddedEngine:
             return None
         aggregations: dict[str, Any] = {}
         groups: dict[str, dict[str, Any]] = {}
+        # Facets without a selection of their own share one filters object: its string is built once.
+        conditions: dict[int, str | None] = {}
         for facet, filters in counted:
             terms = {"terms": {"field": facet.field, "size": facet.size}}
-            condition = filter_string(filters)
+            if id(filters) not in conditions:
+                conditions[id(filters)] = filter_string(filters)
+            condition = conditions[id(filters)]
             if condition is None:
                 aggregations[facet.name] = terms
             else:

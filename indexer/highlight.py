@@ -206,9 +206,7 @@ def build_highlighter(parsed: ParsedQuery, stemmer: FrenchStemmer) -> Highlighte
     return Highlighter(is_match, candidate_pattern(exact | {s for s, _ in fuzzy}))
 
 
-# A hit's fields as a source holds them (`sections` aside: only their excerpts are shown), with the
-# value a source written before a field existed stands for.
-_SOURCE_DEFAULTS: dict[str, Any] = {"year": None, "tags": (), "programmes": ()}
+# A hit's fields as a source holds them (`sections` aside: only their excerpts are shown).
 _COMPUTED = {"score", "highlight", "similarity_reasons"}
 _SOURCE_FIELDS = tuple(name for name in SearchHit.model_fields if name not in _COMPUTED)
 
@@ -226,9 +224,12 @@ def hit_from_source(source: Mapping[str, Any], score: float | None, highlighter:
                 "sections": highlight_fragments(source.get("sections", {}).values(), highlighter),
             },
         )
-    fields = {name: source.get(name, _SOURCE_DEFAULTS.get(name)) for name in _SOURCE_FIELDS}
+    # In the model's field order (it is the answer's); a source written before `tags` and `programmes`
+    # existed has none of them.
+    fields = {name: source.get(name) for name in _SOURCE_FIELDS}
     for name in ("tags", "programmes"):
-        fields[name] = list(fields[name])
+        if fields[name] is None:
+            fields[name] = []
     # The source was validated before it was indexed: built, not validated again; the territory alone is
     # validated (a few microseconds), so its kind and zone are enums again and serialise without warnings.
     fields["territory"] = Territory.model_validate(fields["territory"])
