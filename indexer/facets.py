@@ -10,6 +10,11 @@ from schemas.trusted import trusted
 
 Buckets = Mapping[str | int | float, int]
 
+# Each facet's values with their label and tie order, worked out once: the same values come back in
+# every search. Bounded: a facet's values are its referential's (or years), or at most this many.
+_labels: dict[str, dict[str, tuple[str, tuple[int, str]]]] = {}
+MAX_KNOWN_LABELS = 50_000
+
 
 def bucket_value(facet: Facet, key: str | int | float) -> str:
     """An engine's bucket key as the facet's value: numbers may come back as floats (`3.0`)."""
@@ -26,13 +31,19 @@ def facet_values(facet: Facet, buckets: Buckets, selected: list[str]) -> list[Fa
             counts[value] = counts.get(value, 0) + int(count)
     for value in selected:
         counts.setdefault(value, 0)
-    ordered = sorted(counts.items(), key=lambda kv: (-kv[1], facet.order(kv[0])))
+    known = _labels.setdefault(facet.name, {})
+    if len(known) > MAX_KNOWN_LABELS:
+        known.clear()
+    shown = [
+        (value, count, *(known.get(value) or known.setdefault(value, (facet.label(value), facet.order(value)))))
+        for value, count in counts.items()
+    ]
+    shown.sort(key=lambda item: (-item[1], item[3]))
     chosen = set(selected)
-    label = facet.label
     # Built from the engine's counts and the registry's labels: not validated again (about a hundred a search).
     return [
-        trusted(FacetValue, {"value": value, "label": label(value), "count": count, "selected": value in chosen})
-        for value, count in ordered
+        trusted(FacetValue, {"value": value, "label": label, "count": count, "selected": value in chosen})
+        for value, count, label, _ in shown
     ]
 
 

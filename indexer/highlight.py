@@ -10,7 +10,7 @@ from __future__ import annotations
 import codecs
 import html
 import re
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from functools import lru_cache
 from typing import Any
 
@@ -69,41 +69,44 @@ def scanned(text: str) -> bytes:
     return text.encode("latin-1", "impact-highlight-scan").translate(_SCAN_TABLE)
 
 
-def candidate_pattern(stems: Iterable[str]) -> re.Pattern[bytes]:
+def candidate_patterns(stems: Iterable[str]) -> tuple[re.Pattern[bytes], ...]:
     """Words starting like one of the stems (their first `PREFIX_LENGTH` letters), in `scanned` text,
-    whatever their case and accents.
+    whatever their case and accents: one pattern per prefix.
 
     Checking only these candidates keeps highlighting cheap on long texts; a typo in the first
     letters of a word goes unmarked (the document still matched). Word starts are checked after.
+    A pattern starting with a literal is searched for like a substring; an alternation of prefixes
+    was tried at every position of the text, ten times slower on a 4 KB section.
     """
-    prefixes = sorted({stem[:PREFIX_LENGTH] for stem in stems if stem}, key=len, reverse=True)
-    if not prefixes:
-        return re.compile(rb"(?!)")
-    alternatives = b"|".join(re.escape(scanned(prefix)) for prefix in prefixes)
-    return re.compile(rb"(?:" + alternatives + rb")\w*")
+    prefixes = sorted({scanned(stem[:PREFIX_LENGTH]) for stem in stems if stem})
+    return tuple(re.compile(re.escape(prefix) + rb"\w*") for prefix in prefixes)
 
 
 class Highlighter:
-    """Marks the words `is_match` accepts among the candidates of `pattern`."""
+    """Marks the words `is_match` accepts among the candidates of `patterns`."""
 
-    def __init__(self, is_match: WordMatcher, pattern: re.Pattern[bytes]):
+    def __init__(self, is_match: WordMatcher, patterns: tuple[re.Pattern[bytes], ...]):
         self.is_match = is_match
-        self.pattern = pattern
+        self.patterns = patterns
 
     def spans(self, text: str) -> list[tuple[int, int]]:
-        return list(self.iter_spans(text))
+        """Spans of the matching words, in order (each candidate word checked once: `is_match` is cached)."""
+        is_match, folded = self.is_match, scanned(text)
+        return [
+            (start, end)
+            for start, end in self._candidates(folded)
+            if not (start and folded[start - 1] in _WORD_BYTES) and is_match(text[start:end])
+        ]
 
-    def iter_spans(self, text: str, limit: int | None = None) -> Iterator[tuple[int, int]]:
-        """Spans of the matching words; with `limit`, of those in about its first `limit` characters
-        (cut at the next space, never inside a word)."""
-        if limit is not None and len(text) > limit:
-            space = text.find(" ", limit)
-            text = text[:space] if space != -1 else text
-        folded = scanned(text)
-        for match in self.pattern.finditer(folded):
-            start, end = match.span()
-            if not (start and folded[start - 1] in _WORD_BYTES) and self.is_match(text[start:end]):
-                yield start, end
+    def _candidates(self, folded: bytes) -> Iterable[tuple[int, int]]:
+        if len(self.patterns) == 1:
+            return map(_span, self.patterns[0].finditer(folded))
+        # A word starting like two prefixes (`co`, `cov`) is one candidate: same start, same end.
+        ends = {start: end for pattern in self.patterns for start, end in map(_span, pattern.finditer(folded))}
+        return sorted(ends.items())
+
+
+_span = re.Match.span
 
 
 def _render(text: str, spans: Iterable[tuple[int, int]], start: int = 0, end: int | None = None) -> str:
@@ -125,6 +128,39 @@ def highlight_whole(text: str, highlighter: Highlighter) -> str | None:
     return _render(text, spans) if spans else None
 
 
+def within_budget(texts: Iterable[str], budget: int = SCAN_BUDGET) -> list[str]:
+    """What is scanned of `texts`: their first `budget` characters, the last text cut at the next space
+    after it (never inside a word)."""
+    kept: list[str] = []
+    used = 0
+    for text in texts:
+        if used >= budget:
+            break
+        limit = budget - used
+        if len(text) > limit:
+            space = text.find(" ", limit)
+            kept.append(text[:space] if space != -1 else text)
+        else:
+            kept.append(text)
+        used += len(text)
+    return kept
+
+
+def spans_per_text(texts: list[str], highlighter: Highlighter) -> list[list[tuple[int, int]]]:
+    """Each text's matching spans, the texts scanned as one (a new line between two: a word never
+    spans it). One scan for a hit's title, summary and sections: per call costs outweighed the scan."""
+    joined = "\n".join(texts)
+    per_text: list[list[tuple[int, int]]] = [[] for _ in texts]
+    index, base, bound = 0, 0, len(texts[0]) if texts else 0
+    for start, end in highlighter.spans(joined):
+        while start > bound:
+            index += 1
+            base = bound + 1
+            bound = base + len(texts[index])
+        per_text[index].append((start - base, end - base))
+    return per_text
+
+
 def highlight_fragments(
     texts: Iterable[str],
     highlighter: Highlighter,
@@ -133,19 +169,19 @@ def highlight_fragments(
     budget: int = SCAN_BUDGET,
 ) -> list[str]:
     """Up to `max_fragments` escaped excerpts around matches, in reading order, among the first
-    `budget` characters of `texts`.
+    `budget` characters of `texts` (Elasticsearch's `order: none`)."""
+    texts = list(texts)
+    return fragments_of(texts, spans_per_text(within_budget(texts, budget), highlighter), fragment_size, max_fragments)
 
-    Texts are scanned lazily and scanning stops at the last fragment needed: on long sections
-    the scan is most of the cost of highlighting (Elasticsearch's `order: none`).
-    """
+
+def fragments_of(
+    texts: list[str], spans: list[list[tuple[int, int]]], fragment_size: int = 160, max_fragments: int = 3
+) -> list[str]:
+    """The excerpts of `texts` around their matching `spans` (of the scanned part of each text)."""
     fragments: list[str] = []
-    scanned = 0
-    for text in texts:
-        if scanned >= budget:
-            break
-        spans = iter(highlighter.iter_spans(text, budget - scanned))
-        scanned += len(text)
-        pending = next(spans, None)
+    for text, text_spans in zip(texts, spans, strict=False):
+        matches = iter(text_spans)
+        pending = next(matches, None)
         while pending is not None and len(fragments) < max_fragments:
             start = pending[0]
             # Start a little before the match, on a word boundary, and stop on one too.
@@ -160,13 +196,13 @@ def highlight_fragments(
             inside = []
             while pending is not None and pending[1] <= finish:
                 inside.append(pending)
-                pending = next(spans, None)
+                pending = next(matches, None)
             prefix = "… " if begin > 0 else ""
             suffix = " …" if finish < len(text) else ""
             fragments.append(prefix + _render(text, inside, begin, finish) + suffix)
             # A match cut by the fragment's end starts the next one.
             if pending is not None and pending[0] < finish:
-                pending = next(spans, None)
+                pending = next(matches, None)
         if len(fragments) >= max_fragments:
             break
     return fragments
@@ -203,7 +239,13 @@ def build_highlighter(parsed: ParsedQuery, stemmer: FrenchStemmer) -> Highlighte
             return True
         return any(DamerauLevenshtein.distance(stem, s, score_cutoff=d) <= d for s, d in fuzzy)
 
-    return Highlighter(is_match, candidate_pattern(exact | {s for s, _ in fuzzy}))
+    return Highlighter(is_match, candidate_patterns(exact | {s for s, _ in fuzzy}))
+
+
+@lru_cache(maxsize=4096)
+def _territory(fields: tuple[tuple[str, Any], ...]) -> Territory:
+    """A stored territory as a model (read-only: shared by every hit of the same territory)."""
+    return Territory.model_validate(dict(fields))
 
 
 # A hit's fields as a source holds them (`sections` aside: only their excerpts are shown).
@@ -216,12 +258,16 @@ def hit_from_source(source: Mapping[str, Any], score: float | None, highlighter:
     if highlighter is None:
         highlight = trusted(Highlight, {"title": None, "summary": None, "sections": []})
     else:
+        title, summary, sections = source["title"], source["summary"], list(source.get("sections", {}).values())
+        title_spans, summary_spans, *section_spans = spans_per_text(
+            [title, summary, *within_budget(sections)], highlighter
+        )
         highlight = trusted(
             Highlight,
             {
-                "title": highlight_whole(source["title"], highlighter),
-                "summary": highlight_whole(source["summary"], highlighter),
-                "sections": highlight_fragments(source.get("sections", {}).values(), highlighter),
+                "title": _render(title, title_spans) if title_spans else None,
+                "summary": _render(summary, summary_spans) if summary_spans else None,
+                "sections": fragments_of(sections, section_spans),
             },
         )
     # In the model's field order (it is the answer's); a source written before `tags` and `programmes`
@@ -231,6 +277,7 @@ def hit_from_source(source: Mapping[str, Any], score: float | None, highlighter:
         if fields[name] is None:
             fields[name] = []
     # The source was validated before it was indexed: built, not validated again; the territory alone is
-    # validated (a few microseconds), so its kind and zone are enums again and serialise without warnings.
-    fields["territory"] = Territory.model_validate(fields["territory"])
+    # validated, so its kind and zone are enums again and serialise without warnings (once per distinct
+    # territory: its fields are scalars, and the hits of a page often share one).
+    fields["territory"] = _territory(tuple(source["territory"].items()))
     return trusted(SearchHit, fields | {"score": score, "highlight": highlight, "similarity_reasons": []})

@@ -10,7 +10,13 @@ from hypothesis import strategies as st
 
 from indexer.documents import hit_source
 from indexer.french import FrenchStemmer
-from indexer.highlight import build_highlighter, highlight_fragments, highlight_whole, hit_from_source
+from indexer.highlight import (
+    build_highlighter,
+    highlight_fragments,
+    highlight_whole,
+    hit_from_source,
+    spans_per_text,
+)
 from indexer.query import parse_query
 from schemas.search import SearchHit
 from tests.corpus import seed_corpus
@@ -143,7 +149,7 @@ WORDS = [
 
 @given(
     st.lists(st.sampled_from(WORDS) | st.text(max_size=6), max_size=30),
-    st.sampled_from(["économie", "mobilité coopérative", "éco cœur", "naïf fin", "yvelines"]),
+    st.sampled_from(["économie", "mobilité coopérative", "éco cœur", "naïf fin", "yvelines", "ec économie"]),
 )
 @settings(max_examples=300, deadline=None)
 def test_the_byte_scan_finds_what_the_text_scan_found(words: list[str], q: str) -> None:
@@ -151,3 +157,14 @@ def test_the_byte_scan_finds_what_the_text_scan_found(words: list[str], q: str) 
     marker = highlighter(q)
     stems = {s for w in parse_query(q).single_terms() if (s := STEMMER.word(w))}
     assert marker.spans(text) == _old_spans(text, stems, marker.is_match)
+
+
+@given(
+    st.lists(st.lists(st.sampled_from(WORDS) | st.text(max_size=6), max_size=12).map(" ".join), max_size=6),
+    st.sampled_from(["économie", "mobilité coopérative", "ec économie naïf"]),
+)
+@settings(max_examples=200, deadline=None)
+def test_texts_scanned_as_one_get_the_spans_each_would_get(texts: list[str], q: str) -> None:
+    """A hit's title, summary and sections are scanned in one pass: each text gets its own spans back."""
+    marker = highlighter(q)
+    assert spans_per_text(texts, marker) == [marker.spans(text) for text in texts]
