@@ -41,8 +41,8 @@ from indexer.es_mapping import document, index_settings, mappings
 from indexer.facets import build_facets
 from indexer.french import FrenchStemmer
 from indexer.highlight import build_highlighter, hit_from_source
-from indexer.pipeline import RawSearch, SearchPlan, first_plan
-from indexer.query import Synonyms, parse_query
+from indexer.pipeline import RawSearch, SearchPlan, plan_search
+from indexer.query import Synonyms
 from indexer.spelling import corrected_query
 from schemas.monograph import Monograph
 from tests.live import api_command
@@ -175,11 +175,12 @@ STAGES = ("parse", "request", "hits_highlight", "facets", "did_you_mean", "seria
 
 def raw_embedded(workdir: Path, queries: list[BenchQuery], rounds: int) -> dict[str, Any]:
     """Exactly the tantivy calls our code makes, requests built beforehand; then each stage of our
-    search path timed on its own (parse, request building, raw engine, hits with highlights, facets)."""
+    search path timed on its own (parse with the known-words lookup, request building, raw engine, hits with
+    highlights, facets)."""
     engine = EmbeddedEngine(workdir / "data" / "index")
     searcher = engine._index.searcher()
     synonyms, stemmer = engine.synonyms, FrenchStemmer()
-    plans = [first_plan(q.params.to_query(), parse_query(q.params.q, synonyms)) for q in queries]
+    plans = [plan_search(engine, q.params.to_query(), synonyms, stemmer) for q in queries]
     requests = [engine.build_request(plan) for plan in plans]
     samples = [timed(lambda r=r: engine.execute_request(searcher, r)) for _ in range(rounds) for r in requests]
     in_process = [timed(lambda q=q: engine.search(q.params.to_query())) for _ in range(rounds) for q in queries]
@@ -189,7 +190,7 @@ def raw_embedded(workdir: Path, queries: list[BenchQuery], rounds: int) -> dict[
     stages: dict[str, list[float]] = {name: [] for name in STAGES}
     for _ in range(rounds):
         for query, plan, raw, result in zip(queries, plans, raws, results, strict=True):
-            stages["parse"].append(timed(lambda q=query: parse_query(q.params.q, synonyms)))
+            stages["parse"].append(timed(lambda q=query: plan_search(engine, q.params.to_query(), synonyms, stemmer)))
             stages["request"].append(timed(lambda p=plan: engine.build_request(p)))
             stages["hits_highlight"].append(timed(lambda p=plan, r=raw: _hits(p, r, stemmer)))
             stages["facets"].append(timed(lambda p=plan, r=raw: build_facets(r.buckets, p.query.filters)))
@@ -214,12 +215,12 @@ def raw_elasticsearch(url: str, prefix: str, queries: list[BenchQuery], rounds: 
     """Exactly the bodies our code sends, built beforehand, through the official client."""
     client = Elasticsearch(url, request_timeout=60, serializer=OrjsonSerializer())
     synonyms, stemmer = Synonyms.from_file(), FrenchStemmer()
-    plans = [first_plan(q.params.to_query(), parse_query(q.params.q, synonyms)) for q in queries]
-    bodies = [es_query.search_body(plan, stemmer) for plan in plans]
-    samples = [timed(lambda b=b: client.search(index=prefix, body=b)) for _ in range(rounds) for b in bodies]
     engine = ElasticsearchEngine(
         EngineConfig(backend="elasticsearch", elasticsearch_url=url, elasticsearch_index_prefix=prefix)
     )
+    plans = [plan_search(engine, q.params.to_query(), synonyms, stemmer) for q in queries]
+    bodies = [es_query.search_body(plan, stemmer) for plan in plans]
+    samples = [timed(lambda b=b: client.search(index=prefix, body=b)) for _ in range(rounds) for b in bodies]
     in_process = [timed(lambda q=q: engine.search(q.params.to_query())) for _ in range(rounds) for q in queries]
     engine.close()
     return {"raw": percentiles(samples), "engine_search": percentiles(in_process)}

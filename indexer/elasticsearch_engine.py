@@ -39,6 +39,7 @@ from indexer.french import FrenchStemmer
 from indexer.highlight import hit_from_source
 from indexer.pipeline import RawSearch, SearchPlan, run_search, similar_by_meaning
 from indexer.query import Synonyms
+from indexer.relevance import typed_as_meant
 from indexer.vectors import Semantic, with_vectors
 from schemas.monograph import Monograph, Status
 from schemas.search import SearchFilters, SearchHit, SearchQuery, SearchResult
@@ -50,6 +51,9 @@ BULK_CHUNK_BYTES = 10 * 1024 * 1024
 REFRESH_AT_ONCE = 1_000
 UNAVAILABLE_STATUSES = {429, 502, 503, 504}
 SCAN_PAGE = 5_000
+# How long a stem's document frequency is trusted (`known_stems`), and how many stems are remembered.
+KNOWN_STEMS_TTL_S = 300.0
+KNOWN_STEMS_REMEMBERED = 10_000
 
 
 @contextlib.contextmanager
@@ -83,6 +87,8 @@ class ElasticsearchEngine:
         self._has_analysis_common: bool | None = None
         self._created_index = False
         self._ensure_lock = threading.Lock()
+        # stem → (known, monotonic time until which that holds)
+        self._known: dict[str, tuple[bool, float]] = {}
 
     # -- index management ------------------------------------------------------
 
@@ -354,6 +360,32 @@ class ElasticsearchEngine:
     def search(self, query: SearchQuery) -> SearchResult:
         # One call per pass (two when no practice has every word), sharing the query's deadline.
         return run_search(self, query, self.synonyms, self.stemmer)
+
+    def known_stems(self, stems: Sequence[str], deadline: float | None = None) -> frozenset[str]:
+        """Remembered for `KNOWN_STEMS_TTL_S`; the others asked in one size-0 `_search` (a `filters`
+        aggregation per stem: the node's term statistics are per shard, not what a search sees)."""
+        now = time.monotonic()
+        answers: dict[str, tuple[bool, float]] = {}
+        for stem in stems:
+            entry = self._known.get(stem)
+            if entry is not None and entry[1] > now:
+                answers[stem] = entry
+        missing = [stem for stem in stems if stem not in answers]
+        if missing:
+            with translated_errors("search"):
+                try:
+                    response = self._within(deadline).search(index=self.alias, body=es_query.known_stems_body(missing))
+                except NotFoundError:
+                    return frozenset()  # no index yet: nothing is known
+            practices = response["hits"]["total"]["value"]
+            if len(self._known) + len(missing) > KNOWN_STEMS_REMEMBERED:
+                self._known.clear()
+            for number, stem in enumerate(missing):
+                per_field = response["aggregations"][f"stem{number}"]["buckets"].values()
+                most = max(field["doc_count"] for field in per_field)
+                answers[stem] = (typed_as_meant(most, practices), now + KNOWN_STEMS_TTL_S)
+                self._known[stem] = answers[stem]
+        return frozenset(stem for stem, (known, _) in answers.items() if known)
 
     def attach_semantic(self, semantic: Semantic | None) -> None:
         self.semantic = semantic

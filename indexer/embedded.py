@@ -7,6 +7,7 @@ import shutil
 import sys
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -15,7 +16,7 @@ from typing import Any
 import orjson
 import tantivy
 
-from indexer.documents import facet_fields, fuzziness, hit_source, likeness_fields, published_micros, texts
+from indexer.documents import facet_fields, hit_source, likeness_fields, published_micros, texts
 from indexer.embedder import Vector, from_bytes, to_bytes
 from indexer.engine import (
     CatchUp,
@@ -31,7 +32,7 @@ from indexer.french import FrenchStemmer, prepare_for_index
 from indexer.highlight import hit_from_source
 from indexer.like_territory import Boost
 from indexer.pipeline import RawSearch, SearchPlan, run_search, similar_by_meaning
-from indexer.query import Clause, ParsedQuery, Phrase, Synonyms, parse_query
+from indexer.query import Clause, ParsedQuery, Phrase, Synonyms, parse_query, typo_edits
 from indexer.relevance import (
     COORDINATION,
     FUZZY_BOOST,
@@ -42,6 +43,8 @@ from indexer.relevance import (
     SIMILAR_MAX_TERMS,
     TEXT_FIELDS,
     TIE_BREAKER,
+    TYPO_KNOWN_MIN_DOCS,
+    typed_as_meant,
 )
 from indexer.vector_matrix import VectorMatrix
 from indexer.vectors import Semantic, with_vectors
@@ -123,6 +126,9 @@ def _locked_message(path: Path | None) -> str:
 
 # Nearest practices under filters: the closest this many times `k` overall are checked against the filters.
 NEAREST_OVERSAMPLING = 10
+# Helper threads counting facets beside a ranking (`_count_beside`). Past two searches at once the cores
+# of a small machine are busy anyway: further searches count in their own thread, nothing queues.
+COUNTING_HELPERS = 2
 NEAREST_MIN_CANDIDATES = 1_000
 
 # What a write call knows of a monograph's indexed state: its version, and whether it is present
@@ -205,6 +211,8 @@ class EmbeddedEngine:
         self._index.register_tokenizer(ANALYZER, self._stemmer.analyzer)
         self._writer: tantivy.IndexWriter | None = None
         self._write_lock = threading.Lock()
+        self._helpers = threading.BoundedSemaphore(COUNTING_HELPERS)
+        self._helper_pool = ThreadPoolExecutor(COUNTING_HELPERS, thread_name_prefix="impact-facet-count")
         self._vectors = VectorMatrix()
         if not self._fresh:
             self._vectors.replace(self._stored_vectors())
@@ -391,7 +399,7 @@ class EmbeddedEngine:
 
     # -- queries --------------------------------------------------------------
 
-    def _phrase_query(self, field: str, phrase: Phrase, clause: Clause) -> tantivy.Query | None:
+    def _phrase_query(self, field: str, phrase: Phrase, clause: Clause, known: frozenset[str]) -> tantivy.Query | None:
         stems = [(pos, self._stem(word)) for word, pos in phrase.terms]
         terms: list[str | tuple[int, str]] = [(pos, stem) for pos, stem in stems if stem]
         if not terms:
@@ -400,7 +408,7 @@ class EmbeddedEngine:
             return tantivy.Query.phrase_query(self.schema, field, terms)
         stem = str(terms[0][1])
         should = [tantivy.Query.term_query(self.schema, field, stem)]
-        distance = 0 if clause.exact else fuzziness(stem)
+        distance = typo_edits(stem, clause, known)
         if distance:
             fuzzy = tantivy.Query.fuzzy_term_query(self.schema, field, stem, distance=distance)
             should.append(tantivy.Query.boost_query(fuzzy, FUZZY_BOOST))
@@ -419,10 +427,12 @@ class EmbeddedEngine:
         prefix = tantivy.Query.regex_query(self.schema, field, f"{stem}[[:ascii:]]+")
         return tantivy.Query.boost_query(prefix, PREFIX_BOOST)
 
-    def _clause_query(self, clause: Clause, boosts: dict[str, float] = TEXT_FIELDS) -> tantivy.Query | None:
+    def _clause_query(
+        self, clause: Clause, boosts: dict[str, float] = TEXT_FIELDS, known: frozenset[str] = frozenset()
+    ) -> tantivy.Query | None:
         per_field = []
         for field, boost in boosts.items():
-            alternatives = [q for p in clause.alternatives if (q := self._phrase_query(field, p, clause))]
+            alternatives = [q for p in clause.alternatives if (q := self._phrase_query(field, p, clause, known))]
             if alternatives:
                 combined = tantivy.Query.boolean_query([(tantivy.Occur.Should, q) for q in alternatives])
                 per_field.append(tantivy.Query.boost_query(combined, boost))
@@ -435,7 +445,7 @@ class EmbeddedEngine:
         Every clause required; or, relaxed, quoted phrases required and any other clause, each one
         matched adding `COORDINATION` (practices with more of the words first)."""
         boosts = PARTIAL_TEXT_FIELDS if relaxed else TEXT_FIELDS
-        clauses = [(c, q) for c in parsed.clauses if (q := self._clause_query(c, boosts))]
+        clauses = [(c, q) for c in parsed.clauses if (q := self._clause_query(c, boosts, parsed.known))]
         if not clauses:
             nothing = tantivy.Query.all_query() if parsed.is_empty else tantivy.Query.empty_query()
             return nothing, nothing
@@ -530,9 +540,10 @@ class EmbeddedEngine:
             ids_only=plan.ids_only,
         )
 
-    @staticmethod
-    def execute_request(searcher: tantivy.Searcher, request: EmbeddedRequest) -> RawSearch:
-        """The raw tantivy calls of one pass: top documents with their stored source, and facets."""
+    def execute_request(self, searcher: tantivy.Searcher, request: EmbeddedRequest) -> RawSearch:
+        """The raw tantivy calls of one pass: top documents with their stored source, and facets (counted
+        beside the ranking when a helper thread is free)."""
+        counting = self._count_beside(searcher, request) if request.facets else None
         if request.order_field:
             top = searcher.search(request.query, request.limit, True, request.order_field, request.offset)
         else:
@@ -550,8 +561,26 @@ class EmbeddedEngine:
             ]
         raw = RawSearch(_count(top), hits)
         if request.facets:
-            _read_buckets(raw, searcher.aggregate(request.facet_query, request.facets))
+            _read_buckets(
+                raw, counting.result() if counting else searcher.aggregate(request.facet_query, request.facets)
+            )
         return raw
+
+    def _count_beside(self, searcher: tantivy.Searcher, request: EmbeddedRequest) -> Future[dict[str, Any]] | None:
+        """The facet counts started in a helper thread, or None when every helper is busy (a loaded
+        machine: counting then runs after the ranking, in the request's thread, and nothing queues).
+
+        Ranking and counting are two tantivy calls that release the GIL: side by side on an idle machine,
+        a search of frequent words at 100k practices takes the longer of the two, not their sum."""
+        if request.facets is None or not self._helpers.acquire(blocking=False):
+            return None
+        try:
+            counting = self._helper_pool.submit(searcher.aggregate, request.facet_query, request.facets)
+        except RuntimeError:  # the engine is closing
+            self._helpers.release()
+            return None
+        counting.add_done_callback(lambda _: self._helpers.release())
+        return counting
 
     def execute(self, plan: SearchPlan) -> RawSearch:
         # In-process and fast: the deadline is checked before each pass (a finished one is answered).
@@ -560,6 +589,19 @@ class EmbeddedEngine:
 
     def search(self, query: SearchQuery) -> SearchResult:
         return run_search(self, query, self.synonyms, self._stemmer)
+
+    def known_stems(self, stems: Sequence[str], deadline: float | None = None) -> frozenset[str]:
+        """Read from the term dictionary: each stem's document frequency in each text field (a few µs)."""
+        time_left(deadline)
+        searcher = self._index.searcher()
+        practices = searcher.num_docs
+        if practices < TYPO_KNOWN_MIN_DOCS:
+            return frozenset()
+        return frozenset(
+            stem
+            for stem in stems
+            if typed_as_meant(max(searcher.doc_freq(field, stem) for field in TEXT_FIELDS), practices)
+        )
 
     @staticmethod
     def _source(searcher: tantivy.Searcher, address: Any) -> dict[str, Any]:
@@ -688,6 +730,7 @@ class EmbeddedEngine:
         )
 
     def close(self) -> None:
+        self._helper_pool.shutdown(wait=True)
         with self._write_lock:
             if self._writer is not None:
                 self._writer.wait_merging_threads()

@@ -12,12 +12,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from indexer.documents import fuzziness
 from indexer.embedder import Vector
 from indexer.es_mapping import VECTOR_FIELD
 from indexer.french import FrenchStemmer
 from indexer.pipeline import SearchPlan
-from indexer.query import Clause, ParsedQuery, Phrase
+from indexer.query import Clause, ParsedQuery, Phrase, typo_edits
 from indexer.relevance import (
     COORDINATION,
     FUZZY_BOOST,
@@ -41,9 +40,11 @@ KNN_CANDIDATES_PER_HIT = 2
 KNN_MAX_CANDIDATES = 10_000
 
 
-def field_query(field: str, phrase: Phrase, clause: Clause, stemmer: FrenchStemmer) -> dict[str, Any] | None:
-    """One alternative of a clause on one field: stems (term + fuzzy, + prefix for the last word
-    typed) or a phrase of stems."""
+def field_query(
+    field: str, phrase: Phrase, clause: Clause, stemmer: FrenchStemmer, known: frozenset[str] = frozenset()
+) -> dict[str, Any] | None:
+    """One alternative of a clause on one field: stems (term + fuzzy unless `known`, + prefix for the last
+    word typed) or a phrase of stems."""
     stems = [s for word, _ in phrase.terms if (s := stemmer.word(word))]
     if not stems:
         return None
@@ -52,7 +53,7 @@ def field_query(field: str, phrase: Phrase, clause: Clause, stemmer: FrenchStemm
         return {"match_phrase": {stems_field: {"query": " ".join(stems)}}}
     stem = stems[0]
     should: list[dict[str, Any]] = [{"term": {stems_field: {"value": stem}}}]
-    distance = 0 if clause.exact else fuzziness(stem)
+    distance = typo_edits(stem, clause, known)
     if distance:
         should.append({"fuzzy": {stems_field: {"value": stem, "fuzziness": distance, "boost": FUZZY_BOOST}}})
     if clause.prefix and field in PREFIX_FIELDS:
@@ -63,12 +64,12 @@ def field_query(field: str, phrase: Phrase, clause: Clause, stemmer: FrenchStemm
 
 
 def clause_query(
-    clause: Clause, stemmer: FrenchStemmer, boosts: dict[str, float] = TEXT_FIELDS
+    clause: Clause, stemmer: FrenchStemmer, boosts: dict[str, float] = TEXT_FIELDS, known: frozenset[str] = frozenset()
 ) -> dict[str, Any] | None:
     """One user clause: the best field wins (dis_max); any alternative (synonym) may match."""
     per_field = []
     for field, boost in boosts.items():
-        alternatives = [q for p in clause.alternatives if (q := field_query(field, p, clause, stemmer))]
+        alternatives = [q for p in clause.alternatives if (q := field_query(field, p, clause, stemmer, known))]
         if alternatives:
             per_field.append({"bool": {"should": alternatives, "boost": boost}})
     return {"dis_max": {"queries": per_field, "tie_breaker": TIE_BREAKER}} if per_field else None
@@ -78,7 +79,7 @@ def text_query(parsed: ParsedQuery, stemmer: FrenchStemmer, relaxed: bool) -> di
     """All clauses required; or, relaxed, quoted phrases required and any other clause, each one
     matched adding `COORDINATION` (practices with more of the words first). No words: every document."""
     boosts = PARTIAL_TEXT_FIELDS if relaxed else TEXT_FIELDS
-    clauses = [(c, q) for c in parsed.clauses if (q := clause_query(c, stemmer, boosts))]
+    clauses = [(c, q) for c in parsed.clauses if (q := clause_query(c, stemmer, boosts, parsed.known))]
     if not clauses:
         return {"match_all": {}} if parsed.is_empty else {"match_none": {}}
     if not relaxed:
@@ -153,6 +154,21 @@ def dense_query(text: dict[str, Any], dense: Sequence[str]) -> dict[str, Any]:
     """Hybrid: the words match, or the practice is one of the nearest (`SearchPlan.dense`). The ids add
     nothing to the score (boost 0): a practice's score stays its text score."""
     return {"bool": {"should": [text, {"ids": {"values": list(dense), "boost": 0}}], "minimum_should_match": 1}}
+
+
+def known_stems_body(stems: Sequence[str]) -> dict[str, Any]:
+    """How many practices hold each stem in each text field (what `typed_as_meant` weighs), and how many
+    practices there are: one `filters` aggregation per stem, no hit."""
+    return {
+        "size": 0,
+        "track_total_hits": True,
+        "aggs": {
+            f"stem{number}": {
+                "filters": {"filters": {field: {"term": {f"{field}_stems": stem}} for field in TEXT_FIELDS}}
+            }
+            for number, stem in enumerate(stems)
+        },
+    }
 
 
 def search_body(plan: SearchPlan, stemmer: FrenchStemmer) -> dict[str, Any]:

@@ -16,9 +16,8 @@ from typing import Any
 
 from rapidfuzz.distance import DamerauLevenshtein
 
-from indexer.documents import fuzziness
 from indexer.french import FrenchStemmer
-from indexer.query import ParsedQuery
+from indexer.query import ParsedQuery, tolerant_stems
 from schemas.monograph import Territory
 from schemas.search import Highlight, SearchHit
 from schemas.trusted import trusted
@@ -213,13 +212,7 @@ def build_highlighter(parsed: ParsedQuery, stemmer: FrenchStemmer) -> Highlighte
     if parsed.is_empty:
         return None
     exact = {s for w in parsed.single_terms() | parsed.phrase_terms() if (s := stemmer.word(w))}
-    fuzzy = [
-        (s, fuzziness(s))
-        for clause in parsed.clauses
-        if not clause.exact
-        for phrase in clause.alternatives
-        if phrase.is_single_term and (s := stemmer.word(phrase.terms[0][0])) and fuzziness(s)
-    ]
+    fuzzy = tolerant_stems(parsed, stemmer.word)
 
     # The last word typed, when it may be unfinished, marks the words it starts (`covoit`: Covoiturage).
     prefixes = tuple(

@@ -13,7 +13,7 @@ page's sources fetched by id.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
 from indexer.embedder import Vector
@@ -22,7 +22,7 @@ from indexer.facets import Buckets, build_facets, year_counts
 from indexer.french import FrenchStemmer
 from indexer.highlight import build_highlighter, hit_from_source
 from indexer.like_territory import Boost, likeness_boosts, similarity_reasons
-from indexer.query import ParsedQuery, Synonyms, parse_query
+from indexer.query import ParsedQuery, Synonyms, parse_query, tolerant_stems
 from indexer.relevance import (
     EVIDENCE_HITS,
     FULL_TEXT_EVIDENCE,
@@ -119,6 +119,26 @@ class Executor(Protocol):
 
     def fetch(self, ids: Sequence[str], deadline: float | None = None) -> list[Mapping[str, Any]]: ...
 
+    def known_stems(self, stems: Sequence[str], deadline: float | None = None) -> frozenset[str]:
+        """Those of `stems` the index knows well (`indexer/relevance.py typed_as_meant`): no typo
+        tolerance for them. Bounded: document frequencies, never the postings."""
+        ...
+
+
+def with_known_words(
+    engine: Executor, parsed: ParsedQuery, stemmer: FrenchStemmer, deadline: float | None
+) -> ParsedQuery:
+    """`parsed` with the stems of its typed words the index knows well (one engine call, only when typo
+    tolerance would apply to a word)."""
+    stems = sorted({stem for stem, _ in tolerant_stems(parsed, stemmer.word)})
+    known = engine.known_stems(stems, deadline) if stems else frozenset()
+    return replace(parsed, known=known) if known else parsed
+
+
+def plan_search(engine: Executor, query: SearchQuery, synonyms: Synonyms, stemmer: FrenchStemmer) -> SearchPlan:
+    """The first pass of `query` on `engine`: its words parsed, those the index knows well marked."""
+    return first_plan(query, with_known_words(engine, parse_query(query.q, synonyms), stemmer, query.deadline))
+
 
 def first_plan(query: SearchQuery, parsed: ParsedQuery) -> SearchPlan:
     """The first pass of a search: every word required, or graded for `GRADED_FROM` clauses and more."""
@@ -130,7 +150,7 @@ def run_search(engine: Executor, query: SearchQuery, synonyms: Synonyms, stemmer
     them; a longer one is graded at once (any word, more words first). Quoted phrases are always
     required. The answer says `relaxed` when its practices need not have every word."""
     time_left(query.deadline)
-    plan = first_plan(query, parse_query(query.q, synonyms))
+    plan = plan_search(engine, query, synonyms, stemmer)
     parsed = plan.parsed
     meaning = _nearest(engine, plan)
     if meaning is not None:

@@ -7,9 +7,11 @@ engine builds its own term, fuzzy and phrase queries from these clauses.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from indexer.documents import fuzziness
 from indexer.french import QUESTION_WORDS, STEM_OVERRIDES, STOPWORDS, fold, words
 
 DEFAULT_SYNONYMS_PATH = Path(__file__).with_name("synonyms.txt")
@@ -44,6 +46,9 @@ class Clause:
 @dataclass(frozen=True)
 class ParsedQuery:
     clauses: tuple[Clause, ...]
+    # Stems of typed words the index knows well (`indexer/relevance.py typed_as_meant`): no typo tolerance
+    # for them. Set by the search pipeline from the engine (`with_known_words`); empty as parsed.
+    known: frozenset[str] = frozenset()
 
     @property
     def is_empty(self) -> bool:
@@ -56,6 +61,22 @@ class ParsedQuery:
     def phrase_terms(self) -> set[str]:
         """Every word of multi-word alternatives, for highlighting."""
         return {t for c in self.clauses for p in c.alternatives if not p.is_single_term for t, _ in p.terms}
+
+
+def typo_edits(stem: str, clause: Clause, known: frozenset[str]) -> int:
+    """Edits allowed for `stem` typed in `clause`: none when quoted or a known word (`ParsedQuery.known`),
+    else `fuzziness`."""
+    return 0 if clause.exact or stem in known else fuzziness(stem)
+
+
+def tolerant_stems(parsed: ParsedQuery, stem: Callable[[str], str | None]) -> list[tuple[str, int]]:
+    """The stems typo tolerance applies to, each with its edits: single words typed unquoted and not known."""
+    return [
+        (s, edits)
+        for clause in parsed.clauses
+        for phrase in clause.alternatives
+        if phrase.is_single_term and (s := stem(phrase.terms[0][0])) and (edits := typo_edits(s, clause, parsed.known))
+    ]
 
 
 def _folded_words(text: str) -> list[str]:

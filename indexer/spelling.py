@@ -39,7 +39,7 @@ def corrected_query(
 ) -> str | None:
     """`text` with each word the results matched only through a typo replaced by their word; None
     when no word was corrected."""
-    words = [(w, s) for w in _typed_words(parsed) if (s := stemmer.word(w)) and fuzziness(s)]
+    words = [(w, s) for w in _typed_words(parsed) if (s := stemmer.word(w)) and fuzziness(s) and s not in parsed.known]
     if not words:
         return None
     evidence = list(sources)[:EVIDENCE_HITS]

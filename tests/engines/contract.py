@@ -15,6 +15,7 @@ import pytest
 from indexer.documents import facet_fields, likeness_fields
 from indexer.engine import EngineUnavailable, SearchEngine, SearchTimeout, UnknownMonograph
 from indexer.like_territory import likeness_boosts
+from indexer.relevance import TYPO_KNOWN_MIN_DOCS
 from indexer.suggest import suggest
 from schemas.facets import DEPARTMENT_NAMES, FACETS, Facet
 from schemas.monograph import Monograph, Status
@@ -85,6 +86,19 @@ class EngineContract:
     def test_typo_tolerance_on_long_words(self, loaded: SearchEngine) -> None:
         assert "mobilite-vallee" in ids(self.search(loaded, "mobilte"))
         assert "mobilite-vallee" in ids(self.search(loaded, "covoiturrage"))
+
+    def test_a_word_many_practices_hold_gets_no_typo_tolerance(self, engine: SearchEngine) -> None:
+        """Typo tolerance is for words the index knows little: `jardin`, in 50 practices, matches itself, not
+        the practice writing `jardon` (another word, one letter away); `jardon`, in one, still reaches them."""
+        gardens = [
+            monograph(f"jardin-{n}", f"Un jardin partagé, le {n}e", "Des habitants cultivent ensemble.")
+            for n in range(TYPO_KNOWN_MIN_DOCS)
+        ]
+        engine.index([*gardens, monograph("jardon", "Le jardon des anciens", "Une pratique au nom inconnu.")])
+        assert self.search(engine, "jardin").total == TYPO_KNOWN_MIN_DOCS
+        assert self.search(engine, "jardin", sort=Sort.RECENT, size=100).total == TYPO_KNOWN_MIN_DOCS
+        reached = self.search(engine, "jardon")
+        assert reached.total == TYPO_KNOWN_MIN_DOCS + 1 and ids(reached)[0] == "jardon"
 
     def test_quoted_phrase_is_exact(self, loaded: SearchEngine) -> None:
         assert ids(self.search(loaded, '"vallée de montagne"')) == ["mobilite-vallee"]

@@ -105,9 +105,14 @@ def recorded_calls(engine: ElasticsearchEngine) -> list[str]:
 
 
 def test_searches_make_one_call_not_an_alias_lookup_first(es_engine: ElasticsearchEngine) -> None:
+    """One `_search`; the first time a word is searched, one more before it: how many practices hold it
+    (`known_stems`, remembered for `KNOWN_STEMS_TTL_S`)."""
     es_engine.index(CORPUS)
     calls = recorded_calls(es_engine)
     assert es_engine.search(SearchQuery(q="mobilité")).total
+    assert calls == [f"POST /{es_engine.alias}/_search"] * 2
+    calls.clear()
+    assert es_engine.search(SearchQuery(q="mobilités", page=2, size=1)).total
     assert calls == [f"POST /{es_engine.alias}/_search"]
 
 

@@ -230,7 +230,9 @@ def test_deadlines_and_unreachable_nodes(hybrid: ElasticsearchEngine) -> None:
 
 
 def test_a_hybrid_search_makes_three_calls(hybrid: ElasticsearchEngine) -> None:
-    """The nearest (kNN), one pass matching words or those ids (ids only), the page's sources."""
+    """The nearest (kNN), one pass matching words or those ids (ids only), the page's sources (once the
+    words' frequencies are known: `known_stems`, one call the first time)."""
+    search(hybrid, NEED)
     calls = recorded_calls(hybrid)
     assert search(hybrid, NEED).mode == SearchMode.HYBRID
     assert calls == [

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import replace
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -18,6 +20,7 @@ from indexer.highlight import (
     spans_per_text,
 )
 from indexer.query import parse_query
+from indexer.relevance import typed_as_meant
 from schemas.search import SearchHit
 from tests.corpus import seed_corpus
 
@@ -168,3 +171,22 @@ def test_texts_scanned_as_one_get_the_spans_each_would_get(texts: list[str], q: 
     """A hit's title, summary and sections are scanned in one pass: each text gets its own spans back."""
     marker = highlighter(q)
     assert spans_per_text(texts, marker) == [marker.spans(text) for text in texts]
+
+
+def test_a_known_word_marks_itself_not_its_neighbours() -> None:
+    """A word the index knows well gets no typo tolerance (`ParsedQuery.known`): nor do its marks."""
+    text = "Un jardin partagé et le jardon des anciens."
+    tolerant = highlight_whole(text, highlighter("jardin"))
+    known = build_highlighter(replace(parse_query("jardin"), known=frozenset({"jardin"})), STEMMER)
+    assert tolerant is not None and tolerant.count("<mark>") == 2
+    assert (
+        known is not None and highlight_whole(text, known) == "Un <mark>jardin</mark> partagé et le jardon des anciens."
+    )
+
+
+@pytest.mark.parametrize(
+    ("holding", "practices", "known"),
+    [(49, 100, False), (50, 100, True), (50, 50_000, True), (999, 1_000_000, False), (1_000, 1_000_000, True)],
+)
+def test_a_word_is_known_from_50_practices_and_a_thousandth_of_them(holding: int, practices: int, known: bool) -> None:
+    assert typed_as_meant(holding, practices) == known
