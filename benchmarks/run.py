@@ -13,7 +13,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -155,6 +155,7 @@ def index_elasticsearch(size: int, workdir: Path, url: str, prefix: str) -> dict
     raw = timed(raw_bulk)
     stats = client.indices.stats(index=engine.current_index() or prefix, metric="store")
     client.indices.delete(index=raw_index)
+    settle(client, prefix)
     engine.close()
     return {
         "ours_docs_per_s": size / ours,
@@ -166,7 +167,35 @@ def index_elasticsearch(size: int, workdir: Path, url: str, prefix: str) -> dict
     }
 
 
+def settle(client: Elasticsearch, index: str, patience_s: float = 120.0) -> None:
+    """Wait (bounded) until the node has finished merging the index's segments after the bulk: searches
+    timed during merges measured the merges."""
+    deadline = time.monotonic() + patience_s
+    while time.monotonic() < deadline:
+        merges = client.indices.stats(index=index, metric="merge")["_all"]["total"]["merges"]
+        if not merges["current"]:
+            break
+        time.sleep(1)
+    client.indices.refresh(index=index)
+
+
 # -- search latency -------------------------------------------------------------------------
+
+
+def side_by_side(
+    raw: list[Callable[[], Any]], ours: list[Callable[[], Any]], rounds: int
+) -> tuple[list[float], list[float]]:
+    """The raw calls and ours timed in turn, ours on the query half the mix away (never right after the
+    same raw request, whose data would still be warm): both see the same machine and the same node, even
+    while Elasticsearch merges after a bulk or the machine's speed drifts."""
+    half = len(ours) // 2
+    raw_samples: list[float] = []
+    our_samples: list[float] = []
+    for _ in range(rounds):
+        for number, call in enumerate(raw):
+            raw_samples.append(timed(call))
+            our_samples.append(timed(ours[(number + half) % len(ours)]))
+    return raw_samples, our_samples
 
 
 # Stages of the embedded search path timed on their own (besides the raw engine call and the totals).
@@ -182,8 +211,11 @@ def raw_embedded(workdir: Path, queries: list[BenchQuery], rounds: int) -> dict[
     synonyms, stemmer = engine.synonyms, FrenchStemmer()
     plans = [plan_search(engine, q.params.to_query(), synonyms, stemmer) for q in queries]
     requests = [engine.build_request(plan) for plan in plans]
-    samples = [timed(lambda r=r: engine.execute_request(searcher, r)) for _ in range(rounds) for r in requests]
-    in_process = [timed(lambda q=q: engine.search(q.params.to_query())) for _ in range(rounds) for q in queries]
+    samples, in_process = side_by_side(
+        [lambda r=r: engine.execute_request(searcher, r) for r in requests],
+        [lambda q=q: engine.search(q.params.to_query()) for q in queries],
+        rounds,
+    )
     raws = [engine.execute_request(searcher, r) for r in requests]
     results = [engine.search(q.params.to_query()) for q in queries]
     settings = Settings(data_dir=workdir / "data", embedder="none")
@@ -220,8 +252,11 @@ def raw_elasticsearch(url: str, prefix: str, queries: list[BenchQuery], rounds: 
     )
     plans = [plan_search(engine, q.params.to_query(), synonyms, stemmer) for q in queries]
     bodies = [es_query.search_body(plan, stemmer) for plan in plans]
-    samples = [timed(lambda b=b: client.search(index=prefix, body=b)) for _ in range(rounds) for b in bodies]
-    in_process = [timed(lambda q=q: engine.search(q.params.to_query())) for _ in range(rounds) for q in queries]
+    samples, in_process = side_by_side(
+        [lambda b=b: client.search(index=prefix, body=b) for b in bodies],
+        [lambda q=q: engine.search(q.params.to_query()) for q in queries],
+        rounds,
+    )
     engine.close()
     return {"raw": percentiles(samples), "engine_search": percentiles(in_process)}
 
