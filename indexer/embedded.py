@@ -126,10 +126,11 @@ def _locked_message(path: Path | None) -> str:
 
 # Nearest practices under filters: the closest this many times `k` overall are checked against the filters.
 NEAREST_OVERSAMPLING = 10
+NEAREST_MIN_CANDIDATES = 1_000
+
 # Helper threads counting facets beside a ranking (`_count_beside`). Past two searches at once the cores
 # of a small machine are busy anyway: further searches count in their own thread, nothing queues.
 COUNTING_HELPERS = 2
-NEAREST_MIN_CANDIDATES = 1_000
 
 # What a write call knows of a monograph's indexed state: its version, and whether it is present
 # (False: removed by this call, remembered so that an older state later in the call is skipped too).
