@@ -52,8 +52,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     step("corpus", lambda: run.write_corpus(args.size, work, FrenchStemmer(), False))
     step("store_load", lambda: run.load_store(args.size, work))
     step("indexing", lambda: run.index_embedded(args.size, work))
-    step("latency", lambda: run.raw_embedded(work, queries, 1))
-    step("api_asgi", lambda: asyncio.run(run._asgi_latency(settings, queries, 1)))
+    step("latency", lambda: asyncio.run(run.measure_in_app(settings, queries, 1)))
     step("http", lambda: run.serve(env, queries, [1, 8]))
     run.console.print(f"done; results in {args.out}, data in {work}")
     return results

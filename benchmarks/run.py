@@ -13,7 +13,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -36,7 +36,7 @@ from benchmarks.report import record, write_report
 from indexer import es_query
 from indexer.elasticsearch_engine import BULK_CHUNK_BYTES, BULK_CHUNK_DOCS, ElasticsearchEngine
 from indexer.embedded import EmbeddedEngine
-from indexer.engine import EngineConfig
+from indexer.engine import EngineConfig, SearchEngine
 from indexer.es_mapping import document, index_settings, mappings
 from indexer.facets import build_facets
 from indexer.french import FrenchStemmer
@@ -182,43 +182,61 @@ def settle(client: Elasticsearch, index: str, patience_s: float = 120.0) -> None
 # -- search latency -------------------------------------------------------------------------
 
 
-def side_by_side(
-    raw: list[Callable[[], Any]], ours: list[Callable[[], Any]], rounds: int
-) -> tuple[list[float], list[float]]:
-    """The raw calls and ours timed in turn, ours on the query half the mix away (never right after the
-    same raw request, whose data would still be warm): both see the same machine and the same node, even
-    while Elasticsearch merges after a bulk or the machine's speed drifts."""
-    half = len(ours) // 2
-    raw_samples: list[float] = []
-    our_samples: list[float] = []
-    for _ in range(rounds):
+async def in_turn(
+    raw: list[Callable[[], Any]],
+    ours: list[Callable[[], Any]],
+    api: list[Callable[[], Awaitable[tuple[int, bytes]]]],
+    rounds: int,
+) -> tuple[list[float], list[float], list[float]]:
+    """The raw calls, `engine.search` and the API timed in turn, after one untimed round of each: ours a
+    third of the mix away, the API two thirds (never right after the same raw request, whose data would
+    still be warm). All three see the same machine, the same engine and the same node, even while
+    Elasticsearch merges after a bulk or the machine's speed drifts."""
+    count = len(raw)
+    third = count // 3
+    samples: tuple[list[float], list[float], list[float]] = ([], [], [])
+    for round_number in range(rounds + 1):
         for number, call in enumerate(raw):
-            raw_samples.append(timed(call))
-            our_samples.append(timed(ours[(number + half) % len(ours)]))
-    return raw_samples, our_samples
+            raw_s, our_s = timed(call), timed(ours[(number + third) % count])
+            started = time.perf_counter()
+            status, body = await api[(number + 2 * third) % count]()
+            api_s = time.perf_counter() - started
+            assert status == 200, body[:500]
+            if round_number:
+                for kept, sample in zip(samples, (raw_s, our_s, api_s), strict=True):
+                    kept.append(sample)
+    return samples
 
 
 # Stages of the embedded search path timed on their own (besides the raw engine call and the totals).
 STAGES = ("parse", "request", "hits_highlight", "facets", "did_you_mean", "serialise")
 
 
-def raw_embedded(workdir: Path, queries: list[BenchQuery], rounds: int) -> dict[str, Any]:
-    """Exactly the tantivy calls our code makes, requests built beforehand; then each stage of our
-    search path timed on its own (parse with the known-words lookup, request building, raw engine, hits with
-    highlights, facets)."""
-    engine = EmbeddedEngine(workdir / "data" / "index")
+def raw_embedded_calls(engine: EmbeddedEngine, plans: list[SearchPlan]) -> list[Callable[[], Any]]:
+    """Exactly the tantivy calls our code makes, requests built beforehand."""
     searcher = engine._index.searcher()
-    synonyms, stemmer = engine.synonyms, FrenchStemmer()
-    plans = [plan_search(engine, q.params.to_query(), synonyms, stemmer) for q in queries]
     requests = [engine.build_request(plan) for plan in plans]
-    samples, in_process = side_by_side(
-        [lambda r=r: engine.execute_request(searcher, r) for r in requests],
-        [lambda q=q: engine.search(q.params.to_query()) for q in queries],
-        rounds,
-    )
-    raws = [engine.execute_request(searcher, r) for r in requests]
+    return [lambda r=r: engine.execute_request(searcher, r) for r in requests]
+
+
+def raw_elasticsearch_calls(settings: Settings, plans: list[SearchPlan]) -> list[Callable[[], Any]]:
+    """Exactly the bodies our code sends, built beforehand, through the official client."""
+    client = Elasticsearch(settings.elasticsearch_url, request_timeout=60, serializer=OrjsonSerializer())
+    index = settings.elasticsearch_index_prefix
+    bodies = [es_query.search_body(plan, FrenchStemmer()) for plan in plans]
+    return [lambda b=b: client.search(index=index, body=b) for b in bodies]
+
+
+def embedded_stages(
+    engine: EmbeddedEngine, queries: list[BenchQuery], rounds: int, settings: Settings
+) -> dict[str, Any]:
+    """Each stage of our search path timed on its own: parse with the known-words lookup, request building,
+    hits with highlights, facets, did-you-mean, serialisation."""
+    synonyms, stemmer = engine.synonyms, FrenchStemmer()
+    searcher = engine._index.searcher()
+    plans = [plan_search(engine, q.params.to_query(), synonyms, stemmer) for q in queries]
+    raws = [engine.execute_request(searcher, engine.build_request(plan)) for plan in plans]
     results = [engine.search(q.params.to_query()) for q in queries]
-    settings = Settings(data_dir=workdir / "data", embedder="none")
     stages: dict[str, list[float]] = {name: [] for name in STAGES}
     for _ in range(rounds):
         for query, plan, raw, result in zip(queries, plans, raws, results, strict=True):
@@ -230,12 +248,7 @@ def raw_embedded(workdir: Path, queries: list[BenchQuery], rounds: int) -> dict[
                 timed(lambda p=plan, r=raw: corrected_query(p.query.q, p.parsed, (h for h, _ in r.hits), stemmer))
             )
             stages["serialise"].append(timed(lambda q=query, r=result: response_body(q.params, r, settings)))
-    engine.close()
-    return {
-        "raw": percentiles(samples),
-        "engine_search": percentiles(in_process),
-        "stages": {name: percentiles(s) for name, s in stages.items()},
-    }
+    return {name: percentiles(s) for name, s in stages.items()}
 
 
 def _hits(plan: SearchPlan, raw: RawSearch, stemmer: FrenchStemmer) -> list[Any]:
@@ -243,36 +256,32 @@ def _hits(plan: SearchPlan, raw: RawSearch, stemmer: FrenchStemmer) -> list[Any]
     return [hit_from_source(source, score, highlighter) for source, score in raw.hits[: plan.query.size]]
 
 
-def raw_elasticsearch(url: str, prefix: str, queries: list[BenchQuery], rounds: int) -> dict[str, Any]:
-    """Exactly the bodies our code sends, built beforehand, through the official client."""
-    client = Elasticsearch(url, request_timeout=60, serializer=OrjsonSerializer())
-    synonyms, stemmer = Synonyms.from_file(), FrenchStemmer()
-    engine = ElasticsearchEngine(
-        EngineConfig(backend="elasticsearch", elasticsearch_url=url, elasticsearch_index_prefix=prefix)
-    )
-    plans = [plan_search(engine, q.params.to_query(), synonyms, stemmer) for q in queries]
-    bodies = [es_query.search_body(plan, stemmer) for plan in plans]
-    samples, in_process = side_by_side(
-        [lambda b=b: client.search(index=prefix, body=b) for b in bodies],
-        [lambda q=q: engine.search(q.params.to_query()) for q in queries],
-        rounds,
-    )
-    engine.close()
-    return {"raw": percentiles(samples), "engine_search": percentiles(in_process)}
-
-
-async def _asgi_latency(settings: Settings, queries: list[BenchQuery], rounds: int) -> dict[str, Any]:
-    """The whole API in-process: each search handed to the ASGI app as a server would (no client library)."""
+async def measure_in_app(settings: Settings, queries: list[BenchQuery], rounds: int) -> dict[str, Any]:
+    """In one started app: the raw engine with our exact requests, `engine.search` and the whole API
+    in-process (each search handed to the ASGI app as a server would, no client library), timed in turn
+    on the app's own engine; then, on the embedded engine, each stage."""
     app = create_app(settings)
-    samples: list[float] = []
     async with app.router.lifespan_context(app):
-        for _ in range(rounds):
-            for query in queries:
-                start = time.perf_counter()
-                status, body = await asgi_get(app, "/api/v1/search", query.query_string())
-                samples.append(time.perf_counter() - start)
-                assert status == 200, body[:500]
-    return percentiles(samples)
+        engine: SearchEngine = app.state.engine
+        plans = [plan_search(engine, q.params.to_query(), Synonyms.from_file(), FrenchStemmer()) for q in queries]
+        if isinstance(engine, EmbeddedEngine):
+            raw = raw_embedded_calls(engine, plans)
+        else:
+            raw = raw_elasticsearch_calls(settings, plans)
+        raw_samples, our_samples, api_samples = await in_turn(
+            raw,
+            [lambda q=q: engine.search(q.params.to_query()) for q in queries],
+            [lambda q=q: asgi_get(app, "/api/v1/search", q.query_string()) for q in queries],
+            rounds,
+        )
+        latency = {
+            "raw": percentiles(raw_samples),
+            "engine_search": percentiles(our_samples),
+            "api_asgi": percentiles(api_samples),
+        }
+        if isinstance(engine, EmbeddedEngine):
+            latency["stages"] = embedded_stages(engine, queries, rounds, settings)
+    return latency
 
 
 def serve(settings_env: dict[str, str], queries: list[BenchQuery], clients: list[int]) -> dict[str, Any]:
@@ -480,18 +489,16 @@ def _measure_sizes(
             }
             if name == "embedded":
                 indexing = index_embedded(size, workdir)
-                latency = raw_embedded(workdir, queries, rounds)
             else:
                 assert url
                 indexing = index_elasticsearch(size, workdir, url, prefix)
-                latency = raw_elasticsearch(url, prefix, queries, rounds)
                 env |= {
                     "IMPACT_SEARCH_BACKEND": "elasticsearch",
                     "IMPACT_ELASTICSEARCH_URL": url,
                     "IMPACT_ELASTICSEARCH_INDEX_PREFIX": prefix,
                 }
             settings = Settings(**{k.removeprefix("IMPACT_").lower(): v for k, v in env.items()})
-            latency["api_asgi"] = asyncio.run(_asgi_latency(settings, queries, rounds))
+            latency = asyncio.run(measure_in_app(settings, queries, rounds))
             latency["api_overhead_p50_ms"] = latency["api_asgi"]["p50"] - latency["raw"]["p50"]
             latency["api_overhead_p50_pct"] = 100 * latency["api_overhead_p50_ms"] / max(latency["raw"]["p50"], 1e-9)
             entry[name] = {"indexing": indexing, "latency": latency, "http": serve(env, queries, clients)}

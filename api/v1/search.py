@@ -14,7 +14,8 @@ from api.deps import EngineDep, SettingsDep
 from api.embed.page_view import Links
 from api.embed.query_strings import query_lists
 from api.errors import InvalidTerritory
-from api.http.load_shedding import SheddingRoute
+from api.http.plain_json import PlainJson
+from api.http.query_model import QueryModelRoute
 from api.settings import Settings, practice_url
 from schemas.api import ApiHit, SearchResponse, SearchStats, error_responses
 from schemas.facets import YEAR
@@ -24,7 +25,7 @@ from schemas.trusted import trusted
 from territories.like_territory import territory_profile
 from territories.resolution import TerritoryError
 
-router = APIRouter(route_class=SheddingRoute, tags=["search"], responses=error_responses(400, 422, 429, 503))
+router = APIRouter(route_class=QueryModelRoute, tags=["search"], responses=error_responses(400, 422, 429, 503))
 
 
 async def run_capped(request: Request, engine: EngineDep, query: SearchQuery) -> SearchResult:
@@ -67,9 +68,17 @@ async def search(
     return Response(response_body(params, result, settings), media_type="application/json")
 
 
-def response_body(params: SearchParams, result: SearchResult, settings: Settings) -> str:
+SEARCH_JSON = PlainJson(SearchResponse)
+STATS_JSON = PlainJson(SearchStats)
+
+
+def response_body(params: SearchParams, result: SearchResult, settings: Settings) -> bytes:
     """The answer, built from the engine's result without validating it again, serialised once."""
-    body = SearchResponse.model_construct(
+    return SEARCH_JSON.dumps(search_response(params, result, settings))
+
+
+def search_response(params: SearchParams, result: SearchResult, settings: Settings) -> SearchResponse:
+    return SearchResponse.model_construct(
         total=result.total,
         page=params.page,
         size=params.size,
@@ -82,7 +91,6 @@ def response_body(params: SearchParams, result: SearchResult, settings: Settings
         like_territory=result.like_territory,
         mode=result.mode,
     )
-    return body.model_dump_json()
 
 
 @router.get("/search/stats", response_model=SearchStats, summary="Compter les pratiques d'une recherche")
@@ -99,7 +107,7 @@ async def stats(
     result = await run_capped(request, engine, query)
     dated = sum(value.count for value in result.facets.get(YEAR.name, []))
     body = SearchStats(total=result.total, undated=max(result.total - dated, 0), facets=result.facets)
-    return Response(body.model_dump_json(), media_type="application/json")
+    return Response(STATS_JSON.dumps(body), media_type="application/json")
 
 
 # The map's own CSP: opened on its own, the SVG may load and run nothing.

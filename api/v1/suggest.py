@@ -10,12 +10,13 @@ from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from api.deps import EngineDep, SettingsDep
-from api.http.load_shedding import SheddingRoute
+from api.http.plain_json import PlainJson
+from api.http.query_model import QueryModelRoute
 from api.settings import practice_url
 from indexer.suggest import MAX_LIMIT, suggest
 from schemas.api import ApiSuggestion, SuggestResponse, error_responses
 
-router = APIRouter(route_class=SheddingRoute, tags=["search"], responses=error_responses(400, 422, 429, 503))
+router = APIRouter(route_class=QueryModelRoute, tags=["search"], responses=error_responses(400, 422, 429, 503))
 
 
 class SuggestParams(BaseModel):
@@ -25,6 +26,9 @@ class SuggestParams(BaseModel):
         description="What has been typed so far; its last word may be unfinished.", examples=["covoit"]
     )
     limit: Annotated[int, Field(ge=1, le=MAX_LIMIT)] = 8
+
+
+SUGGEST_JSON = PlainJson(SuggestResponse)
 
 
 @router.get("/suggest", response_model=SuggestResponse, summary="Suggestions pendant la saisie")
@@ -45,4 +49,4 @@ async def suggestions(
             ApiSuggestion(**s.model_dump(), url=practice_url(settings, s.id) if s.id else None) for s in found
         ],
     )
-    return Response(body.model_dump_json(), media_type="application/json")
+    return Response(SUGGEST_JSON.dumps(body), media_type="application/json")

@@ -1,0 +1,155 @@
+"""`PlainJson`: orjson writes our answer models as pydantic does, and models it would write otherwise are
+refused when the writer is made."""
+
+from __future__ import annotations
+
+import enum
+import json
+import time
+from collections.abc import Iterator
+from datetime import date
+from typing import Annotated, Any, Literal
+
+import orjson
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from pydantic import BaseModel, ConfigDict, Field, computed_field, field_serializer
+
+from api.http.plain_json import PlainJson
+from api.settings import Settings
+from api.v1.search import SEARCH_JSON, search_response
+from indexer.embedded import EmbeddedEngine
+from schemas.search import SearchParams
+from territories.like_territory import territory_profile
+from tests.corpus import seed_corpus
+
+
+@pytest.fixture(scope="module")
+def seeded() -> Iterator[EmbeddedEngine]:
+    engine = EmbeddedEngine()
+    engine.index(list(seed_corpus()))
+    yield engine
+    engine.close()
+
+
+WORDS = ["tiers-lieu", "rural", "covoiturage", "alimentation", "jardin", "énergie", "mobilté", '"circuit court"', "zzz"]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    words=st.lists(st.sampled_from(WORDS), max_size=3),
+    odd=st.lists(st.integers(1, 17), max_size=2, unique=True),
+    like=st.sampled_from([None, "26113", "242600534", "97411"]),
+    size=st.sampled_from([1, 20, 100]),
+)
+def test_search_answers_are_written_as_pydantic_writes_them(
+    seeded: EmbeddedEngine, words: list[str], odd: list[int], like: str | None, size: int
+) -> None:
+    params = SearchParams(q=" ".join(words), odd=odd, size=size)
+    query = params.to_query(deadline=time.monotonic() + 30, like=territory_profile(like) if like else None)
+    answer = search_response(params, seeded.search(query), Settings())
+    assert orjson.loads(SEARCH_JSON.dumps(answer)) == json.loads(answer.model_dump_json())
+
+
+def test_an_answer_with_highlights_likeness_and_a_correction_is_compared() -> None:
+    """The generated searches above reach every part of an answer (not only empty ones)."""
+    engine = EmbeddedEngine()
+    engine.index(list(seed_corpus()))
+    try:
+        params = SearchParams(q="covoiturage rurl")
+        query = params.to_query(deadline=time.monotonic() + 30, like=territory_profile("26113"))
+        answer = search_response(params, engine.search(query), Settings())
+    finally:
+        engine.close()
+    written = orjson.loads(SEARCH_JSON.dumps(answer))
+    assert written == json.loads(answer.model_dump_json())
+    assert written["hits"] and written["facets"] and written["like_territory"]["territory"]["code"] == "26113"
+    assert any("<mark>" in (hit["highlight"]["summary"] or "") for hit in written["hits"])
+    assert any(hit["similarity_reasons"] for hit in written["hits"])
+
+
+class Colour(enum.Enum):
+    RED = "red"
+
+
+class Inner(BaseModel):
+    name: Annotated[str, Field(max_length=10)]
+    colour: Colour = Colour.RED
+    kind: Literal["a", "b"] = "a"
+
+
+class Plain(BaseModel):
+    items: list[Inner]
+    by_name: dict[str, list[Inner]] = {}
+    pair: tuple[int, float] = (1, 2.5)
+    note: str | None = None
+
+
+def test_a_plain_model_is_written_as_pydantic_writes_it() -> None:
+    value = Plain(items=[Inner(name='é"<')], by_name={"x": [Inner(name="y", kind="b")]}, note=None)
+    assert orjson.loads(PlainJson(Plain).dumps(value)) == json.loads(value.model_dump_json())
+
+
+class Aliased(BaseModel):
+    name: str = Field(serialization_alias="nom")
+
+
+class Serialised(BaseModel):
+    when: int
+
+    @field_serializer("when")
+    def _later(self, value: int) -> int:
+        return value + 1
+
+
+class Computed(BaseModel):
+    a: int
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def b(self) -> int:
+        return self.a
+
+
+class Dated(BaseModel):
+    day: date
+
+
+class NumberKeys(BaseModel):
+    counts: dict[int, int]
+
+
+class Extra(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+
+class Excluded(BaseModel):
+    secret: str = Field(exclude=True)
+
+
+class DeepDate(BaseModel):
+    inner: list[Dated]
+
+
+class Anything(BaseModel):
+    value: Any
+
+
+@pytest.mark.parametrize(
+    "model, reason",
+    [
+        (Aliased, "aliased"),
+        (Serialised, "serialisers"),
+        (Computed, "computed"),
+        (Dated, "not a plain JSON type"),
+        (NumberKeys, "keys must be strings"),
+        (Extra, "extra"),
+        (Excluded, "excluded"),
+        (DeepDate, "Dated.day"),
+        (Anything, "Anything.value"),
+    ],
+)
+def test_models_orjson_would_write_otherwise_are_refused(model: type[BaseModel], reason: str) -> None:
+    with pytest.raises(TypeError, match=reason):
+        PlainJson(model)
