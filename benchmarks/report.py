@@ -86,7 +86,8 @@ def write_report(results: dict[str, Any]) -> str:
             parts.insert(2, f"raw engine {lat['raw']['p50']:.2f}")
             lines += [
                 "",
-                "Embedded search path, p50 ms per stage (each timed alone): "
+                "Embedded search path, p50 ms per stage (each timed alone; `api_layer`: the API with the engine's "
+                "answers replayed): "
                 + " · ".join(parts)
                 + f"; `engine.search` {lat['engine_search']['p50']:.2f}, API in-process {lat['api_asgi']['p50']:.2f}.",
             ]

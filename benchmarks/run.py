@@ -281,7 +281,29 @@ async def measure_in_app(settings: Settings, queries: list[BenchQuery], rounds: 
         }
         if isinstance(engine, EmbeddedEngine):
             latency["stages"] = embedded_stages(engine, queries, rounds, settings)
+            latency["stages"]["api_layer"] = await api_layer(app, engine, queries, rounds)
     return latency
+
+
+async def api_layer(app: Any, engine: SearchEngine, queries: list[BenchQuery], rounds: int) -> dict[str, Any]:
+    """The API's own share: the same requests with the engine's answers replayed (each computed beforehand,
+    handed back in the order the requests come), so what is timed is the middleware, routing, reading the
+    query, the hop to a worker thread and back, and writing the answer."""
+    answers = [engine.search(q.params.to_query()) for q in queries]
+    replay = iter(answers * rounds)
+    engine.search = lambda query: next(replay)  # type: ignore[method-assign]
+    samples: list[float] = []
+    try:
+        for _ in range(rounds):
+            for query in queries:
+                started = time.perf_counter()
+                status, body = await asgi_get(app, "/api/v1/search", query.query_string())
+                samples.append(time.perf_counter() - started)
+                assert status == 200, body[:500]
+    finally:
+        del engine.search
+    assert next(replay, None) is None, "each search request calls engine.search once"
+    return percentiles(samples)
 
 
 def serve(settings_env: dict[str, str], queries: list[BenchQuery], clients: list[int]) -> dict[str, Any]:
