@@ -14,21 +14,20 @@ from typing import Any
 
 from rapidfuzz.distance import DamerauLevenshtein
 
-from indexer.documents import fuzziness
 from indexer.french import FrenchStemmer, fold
 from indexer.highlight import PREFIX_LENGTH
-from indexer.query import ParsedQuery
+from indexer.query import Clause, ParsedQuery, typo_edits
 
 # The results read for evidence: the page's first practices, their title and summary.
 EVIDENCE_HITS = 5
 _WORD = re.compile(r"\w+")
 
 
-def _typed_words(parsed: ParsedQuery) -> list[str]:
-    """The plain words that typo tolerance may have matched: not quoted, not synonym groups or compounds.
-    (An unfinished last word is written inside the words it completes: see `corrected_query`.)"""
+def _typed_words(parsed: ParsedQuery) -> list[tuple[str, Clause]]:
+    """The plain words that typo tolerance may have matched, with their clause: not quoted, not synonym groups
+    or compounds. (An unfinished last word is written inside the words it completes: see `corrected_query`.)"""
     return [
-        clause.alternatives[0].terms[0][0]
+        (clause.alternatives[0].terms[0][0], clause)
         for clause in parsed.clauses
         if not clause.exact and len(clause.alternatives) == 1 and clause.alternatives[0].is_single_term
     ]
@@ -39,12 +38,18 @@ def corrected_query(
 ) -> str | None:
     """`text` with each word the results matched only through a typo replaced by their word; None
     when no word was corrected."""
-    words = [(w, s) for w in _typed_words(parsed) if (s := stemmer.word(w)) and fuzziness(s) and s not in parsed.known]
+    # The edits typo tolerance allowed each word (`typo_edits`: none for a word the index knows well).
+    words = [
+        (w, s, n)
+        for w, clause in _typed_words(parsed)
+        if (s := stemmer.word(w)) and (n := typo_edits(s, clause, parsed.known))
+    ]
     if not words:
         return None
     evidence = list(sources)[:EVIDENCE_HITS]
     seen_stems: set[str] = set()
-    near: dict[str, Counter[str]] = {stem: Counter() for _, stem in words}
+    near: dict[str, Counter[str]] = {stem: Counter() for _, stem, _ in words}
+    limits = {stem: edits for _, stem, edits in words}
     for source in evidence:
         for word in _WORD.findall(f"{source.get('title', '')} {source.get('summary', '')}"):
             stem = stemmer.word(word)
@@ -54,10 +59,10 @@ def corrected_query(
             for typed in near:
                 # Like the highlighter, a typo in the first letters is not looked for.
                 if stem[:PREFIX_LENGTH] == typed[:PREFIX_LENGTH] and stem != typed:
-                    limit = fuzziness(typed)
+                    limit = limits[typed]
                     if DamerauLevenshtein.distance(stem, typed, score_cutoff=limit) <= limit:
                         near[typed][word.lower()] += 1
-    candidates = {typed_word: stem for typed_word, stem in words if stem not in seen_stems and near[stem]}
+    candidates = {typed_word: stem for typed_word, stem, _ in words if stem not in seen_stems and near[stem]}
     if not candidates:
         return None  # the usual case: no whole text is folded
     # A typed word written anywhere in a result (its sections too, or as the start of a longer word:
