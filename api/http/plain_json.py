@@ -8,19 +8,22 @@ number, boolean, None, enum, literal, list, tuple, string-keyed dict or plain mo
 serialisers, computed fields, excluded fields or extra attributes. A model that is not plain is refused
 with the reason.
 
-One rule the check cannot see: a value must be an instance of the declared model, not of a subclass
-(pydantic writes the declared fields only; this writes every attribute).
+Rules the check cannot see: a value must be an instance of the declared model, not of a subclass
+(pydantic writes the declared fields only; this writes every attribute); an integer in a float field is
+written `2`, not `2.0` (the same number to a JSON reader); an integer beyond 64 bits cannot be written.
 """
 
 from __future__ import annotations
 
 import enum
+import functools
 import types
 import typing
 from typing import Any, Generic, TypeVar
 
 import orjson
-from pydantic import BaseModel
+from pydantic import AllowInfNan, BaseModel, RootModel, Strict, StringConstraints
+from pydantic.fields import FieldInfo
 
 M = TypeVar("M", bound=BaseModel)
 SCALARS = (str, int, float, bool, type(None))
@@ -41,20 +44,38 @@ def require_plain(model: type[BaseModel], seen: set[type[BaseModel]] | None = No
     decorators = model.__pydantic_decorators__
     if decorators.field_serializers or decorators.model_serializers or model.model_computed_fields:
         raise TypeError(f"{model.__name__} has its own serialisers or computed fields")
-    if model.model_config.get("extra") == "allow":
-        raise TypeError(f"{model.__name__} keeps extra attributes")
+    if issubclass(model, RootModel):
+        raise TypeError(f"{model.__name__} is a root model")
+    config = model.model_config
+    if (
+        config.get("extra") == "allow"
+        or config.get("json_encoders")
+        or config.get("ser_json_inf_nan", "null") != "null"
+    ):
+        raise TypeError(f"{model.__name__} keeps extra attributes or configures its JSON")
+    cached = [n for k in model.__mro__ for n, v in vars(k).items() if isinstance(v, functools.cached_property)]
+    if cached:
+        raise TypeError(f"{model.__name__} caches {cached} in its attributes")
     for name, field in model.model_fields.items():
         where = f"{model.__name__}.{name}"
-        if field.exclude or field.serialization_alias not in (None, name) or field.alias not in (None, name):
+        aliased = field.serialization_alias not in (None, name) or field.alias not in (None, name)
+        if field.exclude or getattr(field, "exclude_if", None) is not None or aliased:
             raise TypeError(f"{where}: aliased or excluded")
         if field.metadata and any(not _is_constraint(m) for m in field.metadata):
             raise TypeError(f"{where}: annotated with {field.metadata!r}")
         _require_plain_type(field.annotation, where, seen)
 
 
+# Validation-only metadata (lengths, bounds, patterns): it does not change the JSON. Other pydantic types
+# (`Base64Str`, `GetPydanticSchema`, validators, serialisers) may, and are refused.
+CONSTRAINTS = (StringConstraints, Strict, AllowInfNan, FieldInfo)
+
+
 def _is_constraint(metadata: Any) -> bool:
-    """Validation-only metadata (lengths, bounds, patterns): it does not change the JSON."""
-    return type(metadata).__module__.startswith(("annotated_types", "pydantic.types", "pydantic.fields"))
+    if isinstance(metadata, CONSTRAINTS) or type(metadata).__module__ == "annotated_types":
+        return True
+    # What `Field(pattern=…)` and its like leave in the metadata: constraints only, by construction.
+    return type(metadata).__name__ == "_PydanticGeneralMetadata"
 
 
 def _require_plain_type(annotation: Any, where: str, seen: set[type[BaseModel]]) -> None:

@@ -10,7 +10,9 @@ An endpoint it serves takes the query model (`Annotated[Model, Query()]`), the `
 dependencies that read only the request (`Annotated[T, Depends(f)]`, `async def f(request)`), and returns
 a `Response` (nothing to validate or serialise after it). Anything else is refused when the route is
 built, not at the first request. When the app overrides dependencies (tests), or when the route is
-included with router dependencies, FastAPI's own handler answers, so nothing is bypassed.
+included with router dependencies, FastAPI's own handler answers, so nothing is bypassed. What this
+route does not do is FastAPI's OpenTelemetry hooks (`fastapi.telemetry`): they only act with an
+OpenTelemetry SDK configured, which this project does not install.
 """
 
 from __future__ import annotations
@@ -32,17 +34,22 @@ from starlette.datastructures import QueryParams
 
 from api.http.load_shedding import SheddingRoute
 
-SEQUENCES = (list, tuple, set, frozenset, collections.abc.Sequence, collections.abc.Set)
+# The types FastAPI reads from a repeated query parameter (`fastapi/_compat/shared.py`).
+SEQUENCES = (collections.abc.Sequence, list, tuple, set, frozenset, collections.deque)
+
+
+def _is_sequence_type(candidate: Any) -> bool:
+    return isinstance(candidate, type) and issubclass(candidate, SEQUENCES) and not issubclass(candidate, (str, bytes))
 
 
 def is_sequence(annotation: Any) -> bool:
     """Whether a query parameter of this type may repeat (`odd=3&odd=7`), as FastAPI decides it."""
     origin = typing.get_origin(annotation)
-    if origin in (typing.Union, types.UnionType):
-        return any(is_sequence(arg) for arg in typing.get_args(annotation))
     if origin is typing.Annotated:
         return is_sequence(typing.get_args(annotation)[0])
-    return (origin or annotation) in SEQUENCES
+    if origin in (typing.Union, types.UnionType):
+        return any(is_sequence(arg) for arg in typing.get_args(annotation))
+    return _is_sequence_type(annotation) or _is_sequence_type(origin)
 
 
 @dataclass(frozen=True)
@@ -51,8 +58,8 @@ class QueryReader:
     unknown names as they came (the model's `extra` policy judges them)."""
 
     model: type[BaseModel]
+    fields: tuple[str, ...]
     repeatable: frozenset[str]
-    names: frozenset[str]
 
     @classmethod
     def of(cls, model: type[BaseModel]) -> QueryReader:
@@ -62,20 +69,22 @@ class QueryReader:
         fields = model.model_fields
         return cls(
             model,
+            fields=tuple(fields),
             repeatable=frozenset(name for name, field in fields.items() if is_sequence(field.annotation)),
-            names=frozenset(fields),
         )
 
     def read(self, query: QueryParams) -> BaseModel:
+        # The model's fields in its order, then the unknown names in the query's: the input FastAPI builds
+        # (a model-level error shows it, and a "before" validator sees it).
         data: dict[str, Any] = {}
-        for name in query:
-            if name in self.repeatable:
-                data[name] = query.getlist(name)
-            elif name in self.names:
-                data[name] = query[name]
-            else:
-                values = query.getlist(name)
-                data[name] = values[0] if len(values) == 1 else values
+        for name in self.fields:
+            if name in query:
+                data[name] = query.getlist(name) if name in self.repeatable else query[name]
+        if len(data) < len(query):
+            for name in query:
+                if name not in data:
+                    values = query.getlist(name)
+                    data[name] = values[0] if len(values) == 1 else values
         try:
             return self.model.model_validate(data, from_attributes=True)
         except ValidationError as exc:
@@ -103,6 +112,9 @@ class EndpointShape:
             raise TypeError(f"{where}: a QueryModelRoute endpoint is `async`")
         hints = typing.get_type_hints(endpoint, include_extras=True)
         returned = hints.pop("return", None)
+        unannotated = set(inspect.signature(endpoint).parameters) - set(hints)
+        if unannotated:
+            raise TypeError(f"{where}: parameters without a type: {sorted(unannotated)}")
         if not (inspect.isclass(returned) and issubclass(returned, Response)):
             raise TypeError(f"{where}: a QueryModelRoute endpoint returns a Response")
         model: tuple[str, QueryReader] | None = None
@@ -111,7 +123,12 @@ class EndpointShape:
             base, *extras = typing.get_args(hint) if typing.get_origin(hint) is typing.Annotated else (hint,)
             if base is Request:
                 request_name = name
-            elif inspect.isclass(base) and issubclass(base, BaseModel) and any(isinstance(e, Query) for e in extras):
+            elif (
+                inspect.isclass(base)
+                and issubclass(base, BaseModel)
+                and len(extras) == 1
+                and isinstance(extras[0], Query)
+            ):
                 if model is not None:
                     raise TypeError(f"{where}: one query model only")
                 model = (name, QueryReader.of(base))

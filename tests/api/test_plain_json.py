@@ -4,6 +4,7 @@ refused when the writer is made."""
 from __future__ import annotations
 
 import enum
+import functools
 import json
 import time
 from collections.abc import Iterator
@@ -14,7 +15,7 @@ import orjson
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from pydantic import BaseModel, ConfigDict, Field, computed_field, field_serializer
+from pydantic import Base64Str, BaseModel, ConfigDict, Field, RootModel, computed_field, field_serializer
 
 from api.http.plain_json import PlainJson
 from api.settings import Settings
@@ -136,6 +137,40 @@ class Anything(BaseModel):
     value: Any
 
 
+class Tags(RootModel[list[str]]):
+    pass
+
+
+class HoldsARootModel(BaseModel):
+    tags: Tags
+
+
+class Encoded(BaseModel):
+    text: Base64Str
+
+
+class OwnEncoders(BaseModel):
+    model_config = ConfigDict(json_encoders={float: lambda x: round(x, 1)})
+    x: float
+
+
+class Infinite(BaseModel):
+    model_config = ConfigDict(ser_json_inf_nan="constants")
+    x: float
+
+
+class ExcludedWhenNone(BaseModel):
+    x: int | None = Field(None, exclude_if=lambda v: v is None)
+
+
+class Cached(BaseModel):
+    a: int
+
+    @functools.cached_property
+    def double(self) -> int:
+        return 2 * self.a
+
+
 @pytest.mark.parametrize(
     "model, reason",
     [
@@ -148,6 +183,12 @@ class Anything(BaseModel):
         (Excluded, "excluded"),
         (DeepDate, "Dated.day"),
         (Anything, "Anything.value"),
+        (HoldsARootModel, "root model"),
+        (Encoded, "Encoded.text"),
+        (OwnEncoders, "configures its JSON"),
+        (Infinite, "configures its JSON"),
+        (ExcludedWhenNone, "excluded"),
+        (Cached, "caches"),
     ],
 )
 def test_models_orjson_would_write_otherwise_are_refused(model: type[BaseModel], reason: str) -> None:
