@@ -16,6 +16,7 @@ from api import docs, v1
 from api.collector import freeze_startup_objects, unfreeze
 from api.embed import assets, feeds, pages
 from api.embedding import attach_embedder, run_embedding_worker
+from api.engine_calls import EngineCalls
 from api.http.stack import install_http
 from api.indexing import run_worker
 from api.memory import limit_malloc_arenas
@@ -58,7 +59,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.settings, app.state.store, app.state.engine, app.state.sync = settings, store, engine, sync
         embedding = settings.embedding_sync(store, embedder, sync.wake.set) if embedder else None
         app.state.embedding = embedding
-        app.state.search_limiter = anyio.CapacityLimiter(settings.search_concurrency)
+        app.state.engine_calls = EngineCalls(settings.search_concurrency)
         # The territories referential and its autocomplete index (about 1 s), before the first request needs them.
         await anyio.to_thread.run_sync(territory_index)
         reconciled = await anyio.to_thread.run_sync(sync.try_reconcile)

@@ -75,6 +75,7 @@ class ElasticsearchEngine:
     """Documents live in a versioned index (`{prefix}-v{N}-{ms}`) behind the alias `{prefix}`."""
 
     backend = "elasticsearch"
+    in_process = False
     semantic: Semantic | None = None
 
     def __init__(self, config: EngineConfig, synonyms: Synonyms | None = None, client: Elasticsearch | None = None):

@@ -192,6 +192,7 @@ class EmbeddedEngine:
     """tantivy index on disk (or in memory when `path` is None), one writer held open."""
 
     backend = "embedded"
+    in_process = True
     semantic: Semantic | None = None
 
     def __init__(self, path: Path | None = None, synonyms: Synonyms | None = None):

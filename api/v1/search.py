@@ -6,13 +6,13 @@ from __future__ import annotations
 import time
 from typing import Annotated
 
-import anyio
 from fastapi import APIRouter, Query, Request, Response
 
 from api.department_map import search_map
 from api.deps import EngineDep, SettingsDep
 from api.embed.page_view import Links
 from api.embed.query_strings import query_lists
+from api.engine_calls import EngineCalls
 from api.errors import InvalidTerritory
 from api.http.plain_json import PlainJson
 from api.http.query_model import QueryModelRoute
@@ -29,12 +29,11 @@ router = APIRouter(route_class=QueryModelRoute, tags=["search"], responses=error
 
 
 async def run_capped(request: Request, engine: EngineDep, query: SearchQuery) -> SearchResult:
-    """The engine call in a worker thread, at most `IMPACT_SEARCH_CONCURRENCY` at once; `query.deadline`
-    counts from the request's arrival, so time spent waiting for a slot is part of it."""
-    result: SearchResult = await anyio.to_thread.run_sync(
-        engine.search, query, limiter=request.app.state.search_limiter
-    )
-    return result
+    """The engine call in a worker thread, at most `IMPACT_SEARCH_CONCURRENCY` at once, or alone in the loop
+    (`EngineCalls`); `query.deadline` counts from the request's arrival, so time spent waiting for a slot is
+    part of it."""
+    calls: EngineCalls = request.app.state.engine_calls
+    return await calls.run(engine, engine.search, query)
 
 
 def like_profile(params: SearchRequestParams) -> TerritoryProfile | None:
@@ -61,8 +60,7 @@ async def search(
     """
     started = time.perf_counter()
     query = params.to_query(deadline=time.monotonic() + settings.search_deadline, like=like_profile(params))
-    # One hop to a worker thread for the engine call; the answer is built and serialised once
-    # here, not validated again by FastAPI.
+    # The answer is built and serialised once here, not validated again by FastAPI.
     result = await run_capped(request, engine, query)
     request.app.state.metrics.search_latency.labels(engine.backend).observe(time.perf_counter() - started)
     return Response(response_body(params, result, settings), media_type="application/json")

@@ -5,11 +5,11 @@ from __future__ import annotations
 import time
 from typing import Annotated
 
-import anyio
 from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from api.deps import EngineDep, SettingsDep
+from api.engine_calls import EngineCalls
 from api.http.plain_json import PlainJson
 from api.http.query_model import QueryModelRoute
 from api.settings import practice_url
@@ -39,9 +39,8 @@ async def suggestions(
     matching practices first), then the best matching practices with their page. One small search,
     whatever the size of the store."""
     started = time.perf_counter()
-    found = await anyio.to_thread.run_sync(
-        suggest, engine, params.q, params.limit, limiter=request.app.state.search_limiter
-    )
+    calls: EngineCalls = request.app.state.engine_calls
+    found = await calls.run(engine, suggest, engine, params.q, params.limit)
     request.app.state.metrics.search_latency.labels(engine.backend).observe(time.perf_counter() - started)
     body = SuggestResponse(
         q=params.q,

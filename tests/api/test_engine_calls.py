@@ -1,0 +1,142 @@
+"""Where the routes' engine calls run (`api/engine_calls.py`): a search alone on the embedded engine in the
+event loop's thread, searches arriving together and every Elasticsearch call in worker threads, at most
+`IMPACT_SEARCH_CONCURRENCY` of them at once."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import anyio
+import pytest
+
+from api.engine_calls import EngineCalls
+from api.main import create_app
+from api.settings import Settings
+from benchmarks.http_load import asgi_get
+from indexer.elasticsearch_engine import ElasticsearchEngine
+from indexer.embedded import EmbeddedEngine
+from tests.corpus import monograph
+
+
+class Engine:
+    def __init__(self, in_process: bool) -> None:
+        self.in_process = in_process
+
+
+def where() -> str:
+    """Where it is called: `loop` in the event loop's thread, `worker` in a worker thread."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return "worker"
+    return "loop"
+
+
+def test_each_engine_says_whether_it_computes_in_process() -> None:
+    assert EmbeddedEngine.in_process is True
+    assert ElasticsearchEngine.in_process is False  # it waits on a node: never in the loop
+
+
+def test_a_call_alone_on_an_in_process_engine_runs_in_the_loop() -> None:
+    calls = EngineCalls(2)
+    assert anyio.run(calls.run, Engine(True), where) == "loop"
+    assert calls.in_progress == 0
+
+
+def test_an_engine_that_waits_on_a_server_gets_a_worker_thread_even_alone() -> None:
+    assert anyio.run(EngineCalls(2).run, Engine(False), where) == "worker"
+    assert anyio.run(EngineCalls(2).run, object(), where) == "worker"  # an engine that does not say
+
+
+def test_calls_arriving_together_all_get_worker_threads() -> None:
+    calls = EngineCalls(4)
+    places: list[str] = []
+
+    async def one() -> None:
+        places.append(await calls.run(Engine(True), where))
+
+    async def together() -> None:
+        async with anyio.create_task_group() as group:
+            for _ in range(3):
+                group.start_soon(one)
+
+    anyio.run(together)
+    assert places == ["worker"] * 3 and calls.in_progress == 0
+    assert anyio.run(calls.run, Engine(True), where) == "loop"  # alone again afterwards
+
+
+def test_worker_threads_are_capped_by_the_concurrency() -> None:
+    calls = EngineCalls(2)
+    lock = threading.Lock()
+    running, most = 0, 0
+
+    def busy() -> str:
+        nonlocal running, most
+        with lock:
+            running += 1
+            most = max(most, running)
+        time.sleep(0.05)
+        with lock:
+            running -= 1
+        return where()
+
+    places: list[str] = []
+
+    async def one() -> None:
+        places.append(await calls.run(Engine(True), busy))
+
+    async def together() -> None:
+        async with anyio.create_task_group() as group:
+            for _ in range(6):
+                group.start_soon(one)
+
+    anyio.run(together)
+    assert most == 2 and places == ["worker"] * 6
+
+
+def test_a_failed_call_alone_leaves_nothing_in_progress() -> None:
+    calls = EngineCalls(2)
+
+    def failing() -> None:
+        raise ValueError("engine error")
+
+    with pytest.raises(ValueError, match="engine error"):
+        anyio.run(calls.run, Engine(True), failing)
+    assert calls.in_progress == 0
+    assert anyio.run(calls.run, Engine(True), where) == "loop"
+
+
+def test_the_search_route_runs_a_lone_search_in_the_loop_and_searches_together_in_threads(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The real app on the embedded engine: a search alone answers from the loop's thread; three searches
+    handed to the app at once run in worker threads, and all four answer the same."""
+    settings = Settings(data_dir=tmp_path / "data", rate_limit_per_minute=0, embedder="none")
+    app = create_app(settings)
+    places: list[str] = []
+
+    async def scenario() -> list[tuple[int, bytes]]:
+        async with app.router.lifespan_context(app):
+            engine: EmbeddedEngine = app.state.engine
+            engine.index([monograph("covoit", "Covoiturage solidaire en vallée", "Des trajets partagés.")])
+            search = engine.search
+
+            def recorded(query: Any) -> Any:
+                places.append(where())
+                return search(query)
+
+            monkeypatch.setattr(engine, "search", recorded)
+            alone = [await asgi_get(app, "/api/v1/search", [("q", "covoiturage")])]
+            together = await asyncio.gather(
+                *(asgi_get(app, "/api/v1/search", [("q", "covoiturage")]) for _ in range(3))
+            )
+            return alone + list(together)
+
+    answers = asyncio.run(scenario())
+    assert places == ["loop", "worker", "worker", "worker"]
+    assert all(status == 200 for status, _ in answers)
+    assert len({body for _, body in answers}) == 1 and b'"total":1' in answers[0][1]
