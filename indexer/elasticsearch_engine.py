@@ -54,6 +54,8 @@ SCAN_PAGE = 5_000
 # How long a stem's document frequency is trusted (`known_stems`), and how many stems are remembered.
 KNOWN_STEMS_TTL_S = 300.0
 KNOWN_STEMS_REMEMBERED = 10_000
+# A call within a deadline gets the time left rounded down to this step (`_within`).
+TIMEOUT_STEP_S = 0.05
 
 
 @contextlib.contextmanager
@@ -90,6 +92,8 @@ class ElasticsearchEngine:
         self._ensure_lock = threading.Lock()
         # stem → (known, monotonic time until which that holds)
         self._known: dict[str, tuple[bool, float]] = {}
+        # steps of `TIMEOUT_STEP_S` → the client with that request timeout (`_within`)
+        self._stepped: dict[int, Elasticsearch] = {}
 
     # -- index management ------------------------------------------------------
 
@@ -331,7 +335,16 @@ class ElasticsearchEngine:
         left = time_left(deadline)
         if left is None or left >= self.timeout:
             return self.client
-        return self.client.options(request_timeout=left)
+        # `options` copies the client (about 0.2 ms, as much as building the whole request): a client per
+        # 50 ms step of time left, made once, at most `timeout / 50 ms` of them. Rounded down, so a call
+        # never outlives the deadline.
+        steps = int(left / TIMEOUT_STEP_S)
+        if not steps:
+            return self.client.options(request_timeout=left)
+        client = self._stepped.get(steps)
+        if client is None:
+            client = self._stepped.setdefault(steps, self.client.options(request_timeout=steps * TIMEOUT_STEP_S))
+        return client
 
     def execute(self, plan: SearchPlan) -> RawSearch:
         """One `_search` on the alias, given only the time left before the query's deadline."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -9,8 +10,8 @@ from typing import Any
 import pytest
 from elasticsearch import Elasticsearch
 
-from indexer.elasticsearch_engine import ElasticsearchEngine
-from indexer.engine import EngineConfig
+from indexer.elasticsearch_engine import TIMEOUT_STEP_S, ElasticsearchEngine
+from indexer.engine import EngineConfig, SearchTimeout
 from indexer.es_mapping import GC_DELETES, MAPPING_VERSION
 from schemas.monograph import Status
 from schemas.search import SearchQuery
@@ -206,3 +207,25 @@ def test_several_node_urls_and_replicas_for_a_cluster(es_url: str) -> None:
         assert next(iter(settings.values()))["settings"]["index"]["number_of_replicas"] == "1"
     finally:
         drop(engine)
+
+
+def test_calls_within_a_deadline_share_a_client_per_step_of_time_left() -> None:
+    """`options` copies the client on each call (0.2 ms): a search within a deadline reuses the client
+    made for its 50 ms step of time left, whose timeout never reaches past the deadline."""
+    engine = ElasticsearchEngine(
+        EngineConfig(backend="elasticsearch", elasticsearch_url="http://127.0.0.1:9", elasticsearch_timeout=10.0)
+    )
+    assert engine._within(None) is engine.client
+    assert engine._within(time.monotonic() + 20) is engine.client  # the usual timeout is shorter
+    clients = set()
+    for tenths in range(1, 100):
+        left = tenths / 10 + 0.02
+        client = engine._within(time.monotonic() + left)
+        assert client._request_timeout <= left and client._request_timeout > left - 0.1
+        assert engine._within(time.monotonic() + left) is client
+        clients.add(id(client))
+    assert len(clients) == 99 and len(engine._stepped) <= 10.0 / TIMEOUT_STEP_S
+    short = engine._within(time.monotonic() + 0.01)  # less than a step: exactly the time left
+    assert 0 < short._request_timeout <= 0.01
+    with pytest.raises(SearchTimeout):
+        engine._within(time.monotonic() - 1)
