@@ -1,6 +1,6 @@
-"""Where the routes' engine calls run (`api/engine_calls.py`): a search alone on the embedded engine in the
-event loop's thread, searches arriving together and every Elasticsearch call in worker threads, at most
-`IMPACT_SEARCH_CONCURRENCY` of them at once."""
+"""Where the routes' engine calls run (`api/engine_calls.py`): a short search alone on the embedded engine in
+the event loop's thread; searches arriving together, slow ones and every Elasticsearch call in worker threads,
+at most `IMPACT_SEARCH_CONCURRENCY` of them at once."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from typing import Any
 import anyio
 import pytest
 
-from api.engine_calls import EngineCalls
+from api.engine_calls import INLINE_TYPICAL_MAX_S, EngineCalls
 from api.main import create_app
 from api.settings import Settings
 from benchmarks.http_load import asgi_get
@@ -108,6 +108,28 @@ def test_a_failed_call_alone_leaves_nothing_in_progress() -> None:
         anyio.run(calls.run, Engine(True), failing)
     assert calls.in_progress == 0
     assert anyio.run(calls.run, Engine(True), where) == "loop"
+
+
+def test_a_lone_call_gets_a_worker_thread_while_the_engine_is_slow_and_the_loop_again_once_it_is_fast() -> None:
+    """At a million practices a search takes tens of milliseconds: the loop is not held that long."""
+    calls = EngineCalls(2)
+
+    def slow() -> str:
+        time.sleep(0.06)
+        return where()
+
+    async def scenario() -> list[str]:
+        return [await calls.run(Engine(True), slow) for _ in range(8)] + [
+            await calls.run(Engine(True), where) for _ in range(30)
+        ]
+
+    places = anyio.run(scenario)
+    slow_places, fast_places = places[:8], places[8:]
+    assert slow_places[0] == "loop" and slow_places[-1] == "worker"
+    turned = slow_places.index("worker")
+    assert slow_places[turned:] == ["worker"] * (8 - turned)  # the average only grows while calls are slow
+    assert fast_places[0] == "worker" and fast_places[-1] == "loop"
+    assert calls.typical_s <= INLINE_TYPICAL_MAX_S
 
 
 def test_the_search_route_runs_a_lone_search_in_the_loop_and_searches_together_in_threads(
