@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -52,20 +53,25 @@ def test_an_engine_that_waits_on_a_server_gets_a_worker_thread_even_alone() -> N
     assert anyio.run(EngineCalls(2).run, object(), where) == "worker"  # an engine that does not say
 
 
-def test_calls_arriving_together_all_get_worker_threads() -> None:
-    calls = EngineCalls(4)
+def together(calls: EngineCalls, call: Callable[[], str], count: int) -> list[str]:
+    """`count` calls handed to `calls` at once, on an in-process engine: where each ran."""
     places: list[str] = []
 
     async def one() -> None:
-        places.append(await calls.run(Engine(True), where))
+        places.append(await calls.run(Engine(True), call))
 
-    async def together() -> None:
+    async def all_at_once() -> None:
         async with anyio.create_task_group() as group:
-            for _ in range(3):
+            for _ in range(count):
                 group.start_soon(one)
 
-    anyio.run(together)
-    assert places == ["worker"] * 3 and calls.in_progress == 0
+    anyio.run(all_at_once)
+    return places
+
+
+def test_calls_arriving_together_all_get_worker_threads() -> None:
+    calls = EngineCalls(4)
+    assert together(calls, where, 3) == ["worker"] * 3 and calls.in_progress == 0
     assert anyio.run(calls.run, Engine(True), where) == "loop"  # alone again afterwards
 
 
@@ -84,17 +90,7 @@ def test_worker_threads_are_capped_by_the_concurrency() -> None:
             running -= 1
         return where()
 
-    places: list[str] = []
-
-    async def one() -> None:
-        places.append(await calls.run(Engine(True), busy))
-
-    async def together() -> None:
-        async with anyio.create_task_group() as group:
-            for _ in range(6):
-                group.start_soon(one)
-
-    anyio.run(together)
+    places = together(calls, busy, 6)
     assert most == 2 and places == ["worker"] * 6
 
 
