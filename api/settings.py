@@ -136,7 +136,7 @@ class Settings(BaseSettings):
         default_factory=lambda: 2 * (os.cpu_count() or 1),
         ge=1,
         description="Searches run at once in worker threads; more wait their turn (CPU-bound work gains nothing "
-        "from more threads than cores, and latency suffers from the contention). A search alone on the embedded "
+        "from more threads than cores, and latency suffers from the contention). A short search alone on the embedded "
         "engine runs in the event loop instead.",
     )
     search_deadline: float = Field(
