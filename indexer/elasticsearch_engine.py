@@ -8,10 +8,12 @@ import threading
 import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
+from urllib.parse import quote
 
 from elasticsearch import ApiError, Elasticsearch, NotFoundError, TransportError, helpers
 
 from indexer import es_query
+from indexer.compiled_requests import CompiledRequests
 from indexer.embedder import Vector
 from indexer.engine import (
     CatchUp,
@@ -54,6 +56,7 @@ SCAN_PAGE = 5_000
 # How long a stem's document frequency is trusted (`known_stems`), and how many stems are remembered.
 KNOWN_STEMS_TTL_S = 300.0
 KNOWN_STEMS_REMEMBERED = 10_000
+JSON_HEADERS = {"accept": "application/json", "content-type": "application/json"}
 # A call within a deadline gets the time left rounded down to this step (`_within`).
 TIMEOUT_STEP_S = 0.05
 
@@ -94,6 +97,11 @@ class ElasticsearchEngine:
         self._known: dict[str, tuple[bool, float]] = {}
         # steps of `TIMEOUT_STEP_S` → the client with that request timeout (`_within`)
         self._stepped: dict[int, Elasticsearch] = {}
+        self._search_path = f"/{quote(self.alias, safe='')}/_search"
+        # Bodies sent as the bytes the client would serialise them to (built and serialised once per pass).
+        self._requests = CompiledRequests(
+            lambda plan: self.client.transport.serializers.dumps(es_query.search_body(plan, self.stemmer))
+        )
 
     # -- index management ------------------------------------------------------
 
@@ -350,8 +358,14 @@ class ElasticsearchEngine:
         """One `_search` on the alias, given only the time left before the query's deadline."""
         with translated_errors("search"):
             try:
-                response = self._within(plan.query.deadline).search(
-                    index=self.alias, body=es_query.search_body(plan, self.stemmer)
+                # The documented low-level call (`search` types its body as a dict): the same request.
+                response = self._within(plan.query.deadline).perform_request(
+                    "POST",
+                    self._search_path,
+                    headers=JSON_HEADERS,
+                    body=self._requests(plan),
+                    endpoint_id="search",
+                    path_parts={"index": self.alias},
                 )
             except NotFoundError:
                 # No index behind the alias yet (nothing was ever indexed): create it, nothing to find.

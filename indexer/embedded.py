@@ -16,6 +16,7 @@ from typing import Any
 import orjson
 import tantivy
 
+from indexer.compiled_requests import CompiledRequests
 from indexer.documents import facet_fields, hit_source, likeness_fields, published_micros, texts
 from indexer.embedder import Vector, from_bytes, to_bytes
 from indexer.engine import (
@@ -210,6 +211,7 @@ class EmbeddedEngine:
         self._stem = self._stemmer.word
         # A prefix query compiles its automaton when built (about 40 µs): built once per field and stem.
         self._prefix_query = lru_cache(maxsize=4096)(self._new_prefix_query)
+        self._requests = CompiledRequests(self.build_request)
         self._index.register_tokenizer(ANALYZER, self._stemmer.analyzer)
         self._writer: tantivy.IndexWriter | None = None
         self._write_lock = threading.Lock()
@@ -587,7 +589,7 @@ class EmbeddedEngine:
     def execute(self, plan: SearchPlan) -> RawSearch:
         # In-process and fast: the deadline is checked before each pass (a finished one is answered).
         time_left(plan.query.deadline)
-        return self.execute_request(self._index.searcher(), self.build_request(plan))
+        return self.execute_request(self._index.searcher(), self._requests(plan))
 
     def search(self, query: SearchQuery) -> SearchResult:
         return run_search(self, query, self.synonyms, self._stemmer)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 import uuid
 from collections.abc import Iterator
@@ -10,11 +11,13 @@ from typing import Any
 import pytest
 from elasticsearch import Elasticsearch
 
+from indexer import es_query
 from indexer.elasticsearch_engine import TIMEOUT_STEP_S, ElasticsearchEngine
 from indexer.engine import EngineConfig, SearchTimeout
 from indexer.es_mapping import GC_DELETES, MAPPING_VERSION
+from indexer.pipeline import plan_search
 from schemas.monograph import Status
-from schemas.search import SearchQuery
+from schemas.search import SearchFilters, SearchQuery
 from tests.corpus import CORPUS, by_id
 from tests.engines.contract import PUBLISHED, EngineContract, at_version
 from tests.engines.hybrid_contract import HybridContract
@@ -229,3 +232,25 @@ def test_calls_within_a_deadline_share_a_client_per_step_of_time_left() -> None:
     assert 0 < short._request_timeout <= 0.01
     with pytest.raises(SearchTimeout):
         engine._within(time.monotonic() - 1)
+
+
+def test_a_search_asked_again_sends_the_body_built_the_first_time(es_engine: ElasticsearchEngine) -> None:
+    """A pass's body is built and serialised once (`CompiledRequests`): asked again, within a deadline
+    or not, the same bytes go to the node, and they are the body `es_query` builds for it."""
+    es_engine.index(CORPUS)
+    bodies: list[Any] = []
+    perform = es_engine.client.transport.perform_request
+
+    def kept(method: str, path: str, **kwargs: Any) -> Any:
+        bodies.append(kwargs.get("body"))
+        return perform(method, path, **kwargs)
+
+    es_engine.client.transport.perform_request = kept  # type: ignore[method-assign,assignment]
+    query = SearchQuery(q="mobilité", filters=SearchFilters(region=["Auvergne-Rhône-Alpes"]))
+    first = es_engine.search(query)
+    again = es_engine.search(query.model_copy(update={"deadline": time.monotonic() + 5}))
+    assert first.hits and again.model_dump() == first.model_dump()
+    assert bodies[-1] is bodies[-2] and isinstance(bodies[-1], bytes)
+    plan = plan_search(es_engine, query, es_engine.synonyms, es_engine.stemmer)
+    assert json.loads(bodies[-1]) == json.loads(json.dumps(es_query.search_body(plan, es_engine.stemmer)))
+    assert es_engine._requests.cache_info().hits >= 1

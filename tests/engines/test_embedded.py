@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -8,8 +9,17 @@ import tantivy
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from indexer.embedded import SCHEMA_VERSION, SCHEMA_VERSION_FILE, EmbeddedEngine, _quoted, filter_string
+from indexer.compiled_requests import Pass
+from indexer.embedded import (
+    SCHEMA_VERSION,
+    SCHEMA_VERSION_FILE,
+    EmbeddedEngine,
+    _quoted,
+    filter_string,
+)
 from indexer.engine import IndexLocked
+from indexer.pipeline import SearchPlan, first_plan
+from indexer.query import Synonyms, parse_query
 from indexer.vectors import Semantic
 from schemas.monograph import Monograph
 from schemas.search import SearchFilters, SearchMode, SearchQuery
@@ -193,4 +203,45 @@ def test_a_quote_in_a_value_stays_inside_its_term() -> None:
     for value in ['Bre"tagne', 'x" OR region:"Bretagne', "back\\slash"]:
         query = engine._index.parse_query(f"region:{_quoted(value)}", [])
         assert searcher.search(query, 1, True).count == 0, value  # type: ignore[attr-defined]
+    engine.close()
+
+
+def _plan(q: str, known: frozenset[str] = frozenset(), relaxed: bool = False, **fields: object) -> SearchPlan:
+    parsed = parse_query(q, Synonyms.from_file())
+    return SearchPlan(SearchQuery(q=q, **fields), replace(parsed, known=known), relaxed)  # type: ignore[arg-type]
+
+
+def test_a_compiled_request_is_shared_only_by_passes_it_fits() -> None:
+    """Passes differing only by their deadline share a compiled request; anything else that shapes the
+    request (words, the index's known words, filters, page, sort, facets, every-word or graded) does not."""
+    base = Pass.of(_plan("covoiturage rural", deadline=1.0))
+    assert Pass.of(_plan("covoiturage rural", deadline=2.0)) == base
+    assert hash(Pass.of(_plan("covoiturage rural"))) == hash(base)
+    for other in (
+        _plan("covoiturage"),
+        _plan("covoiturage rural", known=frozenset({"covoitur"})),
+        _plan("covoiturage rural", relaxed=True),
+        _plan("covoiturage rural", filters=SearchFilters(region=["Bretagne"])),
+        _plan("covoiturage rural", page=2),
+        _plan("covoiturage rural", sort="recent"),
+        _plan("covoiturage rural", facets=False),
+        _plan("covoiturage rural", year_counts=True),
+    ):
+        assert Pass.of(other) != base, other
+
+
+def test_a_search_asked_again_reuses_its_compiled_request() -> None:
+    engine = EmbeddedEngine()
+    engine.index(CORPUS)
+    query = SearchQuery(q="mobilité vallée", filters=SearchFilters(region=["Auvergne-Rhône-Alpes"]))
+    first = engine.search(query)
+    built = engine._requests.cache_info()
+    again = engine.search(query.model_copy(update={"deadline": 10**9}))
+    assert engine._requests.cache_info().hits > built.hits
+    assert engine._requests.cache_info().misses == built.misses
+    assert again.model_dump() == first.model_dump() and first.hits
+    # Built afresh, the same pass finds the same practices in the same order.
+    plan = first_plan(query, parse_query(query.q, engine.synonyms))
+    fresh = engine.execute_request(engine._index.searcher(), engine.build_request(plan))
+    assert [s["id"] for s, _ in fresh.hits] == [hit.id for hit in first.hits]
     engine.close()
