@@ -62,6 +62,8 @@ class Facet:
     max_selected: int = 0
     # Whether lists offer its values by label: codes whose order means nothing to a reader (SIREN).
     by_label: bool = False
+    # Whether a practice may have several of its values (territory types, actor categories, ODD), not one.
+    several: bool = False
 
     def label(self, value: str | int) -> str:
         text = str(value)
@@ -115,6 +117,7 @@ def _referential_facet(
         tuple(v.value for v in values),
         lambda value: labels.get(value, value),
         mode_field=mode_field,
+        several=True,
     )
 
 
@@ -138,6 +141,7 @@ ODD = Facet(
     lambda m: list(m.odd),
     tuple(str(o.number) for o in ODD_LIST),
     _odd_label,
+    several=True,
 )
 REGION = Facet(
     "region",

@@ -11,11 +11,14 @@ from hypothesis import strategies as st
 
 from indexer.compiled_requests import Pass
 from indexer.embedded import (
+    MASKED,
     SCHEMA_VERSION,
     SCHEMA_VERSION_FILE,
     EmbeddedEngine,
     _quoted,
+    facet_masks,
     filter_string,
+    mask_fields,
 )
 from indexer.engine import IndexLocked
 from indexer.pipeline import SearchPlan, first_plan
@@ -32,6 +35,18 @@ class TestEmbeddedEngine(EngineContract):
     @pytest.fixture
     def engine(self) -> Iterator[EmbeddedEngine]:
         engine = EmbeddedEngine()
+        yield engine
+        engine.close()
+
+
+class TestEmbeddedEngineMasked(EngineContract):
+    """The whole contract with the facets of several values per practice counted from their masks (as
+    from `MASKS_FROM` practices)."""
+
+    @pytest.fixture
+    def engine(self) -> Iterator[EmbeddedEngine]:
+        engine = EmbeddedEngine()
+        engine.masks_from = 0
         yield engine
         engine.close()
 
@@ -244,4 +259,53 @@ def test_a_search_asked_again_reuses_its_compiled_request() -> None:
     plan = first_plan(query, parse_query(query.q, engine.synonyms))
     fresh = engine.execute_request(engine._index.searcher(), engine.build_request(plan))
     assert [s["id"] for s, _ in fresh.hits] == [hit.id for hit in first.hits]
+    engine.close()
+
+
+def test_a_practice_s_several_values_become_one_bit_mask_per_group_of_nine() -> None:
+    """ODD 2, 11 and 17: bit 1 of the first group (ODD 1–9), bits 1 and 7 of the second (10–17)."""
+    practice = CORPUS[0].model_copy(update={"odd": [2, 11, 17], "territory_types": ["rural", "montagne"]})
+    masks = facet_masks(practice)
+    assert {name: masks.get(name) for name in mask_fields(MASKED["odd"])} == {
+        "odd_mask_0": 0b10,
+        "odd_mask_1": 0b10000010,
+    }
+    types, fields = MASKED["territory_type"].values, mask_fields(MASKED["territory_type"])
+    expected: dict[str, int] = {}
+    for value in ("rural", "montagne"):
+        group, bit = divmod(types.index(value), 9)
+        expected[fields[group]] = expected.get(fields[group], 0) | 1 << bit
+    assert {name: mask for name, mask in masks.items() if name in fields} == expected
+
+
+def test_masked_counts_are_the_multi_valued_field_s_counts() -> None:
+    """Counted from the masks, every value of a facet with several values per practice has the count a
+    terms aggregation of its multi-valued field gives (under words, under another facet's filter)."""
+    engine = EmbeddedEngine()
+    engine.masks_from = 0
+    engine.index(CORPUS)
+    searcher = engine._index.searcher()
+    for query in (SearchQuery(), SearchQuery(q="mobilité"), SearchQuery(filters=SearchFilters(region=["Bretagne"]))):
+        result = engine.search(query)
+        plan = first_plan(query, parse_query(query.q, engine.synonyms))
+        matching = engine._and(engine.build_request(plan).facet_query, engine._filter_queries(query.filters))
+        for facet in MASKED.values():
+            counted = searcher.aggregate(matching, {"v": {"terms": {"field": facet.field, "size": 100}}})
+            wanted = {
+                str(int(b["key"])) if facet.name == "odd" else b["key"]: b["doc_count"] for b in counted["v"]["buckets"]
+            }
+            assert wanted and {v.value: v.count for v in result.facets[facet.name] if v.count} == wanted
+    engine.close()
+
+
+def test_masks_are_counted_from_masks_from_practices_on() -> None:
+    engine = EmbeddedEngine()
+    engine.index(CORPUS)
+    plan = first_plan(SearchQuery(q="mobilité"), parse_query("mobilité", engine.synonyms))
+    fields = {a["terms"]["field"] for a in (engine.build_request(plan).facets or {}).values()}
+    assert {facet.field for facet in MASKED.values()} <= fields
+    engine.masks_from = 1
+    masked = {a["terms"]["field"] for a in (engine.build_request(plan).facets or {}).values()}
+    assert not {facet.field for facet in MASKED.values()} & masked
+    assert {f for facet in MASKED.values() for f in mask_fields(facet)} <= masked
     engine.close()
