@@ -275,7 +275,8 @@ class EmbeddedEngine:
         # A prefix query compiles its automaton when built (about 40 µs): built once per field and stem.
         self._prefix_query = lru_cache(maxsize=4096)(self._new_prefix_query)
         self._requests = CompiledRequests(self.build_request)
-        # Facets with several values per practice counted from their masks from this many practices on.
+        # Facets with several values per practice counted from their masks from this many practices on (a
+        # request compiled before the index crossed it keeps its way of counting: both count the same).
         self.masks_from = MASKS_FROM
         self._index.register_tokenizer(ANALYZER, self._stemmer.analyzer)
         self._writer: tantivy.IndexWriter | None = None
