@@ -6,6 +6,7 @@ import contextlib
 import shutil
 import sys
 import threading
+import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -160,6 +161,12 @@ _MASK_BITS = {
 }
 
 
+# What the index file records and checks (`_prepare_directory`): the schema version and the masks' layout.
+# A bit is a value's position in its referential: a referential that changes (a value added, reordered)
+# changes what every indexed mask means, so the index is rebuilt then, without a version to bump.
+INDEX_VERSION = f"{SCHEMA_VERSION}-{zlib.crc32(repr(sorted(_MASK_BITS.items())).encode()):08x}"
+
+
 def mask_fields(facet: Facet) -> list[str]:
     """The index fields holding a masked facet's bit masks, one per group of its values."""
     return [f"{facet.field}{MASK_MARK}{n}" for n in range(-(-len(facet.values) // MASK_GROUP))]
@@ -178,7 +185,7 @@ def facet_masks(monograph: Monograph) -> dict[str, int]:
     return masks
 
 
-@dataclass
+@dataclass(frozen=True)
 class EmbeddedRequest:
     query: tantivy.Query
     # One aggregation request for every counted facet, run on `facet_query` (the words' match-only form,
@@ -267,7 +274,7 @@ class EmbeddedEngine:
         if path is not None:
             self._fresh = self._prepare_directory(path)
             self._index = tantivy.Index(self.schema, path=str(path), reuse=True)
-            (path / SCHEMA_VERSION_FILE).write_text(str(SCHEMA_VERSION))
+            (path / SCHEMA_VERSION_FILE).write_text(INDEX_VERSION)
         else:
             self._index = tantivy.Index(self.schema)
         self._stemmer = FrenchStemmer()
@@ -275,8 +282,7 @@ class EmbeddedEngine:
         # A prefix query compiles its automaton when built (about 40 µs): built once per field and stem.
         self._prefix_query = lru_cache(maxsize=4096)(self._new_prefix_query)
         self._requests = CompiledRequests(self.build_request)
-        # Facets with several values per practice counted from their masks from this many practices on (a
-        # request compiled before the index crossed it keeps its way of counting: both count the same).
+        # Facets with several values per practice counted from their masks from this many practices on.
         self.masks_from = MASKS_FROM
         self._index.register_tokenizer(ANALYZER, self._stemmer.analyzer)
         self._writer: tantivy.IndexWriter | None = None
@@ -294,7 +300,7 @@ class EmbeddedEngine:
         :raises IndexLocked: the index is outdated but another process is writing it.
         """
         version_file = path / SCHEMA_VERSION_FILE
-        if path.is_dir() and version_file.is_file() and version_file.read_text().strip() == str(SCHEMA_VERSION):
+        if path.is_dir() and version_file.is_file() and version_file.read_text().strip() == INDEX_VERSION:
             return False
         # Never pull an index from under its writer (an older API still running, say).
         if _held_by_another_writer(path):
@@ -565,7 +571,7 @@ class EmbeddedEngine:
             + [(tantivy.Occur.Must, tantivy.Query.const_score_query(f, 0.0)) for f in filters]
         )
 
-    def _facet_aggregations(self, plan: SearchPlan) -> dict[str, Any] | None:
+    def _facet_aggregations(self, plan: SearchPlan, masked: bool) -> dict[str, Any] | None:
         """Every counted facet in one aggregation request, so the words are matched once whatever
         the selections (one pass per distinct set of filters would match them again each time):
         facets counted under no filter at the top, the others inside a `filter` aggregation per
@@ -577,7 +583,6 @@ class EmbeddedEngine:
         groups: dict[str, dict[str, Any]] = {}
         # Facets without a selection of their own share one filters object: its string is built once.
         conditions: dict[int, str | None] = {}
-        masked = self._index.searcher().num_docs >= self.masks_from
         for facet, filters in counted:
             if id(filters) not in conditions:
                 conditions[id(filters)] = filter_string(filters)
@@ -588,9 +593,13 @@ class EmbeddedEngine:
             aggregations[f"{FILTERED_GROUP}{number}"] = {"filter": condition, "aggs": facets}
         return aggregations
 
-    def build_request(self, plan: SearchPlan) -> EmbeddedRequest:
-        """Everything tantivy will be asked for one pass, built once: what the benchmark times as "raw"."""
+    def build_request(self, plan: SearchPlan, masked: bool | None = None) -> EmbeddedRequest:
+        """Everything tantivy will be asked for one pass, built once: what the benchmark times as "raw".
+        `masked`: count facets of several values per practice from their masks (default: from
+        `masks_from` practices on)."""
         query = plan.query
+        if masked is None:
+            masked = self._index.searcher().num_docs >= self.masks_from
         text, matching = self._text_queries(plan.parsed, plan.relaxed)
         if plan.dense:
             # Hybrid: the practices closest in meaning match too, adding nothing to the text score.
@@ -601,7 +610,7 @@ class EmbeddedEngine:
             )
         return EmbeddedRequest(
             query=self._boosted(self._and(text, self._filter_queries(query.filters)), plan.boosts),
-            facets=self._facet_aggregations(plan),
+            facets=self._facet_aggregations(plan, masked),
             facet_query=matching,
             limit=max(query.size, 1),  # tantivy wants at least 1, even to count only
             offset=query.offset,
@@ -654,7 +663,8 @@ class EmbeddedEngine:
     def execute(self, plan: SearchPlan) -> RawSearch:
         # In-process and fast: the deadline is checked before each pass (a finished one is answered).
         time_left(plan.query.deadline)
-        return self.execute_request(self._index.searcher(), self._requests(plan))
+        searcher = self._index.searcher()
+        return self.execute_request(searcher, self._requests(plan, searcher.num_docs >= self.masks_from))
 
     def search(self, query: SearchQuery) -> SearchResult:
         return run_search(self, query, self.synonyms, self._stemmer)

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from indexer.compiled_requests import Pass
 from indexer.embedded import (
+    INDEX_VERSION,
     MASKED,
     SCHEMA_VERSION,
     SCHEMA_VERSION_FILE,
@@ -29,6 +30,7 @@ from schemas.search import SearchFilters, SearchMode, SearchQuery
 from tests.corpus import CORPUS, by_id
 from tests.engines.contract import PUBLISHED, EngineContract, at_version
 from tests.engines.hybrid_contract import NEED, HybridContract, embedder, stored
+from tests.engines.test_es_request_builder import DIE
 
 
 class TestEmbeddedEngine(EngineContract):
@@ -221,9 +223,17 @@ def test_a_quote_in_a_value_stays_inside_its_term() -> None:
     engine.close()
 
 
-def _plan(q: str, known: frozenset[str] = frozenset(), relaxed: bool = False, **fields: object) -> SearchPlan:
+def _plan(
+    q: str,
+    known: frozenset[str] = frozenset(),
+    relaxed: bool = False,
+    dense: tuple[str, ...] = (),
+    ids_only: bool = False,
+    **fields: object,
+) -> SearchPlan:
     parsed = parse_query(q, Synonyms.from_file())
-    return SearchPlan(SearchQuery(q=q, **fields), replace(parsed, known=known), relaxed)  # type: ignore[arg-type]
+    query = SearchQuery(q=q, **fields)  # type: ignore[arg-type]
+    return SearchPlan(query, replace(parsed, known=known), relaxed, dense, ids_only)
 
 
 def test_a_compiled_request_is_shared_only_by_passes_it_fits() -> None:
@@ -241,8 +251,13 @@ def test_a_compiled_request_is_shared_only_by_passes_it_fits() -> None:
         _plan("covoiturage rural", sort="recent"),
         _plan("covoiturage rural", facets=False),
         _plan("covoiturage rural", year_counts=True),
+        _plan("covoiturage rural", dense=("velo-partage",)),
+        _plan("covoiturage rural", ids_only=True),
+        _plan("covoiturage rural", like=DIE),
     ):
         assert Pass.of(other) != base, other
+    # What the engine says besides the pass (the embedded engine: whether it counts facet masks).
+    assert Pass.of(_plan("covoiturage rural"), (True,)) != Pass.of(_plan("covoiturage rural"), (False,))
 
 
 def test_a_search_asked_again_reuses_its_compiled_request() -> None:
@@ -309,3 +324,29 @@ def test_masks_are_counted_from_masks_from_practices_on() -> None:
     assert not {facet.field for facet in MASKED.values()} & masked
     assert {f for facet in MASKED.values() for f in mask_fields(facet)} <= masked
     engine.close()
+
+
+def test_a_search_asked_again_once_the_index_counts_masks_counts_them() -> None:
+    """A request compiled while the index was below `masks_from` is not reused once it is above."""
+    engine = EmbeddedEngine()
+    engine.index(CORPUS)
+    query = SearchQuery(q="mobilité")
+    before = engine.search(query)
+    built = engine._requests.cache_info().misses
+    engine.masks_from = 1
+    after = engine.search(query)
+    assert engine._requests.cache_info().misses == built + 1
+    assert after.model_dump() == before.model_dump()
+    engine.close()
+
+
+def test_an_index_of_another_masks_layout_is_rebuilt(on_disk: EmbeddedEngine) -> None:
+    """The index records its schema version and the masks' layout (the referentials' values in order):
+    a referential that changed makes it outdated, without a version to bump."""
+    assert on_disk.path is not None
+    on_disk.index(CORPUS)
+    on_disk.close()
+    assert INDEX_VERSION.startswith(f"{SCHEMA_VERSION}-")
+    assert not EmbeddedEngine(on_disk.path).needs_rebuild()
+    (on_disk.path / SCHEMA_VERSION_FILE).write_text(f"{SCHEMA_VERSION}-00000000")
+    assert EmbeddedEngine(on_disk.path).needs_rebuild()
