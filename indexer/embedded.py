@@ -84,8 +84,8 @@ def _schema() -> tantivy.Schema:
             builder.add_text_field(facet.field, stored=False, tokenizer_name="raw", fast=True)
         else:
             builder.add_integer_field(facet.field, stored=False, indexed=True, fast=True)
-    for facet in MASKED.values():
-        for name in mask_fields(facet):
+    for fields in _MASK_FIELDS.values():
+        for name in fields:
             builder.add_integer_field(name, stored=False, indexed=False, fast=True)
     for name in LIKE_FIELDS:
         builder.add_text_field(name, stored=False, tokenizer_name="raw")
@@ -172,11 +172,14 @@ def mask_fields(facet: Facet) -> list[str]:
     return [f"{facet.field}{MASK_MARK}{n}" for n in range(-(-len(facet.values) // MASK_GROUP))]
 
 
+_MASK_FIELDS = {name: mask_fields(facet) for name, facet in MASKED.items()}
+
+
 def facet_masks(monograph: Monograph) -> dict[str, int]:
     """Each masked facet's bit masks for this practice (groups holding none of its values left out)."""
     masks: dict[str, int] = {}
     for name, facet in MASKED.items():
-        fields = mask_fields(facet)
+        fields = _MASK_FIELDS[name]
         for value in facet.of(monograph):
             found = _MASK_BITS[name].get(str(value))
             if found is not None:
@@ -226,7 +229,7 @@ def _facet_terms(facet: Facet, masked: bool) -> dict[str, Any]:
         return {facet.name: {"terms": {"field": facet.field, "size": facet.size}}}
     return {
         f"{facet.name}{MASK_MARK}{n}": {"terms": {"field": field, "size": 2**MASK_GROUP}}
-        for n, field in enumerate(mask_fields(facet))
+        for n, field in enumerate(_MASK_FIELDS[facet.name])
     }
 
 
@@ -242,9 +245,10 @@ def _read_buckets(raw: RawSearch, aggregations: Mapping[str, Any]) -> None:
             values = MASKED[facet_name].values[int(group) * MASK_GROUP : (int(group) + 1) * MASK_GROUP]
             counts = masked.setdefault(facet_name, {})
             for bucket in aggregation["buckets"]:
+                mask, count = int(bucket["key"]), bucket["doc_count"]
                 for bit, value in enumerate(values):
-                    if int(bucket["key"]) >> bit & 1:
-                        counts[value] = counts.get(value, 0) + bucket["doc_count"]
+                    if mask >> bit & 1:
+                        counts[value] = counts.get(value, 0) + count
         else:
             raw.buckets[name] = {b["key"]: b["doc_count"] for b in aggregation["buckets"]}
             if aggregation.get("sum_other_doc_count"):
