@@ -25,6 +25,13 @@ def _slug(text: str, limit: int = 60) -> str:
     return slug[:limit].rstrip("-") or "pratique"
 
 
+def keyset_page(columns: list[Any], status: Status | None, after: str, batch: int) -> sa.Select[Any]:
+    """The `batch` rows after id `after` in id order, of one status or all: a range of the primary key or of
+    `ix_monographs_status_id`, the same work on the first page as on the last, whatever the table's size."""
+    query = sa.select(*columns).where(monographs.c.id > after).order_by(monographs.c.id).limit(batch)
+    return query if status is None else query.where(monographs.c.status == status.value)
+
+
 def to_monograph(row: Any) -> Monograph:
     return Monograph(
         **row.content,
@@ -133,11 +140,8 @@ class MonographStore:
         """Rows in id order, a batch at a time (never the whole table in memory)."""
         last = ""
         while True:
-            query = sa.select(*columns).where(monographs.c.id > last).order_by(monographs.c.id).limit(batch)
-            if status is not None:
-                query = query.where(monographs.c.status == status.value)
             with self.engine.connect() as conn:
-                rows = conn.execute(query).all()
+                rows = conn.execute(keyset_page(columns, status, last, batch)).all()
             if not rows:
                 return
             yield from rows

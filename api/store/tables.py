@@ -43,7 +43,7 @@ monographs = sa.Table(
     "monographs",
     metadata,
     sa.Column("id", sa.String(120), primary_key=True),
-    sa.Column("status", sa.String(20), nullable=False, index=True),
+    sa.Column("status", sa.String(20), nullable=False),
     sa.Column("version", sa.Integer, nullable=False),
     sa.Column("submitted_by", sa.String(64), nullable=True, index=True),
     sa.Column("external_id", sa.String(200), nullable=True),
@@ -55,6 +55,10 @@ monographs = sa.Table(
     sa.Column("published_at", UTCDateTime, nullable=True),
     sa.UniqueConstraint("submitted_by", "external_id", name="uq_submitter_external_id"),
     sa.UniqueConstraint("submitted_by", "idempotency_key", name="uq_submitter_idempotency_key"),
+    # Rows of one status in id order (the index's reconcile, rebuilds, exports, the embedding backlog): a
+    # keyset page is a range of this index. With `status` alone indexed, SQLite answered each page by sorting
+    # every row of the status: a full read at 1,000,000 practices took 4 minutes instead of seconds.
+    sa.Index("ix_monographs_status_id", "status", "id"),
     # Feeds read published monographs newest first: a keyset on this index, never a sort of the table.
     sa.Index("ix_monographs_status_published_at", "status", "published_at"),
     # Moderation looks up other submitters' practices with the same external id (possible duplicates).
