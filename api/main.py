@@ -20,6 +20,7 @@ from api.engine_calls import EngineCalls
 from api.http.stack import install_http
 from api.indexing import run_worker
 from api.memory import limit_malloc_arenas
+from api.recent import Recent
 from api.settings import Settings, get_settings
 from api.store import Store
 from indexer.engine import IndexLocked
@@ -60,6 +61,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         embedding = settings.embedding_sync(store, embedder, sync.wake.set) if embedder else None
         app.state.embedding = embedding
         app.state.engine_calls = EngineCalls(settings.search_concurrency)
+        app.state.store_counts = Recent(store.counts_by_status, settings.health_counts_max_age)
         # The territories referential and its autocomplete index (about 1 s), before the first request needs them.
         await anyio.to_thread.run_sync(territory_index)
         reconciled = await anyio.to_thread.run_sync(sync.try_reconcile)

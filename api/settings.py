@@ -167,6 +167,12 @@ class Settings(BaseSettings):
     export_concurrency: int = Field(
         2, ge=1, description="Exports streamed at once (each reads its whole result set); more get 429 + Retry-After."
     )
+    health_counts_max_age: float = Field(
+        5.0,
+        ge=0,
+        description="Seconds `/health` may show the same monographs-per-status counts (a count of the whole table, "
+        "done at most this often however many calls arrive); 0: counted on every call.",
+    )
     http_cache_max_age: int = Field(
         60, ge=0, description="Seconds browsers and proxies may reuse search, embed and feed answers (ETag after)."
     )

@@ -36,6 +36,7 @@ def search_state(engine: SearchEngine, engine_state: dict[str, Any], embedding: 
 
 @router.get("/health", summary="État du service")
 def health(
+    request: Request,
     engine: EngineDep,
     store: StoreDep,
     sync: SyncDep,
@@ -47,7 +48,8 @@ def health(
     (503), entries wait longer than `IMPACT_OUTBOX_STALE_AFTER`, dead letters need an operator
     (`impact outbox list`), or the last index or embedding attempt failed. `search` says whether search
     can rank by meaning (`hybrid`) or by words only (`lexical`), and how many practices still wait for
-    their vector (counted up to 1,000: `embedding_backlog_at_least` then says there may be more)."""
+    their vector (counted up to 1,000: `embedding_backlog_at_least` then says there may be more). The
+    monographs per status are counted at most once every `IMPACT_HEALTH_COUNTS_MAX_AGE` seconds (5)."""
     try:
         engine_health = engine.health()
         engine_state: dict[str, Any] = {
@@ -58,7 +60,7 @@ def health(
         }
     except EngineError as exc:
         engine_state = {"backend": engine.backend, "ok": False, "error": str(exc)}
-    counts = store.counts_by_status()
+    counts = request.app.state.store_counts.get()
     outbox = store.outbox_stats()
     oldest = outbox.oldest_pending_seconds()
     ok = bool(engine_state["ok"])

@@ -4,8 +4,17 @@ import csv
 import io
 import json
 import re
+import time
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
+import sqlalchemy as sa
 from fastapi.testclient import TestClient
+
+from api.main import create_app
+from api.settings import Settings
+from api.store import Role
+from tests.api.conftest import payload
 
 
 def test_health(client: TestClient, published: list[str]) -> None:
@@ -73,3 +82,41 @@ def test_openapi_submission_example_is_valid(client: TestClient, contributor: di
     body = spec["paths"]["/api/v1/monographs"]["post"]["requestBody"]["content"]["application/json"]
     example = body["examples"]["tiers-lieu"]["value"]
     assert client.post("/api/v1/monographs", json=example, headers=contributor).status_code == 201
+
+
+def _counting_statements(client: TestClient) -> list[str]:
+    """The store's statements that count monographs per status, as they run."""
+    seen: list[str] = []
+
+    def before(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        if "GROUP BY monographs.status" in statement:
+            seen.append(statement)
+
+    sa.event.listen(client.app.state.store.engine, "before_cursor_execute", before)  # type: ignore[attr-defined]
+    return seen
+
+
+def test_health_counts_the_store_once_however_often_it_is_called(
+    client: TestClient, published: list[str], editor: dict[str, str]
+) -> None:
+    """The monographs per status are a count of the whole table: a flood of /health calls (a load balancer,
+    a script, an attacker) counts once per `IMPACT_HEALTH_COUNTS_MAX_AGE`, the calls meanwhile answer it."""
+    counted = _counting_statements(client)
+    with ThreadPoolExecutor(8) as pool:
+        bodies = list(pool.map(lambda _: client.get("/api/v1/health").json(), range(24)))
+    assert len(counted) == 1
+    assert {body["store"]["monographs"]["published"] for body in bodies} == {7}
+    client.post("/api/v1/monographs", json=payload(status="published"), headers=editor)
+    assert client.get("/api/v1/health").json()["store"]["monographs"]["published"] == 7  # still the recent count
+    assert len(counted) == 1
+
+
+def test_health_counts_again_once_they_are_older_than_the_max_age(settings: Settings) -> None:
+    with TestClient(create_app(settings.model_copy(update={"health_counts_max_age": 0.3}))) as client:
+        key, _ = client.app.state.store.create_key("Éditeur", Role.EDITOR)  # type: ignore[attr-defined]
+        counted = _counting_statements(client)
+        assert client.get("/api/v1/health").json()["store"]["monographs"]["published"] == 0
+        client.post("/api/v1/monographs", json=payload(status="published"), headers={"X-API-Key": key})
+        time.sleep(0.35)
+        assert client.get("/api/v1/health").json()["store"]["monographs"]["published"] == 1
+        assert len(counted) == 2
