@@ -60,7 +60,7 @@ def health(
         }
     except EngineError as exc:
         engine_state = {"backend": engine.backend, "ok": False, "error": str(exc)}
-    counts = request.app.state.store_counts.get()
+    counts = dict(request.app.state.store_counts.get())
     outbox = store.outbox_stats()
     oldest = outbox.oldest_pending_seconds()
     ok = bool(engine_state["ok"])

@@ -5,7 +5,9 @@ import io
 import json
 import re
 import time
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from typing import Any
 
 import sqlalchemy as sa
@@ -84,7 +86,8 @@ def test_openapi_submission_example_is_valid(client: TestClient, contributor: di
     assert client.post("/api/v1/monographs", json=example, headers=contributor).status_code == 201
 
 
-def _counting_statements(client: TestClient) -> list[str]:
+@contextmanager
+def counting_statements(client: TestClient) -> Iterator[list[str]]:
     """The store's statements that count monographs per status, as they run."""
     seen: list[str] = []
 
@@ -92,31 +95,35 @@ def _counting_statements(client: TestClient) -> list[str]:
         if "GROUP BY monographs.status" in statement:
             seen.append(statement)
 
-    sa.event.listen(client.app.state.store.engine, "before_cursor_execute", before)  # type: ignore[attr-defined]
-    return seen
+    engine = client.app.state.store.engine  # type: ignore[attr-defined]
+    sa.event.listen(engine, "before_cursor_execute", before)
+    try:
+        yield seen
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", before)
 
 
-def test_health_counts_the_store_once_however_often_it_is_called(
-    client: TestClient, published: list[str], editor: dict[str, str]
-) -> None:
+def test_health_counts_the_store_once_however_often_it_is_called(settings: Settings) -> None:
     """The monographs per status are a count of the whole table: a flood of /health calls (a load balancer,
     a script, an attacker) counts once per `IMPACT_HEALTH_COUNTS_MAX_AGE`, the calls meanwhile answer it."""
-    counted = _counting_statements(client)
-    with ThreadPoolExecutor(8) as pool:
-        bodies = list(pool.map(lambda _: client.get("/api/v1/health").json(), range(24)))
-    assert len(counted) == 1
-    assert {body["store"]["monographs"]["published"] for body in bodies} == {7}
-    client.post("/api/v1/monographs", json=payload(status="published"), headers=editor)
-    assert client.get("/api/v1/health").json()["store"]["monographs"]["published"] == 7  # still the recent count
-    assert len(counted) == 1
+    with TestClient(create_app(settings.model_copy(update={"health_counts_max_age": 3600}))) as client:
+        key, _ = client.app.state.store.create_key("Éditeur", Role.EDITOR)  # type: ignore[attr-defined]
+        client.post("/api/v1/monographs", json=payload(status="published"), headers={"X-API-Key": key})
+        with counting_statements(client) as counted, ThreadPoolExecutor(8) as pool:
+            bodies = list(pool.map(lambda _: client.get("/api/v1/health").json(), range(24)))
+            assert len(counted) == 1
+            assert {body["store"]["monographs"]["published"] for body in bodies} == {1}
+            client.post("/api/v1/monographs", json=payload(status="published"), headers={"X-API-Key": key})
+            assert client.get("/api/v1/health").json()["store"]["monographs"]["published"] == 1  # the recent count
+            assert len(counted) == 1
 
 
 def test_health_counts_again_once_they_are_older_than_the_max_age(settings: Settings) -> None:
     with TestClient(create_app(settings.model_copy(update={"health_counts_max_age": 0.3}))) as client:
         key, _ = client.app.state.store.create_key("Éditeur", Role.EDITOR)  # type: ignore[attr-defined]
-        counted = _counting_statements(client)
-        assert client.get("/api/v1/health").json()["store"]["monographs"]["published"] == 0
-        client.post("/api/v1/monographs", json=payload(status="published"), headers={"X-API-Key": key})
-        time.sleep(0.35)
-        assert client.get("/api/v1/health").json()["store"]["monographs"]["published"] == 1
-        assert len(counted) == 2
+        with counting_statements(client) as counted:
+            assert client.get("/api/v1/health").json()["store"]["monographs"]["published"] == 0
+            client.post("/api/v1/monographs", json=payload(status="published"), headers={"X-API-Key": key})
+            time.sleep(0.35)
+            assert client.get("/api/v1/health").json()["store"]["monographs"]["published"] == 1
+            assert len(counted) == 2

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import time
+import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -10,40 +10,83 @@ import pytest
 from api.recent import Recent
 
 
-def test_callers_arriving_during_a_computation_get_its_answer() -> None:
-    calls = 0
+class Clock:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_callers_arriving_during_the_first_computation_get_its_answer() -> None:
+    calls, release = 0, threading.Event()
 
     def slow() -> int:
         nonlocal calls
         calls += 1
-        time.sleep(0.2)
+        release.wait(5)
         return calls
 
     recent = Recent(slow, max_age=60)
     with ThreadPoolExecutor(8) as pool:
-        answers = list(pool.map(lambda _: recent.get(), range(8)))
-    assert calls == 1 and answers == [1] * 8
+        answers = [pool.submit(recent.get) for _ in range(8)]
+        threading.Timer(0.5, release.set).start()
+        assert [answer.result() for answer in answers] == [1] * 8
+    assert calls == 1
 
 
 def test_a_value_older_than_max_age_is_computed_again() -> None:
-    values = iter(range(10))
-    recent = Recent(lambda: next(values), max_age=0.1)
-    assert recent.get() == 0 and recent.get() == 0
-    time.sleep(0.15)
+    clock, values = Clock(), iter(range(10))
+    recent = Recent(lambda: next(values), max_age=5, clock=clock)
+    assert recent.get() == 0
+    clock.now = 4.9
+    assert recent.get() == 0
+    clock.now = 5.0
     assert recent.get() == 1
-    assert Recent(lambda: next(values), max_age=0).get() != Recent(lambda: next(values), max_age=0).get()
+    every_time = Recent(lambda: next(values), max_age=0, clock=clock)
+    assert every_time.get() != every_time.get()
 
 
-def test_an_error_is_raised_to_the_caller_and_not_kept() -> None:
-    outcomes = iter([RuntimeError("database down"), 7])
+def test_while_a_new_value_is_computed_callers_get_the_previous_one() -> None:
+    clock, started, release = Clock(), threading.Event(), threading.Event()
+    values = iter([1, 2])
 
     def compute() -> int:
-        outcome = next(outcomes)
-        if isinstance(outcome, Exception):
-            raise outcome
-        return outcome
+        value = next(values)
+        if value == 2:
+            started.set()
+            release.wait(5)
+        return value
 
-    recent = Recent(compute, max_age=60)
-    with pytest.raises(RuntimeError, match="database down"):
-        recent.get()
-    assert recent.get() == 7
+    recent = Recent(compute, max_age=5, clock=clock)
+    assert recent.get() == 1
+    clock.now = 10
+    with ThreadPoolExecutor(1) as pool:
+        refreshing = pool.submit(recent.get)
+        assert started.wait(5)
+        assert recent.get() == 1  # not blocked behind the refresh
+        release.set()
+        assert refreshing.result() == 2
+    assert recent.get() == 2
+
+
+def test_an_error_reaches_every_caller_that_waited_for_it_and_is_not_kept() -> None:
+    attempts, release = 0, threading.Event()
+
+    def failing_then_working() -> int:
+        nonlocal attempts
+        attempts += 1
+        if attempts == 1:
+            release.wait(5)
+            raise RuntimeError("database down")
+        return 7
+
+    recent = Recent(failing_then_working, max_age=60)
+    with ThreadPoolExecutor(6) as pool:
+        calls = [pool.submit(recent.get) for _ in range(6)]
+        threading.Timer(0.5, release.set).start()
+        for call in calls:
+            with pytest.raises(RuntimeError, match="database down"):
+                call.result()
+    assert attempts == 1  # one attempt for the six callers, not one after another
+    assert recent.get() == 7 and attempts == 2

@@ -227,6 +227,8 @@ def _page_work(store: Store, after: str, batch: int) -> int:
                 steps += 1
                 return 0
 
+            plan = " ".join(row[3] for row in raw.execute(f"EXPLAIN QUERY PLAN {sql}"))
+            assert "ix_monographs_status_id" in plan and "TEMP B-TREE" not in plan, plan
             raw.set_progress_handler(count, 1)
             try:
                 assert len(raw.execute(sql).fetchall()) == batch
@@ -248,8 +250,10 @@ def _page_work(store: Store, after: str, batch: int) -> int:
 
 def test_a_keyset_page_costs_the_same_however_large_the_table(store: Store, content: MonographContent) -> None:
     """Reading every published version (the index's reconcile at each start-up), a rebuild or an export
-    reads the table a page at a time: a page from the middle costs about what it costs in a table twenty
-    times smaller. (With `status` alone indexed, SQLite sorted every published row for each page.)"""
+    reads the table a page at a time: a page costs about what it costs in a table twenty times smaller. With
+    `status` alone indexed, SQLite sorted every published row for each page (40,115 instructions against
+    2,304). PostgreSQL was never caught that way (it walks the primary key, filtering by status): there the
+    test checks that the plan it picks reads about a page."""
     store.restore(_rows_of(400, content))
     small = _page_work(store, "fiche-000100", 50)
     store.restore(_rows_of(7_600, content, start=400))

@@ -6,6 +6,10 @@ sorting every row of that status: reading all versions at 100,000 practices took
 square of the table (about 4 minutes at 1,000,000); with this index a page is a range of it (0.14 s for
 all 100,000). `(status, id)` also answers everything the `status` index did.
 
+On PostgreSQL, `CREATE INDEX` blocks writes to `monographs` while it builds (seconds per million rows):
+processes still running the previous version during a rolling upgrade see their writes wait meanwhile, or
+fail after the store's lock timeout (10 s) and get retried by their clients.
+
 Revision ID: 0005
 Revises: 0004
 """
