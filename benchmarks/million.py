@@ -1,4 +1,4 @@
-"""`python -m benchmarks.million [--size 1000000] [--workdir DIR]`: the embedded engine at a size too big
+"""`python -m benchmarks.million [--size 1000000] [--workdir DIR] [--resume]`: the embedded engine at a size too big
 for `benchmarks.run`'s all-or-nothing run. The same steps (generate, store, index, latency with stages, API
 in-process, uvicorn at 1 and 8 clients), each saved to `--out` as soon as it finishes, so a failure or a
 stop later keeps what was measured. The 1M run of 2026-12-01: `results/results-1m-20261201.md`."""
@@ -27,6 +27,12 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--size", type=int, default=1_000_000)
     parser.add_argument("--workdir", type=Path, default=None, help="where corpus, store and index go (~16 GB at 1M)")
     parser.add_argument("--out", type=Path, default=Path(tempfile.gettempdir()) / "impact-million.json")
+    parser.add_argument(
+        "--resume",
+        action="store_true",
+        help="keep the steps `--out` already holds (same --size and --workdir) and run the others: after a stop, "
+        "or to measure the search steps again with newer code on the same store and index",
+    )
     args = parser.parse_args(argv)
     work = args.workdir or Path(tempfile.mkdtemp(prefix="impact-million-"))
     (work / "data").mkdir(parents=True, exist_ok=True)
@@ -35,8 +41,18 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "machine": run.machine(),
         "size": args.size,
     }
+    if args.resume and args.out.exists():
+        earlier = json.loads(args.out.read_text())
+        if earlier.get("size") != args.size:
+            parser.error(f"--resume: {args.out} measured {earlier.get('size')} practices, not {args.size}")
+        failed = {n for n, v in earlier.items() if isinstance(v, dict) and "error" in v}
+        kept = [n for n in earlier if f"{n}_wall_s" in earlier and n not in failed]
+        results |= {"resumed_from": earlier["date"]} | {k: earlier[k] for n in kept for k in (n, f"{n}_wall_s")}
 
     def step(name: str, measure: Callable[[], Any]) -> None:
+        if name in results:
+            run.console.print(f"{name}: kept from {results['resumed_from']}")
+            return
         started = time.perf_counter()
         try:
             results[name] = measure()

@@ -5,6 +5,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
+from benchmarks import million
 from benchmarks.compare import compare
 from benchmarks.corpus import CorpusGenerator
 from benchmarks.queries import query_mix
@@ -75,3 +78,22 @@ def test_hybrid_benchmark_runs_end_to_end(tmp_path: Path) -> None:
     assert results["embedding"]["sample"] == 16 and results["embedding"]["seconds_each"] > 0
     recorded = (tmp_path / "hybrid-latest.md").read_text()
     assert "| 300 | hybrid |" in recorded and "ms per monograph" in recorded
+
+
+def test_million_runs_its_steps_and_resumes_after_a_stop(tmp_path: Path) -> None:
+    """`benchmarks.million` at a tiny size: every step measured; `--resume` keeps what `--out` holds and runs
+    only what is missing (a step that failed, or was not reached, or was taken out to measure it again)."""
+    out, work = tmp_path / "million.json", tmp_path / "work"
+    first = million.main(["--size", "40", "--workdir", str(work), "--out", str(out)])
+    steps = ("corpus", "store_load", "indexing", "latency", "http")
+    assert all(name in first and "error" not in first[name] for name in steps), first
+    earlier = json.loads(out.read_text())
+    del earlier["http"], earlier["http_wall_s"]
+    earlier["latency"] = {"error": "stopped"}
+    out.write_text(json.dumps(earlier))
+    again = million.main(["--size", "40", "--workdir", str(work), "--out", str(out), "--resume"])
+    assert again["resumed_from"] == first["date"]
+    assert {name: again[name] for name in steps[:3]} == {name: first[name] for name in steps[:3]}
+    assert "error" not in again["latency"] and again["http"]["runs"][0]["errors"] == 0
+    with pytest.raises(SystemExit):
+        million.main(["--size", "41", "--workdir", str(work), "--out", str(out), "--resume"])
