@@ -1,7 +1,8 @@
 """`python -m benchmarks.million [--size 1000000] [--workdir DIR] [--resume]`: the embedded engine at a size too big
 for `benchmarks.run`'s all-or-nothing run. The same steps (generate, store, index, latency with stages, API
 in-process, uvicorn at 1 and 8 clients), each saved to `--out` as soon as it finishes, so a failure or a
-stop later keeps what was measured. The 1M run of 2026-12-01: `results/results-1m-20261201.md`."""
+stop later keeps what was measured (`--resume` runs only what `--out` lacks). The 1M runs:
+`results/results-1m-20261201.md`, `results/results-1m-20261202.md`."""
 
 from __future__ import annotations
 
