@@ -171,8 +171,8 @@ class Settings(BaseSettings):
         5.0,
         ge=0,
         description="Seconds `/health` may show the same monographs-per-status counts (a count of the whole table, "
-        "done at most this often however many calls arrive, by one of them); 0: on every call, those arriving during a "
-        "count sharing it.",
+        "done at most this often however many calls arrive, by one of them); 0: on every call (calls arriving during a "
+        "count answer the previous one).",
     )
     http_cache_max_age: int = Field(
         60, ge=0, description="Seconds browsers and proxies may reuse search, embed and feed answers (ETag after)."
