@@ -55,7 +55,7 @@ monographs = sa.Table(
     sa.Column("published_at", UTCDateTime, nullable=True),
     sa.UniqueConstraint("submitted_by", "external_id", name="uq_submitter_external_id"),
     sa.UniqueConstraint("submitted_by", "idempotency_key", name="uq_submitter_idempotency_key"),
-    # Rows of one status in id order (the index's reconcile, rebuilds, exports, the embedding backlog): a
+    # Rows of one status in id order (the index's reconcile, exports, the embedding backlog): a
     # keyset page is a range of this index. With `status` alone indexed, SQLite answered each page by sorting
     # every row of the status: a full read at 1,000,000 practices took 4 minutes instead of seconds.
     sa.Index("ix_monographs_status_id", "status", "id"),

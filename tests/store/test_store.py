@@ -249,7 +249,7 @@ def _page_work(store: Store, after: str, batch: int) -> int:
 
 
 def test_a_keyset_page_costs_the_same_however_large_the_table(store: Store, content: MonographContent) -> None:
-    """Reading every published version (the index's reconcile at each start-up), a rebuild or an export
+    """Reading every published version (the index's reconcile at each start-up) or an export
     reads the table a page at a time: a page costs about what it costs in a table twenty times smaller. With
     `status` alone indexed, SQLite sorted every published row for each page (40,115 instructions against
     2,304). PostgreSQL was never caught that way (it walks the primary key, filtering by status): there the

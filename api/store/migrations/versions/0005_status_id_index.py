@@ -1,10 +1,11 @@
 """An index on `monographs (status, id)` in place of the one on `status` alone.
 
 Rows of one status are read in id order a page at a time (the index's reconcile at every start-up,
-rebuilds, exports, the embedding backlog). With only `status` indexed, SQLite answered each page by
-sorting every row of that status: reading all versions at 100,000 practices took 2.4 s and grew with the
-square of the table (about 4 minutes at 1,000,000); with this index a page is a range of it (0.14 s for
-all 100,000). `(status, id)` also answers everything the `status` index did.
+exports, the embedding backlog; a rebuild reads every status, along the primary key). With only `status`
+indexed, SQLite answered each page by sorting every row of that status: reading all versions at 100,000
+practices took 2.4 s and grew with the square of the table (about 4 minutes at 1,000,000); with this index
+a page is a range of it (0.14 s for all 100,000). `(status, id)` also answers everything the `status`
+index did.
 
 On PostgreSQL, `CREATE INDEX` blocks writes to `monographs` while it builds (seconds per million rows):
 processes still running the previous version during a rolling upgrade see their writes wait meanwhile, or
