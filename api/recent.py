@@ -31,7 +31,6 @@ class Recent(Generic[T]):
     def get(self) -> T:
         """The value computed less than `max_age` seconds ago, or a new one (an error is raised, not kept).
         The value is shared: read it, do not change it."""
-        mine: Future[T] = Future()
         with self._lock:
             if self._value is not None and self._clock() - self._at < self.max_age:
                 return self._value
@@ -39,7 +38,7 @@ class Recent(Generic[T]):
             if running is not None and self._value is not None:
                 return self._value  # being computed again: the previous value meanwhile
             if running is None:
-                self._running = mine
+                self._running = mine = Future[T]()
         if running is not None:
             return running.result()
         try:
