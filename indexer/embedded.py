@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import shutil
 import sys
 import threading
@@ -62,6 +63,8 @@ SCHEMA_VERSION = 9  # 2: recency weight for relevance ties; 3: monograph version
 SCHEMA_VERSION_FILE = "impact-schema-version"
 # tantivy's single-writer lock: a file locked with flock(2) while an IndexWriter is open.
 WRITER_LOCK_FILE = ".tantivy-writer.lock"
+# tantivy's record of the index's last commit: its `opstamp` grows with every document added or deleted.
+META_FILE = "meta.json"
 # The fast fields a sort reads descending (relevance: the score, weighted by `recency_weight`).
 ORDER_FIELDS = {Sort.RECENT: "recency", Sort.OLDEST: "antiquity", Sort.PUBLISHED: "published"}
 MISSING_YEAR = 9999
@@ -294,8 +297,33 @@ class EmbeddedEngine:
         self._helpers = threading.BoundedSemaphore(COUNTING_HELPERS)
         self._helper_pool = ThreadPoolExecutor(COUNTING_HELPERS, thread_name_prefix="impact-facet-count")
         self._vectors = VectorMatrix()
+        # Every document's version as read when the index opened, for the start-up check (`versions`).
+        self._opened: tuple[int, dict[str, int]] | None = None
         if not self._fresh:
-            self._vectors.replace(self._stored_vectors())
+            self._read_at_opening()
+
+    def _read_at_opening(self) -> None:
+        """The stored vectors into memory and every document's version, in one read of the documents.
+
+        The start-up check asks for the versions next (`versions`): they are kept for it while no commit
+        happens (the commit's opstamp, read before and after, is unchanged). Reading every document costs
+        about 10 µs each: 10 s at a million practices, once instead of twice."""
+        before = self._committed_opstamp()
+        self._index.reload()  # the searcher sees at least that commit
+        versions, vectors = self._documents(with_vectors=True)
+        self._vectors.replace(vectors)
+        if before is not None and before == self._committed_opstamp():
+            self._opened = (before, versions)
+
+    def _committed_opstamp(self) -> int | None:
+        """The opstamp of the index's last commit, by any process (None: in memory, or unreadable)."""
+        if self.path is None:
+            return None
+        try:
+            opstamp = json.loads((self.path / META_FILE).read_bytes())["opstamp"]
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+        return opstamp if isinstance(opstamp, int) else None
 
     @staticmethod
     def _prepare_directory(path: Path) -> bool:
@@ -425,6 +453,7 @@ class EmbeddedEngine:
         """The writer under the write lock; on any error, uncommitted writes are dropped and the lock kept."""
         with self._write_lock:
             writer = self._get_writer()
+            self._opened = None
             try:
                 yield writer
                 writer.commit()
@@ -732,16 +761,27 @@ class EmbeddedEngine:
         sources = {str(s["id"]): s for s in (self._source(searcher, address) for _, address in found)}
         return [sources[i] for i in ids if i in sources]
 
-    def _stored_vectors(self) -> Iterator[tuple[str, Vector]]:
-        """Every indexed vector, read from the documents (at start: the matrix lives in memory)."""
+    def _documents(self, with_vectors: bool) -> tuple[dict[str, int], list[tuple[str, Vector]]]:
+        """Every live document's version by id, and, `with_vectors`, its stored vector (the matrix lives
+        in memory), in one pass: versions from the fast field, ids and vectors from the stored document
+        (tantivy-py reads numeric fast fields only)."""
         searcher = self._index.searcher()
-        if not searcher.num_docs:
-            return
-        for _, address in searcher.search(tantivy.Query.all_query(), searcher.num_docs, False).hits:
+        total = searcher.num_docs
+        if not total:
+            return {}, []
+        # Every live document's address in one call (a terms aggregation on `id` stops at tantivy's
+        # 65,000-bucket limit).
+        addresses = [address for _, address in searcher.search(tantivy.Query.all_query(), total, False).hits]
+        values = searcher.fast_field_values("version", addresses)
+        versions: dict[str, int] = {}
+        vectors: list[tuple[str, Vector]] = []
+        for address, value in zip(addresses, values, strict=True):
             document = searcher.doc(address)
-            data = document.get_first("vector")
-            if data:
-                yield str(document.get_first("id")), from_bytes(data)
+            monograph_id = str(document.get_first("id"))
+            versions[monograph_id] = int(value or 0)
+            if with_vectors and (data := document.get_first("vector")):
+                vectors.append((monograph_id, from_bytes(data)))
+        return versions, vectors
 
     def similar(self, monograph_id: str, size: int = 5) -> list[SearchHit]:
         searcher = self._index.searcher()
@@ -781,18 +821,13 @@ class EmbeddedEngine:
     # -- state ----------------------------------------------------------------
 
     def versions(self) -> dict[str, int]:
-        # Every live document's address in one pass (a terms aggregation on `id` stops at tantivy's
-        # 65,000-bucket limit), versions from the fast field, ids from the stored field.
-        searcher = self._index.searcher()
-        total = searcher.num_docs
-        if not total:
-            return {}
-        addresses = [address for _, address in searcher.search(tantivy.Query.all_query(), total, False).hits]
-        values = searcher.fast_field_values("version", addresses)
-        return {
-            str(searcher.doc(address).get_first("id")): int(value or 0)
-            for address, value in zip(addresses, values, strict=True)
-        }
+        """The versions read at opening when no commit happened since (once: the start-up check), else
+        those of the last commit, read now."""
+        opened, self._opened = self._opened, None
+        if opened is not None and opened[0] == self._committed_opstamp():
+            return opened[1]
+        self._index.reload()  # another process's commit too
+        return self._documents(with_vectors=False)[0]
 
     def ids(self) -> set[str]:
         return set(self.versions())

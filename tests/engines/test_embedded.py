@@ -3,6 +3,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 import tantivy
@@ -112,6 +113,63 @@ def test_index_survives_reopening(tmp_path: Path) -> None:
     reopened = EmbeddedEngine(tmp_path / "index")
     assert reopened.versions() == dict.fromkeys(PUBLISHED, 4)
     assert not reopened.needs_rebuild()
+
+
+def _counting_reads(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
+    """Each read of every document (`_documents`), recorded: whether it read the vectors too."""
+    reads: list[bool] = []
+    read = EmbeddedEngine._documents
+
+    def counted(self: EmbeddedEngine, with_vectors: bool) -> tuple[dict[str, int], list[Any]]:
+        reads.append(with_vectors)
+        return read(self, with_vectors)
+
+    monkeypatch.setattr(EmbeddedEngine, "_documents", counted)
+    return reads
+
+
+def test_the_start_up_check_reuses_the_versions_read_at_opening(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    engine = EmbeddedEngine(tmp_path / "index")
+    engine.attach_semantic(Semantic(embedder(), stored))
+    engine.index([m.model_copy(update={"version": 3}) for m in CORPUS])
+    engine.close()
+    reads = _counting_reads(monkeypatch)
+    reopened = EmbeddedEngine(tmp_path / "index")
+    try:
+        assert reads == [True] and reopened.health().detail["vectors"] == len(PUBLISHED)
+        assert reopened.versions() == dict.fromkeys(PUBLISHED, 3)
+        assert reads == [True]  # one read of the documents for both
+        assert reopened.versions() == dict.fromkeys(PUBLISHED, 3)
+        assert reads == [True, False]  # kept for the start-up check only: later checks read the index
+    finally:
+        reopened.close()
+
+
+def test_versions_read_at_opening_are_not_used_after_a_commit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    first = EmbeddedEngine(tmp_path / "index")
+    first.index(CORPUS)
+    first.close()
+    reads = _counting_reads(monkeypatch)
+    # Opened while no process writes; then another process's engine commits before the check.
+    reader = EmbeddedEngine(tmp_path / "index")
+    writer = EmbeddedEngine(tmp_path / "index")
+    try:
+        changed = by_id(sorted(PUBLISHED)[0]).model_copy(update={"version": 7})
+        assert writer.index([changed]).indexed == 1
+        writer.close()
+        assert reader.versions()[changed.id] == 7
+        assert reads == [True, True, False]
+        # Its own writes too: the versions kept at opening are dropped by the first one.
+        again = EmbeddedEngine(tmp_path / "index")
+        try:
+            again.delete([changed.id])
+            assert changed.id not in again.versions() and len(again.versions()) == len(PUBLISHED) - 1
+        finally:
+            again.close()
+    finally:
+        reader.close()
 
 
 def test_a_second_writer_is_refused_with_what_to_do(on_disk: EmbeddedEngine) -> None:
