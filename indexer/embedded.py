@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import json
 import shutil
 import sys
 import threading
@@ -63,7 +62,8 @@ SCHEMA_VERSION = 9  # 2: recency weight for relevance ties; 3: monograph version
 SCHEMA_VERSION_FILE = "impact-schema-version"
 # tantivy's single-writer lock: a file locked with flock(2) while an IndexWriter is open.
 WRITER_LOCK_FILE = ".tantivy-writer.lock"
-# tantivy's record of the index's last commit: its `opstamp` grows with every document added or deleted.
+# tantivy's record of the index's last commit: its segments (each new one has a new id), their deletes and
+# the opstamp. Not the opstamp alone: a rebuild (`delete_all_documents`) may commit the same opstamp again.
 META_FILE = "meta.json"
 # The fast fields a sort reads descending (relevance: the score, weighted by `recency_weight`).
 ORDER_FIELDS = {Sort.RECENT: "recency", Sort.OLDEST: "antiquity", Sort.PUBLISHED: "published"}
@@ -298,32 +298,33 @@ class EmbeddedEngine:
         self._helper_pool = ThreadPoolExecutor(COUNTING_HELPERS, thread_name_prefix="impact-facet-count")
         self._vectors = VectorMatrix()
         # Every document's version as read when the index opened, for the start-up check (`versions`).
-        self._opened: tuple[int, dict[str, int]] | None = None
+        self._opened: tuple[bytes, dict[str, int]] | None = None
         if not self._fresh:
             self._read_at_opening()
 
     def _read_at_opening(self) -> None:
         """The stored vectors into memory and every document's version, in one read of the documents.
 
-        The start-up check asks for the versions next (`versions`): they are kept for it while no commit
-        happens (the commit's opstamp, read before and after, is unchanged). Reading every document costs
-        about 10 µs each: 10 s at a million practices, once instead of twice."""
-        before = self._committed_opstamp()
+        The start-up check asks for the versions next (`versions`): they are kept for it while the index's
+        last commit stays the one they were read from (tantivy's `meta.json`, the same before and after the
+        read, and when they are asked for; a merge changes it too, and then costs a second read). Reading
+        every document costs about 10 µs each: 10 s at a million practices, once instead of twice. Kept
+        until asked for or the first write: an engine that never checks holds one id per practice."""
+        before = self._last_commit()
         self._index.reload()  # the searcher sees at least that commit
         versions, vectors = self._documents(with_vectors=True)
         self._vectors.replace(vectors)
-        if before is not None and before == self._committed_opstamp():
+        if before is not None and before == self._last_commit():
             self._opened = (before, versions)
 
-    def _committed_opstamp(self) -> int | None:
-        """The opstamp of the index's last commit, by any process (None: in memory, or unreadable)."""
+    def _last_commit(self) -> bytes | None:
+        """tantivy's record of the index's last commit, by any process (None: in memory, or unreadable)."""
         if self.path is None:
             return None
         try:
-            opstamp = json.loads((self.path / META_FILE).read_bytes())["opstamp"]
-        except (OSError, ValueError, KeyError, TypeError):
+            return (self.path / META_FILE).read_bytes()
+        except OSError:
             return None
-        return opstamp if isinstance(opstamp, int) else None
 
     @staticmethod
     def _prepare_directory(path: Path) -> bool:
@@ -824,7 +825,7 @@ class EmbeddedEngine:
         """The versions read at opening when no commit happened since (once: the start-up check), else
         those of the last commit, read now."""
         opened, self._opened = self._opened, None
-        if opened is not None and opened[0] == self._committed_opstamp():
+        if opened is not None and opened[0] == self._last_commit():
             return opened[1]
         self._index.reload()  # another process's commit too
         return self._documents(with_vectors=False)[0]

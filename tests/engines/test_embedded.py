@@ -161,15 +161,34 @@ def test_versions_read_at_opening_are_not_used_after_a_commit(tmp_path: Path, mo
         writer.close()
         assert reader.versions()[changed.id] == 7
         assert reads == [True, True, False]
-        # Its own writes too: the versions kept at opening are dropped by the first one.
-        again = EmbeddedEngine(tmp_path / "index")
-        try:
-            again.delete([changed.id])
-            assert changed.id not in again.versions() and len(again.versions()) == len(PUBLISHED) - 1
-        finally:
-            again.close()
     finally:
         reader.close()
+
+
+def test_versions_read_at_opening_are_not_used_after_a_rebuild(tmp_path: Path) -> None:
+    """A rebuild (`delete_all_documents`) may commit the same opstamp as before: the whole record of the
+    last commit tells them apart."""
+    first = EmbeddedEngine(tmp_path / "index")
+    first.index(CORPUS)
+    first.close()
+    reader = EmbeddedEngine(tmp_path / "index")
+    rebuilder = EmbeddedEngine(tmp_path / "index")
+    try:
+        rebuilder.rebuild([])  # another process empties the index after the reader opened it
+        rebuilder.close()
+        assert reader.versions() == {}
+    finally:
+        reader.close()
+    # Its own writes too: the versions kept at opening are dropped by the first one.
+    first = EmbeddedEngine(tmp_path / "index")
+    first.index(CORPUS)
+    first.close()
+    again = EmbeddedEngine(tmp_path / "index")
+    try:
+        again.rebuild([by_id(sorted(PUBLISHED)[0])])
+        assert again.versions() == {sorted(PUBLISHED)[0]: by_id(sorted(PUBLISHED)[0]).version}
+    finally:
+        again.close()
 
 
 def test_a_second_writer_is_refused_with_what_to_do(on_disk: EmbeddedEngine) -> None:
