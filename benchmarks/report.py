@@ -138,10 +138,7 @@ def write_report(results: dict[str, Any]) -> str:
                 lines += [f"- {p['share_of_busy']:.0%} `{p['frame']}`" for p in profile[:8]]
                 lines.append("")
     if "startup" in results:
-        lines += [
-            f"Start-up, `make run` to a searchable seeded system (warm): {results['startup'].get('seconds')} s.",
-            "",
-        ]
+        lines += [f"Start-up, `make run` to a searchable seeded system (warm): {startup_text(results['startup'])}.", ""]
     lines += [
         "Goals: API overhead p50 ≤ 10 % on Elasticsearch and ≤ 1.5 ms on embedded; embedded `engine.search` "
         "p95 ≤ 15 ms at 100k (text + 3 facets); uvicorn, 32 clients, embedded, 10k: ≥ 200 req/s with p99 ≤ 300 ms; "
@@ -149,6 +146,11 @@ def write_report(results: dict[str, Any]) -> str:
         "",
     ]
     return "\n".join(lines)
+
+
+def startup_text(startup: dict[str, Any]) -> str:
+    seconds = startup.get("seconds")
+    return f"{seconds:.1f} s" if seconds is not None else f"not measured ({startup.get('error', 'no answer')})"
 
 
 def record(results: dict[str, Any], markdown: str, out: Path, name: str, latest: str | None = None) -> list[Path]:

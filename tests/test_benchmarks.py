@@ -11,6 +11,7 @@ from benchmarks import million
 from benchmarks.compare import compare
 from benchmarks.corpus import CorpusGenerator
 from benchmarks.queries import query_mix
+from benchmarks.report import startup_text
 from benchmarks.run import run
 
 # Printed at the end of the session (tests/conftest.py), never asserted: a tiny corpus on a busy CI machine
@@ -97,3 +98,10 @@ def test_million_runs_its_steps_and_resumes_after_a_stop(tmp_path: Path) -> None
     assert "error" not in again["latency"] and again["http"]["runs"][0]["errors"] == 0
     with pytest.raises(SystemExit):
         million.main(["--size", "41", "--workdir", str(work), "--out", str(out), "--resume"])
+
+
+def test_the_start_up_line_is_rounded_or_says_why_it_is_missing() -> None:
+    assert startup_text({"seconds": 6.6030713060026756}) == "6.6 s"
+    assert startup_text({"seconds": None, "error": "not searchable within 300 s"}) == (
+        "not measured (not searchable within 300 s)"
+    )
