@@ -454,7 +454,7 @@ class EmbeddedEngine:
         """The writer under the write lock; on any error, uncommitted writes are dropped and the lock kept."""
         with self._write_lock:
             writer = self._get_writer()
-            self._opened = None
+            self._opened = None  # freed: a write changes the last commit they were kept for anyway
             try:
                 yield writer
                 writer.commit()

@@ -179,7 +179,8 @@ def test_versions_read_at_opening_are_not_used_after_a_rebuild(tmp_path: Path) -
         assert reader.versions() == {}
     finally:
         reader.close()
-    # Its own writes too: the versions kept at opening are dropped by the first one.
+    # Its own rebuild too (its first write also drops the versions kept at opening, to free them; the
+    # changed record of the last commit alone already keeps them from being used).
     first = EmbeddedEngine(tmp_path / "index")
     first.index(CORPUS)
     first.close()
