@@ -1,16 +1,28 @@
-"""Where the routes' search-engine calls run: in a worker thread, at most `IMPACT_SEARCH_CONCURRENCY` at once,
-or, for a short search alone on an engine that computes in this process, in the event loop's own thread.
+"""Where the routes' search-engine calls run: in the event loop's own thread while the engine computes in this
+process and its calls are short, else in a worker thread, at most `IMPACT_SEARCH_CONCURRENCY` at once.
 
 Handing a call to a worker thread and its answer back wakes two threads, the worker on the other core
 with cold caches: on a 2-core machine a 0.5 ms search in Python took 1.1 to 1.4 ms through the hop, an
-empty call 0.2 ms. While other searches run, the hop is worth it: their engine work releases the GIL and
-runs side by side. A search alone has nothing to run beside, so on an idle process it runs in the loop.
+empty call 0.2 ms. Only an engine whose `in_process` is true runs in the loop: its work is CPU in this
+process, never a wait on another server.
 
-Only an engine whose `in_process` is true runs there: its work is CPU in this process, never a wait on
-another server. And only while its calls are short (`INLINE_TYPICAL_MAX_S` on average): a request arriving
-during a search in the loop waits for it to end, a few milliseconds at 100,000 practices, but tens at a
-million, where the hop is a negligible share of a search anyway. Requests that arrive together all get
-worker threads.
+- A search alone runs in the loop while the engine's calls take at most `INLINE_ALONE_MAX_S` on average:
+  a request arriving meanwhile waits for it to end, a few milliseconds at 100,000 practices, but tens at a
+  million, where the hop is a negligible share of a search anyway.
+- Searches arriving together run in the loop too, one after the other, while the calls take at most
+  `INLINE_TOGETHER_MAX_S` on average (2.8 ms at 10,000 practices, 6–8 ms at 100,000 on a 2-core AMD
+  EPYC). Most of such a search is our Python, which holds the GIL: in worker threads, four searches fought
+  for it and the hops cost more than the engine work they overlapped (10,000 practices, 32 clients:
+  146–204 req/s in threads, 213–427 in the loop, p99 lower). Longer calls are mostly the engine's own work,
+  which releases the GIL: in threads they overlap, and a short search is not held behind a long one
+  (100,000 practices, 32 clients, all in the loop: the same throughput, p99 542–645 ms instead of 404–416).
+- Never both at once: while a call runs in a worker thread, the others go to worker threads too. A call in
+  the loop holds the GIL from start to end, and a thread beside it got the GIL back only every switch
+  interval (5 ms) after each engine call it made: p99 went from 0.3 to 1 s when calls were split.
+  Under a load that sent calls to threads, they stay there until it passes (their elapsed times grow
+  while they wait for the GIL): what the process did before the loop was used for searches together.
+
+benchmarks/results/perf-20261202-session16.md has the runs.
 """
 
 from __future__ import annotations
@@ -26,9 +38,10 @@ from indexer.engine import SearchEngine
 
 T = TypeVar("T")
 
-# A search alone runs in the loop while the engine's calls take at most this long on average (a moving
-# average over about the last ten calls, wherever they ran).
-INLINE_TYPICAL_MAX_S = 0.015
+# Calls run in the loop while the engine's calls take at most this long on average (a moving average over
+# about the last ten calls, wherever they ran): a call alone, or calls arriving together.
+INLINE_ALONE_MAX_S = 0.015
+INLINE_TOGETHER_MAX_S = 0.005
 _WEIGHT = 0.1
 
 
@@ -38,23 +51,27 @@ class EngineCalls:
     def __init__(self, concurrency: int) -> None:
         self.limiter = anyio.CapacityLimiter(concurrency)
         self.in_progress = 0
+        self.in_threads = 0
         self.typical_s = 0.0
 
     async def run(self, engine: SearchEngine, call: Callable[..., T], *args: object) -> T:
-        """`call(*args)`, in the loop when `engine` is in-process, its calls short and no other call in
-        progress, else in a worker thread (waiting for one when `concurrency` already run)."""
+        """`call(*args)`, in the loop when `engine` is in-process, its calls short and none in a worker
+        thread (see the module doc), else in a worker thread (waiting for one when `concurrency` already
+        run)."""
         self.in_progress += 1
         try:
-            if (
-                self.in_progress == 1
-                and self.typical_s <= INLINE_TYPICAL_MAX_S
-                and getattr(engine, "in_process", False)
-            ):
+            if not self.in_threads and self.typical_s <= INLINE_ALONE_MAX_S and getattr(engine, "in_process", False):
+                if self.typical_s <= INLINE_TOGETHER_MAX_S:
+                    return self._timed(call, *args)
                 # Requests that arrived with this one reach this point first: then none runs alone.
                 await anyio.lowlevel.checkpoint()
                 if self.in_progress == 1:
                     return self._timed(call, *args)
-            return await anyio.to_thread.run_sync(self._timed, call, *args, limiter=self.limiter)
+            self.in_threads += 1
+            try:
+                return await anyio.to_thread.run_sync(self._timed, call, *args, limiter=self.limiter)
+            finally:
+                self.in_threads -= 1
         finally:
             self.in_progress -= 1
 

@@ -138,7 +138,7 @@ class SearchEngine(Protocol):
 
     backend: str
     # True when every answer is computed in this process (bounded CPU work, never a wait on another server):
-    # a search alone may then run in the event loop's thread (`api/engine_calls.py`).
+    # its short searches may then run in the event loop's thread (`api/engine_calls.py`).
     in_process: bool
 
     def index(self, monographs: Iterable[Monograph], progress: Progress | None = None) -> IndexReport:

@@ -1,6 +1,7 @@
-"""Where the routes' engine calls run (`api/engine_calls.py`): a short search alone on the embedded engine in
-the event loop's thread; searches arriving together, slow ones and every Elasticsearch call in worker threads,
-at most `IMPACT_SEARCH_CONCURRENCY` of them at once."""
+"""Where the routes' engine calls run (`api/engine_calls.py`): short searches on the embedded engine in the
+event loop's thread, alone or together (together only while they are shorter still); slow ones, searches
+arriving while one runs in a worker thread, and every Elasticsearch call in worker threads, at most
+`IMPACT_SEARCH_CONCURRENCY` of them at once."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from typing import Any
 import anyio
 import pytest
 
-from api.engine_calls import INLINE_TYPICAL_MAX_S, EngineCalls
+from api.engine_calls import INLINE_ALONE_MAX_S, INLINE_TOGETHER_MAX_S, EngineCalls
 from api.main import create_app
 from api.settings import Settings
 from benchmarks.http_load import asgi_get
@@ -69,14 +70,63 @@ def together(calls: EngineCalls, call: Callable[[], str], count: int) -> list[st
     return places
 
 
-def test_calls_arriving_together_all_get_worker_threads() -> None:
+def test_short_calls_arriving_together_run_in_the_loop_one_after_the_other() -> None:
     calls = EngineCalls(4)
-    assert together(calls, where, 3) == ["worker"] * 3 and calls.in_progress == 0
+    running, most = 0, 0
+
+    def counted() -> str:
+        nonlocal running, most
+        running += 1
+        most = max(most, running)
+        time.sleep(0.001)
+        running -= 1
+        return where()
+
+    assert together(calls, counted, 3) == ["loop"] * 3 and most == 1
+    assert calls.in_progress == 0 and calls.in_threads == 0
+
+
+def test_calls_arriving_together_get_worker_threads_once_the_engine_takes_longer() -> None:
+    """Between the two limits (100,000 practices): alone in the loop, together in worker threads."""
+    calls = EngineCalls(4)
+    calls.typical_s = (INLINE_TOGETHER_MAX_S + INLINE_ALONE_MAX_S) / 2
+    assert together(calls, where, 3) == ["worker"] * 3 and calls.in_progress == 0 and calls.in_threads == 0
     assert anyio.run(calls.run, Engine(True), where) == "loop"  # alone again afterwards
+
+
+def test_while_a_call_runs_in_a_worker_thread_the_others_do_too() -> None:
+    """A call in the loop would hold the GIL against the thread's: calls are never split between them."""
+    calls = EngineCalls(4)
+    calls.typical_s = 2 * INLINE_ALONE_MAX_S  # a slow spell: the first call gets a thread
+    release = threading.Event()
+
+    def slow() -> str:
+        release.wait(5)
+        return where()
+
+    async def scenario() -> list[str]:
+        async with anyio.create_task_group() as group:
+            places: list[str] = []
+
+            async def first() -> None:
+                places.append(await calls.run(Engine(True), slow))
+
+            group.start_soon(first)
+            while not calls.in_threads:
+                await anyio.sleep(0.001)
+            calls.typical_s = 0.0  # the engine is fast again, but a call is still in a thread
+            second = await calls.run(Engine(True), where)
+            release.set()
+        return [second, *places]
+
+    assert anyio.run(scenario) == ["worker", "worker"]
+    assert calls.in_threads == 0
+    assert anyio.run(calls.run, Engine(True), where) == "loop"
 
 
 def test_worker_threads_are_capped_by_the_concurrency() -> None:
     calls = EngineCalls(2)
+    calls.typical_s = 2 * INLINE_ALONE_MAX_S  # calls too slow for the loop
     lock = threading.Lock()
     running, most = 0, 0
 
@@ -125,14 +175,15 @@ def test_a_lone_call_gets_a_worker_thread_while_the_engine_is_slow_and_the_loop_
     turned = slow_places.index("worker")
     assert slow_places[turned:] == ["worker"] * (8 - turned)  # the average only grows while calls are slow
     assert fast_places[0] == "worker" and fast_places[-1] == "loop"
-    assert calls.typical_s <= INLINE_TYPICAL_MAX_S
+    assert calls.typical_s <= INLINE_ALONE_MAX_S
 
 
-def test_the_search_route_runs_a_lone_search_in_the_loop_and_searches_together_in_threads(
+def test_the_search_route_runs_short_searches_in_the_loop_and_longer_ones_together_in_threads(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The real app on the embedded engine: a search alone answers from the loop's thread; three searches
-    handed to the app at once run in worker threads, and all four answer the same."""
+    """The real app on the embedded engine: a search alone and three handed to the app at once answer from
+    the loop's thread on a small index; once searches take longer (the moving average between the limits),
+    three at once run in worker threads. All answer the same."""
     settings = Settings(data_dir=tmp_path / "data", rate_limit_per_minute=0, embedder="none")
     app = create_app(settings)
     places: list[str] = []
@@ -148,13 +199,15 @@ def test_the_search_route_runs_a_lone_search_in_the_loop_and_searches_together_i
                 return search(query)
 
             monkeypatch.setattr(engine, "search", recorded)
-            alone = [await asgi_get(app, "/api/v1/search", [("q", "covoiturage")])]
-            together = await asyncio.gather(
-                *(asgi_get(app, "/api/v1/search", [("q", "covoiturage")]) for _ in range(3))
-            )
-            return alone + list(together)
+            searches = [("q", "covoiturage")]
+            answers = [await asgi_get(app, "/api/v1/search", searches)]
+            answers += await asyncio.gather(*(asgi_get(app, "/api/v1/search", searches) for _ in range(3)))
+            calls: EngineCalls = app.state.engine_calls
+            calls.typical_s = (INLINE_TOGETHER_MAX_S + INLINE_ALONE_MAX_S) / 2
+            answers += await asyncio.gather(*(asgi_get(app, "/api/v1/search", searches) for _ in range(3)))
+            return answers
 
     answers = asyncio.run(scenario())
-    assert places == ["loop", "worker", "worker", "worker"]
+    assert places == ["loop"] * 4 + ["worker"] * 3
     assert all(status == 200 for status, _ in answers)
     assert len({body for _, body in answers}) == 1 and b'"total":1' in answers[0][1]
