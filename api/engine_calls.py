@@ -16,11 +16,15 @@ process, never a wait on another server.
   146–204 req/s in threads, 213–427 in the loop, p99 lower). Longer calls are mostly the engine's own work,
   which releases the GIL: in threads they overlap, and a short search is not held behind a long one
   (100,000 practices, 32 clients, all in the loop: the same throughput, p99 542–645 ms instead of 404–416).
-- Never both at once: while a call runs in a worker thread, the others go to worker threads too. A call in
-  the loop holds the GIL from start to end, and a thread beside it got the GIL back only every switch
-  interval (5 ms) after each engine call it made: p99 went from 0.3 to 1 s when calls were split.
-  Under a load that sent calls to threads, they stay there until it passes (their elapsed times grow
-  while they wait for the GIL): what the process did before the loop was used for searches together.
+- Never both at once: while an engine call runs in a worker thread, the others go to worker threads too.
+  A call in the loop holds the GIL from start to end, and a thread beside it got the GIL back only every
+  switch interval (5 ms) after each engine call it made: p99 went from 0.3 to 1 s when calls were split.
+  This covers the engine calls only: threads of synchronous routes (practice pages, embeds, feeds, writes)
+  and the indexing and embedding workers still run beside searches in the loop, as they ran beside a
+  search alone before (not measured under a mixed load).
+- Under a load that sent calls to threads, they stay there until it passes: their elapsed times grow while
+  they wait for the GIL, which keeps the average above the limit (what the process did before the loop was
+  used for searches together). A slow spell of the machine can do that at 10,000 practices.
 
 benchmarks/results/perf-20261202-session16.md has the runs.
 """
@@ -80,5 +84,6 @@ class EngineCalls:
         try:
             return call(*args)
         finally:
-            # From worker threads too (a float updated under the GIL): a slow spell passes.
+            # From worker threads too: a slow spell passes. Two threads may overwrite each other's update (a
+            # read-modify-write under the GIL, not atomic): one sample lost, harmless for an average.
             self.typical_s += (time.perf_counter() - started - self.typical_s) * _WEIGHT
