@@ -48,6 +48,7 @@ from schemas.monograph import Monograph
 from tests.live import api_command
 
 ROOT = Path(__file__).resolve().parent.parent
+PROFILER_ATTACH_S = 1.0
 console = Console(stderr=True)
 
 
@@ -306,14 +307,21 @@ async def api_layer(app: Any, engine: SearchEngine, queries: list[BenchQuery], r
     return percentiles(samples)
 
 
-def serve(settings_env: dict[str, str], queries: list[BenchQuery], clients: list[int]) -> dict[str, Any]:
-    """uvicorn on loopback: RSS at rest and under load, throughput and latency per concurrency."""
+def serve(
+    settings_env: dict[str, str],
+    queries: list[BenchQuery],
+    clients: list[int],
+    root: Path = ROOT,
+    with_profile: bool = True,
+) -> dict[str, Any]:
+    """uvicorn on loopback, running the code of `root`: RSS at rest and under load, throughput and latency per
+    concurrency (the busiest load profiled with py-spy when `with_profile`)."""
     port = 18000 + os.getpid() % 1000
     env = os.environ | settings_env
     process = subprocess.Popen(
         [*api_command(port), "--log-level", "warning"],
         env=env,
-        cwd=ROOT,
+        cwd=root,
     )
     url = f"http://127.0.0.1:{port}"
     try:
@@ -331,7 +339,7 @@ def serve(settings_env: dict[str, str], queries: list[BenchQuery], clients: list
         with PeakRss(process.pid) as peak:
             for concurrency in clients:
                 # The busiest load is profiled with py-spy (sampling the server from outside).
-                spy = _start_profiler(process.pid) if concurrency == max(clients) else None
+                spy = _start_profiler(process.pid) if with_profile and concurrency == max(clients) else None
                 cpu = process_cpu_s(process.pid)
                 run = load(url, "/api/v1/search", paths, concurrency, max(len(paths), 20 * concurrency))
                 run["server_cpu_s"] = process_cpu_s(process.pid) - cpu
@@ -363,7 +371,11 @@ def _start_profiler(pid: int) -> tuple[subprocess.Popen[bytes], Path] | None:
         "--threads",
         "--nonblocking",
     ]
-    return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL), out
+    spy_process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    # py-spy takes a moment to attach: a short load (a small corpus answers hundreds of searches a second)
+    # could end before its first sample.
+    time.sleep(PROFILER_ATTACH_S)
+    return spy_process, out
 
 
 def _stop_profiler(spy: subprocess.Popen[bytes], out: Path) -> list[dict[str, Any]]:

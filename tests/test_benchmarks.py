@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -66,6 +67,24 @@ def test_harness_runs_end_to_end(tmp_path: Path) -> None:
     comparison = compare(saved, saved, ("main", "perf"), "make bench")
     assert "## embedded, 300 monographs" in comparison
     assert comparison.count("| main |") == comparison.count("| perf |") == 4
+
+
+def test_throughput_before_and_after_runs_end_to_end(tmp_path: Path) -> None:
+    """`benchmarks.throughput_ab` against this very commit: both sides served in turn, the earlier one from a
+    worktree that is gone afterwards."""
+    from benchmarks import throughput_ab
+
+    arguments = ["--before", "HEAD", "--size", "200", "--rounds", "1", "--clients", "1,2", "--out", str(tmp_path)]
+    results = throughput_ab.main(arguments)
+    assert [row["clients"] for row in results["summary"]] == [1, 2]
+    for side in ("before", "after"):
+        (served,) = results["runs"][side]
+        assert all(served[count]["errors"] == 0 and served[count]["throughput_rps"] > 0 for count in (1, 2))
+    assert all(row["rps_ratio"] > 0 for row in results["summary"])
+    recorded = (tmp_path / "throughput-ab-latest.md").read_text()
+    assert "before = `HEAD`" in recorded and "| 2 |" in recorded
+    worktrees = subprocess.run(["git", "worktree", "list"], capture_output=True, text=True, check=True).stdout
+    assert "impact-ab-" not in worktrees
 
 
 def test_hybrid_benchmark_runs_end_to_end(tmp_path: Path) -> None:
