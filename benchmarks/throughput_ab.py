@@ -57,7 +57,10 @@ def remove_checkout(where: Path) -> None:
     subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(where)], check=False)
 
 
-def measure(workdir: Path, before: Path, rounds: int, clients: list[int]) -> dict[str, list[dict[str, Any]]]:
+Runs = dict[str, list[dict[int, dict[str, Any]]]]  # per side, per round: each concurrency's run
+
+
+def measure(workdir: Path, before: Path, rounds: int, clients: list[int]) -> Runs:
     """Each round serves `workdir` from `before`'s tree, then from this one: the runs of each side."""
     env = {
         "IMPACT_DATA_DIR": str(workdir / "data"),
@@ -65,7 +68,7 @@ def measure(workdir: Path, before: Path, rounds: int, clients: list[int]) -> dic
         "IMPACT_EMBEDDER": "none",
     }
     queries = query_mix(CorpusGenerator())
-    runs: dict[str, list[dict[str, Any]]] = {side: [] for side in SIDES}
+    runs: Runs = {side: [] for side in SIDES}
     with progress("Serving, before and after in turn", rounds * len(SIDES)) as shown:
         for number in range(rounds):
             for side, root in zip(SIDES, (before, ROOT), strict=True):
@@ -78,7 +81,7 @@ def measure(workdir: Path, before: Path, rounds: int, clients: list[int]) -> dic
     return runs
 
 
-def summary(runs: dict[str, list[dict[int, dict[str, Any]]]], clients: list[int]) -> list[dict[str, Any]]:
+def summary(runs: Runs, clients: list[int]) -> list[dict[str, Any]]:
     """Per concurrency: each side's medians over the rounds (throughput, p50, p99, server CPU per request)."""
     rows = []
     for count in clients:
