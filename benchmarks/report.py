@@ -79,18 +79,8 @@ def write_report(results: dict[str, Any]) -> str:
                     ]
                 )
             )
-        stages = entry.get("embedded", {}).get("latency", {}).get("stages")
-        if stages:
-            lat = entry["embedded"]["latency"]
-            parts = [f"{name} {p['p50']:.2f}" for name, p in stages.items()]
-            parts.insert(2, f"raw engine {lat['raw']['p50']:.2f}")
-            lines += [
-                "",
-                "Embedded search path, p50 ms per stage (each timed alone; `api_layer`: the API with the engine's "
-                "answers replayed): "
-                + " · ".join(parts)
-                + f"; `engine.search` {lat['engine_search']['p50']:.2f}, API in-process {lat['api_asgi']['p50']:.2f}.",
-            ]
+        for engine, title in (("embedded", "Embedded"), ("elasticsearch", "Elasticsearch")):
+            lines += stages_text(title, entry.get(engine, {}).get("latency", {}))
         lines += [
             "",
             table_row(
@@ -163,3 +153,24 @@ def record(results: dict[str, Any], markdown: str, out: Path, name: str, latest:
     tables.write_text(markdown)
     (out / (latest or f"{name}-latest.md")).write_text(markdown)
     return [numbers, tables]
+
+
+def stages_text(title: str, latency: dict[str, Any]) -> list[str]:
+    """One engine's search path per stage, p50 / mean (none when the run did not time them). Means add up
+    where p50s do not: a stage that costs nothing on most queries and much on a few (did-you-mean) has a
+    p50 of zero."""
+    stages = latency.get("stages")
+    if not stages:
+        return []
+    parts = [f"{name} {p['p50']:.2f} / {p['mean']:.2f}" for name, p in stages.items()]
+    parts.insert(2, f"raw engine {latency['raw']['p50']:.2f} / {latency['raw']['mean']:.2f}")
+    totals = [("`engine.search`", latency["engine_search"]), ("API in-process", latency["api_asgi"])]
+    return [
+        "",
+        f"{title} search path, p50 / mean ms per stage (each timed alone; `api_layer`: the API with the "
+        "engine's answers replayed, `api_in` / `api_out`: its part before / after the engine call): "
+        + " · ".join(parts)
+        + "; "
+        + ", ".join(f"{name} {p['p50']:.2f} / {p['mean']:.2f}" for name, p in totals)
+        + ".",
+    ]

@@ -45,6 +45,7 @@ from indexer.pipeline import RawSearch, SearchPlan, plan_search
 from indexer.query import Synonyms
 from indexer.spelling import corrected_query
 from schemas.monograph import Monograph
+from schemas.search import SearchQuery, SearchResult
 from tests.live import api_command
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -209,7 +210,7 @@ async def in_turn(
     return samples
 
 
-# Stages of the embedded search path timed on their own (besides the raw engine call and the totals).
+# Stages of our search path timed on their own (besides the raw engine call and the totals), on either engine.
 STAGES = ("parse", "request", "hits_highlight", "facets", "did_you_mean", "serialise")
 
 
@@ -228,15 +229,15 @@ def raw_elasticsearch_calls(settings: Settings, plans: list[SearchPlan]) -> list
     return [lambda b=b: client.search(index=index, body=b) for b in bodies]
 
 
-def embedded_stages(
-    engine: EmbeddedEngine, queries: list[BenchQuery], rounds: int, settings: Settings
+def search_stages(
+    engine: EmbeddedEngine | ElasticsearchEngine, queries: list[BenchQuery], rounds: int, settings: Settings
 ) -> dict[str, Any]:
-    """Each stage of our search path timed on its own: parse with the known-words lookup, request building,
-    hits with highlights, facets, did-you-mean, serialisation."""
+    """Each stage of our search path timed on its own: parse with the known-words lookup, request building
+    (tantivy queries, or the `_search` body serialised), hits with highlights, facets, did-you-mean,
+    serialisation. The engine's answers they work on are its own (`execute`), asked once beforehand."""
     synonyms, stemmer = engine.synonyms, FrenchStemmer()
-    searcher = engine._index.searcher()
     plans = [plan_search(engine, q.params.to_query(), synonyms, stemmer) for q in queries]
-    raws = [engine.execute_request(searcher, engine.build_request(plan)) for plan in plans]
+    raws = [engine.execute(plan) for plan in plans]
     results = [engine.search(q.params.to_query()) for q in queries]
     stages: dict[str, list[float]] = {name: [] for name in STAGES}
     for _ in range(rounds):
@@ -260,7 +261,7 @@ def _hits(plan: SearchPlan, raw: RawSearch, stemmer: FrenchStemmer) -> list[Any]
 async def measure_in_app(settings: Settings, queries: list[BenchQuery], rounds: int) -> dict[str, Any]:
     """In one started app: the raw engine with our exact requests, `engine.search` and the whole API
     in-process (each search handed to the ASGI app as a server would, no client library), timed in turn
-    on the app's own engine; then, on the embedded engine, each stage."""
+    on the app's own engine; then each stage of our path."""
     app = create_app(settings)
     async with app.router.lifespan_context(app):
         engine: SearchEngine = app.state.engine
@@ -280,31 +281,42 @@ async def measure_in_app(settings: Settings, queries: list[BenchQuery], rounds: 
             "engine_search": percentiles(our_samples),
             "api_asgi": percentiles(api_samples),
         }
-        if isinstance(engine, EmbeddedEngine):
-            latency["stages"] = embedded_stages(engine, queries, rounds, settings)
-            latency["stages"]["api_layer"] = await api_layer(app, engine, queries, rounds)
+        assert isinstance(engine, EmbeddedEngine | ElasticsearchEngine)
+        latency["stages"] = search_stages(engine, queries, rounds, settings)
+        latency["stages"] |= await api_layer(app, engine, queries, rounds)
     return latency
 
 
 async def api_layer(app: Any, engine: SearchEngine, queries: list[BenchQuery], rounds: int) -> dict[str, Any]:
     """The API's own share: the same requests with the engine's answers replayed (each computed beforehand,
     handed back in the order the requests come), so what is timed is the middleware, routing, reading the
-    query, the hop to a worker thread and back, and writing the answer."""
+    query, the hop to a worker thread and back, and writing the answer; split at the engine call into
+    `api_in` (from the request to the call: middleware, routing, the query read, the hop to a worker thread)
+    and `api_out` (from the call's end to the answer: the hop back, serialisation, middleware)."""
     answers = [engine.search(q.params.to_query()) for q in queries]
     replay = iter(answers * rounds)
-    engine.search = lambda query: next(replay)  # type: ignore[method-assign]
-    samples: list[float] = []
+    called: list[float] = []
+
+    def replayed(query: SearchQuery) -> SearchResult:
+        called.append(time.perf_counter())
+        return next(replay)
+
+    engine.search = replayed  # type: ignore[method-assign]
+    samples: dict[str, list[float]] = {"api_layer": [], "api_in": [], "api_out": []}
     try:
         for _ in range(rounds):
             for query in queries:
                 started = time.perf_counter()
                 status, body = await asgi_get(app, "/api/v1/search", query.query_string())
-                samples.append(time.perf_counter() - started)
+                ended = time.perf_counter()
                 assert status == 200, body[:500]
+                samples["api_layer"].append(ended - started)
+                samples["api_in"].append(called[-1] - started)
+                samples["api_out"].append(ended - called[-1])
     finally:
         del engine.search
     assert next(replay, None) is None, "each search request calls engine.search once"
-    return percentiles(samples)
+    return {name: percentiles(values) for name, values in samples.items()}
 
 
 def serve(

@@ -99,9 +99,7 @@ class ElasticsearchEngine:
         self._stepped: dict[int, Elasticsearch] = {}
         self._search_path = f"/{quote(self.alias, safe='')}/_search"
         # Bodies sent as the bytes the client would serialise them to (built and serialised once per pass).
-        self._requests = CompiledRequests(
-            lambda plan: self.client.transport.serializers.dumps(es_query.search_body(plan, self.stemmer))
-        )
+        self._requests = CompiledRequests(self.build_request)
 
     # -- index management ------------------------------------------------------
 
@@ -353,6 +351,11 @@ class ElasticsearchEngine:
         if client is None:
             client = self._stepped.setdefault(steps, self.client.options(request_timeout=steps * TIMEOUT_STEP_S))
         return client
+
+    def build_request(self, plan: SearchPlan) -> bytes:
+        """A pass's `_search` body, as the bytes the client would serialise it to."""
+        body: bytes = self.client.transport.serializers.dumps(es_query.search_body(plan, self.stemmer))
+        return body
 
     def execute(self, plan: SearchPlan) -> RawSearch:
         """One `_search` on the alias, given only the time left before the query's deadline."""

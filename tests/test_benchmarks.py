@@ -5,15 +5,17 @@ from __future__ import annotations
 import json
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
+from elasticsearch import Elasticsearch
 
 from benchmarks import million
 from benchmarks.compare import compare
 from benchmarks.corpus import CorpusGenerator
 from benchmarks.queries import query_mix
 from benchmarks.report import startup_text
-from benchmarks.run import run
+from benchmarks.run import STAGES, run
 
 # Printed at the end of the session (tests/conftest.py), never asserted: a tiny corpus on a busy CI machine
 # says little about speed, but a tenfold change in a ratio shows in the log.
@@ -49,17 +51,12 @@ def test_harness_runs_end_to_end(tmp_path: Path) -> None:
     assert entry["indexing"]["ours_docs_per_s"] > 0 and entry["latency"]["raw"]["n"] >= 200
     assert [r["clients"] for r in entry["http"]["runs"]] == [1, 4] and entry["http"]["runs"][0]["errors"] == 0
     assert entry["http"]["profile"], "py-spy recorded no profile of the loaded API"
-    ratios = entry["latency"]
-    raw = max(ratios["raw"]["p50"], 1e-9)
     runs = ", ".join(
         f"{r['clients']} clients {r['throughput_rps']:.0f} req/s "
         f"({1000 * r['server_cpu_s'] / r['requests']:.2f} ms of server CPU each)"
         for r in entry["http"]["runs"]
     )
-    BENCH_SUMMARY.append(
-        f"embedded, 300 monographs, p50: raw {raw:.2f} ms, engine.search ×{ratios['engine_search']['p50'] / raw:.2f}, "
-        f"API in-process ×{ratios['api_asgi']['p50'] / raw:.2f}; uvicorn {runs}"
-    )
+    BENCH_SUMMARY.append(f"{ratios_text('embedded, 300 monographs', entry['latency'])}; uvicorn {runs}")
     saved = json.loads(next(tmp_path.glob("results-*.json")).read_text())
     assert saved["sizes"]["300"]["corpus"]["documents"] == 300
     assert "| embedded |" in (tmp_path / "latest.md").read_text()
@@ -67,6 +64,31 @@ def test_harness_runs_end_to_end(tmp_path: Path) -> None:
     comparison = compare(saved, saved, ("main", "perf"), "make bench")
     assert "## embedded, 300 monographs" in comparison
     assert comparison.count("| main |") == comparison.count("| perf |") == 4
+
+
+@pytest.mark.elasticsearch
+def test_harness_runs_end_to_end_on_elasticsearch(tmp_path: Path, es_url: str) -> None:
+    """The same run on a real node: the raw client call, ours and the API, each stage of our path."""
+    try:
+        results = run([300], ["elasticsearch"], rounds=1, clients=[2], es_url=es_url, out=tmp_path, with_startup=False)
+    finally:
+        Elasticsearch(es_url).indices.delete(index="bench-300*", ignore_unavailable=True)
+    latency = results["sizes"]["300"]["elasticsearch"]["latency"]
+    assert set(latency["stages"]) == {*STAGES, "api_layer", "api_in", "api_out"}
+    assert all(latency["stages"][name]["n"] >= 200 for name in latency["stages"])
+    assert "Elasticsearch search path, p50 / mean ms per stage" in (tmp_path / "latest.md").read_text()
+    BENCH_SUMMARY.append(ratios_text("elasticsearch, 300 monographs", latency))
+
+
+def ratios_text(what: str, latency: dict[str, Any]) -> str:
+    """A run's p50 ratios to the raw engine and its stages, for the session's summary."""
+    raw = max(latency["raw"]["p50"], 1e-9)
+    stages = " · ".join(f"{name} {p['p50']:.2f}" for name, p in latency["stages"].items())
+    return (
+        f"{what}, p50: raw {raw:.2f} ms, engine.search ×{latency['engine_search']['p50'] / raw:.2f}, "
+        f"API in-process ×{latency['api_asgi']['p50'] / raw:.2f} (+{latency['api_overhead_p50_ms']:.2f} ms); "
+        f"stages {stages}"
+    )
 
 
 def test_throughput_before_and_after_runs_end_to_end(tmp_path: Path) -> None:
