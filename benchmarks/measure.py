@@ -31,11 +31,16 @@ def timed(call: Callable[[], Any]) -> float:
 
 def rss_mb(pid: int | None = None) -> float:
     """Resident memory of a process (this one by default), from /proc."""
+    return resident_mb(pid).get("VmRSS", 0.0)
+
+
+def resident_mb(pid: int | None = None) -> dict[str, float]:
+    """A process's resident memory and its parts (this one by default), from /proc: `RssAnon` its own
+    memory, `RssFile` the pages of files it maps (an index's segments: page cache, shared with the system
+    and reclaimable under pressure), `RssShmem` shared memory."""
+    parts = ("VmRSS:", "RssAnon:", "RssFile:", "RssShmem:")
     with open(f"/proc/{pid or os.getpid()}/status") as status:
-        for line in status:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    return 0.0
+        return {line.split()[0][:-1]: int(line.split()[1]) / 1024 for line in status if line.startswith(parts)}
 
 
 def dir_mb(path: Path) -> float:

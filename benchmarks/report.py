@@ -122,6 +122,10 @@ def write_report(results: dict[str, Any]) -> str:
                 )
         lines.append("")
         for engine in ("embedded", "elasticsearch"):
+            parts = entry.get(engine, {}).get("http", {}).get("rss_at_rest_parts_mb")
+            if parts:
+                lines += [resident_text(engine, parts), ""]
+        for engine in ("embedded", "elasticsearch"):
             profile = entry.get(engine, {}).get("http", {}).get("profile")
             if profile:
                 lines += [f"Profile of the API under the heaviest load ({engine}, py-spy, busy samples):", ""]
@@ -136,6 +140,17 @@ def write_report(results: dict[str, Any]) -> str:
         "",
     ]
     return "\n".join(lines)
+
+
+def resident_text(engine: str, parts: dict[str, float]) -> str:
+    """What the API's resident memory at rest is made of."""
+    return (
+        f"API resident memory at rest ({engine}): {parts['VmRSS']:.0f} MB = {parts.get('RssAnon', 0):.0f} MB of its "
+        f"own + {parts.get('RssFile', 0):.0f} MB of files it maps (the index's segments: page cache, shared with "
+        "the system and reclaimed under memory pressure)"
+        + (f" + {parts['RssShmem']:.0f} MB shared" if parts.get("RssShmem") else "")
+        + "."
+    )
 
 
 def startup_text(startup: dict[str, Any]) -> str:

@@ -30,7 +30,16 @@ from api.store import Store
 from api.v1.search import response_body
 from benchmarks.corpus import CorpusGenerator
 from benchmarks.http_load import asgi_get, load
-from benchmarks.measure import PeakRss, dir_mb, percentiles, process_cpu_s, profile_summary, rss_mb, timed
+from benchmarks.measure import (
+    PeakRss,
+    dir_mb,
+    percentiles,
+    process_cpu_s,
+    profile_summary,
+    resident_mb,
+    rss_mb,
+    timed,
+)
 from benchmarks.queries import BenchQuery, query_mix
 from benchmarks.report import record, write_report
 from indexer import es_query
@@ -344,7 +353,7 @@ def serve(
             except httpx.HTTPError:
                 pass
             time.sleep(0.5)
-        rest = rss_mb(process.pid)
+        rest = resident_mb(process.pid)
         paths = [q.query_string() for q in queries]
         runs = []
         profile: list[dict[str, Any]] = []
@@ -358,7 +367,13 @@ def serve(
                 runs.append(run)
                 if spy:
                     profile = _stop_profiler(*spy)
-        return {"rss_at_rest_mb": rest, "rss_under_load_mb": peak.peak, "runs": runs, "profile": profile}
+        return {
+            "rss_at_rest_mb": rest["VmRSS"],
+            "rss_at_rest_parts_mb": rest,
+            "rss_under_load_mb": peak.peak,
+            "runs": runs,
+            "profile": profile,
+        }
     finally:
         process.terminate()
         process.wait(timeout=30)

@@ -13,6 +13,7 @@ from elasticsearch import Elasticsearch
 from benchmarks import million
 from benchmarks.compare import compare
 from benchmarks.corpus import CorpusGenerator
+from benchmarks.measure import resident_mb, rss_mb
 from benchmarks.queries import query_mix
 from benchmarks.report import startup_text
 from benchmarks.run import STAGES, run
@@ -45,6 +46,15 @@ def test_query_mix_covers_every_kind() -> None:
     }
 
 
+def test_resident_memory_is_split_into_its_parts() -> None:
+    held = bytearray(64 * 2**20)  # touched: 64 MB of this process's own memory
+    held[::4096] = b"x" * len(held[::4096])
+    parts = resident_mb()
+    assert parts["VmRSS"] == pytest.approx(parts["RssAnon"] + parts["RssFile"] + parts["RssShmem"], abs=1)
+    assert parts["RssAnon"] >= 64
+    assert rss_mb() == pytest.approx(parts["VmRSS"], abs=8)
+
+
 def test_harness_runs_end_to_end(tmp_path: Path) -> None:
     results = run([300], ["embedded"], rounds=1, clients=[1, 4], es_url=None, out=tmp_path, with_startup=False)
     entry = results["sizes"]["300"]["embedded"]
@@ -60,6 +70,7 @@ def test_harness_runs_end_to_end(tmp_path: Path) -> None:
     saved = json.loads(next(tmp_path.glob("results-*.json")).read_text())
     assert saved["sizes"]["300"]["corpus"]["documents"] == 300
     assert "| embedded |" in (tmp_path / "latest.md").read_text()
+    assert "API resident memory at rest (embedded):" in (tmp_path / "latest.md").read_text()
     # Two runs side by side (here the run and itself): latency, stages and each uvicorn load, per code.
     comparison = compare(saved, saved, ("main", "perf"), "make bench")
     assert "## embedded, 300 monographs" in comparison
