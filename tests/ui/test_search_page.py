@@ -24,7 +24,13 @@ TO_BOTTOM = "() => { const m = document.querySelector('[data-testid=stMain]'); m
 
 
 def shown_total(page: Any) -> int:
-    return int(COUNT.match(page.get_by_text(COUNT).inner_text()).group(1))  # type: ignore[union-attr]
+    """The count of results shown, once the page shows one: while Streamlit reruns, the previous count stays
+    on the page (its element marked stale) beside the new one."""
+    from playwright.sync_api import expect
+
+    count = page.locator("[data-testid=stElementContainer]:not([data-stale=true])").get_by_text(COUNT)
+    expect(count).to_have_count(1)
+    return int(COUNT.match(count.inner_text()).group(1))  # type: ignore[union-attr]
 
 
 def chips(page: Any) -> list[str]:
