@@ -67,7 +67,8 @@ def compare(before: dict[str, Any], after: dict[str, Any], labels: tuple[str, st
             lines += [_latency_row(label, entry["latency"]) for label, entry in measured]
             stages = [(label, entry["latency"].get("stages")) for label, entry in measured]
             if all(s for _, s in stages):
-                names = list(stages[0][1])
+                # Stages both runs timed (an older run may lack the newer ones), in the first run's order.
+                names = [n for n in stages[0][1] if all(n in s for _, s in stages)]
                 lines += ["", table_row(["stage p50 ms", *names]), table_row(["---"] * (len(names) + 1))]
                 lines += [table_row([label, *(f"{s[n]['p50']:.3f}" for n in names)]) for label, s in stages]
             lines += [

@@ -19,7 +19,7 @@ import httpx
 
 from api.store import Role, Store
 from benchmarks.corpus import CorpusGenerator
-from benchmarks.measure import percentiles, process_cpu_s
+from benchmarks.measure import RESIDENT_PARTS, percentiles, proc_status, process_cpu_s
 from tests.live import ROOT, impact_env
 
 # One TLS context for every client (the servers are plain HTTP, but each client would otherwise load the
@@ -147,16 +147,6 @@ def prepare(
 # -- the API process, seen from /proc ----------------------------------------------------------
 
 
-def _status_kb(pid: int) -> dict[str, int]:
-    values: dict[str, int] = {}
-    with open(f"/proc/{pid}/status") as status:
-        for line in status:
-            name, _, rest = line.partition(":")
-            if name in ("VmRSS", "RssAnon", "RssFile", "RssShmem", "VmHWM", "Threads"):
-                values[name] = int(rest.split()[0])
-    return values
-
-
 def _socket_states(pid: int, inodes: set[str]) -> dict[str, int]:
     """TCP sockets of this process (by the inodes of its socket fds) counted by state."""
     counts: dict[str, int] = {}
@@ -177,7 +167,7 @@ def _socket_states(pid: int, inodes: set[str]) -> dict[str, int]:
 def process_snapshot(pid: int, index_dir: Path | None = None) -> dict[str, Any]:
     """RSS (and its anonymous / file-backed parts: tantivy maps its segments), open file descriptors by kind,
     TCP connections by state (listening socket apart), CPU seconds used so far."""
-    status = _status_kb(pid)
+    status = proc_status(pid, (*RESIDENT_PARTS, "VmHWM", "Threads"))
     inodes: set[str] = set()
     kinds = {"sockets": 0, "index_files": 0, "other": 0}
     targets: dict[str, int] = {}

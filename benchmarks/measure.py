@@ -34,13 +34,25 @@ def rss_mb(pid: int | None = None) -> float:
     return resident_mb(pid).get("VmRSS", 0.0)
 
 
+RESIDENT_PARTS = ("VmRSS", "RssAnon", "RssFile", "RssShmem")
+
+
 def resident_mb(pid: int | None = None) -> dict[str, float]:
-    """A process's resident memory and its parts (this one by default), from /proc: `RssAnon` its own
-    memory, `RssFile` the pages of files it maps (an index's segments: page cache, shared with the system
-    and reclaimable under pressure), `RssShmem` shared memory."""
-    parts = ("VmRSS:", "RssAnon:", "RssFile:", "RssShmem:")
-    with open(f"/proc/{pid or os.getpid()}/status") as status:
-        return {line.split()[0][:-1]: int(line.split()[1]) / 1024 for line in status if line.startswith(parts)}
+    """A process's resident memory and its parts (this one by default): `RssAnon` its own memory, `RssFile`
+    the pages of files it maps (shared libraries; on the embedded engine, mostly its index's segments: page
+    cache, shared with the system and reclaimable under pressure), `RssShmem` shared memory."""
+    return {name: kb / 1024 for name, kb in proc_status(pid or os.getpid(), RESIDENT_PARTS).items()}
+
+
+def proc_status(pid: int, names: tuple[str, ...]) -> dict[str, int]:
+    """The named numbers of `/proc/<pid>/status` (memory in kB), those present."""
+    values: dict[str, int] = {}
+    with open(f"/proc/{pid}/status") as status:
+        for line in status:
+            name, _, rest = line.partition(":")
+            if name in names:
+                values[name] = int(rest.split()[0])
+    return values
 
 
 def dir_mb(path: Path) -> float:

@@ -44,6 +44,7 @@ def write_report(results: dict[str, Any]) -> str:
             "",
             f"Store load (SQLite, batched): {entry['store_load']['docs_per_s']:,.0f} docs/s.",
             "",
+            *node_text(entry.get("elasticsearch_node")),
             table_row(
                 [
                     "engine",
@@ -142,12 +143,19 @@ def write_report(results: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def node_text(node: dict[str, Any] | None) -> list[str]:
+    if not node:
+        return []
+    return [f"Elasticsearch {node['version']}, {node['nodes']} node(s), {node['heap_mb']:,.0f} MB of heap in all.", ""]
+
+
 def resident_text(engine: str, parts: dict[str, float]) -> str:
     """What the API's resident memory at rest is made of."""
+    mapped = "shared libraries and, on the embedded engine, mostly its index's segments (page cache, shared "
+    mapped += "with the system and reclaimed under memory pressure)"
     return (
-        f"API resident memory at rest ({engine}): {parts['VmRSS']:.0f} MB = {parts.get('RssAnon', 0):.0f} MB of its "
-        f"own + {parts.get('RssFile', 0):.0f} MB of files it maps (the index's segments: page cache, shared with "
-        "the system and reclaimed under memory pressure)"
+        f"API resident memory at rest ({engine}): {parts.get('VmRSS', 0):.0f} MB = {parts.get('RssAnon', 0):.0f} MB "
+        f"of its own + {parts.get('RssFile', 0):.0f} MB of files it maps ({mapped})"
         + (f" + {parts['RssShmem']:.0f} MB shared" if parts.get("RssShmem") else "")
         + "."
     )
@@ -182,8 +190,10 @@ def stages_text(title: str, latency: dict[str, Any]) -> list[str]:
     totals = [("`engine.search`", latency["engine_search"]), ("API in-process", latency["api_asgi"])]
     return [
         "",
-        f"{title} search path, p50 / mean ms per stage (each timed alone; `api_layer`: the API with the "
-        "engine's answers replayed, `api_in` / `api_out`: its part before / after the engine call): "
+        f"{title} search path, p50 / mean ms per stage, each timed on its own: `request` is built once per "
+        "distinct pass (a search asked again reuses it); `api_layer` is the API with the engine's answers "
+        "replayed, `api_in` / `api_out` the API before / after a real engine call; `serialise` is part of "
+        "both. "
         + " · ".join(parts)
         + "; "
         + ", ".join(f"{name} {p['p50']:.2f} / {p['mean']:.2f}" for name, p in totals)

@@ -178,6 +178,15 @@ def index_elasticsearch(size: int, workdir: Path, url: str, prefix: str) -> dict
     }
 
 
+def node_description(url: str) -> dict[str, Any]:
+    """The Elasticsearch cluster measured: its version, nodes and their heap."""
+    with Elasticsearch(url, request_timeout=30) as client:
+        version = client.info()["version"]["number"]
+        nodes = client.nodes.stats(metric="jvm")["nodes"].values()
+        heap = sum(n["jvm"]["mem"]["heap_max_in_bytes"] for n in nodes) / 2**20
+        return {"version": version, "nodes": len(nodes), "heap_mb": heap}
+
+
 def settle(client: Elasticsearch, index: str, patience_s: float = 120.0) -> None:
     """Wait (bounded) until the node has finished merging the index's segments after the bulk: searches
     timed during merges measured the merges."""
@@ -249,17 +258,20 @@ def search_stages(
     raws = [engine.execute(plan) for plan in plans]
     results = [engine.search(q.params.to_query()) for q in queries]
     stages: dict[str, list[float]] = {name: [] for name in STAGES}
+    # Older code measured by today's harness (benchmarks/README.md, before / after) may not expose it.
+    build = getattr(engine, "build_request", None)
     for _ in range(rounds):
         for query, plan, raw, result in zip(queries, plans, raws, results, strict=True):
             stages["parse"].append(timed(lambda q=query: plan_search(engine, q.params.to_query(), synonyms, stemmer)))
-            stages["request"].append(timed(lambda p=plan: engine.build_request(p)))
+            if build is not None:
+                stages["request"].append(timed(lambda p=plan: build(p)))
             stages["hits_highlight"].append(timed(lambda p=plan, r=raw: _hits(p, r, stemmer)))
             stages["facets"].append(timed(lambda p=plan, r=raw: build_facets(r.buckets, p.query.filters)))
             stages["did_you_mean"].append(
                 timed(lambda p=plan, r=raw: corrected_query(p.query.q, p.parsed, (h for h, _ in r.hits), stemmer))
             )
             stages["serialise"].append(timed(lambda q=query, r=result: response_body(q.params, r, settings)))
-    return {name: percentiles(s) for name, s in stages.items()}
+    return {name: percentiles(s) for name, s in stages.items() if s}
 
 
 def _hits(plan: SearchPlan, raw: RawSearch, stemmer: FrenchStemmer) -> list[Any]:
@@ -297,35 +309,62 @@ async def measure_in_app(settings: Settings, queries: list[BenchQuery], rounds: 
 
 
 async def api_layer(app: Any, engine: SearchEngine, queries: list[BenchQuery], rounds: int) -> dict[str, Any]:
-    """The API's own share: the same requests with the engine's answers replayed (each computed beforehand,
-    handed back in the order the requests come), so what is timed is the middleware, routing, reading the
-    query, the hop to a worker thread and back, and writing the answer; split at the engine call into
-    `api_in` (from the request to the call: middleware, routing, the query read, the hop to a worker thread)
-    and `api_out` (from the call's end to the answer: the hop back, serialisation, middleware)."""
+    """The API's own share, two ways. `api_layer`: the same requests with the engine's answers replayed (each
+    computed beforehand, handed back in the order the requests come), so what is timed is the middleware,
+    routing, reading the query, the hop to a worker thread and back, and writing the answer. `api_in` /
+    `api_out`: around the real engine call, from the request to the call (middleware, routing, the query
+    read, the hop to a worker thread) and from its end to the answer (the hop back, serialisation,
+    middleware)."""
     answers = [engine.search(q.params.to_query()) for q in queries]
     replay = iter(answers * rounds)
-    called: list[float] = []
+    replayed, _, _ = await _api_pass(app, engine, queries, rounds, lambda query: next(replay))
+    assert next(replay, None) is None, "each search request calls engine.search once"
+    _, before_call, after_call = await _api_pass(app, engine, queries, rounds, engine.search)
+    return {
+        "api_layer": percentiles(replayed),
+        "api_in": percentiles(before_call),
+        "api_out": percentiles(after_call),
+    }
 
-    def replayed(query: SearchQuery) -> SearchResult:
-        called.append(time.perf_counter())
-        return next(replay)
 
-    engine.search = replayed  # type: ignore[method-assign]
-    samples: dict[str, list[float]] = {"api_layer": [], "api_in": [], "api_out": []}
+async def _api_pass(
+    app: Any,
+    engine: SearchEngine,
+    queries: list[BenchQuery],
+    rounds: int,
+    search: Callable[[SearchQuery], SearchResult],
+) -> tuple[list[float], list[float], list[float]]:
+    """Each request's whole time, and its times before and after its engine call, with `search` as the
+    engine's `search`."""
+    calls: list[tuple[float, float]] = []
+
+    def timed_search(query: SearchQuery) -> SearchResult:
+        started = time.perf_counter()
+        try:
+            return search(query)
+        finally:
+            calls.append((started, time.perf_counter()))
+
+    engine.search = timed_search  # type: ignore[method-assign]
+    whole: list[float] = []
+    before_call: list[float] = []
+    after_call: list[float] = []
     try:
         for _ in range(rounds):
             for query in queries:
+                made = len(calls)
                 started = time.perf_counter()
                 status, body = await asgi_get(app, "/api/v1/search", query.query_string())
                 ended = time.perf_counter()
                 assert status == 200, body[:500]
-                samples["api_layer"].append(ended - started)
-                samples["api_in"].append(called[-1] - started)
-                samples["api_out"].append(ended - called[-1])
+                assert len(calls) == made + 1, "each search request calls engine.search once"
+                call_started, call_ended = calls[-1]
+                whole.append(ended - started)
+                before_call.append(call_started - started)
+                after_call.append(ended - call_ended)
     finally:
         del engine.search
-    assert next(replay, None) is None, "each search request calls engine.search once"
-    return {name: percentiles(values) for name, values in samples.items()}
+    return whole, before_call, after_call
 
 
 def serve(
@@ -368,7 +407,7 @@ def serve(
                 if spy:
                     profile = _stop_profiler(*spy)
         return {
-            "rss_at_rest_mb": rest["VmRSS"],
+            "rss_at_rest_mb": rest.get("VmRSS", 0.0),
             "rss_at_rest_parts_mb": rest,
             "rss_under_load_mb": peak.peak,
             "runs": runs,
@@ -553,6 +592,7 @@ def _measure_sizes(
             else:
                 assert url
                 indexing = index_elasticsearch(size, workdir, url, prefix)
+                entry["elasticsearch_node"] = node_description(url)
                 env |= {
                     "IMPACT_SEARCH_BACKEND": "elasticsearch",
                     "IMPACT_ELASTICSEARCH_URL": url,

@@ -46,13 +46,13 @@ def test_query_mix_covers_every_kind() -> None:
     }
 
 
-def test_resident_memory_is_split_into_its_parts() -> None:
-    held = bytearray(64 * 2**20)  # touched: 64 MB of this process's own memory
-    held[::4096] = b"x" * len(held[::4096])
-    parts = resident_mb()
-    assert parts["VmRSS"] == pytest.approx(parts["RssAnon"] + parts["RssFile"] + parts["RssShmem"], abs=1)
-    assert parts["RssAnon"] >= 64
-    assert rss_mb() == pytest.approx(parts["VmRSS"], abs=8)
+def test_resident_memory_counts_what_the_process_holds() -> None:
+    before = resident_mb()
+    held = bytearray(64 * 2**20)  # zero-filled: every page touched
+    after = resident_mb()
+    assert after["RssAnon"] - before["RssAnon"] >= 60, (before, after)
+    assert after["VmRSS"] - before["VmRSS"] >= 60 and rss_mb() >= after["VmRSS"] - 1
+    del held
 
 
 def test_harness_runs_end_to_end(tmp_path: Path) -> None:
@@ -83,11 +83,15 @@ def test_harness_runs_end_to_end_on_elasticsearch(tmp_path: Path, es_url: str) -
     try:
         results = run([300], ["elasticsearch"], rounds=1, clients=[2], es_url=es_url, out=tmp_path, with_startup=False)
     finally:
-        Elasticsearch(es_url).indices.delete(index="bench-300*", ignore_unavailable=True)
+        with Elasticsearch(es_url) as client:
+            made = list(client.indices.get(index="bench-300*", ignore_unavailable=True))
+            if made:  # by name: a node may refuse deleting by wildcard (`action.destructive_requires_name`)
+                client.indices.delete(index=",".join(made))
     latency = results["sizes"]["300"]["elasticsearch"]["latency"]
     assert set(latency["stages"]) == {*STAGES, "api_layer", "api_in", "api_out"}
     assert all(latency["stages"][name]["n"] >= 200 for name in latency["stages"])
-    assert "Elasticsearch search path, p50 / mean ms per stage" in (tmp_path / "latest.md").read_text()
+    report = (tmp_path / "latest.md").read_text()
+    assert "Elasticsearch search path, p50 / mean ms per stage" in report and "node(s)" in report
     BENCH_SUMMARY.append(ratios_text("elasticsearch, 300 monographs", latency))
 
 
