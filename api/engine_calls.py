@@ -6,45 +6,50 @@ with cold caches: on a 2-core machine a 0.5 ms search in Python took 1.1 to 1.4 
 empty call 0.2 ms. Only an engine whose `in_process` is true runs in the loop: its work is CPU in this
 process, never a wait on another server.
 
-- A search alone runs in the loop while the engine's calls take at most `INLINE_ALONE_MAX_S` on average:
+- A search alone runs in the loop while the engine's calls cost at most `INLINE_ALONE_MAX_S` on average:
   a request arriving meanwhile waits for it to end, a few milliseconds at 100,000 practices, but tens at a
   million, where the hop is a negligible share of a search anyway.
-- Searches arriving together run in the loop too, one after the other, while the calls take at most
+- Searches arriving together run in the loop too, one after the other, while the calls cost at most
   `INLINE_TOGETHER_MAX_S` on average (2.8 ms at 10,000 practices, 6–8 ms at 100,000 on a 2-core AMD
   EPYC). Most of such a search is our Python, which holds the GIL: in worker threads, four searches fought
   for it and the hops cost more than the engine work they overlapped (10,000 practices, 32 clients:
   146–204 req/s in threads, 213–427 in the loop, p99 lower). Longer calls are mostly the engine's own work,
   which releases the GIL: in threads they overlap, and a short search is not held behind a long one
   (100,000 practices, 32 clients, all in the loop: the same throughput, p99 542–645 ms instead of 404–416).
-- Never both at once: while an engine call runs in a worker thread, the others go to worker threads too.
-  A call in the loop holds the GIL from start to end, and a thread beside it got the GIL back only every
-  switch interval (5 ms) after each engine call it made: p99 went from 0.3 to 1 s when calls were split.
-  This covers the engine calls only: threads of synchronous routes (practice pages, embeds, feeds, writes)
-  and the indexing and embedding workers still run beside searches in the loop, as they ran beside a
-  search alone before. Under a mixed load (`benchmarks.soak`, 100 operations/s) they answered faster than
-  before, not slower: fiche p99 30 → 17 ms, writes 120 → 73 ms (fewer threads contending for the GIL).
-- Under a load that sent calls to threads, they stay there until it passes: their elapsed times grow while
-  they wait for the GIL, which keeps the average above the limit (what the process did before the loop was
-  used for searches together). A slow spell of the machine can do that at 10,000 practices.
+- Never both at once: while an engine call runs in a worker thread, the others go to worker threads too,
+  or wait for it to end once calls are short enough for the loop again (below). A call in the loop holds
+  the GIL from start to end, and a thread beside it got the GIL back only every switch interval (5 ms)
+  after each engine call it made: p99 went from 0.3 to 1 s when calls were split. This covers the engine
+  calls only: threads of synchronous routes (practice pages, embeds, feeds, writes) and the indexing and
+  embedding workers still run beside searches in the loop, as they ran beside a search alone before. Under
+  a mixed load (`benchmarks.soak`, 100 operations/s) they answered faster than before, not slower: fiche
+  p99 30 → 17 ms, writes 120 → 73 ms (fewer threads contending for the GIL).
+- A call's cost is the CPU time it takes (`indexer/cpu_time.py`: its thread's, and a helper's counting
+  facets for it), not its elapsed time. In a worker thread, the elapsed time includes the waits for the
+  GIL and for a core, which grow with the load: once a slow spell of the machine had sent calls to threads,
+  that kept the average above the limits until the load passed (10,000 practices, 32 clients: 186 req/s,
+  p99 1 s in one run). And once the average allows the loop again, a call waits for those in threads to
+  end, then runs in the loop: under a steady load, an arriving call would otherwise always find one there.
 
 benchmarks/results/perf-20261202-session16.md has the runs.
 """
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from typing import TypeVar
 
 import anyio
 import anyio.lowlevel
+from prometheus_client import Counter
 
+from indexer.cpu_time import spent
 from indexer.engine import SearchEngine
 
 T = TypeVar("T")
 
-# Calls run in the loop while the engine's calls take at most this long on average (a moving average over
-# about the last ten calls, wherever they ran): a call alone, or calls arriving together.
+# Calls run in the loop while the engine's calls cost at most this much CPU time on average (a moving average
+# over about the last ten calls, wherever they ran): a call alone, or calls arriving together.
 INLINE_ALONE_MAX_S = 0.015
 INLINE_TOGETHER_MAX_S = 0.005
 _WEIGHT = 0.1
@@ -53,38 +58,64 @@ _WEIGHT = 0.1
 class EngineCalls:
     """The engine calls of requests in progress (searches, suggestions) and the threads they may use."""
 
-    def __init__(self, concurrency: int) -> None:
+    def __init__(self, concurrency: int, places: Counter | None = None) -> None:
+        """`places`: counts the calls by where they ran (label `loop` or `thread`)."""
         self.limiter = anyio.CapacityLimiter(concurrency)
+        self._in_loop: Counter | None = places.labels("loop") if places else None
+        self._in_a_thread: Counter | None = places.labels("thread") if places else None
         self.in_progress = 0
         self.in_threads = 0
         self.typical_s = 0.0
+        self._threads_done: anyio.Event | None = None
 
     async def run(self, engine: SearchEngine, call: Callable[..., T], *args: object) -> T:
-        """`call(*args)`, in the loop when `engine` is in-process, its calls short and none in a worker
-        thread (see the module doc), else in a worker thread (waiting for one when `concurrency` already
+        """`call(*args)`, in the loop when `engine` is in-process and its calls short (after those in worker
+        threads, see the module doc), else in a worker thread (waiting for one when `concurrency` already
         run)."""
         self.in_progress += 1
         try:
-            if not self.in_threads and self.typical_s <= INLINE_ALONE_MAX_S and getattr(engine, "in_process", False):
+            if self.typical_s <= INLINE_ALONE_MAX_S and getattr(engine, "in_process", False):
                 if self.typical_s <= INLINE_TOGETHER_MAX_S:
-                    return self._timed(call, *args)
-                # Requests that arrived with this one reach this point first: then none runs alone.
-                await anyio.lowlevel.checkpoint()
-                if self.in_progress == 1:
-                    return self._timed(call, *args)
-            self.in_threads += 1
-            try:
-                return await anyio.to_thread.run_sync(self._timed, call, *args, limiter=self.limiter)
-            finally:
-                self.in_threads -= 1
+                    await self._after_threads()
+                    return self._in_loop_now(call, *args)
+                if not self.in_threads:
+                    # Requests that arrived with this one reach this point first: then none runs alone.
+                    await anyio.lowlevel.checkpoint()
+                    if self.in_progress == 1:
+                        return self._in_loop_now(call, *args)
+            return await self._in_thread(call, *args)
         finally:
             self.in_progress -= 1
 
+    async def _after_threads(self) -> None:
+        """Returns once no call runs in a worker thread (at once when none does)."""
+        while self.in_threads:
+            if self._threads_done is None:
+                self._threads_done = anyio.Event()
+            await self._threads_done.wait()
+
+    def _in_loop_now(self, call: Callable[..., T], *args: object) -> T:
+        if self._in_loop is not None:
+            self._in_loop.inc()
+        return self._timed(call, *args)
+
+    async def _in_thread(self, call: Callable[..., T], *args: object) -> T:
+        if self._in_a_thread is not None:
+            self._in_a_thread.inc()
+        self.in_threads += 1
+        try:
+            return await anyio.to_thread.run_sync(self._timed, call, *args, limiter=self.limiter)
+        finally:
+            self.in_threads -= 1
+            if not self.in_threads and self._threads_done is not None:
+                self._threads_done.set()
+                self._threads_done = None
+
     def _timed(self, call: Callable[..., T], *args: object) -> T:
-        started = time.perf_counter()
+        started = spent()
         try:
             return call(*args)
         finally:
-            # From worker threads too: a slow spell passes. Two threads may overwrite each other's update (a
-            # read-modify-write under the GIL, not atomic): one sample lost, harmless for an average.
-            self.typical_s += (time.perf_counter() - started - self.typical_s) * _WEIGHT
+            # From worker threads too. Two threads may overwrite each other's update (a read-modify-write
+            # under the GIL, not atomic): one sample lost, harmless for an average.
+            self.typical_s += (spent() - started - self.typical_s) * _WEIGHT

@@ -60,7 +60,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.settings, app.state.store, app.state.engine, app.state.sync = settings, store, engine, sync
         embedding = settings.embedding_sync(store, embedder, sync.wake.set) if embedder else None
         app.state.embedding = embedding
-        app.state.engine_calls = EngineCalls(settings.search_concurrency)
+        app.state.engine_calls = EngineCalls(settings.search_concurrency, app.state.metrics.engine_calls)
         app.state.store_counts = Recent(store.counts_by_status, settings.health_counts_max_age)
         # The territories referential and its autocomplete index (about 1 s), before the first request needs them.
         await anyio.to_thread.run_sync(territory_index)

@@ -35,6 +35,14 @@ def _cpu_cells(run: dict[str, Any]) -> list[str]:
     ]
 
 
+def loop_share(run: dict[str, Any]) -> str:
+    """The share of a load's engine calls that ran in the event loop's thread (`api/engine_calls.py`); "–" for
+    runs recorded before 2026-12-02 or of a revision without the counter."""
+    calls = run.get("engine_calls") or {}
+    total = sum(calls.values())
+    return f"{calls.get('loop', 0) / total:.0%}" if total else "–"
+
+
 def write_report(results: dict[str, Any]) -> str:
     lines = heading("Benchmark", results)
     for size, entry in results["sizes"].items():
@@ -95,10 +103,11 @@ def write_report(results: dict[str, Any]) -> str:
                     "errors",
                     "server CPU ms/req",
                     "cores used (server / client)",
+                    "calls in the loop",
                     "RSS rest / load MB",
                 ]
             ),
-            table_row(["---"] * 10),
+            table_row(["---"] * 11),
         ]
         for engine in ("embedded", "elasticsearch"):
             if engine not in entry:
@@ -117,6 +126,7 @@ def write_report(results: dict[str, Any]) -> str:
                             f"{lat['p99']:.1f}",
                             run["errors"],
                             *_cpu_cells(run),
+                            loop_share(run),
                             f"{http['rss_at_rest_mb']:.0f} / {http['rss_under_load_mb']:.0f}",
                         ]
                     )

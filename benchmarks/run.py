@@ -21,6 +21,7 @@ from typing import Any
 import httpx
 from elasticsearch import Elasticsearch, helpers
 from elasticsearch.serializer import OrjsonSerializer
+from prometheus_client.parser import text_string_to_metric_families
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -373,9 +374,11 @@ def serve(
     clients: list[int],
     root: Path = ROOT,
     with_profile: bool = True,
+    spell_s: float = 0.0,
 ) -> dict[str, Any]:
     """uvicorn on loopback, running the code of `root`: RSS at rest and under load, throughput and latency per
-    concurrency (the busiest load profiled with py-spy when `with_profile`)."""
+    concurrency (the busiest load profiled with py-spy when `with_profile`); measured after a slow spell of
+    `spell_s` seconds under the busiest load when asked (`slow_spell`)."""
     port = 18000 + os.getpid() % 1000
     env = os.environ | settings_env
     process = subprocess.Popen(
@@ -394,15 +397,18 @@ def serve(
             time.sleep(0.5)
         rest = resident_mb(process.pid)
         paths = [q.query_string() for q in queries]
+        if spell_s:
+            slow_spell(url, paths, max(clients), spell_s)
         runs = []
         profile: list[dict[str, Any]] = []
         with PeakRss(process.pid) as peak:
             for concurrency in clients:
                 # The busiest load is profiled with py-spy (sampling the server from outside).
                 spy = _start_profiler(process.pid) if with_profile and concurrency == max(clients) else None
-                cpu = process_cpu_s(process.pid)
+                cpu, places = process_cpu_s(process.pid), engine_call_places(url)
                 run = load(url, "/api/v1/search", paths, concurrency, max(len(paths), 20 * concurrency))
                 run["server_cpu_s"] = process_cpu_s(process.pid) - cpu
+                run["engine_calls"] = {p: n - places.get(p, 0) for p, n in engine_call_places(url).items()}
                 runs.append(run)
                 if spy:
                     profile = _stop_profiler(*spy)
@@ -416,6 +422,34 @@ def serve(
     finally:
         process.terminate()
         process.wait(timeout=30)
+
+
+def slow_spell(url: str, paths: list[str], clients: int, seconds: float) -> None:
+    """`clients` searching while a CPU hog per core runs for `seconds`: a cloud machine's slow spell, which may
+    leave the server in a state the load alone would not (`api/engine_calls.py`)."""
+    hog = f"import time\nend = time.monotonic() + {seconds}\nwhile time.monotonic() < end: pass"
+    hogs = [subprocess.Popen([sys.executable, "-c", hog]) for _ in range(os.cpu_count() or 2)]
+    while any(h.poll() is None for h in hogs):
+        load(url, "/api/v1/search", paths, clients, 10 * clients)
+    for h in hogs:
+        h.wait()
+
+
+def engine_call_places(url: str) -> dict[str, float]:
+    """The server's engine calls so far by where they ran, `loop` or `thread` (from `/metrics`; none from a
+    revision without the counter)."""
+    return call_places(httpx.get(f"{url}/api/v1/metrics", timeout=10).text)
+
+
+def call_places(metrics: str) -> dict[str, float]:
+    """The engine calls by where they ran, read from `/metrics`' Prometheus text."""
+    return {
+        sample.labels["place"]: sample.value
+        for family in text_string_to_metric_families(metrics)
+        if family.name == "impact_engine_calls"
+        for sample in family.samples
+        if sample.name == "impact_engine_calls_total"
+    }
 
 
 def _start_profiler(pid: int) -> tuple[subprocess.Popen[bytes], Path] | None:

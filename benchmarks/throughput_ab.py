@@ -6,7 +6,8 @@ compare the machine as much as the code. Here each round serves the workdir from
 (a git worktree of it, run by this interpreter), then from this tree, with the same query mix, and the
 rounds alternate. The report gives, per concurrency, each side's median over the rounds and their
 ratio, and every round's numbers. Embedded engine, lexical search (`IMPACT_EMBEDDER=none`), rate limit
-off (every request comes from one address).
+off (every request comes from one address). `--spell SECONDS` measures each side after a slow spell of
+the machine (a CPU hog per core under the busiest load): how a server recovers from one.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from typing import Any
 
 from benchmarks.corpus import CorpusGenerator
 from benchmarks.queries import query_mix
-from benchmarks.report import heading, table
+from benchmarks.report import heading, loop_share, table
 from benchmarks.run import (
     ROOT,
     console,
@@ -60,8 +61,9 @@ def remove_checkout(where: Path) -> None:
 Runs = dict[str, list[dict[int, dict[str, Any]]]]  # per side, per round: each concurrency's run
 
 
-def measure(workdir: Path, before: Path, rounds: int, clients: list[int]) -> Runs:
-    """Each round serves `workdir` from `before`'s tree, then from this one: the runs of each side."""
+def measure(workdir: Path, before: Path, rounds: int, clients: list[int], spell_s: float = 0.0) -> Runs:
+    """Each round serves `workdir` from `before`'s tree, then from this one: the runs of each side (measured
+    after a slow spell of `spell_s` seconds when asked)."""
     env = {
         "IMPACT_DATA_DIR": str(workdir / "data"),
         "IMPACT_RATE_LIMIT_PER_MINUTE": "0",
@@ -72,7 +74,9 @@ def measure(workdir: Path, before: Path, rounds: int, clients: list[int]) -> Run
     with progress("Serving, before and after in turn", rounds * len(SIDES)) as shown:
         for number in range(rounds):
             for side, root in zip(SIDES, (before, ROOT), strict=True):
-                served = serve(env | {"PYTHONPATH": str(root)}, queries, clients, root=root, with_profile=False)
+                served = serve(
+                    env | {"PYTHONPATH": str(root)}, queries, clients, root=root, with_profile=False, spell_s=spell_s
+                )
                 runs[side].append({run["clients"]: run for run in served["runs"]})
                 shown.advance(shown.task_ids[0])
             heaviest = max(clients)
@@ -94,6 +98,7 @@ def summary(runs: Runs, clients: list[int]) -> list[dict[str, Any]]:
                 "p99_ms": statistics.median(r["latency_ms"]["p99"] for r in measured),
                 "cpu_ms": statistics.median(1000 * r["server_cpu_s"] / r["requests"] for r in measured),
                 "rps_rounds": [round(r["throughput_rps"]) for r in measured],
+                "in_loop": [loop_share(r) for r in measured],
             }
         row["rps_ratio"] = row["after"]["rps"] / max(row["before"]["rps"], 1e-9)
         rows.append(row)
@@ -105,7 +110,13 @@ def report(results: dict[str, Any]) -> str:
         "Throughput, before and after",
         results,
         f"`{results['command']}`: {results['size']:,} practices, {results['rounds']} alternated rounds, "
-        f"before = `{results['before']}`, after = this tree.",
+        f"before = `{results['before']}`, after = this tree."
+        + (
+            f" Each side measured after a slow spell: {results['spell_s']:g} s of a CPU hog per core under the "
+            "busiest load."
+            if results.get("spell_s")
+            else ""
+        ),
     )
     rows = [
         [
@@ -116,10 +127,20 @@ def report(results: dict[str, Any]) -> str:
             f"{r['before']['p99_ms']:.1f} → {r['after']['p99_ms']:.1f}",
             f"{r['before']['cpu_ms']:.2f} → {r['after']['cpu_ms']:.2f}",
             f"{r['before']['rps_rounds']} / {r['after']['rps_rounds']}",
+            f"{' '.join(r['before']['in_loop'])} / {' '.join(r['after']['in_loop'])}",
         ]
         for r in results["summary"]
     ]
-    header = ["clients", "req/s (median)", "ratio", "p50 ms", "p99 ms", "server CPU ms/req", "req/s per round"]
+    header = [
+        "clients",
+        "req/s (median)",
+        "ratio",
+        "p50 ms",
+        "p99 ms",
+        "server CPU ms/req",
+        "req/s per round",
+        "calls in the loop per round",
+    ]
     return "\n".join([*lines, *table(header, rows), ""])
 
 
@@ -131,6 +152,12 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--clients", default="1,8,32", help="concurrent HTTP clients, comma-separated")
     parser.add_argument("--workdir", type=Path, help="reuse (or keep) this corpus, store and index")
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results")
+    parser.add_argument(
+        "--spell",
+        type=float,
+        default=0.0,
+        help="seconds of a slow spell (a CPU hog per core) under the busiest load before each side's measures",
+    )
     parser.add_argument("--no-record", action="store_true", help="print only")
     args = parser.parse_args(argv)
     clients = [int(c) for c in args.clients.split(",")]
@@ -138,7 +165,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         workdir = prepared(args.workdir or Path(temporary) / "work", args.size)
         before = checkout(args.before, Path(temporary) / "before")
         try:
-            runs = measure(workdir, before, args.rounds, clients)
+            runs = measure(workdir, before, args.rounds, clients, args.spell)
         finally:
             remove_checkout(before)
     results = stamped(
@@ -147,6 +174,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         before=args.before,
         size=args.size,
         rounds=args.rounds,
+        spell_s=args.spell,
         runs=runs,
         summary=summary(runs, clients),
     )

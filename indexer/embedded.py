@@ -18,6 +18,7 @@ import orjson
 import tantivy
 
 from indexer.compiled_requests import CompiledRequests
+from indexer.cpu_time import helped, timed
 from indexer.documents import facet_fields, hit_source, likeness_fields, published_micros, texts
 from indexer.embedder import Vector, from_bytes, to_bytes
 from indexer.engine import (
@@ -673,21 +674,27 @@ class EmbeddedEngine:
             ]
         raw = RawSearch(_count(top), hits)
         if request.facets:
-            _read_buckets(
-                raw, counting.result() if counting else searcher.aggregate(request.facet_query, request.facets)
-            )
+            if counting is None:
+                buckets = searcher.aggregate(request.facet_query, request.facets)
+            else:
+                buckets, seconds = counting.result()
+                helped(seconds)
+            _read_buckets(raw, buckets)
         return raw
 
-    def _count_beside(self, searcher: tantivy.Searcher, request: EmbeddedRequest) -> Future[dict[str, Any]] | None:
-        """The facet counts started in a helper thread, or None when every helper is busy (a loaded
-        machine: counting then runs after the ranking, in the request's thread, and nothing queues).
+    def _count_beside(
+        self, searcher: tantivy.Searcher, request: EmbeddedRequest
+    ) -> Future[tuple[dict[str, Any], float]] | None:
+        """The facet counts started in a helper thread, with the helper's CPU time, or None when every helper
+        is busy (a loaded machine: counting then runs after the ranking, in the request's thread, and nothing
+        queues).
 
         Ranking and counting are two tantivy calls that release the GIL: side by side on an idle machine,
         a search of frequent words at 100k practices takes the longer of the two, not their sum."""
         if request.facets is None or not self._helpers.acquire(blocking=False):
             return None
         try:
-            counting = self._helper_pool.submit(searcher.aggregate, request.facet_query, request.facets)
+            counting = self._helper_pool.submit(timed, searcher.aggregate, request.facet_query, request.facets)
         except RuntimeError:  # the engine is closing
             self._helpers.release()
             return None

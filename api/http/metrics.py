@@ -32,6 +32,12 @@ class Metrics:
             registry=self.registry,
             buckets=(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1),
         )
+        self.engine_calls = Counter(
+            "impact_engine_calls_total",
+            "Search-engine calls by where they ran: `loop` (the event loop's thread) or `thread` (a worker).",
+            ["place"],
+            registry=self.registry,
+        )
         self.backlog = Gauge(
             "impact_index_backlog", "Store writes not yet applied to the index.", registry=self.registry
         )

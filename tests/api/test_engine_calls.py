@@ -1,7 +1,7 @@
 """Where the routes' engine calls run (`api/engine_calls.py`): short searches on the embedded engine in the
 event loop's thread, alone or together (together only while they are shorter still); slow ones, searches
 arriving while one runs in a worker thread, and every Elasticsearch call in worker threads, at most
-`IMPACT_SEARCH_CONCURRENCY` of them at once."""
+`IMPACT_SEARCH_CONCURRENCY` of them at once. A call's cost is its CPU time, not its elapsed time."""
 
 from __future__ import annotations
 
@@ -22,6 +22,13 @@ from benchmarks.http_load import asgi_get
 from indexer.elasticsearch_engine import ElasticsearchEngine
 from indexer.embedded import EmbeddedEngine
 from tests.corpus import monograph
+
+
+def busy(seconds: float) -> None:
+    """Compute for `seconds` of this thread's CPU time (a search's work; sleeping would cost none)."""
+    started = time.thread_time()
+    while time.thread_time() - started < seconds:
+        pass
 
 
 class Engine:
@@ -94,9 +101,9 @@ def test_calls_arriving_together_get_worker_threads_once_the_engine_takes_longer
     assert anyio.run(calls.run, Engine(True), where) == "loop"  # alone again afterwards
 
 
-def test_while_a_call_runs_in_a_worker_thread_the_others_do_too() -> None:
-    """A call in the loop would hold the GIL against the thread's: calls are never split between them."""
-    calls = EngineCalls(4)
+def one_beside_a_call_in_a_thread(calls: EngineCalls, typical_s: float) -> tuple[str, bool]:
+    """A call handed to `calls` while a slow one runs in a worker thread, the average then `typical_s`:
+    where it ran, and whether it ran before the slow one ended."""
     calls.typical_s = 2 * INLINE_ALONE_MAX_S  # a slow spell: the first call gets a thread
     release = threading.Event()
 
@@ -104,24 +111,74 @@ def test_while_a_call_runs_in_a_worker_thread_the_others_do_too() -> None:
         release.wait(5)
         return where()
 
-    async def scenario() -> list[str]:
+    def second() -> tuple[str, bool]:
+        return where(), not release.is_set()
+
+    async def scenario() -> tuple[str, bool]:
         async with anyio.create_task_group() as group:
-            places: list[str] = []
 
             async def first() -> None:
-                places.append(await calls.run(Engine(True), slow))
+                assert await calls.run(Engine(True), slow) == "worker"
 
             group.start_soon(first)
             while not calls.in_threads:
                 await anyio.sleep(0.001)
-            calls.typical_s = 0.0  # the engine is fast again, but a call is still in a thread
-            second = await calls.run(Engine(True), where)
-            release.set()
-        return [second, *places]
+            calls.typical_s = typical_s
+            group.start_soon(anyio.to_thread.run_sync, lambda: time.sleep(0.05) or release.set())
+            answer = await calls.run(Engine(True), second)
+        return answer
 
-    assert anyio.run(scenario) == ["worker", "worker"]
-    assert calls.in_threads == 0
-    assert anyio.run(calls.run, Engine(True), where) == "loop"
+    answer = anyio.run(scenario)
+    assert calls.in_threads == 0 and calls.in_progress == 0
+    return answer
+
+
+def test_while_a_call_runs_in_a_worker_thread_the_others_do_too() -> None:
+    """A call in the loop would hold the GIL against the thread's: calls are never split between them."""
+    between = (INLINE_TOGETHER_MAX_S + INLINE_ALONE_MAX_S) / 2
+    assert one_beside_a_call_in_a_thread(EngineCalls(4), between) == ("worker", True)
+    assert one_beside_a_call_in_a_thread(EngineCalls(4), 2 * INLINE_ALONE_MAX_S) == ("worker", True)
+
+
+def test_once_calls_are_short_again_the_next_waits_for_those_in_threads_then_runs_in_the_loop() -> None:
+    assert one_beside_a_call_in_a_thread(EngineCalls(4), 0.0) == ("loop", False)
+
+
+def test_a_steady_load_sent_to_threads_by_a_slow_spell_comes_back_to_the_loop() -> None:
+    """Four clients calling without pause, each call 0.5 ms of CPU: a slow spell sent them to threads, where
+    a call always ran when the next arrived. Their CPU time brings the average down, and the loop takes
+    over once the calls in threads end."""
+    calls = EngineCalls(4)
+    calls.typical_s = 2 * INLINE_ALONE_MAX_S
+    places: list[list[str]] = [[] for _ in range(4)]
+
+    def search() -> str:
+        busy(0.0005)
+        return where()
+
+    async def client(mine: list[str]) -> None:
+        for _ in range(60):
+            mine.append(await calls.run(Engine(True), search))
+
+    async def steady_load() -> None:
+        async with anyio.create_task_group() as group:
+            for mine in places:
+                group.start_soon(client, mine)
+
+    anyio.run(steady_load)
+    assert all(mine[0] == "worker" and mine[-10:] == ["loop"] * 10 for mine in places), places
+    assert calls.typical_s <= INLINE_TOGETHER_MAX_S
+
+
+def test_a_call_costs_its_cpu_time_not_the_time_it_waited() -> None:
+    """A call waiting (as a thread waits for the GIL) leaves the average where it was; computing raises it."""
+    calls = EngineCalls(2)
+    for _ in range(10):
+        anyio.run(calls.run, Engine(True), lambda: time.sleep(0.03))
+    assert calls.typical_s < INLINE_TOGETHER_MAX_S
+    for _ in range(10):
+        anyio.run(calls.run, Engine(True), lambda: busy(0.03))
+    assert calls.typical_s > INLINE_ALONE_MAX_S
 
 
 def test_a_failed_call_in_a_worker_thread_leaves_no_thread_counted() -> None:
@@ -174,7 +231,7 @@ def test_a_lone_call_gets_a_worker_thread_while_the_engine_is_slow_and_the_loop_
     calls = EngineCalls(2)
 
     def slow() -> str:
-        time.sleep(0.06)
+        busy(0.06)
         return where()
 
     async def scenario() -> list[str]:

@@ -16,6 +16,7 @@ from fastapi.testclient import TestClient
 from api.main import create_app
 from api.settings import Settings
 from api.store import Role
+from benchmarks.run import call_places
 from tests.api.conftest import payload
 
 
@@ -32,6 +33,9 @@ def test_metrics(client: TestClient, published: list[str]) -> None:
     text = client.get("/api/v1/metrics").text
     assert 'impact_http_requests_total{method="GET",route="/api/v1/search",status="200"}' in text
     assert "impact_search_engine_seconds_bucket" in text and "impact_index_backlog 0.0" in text
+    # Where the search's one engine call ran (`api/engine_calls.py`): the event loop's thread or a worker.
+    places = call_places(text)
+    assert set(places) == {"loop", "thread"} and sum(places.values()) == 1
 
 
 def test_metrics_count_by_the_whole_route_template(client: TestClient, published: list[str]) -> None:

@@ -428,3 +428,22 @@ def test_an_index_of_another_masks_layout_is_rebuilt(on_disk: EmbeddedEngine) ->
     assert not EmbeddedEngine(on_disk.path).needs_rebuild()
     (on_disk.path / SCHEMA_VERSION_FILE).write_text(f"{SCHEMA_VERSION}-00000000")
     assert EmbeddedEngine(on_disk.path).needs_rebuild()
+
+
+def test_a_search_counts_the_cpu_time_its_facet_helper_spent() -> None:
+    """Facets counted in a helper thread are part of the search's cost (`indexer/cpu_time.py`): what
+    `api/engine_calls.py` decides from."""
+    engine = EmbeddedEngine()
+    engine.index(CORPUS)
+    query = SearchQuery(q="mobilité")
+    plan = first_plan(query, parse_query(query.q, engine.synonyms))
+    request = engine.build_request(plan)
+    assert request.facets
+    reported: list[float] = []
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr("indexer.embedded.helped", reported.append)
+        counted = engine.execute_request(engine._index.searcher(), request)
+    assert len(reported) == 1 and reported[0] > 0
+    alone = engine.execute_request(engine._index.searcher(), request)  # the real account: the same answer
+    assert counted == alone and counted.buckets
+    engine.close()
