@@ -31,7 +31,14 @@ process, never a wait on another server.
   p99 1 s in one run). And once the average allows the loop again, a call waits for those in threads to
   end, then runs in the loop: under a steady load, an arriving call would otherwise always find one there.
 
-benchmarks/results/perf-20261202-session16.md has the runs.
+Unlike a decision from CPU time tried before (session 16), which sent each call to the loop or a thread on
+its own and so split them (p99 0.6–1 s), calls here are never split. The limits were set from elapsed times
+in the loop, close to the CPU time there except for the facet count a helper thread runs beside the
+ranking, which now counts too.
+
+Runs: benchmarks/results/perf-20261202-session16.md (the limits), throughput-ab-20261202-224811.md (after a
+slow spell: 226 → 297 req/s at 32 clients, 10,000 practices), throughput-ab-20261202-223838.md and
+-224208.md (without one, 10,000 and 100,000 practices).
 """
 
 from __future__ import annotations
@@ -74,25 +81,28 @@ class EngineCalls:
         run)."""
         self.in_progress += 1
         try:
-            if self.typical_s <= INLINE_ALONE_MAX_S and getattr(engine, "in_process", False):
+            while self.typical_s <= INLINE_ALONE_MAX_S and getattr(engine, "in_process", False):
                 if self.typical_s <= INLINE_TOGETHER_MAX_S:
-                    await self._after_threads()
-                    return self._in_loop_now(call, *args)
+                    if not self.in_threads:
+                        return self._in_loop_now(call, *args)
+                    # Then decide again: the calls that ended may have raised the average.
+                    await self._threads_ended()
+                    continue
                 if not self.in_threads:
                     # Requests that arrived with this one reach this point first: then none runs alone.
                     await anyio.lowlevel.checkpoint()
                     if self.in_progress == 1:
                         return self._in_loop_now(call, *args)
+                break
             return await self._in_thread(call, *args)
         finally:
             self.in_progress -= 1
 
-    async def _after_threads(self) -> None:
-        """Returns once no call runs in a worker thread (at once when none does)."""
-        while self.in_threads:
-            if self._threads_done is None:
-                self._threads_done = anyio.Event()
-            await self._threads_done.wait()
+    async def _threads_ended(self) -> None:
+        """Returns once no call runs in a worker thread (called while one does)."""
+        if self._threads_done is None:
+            self._threads_done = anyio.Event()
+        await self._threads_done.wait()
 
     def _in_loop_now(self, call: Callable[..., T], *args: object) -> T:
         if self._in_loop is not None:

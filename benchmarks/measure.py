@@ -1,4 +1,5 @@
-"""Small measuring tools: percentiles, process memory and CPU, directory sizes, profiles."""
+"""Small measuring tools: percentiles, process memory and CPU, directory sizes, profiles, where a server's
+engine calls ran."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+from prometheus_client.parser import text_string_to_metric_families
 
 
 def percentiles(samples_s: list[float]) -> dict[str, float]:
@@ -106,3 +109,14 @@ def profile_summary(raw_path: Path, top: int = 15) -> list[dict[str, Any]]:
         busy += int(samples)
     ranked = sorted(counts.items(), key=lambda kv: -kv[1])[:top]
     return [{"share_of_busy": n / busy, "frame": frame} for frame, n in ranked]
+
+
+def call_places(metrics: str) -> dict[str, float]:
+    """The engine calls by where they ran, read from `/metrics`' Prometheus text."""
+    return {
+        sample.labels["place"]: sample.value
+        for family in text_string_to_metric_families(metrics)
+        if family.name == "impact_engine_calls"
+        for sample in family.samples
+        if sample.name == "impact_engine_calls_total"
+    }

@@ -21,7 +21,6 @@ from typing import Any
 import httpx
 from elasticsearch import Elasticsearch, helpers
 from elasticsearch.serializer import OrjsonSerializer
-from prometheus_client.parser import text_string_to_metric_families
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -33,6 +32,7 @@ from benchmarks.corpus import CorpusGenerator
 from benchmarks.http_load import asgi_get, load
 from benchmarks.measure import (
     PeakRss,
+    call_places,
     dir_mb,
     percentiles,
     process_cpu_s,
@@ -439,17 +439,6 @@ def engine_call_places(url: str) -> dict[str, float]:
     """The server's engine calls so far by where they ran, `loop` or `thread` (from `/metrics`; none from a
     revision without the counter)."""
     return call_places(httpx.get(f"{url}/api/v1/metrics", timeout=10).text)
-
-
-def call_places(metrics: str) -> dict[str, float]:
-    """The engine calls by where they ran, read from `/metrics`' Prometheus text."""
-    return {
-        sample.labels["place"]: sample.value
-        for family in text_string_to_metric_families(metrics)
-        if family.name == "impact_engine_calls"
-        for sample in family.samples
-        if sample.name == "impact_engine_calls_total"
-    }
 
 
 def _start_profiler(pid: int) -> tuple[subprocess.Popen[bytes], Path] | None:

@@ -1,7 +1,8 @@
 """Where the routes' engine calls run (`api/engine_calls.py`): short searches on the embedded engine in the
-event loop's thread, alone or together (together only while they are shorter still); slow ones, searches
-arriving while one runs in a worker thread, and every Elasticsearch call in worker threads, at most
-`IMPACT_SEARCH_CONCURRENCY` of them at once. A call's cost is its CPU time, not its elapsed time."""
+event loop's thread, alone or together (together only while they are shorter still); slow ones and every
+Elasticsearch call in worker threads, at most `IMPACT_SEARCH_CONCURRENCY` of them at once. Never both at
+once: a search arriving while one runs in a worker thread gets one too, or, when searches are short again,
+waits for it to end and runs in the loop. A call's cost is its CPU time, not its elapsed time."""
 
 from __future__ import annotations
 
@@ -22,13 +23,7 @@ from benchmarks.http_load import asgi_get
 from indexer.elasticsearch_engine import ElasticsearchEngine
 from indexer.embedded import EmbeddedEngine
 from tests.corpus import monograph
-
-
-def busy(seconds: float) -> None:
-    """Compute for `seconds` of this thread's CPU time (a search's work; sleeping would cost none)."""
-    started = time.thread_time()
-    while time.thread_time() - started < seconds:
-        pass
+from tests.cpu_work import busy
 
 
 class Engine:
@@ -101,13 +96,14 @@ def test_calls_arriving_together_get_worker_threads_once_the_engine_takes_longer
     assert anyio.run(calls.run, Engine(True), where) == "loop"  # alone again afterwards
 
 
-def one_beside_a_call_in_a_thread(calls: EngineCalls, typical_s: float) -> tuple[str, bool]:
-    """A call handed to `calls` while a slow one runs in a worker thread, the average then `typical_s`:
-    where it ran, and whether it ran before the slow one ended."""
+def one_beside_a_call_in_a_thread(calls: EngineCalls, typical_s: float, work_s: float = 0.0) -> tuple[str, bool]:
+    """A call handed to `calls` while another runs in a worker thread (computing `work_s`, then waiting to be
+    released), the average then `typical_s`: where it ran, and whether it ran before the other ended."""
     calls.typical_s = 2 * INLINE_ALONE_MAX_S  # a slow spell: the first call gets a thread
     release = threading.Event()
 
-    def slow() -> str:
+    def first() -> str:
+        busy(work_s)
         release.wait(5)
         return where()
 
@@ -115,18 +111,25 @@ def one_beside_a_call_in_a_thread(calls: EngineCalls, typical_s: float) -> tuple
         return where(), not release.is_set()
 
     async def scenario() -> tuple[str, bool]:
-        async with anyio.create_task_group() as group:
+        answers: list[tuple[str, bool]] = []
+        with anyio.fail_after(10):
+            async with anyio.create_task_group() as group:
 
-            async def first() -> None:
-                assert await calls.run(Engine(True), slow) == "worker"
+                async def in_a_thread() -> None:
+                    assert await calls.run(Engine(True), first) == "worker"
 
-            group.start_soon(first)
-            while not calls.in_threads:
-                await anyio.sleep(0.001)
-            calls.typical_s = typical_s
-            group.start_soon(anyio.to_thread.run_sync, lambda: time.sleep(0.05) or release.set())
-            answer = await calls.run(Engine(True), second)
-        return answer
+                async def then() -> None:
+                    answers.append(await calls.run(Engine(True), second))
+
+                group.start_soon(in_a_thread)
+                while not calls.in_threads:
+                    await anyio.sleep(0.001)
+                calls.typical_s = typical_s
+                group.start_soon(then)
+                while not answers and calls._threads_done is None:  # it ran, or it waits for the first
+                    await anyio.sleep(0.001)
+                release.set()
+        return answers[0]
 
     answer = anyio.run(scenario)
     assert calls.in_threads == 0 and calls.in_progress == 0
@@ -142,6 +145,54 @@ def test_while_a_call_runs_in_a_worker_thread_the_others_do_too() -> None:
 
 def test_once_calls_are_short_again_the_next_waits_for_those_in_threads_then_runs_in_the_loop() -> None:
     assert one_beside_a_call_in_a_thread(EngineCalls(4), 0.0) == ("loop", False)
+
+
+def test_a_call_that_waited_decides_again_once_the_threads_end() -> None:
+    """The call that ended in its thread computed 0.2 s: the average is then too long for the loop."""
+    calls = EngineCalls(4)
+    assert one_beside_a_call_in_a_thread(calls, 0.0, work_s=0.2) == ("worker", False)
+    assert calls.typical_s > INLINE_ALONE_MAX_S
+
+
+def test_calls_waiting_for_a_failed_thread_call_run_and_one_cancelled_leaves_nothing_counted() -> None:
+    calls = EngineCalls(4)
+    calls.typical_s = 2 * INLINE_ALONE_MAX_S
+    release = threading.Event()
+
+    def failing() -> None:
+        release.wait(5)
+        raise ValueError("engine error")
+
+    async def scenario() -> list[str]:
+        places: list[str] = []
+        with anyio.fail_after(10):
+            async with anyio.create_task_group() as group:
+
+                async def in_a_thread() -> None:
+                    with pytest.raises(ValueError, match="engine error"):
+                        await calls.run(Engine(True), failing)
+
+                async def waiting() -> None:
+                    places.append(await calls.run(Engine(True), where))
+
+                async def cancelled() -> None:
+                    with anyio.move_on_after(0.05):
+                        await calls.run(Engine(True), where)
+                        places.append("not cancelled")
+
+                group.start_soon(in_a_thread)
+                while not calls.in_threads:
+                    await anyio.sleep(0.001)
+                calls.typical_s = 0.0
+                for task in (waiting, waiting, waiting, cancelled):
+                    group.start_soon(task)
+                await anyio.sleep(0.1)  # the cancelled one gave up
+                assert calls.in_progress == 4 and not places
+                release.set()
+        return places
+
+    assert anyio.run(scenario) == ["loop"] * 3
+    assert calls.in_threads == 0 and calls.in_progress == 0
 
 
 def test_a_steady_load_sent_to_threads_by_a_slow_spell_comes_back_to_the_loop() -> None:
@@ -200,7 +251,7 @@ def test_worker_threads_are_capped_by_the_concurrency() -> None:
     lock = threading.Lock()
     running, most = 0, 0
 
-    def busy() -> str:
+    def sleepy() -> str:
         nonlocal running, most
         with lock:
             running += 1
@@ -210,7 +261,7 @@ def test_worker_threads_are_capped_by_the_concurrency() -> None:
             running -= 1
         return where()
 
-    places = together(calls, busy, 6)
+    places = together(calls, sleepy, 6)
     assert most == 2 and places == ["worker"] * 6
 
 

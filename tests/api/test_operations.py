@@ -16,7 +16,7 @@ from fastapi.testclient import TestClient
 from api.main import create_app
 from api.settings import Settings
 from api.store import Role
-from benchmarks.run import call_places
+from benchmarks.measure import call_places
 from tests.api.conftest import payload
 
 

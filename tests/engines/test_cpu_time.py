@@ -7,13 +7,13 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 from indexer.cpu_time import helped, spent, timed
-from tests.api.test_engine_calls import busy
+from tests.cpu_work import busy
 
 
 def test_waiting_costs_no_cpu_time_and_computing_does() -> None:
     _, waited = timed(time.sleep, 0.05)
     _, computed = timed(busy, 0.05)
-    assert waited < 0.01 <= 0.045 <= computed
+    assert waited < 0.01 and computed >= 0.045
 
 
 def test_a_helper_s_cpu_time_counts_for_the_thread_it_worked_for_only() -> None:
@@ -21,7 +21,7 @@ def test_a_helper_s_cpu_time_counts_for_the_thread_it_worked_for_only() -> None:
     with ThreadPoolExecutor(1) as helper:
         _, seconds = helper.submit(timed, busy, 0.05).result()
     helped(seconds)
-    assert seconds >= 0.045 and spent() - started >= seconds  # this thread only waited
+    assert seconds >= 0.045 and spent() - started >= seconds
     elsewhere: list[float] = []
     thread = threading.Thread(target=lambda: elsewhere.append(spent()))
     thread.start()
