@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 import threading
+import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -271,6 +272,43 @@ def test_component_loading_and_error_states_in_french(browser: Any, partner: str
     assert len(held) == 1
     held[0].continue_()
     slow.locator("li.r").first.wait_for()
+    page.close()
+
+
+def test_component_asks_again_when_the_api_is_busy(browser: Any, partner: str, api: LiveApi) -> None:
+    """A shed request (503 + Retry-After: nothing was done) is asked again after the wait it names; a long
+    wait (a rate limit's minute) is not waited out: the visitor gets the error and its button."""
+    page = browser.new_page()
+    page.set_default_timeout(15_000)
+    asked: list[float] = []
+    retry_after = ["1"]
+
+    def busy_first(route: Any) -> None:
+        asked.append(time.monotonic())
+        if len(asked) == 1:
+            cors = {"Access-Control-Allow-Origin": partner, "Access-Control-Expose-Headers": "Retry-After"}
+            route.fulfill(
+                status=503,
+                headers={**cors, "Retry-After": retry_after[0], "Content-Type": "application/json"},
+                body='{"detail": [{"code": "overloaded"}]}',
+            )
+        else:
+            route.continue_()
+
+    page.route(f"{api.url}/api/v1/search?*", busy_first)
+    page.goto(partner + "/lent")
+    page.locator("#slow li.r").first.wait_for()
+    assert len(asked) == 2 and asked[1] - asked[0] >= 0.9
+    page.close()
+
+    page = browser.new_page()
+    page.set_default_timeout(15_000)
+    asked.clear()
+    retry_after[0] = "60"
+    page.route(f"{api.url}/api/v1/search?*", busy_first)
+    page.goto(partner + "/lent")
+    page.locator("#slow").get_by_text("Impossible de charger les pratiques pour le moment.").wait_for()
+    assert len(asked) == 1
     page.close()
 
 

@@ -1,4 +1,4 @@
-/*! IMPACT-Pratiques widget: plain JavaScript, no framework, no build step; 16112 bytes (5.7 kB gzipped).
+/*! IMPACT-Pratiques widget: plain JavaScript, no framework, no build step; 16751 bytes (5.9 kB gzipped).
  * <script src="https://API/widget.js" defer></script>
  * <impact-pratiques q="tiers-lieux" territory-type="rural" odd="8" size="5"></impact-pratiques>
  * Attributes: q, territory-type, actor-category, odd, region (lists: comma-separated), year-from, year-to,
@@ -10,6 +10,7 @@
   if (!window.customElements || customElements.get("impact-pratiques")) return;
   var script = document.currentScript;
   var ORIGIN = script && script.src ? new URL(script.src, location.href).origin : location.origin;
+  var RETRIES = 2, RETRY_MAX_S = 5; // a busy API's 503 / 429, asked again (`fetchJson`)
   var LISTS = { "territory-type": "territory_type", "actor-category": "actor_category", odd: "odd", region: "region" };
   var SCALARS = { q: "q", "year-from": "year_from", "year-to": "year_to", sort: "sort", size: "size" };
   var KINDS = { tag: "Thème", programme: "Programme", territory: "Territoire", practice: "Pratique" };
@@ -118,8 +119,17 @@
       try { return new URL(this.getAttribute("api") || ORIGIN, location.href).origin; } catch (e) { return ORIGIN; }
     }
 
-    fetchJson(path) {
+    // 503 / 429 + Retry-After: nothing was done; asked again after a short wait, else the error shows.
+    fetchJson(path, retries) {
+      var self = this;
+      var left = retries == null ? RETRIES : retries;
       return fetch(this.api() + path, { headers: { Accept: "application/json" } }).then(function (response) {
+        var wait = Number(response.headers.get("Retry-After") || 1);
+        if ((response.status === 503 || response.status === 429) && left > 0 && wait >= 0 && wait <= RETRY_MAX_S) {
+          return new Promise(function (done) { setTimeout(done, wait * 1000); }).then(function () {
+            return self.fetchJson(path, left - 1);
+          });
+        }
         if (!response.ok) throw new Error("HTTP " + response.status);
         return response.json();
       });
