@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import random
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -90,8 +91,9 @@ def test_vectors_survive_reopening(tmp_path: Path) -> None:
     del engine
     reopened = EmbeddedEngine(tmp_path / "index")
     try:
-        assert reopened.health().detail["vectors"] == len(PUBLISHED)
+        assert reopened.health().detail["vectors"] == 0  # lexical search never reads them
         reopened.attach_semantic(Semantic(embedder(), stored))
+        assert reopened.health().detail["vectors"] == len(PUBLISHED)
         found = reopened.search(SearchQuery(q=NEED, mode=SearchMode.HYBRID))
         assert found.mode == SearchMode.HYBRID and found.hits[0].id == "mobilite-vallee"
     finally:
@@ -115,20 +117,67 @@ def test_index_survives_reopening(tmp_path: Path) -> None:
     assert not reopened.needs_rebuild()
 
 
-def _counting_reads(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
-    """Each read of every document (`_documents`), recorded: whether it read the vectors too."""
-    reads: list[bool] = []
-    read = EmbeddedEngine._documents
+def _counting_reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Each read of the index's versions, recorded: `documents` (every stored document, with the vectors) or
+    `terms` (the term dictionary and the version fast field)."""
+    reads: list[str] = []
+    read_documents, read_terms = EmbeddedEngine._stored_vectors, EmbeddedEngine._indexed_versions
 
-    def counted(self: EmbeddedEngine, with_vectors: bool) -> tuple[dict[str, int], list[Any]]:
-        reads.append(with_vectors)
-        return read(self, with_vectors)
+    def documents(self: EmbeddedEngine) -> tuple[dict[str, int], list[Any]]:
+        reads.append("documents")
+        return read_documents(self)
 
-    monkeypatch.setattr(EmbeddedEngine, "_documents", counted)
+    def terms(self: EmbeddedEngine) -> dict[str, int]:
+        reads.append("terms")
+        return read_terms(self)
+
+    monkeypatch.setattr(EmbeddedEngine, "_stored_vectors", documents)
+    monkeypatch.setattr(EmbeddedEngine, "_indexed_versions", terms)
     return reads
 
 
-def test_the_start_up_check_reuses_the_versions_read_at_opening(
+def _mapped_stores(path: Path) -> int:
+    """How many bytes of this index's document stores (`*.store`) this process has in memory."""
+    resident, in_store = 0, False
+    for line in Path("/proc/self/smaps").read_text().splitlines():
+        if line[:1].isalnum() and not line.startswith(("Rss", "Size")) and ":" not in line.split()[0]:
+            parts = line.split()
+            in_store = len(parts) >= 6 and parts[5].startswith(str(path)) and parts[5].endswith(".store")
+        elif in_store and line.startswith("Rss:"):
+            resident += int(line.split()[1]) * 1024
+    return resident
+
+
+def test_a_lexical_engine_reads_no_stored_document_to_check_the_index(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "index"
+    # Summaries that do not compress away: a document store of about 1 MB.
+    copies = [
+        m.model_copy(update={"id": f"{m.id}-{n}", "version": 5, "summary": random.randbytes(700).hex()})
+        for n in range(100)
+        for m in CORPUS
+    ]
+    first = EmbeddedEngine(path)
+    first.index(copies)
+    gone = sorted(PUBLISHED)[0] + "-0"
+    first.delete([gone])  # its id stays in the term dictionary until a merge
+    first.close()
+    reads = _counting_reads(monkeypatch)
+    reopened = EmbeddedEngine(path)
+    try:
+        opened = _mapped_stores(path)  # tantivy reads each store's index of blocks when it opens
+        expected = {m.id: 5 for m in copies if m.id != gone and m.id.rsplit("-", 1)[0] in PUBLISHED}
+        assert reopened.versions() == expected
+        assert reads == ["terms"]
+        assert _mapped_stores(path) == opened < sum(f.stat().st_size for f in path.glob("*.store")) / 4
+        assert reopened.search(SearchQuery(q="")).total == len(expected)  # hits read their stored source
+        assert _mapped_stores(path) > opened  # what the check above can see
+    finally:
+        reopened.close()
+
+
+def test_the_start_up_check_reuses_the_versions_read_with_the_vectors(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     engine = EmbeddedEngine(tmp_path / "index")
@@ -138,40 +187,46 @@ def test_the_start_up_check_reuses_the_versions_read_at_opening(
     reads = _counting_reads(monkeypatch)
     reopened = EmbeddedEngine(tmp_path / "index")
     try:
-        assert reads == [True] and reopened.health().detail["vectors"] == len(PUBLISHED)
+        assert reads == []
+        reopened.attach_semantic(Semantic(embedder(), stored))
+        assert reads == ["documents"] and reopened.health().detail["vectors"] == len(PUBLISHED)
         assert reopened.versions() == dict.fromkeys(PUBLISHED, 3)
-        assert reads == [True]  # one read of the documents for both
+        assert reads == ["documents"]  # one read of the documents for both
         assert reopened.versions() == dict.fromkeys(PUBLISHED, 3)
-        assert reads == [True, False]  # kept for the start-up check only: later checks read the index
+        assert reads == ["documents", "terms"]  # kept for the start-up check only: later checks read the index
     finally:
         reopened.close()
 
 
-def test_versions_read_at_opening_are_not_used_after_a_commit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_versions_read_with_the_vectors_are_not_used_after_a_commit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     first = EmbeddedEngine(tmp_path / "index")
     first.index(CORPUS)
     first.close()
     reads = _counting_reads(monkeypatch)
-    # Opened while no process writes; then another process's engine commits before the check.
+    # Vectors read while no process writes; then another process's engine commits before the check.
     reader = EmbeddedEngine(tmp_path / "index")
+    reader.attach_semantic(Semantic(embedder(), stored))
     writer = EmbeddedEngine(tmp_path / "index")
     try:
         changed = by_id(sorted(PUBLISHED)[0]).model_copy(update={"version": 7})
         assert writer.index([changed]).indexed == 1
         writer.close()
         assert reader.versions()[changed.id] == 7
-        assert reads == [True, True, False]
+        assert reads == ["documents", "terms"]
     finally:
         reader.close()
 
 
-def test_versions_read_at_opening_are_not_used_after_a_rebuild(tmp_path: Path) -> None:
+def test_versions_read_with_the_vectors_are_not_used_after_a_rebuild(tmp_path: Path) -> None:
     """A rebuild (`delete_all_documents`) may commit the same opstamp as before: the whole record of the
     last commit tells them apart."""
     first = EmbeddedEngine(tmp_path / "index")
     first.index(CORPUS)
     first.close()
     reader = EmbeddedEngine(tmp_path / "index")
+    reader.attach_semantic(Semantic(embedder(), stored))
     rebuilder = EmbeddedEngine(tmp_path / "index")
     try:
         rebuilder.rebuild([])  # another process empties the index after the reader opened it
@@ -179,12 +234,13 @@ def test_versions_read_at_opening_are_not_used_after_a_rebuild(tmp_path: Path) -
         assert reader.versions() == {}
     finally:
         reader.close()
-    # Its own rebuild too (its first write also drops the versions kept at opening, to free them; the
-    # changed record of the last commit alone already keeps them from being used).
+    # Its own rebuild too (its first write also drops the versions kept with the vectors, to free them;
+    # the changed record of the last commit alone already keeps them from being used).
     first = EmbeddedEngine(tmp_path / "index")
     first.index(CORPUS)
     first.close()
     again = EmbeddedEngine(tmp_path / "index")
+    again.attach_semantic(Semantic(embedder(), stored))
     try:
         again.rebuild([by_id(sorted(PUBLISHED)[0])])
         assert again.versions() == {sorted(PUBLISHED)[0]: by_id(sorted(PUBLISHED)[0]).version}
