@@ -91,6 +91,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                     embedding.release()  # otherwise it expires within a minute
                 except Exception as exc:  # the store may be down: closing must go on
                     log.warning("embedding lease not released: %s", exc)
+            aclose = getattr(engine, "aclose", None)  # the asynchronous client's connections, if any
+            if aclose is not None:
+                await aclose()
             engine.close()
             store.close()
 

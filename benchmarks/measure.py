@@ -63,16 +63,19 @@ def dir_mb(path: Path) -> float:
 
 
 class PeakRss:
-    """Samples a process's RSS in a thread while a block runs."""
+    """Samples a process's RSS in a thread while a block runs: its peak, and its parts then (`resident_mb`)."""
 
     def __init__(self, pid: int, every: float = 0.05):
         self.pid, self.every, self.peak = pid, every, 0.0
+        self.parts: dict[str, float] = {}
         self._stop = threading.Event()
 
     def __enter__(self) -> PeakRss:
         def sample() -> None:
             while not self._stop.is_set():
-                self.peak = max(self.peak, rss_mb(self.pid))
+                parts = resident_mb(self.pid)
+                if parts.get("VmRSS", 0.0) > self.peak:
+                    self.peak, self.parts = parts["VmRSS"], parts
                 time.sleep(self.every)
 
         self._thread = threading.Thread(target=sample, daemon=True)

@@ -133,9 +133,11 @@ def write_report(results: dict[str, Any]) -> str:
                 )
         lines.append("")
         for engine in ("embedded", "elasticsearch"):
-            parts = entry.get(engine, {}).get("http", {}).get("rss_at_rest_parts_mb")
-            if parts:
-                lines += [resident_text(engine, parts), ""]
+            http = entry.get(engine, {}).get("http", {})
+            if http.get("rss_at_rest_parts_mb"):
+                lines += [resident_text(engine, http["rss_at_rest_parts_mb"]), ""]
+            if http.get("rss_under_load_parts_mb"):
+                lines += [resident_text(engine, http["rss_under_load_parts_mb"], "at its peak under load"), ""]
         for engine in ("embedded", "elasticsearch"):
             profile = entry.get(engine, {}).get("http", {}).get("profile")
             if profile:
@@ -159,12 +161,12 @@ def node_text(node: dict[str, Any] | None) -> list[str]:
     return [f"Elasticsearch {node['version']}, {node['nodes']} node(s), {node['heap_mb']:,.0f} MB of heap in all.", ""]
 
 
-def resident_text(engine: str, parts: dict[str, float]) -> str:
-    """What the API's resident memory at rest is made of."""
+def resident_text(engine: str, parts: dict[str, float], when: str = "at rest") -> str:
+    """What the API's resident memory at rest (or at its peak under load) is made of."""
     mapped = "shared libraries and, on the embedded engine, mostly its index's segments (page cache, shared "
     mapped += "with the system and reclaimed under memory pressure)"
     return (
-        f"API resident memory at rest ({engine}): {parts.get('VmRSS', 0):.0f} MB = {parts.get('RssAnon', 0):.0f} MB "
+        f"API resident memory {when} ({engine}): {parts.get('VmRSS', 0):.0f} MB = {parts.get('RssAnon', 0):.0f} MB "
         f"of its own + {parts.get('RssFile', 0):.0f} MB of files it maps ({mapped})"
         + (f" + {parts['RssShmem']:.0f} MB shared" if parts.get("RssShmem") else "")
         + "."

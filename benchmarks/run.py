@@ -315,12 +315,17 @@ async def api_layer(app: Any, engine: SearchEngine, queries: list[BenchQuery], r
     routing, reading the query, the hop to a worker thread and back, and writing the answer. `api_in` /
     `api_out`: around the real engine call, from the request to the call (middleware, routing, the query
     read, the hop to a worker thread) and from its end to the answer (the hop back, serialisation,
-    middleware)."""
+    middleware). An engine that the API awaits (`search_async`, Elasticsearch) is timed and replayed there."""
     answers = [engine.search(q.params.to_query()) for q in queries]
     replay = iter(answers * rounds)
-    replayed, _, _ = await _api_pass(app, engine, queries, rounds, lambda query: next(replay))
+
+    async def replayed_async(query: SearchQuery) -> SearchResult:
+        return next(replay)
+
+    replayed, _, _ = await _api_pass(app, engine, queries, rounds, lambda query: next(replay), replayed_async)
     assert next(replay, None) is None, "each search request calls engine.search once"
-    _, before_call, after_call = await _api_pass(app, engine, queries, rounds, engine.search)
+    awaited = getattr(engine, "search_async", None)
+    _, before_call, after_call = await _api_pass(app, engine, queries, rounds, engine.search, awaited)
     return {
         "api_layer": percentiles(replayed),
         "api_in": percentiles(before_call),
@@ -334,9 +339,10 @@ async def _api_pass(
     queries: list[BenchQuery],
     rounds: int,
     search: Callable[[SearchQuery], SearchResult],
+    search_async: Callable[[SearchQuery], Awaitable[SearchResult]] | None = None,
 ) -> tuple[list[float], list[float], list[float]]:
     """Each request's whole time, and its times before and after its engine call, with `search` as the
-    engine's `search`."""
+    engine's `search` (and `search_async` as its `search_async`, when it has one)."""
     calls: list[tuple[float, float]] = []
 
     def timed_search(query: SearchQuery) -> SearchResult:
@@ -346,7 +352,18 @@ async def _api_pass(
         finally:
             calls.append((started, time.perf_counter()))
 
+    async def timed_async(query: SearchQuery) -> SearchResult:
+        assert search_async is not None
+        started = time.perf_counter()
+        try:
+            return await search_async(query)
+        finally:
+            calls.append((started, time.perf_counter()))
+
     engine.search = timed_search  # type: ignore[method-assign]
+    awaited = getattr(engine, "search_async", None) is not None
+    if awaited:
+        engine.search_async = timed_async  # type: ignore[attr-defined]
     whole: list[float] = []
     before_call: list[float] = []
     after_call: list[float] = []
@@ -365,6 +382,8 @@ async def _api_pass(
                 after_call.append(ended - call_ended)
     finally:
         del engine.search
+        if awaited:
+            del engine.search_async  # type: ignore[attr-defined]
     return whole, before_call, after_call
 
 
@@ -416,6 +435,7 @@ def serve(
             "rss_at_rest_mb": rest.get("VmRSS", 0.0),
             "rss_at_rest_parts_mb": rest,
             "rss_under_load_mb": peak.peak,
+            "rss_under_load_parts_mb": peak.parts,
             "runs": runs,
             "profile": profile,
         }

@@ -1,16 +1,25 @@
-"""The Elasticsearch engine: the production backend, same contract as the embedded one."""
+"""The Elasticsearch engine: the production backend, same contract as the embedded one.
+
+A search's reads are written once as generators yielding each client call (`ClientCall`) and sent its
+answer (or thrown its error): answered by the blocking client (`_answered`, the `SearchEngine` methods) or
+by the asynchronous one in the event loop (`_awaited`: `search_async`, `call_async`), so an API search
+waits on the network without a worker thread.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import re
 import threading
 import time
-from collections.abc import Iterable, Iterator, Mapping, Sequence
-from typing import Any
+from collections.abc import Awaitable, Callable, Coroutine, Generator, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, TypeVar
 from urllib.parse import quote
 
-from elasticsearch import ApiError, Elasticsearch, NotFoundError, TransportError, helpers
+import anyio
+from elasticsearch import ApiError, AsyncElasticsearch, Elasticsearch, NotFoundError, TransportError, helpers
 
 from indexer import es_query
 from indexer.compiled_requests import CompiledRequests
@@ -39,12 +48,14 @@ from indexer.es_mapping import (
 )
 from indexer.french import FrenchStemmer
 from indexer.highlight import hit_from_source
-from indexer.pipeline import RawSearch, SearchPlan, run_search, similar_by_meaning
+from indexer.pipeline import RawSearch, SearchPlan, drive_async, run_search, searched, similar_by_meaning
 from indexer.query import Synonyms
 from indexer.relevance import typed_as_meant
 from indexer.vectors import Semantic, with_vectors
 from schemas.monograph import Monograph, Status
-from schemas.search import SearchFilters, SearchHit, SearchQuery, SearchResult
+from schemas.search import SearchFilters, SearchHit, SearchMode, SearchQuery, SearchResult
+
+T = TypeVar("T")
 
 BULK_CHUNK_DOCS = 500
 BULK_CHUNK_BYTES = 10 * 1024 * 1024
@@ -59,6 +70,46 @@ KNOWN_STEMS_REMEMBERED = 10_000
 JSON_HEADERS = {"accept": "application/json", "content-type": "application/json"}
 # A call within a deadline gets the time left rounded down to this step (`_within`).
 TIMEOUT_STEP_S = 0.05
+
+
+@dataclass(frozen=True)
+class ClientCall:
+    """One call of the client (`method` of `Elasticsearch` or `AsyncElasticsearch`, keyword arguments),
+    given the time left before `deadline`."""
+
+    method: str
+    kwargs: dict[str, Any]
+    deadline: float | None
+
+
+# A read: yields its client calls, is sent their answers (or thrown their errors), returns its result.
+Reads = Generator[ClientCall, Any, T]
+
+
+async def _performed(reads: Reads[T], perform: Callable[[ClientCall], Awaitable[Any]]) -> T:
+    """Runs `reads`: each call it yields made by `perform`, its answer sent back or its client error thrown in
+    (where the read translates it)."""
+    answer, error = None, None
+    try:
+        while True:
+            call = reads.throw(error) if error is not None else reads.send(answer)
+            answer, error = None, None
+            try:
+                answer = await perform(call)
+            except (ApiError, TransportError) as exc:
+                error = exc
+    except StopIteration as done:
+        return done.value
+
+
+def _completed(coroutine: Coroutine[Any, Any, T]) -> T:
+    """The result of a coroutine that never waits (`_performed` with the blocking client): one step runs it."""
+    try:
+        coroutine.send(None)
+    except StopIteration as done:
+        return done.value
+    coroutine.close()
+    raise RuntimeError("a blocking read waited on the event loop")
 
 
 @contextlib.contextmanager
@@ -84,6 +135,7 @@ class ElasticsearchEngine:
     semantic: Semantic | None = None
 
     def __init__(self, config: EngineConfig, synonyms: Synonyms | None = None, client: Elasticsearch | None = None):
+        self.config = config
         self.alias = config.elasticsearch_index_prefix
         self.synonyms = synonyms or Synonyms.from_file(config.synonyms_path)
         self.stemmer = FrenchStemmer()
@@ -95,8 +147,11 @@ class ElasticsearchEngine:
         self._ensure_lock = threading.Lock()
         # stem → (known, monotonic time until which that holds)
         self._known: dict[str, tuple[bool, float]] = {}
-        # steps of `TIMEOUT_STEP_S` → the client with that request timeout (`_within`)
-        self._stepped: dict[int, Elasticsearch] = {}
+        # steps of `TIMEOUT_STEP_S` → the client with that request timeout (`_within`), blocking or asynchronous
+        self._stepped: dict[int, Any] = {}
+        self._stepped_async: dict[int, Any] = {}
+        # The asynchronous client of the event loop that made it (`_async_client`).
+        self._async: tuple[asyncio.AbstractEventLoop, AsyncElasticsearch] | None = None
         self._search_path = f"/{quote(self.alias, safe='')}/_search"
         # Bodies sent as the bytes the client would serialise them to (built and serialised once per pass).
         self._requests = CompiledRequests(self.build_request)
@@ -332,25 +387,78 @@ class ElasticsearchEngine:
 
     # -- reads -------------------------------------------------------------------
 
-    def _within(self, deadline: float | None) -> Elasticsearch:
-        """The client for the next call of a search: its usual timeout, or only the time left before
-        `deadline` when that is shorter.
+    def _within(self, client: Any, stepped: dict[int, Any], deadline: float | None) -> Any:
+        """`client` (blocking or asynchronous) for the next call of a search: its usual timeout, or only the
+        time left before `deadline` when that is shorter. `stepped`: its copies with shorter timeouts.
 
         :raises SearchTimeout: the deadline has passed.
         """
         left = time_left(deadline)
         if left is None or left >= self.timeout:
-            return self.client
+            return client
         # `options` copies the client (about 0.2 ms, as much as building the whole request): a client per
         # 50 ms step of time left, made once, at most `timeout / 50 ms` of them. Rounded down, so a call
         # never outlives the deadline.
         steps = int(left / TIMEOUT_STEP_S)
         if not steps:
-            return self.client.options(request_timeout=left)
-        client = self._stepped.get(steps)
-        if client is None:
-            client = self._stepped.setdefault(steps, self.client.options(request_timeout=steps * TIMEOUT_STEP_S))
-        return client
+            return client.options(request_timeout=left)
+        shorter = stepped.get(steps)
+        if shorter is None:
+            shorter = stepped.setdefault(steps, client.options(request_timeout=steps * TIMEOUT_STEP_S))
+        return shorter
+
+    def _answered(self, reads: Reads[T]) -> T:
+        """Runs `reads` with the blocking client."""
+
+        async def blocking(call: ClientCall) -> Any:
+            return getattr(self._within(self.client, self._stepped, call.deadline), call.method)(**call.kwargs)
+
+        return _completed(_performed(reads, blocking))
+
+    async def _awaited(self, reads: Reads[T]) -> T:
+        """Runs `reads` with the asynchronous client, in the event loop."""
+
+        async def awaited(call: ClientCall) -> Any:
+            return await getattr(self._within(self._async_client(), self._stepped_async, call.deadline), call.method)(
+                **call.kwargs
+            )
+
+        return await _performed(reads, awaited)
+
+    def _async_client(self) -> AsyncElasticsearch:
+        """The asynchronous client (aiohttp) of the running event loop: its connections belong to the loop,
+        so another loop (a test's, a benchmark's) gets a client of its own."""
+        loop = asyncio.get_running_loop()
+        if self._async is None or self._async[0] is not loop:
+            self._async = (
+                loop,
+                AsyncElasticsearch(self.config.elasticsearch_hosts, **self.config.elasticsearch_options()),
+            )
+            self._stepped_async = {}
+        return self._async[1]
+
+    def awaits(self, query: SearchQuery) -> bool:
+        """Whether `search_async` answers `query` in the event loop: a lexical search. A hybrid one embeds
+        the query first (CPU work for a worker thread)."""
+        return query.mode != SearchMode.HYBRID or self.semantic is None
+
+    async def search_async(self, query: SearchQuery) -> SearchResult:
+        """`search`, with the asynchronous client: the event loop is free while the node answers. The
+        pipeline's own work (parsing, highlights, facets) runs in the loop."""
+        if not self.awaits(query):
+            return await anyio.to_thread.run_sync(self.search, query)
+        return await drive_async(self, searched(self.semantic, query, self.synonyms, self.stemmer))
+
+    async def call_async(self, method: str, *args: Any) -> Any:
+        """One of the pipeline's calls (`execute`, `known_stems`, `nearest`, `similarities`, `fetch`),
+        awaited."""
+        return await self._awaited(getattr(self, f"_{method}_reads")(*args))
+
+    async def aclose(self) -> None:
+        """Closes the asynchronous client (its connections), if one was made in this event loop."""
+        if self._async is not None and self._async[0] is asyncio.get_running_loop():
+            await self._async[1].close()
+        self._async = None
 
     def build_request(self, plan: SearchPlan) -> bytes:
         """A pass's `_search` body, as the bytes the client would serialise it to."""
@@ -359,16 +467,23 @@ class ElasticsearchEngine:
 
     def execute(self, plan: SearchPlan) -> RawSearch:
         """One `_search` on the alias, given only the time left before the query's deadline."""
+        return self._answered(self._execute_reads(plan))
+
+    def _execute_reads(self, plan: SearchPlan) -> Reads[RawSearch]:
         with translated_errors("search"):
             try:
                 # The documented low-level call (`search` types its body as a dict): the same request.
-                response = self._within(plan.query.deadline).perform_request(
-                    "POST",
-                    self._search_path,
-                    headers=JSON_HEADERS,
-                    body=self._requests(plan),
-                    endpoint_id="search",
-                    path_parts={"index": self.alias},
+                response = yield ClientCall(
+                    "perform_request",
+                    {
+                        "method": "POST",
+                        "path": self._search_path,
+                        "headers": JSON_HEADERS,
+                        "body": self._requests(plan),
+                        "endpoint_id": "search",
+                        "path_parts": {"index": self.alias},
+                    },
+                    plan.query.deadline,
                 )
             except NotFoundError:
                 # No index behind the alias yet (nothing was ever indexed): create it, nothing to find.
@@ -395,6 +510,9 @@ class ElasticsearchEngine:
     def known_stems(self, stems: Sequence[str], deadline: float | None = None) -> frozenset[str]:
         """Remembered for `KNOWN_STEMS_TTL_S`; the others asked in one size-0 `_search` (a `filters`
         aggregation per stem: the node's term statistics are per shard, not what a search sees)."""
+        return self._answered(self._known_stems_reads(stems, deadline))
+
+    def _known_stems_reads(self, stems: Sequence[str], deadline: float | None) -> Reads[frozenset[str]]:
         now = time.monotonic()
         answers: dict[str, tuple[bool, float]] = {}
         for stem in stems:
@@ -405,7 +523,9 @@ class ElasticsearchEngine:
         if missing:
             with translated_errors("search"):
                 try:
-                    response = self._within(deadline).search(index=self.alias, body=es_query.known_stems_body(missing))
+                    response = yield ClientCall(
+                        "search", {"index": self.alias, "body": es_query.known_stems_body(missing)}, deadline
+                    )
                 except NotFoundError:
                     return frozenset()  # no index yet: nothing is known
             practices = response["hits"]["total"]["value"]
@@ -425,11 +545,17 @@ class ElasticsearchEngine:
         self, vector: Vector, filters: SearchFilters, k: int, deadline: float | None = None
     ) -> list[tuple[str, float]]:
         """One kNN `_search` on the alias under the lexical search's filters, ids and scores only."""
+        return self._answered(self._nearest_reads(vector, filters, k, deadline))
+
+    def _nearest_reads(
+        self, vector: Vector, filters: SearchFilters, k: int, deadline: float | None
+    ) -> Reads[list[tuple[str, float]]]:
         if k <= 0:
             return []
         with translated_errors("nearest"):
             try:
-                response = self._within(deadline).search(index=self.alias, body=es_query.knn_body(vector, filters, k))
+                body = es_query.knn_body(vector, filters, k)
+                response = yield ClientCall("search", {"index": self.alias, "body": body}, deadline)
             except NotFoundError:
                 return []  # no index behind the alias yet: no vectors (a search creates it)
         # An index without vectors (or of an older mapping, without the field) finds nothing.
@@ -437,22 +563,32 @@ class ElasticsearchEngine:
 
     def similarities(self, vector: Vector, ids: Sequence[str], deadline: float | None = None) -> dict[str, float]:
         """One kNN `_search` restricted to these ids (exact cosines, ids and scores only)."""
+        return self._answered(self._similarities_reads(vector, ids, deadline))
+
+    def _similarities_reads(
+        self, vector: Vector, ids: Sequence[str], deadline: float | None
+    ) -> Reads[dict[str, float]]:
         if not ids:
             return {}
         with translated_errors("similarities"):
             try:
-                response = self._within(deadline).search(index=self.alias, body=es_query.similarities_body(vector, ids))
+                body = es_query.similarities_body(vector, ids)
+                response = yield ClientCall("search", {"index": self.alias, "body": body}, deadline)
             except NotFoundError:
                 return {}
         return {h["_id"]: cosine(h["_score"]) for h in response["hits"]["hits"]}
 
     def fetch(self, ids: Sequence[str], deadline: float | None = None) -> list[Mapping[str, Any]]:
         """One `_mget` on the alias: the display sources, in the order asked, of the ids found."""
+        return self._answered(self._fetch_reads(ids, deadline))
+
+    def _fetch_reads(self, ids: Sequence[str], deadline: float | None) -> Reads[list[Mapping[str, Any]]]:
         if not ids:
             return []
         with translated_errors("fetch"):
             try:
-                response = self._within(deadline).mget(index=self.alias, ids=list(ids), source=es_query.SOURCE_FIELDS)
+                kwargs = {"index": self.alias, "ids": list(ids), "source": es_query.SOURCE_FIELDS}
+                response = yield ClientCall("mget", kwargs, deadline)
             except NotFoundError:
                 return []
         return [d["_source"]["display"] for d in response["docs"] if d.get("found")]

@@ -8,13 +8,18 @@ the words *or* those practices under the filters, so the total and the facet cou
 is shown; its first hits and the closest passing the filters are ranked by a linear blend of their text
 score and their cosine similarity (`blend`; the cosines of word matches asked of the engine), and the
 page's sources fetched by id.
+
+The pipeline is written once as generators that yield each engine call they need (`Call`) and receive
+its answer: `drive` answers with the engine's blocking methods, `drive_async` with an engine's awaitable
+ones (`AsyncExecutor`: Elasticsearch's asynchronous client, so a search waits on the network in the event
+loop instead of a worker thread).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Generator, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from indexer.embedder import Vector
 from indexer.engine import time_left
@@ -100,6 +105,21 @@ class RawSearch:
     truncated: set[str] = field(default_factory=set)
 
 
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Call:
+    """One engine call a search needs: an `Executor` method's name and its arguments."""
+
+    method: str
+    args: tuple[Any, ...]
+
+
+# A part of the pipeline: yields the engine calls it needs, is sent their answers, returns its result.
+Steps = Generator[Call, Any, T]
+
+
 class Executor(Protocol):
     semantic: Semantic | None
 
@@ -125,19 +145,50 @@ class Executor(Protocol):
         ...
 
 
-def with_known_words(
-    engine: Executor, parsed: ParsedQuery, stemmer: FrenchStemmer, deadline: float | None
-) -> ParsedQuery:
+class AsyncExecutor(Protocol):
+    async def call_async(self, method: str, *args: Any) -> Any:
+        """`getattr(self, method)(*args)`, awaited instead of blocking."""
+        ...
+
+
+def drive(engine: Executor, steps: Steps[T]) -> T:
+    """Runs `steps`, answering each call with `engine`'s blocking method."""
+    answer = None
+    try:
+        while True:
+            call = steps.send(answer)
+            answer = getattr(engine, call.method)(*call.args)
+    except StopIteration as done:
+        return done.value
+
+
+async def drive_async(engine: AsyncExecutor, steps: Steps[T]) -> T:
+    """Runs `steps`, awaiting each call's answer from `engine` (the event loop is free meanwhile)."""
+    answer = None
+    try:
+        while True:
+            call = steps.send(answer)
+            answer = await engine.call_async(call.method, *call.args)
+    except StopIteration as done:
+        return done.value
+
+
+def with_known_words(parsed: ParsedQuery, stemmer: FrenchStemmer, deadline: float | None) -> Steps[ParsedQuery]:
     """`parsed` with the stems of its typed words the index knows well (one engine call, only when typo
     tolerance would apply to a word)."""
     stems = sorted({stem for stem, _ in tolerant_stems(parsed, stemmer.word)})
-    known = engine.known_stems(stems, deadline) if stems else frozenset()
+    known = (yield Call("known_stems", (stems, deadline))) if stems else frozenset()
     return replace(parsed, known=known) if known else parsed
 
 
+def planned(query: SearchQuery, synonyms: Synonyms, stemmer: FrenchStemmer) -> Steps[SearchPlan]:
+    """The first pass of `query`: its words parsed, those the index knows well marked."""
+    return first_plan(query, (yield from with_known_words(parse_query(query.q, synonyms), stemmer, query.deadline)))
+
+
 def plan_search(engine: Executor, query: SearchQuery, synonyms: Synonyms, stemmer: FrenchStemmer) -> SearchPlan:
-    """The first pass of `query` on `engine`: its words parsed, those the index knows well marked."""
-    return first_plan(query, with_known_words(engine, parse_query(query.q, synonyms), stemmer, query.deadline))
+    """The first pass of `query` on `engine`."""
+    return drive(engine, planned(query, synonyms, stemmer))
 
 
 def first_plan(query: SearchQuery, parsed: ParsedQuery) -> SearchPlan:
@@ -146,35 +197,42 @@ def first_plan(query: SearchQuery, parsed: ParsedQuery) -> SearchPlan:
 
 
 def run_search(engine: Executor, query: SearchQuery, synonyms: Synonyms, stemmer: FrenchStemmer) -> SearchResult:
+    """`searched`, with the engine's blocking calls."""
+    return drive(engine, searched(engine.semantic, query, synonyms, stemmer))
+
+
+def searched(
+    semantic: Semantic | None, query: SearchQuery, synonyms: Synonyms, stemmer: FrenchStemmer
+) -> Steps[SearchResult]:
     """A query of one or two clauses requires every word, then, when no practice has them all, any of
     them; a longer one is graded at once (any word, more words first). Quoted phrases are always
-    required. The answer says `relaxed` when its practices need not have every word."""
+    required. The answer says `relaxed` when its practices need not have every word. `semantic`: the
+    engine's, for hybrid search."""
     time_left(query.deadline)
-    plan = plan_search(engine, query, synonyms, stemmer)
+    plan = yield from planned(query, synonyms, stemmer)
     parsed = plan.parsed
-    meaning = _nearest(engine, plan)
+    meaning = yield from _nearest(semantic, plan)
     if meaning is not None:
         hybrid = SearchPlan(query, parsed, relaxed=True, dense=meaning.dense, ids_only=True)
-        return _hybrid_search(engine, hybrid, meaning, stemmer)
-    raw = engine.execute(plan)
+        return (yield from _hybrid_search(hybrid, meaning, stemmer))
+    raw = yield Call("execute", (plan,))
     if not raw.total and not plan.relaxed and len(parsed.clauses) > 1:
         plan = SearchPlan(query, parsed, relaxed=True)
-        raw = engine.execute(plan)
+        raw = yield Call("execute", (plan,))
     highlighter = build_highlighter(parsed, stemmer) if query.highlight else None
     hits = [
         hit_from_source(source, score if plan.scored else None, highlighter) for source, score in raw.hits[: query.size]
     ]
-    return _result(engine, plan, raw, hits, [s for s, _ in raw.hits], stemmer)
+    return (yield from _result(plan, raw, hits, [s for s, _ in raw.hits], stemmer))
 
 
 def _result(
-    engine: Executor,
     plan: SearchPlan,
     raw: RawSearch,
     hits: list[Any],
     sources: list[Mapping[str, Any]],
     stemmer: FrenchStemmer,
-) -> SearchResult:
+) -> Steps[SearchResult]:
     """The answer of a pass: its hits (with why their territory is alike), facets, corrected words."""
     query, parsed = plan.query, plan.parsed
     if query.like is not None:
@@ -183,6 +241,7 @@ def _result(
     facets = build_facets(raw.buckets, query.filters) if query.facets else {}
     if query.year_counts:
         facets[YEAR.name] = year_counts(raw.buckets.get(YEAR.name, {}))
+    total_without_filters = (yield from _total_without_filters(plan)) if not raw.total else None
     return SearchResult.model_construct(
         total=raw.total,
         hits=hits,
@@ -190,7 +249,7 @@ def _result(
         relaxed=plan.relaxed,
         truncated_facets=sorted(raw.truncated),
         corrected_query=corrected_query(query.q, parsed, iter(sources), stemmer) if plan.scored else None,
-        total_without_filters=_total_without_filters(engine, plan) if not raw.total else None,
+        total_without_filters=total_without_filters,
         like_territory=query.like,
         mode=SearchMode.HYBRID if plan.dense else SearchMode.LEXICAL,
     )
@@ -209,14 +268,13 @@ class Meaning:
     origin: float
 
 
-def _nearest(engine: Executor, plan: SearchPlan) -> Meaning | None:
+def _nearest(semantic: Semantic | None, plan: SearchPlan) -> Steps[Meaning | None]:
     """Hybrid: the practices closest to the words' meaning.
 
     None (a lexical search) unless hybrid was asked, the engine has vectors, the query has words and
     results are sorted by relevance, or when no practice is close enough.
     """
     query = plan.query
-    semantic = engine.semantic
     if query.mode != SearchMode.HYBRID or semantic is None or plan.parsed.is_empty or plan.sort != Sort.RELEVANCE:
         return None
     time_left(query.deadline)
@@ -225,9 +283,8 @@ def _nearest(engine: Executor, plan: SearchPlan) -> Meaning | None:
     # Among every practice, not under the filters: the same practices join whatever is ticked, so each
     # facet value's count is exactly what ticking it gives (disjunctive counts stay true), and the
     # pass applies the filters to them like to the words' matches.
-    nearest = [
-        (i, s) for i, s in engine.nearest(vector, SearchFilters(), HYBRID_CANDIDATES, query.deadline) if s >= floor
-    ]
+    among_all = yield Call("nearest", (vector, SearchFilters(), HYBRID_CANDIDATES, query.deadline))
+    nearest = [(i, s) for i, s in among_all if s >= floor]
     if not nearest:
         return None
     dense = tuple(i for i, _ in nearest)
@@ -235,7 +292,7 @@ def _nearest(engine: Executor, plan: SearchPlan) -> Meaning | None:
     if query.filters.model_dump(exclude_defaults=True):
         # Which of them pass the filters: each one's rank under them is at most its rank among all, so
         # the same number of closest under the filters holds every one that does.
-        passing = {i for i, _ in engine.nearest(vector, query.filters, HYBRID_CANDIDATES, query.deadline)}
+        passing = {i for i, _ in (yield Call("nearest", (vector, query.filters, HYBRID_CANDIDATES, query.deadline)))}
         shown = tuple(i for i in dense if i in passing)
     return Meaning(vector, dense, shown, dict(nearest), semantic.embedder.meaning_origin)
 
@@ -311,7 +368,7 @@ def similar_by_meaning(
     dense = [i for i, _ in engine.nearest(vector, SearchFilters(), size + 1) if i != monograph_id]
     fused = fuse([hit.id for hit in lexical], dense)[:size]
     known = {hit.id: hit for hit in lexical}
-    fetched = _fetched(engine, [i for i, _ in fused if i not in known], None)
+    fetched = drive(engine, _fetched([i for i, _ in fused if i not in known], None))
     hits = []
     for monograph_id_, score in fused:
         hit = known.get(monograph_id_) or (
@@ -323,40 +380,41 @@ def similar_by_meaning(
     return hits
 
 
-def _hybrid_search(engine: Executor, plan: SearchPlan, meaning: Meaning, stemmer: FrenchStemmer) -> SearchResult:
+def _hybrid_search(plan: SearchPlan, meaning: Meaning, stemmer: FrenchStemmer) -> Steps[SearchResult]:
     """One pass matching the words (graded) or the nearest practices; its first `HYBRID_WINDOW` hits by
     their text blended with their meaning (their cosines asked of the engine) and with the nearest
     passing the filters; the page's sources fetched by id."""
     query = plan.query
     window = max(HYBRID_WINDOW, query.offset + query.size)
-    raw = engine.execute(
-        SearchPlan(query.model_copy(update={"page": 1, "size": window}), plan.parsed, True, plan.dense, True)
+    raw = yield Call(
+        "execute",
+        (SearchPlan(query.model_copy(update={"page": 1, "size": window}), plan.parsed, True, plan.dense, True),),
     )
     # A practice matched only by meaning scores 0 on the text (unless "territories like mine" ranks it).
     lexical = [(str(source["id"]), float(score)) for source, score in raw.hits if score]
     unknown = [i for i, _ in lexical if i not in meaning.similarity]
-    similarity = {**meaning.similarity, **engine.similarities(meaning.vector, unknown, query.deadline)}
+    similarity = {**meaning.similarity, **(yield Call("similarities", (meaning.vector, unknown, query.deadline)))}
     best_matches = [i for i, _ in lexical[:EVIDENCE_HITS]]
-    fetched = _fetched(engine, best_matches, query.deadline)
+    fetched = yield from _fetched(best_matches, query.deadline)
     evidence = text_evidence(plan.parsed, fetched.values(), stemmer)
     blended = blend(lexical, similarity, meaning.shown, meaning.origin, evidence)
     fused = blended[query.offset : query.offset + query.size]
-    fetched |= _fetched(engine, [i for i, _ in fused if i not in fetched], query.deadline)
+    fetched |= yield from _fetched([i for i, _ in fused if i not in fetched], query.deadline)
     sources = [fetched[i] for i, _ in fused if i in fetched]
     scores = dict(fused)
     highlighter = build_highlighter(plan.parsed, stemmer) if query.highlight else None
     hits = [hit_from_source(source, scores[str(source["id"])], highlighter) for source in sources]
-    return _result(engine, plan, raw, hits, sources, stemmer)
+    return (yield from _result(plan, raw, hits, sources, stemmer))
 
 
-def _fetched(engine: Executor, ids: Sequence[str], deadline: float | None) -> dict[str, Mapping[str, Any]]:
+def _fetched(ids: Sequence[str], deadline: float | None) -> Steps[dict[str, Mapping[str, Any]]]:
     """The sources of these practices by id (no call for none)."""
-    return {str(s["id"]): s for s in engine.fetch(ids, deadline)} if ids else {}
+    return {str(s["id"]): s for s in (yield Call("fetch", (ids, deadline)))} if ids else {}
 
 
-def _total_without_filters(engine: Executor, plan: SearchPlan) -> int | None:
+def _total_without_filters(plan: SearchPlan) -> Steps[int | None]:
     """Nothing matched under filters: how many practices the words alone match (one count, no hits)."""
     if not plan.query.filters.model_dump(exclude_defaults=True):
         return None
     query = plan.query.model_copy(update={"filters": SearchFilters(), "size": 0, "facets": False, "year_counts": False})
-    return engine.execute(SearchPlan(query, plan.parsed, plan.relaxed)).total
+    return (yield Call("execute", (SearchPlan(query, plan.parsed, plan.relaxed),))).total

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 
 from indexer.engine import SearchEngine
 from indexer.french import fold
-from schemas.search import SearchHit, SearchQuery, Suggestion
+from schemas.search import SearchHit, SearchQuery, SearchResult, Suggestion
 
 SUGGEST_HITS = 10
 MAX_LIMIT = 10
@@ -34,13 +34,17 @@ def _labels(hits: Iterable[SearchHit]) -> Iterable[tuple[str, str]]:
         yield "territory", hit.territory.name
 
 
-def suggest(engine: SearchEngine, text: str, limit: int = 8) -> list[Suggestion]:
-    """Up to `limit` suggestions: completions first (the most frequent among the matching practices),
-    then the best matching practices themselves."""
+def suggest_query(text: str) -> SearchQuery | None:
+    """The one small search suggestions are read from (None: no word typed yet)."""
+    if not _WORD.search(fold(text)):
+        return None
+    return SearchQuery(q=text, size=SUGGEST_HITS, facets=False, highlight=False)
+
+
+def suggestions_from(text: str, result: SearchResult, limit: int = 8) -> list[Suggestion]:
+    """Up to `limit` suggestions from the result of `suggest_query(text)`: completions first (the most
+    frequent among the matching practices), then the best matching practices themselves."""
     typed = _WORD.findall(fold(text))
-    if not typed:
-        return []
-    result = engine.search(SearchQuery(q=text, size=SUGGEST_HITS, facets=False, highlight=False))
     counts: Counter[tuple[str, str]] = Counter()
     first_seen: dict[str, tuple[str, str]] = {}
     for kind, label in _labels(result.hits):
@@ -50,3 +54,9 @@ def suggest(engine: SearchEngine, text: str, limit: int = 8) -> list[Suggestion]
     completions = [Suggestion(kind=kind, text=label) for (kind, label), _ in counts.most_common(limit // 2 or 1)]
     practices = [Suggestion(kind="practice", text=hit.title, id=hit.id) for hit in result.hits]
     return (completions + practices)[:limit]
+
+
+def suggest(engine: SearchEngine, text: str, limit: int = 8) -> list[Suggestion]:
+    """Up to `limit` suggestions for `text` (`suggestions_from`), from one search of `engine`."""
+    query = suggest_query(text)
+    return suggestions_from(text, engine.search(query), limit) if query is not None else []

@@ -29,12 +29,12 @@ router = APIRouter(route_class=QueryModelRoute, tags=["search"], responses=error
 
 
 async def run_capped(request: Request, engine: EngineDep, query: SearchQuery) -> SearchResult:
-    """The engine call in the event loop's thread or in a worker thread, at most `IMPACT_SEARCH_CONCURRENCY` at
-    once (`EngineCalls`). `query.deadline` counts from the moment the route starts, so time spent waiting for a
-    worker thread is part of it; the wait in the event loop before the route runs is not (at most
-    `IMPACT_MAX_IN_FLIGHT` requests wait there, behind searches of 5 ms or less on average)."""
+    """The engine call in the event loop's thread (awaited on Elasticsearch) or in a worker thread, at most
+    `IMPACT_SEARCH_CONCURRENCY` at once (`EngineCalls`). `query.deadline` counts from the moment the route starts, so
+    time spent waiting for a worker thread is part of it; the wait in the event loop before the route runs is not
+    (at most `IMPACT_MAX_IN_FLIGHT` requests wait there, behind searches of 5 ms or less on average)."""
     calls: EngineCalls = request.app.state.engine_calls
-    return await calls.run(engine, engine.search, query)
+    return await calls.search(engine, query)
 
 
 def like_profile(params: SearchRequestParams) -> TerritoryProfile | None:

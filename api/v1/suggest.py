@@ -13,7 +13,7 @@ from api.engine_calls import EngineCalls
 from api.http.plain_json import PlainJson
 from api.http.query_model import QueryModelRoute
 from api.settings import practice_url
-from indexer.suggest import MAX_LIMIT, suggest
+from indexer.suggest import MAX_LIMIT, suggest_query, suggestions_from
 from schemas.api import ApiSuggestion, SuggestResponse, error_responses
 
 router = APIRouter(route_class=QueryModelRoute, tags=["search"], responses=error_responses(400, 422, 429, 503))
@@ -40,7 +40,8 @@ async def suggestions(
     whatever the size of the store."""
     started = time.perf_counter()
     calls: EngineCalls = request.app.state.engine_calls
-    found = await calls.run(engine, suggest, engine, params.q, params.limit)
+    query = suggest_query(params.q)
+    found = suggestions_from(params.q, await calls.search(engine, query), params.limit) if query is not None else []
     request.app.state.metrics.search_latency.labels(engine.backend).observe(time.perf_counter() - started)
     body = SuggestResponse(
         q=params.q,

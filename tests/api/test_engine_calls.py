@@ -1,19 +1,22 @@
 """Where the routes' engine calls run (`api/engine_calls.py`): short searches on the embedded engine in the
 event loop's thread, alone or together (together only while they are shorter still); slow ones and every
-Elasticsearch call in worker threads, at most `IMPACT_SEARCH_CONCURRENCY` of them at once. Never both at
-once: a search arriving while one runs in a worker thread gets one too, or, when searches are short again,
-waits for it to end and runs in the loop. A call's cost is its CPU time, not its elapsed time."""
+blocking Elasticsearch call in worker threads, at most `IMPACT_SEARCH_CONCURRENCY` of them at once (a lexical
+search on Elasticsearch is awaited in the loop). Never both at once: a search arriving while one runs in a
+worker thread gets one too, or, when searches are short again, waits for it to end and runs in the loop. A
+call's cost is its CPU time, not its elapsed time."""
 
 from __future__ import annotations
 
 import asyncio
 import threading
 import time
+import uuid
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import anyio
+import orjson
 import pytest
 
 from api.engine_calls import INLINE_ALONE_MAX_S, INLINE_TOGETHER_MAX_S, EngineCalls
@@ -22,6 +25,7 @@ from api.settings import Settings
 from benchmarks.http_load import asgi_get
 from indexer.elasticsearch_engine import ElasticsearchEngine
 from indexer.embedded import EmbeddedEngine
+from schemas.search import SearchParams
 from tests.corpus import monograph
 from tests.cpu_work import busy
 
@@ -334,3 +338,53 @@ def test_the_search_route_runs_short_searches_in_the_loop_and_longer_ones_togeth
     assert places == ["loop"] * 4 + ["worker"] * 3
     assert all(status == 200 for status, _ in answers)
     assert len({body for _, body in answers}) == 1 and b'"total":1' in answers[0][1]
+
+
+def test_the_search_and_suggest_routes_await_a_lexical_elasticsearch_search_in_the_loop(
+    tmp_path: Path, es_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On Elasticsearch the routes await the search with the asynchronous client: the blocking `search` (a
+    worker thread's) is never called, the answer is the one it would give, and the metrics count the calls in
+    the loop."""
+    settings = Settings(
+        data_dir=tmp_path / "data",
+        rate_limit_per_minute=0,
+        embedder="none",
+        search_backend="elasticsearch",
+        elasticsearch_url=es_url,
+        elasticsearch_index_prefix=f"calls-{uuid.uuid4().hex[:8]}",
+    )
+    app = create_app(settings)
+    blocking: list[str] = []
+
+    async def scenario() -> tuple[list[tuple[int, bytes]], bytes]:
+        async with app.router.lifespan_context(app):
+            engine: ElasticsearchEngine = app.state.engine
+            try:
+                engine.index([monograph("covoit", "Covoiturage solidaire en vallée", "Des trajets partagés.")])
+                search = engine.search
+                expected = search(SearchParams(q="covoiturage").to_query()).model_dump_json()
+
+                def recorded(query: Any) -> Any:
+                    blocking.append(where())
+                    return search(query)
+
+                monkeypatch.setattr(engine, "search", recorded)
+                searches = [("q", "covoiturage")]
+                answers = await asyncio.gather(*(asgi_get(app, "/api/v1/search", searches) for _ in range(3)))
+                answers.append(await asgi_get(app, "/api/v1/suggest", [("q", "covoit")]))
+                return answers, expected.encode()
+            finally:
+                engine.client.indices.delete(index=f"{engine.alias}-v*", ignore_unavailable=True, allow_no_indices=True)
+
+    answers, expected = asyncio.run(scenario())
+    assert blocking == []
+    assert all(status == 200 for status, _ in answers) and b'"total":1' in answers[0][1]
+    assert len({body for _, body in answers[:3]}) == 1 and b"Covoiturage solidaire" in answers[3][1]
+    shown = ("id", "score", "highlight")
+    assert [[hit[k] for k in shown] for hit in orjson.loads(answers[0][1])["hits"]] == [
+        [hit[k] for k in shown] for hit in orjson.loads(expected)["hits"]
+    ]
+    registry = app.state.metrics.registry
+    assert registry.get_sample_value("impact_engine_calls_total", {"place": "loop"}) == 4
+    assert registry.get_sample_value("impact_engine_calls_total", {"place": "thread"}) == 0

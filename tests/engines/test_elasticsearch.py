@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 import uuid
@@ -13,11 +14,11 @@ from elasticsearch import Elasticsearch
 
 from indexer import es_query
 from indexer.elasticsearch_engine import TIMEOUT_STEP_S, ElasticsearchEngine
-from indexer.engine import EngineConfig, SearchTimeout
+from indexer.engine import EngineConfig, EngineUnavailable, SearchTimeout
 from indexer.es_mapping import GC_DELETES, MAPPING_VERSION
 from indexer.pipeline import plan_search
 from schemas.monograph import Status
-from schemas.search import SearchFilters, SearchQuery
+from schemas.search import SearchFilters, SearchMode, SearchQuery, SearchResult, Sort
 from tests.corpus import CORPUS, by_id
 from tests.engines.contract import PUBLISHED, EngineContract, at_version
 from tests.engines.hybrid_contract import HybridContract
@@ -218,20 +219,88 @@ def test_calls_within_a_deadline_share_a_client_per_step_of_time_left() -> None:
     engine = ElasticsearchEngine(
         EngineConfig(backend="elasticsearch", elasticsearch_url="http://127.0.0.1:9", elasticsearch_timeout=10.0)
     )
-    assert engine._within(None) is engine.client
-    assert engine._within(time.monotonic() + 20) is engine.client  # the usual timeout is shorter
+    assert engine._within(engine.client, engine._stepped, None) is engine.client
+    assert (
+        engine._within(engine.client, engine._stepped, time.monotonic() + 20) is engine.client
+    )  # the usual timeout is shorter
     clients = set()
     for tenths in range(1, 100):
         left = tenths / 10 + 0.02
-        client = engine._within(time.monotonic() + left)
+        client = engine._within(engine.client, engine._stepped, time.monotonic() + left)
         assert client._request_timeout <= left and client._request_timeout > left - 0.1
-        assert engine._within(time.monotonic() + left) is client
+        assert engine._within(engine.client, engine._stepped, time.monotonic() + left) is client
         clients.add(id(client))
     assert len(clients) == 99 and len(engine._stepped) <= 10.0 / TIMEOUT_STEP_S
-    short = engine._within(time.monotonic() + 0.01)  # less than a step: exactly the time left
+    short = engine._within(
+        engine.client, engine._stepped, time.monotonic() + 0.01
+    )  # less than a step: exactly the time left
     assert 0 < short._request_timeout <= 0.01
     with pytest.raises(SearchTimeout):
-        engine._within(time.monotonic() - 1)
+        engine._within(engine.client, engine._stepped, time.monotonic() - 1)
+
+
+# Searches taking every path of the pipeline: typo tolerance and "did you mean", the second pass (no practice
+# has every word), nothing under the filters (the words counted without them), facets, no words (newest first).
+AWAITED = [
+    SearchQuery(q="tiers-lieu nourricier"),
+    SearchQuery(q="mobilte montagne"),
+    SearchQuery(q="covoiturage zzqxw"),
+    SearchQuery(q="tiers-lieu", filters=SearchFilters(odd=[14])),
+    SearchQuery(q="eau", filters=SearchFilters(region=["La Réunion"]), facets=True),
+    SearchQuery(q="", sort=Sort.RELEVANCE, size=3),
+]
+
+
+def awaited(engine: ElasticsearchEngine, queries: list[SearchQuery]) -> list[SearchResult]:
+    """`queries` answered by `search_async` in an event loop of their own, the client closed after."""
+
+    async def in_turn() -> list[SearchResult]:
+        try:
+            return [await engine.search_async(query) for query in queries]
+        finally:
+            await engine.aclose()
+
+    return asyncio.run(in_turn())
+
+
+def test_a_search_awaited_in_the_event_loop_answers_as_the_blocking_one(es_engine: ElasticsearchEngine) -> None:
+    """The API awaits lexical searches with the asynchronous client (no worker thread): the same pipeline
+    and requests, so the same answers, from any event loop (each has a client of its own)."""
+    es_engine.index(CORPUS)
+    assert all(es_engine.awaits(query) for query in AWAITED)
+    first = awaited(es_engine, AWAITED)
+    again = awaited(es_engine, AWAITED)  # another event loop
+    blocking = [es_engine.search(query) for query in AWAITED]
+    assert [r.model_dump() for r in first] == [r.model_dump() for r in blocking] == [r.model_dump() for r in again]
+    assert first[0].total and first[2].relaxed and first[3].total == 0 and first[3].total_without_filters
+    assert first[4].facets and first[5].total and len(first[5].hits) == 3
+
+
+def test_an_awaited_search_before_anything_is_indexed_finds_nothing_and_creates_the_index(es_url: str) -> None:
+    engine = make_engine(es_url)
+    try:
+        assert engine.current_index() is None
+        assert awaited(engine, [SearchQuery(q="tiers-lieu")])[0].total == 0
+        assert engine.current_index() is not None
+    finally:
+        drop(engine)
+
+
+def test_an_awaited_search_of_an_unreachable_node_says_so() -> None:
+    engine = ElasticsearchEngine(
+        EngineConfig(backend="elasticsearch", elasticsearch_url="http://127.0.0.1:9", elasticsearch_timeout=2.0)
+    )
+    with pytest.raises(EngineUnavailable, match="cannot be reached"):
+        awaited(engine, [SearchQuery(q="tiers-lieu")])
+    engine.close()
+
+
+def test_a_hybrid_search_is_not_awaited_in_the_loop(es_engine: ElasticsearchEngine) -> None:
+    """With vectors attached, a hybrid search embeds the query first: CPU work, for a worker thread."""
+    hybrid = SearchQuery(q="tiers-lieu", mode=SearchMode.HYBRID)
+    assert es_engine.awaits(hybrid)  # no vectors: answered lexically
+    es_engine.semantic = object()  # type: ignore[assignment]
+    assert not es_engine.awaits(hybrid) and es_engine.awaits(SearchQuery(q="tiers-lieu"))
 
 
 def test_a_search_asked_again_sends_the_body_built_the_first_time(es_engine: ElasticsearchEngine) -> None:
