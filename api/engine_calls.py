@@ -1,9 +1,10 @@
 """Where the routes' search-engine calls run: in the event loop's own thread while the engine computes in this
-process and its calls are short, else in a worker thread, at most `IMPACT_SEARCH_CONCURRENCY` at once.
+process and its calls are short, else in a worker thread, at most `IMPACT_SEARCH_CONCURRENCY` at once; a search
+on an engine that can await it (Elasticsearch) is awaited in the loop, under the same limit (last section).
 
 Handing a call to a worker thread and its answer back wakes two threads, the worker on the other core
 with cold caches: on a 2-core machine a 0.5 ms search in Python took 1.1 to 1.4 ms through the hop, an
-empty call 0.2 ms. Only an engine whose `in_process` is true runs in the loop: its work is CPU in this
+empty call 0.2 ms. Only an engine whose `in_process` is true is called in the loop: its work is CPU in this
 process, never a wait on another server.
 
 - A search alone runs in the loop while the engine's calls cost at most `INLINE_ALONE_MAX_S` on average:
@@ -36,10 +37,13 @@ its own and so split them (p99 0.6–1 s), calls here are never split. The limit
 in the loop, close to the CPU time there except for the facet count a helper thread runs beside the
 ranking, which now counts too.
 
-An engine that waits on another server (Elasticsearch) is never called in the loop's thread: its blocking
-calls run in worker threads. But a search it can await (`search_async`: a lexical search, with its
-asynchronous client) runs in the loop, under the same limit of `IMPACT_SEARCH_CONCURRENCY` at once: the hops to
-a worker thread and back cost about 1.3 ms of a 12 ms search at 10,000 practices (session 17).
+An engine that waits on another server (Elasticsearch) is never called in the loop's thread with its blocking
+client: those calls run in worker threads. Its searches are awaited instead (`AwaitedSearch.search_async`,
+its asynchronous client), at most `IMPACT_SEARCH_CONCURRENCY` at once: our pipeline's work (parsing,
+highlights, facets: 1–2 ms at 10,000 practices) runs in the loop, a hybrid search's query embedding in a
+worker thread. Measured against searches in worker threads (benchmarks/results/perf-20261203-async-es.md,
+10,000 practices): the API's own share 0.95 → 0.51 ms, but the asynchronous client's call costs about 0.3 ms
+more, so a search alone is about as fast; 32 clients 115 → 172 and 116 → 139 req/s, p99 down by a fifth to a third.
 
 Runs: benchmarks/results/perf-20261202-session16.md (the limits), throughput-ab-20261202-224811.md (after a
 slow spell: 226 → 297 req/s at 32 clients, 10,000 practices), throughput-ab-20261202-223838.md and
@@ -83,14 +87,12 @@ class EngineCalls:
 
     async def search(self, engine: SearchEngine, query: SearchQuery) -> SearchResult:
         """`engine.search(query)`, awaited in the loop when the engine can (`AwaitedSearch`), else `run`."""
-        if getattr(engine, "search_async", None) is not None:  # not `isinstance`: a protocol check costs µs
-            awaited = cast(AwaitedSearch, engine)
-            if awaited.awaits(query):
-                if self._in_loop is not None:
-                    self._in_loop.inc()
-                async with self.limiter:
-                    return await awaited.search_async(query)
-        return await self.run(engine, engine.search, query)
+        if getattr(engine, "search_async", None) is None:  # not `isinstance`: a protocol check costs µs
+            return await self.run(engine, engine.search, query)
+        async with self.limiter:
+            if self._in_loop is not None:
+                self._in_loop.inc()
+            return await cast(AwaitedSearch, engine).search_async(query)
 
     async def run(self, engine: SearchEngine, call: Callable[..., T], *args: object) -> T:
         """`call(*args)`, in the loop when `engine` is in-process and its calls short (after those in worker

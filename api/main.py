@@ -93,7 +93,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                     log.warning("embedding lease not released: %s", exc)
             aclose = getattr(engine, "aclose", None)  # the asynchronous client's connections, if any
             if aclose is not None:
-                await aclose()
+                try:
+                    await aclose()
+                except Exception as exc:  # the engine may be down: closing must go on
+                    log.warning("search engine connections not closed: %s", exc)
             engine.close()
             store.close()
 

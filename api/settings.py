@@ -135,9 +135,9 @@ class Settings(BaseSettings):
     search_concurrency: int = Field(
         default_factory=lambda: 2 * (os.cpu_count() or 1),
         ge=1,
-        description="Searches run at once in worker threads; more wait their turn (CPU-bound work gains nothing "
-        "from more threads than cores, and latency suffers from the contention). Short searches on the embedded "
-        "engine run in the event loop instead (api/engine_calls.py).",
+        description="Searches run at once in worker threads, or awaited on Elasticsearch; more wait their turn "
+        "(CPU-bound work gains nothing from more threads than cores, and latency suffers from the contention). "
+        "Short searches on the embedded engine run in the event loop instead (api/engine_calls.py).",
     )
     search_deadline: float = Field(
         5.0,

@@ -13,7 +13,7 @@ import contextlib
 import re
 import threading
 import time
-from collections.abc import Awaitable, Callable, Coroutine, Generator, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Generator, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 from urllib.parse import quote
@@ -48,12 +48,22 @@ from indexer.es_mapping import (
 )
 from indexer.french import FrenchStemmer
 from indexer.highlight import hit_from_source
-from indexer.pipeline import RawSearch, SearchPlan, drive_async, run_search, searched, similar_by_meaning
+from indexer.pipeline import (
+    RawSearch,
+    SearchPlan,
+    Work,
+    completed,
+    drive_async,
+    driven,
+    run_search,
+    searched,
+    similar_by_meaning,
+)
 from indexer.query import Synonyms
 from indexer.relevance import typed_as_meant
 from indexer.vectors import Semantic, with_vectors
 from schemas.monograph import Monograph, Status
-from schemas.search import SearchFilters, SearchHit, SearchMode, SearchQuery, SearchResult
+from schemas.search import SearchFilters, SearchHit, SearchQuery, SearchResult
 
 T = TypeVar("T")
 
@@ -82,34 +92,10 @@ class ClientCall:
     deadline: float | None
 
 
-# A read: yields its client calls, is sent their answers (or thrown their errors), returns its result.
-Reads = Generator[ClientCall, Any, T]
-
-
-async def _performed(reads: Reads[T], perform: Callable[[ClientCall], Awaitable[Any]]) -> T:
-    """Runs `reads`: each call it yields made by `perform`, its answer sent back or its client error thrown in
-    (where the read translates it)."""
-    answer, error = None, None
-    try:
-        while True:
-            call = reads.throw(error) if error is not None else reads.send(answer)
-            answer, error = None, None
-            try:
-                answer = await perform(call)
-            except (ApiError, TransportError) as exc:
-                error = exc
-    except StopIteration as done:
-        return done.value
-
-
-def _completed(coroutine: Coroutine[Any, Any, T]) -> T:
-    """The result of a coroutine that never waits (`_performed` with the blocking client): one step runs it."""
-    try:
-        coroutine.send(None)
-    except StopIteration as done:
-        return done.value
-    coroutine.close()
-    raise RuntimeError("a blocking read waited on the event loop")
+# A read: yields its client calls (and blocking work: creating a missing index), is sent their answers (or
+# thrown their client errors: `CLIENT_ERRORS`, translated where the read made the call), returns its result.
+Reads = Generator[ClientCall | Work, Any, T]
+CLIENT_ERRORS = (ApiError, TransportError)
 
 
 @contextlib.contextmanager
@@ -135,6 +121,8 @@ class ElasticsearchEngine:
     semantic: Semantic | None = None
 
     def __init__(self, config: EngineConfig, synonyms: Synonyms | None = None, client: Elasticsearch | None = None):
+        # `client`: the blocking client (a scenario's may know more nodes); the asynchronous one the API awaits
+        # searches with is always made from `config` (`_async_client`).
         self.config = config
         self.alias = config.elasticsearch_index_prefix
         self.synonyms = synonyms or Synonyms.from_file(config.synonyms_path)
@@ -410,24 +398,29 @@ class ElasticsearchEngine:
     def _answered(self, reads: Reads[T]) -> T:
         """Runs `reads` with the blocking client."""
 
-        async def blocking(call: ClientCall) -> Any:
+        async def blocking(call: ClientCall | Work) -> Any:
+            if isinstance(call, Work):
+                return call.fn(*call.args)
             return getattr(self._within(self.client, self._stepped, call.deadline), call.method)(**call.kwargs)
 
-        return _completed(_performed(reads, blocking))
+        return completed(driven(reads, blocking, CLIENT_ERRORS))
 
     async def _awaited(self, reads: Reads[T]) -> T:
-        """Runs `reads` with the asynchronous client, in the event loop."""
+        """Runs `reads` with the asynchronous client, in the event loop (blocking work in a worker thread)."""
 
-        async def awaited(call: ClientCall) -> Any:
+        async def awaited(call: ClientCall | Work) -> Any:
+            if isinstance(call, Work):
+                return await anyio.to_thread.run_sync(call.fn, *call.args)
             return await getattr(self._within(self._async_client(), self._stepped_async, call.deadline), call.method)(
                 **call.kwargs
             )
 
-        return await _performed(reads, awaited)
+        return await driven(reads, awaited, CLIENT_ERRORS)
 
     def _async_client(self) -> AsyncElasticsearch:
         """The asynchronous client (aiohttp) of the running event loop: its connections belong to the loop,
-        so another loop (a test's, a benchmark's) gets a client of its own."""
+        so another loop (a test's, a benchmark's) gets a client of its own. The client of an earlier loop is
+        dropped, not closed: that loop has ended or is not this one, and only it could close its connections."""
         loop = asyncio.get_running_loop()
         if self._async is None or self._async[0] is not loop:
             self._async = (
@@ -437,16 +430,10 @@ class ElasticsearchEngine:
             self._stepped_async = {}
         return self._async[1]
 
-    def awaits(self, query: SearchQuery) -> bool:
-        """Whether `search_async` answers `query` in the event loop: a lexical search. A hybrid one embeds
-        the query first (CPU work for a worker thread)."""
-        return query.mode != SearchMode.HYBRID or self.semantic is None
-
     async def search_async(self, query: SearchQuery) -> SearchResult:
         """`search`, with the asynchronous client: the event loop is free while the node answers. The
-        pipeline's own work (parsing, highlights, facets) runs in the loop."""
-        if not self.awaits(query):
-            return await anyio.to_thread.run_sync(self.search, query)
+        pipeline's own work (parsing, highlights, facets) runs in the loop; a hybrid search's query embedding
+        in a worker thread."""
         return await drive_async(self, searched(self.semantic, query, self.synonyms, self.stemmer))
 
     async def call_async(self, method: str, *args: Any) -> Any:
@@ -487,7 +474,7 @@ class ElasticsearchEngine:
                 )
             except NotFoundError:
                 # No index behind the alias yet (nothing was ever indexed): create it, nothing to find.
-                self.ensure_index()
+                yield Work(self.ensure_index)
                 return RawSearch(0, [])
         raw = RawSearch(
             response["hits"]["total"]["value"],

@@ -271,8 +271,4 @@ class AwaitedSearch(Protocol):
     """An engine that can also answer a search awaited in the event loop (Elasticsearch's asynchronous client):
     the same answer as `search`, without a worker thread while it waits on the network."""
 
-    def awaits(self, query: SearchQuery) -> bool:
-        """Whether `search_async` runs `query` in the loop (otherwise it hands it to a worker thread)."""
-        ...
-
     async def search_async(self, query: SearchQuery) -> SearchResult: ...

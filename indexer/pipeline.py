@@ -12,14 +12,17 @@ page's sources fetched by id.
 The pipeline is written once as generators that yield each engine call they need (`Call`) and receive
 its answer: `drive` answers with the engine's blocking methods, `drive_async` with an engine's awaitable
 ones (`AsyncExecutor`: Elasticsearch's asynchronous client, so a search waits on the network in the event
-loop instead of a worker thread).
+loop instead of a worker thread). CPU work of its own (embedding the query) is yielded too (`Work`): done in
+place by `drive`, in a worker thread by `drive_async`, so the event loop stays free.
 """
 
 from __future__ import annotations
 
-from collections.abc import Generator, Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Generator, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Protocol, TypeVar
+
+import anyio
 
 from indexer.embedder import Vector
 from indexer.engine import time_left
@@ -116,8 +119,16 @@ class Call:
     args: tuple[Any, ...]
 
 
-# A part of the pipeline: yields the engine calls it needs, is sent their answers, returns its result.
-Steps = Generator[Call, Any, T]
+@dataclass(frozen=True)
+class Work:
+    """Blocking work a search needs besides the engine's calls (embedding the query): `fn(*args)`."""
+
+    fn: Callable[..., Any]
+    args: tuple[Any, ...] = ()
+
+
+# A part of the pipeline: yields the engine calls (and work) it needs, is sent their answers, returns its result.
+Steps = Generator[Call | Work, Any, T]
 
 
 class Executor(Protocol):
@@ -151,26 +162,57 @@ class AsyncExecutor(Protocol):
         ...
 
 
-def drive(engine: Executor, steps: Steps[T]) -> T:
-    """Runs `steps`, answering each call with `engine`'s blocking method."""
-    answer = None
+async def driven(
+    steps: Generator[Any, Any, T],
+    perform: Callable[[Any], Awaitable[Any]],
+    thrown: tuple[type[BaseException], ...] = (),
+) -> T:
+    """Runs `steps` (a generator yielding what it needs done): each thing it yields done by `perform`, the
+    answer sent back, or the error thrown in when it is one of `thrown` (others propagate)."""
+    answer: Any = None
+    error: BaseException | None = None
+    while True:
+        try:
+            call = steps.throw(error) if error is not None else steps.send(answer)
+        except StopIteration as done:
+            return done.value
+        answer, error = None, None
+        # Outside that `try`: a StopIteration escaping `perform` is an error, not the end of the steps.
+        try:
+            answer = await perform(call)
+        except thrown as exc:
+            error = exc
+
+
+def completed(coroutine: Coroutine[Any, Any, T]) -> T:
+    """The result of a coroutine that never waits (`driven` with blocking calls): one step runs it."""
     try:
-        while True:
-            call = steps.send(answer)
-            answer = getattr(engine, call.method)(*call.args)
+        coroutine.send(None)
     except StopIteration as done:
         return done.value
+    coroutine.close()
+    raise RuntimeError("blocking steps waited on an event loop")
+
+
+def drive(engine: Executor, steps: Steps[T]) -> T:
+    """Runs `steps`, answering each call with `engine`'s blocking method (and doing its work in place)."""
+
+    async def blocking(call: Call | Work) -> Any:
+        return call.fn(*call.args) if isinstance(call, Work) else getattr(engine, call.method)(*call.args)
+
+    return completed(driven(steps, blocking))
 
 
 async def drive_async(engine: AsyncExecutor, steps: Steps[T]) -> T:
-    """Runs `steps`, awaiting each call's answer from `engine` (the event loop is free meanwhile)."""
-    answer = None
-    try:
-        while True:
-            call = steps.send(answer)
-            answer = await engine.call_async(call.method, *call.args)
-    except StopIteration as done:
-        return done.value
+    """Runs `steps`, awaiting each call's answer from `engine` and its work from a worker thread (the event
+    loop is free meanwhile)."""
+
+    async def awaited(call: Call | Work) -> Any:
+        if isinstance(call, Work):
+            return await anyio.to_thread.run_sync(call.fn, *call.args)
+        return await engine.call_async(call.method, *call.args)
+
+    return await driven(steps, awaited)
 
 
 def with_known_words(parsed: ParsedQuery, stemmer: FrenchStemmer, deadline: float | None) -> Steps[ParsedQuery]:
@@ -278,7 +320,7 @@ def _nearest(semantic: Semantic | None, plan: SearchPlan) -> Steps[Meaning | Non
     if query.mode != SearchMode.HYBRID or semantic is None or plan.parsed.is_empty or plan.sort != Sort.RELEVANCE:
         return None
     time_left(query.deadline)
-    vector = semantic.query_vector(query.q)
+    vector = yield Work(semantic.query_vector, (query.q,))
     floor = semantic.embedder.min_similarity
     # Among every practice, not under the filters: the same practices join whatever is ticked, so each
     # facet value's count is exactly what ticking it gives (disjunctive counts stay true), and the

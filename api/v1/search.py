@@ -32,7 +32,8 @@ async def run_capped(request: Request, engine: EngineDep, query: SearchQuery) ->
     """The engine call in the event loop's thread (awaited on Elasticsearch) or in a worker thread, at most
     `IMPACT_SEARCH_CONCURRENCY` at once (`EngineCalls`). `query.deadline` counts from the moment the route starts, so
     time spent waiting for a worker thread is part of it; the wait in the event loop before the route runs is not
-    (at most `IMPACT_MAX_IN_FLIGHT` requests wait there, behind searches of 5 ms or less on average)."""
+    (at most `IMPACT_MAX_IN_FLIGHT` requests wait there, behind searches of 5 ms or less on average, or the
+    pipeline's own work of awaited Elasticsearch searches, 1–2 ms each)."""
     calls: EngineCalls = request.app.state.engine_calls
     return await calls.search(engine, query)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -21,7 +22,7 @@ from schemas.monograph import Status
 from schemas.search import SearchFilters, SearchMode, SearchQuery, SearchResult, Sort
 from tests.corpus import CORPUS, by_id
 from tests.engines.contract import PUBLISHED, EngineContract, at_version
-from tests.engines.hybrid_contract import HybridContract
+from tests.engines.hybrid_contract import NEED, HybridContract
 
 pytestmark = pytest.mark.elasticsearch
 
@@ -52,6 +53,28 @@ class TestElasticsearchHybrid(HybridContract):
         engine = make_engine(es_url)
         yield engine
         drop(engine)
+
+    def test_an_awaited_hybrid_search_answers_as_the_blocking_one(
+        self, semantic: ElasticsearchEngine, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """The kNN, mget and similarity calls awaited in the loop, the query embedded in a worker thread."""
+        assert semantic.semantic is not None
+        embed = semantic.semantic.query_vector
+        embedded_in: list[bool] = []
+
+        def recorded(q: str) -> Any:
+            embedded_in.append(threading.current_thread() is threading.main_thread())
+            return embed(q)
+
+        monkeypatch.setattr(semantic.semantic, "query_vector", recorded)
+        queries = [
+            SearchQuery(q=NEED, mode=SearchMode.HYBRID),
+            SearchQuery(q=NEED, mode=SearchMode.HYBRID, filters=SearchFilters(region=["Bretagne"])),
+        ]
+        results = awaited(semantic, queries)
+        assert embedded_in == [False, False]  # in a worker thread, not the loop's (main) thread
+        assert [r.model_dump() for r in results] == [semantic.search(q).model_dump() for q in queries]
+        assert results[0].mode == SearchMode.HYBRID and results[0].total
 
 
 @pytest.fixture
@@ -263,13 +286,20 @@ def awaited(engine: ElasticsearchEngine, queries: list[SearchQuery]) -> list[Sea
     return asyncio.run(in_turn())
 
 
-def test_a_search_awaited_in_the_event_loop_answers_as_the_blocking_one(es_engine: ElasticsearchEngine) -> None:
-    """The API awaits lexical searches with the asynchronous client (no worker thread): the same pipeline
-    and requests, so the same answers, from any event loop (each has a client of its own)."""
+def test_a_search_awaited_in_the_event_loop_answers_as_the_blocking_one(
+    es_engine: ElasticsearchEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The API awaits searches with the asynchronous client (no worker thread): the same pipeline and
+    requests, so the same answers, from any event loop (each has a client of its own)."""
     es_engine.index(CORPUS)
-    assert all(es_engine.awaits(query) for query in AWAITED)
-    first = awaited(es_engine, AWAITED)
-    again = awaited(es_engine, AWAITED)  # another event loop
+    with monkeypatch.context() as patched:
+
+        def unused(*args: object, **kwargs: object) -> None:
+            raise AssertionError("an awaited search sent a request with the blocking client")
+
+        patched.setattr(es_engine.client.transport, "perform_request", unused)
+        first = awaited(es_engine, AWAITED)
+        again = awaited(es_engine, AWAITED)  # another event loop
     blocking = [es_engine.search(query) for query in AWAITED]
     assert [r.model_dump() for r in first] == [r.model_dump() for r in blocking] == [r.model_dump() for r in again]
     assert first[0].total and first[2].relaxed and first[3].total == 0 and first[3].total_without_filters
@@ -293,14 +323,6 @@ def test_an_awaited_search_of_an_unreachable_node_says_so() -> None:
     with pytest.raises(EngineUnavailable, match="cannot be reached"):
         awaited(engine, [SearchQuery(q="tiers-lieu")])
     engine.close()
-
-
-def test_a_hybrid_search_is_not_awaited_in_the_loop(es_engine: ElasticsearchEngine) -> None:
-    """With vectors attached, a hybrid search embeds the query first: CPU work, for a worker thread."""
-    hybrid = SearchQuery(q="tiers-lieu", mode=SearchMode.HYBRID)
-    assert es_engine.awaits(hybrid)  # no vectors: answered lexically
-    es_engine.semantic = object()  # type: ignore[assignment]
-    assert not es_engine.awaits(hybrid) and es_engine.awaits(SearchQuery(q="tiers-lieu"))
 
 
 def test_a_search_asked_again_sends_the_body_built_the_first_time(es_engine: ElasticsearchEngine) -> None:
