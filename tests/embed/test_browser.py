@@ -67,9 +67,14 @@ STRICT_CSP = "default-src 'none'; script-src {api}; connect-src {api}; img-src d
 
 @pytest.fixture(scope="module")
 def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveApi]:
-    """The seeded API, plus a hostile monograph (submitted, then published by an editor) and a preset."""
+    """The seeded API, plus a hostile monograph (submitted, then published by an editor) and a preset.
+
+    These tests check what the embeds show, not load shedding (tests/api/test_load_shedding.py; the
+    component asking again after a 503: `test_component_asks_again_when_the_api_is_busy`): a request may wait
+    10 s for a worker thread instead of 2. On a busy 2-core CI machine, with Chromium loading six embeds at
+    once, a partner page's preset request waited past 2 s, twice (sessions 18 and 20), and was shed."""
     require_browser()
-    with live_api(tmp_path_factory.mktemp("browser") / "data") as live:
+    with live_api(tmp_path_factory.mktemp("browser") / "data", {"IMPACT_QUEUE_TIMEOUT": "10"}) as live:
         editor = {"X-API-Key": live.editor_key}
         created = httpx.post(f"{live.url}/api/v1/monographs", json=xss_body(), headers=editor)
         assert created.status_code == 201, created.text
