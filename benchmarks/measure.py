@@ -99,8 +99,8 @@ IDLE_FRAMES = ("Condition.wait", "select (selectors", "_run_once", "WorkerThread
 
 def profile_summary(raw_path: Path, top: int = 15) -> list[dict[str, Any]]:
     """Busiest frames (self time) of a py-spy raw profile, idle waits left out."""
-    counts: dict[str, int] = {}
-    busy = 0
+    counts: dict[str, float] = {}
+    busy = 0.0
     for line in raw_path.read_text().splitlines():
         if not line.strip():
             continue
@@ -108,8 +108,10 @@ def profile_summary(raw_path: Path, top: int = 15) -> list[dict[str, Any]]:
         leaf = stack.split(";")[-1]
         if any(idle in leaf for idle in IDLE_FRAMES):
             continue
-        counts[leaf] = counts.get(leaf, 0) + int(samples)
-        busy += int(samples)
+        # Usually a whole number, but py-spy may write one as `14.0` (CI saw it once).
+        weight = float(samples)
+        counts[leaf] = counts.get(leaf, 0.0) + weight
+        busy += weight
     ranked = sorted(counts.items(), key=lambda kv: -kv[1])[:top]
     return [{"share_of_busy": n / busy, "frame": frame} for frame, n in ranked]
 

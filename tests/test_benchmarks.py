@@ -13,7 +13,7 @@ from elasticsearch import Elasticsearch
 from benchmarks import million
 from benchmarks.compare import compare
 from benchmarks.corpus import CorpusGenerator
-from benchmarks.measure import resident_mb, rss_mb
+from benchmarks.measure import profile_summary, resident_mb, rss_mb
 from benchmarks.queries import query_mix
 from benchmarks.report import startup_text
 from benchmarks.run import STAGES, run
@@ -161,3 +161,13 @@ def test_the_start_up_line_is_rounded_or_says_why_it_is_missing() -> None:
     assert startup_text({"seconds": None, "error": "not searchable within 300 s"}) == (
         "not measured (not searchable within 300 s)"
     )
+
+
+def test_a_profile_reads_whole_and_decimal_sample_counts(tmp_path: Path) -> None:
+    """py-spy's raw lines end with a sample count, once written `14.0` (CI): both read, idle waits left out."""
+    raw = tmp_path / "profile.txt"
+    raw.write_text("main;a (x.py:1) 3\nmain;b (x.py:2) 1.0\nmain;epoll (selectors.py:1) 50\n\n")
+    assert profile_summary(raw) == [
+        {"share_of_busy": 0.75, "frame": "a (x.py:1)"},
+        {"share_of_busy": 0.25, "frame": "b (x.py:2)"},
+    ]
