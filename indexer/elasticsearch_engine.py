@@ -13,12 +13,12 @@ import contextlib
 import re
 import threading
 import time
+import weakref
 from collections.abc import Generator, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 from urllib.parse import quote
 
-import anyio
 from elasticsearch import ApiError, AsyncElasticsearch, Elasticsearch, NotFoundError, TransportError, helpers
 
 from indexer import es_query
@@ -51,7 +51,6 @@ from indexer.highlight import hit_from_source
 from indexer.pipeline import (
     RawSearch,
     SearchPlan,
-    Work,
     completed,
     drive_async,
     driven,
@@ -92,9 +91,9 @@ class ClientCall:
     deadline: float | None
 
 
-# A read: yields its client calls (and blocking work: creating a missing index), is sent their answers (or
-# thrown their client errors: `CLIENT_ERRORS`, translated where the read made the call), returns its result.
-Reads = Generator[ClientCall | Work, Any, T]
+# A read: yields its client calls, is sent their answers (or thrown their client errors: `CLIENT_ERRORS`,
+# translated where the read made the call), returns its result.
+Reads = Generator[ClientCall, Any, T]
 CLIENT_ERRORS = (ApiError, TransportError)
 
 
@@ -137,9 +136,10 @@ class ElasticsearchEngine:
         self._known: dict[str, tuple[bool, float]] = {}
         # steps of `TIMEOUT_STEP_S` → the client with that request timeout (`_within`), blocking or asynchronous
         self._stepped: dict[int, Any] = {}
-        self._stepped_async: dict[int, Any] = {}
-        # The asynchronous client of the event loop that made it (`_async_client`).
-        self._async: tuple[asyncio.AbstractEventLoop, AsyncElasticsearch] | None = None
+        # Each event loop's asynchronous client and its stepped copies (`_async_client`).
+        self._async: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, tuple[AsyncElasticsearch, dict[int, Any]]] = (
+            weakref.WeakKeyDictionary()
+        )
         self._search_path = f"/{quote(self.alias, safe='')}/_search"
         # Bodies sent as the bytes the client would serialise them to (built and serialised once per pass).
         self._requests = CompiledRequests(self.build_request)
@@ -186,8 +186,9 @@ class ElasticsearchEngine:
     def ensure_index(self) -> str:
         """The alias's index, creating a first one (and the alias) when there is none.
 
-        Writes and checks call it; searches do not (an extra round trip each): they query the alias
-        and create it only when the node answers that it does not exist.
+        Writes and checks call it; searches do not (an extra round trip each, and creating an index is a
+        cluster-state change, not a bounded read): they query the alias, and find nothing when the node
+        answers that it does not exist.
         """
         current = self.current_index()
         if current:
@@ -398,37 +399,31 @@ class ElasticsearchEngine:
     def _answered(self, reads: Reads[T]) -> T:
         """Runs `reads` with the blocking client."""
 
-        async def blocking(call: ClientCall | Work) -> Any:
-            if isinstance(call, Work):
-                return call.fn(*call.args)
+        async def blocking(call: ClientCall) -> Any:
             return getattr(self._within(self.client, self._stepped, call.deadline), call.method)(**call.kwargs)
 
         return completed(driven(reads, blocking, CLIENT_ERRORS))
 
     async def _awaited(self, reads: Reads[T]) -> T:
-        """Runs `reads` with the asynchronous client, in the event loop (blocking work in a worker thread)."""
+        """Runs `reads` with the asynchronous client, in the event loop."""
 
-        async def awaited(call: ClientCall | Work) -> Any:
-            if isinstance(call, Work):
-                return await anyio.to_thread.run_sync(call.fn, *call.args)
-            return await getattr(self._within(self._async_client(), self._stepped_async, call.deadline), call.method)(
-                **call.kwargs
-            )
+        async def awaited(call: ClientCall) -> Any:
+            client, stepped = self._async_client()
+            return await getattr(self._within(client, stepped, call.deadline), call.method)(**call.kwargs)
 
         return await driven(reads, awaited, CLIENT_ERRORS)
 
-    def _async_client(self) -> AsyncElasticsearch:
-        """The asynchronous client (aiohttp) of the running event loop: its connections belong to the loop,
-        so another loop (a test's, a benchmark's) gets a client of its own. The client of an earlier loop is
-        dropped, not closed: that loop has ended or is not this one, and only it could close its connections."""
+    def _async_client(self) -> tuple[AsyncElasticsearch, dict[int, Any]]:
+        """The asynchronous client (aiohttp) of the running event loop, with its copies of shorter timeouts
+        (`_within`): its connections belong to the loop, so another loop (a test's, a benchmark's, in this
+        thread or another) gets a client of its own. The API has one loop, whose client `aclose` closes at
+        shutdown; a client is forgotten with its loop (only that loop could close its connections)."""
         loop = asyncio.get_running_loop()
-        if self._async is None or self._async[0] is not loop:
-            self._async = (
-                loop,
-                AsyncElasticsearch(self.config.elasticsearch_hosts, **self.config.elasticsearch_options()),
-            )
-            self._stepped_async = {}
-        return self._async[1]
+        made = self._async.get(loop)
+        if made is None:
+            client = AsyncElasticsearch(self.config.elasticsearch_hosts, **self.config.elasticsearch_options())
+            made = self._async.setdefault(loop, (client, {}))
+        return made
 
     async def search_async(self, query: SearchQuery) -> SearchResult:
         """`search`, with the asynchronous client: the event loop is free while the node answers. The
@@ -442,10 +437,10 @@ class ElasticsearchEngine:
         return await self._awaited(getattr(self, f"_{method}_reads")(*args))
 
     async def aclose(self) -> None:
-        """Closes the asynchronous client (its connections), if one was made in this event loop."""
-        if self._async is not None and self._async[0] is asyncio.get_running_loop():
-            await self._async[1].close()
-        self._async = None
+        """Closes the asynchronous client of this event loop (its connections), if one was made."""
+        made = self._async.pop(asyncio.get_running_loop(), None)
+        if made is not None:
+            await made[0].close()
 
     def build_request(self, plan: SearchPlan) -> bytes:
         """A pass's `_search` body, as the bytes the client would serialise it to."""
@@ -473,8 +468,9 @@ class ElasticsearchEngine:
                     plan.query.deadline,
                 )
             except NotFoundError:
-                # No index behind the alias yet (nothing was ever indexed): create it, nothing to find.
-                yield Work(self.ensure_index)
+                # No index behind the alias yet (nothing was ever indexed): nothing to find. A search does not
+                # create it (index creation is a cluster-state change, not a bounded read): the API's indexing
+                # worker does at start-up, and any write.
                 return RawSearch(0, [])
         raw = RawSearch(
             response["hits"]["total"]["value"],
@@ -544,7 +540,7 @@ class ElasticsearchEngine:
                 body = es_query.knn_body(vector, filters, k)
                 response = yield ClientCall("search", {"index": self.alias, "body": body}, deadline)
             except NotFoundError:
-                return []  # no index behind the alias yet: no vectors (a search creates it)
+                return []  # no index behind the alias yet: no vectors (writes create it)
         # An index without vectors (or of an older mapping, without the field) finds nothing.
         return [(h["_id"], cosine(h["_score"])) for h in response["hits"]["hits"]]
 

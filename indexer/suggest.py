@@ -34,11 +34,12 @@ def _labels(hits: Iterable[SearchHit]) -> Iterable[tuple[str, str]]:
         yield "territory", hit.territory.name
 
 
-def suggest_query(text: str) -> SearchQuery | None:
-    """The one small search suggestions are read from (None: no word typed yet)."""
+def suggest_query(text: str, deadline: float | None = None) -> SearchQuery | None:
+    """The one small search suggestions are read from (None: no word typed yet), to be finished by `deadline`
+    (`time.monotonic()`), as any search of the API."""
     if not _WORD.search(fold(text)):
         return None
-    return SearchQuery(q=text, size=SUGGEST_HITS, facets=False, highlight=False)
+    return SearchQuery(q=text, size=SUGGEST_HITS, facets=False, highlight=False, deadline=deadline)
 
 
 def suggestions_from(text: str, result: SearchResult, limit: int = 8) -> list[Suggestion]:

@@ -37,10 +37,10 @@ async def suggestions(
 ) -> Response:
     """Themes, programmes and territories that complete the words typed (the most frequent among the
     matching practices first), then the best matching practices with their page. One small search,
-    whatever the size of the store."""
+    whatever the size of the store, bounded like any search by `IMPACT_SEARCH_DEADLINE` (else 503)."""
     started = time.perf_counter()
     calls: EngineCalls = request.app.state.engine_calls
-    query = suggest_query(params.q)
+    query = suggest_query(params.q, deadline=time.monotonic() + settings.search_deadline)
     found = suggestions_from(params.q, await calls.search(engine, query), params.limit) if query is not None else []
     request.app.state.metrics.search_latency.labels(engine.backend).observe(time.perf_counter() - started)
     body = SuggestResponse(

@@ -1,7 +1,7 @@
 """Where the routes' engine calls run (`api/engine_calls.py`): short searches on the embedded engine in the
 event loop's thread, alone or together (together only while they are shorter still); slow ones and every
-blocking Elasticsearch call in worker threads, at most `IMPACT_SEARCH_CONCURRENCY` of them at once (a lexical
-search on Elasticsearch is awaited in the loop). Never both at once: a search arriving while one runs in a
+blocking Elasticsearch call in worker threads, at most `IMPACT_SEARCH_CONCURRENCY` of them at once (a search on
+Elasticsearch, lexical or hybrid, is awaited in the loop). Never both at once: a search arriving while one runs in a
 worker thread gets one too, or, when searches are short again, waits for it to end and runs in the loop. A
 call's cost is its CPU time, not its elapsed time."""
 
@@ -267,6 +267,57 @@ def test_worker_threads_are_capped_by_the_concurrency() -> None:
 
     places = together(calls, sleepy, 6)
     assert most == 2 and places == ["worker"] * 6
+
+
+class AwaitingEngine:
+    """An engine whose searches are awaited (`AwaitedSearch`): each waits until `answer` is set."""
+
+    in_process = False
+
+    def __init__(self) -> None:
+        self.waiting = 0
+        self.most = 0
+        self.answer = anyio.Event()
+
+    async def search_async(self, query: object) -> str:
+        self.waiting += 1
+        self.most = max(self.most, self.waiting)
+        try:
+            await self.answer.wait()
+        finally:
+            self.waiting -= 1
+        return "answered"
+
+    def search(self, query: object) -> str:
+        raise AssertionError("an engine that can await a search was called in a thread")
+
+
+def test_awaited_searches_are_capped_by_the_concurrency_and_a_cancelled_one_gives_its_place_back() -> None:
+    calls = EngineCalls(2)
+    engine = AwaitingEngine()
+    answers: list[str] = []
+
+    async def one(scope: anyio.CancelScope | None = None) -> None:
+        with scope or anyio.CancelScope():
+            answers.append(await calls.search(engine, object()))  # type: ignore[arg-type]
+
+    async def scenario() -> None:
+        first = anyio.CancelScope()
+        async with anyio.create_task_group() as group:
+            group.start_soon(one, first)
+            await anyio.wait_all_tasks_blocked()
+            for _ in range(4):
+                group.start_soon(one)
+            await anyio.wait_all_tasks_blocked()
+            assert engine.waiting == 2 and calls.limiter.borrowed_tokens == 2  # the others wait for a place
+            first.cancel()  # a client gone, or a deadline: its place goes to the next
+            await anyio.wait_all_tasks_blocked()
+            assert engine.waiting == 2 and calls.limiter.borrowed_tokens == 2
+            engine.answer.set()
+        assert calls.limiter.borrowed_tokens == 0
+
+    anyio.run(scenario)
+    assert engine.most == 2 and answers == ["answered"] * 4
 
 
 def test_a_failed_call_alone_leaves_nothing_in_progress() -> None:

@@ -49,6 +49,8 @@ def timed(client: TestClient, path: str, params: dict[str, str]) -> tuple[float,
         ("/api/v1/search", {"q": "covoiturage lorient"}),
         ("/api/v1/search/stats", {"q": "covoiturage lorient"}),
         ("/api/v1/search/map", {"q": "covoiturage lorient"}),
+        # Typed as suggestions: the last word a prefix, still no practice with both.
+        ("/api/v1/suggest", {"q": "covoiturage lorient"}),
         ("/embed", {"q": "covoiturage lorient", "map": "1"}),
         ("/embed", {"q": "covoiturage lorient"}),
         ("/feeds/search.atom", {"q": "covoiturage lorient"}),
