@@ -110,8 +110,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         redoc_url=None,
         openapi_url="/openapi.json",
     )
+    for area in v1.AREAS:
+        app.include_router(area, prefix=v1.API_PREFIX)
     app.include_router(docs.router)
-    app.include_router(v1.router)
     # Partner embeds: iframe pages and builder, feeds, widget.js and the pages' static files.
     for router in (pages.router, feeds.router, assets.router):
         app.include_router(router)

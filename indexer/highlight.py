@@ -52,7 +52,8 @@ def _scanned_char(char: str) -> str:
 # error handler, the same function: a text becomes bytes a compiled pattern scans twice as fast as
 # a `str` pattern with a character class per accented letter.
 _SCAN_TABLE = bytes(ord(_scanned_char(chr(code))) for code in range(256))
-_WORD_BYTES = frozenset(b"abcdefghijklmnopqrstuvwxyz0123456789_")
+# A word character of `scanned` text.
+_WORD_BYTE = rb"[a-z0-9_]"
 
 
 def _scan_other(error: UnicodeError) -> tuple[str, int]:
@@ -73,12 +74,14 @@ def candidate_patterns(stems: Iterable[str]) -> tuple[re.Pattern[bytes], ...]:
     whatever their case and accents: one pattern per prefix.
 
     Checking only these candidates keeps highlighting cheap on long texts; a typo in the first
-    letters of a word goes unmarked (the document still matched). Word starts are checked after.
-    A pattern starting with a literal is searched for like a substring; an alternation of prefixes
-    was tried at every position of the text, ten times slower on a 4 KB section.
+    letters of a word goes unmarked (the document still matched). A pattern starting with a literal is
+    searched for like a substring; an alternation of prefixes was tried at every position of the text, ten
+    times slower on a 4 KB section. So the prefix comes first, and the check that it starts a word (no word
+    character before it) after it, looking behind: a third of the prefixes found are inside a word, each
+    dropped without a Python step.
     """
-    prefixes = sorted({scanned(stem[:PREFIX_LENGTH]) for stem in stems if stem})
-    return tuple(re.compile(re.escape(prefix) + rb"\w*") for prefix in prefixes)
+    prefixes = sorted({re.escape(scanned(stem[:PREFIX_LENGTH])) for stem in stems if stem})
+    return tuple(re.compile(prefix + rb"(?<!" + _WORD_BYTE + prefix + rb")\w*") for prefix in prefixes)
 
 
 class Highlighter:
@@ -91,11 +94,7 @@ class Highlighter:
     def spans(self, text: str) -> list[tuple[int, int]]:
         """Spans of the matching words, in order (each candidate word checked once: `is_match` is cached)."""
         is_match, folded = self.is_match, scanned(text)
-        return [
-            (start, end)
-            for start, end in self._candidates(folded)
-            if not (start and folded[start - 1] in _WORD_BYTES) and is_match(text[start:end])
-        ]
+        return [(start, end) for start, end in self._candidates(folded) if is_match(text[start:end])]
 
     def _candidates(self, folded: bytes) -> Iterable[tuple[int, int]]:
         if len(self.patterns) == 1:

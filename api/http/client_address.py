@@ -13,6 +13,7 @@ whoever the header names.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import logging
 from collections.abc import Iterable
@@ -25,6 +26,8 @@ SCOPE_KEY = "impact.client_address"
 UNKNOWN = "unknown"
 # Requests whose peer the ASGI server replaced with an X-Forwarded-For entry nobody here trusts.
 FORWARDED_UNVERIFIED = "forwarded-unverified"
+# Distinct (peer, X-Forwarded-For) pairs whose client address `ClientAddress` remembers.
+ADDRESSES_REMEMBERED = 4096
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
@@ -112,11 +115,17 @@ class ClientAddress:
         self.app = app
         self.trusted = trusted
         self._warned = False
+        # The same peers and chains come again and again: each resolved once (parsing addresses costs µs),
+        # the most recent `ADDRESSES_REMEMBERED` remembered.
+        self._resolved = functools.lru_cache(maxsize=ADDRESSES_REMEMBERED)(self._resolve)
+
+    def _resolve(self, peer: str, chain: tuple[str, ...]) -> str:
+        return self.trusted.client(peer, list(chain))
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] in ("http", "websocket"):
             peer = scope.get("client")
-            address = self.trusted.client(peer[0] if peer else UNKNOWN, forwarded_chain(scope))
+            address = self._resolved(peer[0] if peer else UNKNOWN, tuple(forwarded_chain(scope)))
             if address == FORWARDED_UNVERIFIED and not self._warned:
                 self._warned = True
                 log.warning(

@@ -113,3 +113,9 @@ class PlainJson(Generic[M]):
 
     def dumps(self, value: M) -> bytes:
         return orjson.dumps(value, default=_attributes)
+
+    def dumps_fields(self, fields: dict[str, Any]) -> bytes:
+        """The JSON of a value of the model given as its fields (every one, in the model's order), each a value
+        `dumps` would take, or a nested model's own fields as a dictionary: a hot route builds its answer so,
+        sparing orjson a call back into Python per nested model (a search answer holds about 170)."""
+        return orjson.dumps(fields, default=_attributes)

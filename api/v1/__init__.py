@@ -22,6 +22,18 @@ from api.v1 import (
 
 API_PREFIX = "/api/v1"
 
-router = APIRouter(prefix=API_PREFIX)
-for area in (search, facets, suggest, monographs, moderation, referentials, territories, export, health, keys, presets):
-    router.include_router(area.router)
+# Each area's router is included by the app under the prefix, not nested in one router of them all: FastAPI
+# matches a request through every level of routers, and searches come first.
+AREAS: tuple[APIRouter, ...] = (
+    search.router,
+    facets.router,
+    suggest.router,
+    monographs.router,
+    moderation.router,
+    referentials.router,
+    territories.router,
+    export.router,
+    health.router,
+    keys.router,
+    presets.router,
+)

@@ -42,7 +42,7 @@ async def suggestions(
     calls: EngineCalls = request.app.state.engine_calls
     query = suggest_query(params.q, deadline=time.monotonic() + settings.search_deadline)
     found = suggestions_from(params.q, await calls.search(engine, query), params.limit) if query is not None else []
-    request.app.state.metrics.search_latency.labels(engine.backend).observe(time.perf_counter() - started)
+    request.app.state.metrics.searched(engine.backend, time.perf_counter() - started)
     body = SuggestResponse(
         q=params.q,
         suggestions=[

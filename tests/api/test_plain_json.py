@@ -19,7 +19,7 @@ from pydantic import Base64Str, BaseModel, ConfigDict, Field, RootModel, compute
 
 from api.http.plain_json import PlainJson
 from api.settings import Settings
-from api.v1.search import SEARCH_JSON, search_response
+from api.v1.search import SEARCH_JSON, response_body, search_response
 from indexer.embedded import EmbeddedEngine
 from schemas.search import SearchParams
 from territories.like_territory import territory_profile
@@ -49,8 +49,15 @@ def test_search_answers_are_written_as_pydantic_writes_them(
 ) -> None:
     params = SearchParams(q=" ".join(words), odd=odd, size=size)
     query = params.to_query(deadline=time.monotonic() + 30, like=territory_profile(like) if like else None)
-    answer = search_response(params, seeded.search(query), Settings())
+    result = seeded.search(query)
+    answer = search_response(params, result, Settings())
     assert orjson.loads(SEARCH_JSON.dumps(answer)) == json.loads(answer.model_dump_json())
+    assert in_order(response_body(params, result, Settings())) == in_order(answer.model_dump_json())
+
+
+def in_order(written: bytes | str) -> Any:
+    """JSON read with every object's keys in the order written."""
+    return json.loads(written, object_pairs_hook=list)
 
 
 def test_an_answer_with_highlights_likeness_and_a_correction_is_compared() -> None:
@@ -60,11 +67,13 @@ def test_an_answer_with_highlights_likeness_and_a_correction_is_compared() -> No
     try:
         params = SearchParams(q="covoiturage rurl")
         query = params.to_query(deadline=time.monotonic() + 30, like=territory_profile("26113"))
-        answer = search_response(params, engine.search(query), Settings())
+        result = engine.search(query)
+        answer = search_response(params, result, Settings())
     finally:
         engine.close()
     written = orjson.loads(SEARCH_JSON.dumps(answer))
     assert written == json.loads(answer.model_dump_json())
+    assert in_order(response_body(params, result, Settings())) == in_order(answer.model_dump_json())
     assert written["hits"] and written["facets"] and written["like_territory"]["territory"]["code"] == "26113"
     assert any("<mark>" in (hit["highlight"]["summary"] or "") for hit in written["hits"])
     assert any(hit["similarity_reasons"] for hit in written["hits"])
