@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable
 
+import xxhash
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 
 def etag_of(body: bytes) -> str:
-    return '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+    """A strong tag of `body`: its 128-bit XXH3 hash, the same in every process and version (several API
+    processes behind one address answer alike). Not a secret, so not a cryptographic hash: SHA-256 took
+    17 µs for a 38 KB search answer, 2 % of the server's busy time under load; XXH3 takes about 2."""
+    return '"' + xxhash.xxh3_128_hexdigest(body) + '"'
 
 
 def etag_matches(if_none_match: str, etag: str) -> bool:
