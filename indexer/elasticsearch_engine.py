@@ -13,7 +13,6 @@ import contextlib
 import re
 import threading
 import time
-import weakref
 from collections.abc import Generator, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -137,9 +136,7 @@ class ElasticsearchEngine:
         # steps of `TIMEOUT_STEP_S` → the client with that request timeout (`_within`), blocking or asynchronous
         self._stepped: dict[int, Any] = {}
         # Each event loop's asynchronous client and its stepped copies (`_async_client`).
-        self._async: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, tuple[AsyncElasticsearch, dict[int, Any]]] = (
-            weakref.WeakKeyDictionary()
-        )
+        self._async: dict[asyncio.AbstractEventLoop, tuple[AsyncElasticsearch, dict[int, Any]]] = {}
         self._search_path = f"/{quote(self.alias, safe='')}/_search"
         # Bodies sent as the bytes the client would serialise them to (built and serialised once per pass).
         self._requests = CompiledRequests(self.build_request)
@@ -417,10 +414,13 @@ class ElasticsearchEngine:
         """The asynchronous client (aiohttp) of the running event loop, with its copies of shorter timeouts
         (`_within`): its connections belong to the loop, so another loop (a test's, a benchmark's, in this
         thread or another) gets a client of its own. The API has one loop, whose client `aclose` closes at
-        shutdown; a client is forgotten with its loop (only that loop could close its connections)."""
+        shutdown. The client of a loop closed without `aclose` is dropped when the next one is made (only its
+        loop could have closed its connections)."""
         loop = asyncio.get_running_loop()
         made = self._async.get(loop)
         if made is None:
+            for ended in [other for other in self._async if other.is_closed()]:
+                del self._async[ended]
             client = AsyncElasticsearch(self.config.elasticsearch_hosts, **self.config.elasticsearch_options())
             made = self._async.setdefault(loop, (client, {}))
         return made

@@ -26,8 +26,10 @@ SCOPE_KEY = "impact.client_address"
 UNKNOWN = "unknown"
 # Requests whose peer the ASGI server replaced with an X-Forwarded-For entry nobody here trusts.
 FORWARDED_UNVERIFIED = "forwarded-unverified"
-# Distinct (peer, X-Forwarded-For) pairs whose client address `ClientAddress` remembers.
+# Distinct (peer, X-Forwarded-For) pairs whose client address `ClientAddress` remembers, each of at most
+# `REMEMBERED_MAX_BYTES` (a peer and a few proxies: under 1 MB in all).
 ADDRESSES_REMEMBERED = 4096
+REMEMBERED_MAX_BYTES = 200
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
@@ -65,13 +67,19 @@ def parse_ip(value: str) -> Address | None:
     return address
 
 
+def forwarded_header(scope: Scope) -> bytes:
+    """Every `X-Forwarded-For` header of the request, joined by commas (as one header would hold them)."""
+    return b",".join(value for name, value in scope.get("headers", []) if name.lower() == b"x-forwarded-for")
+
+
+def chain_of(forwarded: bytes) -> list[str]:
+    """Every entry of `forwarded` (`forwarded_header`), leftmost (claimed origin) first."""
+    return [part.strip() for part in forwarded.decode("latin-1").split(",") if part.strip()]
+
+
 def forwarded_chain(scope: Scope) -> list[str]:
     """Every `X-Forwarded-For` entry, leftmost (claimed origin) first."""
-    chain: list[str] = []
-    for name, value in scope.get("headers", []):
-        if name.lower() == b"x-forwarded-for":
-            chain.extend(part.strip() for part in value.decode("latin-1").split(",") if part.strip())
-    return chain
+    return chain_of(forwarded_header(scope))
 
 
 class TrustedProxies:
@@ -115,17 +123,24 @@ class ClientAddress:
         self.app = app
         self.trusted = trusted
         self._warned = False
-        # The same peers and chains come again and again: each resolved once (parsing addresses costs µs),
-        # the most recent `ADDRESSES_REMEMBERED` remembered.
+        # The same peers and chains come again and again: each resolved once (parsing addresses costs µs), the
+        # most recent `ADDRESSES_REMEMBERED` remembered, keyed by the header's bytes. Only short chains: a
+        # client writes its own X-Forwarded-For, and a long one must not be kept (resolved each time instead).
         self._resolved = functools.lru_cache(maxsize=ADDRESSES_REMEMBERED)(self._resolve)
 
-    def _resolve(self, peer: str, chain: tuple[str, ...]) -> str:
-        return self.trusted.client(peer, list(chain))
+    def _resolve(self, peer: str, forwarded: bytes) -> str:
+        return self.trusted.client(peer, chain_of(forwarded))
+
+    def resolve(self, peer: str, forwarded: bytes) -> str:
+        """The client address of a connection from `peer` carrying `forwarded` (`forwarded_header`)."""
+        if len(peer) + len(forwarded) > REMEMBERED_MAX_BYTES:
+            return self._resolve(peer, forwarded)
+        return self._resolved(peer, forwarded)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] in ("http", "websocket"):
             peer = scope.get("client")
-            address = self._resolved(peer[0] if peer else UNKNOWN, tuple(forwarded_chain(scope)))
+            address = self.resolve(peer[0] if peer else UNKNOWN, forwarded_header(scope))
             if address == FORWARDED_UNVERIFIED and not self._warned:
                 self._warned = True
                 log.warning(

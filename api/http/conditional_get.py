@@ -11,8 +11,10 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 def etag_of(body: bytes) -> str:
     """A strong tag of `body`: its 128-bit XXH3 hash, the same in every process and version (several API
-    processes behind one address answer alike). Not a secret, so not a cryptographic hash: SHA-256 took
-    17 µs for a 38 KB search answer, 2 % of the server's busy time under load; XXH3 takes about 2."""
+    processes behind one address answer alike). Not a cryptographic hash: SHA-256 took 17 µs for a 38 KB search
+    answer, 2 % of the server's busy time under load; XXH3 takes about 2. A body crafted to collide with
+    another answer's tag of the same URL could at worst make a client keep that answer until it expires
+    (`Cache-Control: max-age`); answers are public, and what users write is moderated."""
     return '"' + xxhash.xxh3_128_hexdigest(body) + '"'
 
 

@@ -8,6 +8,8 @@ from typing import Any
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+
 
 class Metrics:
     def __init__(self) -> None:
@@ -104,12 +106,13 @@ class MetricsMiddleware:
             latency.observe(time.perf_counter() - start)
 
     def series(self, template: str, method: str, code: int) -> tuple[Any, Any]:
-        """The request counter and latency histogram of one route template, method and status."""
-        key = (template, method, code)
+        """The request counter and latency histogram of one route template, method and status (a method that
+        is none of HTTP's usual ones counted as `OTHER`: clients choose it, the label space must not grow)."""
+        key = (template, method if method in METHODS else "OTHER", code)
         found = self._series.get(key)
         if found is None:
             found = self._series[key] = (
-                self.metrics.requests.labels(template, method, str(code)),
-                self.metrics.latency.labels(template, method),
+                self.metrics.requests.labels(template, key[1], str(code)),
+                self.metrics.latency.labels(template, key[1]),
             )
         return found

@@ -21,7 +21,14 @@ from limits.storage import MemoryStorage
 
 from api.embed.preset_records import save_preset
 from api.errors import VersionConflict
-from api.http.client_address import FORWARDED_UNVERIFIED, TrustedProxies, limit_key, parse_networks
+from api.http.client_address import (
+    FORWARDED_UNVERIFIED,
+    REMEMBERED_MAX_BYTES,
+    ClientAddress,
+    TrustedProxies,
+    limit_key,
+    parse_networks,
+)
 from api.http.rate_limit import Windows, parse_limits
 from api.main import create_app
 from api.settings import Settings
@@ -212,6 +219,21 @@ def test_wrong_limit_settings_fail_at_start(tmp_path: Path, overrides: dict[str,
 def test_client_address(trusted: str, peer: str, xff: list[str], client: str) -> None:
     chain = [hop.strip() for header in xff for hop in header.split(",")]
     assert TrustedProxies(parse_networks(trusted)).client(peer, chain) == client
+    # The middleware resolves the headers as they come (several joined), once per peer and headers.
+    middleware = ClientAddress(lambda *_: None, TrustedProxies(parse_networks(trusted)))  # type: ignore[arg-type]
+    forwarded = b",".join(header.encode() for header in xff)
+    assert middleware.resolve(peer, forwarded) == middleware.resolve(peer, forwarded) == client
+    assert middleware._resolved.cache_info().hits == 1
+
+
+def test_a_long_forwarded_chain_is_resolved_but_never_remembered() -> None:
+    """Clients write their own X-Forwarded-For: a long one (thousands of entries) must not stay in memory."""
+    middleware = ClientAddress(lambda *_: None, TrustedProxies(parse_networks("10.0.0.0/8")))  # type: ignore[arg-type]
+    long_chain = b",".join(b"10.1.%d.%d" % (i // 250, i % 250) for i in range(2000)) + b",1.2.3.4"
+    assert len(long_chain) > REMEMBERED_MAX_BYTES
+    assert middleware.resolve("10.0.0.2", long_chain) == "1.2.3.4"
+    assert middleware.resolve("10.0.0.2", b"5.6.7.8") == "5.6.7.8"
+    assert middleware._resolved.cache_info().currsize == 1
 
 
 def test_ipv6_clients_are_counted_by_64() -> None:

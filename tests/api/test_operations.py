@@ -38,6 +38,15 @@ def test_metrics(client: TestClient, published: list[str]) -> None:
     assert set(places) == {"loop", "thread"} and sum(places.values()) == 1
 
 
+def test_metrics_count_unusual_methods_as_one(client: TestClient) -> None:
+    """A client chooses the method: those outside HTTP's usual ones share one label, so its values stay few."""
+    for method in ("FROB", "XYZZY", "GET"):
+        client.request(method, "/api/v1/health")
+    text = client.get("/api/v1/metrics").text
+    assert 'method="OTHER",route="/api/v1/health"' in text and 'method="GET",route="/api/v1/health"' in text
+    assert "FROB" not in text and "XYZZY" not in text
+
+
 def test_metrics_count_by_the_whole_route_template(client: TestClient, published: list[str]) -> None:
     """Routes are declared in routers included under `/api/v1`: the label is still the path they answer at,
     with the id as a placeholder (never the id itself)."""
