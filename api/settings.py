@@ -262,6 +262,11 @@ def get_settings() -> Settings:
     return settings
 
 
+def practice_pages(settings: Settings) -> str:
+    """What every practice's public page starts with: its id follows (`practice_url`)."""
+    return f"{settings.public_base_url.rstrip('/')}/fiche?id="
+
+
 def practice_url(settings: Settings, monograph_id: str) -> str:
     """The public page of a practice in the UI."""
-    return f"{settings.public_base_url.rstrip('/')}/fiche?id={monograph_id}"
+    return practice_pages(settings) + monograph_id

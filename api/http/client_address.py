@@ -77,11 +77,6 @@ def chain_of(forwarded: bytes) -> list[str]:
     return [part.strip() for part in forwarded.decode("latin-1").split(",") if part.strip()]
 
 
-def forwarded_chain(scope: Scope) -> list[str]:
-    """Every `X-Forwarded-For` entry, leftmost (claimed origin) first."""
-    return chain_of(forwarded_header(scope))
-
-
 class TrustedProxies:
     def __init__(self, networks: Iterable[Network]) -> None:
         self.networks = list(networks)

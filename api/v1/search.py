@@ -16,7 +16,7 @@ from api.engine_calls import EngineCalls
 from api.errors import InvalidTerritory
 from api.http.plain_json import PlainJson
 from api.http.query_model import QueryModelRoute
-from api.settings import Settings, practice_url
+from api.settings import Settings, practice_pages, practice_url
 from schemas.api import ApiHit, SearchResponse, SearchStats, error_responses
 from schemas.facets import YEAR
 from schemas.like_territory import TerritoryProfile
@@ -77,7 +77,7 @@ def response_body(params: SearchParams, result: SearchResult, settings: Settings
     serialised once: its fields as dictionaries, so orjson writes every hit and facet value without calling
     back into Python (about 0.1 ms less a search, measured: benchmarks/results/perf-20261203-api-path.md).
     Tests check that it writes what `search_response` holds, in the same order."""
-    page = practice_url(settings, "")
+    page = practice_pages(settings)
     return SEARCH_JSON.dumps_fields(
         {
             "total": result.total,
