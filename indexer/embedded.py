@@ -10,7 +10,7 @@ import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import lru_cache, partial
 from pathlib import Path
 from typing import Any
 
@@ -267,6 +267,13 @@ def _read_buckets(raw: RawSearch, aggregations: Mapping[str, Any]) -> None:
             counts = {value: counts[value] for value in kept}
             raw.truncated.add(facet_name)
         raw.buckets[facet_name] = counts
+
+
+def _counted_beside(counting: Future[tuple[dict[str, Any], float]], raw: RawSearch) -> None:
+    """`raw`'s facet counts, once its helper thread has made them (its CPU time counted as the search's)."""
+    buckets, seconds = counting.result()
+    helped(seconds)
+    _read_buckets(raw, buckets)
 
 
 class EmbeddedEngine:
@@ -654,8 +661,9 @@ class EmbeddedEngine:
         )
 
     def execute_request(self, searcher: tantivy.Searcher, request: EmbeddedRequest) -> RawSearch:
-        """The raw tantivy calls of one pass: top documents with their stored source, and facets (counted
-        beside the ranking when a helper thread is free)."""
+        """The raw tantivy calls of one pass: top documents with their stored source, and facets. Counted
+        beside the ranking when a helper thread is free, and then still being counted when this returns: the
+        pipeline builds the page's hits meanwhile, and `RawSearch.counted` waits for them."""
         counting = self._count_beside(searcher, request) if request.facets else None
         if request.order_field:
             top = searcher.search(request.query, request.limit, True, request.order_field, request.offset)
@@ -673,13 +681,10 @@ class EmbeddedEngine:
                 for key, address in top.hits
             ]
         raw = RawSearch(_count(top), hits)
-        if request.facets:
-            if counting is None:
-                buckets = searcher.aggregate(request.facet_query, request.facets)
-            else:
-                buckets, seconds = counting.result()
-                helped(seconds)
-            _read_buckets(raw, buckets)
+        if counting is not None:
+            raw.pending = partial(_counted_beside, counting)
+        elif request.facets:
+            _read_buckets(raw, searcher.aggregate(request.facet_query, request.facets))
         return raw
 
     def _count_beside(

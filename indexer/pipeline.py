@@ -106,6 +106,16 @@ class RawSearch:
     hits: list[tuple[Mapping[str, Any], float | None]]
     buckets: dict[str, Buckets] = field(default_factory=dict)
     truncated: set[str] = field(default_factory=set)
+    # Facet counts still being made (the embedded engine counts them in a helper thread while the page's hits
+    # are built): `counted` waits for them and fills `buckets` and `truncated`.
+    pending: Callable[[RawSearch], None] | None = field(default=None, compare=False, repr=False)
+
+    def counted(self) -> RawSearch:
+        """This answer with its facet counts, once those still being made are done."""
+        if self.pending is not None:
+            finish, self.pending = self.pending, None
+            finish(self)
+        return self
 
 
 T = TypeVar("T")
@@ -259,6 +269,7 @@ def searched(
         return (yield from _hybrid_search(hybrid, meaning, stemmer))
     raw = yield Call("execute", (plan,))
     if not raw.total and not plan.relaxed and len(parsed.clauses) > 1:
+        raw.counted()  # not needed, but its helper is busy until then: its counts are waited for, not left running
         plan = SearchPlan(query, parsed, relaxed=True)
         raw = yield Call("execute", (plan,))
     highlighter = build_highlighter(parsed, stemmer) if query.highlight else None
@@ -280,6 +291,9 @@ def _result(
     if query.like is not None:
         for hit in hits:
             hit.similarity_reasons = similarity_reasons(query.like, hit)
+    # Last: the page's hits, their reasons and the corrected words were made while the facets were counted.
+    corrected = corrected_query(query.q, parsed, iter(sources), stemmer) if plan.scored else None
+    raw.counted()
     facets = build_facets(raw.buckets, query.filters) if query.facets else {}
     if query.year_counts:
         facets[YEAR.name] = year_counts(raw.buckets.get(YEAR.name, {}))
@@ -290,7 +304,7 @@ def _result(
         facets=facets,
         relaxed=plan.relaxed,
         truncated_facets=sorted(raw.truncated),
-        corrected_query=corrected_query(query.q, parsed, iter(sources), stemmer) if plan.scored else None,
+        corrected_query=corrected,
         total_without_filters=total_without_filters,
         like_territory=query.like,
         mode=SearchMode.HYBRID if plan.dense else SearchMode.LEXICAL,

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import random
+import threading
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -11,7 +12,9 @@ import tantivy
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from indexer import pipeline
 from indexer.compiled_requests import Pass
+from indexer.cpu_time import timed
 from indexer.embedded import (
     INDEX_VERSION,
     MASKED,
@@ -498,8 +501,38 @@ def test_a_search_counts_the_cpu_time_its_facet_helper_spent() -> None:
     reported: list[float] = []
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr("indexer.embedded.helped", reported.append)
-        counted = engine.execute_request(engine._index.searcher(), request)
+        counted = engine.execute_request(engine._index.searcher(), request).counted()
     assert len(reported) == 1 and reported[0] > 0
-    alone = engine.execute_request(engine._index.searcher(), request)  # the real account: the same answer
+    alone = engine.execute_request(engine._index.searcher(), request).counted()  # the real account: the same
     assert counted == alone and counted.buckets
+    engine.close()
+
+
+def test_the_page_s_hits_are_built_while_its_facets_are_counted(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The facets counted in a helper thread are waited for only once the page's hits (highlights included)
+    are built: at 100,000 practices the counting often outlasts the ranking, and the hits were the work
+    after it. Here the helper holds its counting until a hit is built (the code before this waited for the
+    counts first: the helper gave up after 5 s)."""
+    engine = EmbeddedEngine()
+    engine.index(CORPUS)
+    query = SearchQuery(q="mobilité")
+    expected = engine.search(query)
+    hit_built = threading.Event()
+    waited: list[bool] = []
+
+    def counting_after_a_hit(call: Any, *args: object) -> Any:
+        waited.append(hit_built.wait(timeout=5))
+        return timed(call, *args)
+
+    def hit(*args: Any) -> Any:
+        built = hit_from_source(*args)
+        hit_built.set()
+        return built
+
+    hit_from_source = pipeline.hit_from_source
+    monkeypatch.setattr("indexer.embedded.timed", counting_after_a_hit)
+    monkeypatch.setattr("indexer.pipeline.hit_from_source", hit)
+    answer = engine.search(query)
+    assert waited == [True]
+    assert answer.model_dump() == expected.model_dump() and answer.facets and answer.hits
     engine.close()
