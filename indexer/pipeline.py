@@ -291,13 +291,14 @@ def _result(
     if query.like is not None:
         for hit in hits:
             hit.similarity_reasons = similarity_reasons(query.like, hit)
-    # Last: the page's hits, their reasons and the corrected words were made while the facets were counted.
     corrected = corrected_query(query.q, parsed, iter(sources), stemmer) if plan.scored else None
+    total_without_filters = (yield from _total_without_filters(plan)) if not raw.total else None
+    # Last: the page's hits, their reasons, the corrected words and the count without filters were made while
+    # the facets were counted.
     raw.counted()
     facets = build_facets(raw.buckets, query.filters) if query.facets else {}
     if query.year_counts:
         facets[YEAR.name] = year_counts(raw.buckets.get(YEAR.name, {}))
-    total_without_filters = (yield from _total_without_filters(plan)) if not raw.total else None
     return SearchResult.model_construct(
         total=raw.total,
         hits=hits,
