@@ -10,15 +10,17 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import inspect
 import re
 import threading
 import time
-from collections.abc import Generator, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 from urllib.parse import quote
 
 from elasticsearch import ApiError, AsyncElasticsearch, Elasticsearch, NotFoundError, TransportError, helpers
+from elasticsearch import ConnectionError as NodeConnectionError
 
 from indexer import es_query
 from indexer.compiled_requests import CompiledRequests
@@ -94,6 +96,24 @@ class ClientCall:
 # translated where the read made the call), returns its result.
 Reads = Generator[ClientCall, Any, T]
 CLIENT_ERRORS = (ApiError, TransportError)
+
+
+async def _tried(call: ClientCall, client: Callable[[], Any]) -> Any:
+    """`call` made with `client()` (blocking or asynchronous), once more when the connection failed within a
+    deadline: such calls are not retried by the client itself (`_within`), so the second try (on another node
+    when there are several) gets only the time left, not the whole timeout again. A timeout is not tried
+    again."""
+    try:
+        return await _made(call, client())
+    except NodeConnectionError:
+        if call.deadline is None:
+            raise
+    return await _made(call, client())
+
+
+async def _made(call: ClientCall, client: Any) -> Any:
+    answer = getattr(client, call.method)(**call.kwargs)
+    return (await answer) if inspect.isawaitable(answer) else answer
 
 
 @contextlib.contextmanager
@@ -374,30 +394,31 @@ class ElasticsearchEngine:
     # -- reads -------------------------------------------------------------------
 
     def _within(self, client: Any, stepped: dict[int, Any], deadline: float | None) -> Any:
-        """`client` (blocking or asynchronous) for the next call of a search: its usual timeout, or only the
-        time left before `deadline` when that is shorter. `stepped`: its copies with shorter timeouts.
+        """`client` (blocking or asynchronous) for the next call of a search: without a deadline, as it is;
+        within one, its usual timeout or only the time left when that is shorter, and no retry of its own (a
+        retry got the whole timeout again: `_tried`). `stepped`: those copies of it.
 
         :raises SearchTimeout: the deadline has passed.
         """
         left = time_left(deadline)
-        if left is None or left >= self.timeout:
+        if left is None:
             return client
         # `options` copies the client (about 0.2 ms, as much as building the whole request): a client per
         # 50 ms step of time left, made once, at most `timeout / 50 ms` of them. Rounded down, so a call
         # never outlives the deadline.
-        steps = int(left / TIMEOUT_STEP_S)
+        steps = int(min(left, self.timeout) / TIMEOUT_STEP_S)
         if not steps:
-            return client.options(request_timeout=left)
+            return client.options(request_timeout=left, max_retries=0)
         shorter = stepped.get(steps)
         if shorter is None:
-            shorter = stepped.setdefault(steps, client.options(request_timeout=steps * TIMEOUT_STEP_S))
+            shorter = stepped.setdefault(steps, client.options(request_timeout=steps * TIMEOUT_STEP_S, max_retries=0))
         return shorter
 
     def _answered(self, reads: Reads[T]) -> T:
         """Runs `reads` with the blocking client."""
 
         async def blocking(call: ClientCall) -> Any:
-            return getattr(self._within(self.client, self._stepped, call.deadline), call.method)(**call.kwargs)
+            return await _tried(call, lambda: self._within(self.client, self._stepped, call.deadline))
 
         return completed(driven(reads, blocking, CLIENT_ERRORS))
 
@@ -405,8 +426,7 @@ class ElasticsearchEngine:
         """Runs `reads` with the asynchronous client, in the event loop."""
 
         async def awaited(call: ClientCall) -> Any:
-            client, stepped = self._async_client()
-            return await getattr(self._within(client, stepped, call.deadline), call.method)(**call.kwargs)
+            return await _tried(call, lambda: self._within(*self._async_client(), call.deadline))
 
         return await driven(reads, awaited, CLIENT_ERRORS)
 

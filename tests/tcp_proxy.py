@@ -14,6 +14,9 @@ class TcpProxy:
     def __init__(self, target_host: str, target_port: int) -> None:
         self.target = (target_host, target_port)
         self.delay = 0.0
+        # How many of the next requests are held `delay`, then their connection dropped unanswered (a node that
+        # dies in the middle of a search, or a connection cut on the way).
+        self.drops = 0
         self._up = threading.Event()
         self._up.set()
         self._sockets: set[socket.socket] = set()
@@ -67,6 +70,13 @@ class TcpProxy:
             threading.Thread(target=self._pipe, args=(client, upstream, True), daemon=True).start()
             threading.Thread(target=self._pipe, args=(upstream, client, False), daemon=True).start()
 
+    def _dropped(self) -> bool:
+        with self._lock:
+            if self.drops <= 0:
+                return False
+            self.drops -= 1
+            return True
+
     def _pipe(self, source: socket.socket, sink: socket.socket, request: bool) -> None:
         try:
             while True:
@@ -75,6 +85,8 @@ class TcpProxy:
                     break
                 if request and self.delay:
                     time.sleep(self.delay)
+                if request and self._dropped():
+                    break
                 sink.sendall(data)
         except OSError:
             pass

@@ -70,6 +70,25 @@ def test_a_slow_node_answers_503_within_the_deadline(
 
 
 @pytest.mark.elasticsearch
+@pytest.mark.parametrize("path", ["/api/v1/search", "/feeds/search.atom"])  # awaited, and in a worker thread
+def test_a_call_retried_after_a_dropped_connection_gets_only_the_time_left(
+    slow_es: TestClient, proxy: TcpProxy, path: str
+) -> None:
+    """A node that drops the connection after holding the request: the client tries once more (on another node
+    when there are several), but only within what is left of the deadline. The client's own retry got the
+    whole timeout again: 2 × 1.2 s here."""
+    proxy.delay, proxy.drops = 1.2, 2
+    elapsed, response = timed(slow_es, path, {"q": "covoiturage"})
+    assert response.status_code == 503, response.text  # type: ignore[attr-defined]
+    assert elapsed < DEADLINE + 0.5, elapsed
+    time.sleep(1.3)  # the proxy's hold of the last try ends
+    proxy.delay, proxy.drops = 0.2, 1  # dropped, then answered by the try that follows
+    elapsed, response = timed(slow_es, path, {"q": "covoiturage"})
+    assert response.status_code == 200 and elapsed < DEADLINE, (response.status_code, elapsed)  # type: ignore[attr-defined]
+    proxy.delay, proxy.drops = 0, 0
+
+
+@pytest.mark.elasticsearch
 def test_a_node_just_slow_enough_still_answers(slow_es: TestClient, proxy: TcpProxy) -> None:
     proxy.delay = 0.3  # two calls, 0.6 s: within the deadline
     assert slow_es.get("/api/v1/search", params={"q": "covoiturage lorient"}).status_code == 200

@@ -244,17 +244,19 @@ def test_calls_within_a_deadline_share_a_client_per_step_of_time_left() -> None:
         EngineConfig(backend="elasticsearch", elasticsearch_url="http://127.0.0.1:9", elasticsearch_timeout=10.0)
     )
     assert engine._within(engine.client, engine._stepped, None) is engine.client
-    assert (
-        engine._within(engine.client, engine._stepped, time.monotonic() + 20) is engine.client
-    )  # the usual timeout is shorter
+    # The usual timeout is shorter: it is kept, but the call is not retried by the client (`_tried` does).
+    usual = engine._within(engine.client, engine._stepped, time.monotonic() + 20)
+    assert usual._request_timeout == engine.client._request_timeout and usual._max_retries == 0
+    assert engine.client._max_retries == 1
     clients = set()
     for tenths in range(1, 100):
         left = tenths / 10 + 0.02
         client = engine._within(engine.client, engine._stepped, time.monotonic() + left)
         assert client._request_timeout <= left and client._request_timeout > left - 0.1
+        assert client._max_retries == 0
         assert engine._within(engine.client, engine._stepped, time.monotonic() + left) is client
         clients.add(id(client))
-    assert len(clients) == 99 and len(engine._stepped) <= 10.0 / TIMEOUT_STEP_S
+    assert len(clients) == 99 and len(engine._stepped) <= 10.0 / TIMEOUT_STEP_S + 1
     short = engine._within(
         engine.client, engine._stepped, time.monotonic() + 0.01
     )  # less than a step: exactly the time left
