@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Coroutine, Sequence
+from typing import Any, TypeVar
 from urllib.parse import urlencode, urlsplit
 
 from benchmarks.measure import percentiles
+
+T = TypeVar("T")
 
 
 def request_bytes(host: str, path: str, params: Sequence[tuple[str, Any]]) -> bytes:
@@ -75,16 +77,21 @@ async def _run(url: str, requests: list[bytes], clients: int, total: int) -> dic
     }
 
 
+def run_like_uvicorn(main: Coroutine[Any, Any, T]) -> T:
+    """`main` run to its end in the event loop uvicorn serves the API with: uvloop when installed (uvicorn's
+    `--loop auto`), else asyncio's own."""
+    try:
+        import uvloop
+    except ImportError:  # pragma: no cover - uvloop comes with uvicorn[standard]
+        return asyncio.run(main)
+    return uvloop.run(main)
+
+
 def load(url: str, path: str, params: list[list[tuple[str, Any]]], clients: int, total: int) -> dict[str, Any]:
     """`clients` keep-alive connections send `total` requests of `path` (query strings in turn)."""
     host = urlsplit(url).netloc
     requests = [request_bytes(host, path, p) for p in params]
-    try:
-        import uvloop
-
-        return uvloop.run(_run(url, requests, clients, total))
-    except ImportError:  # pragma: no cover - uvloop comes with uvicorn[standard]
-        return asyncio.run(_run(url, requests, clients, total))
+    return run_like_uvicorn(_run(url, requests, clients, total))
 
 
 async def asgi_get(app: Any, path: str, params: Sequence[tuple[str, Any]]) -> tuple[int, bytes]:

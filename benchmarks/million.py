@@ -7,7 +7,6 @@ stop later keeps what was measured (`--resume` runs only what `--out` lacks). Th
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import tempfile
 import time
@@ -19,6 +18,7 @@ from typing import Any
 from api.settings import Settings
 from benchmarks import run
 from benchmarks.corpus import CorpusGenerator
+from benchmarks.http_load import run_like_uvicorn
 from benchmarks.queries import query_mix
 from indexer.french import FrenchStemmer
 
@@ -69,7 +69,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     step("corpus", lambda: run.write_corpus(args.size, work, FrenchStemmer(), False))
     step("store_load", lambda: run.load_store(args.size, work))
     step("indexing", lambda: run.index_embedded(args.size, work))
-    step("latency", lambda: asyncio.run(run.measure_in_app(settings, queries, 1)))
+    step("latency", lambda: run_like_uvicorn(run.measure_in_app(settings, queries, 1)))
     step("http", lambda: run.serve(env, queries, [1, 8]))
     run.console.print(f"done; results in {args.out}, data in {work}")
     return results

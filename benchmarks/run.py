@@ -4,7 +4,6 @@ measure our code against the raw engine side by side in one run. See benchmarks/
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import os
 import platform
@@ -29,7 +28,7 @@ from api.settings import Settings
 from api.store import Store
 from api.v1.search import response_body
 from benchmarks.corpus import CorpusGenerator
-from benchmarks.http_load import asgi_get, load
+from benchmarks.http_load import asgi_get, load, run_like_uvicorn
 from benchmarks.measure import (
     PeakRss,
     call_places,
@@ -642,7 +641,7 @@ def _measure_sizes(
                     "IMPACT_ELASTICSEARCH_INDEX_PREFIX": prefix,
                 }
             settings = Settings(**{k.removeprefix("IMPACT_").lower(): v for k, v in env.items()})
-            latency = asyncio.run(measure_in_app(settings, queries, rounds))
+            latency = run_like_uvicorn(measure_in_app(settings, queries, rounds))
             latency["api_overhead_p50_ms"] = latency["api_asgi"]["p50"] - latency["raw"]["p50"]
             latency["api_overhead_p50_pct"] = 100 * latency["api_overhead_p50_ms"] / max(latency["raw"]["p50"], 1e-9)
             entry[name] = {"indexing": indexing, "latency": latency, "http": serve(env, queries, clients)}
