@@ -99,14 +99,15 @@ CLIENT_ERRORS = (ApiError, TransportError)
 
 
 async def _tried(call: ClientCall, client: Callable[[], Any]) -> Any:
-    """`call` made with `client()` (blocking or asynchronous), once more when the connection failed within a
-    deadline: such calls are not retried by the client itself (`_within`), so the second try (on another node
-    when there are several) gets only the time left, not the whole timeout again. A timeout is not tried
-    again."""
+    """`call` made with `client()` (blocking or asynchronous), once more within a deadline when the connection
+    failed or the node answered it is unavailable (`UNAVAILABLE_STATUSES`, the client's own retry statuses):
+    such calls are not retried by the client itself (`_within`), so the second try (on another node when there
+    are several) gets only the time left, not the whole timeout again. A timeout is not tried again."""
     try:
         return await _made(call, client())
-    except NodeConnectionError:
-        if call.deadline is None:
+    except (NodeConnectionError, ApiError) as exc:
+        unavailable = isinstance(exc, NodeConnectionError) or exc.meta.status in UNAVAILABLE_STATUSES
+        if call.deadline is None or not unavailable:
             raise
     return await _made(call, client())
 

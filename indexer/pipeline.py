@@ -18,7 +18,8 @@ place by `drive`, in a worker thread by `drive_async`, so the event loop stays f
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Coroutine, Generator, Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Generator, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field, replace
 from typing import Any, Protocol, TypeVar
 
@@ -272,11 +273,26 @@ def searched(
         raw.counted()  # not needed, but its helper is busy until then: its counts are waited for, not left running
         plan = SearchPlan(query, parsed, relaxed=True)
         raw = yield Call("execute", (plan,))
-    highlighter = build_highlighter(parsed, stemmer) if query.highlight else None
-    hits = [
-        hit_from_source(source, score if plan.scored else None, highlighter) for source, score in raw.hits[: query.size]
-    ]
-    return (yield from _result(plan, raw, hits, [s for s, _ in raw.hits], stemmer))
+    with counted_on_error(raw):
+        highlighter = build_highlighter(parsed, stemmer) if query.highlight else None
+        hits = [
+            hit_from_source(source, score if plan.scored else None, highlighter)
+            for source, score in raw.hits[: query.size]
+        ]
+        return (yield from _result(plan, raw, hits, [s for s, _ in raw.hits], stemmer))
+
+
+@contextmanager
+def counted_on_error(raw: RawSearch) -> Iterator[None]:
+    """When the search fails before `raw.counted()` (its deadline, an engine call, a bug), the facet counts still
+    being made are waited for all the same: their helper thread's CPU time is the search's, and the engine calls'
+    costs decide where searches run (`api/engine_calls.py`)."""
+    try:
+        yield
+    except BaseException:
+        with suppress(Exception):
+            raw.counted()
+        raise
 
 
 def _result(
@@ -447,6 +463,13 @@ def _hybrid_search(plan: SearchPlan, meaning: Meaning, stemmer: FrenchStemmer) -
         "execute",
         (SearchPlan(query.model_copy(update={"page": 1, "size": window}), plan.parsed, True, plan.dense, True),),
     )
+    with counted_on_error(raw):
+        return (yield from _blended(plan, raw, meaning, stemmer))
+
+
+def _blended(plan: SearchPlan, raw: RawSearch, meaning: Meaning, stemmer: FrenchStemmer) -> Steps[SearchResult]:
+    """The hybrid pass's page: its word matches' scores blended with their cosines, then the answer."""
+    query = plan.query
     # A practice matched only by meaning scores 0 on the text (unless "territories like mine" ranks it).
     lexical = [(str(source["id"]), float(score)) for source, score in raw.hits if score]
     unknown = [i for i, _ in lexical if i not in meaning.similarity]

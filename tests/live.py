@@ -115,16 +115,3 @@ def live_api(data_dir: Path, extra_env: dict[str, str] | None = None, seed: bool
     # cwd is the data dir's parent, so a developer's .env never configures this API.
     with serve(api_command(port), f"{url}/api/v1/health", env | {"PYTHONPATH": str(ROOT)}, log, workdir):
         yield LiveApi(url, data_dir, editor, contributor, log)
-
-
-def wait_for_vectors(api_url: str, timeout: float = 180) -> None:
-    """Until the background worker has embedded every seeded practice and the index holds the vectors, so
-    the UI is tested in the product's default mode (hybrid) with stable rankings."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        search = httpx.get(f"{api_url}/api/v1/health", timeout=10).json()["search"]
-        total = httpx.get(f"{api_url}/api/v1/search", params={"size": 1}, timeout=10).json()["total"]
-        if search["embedding_backlog"] == 0 and search["vectors"] == total:
-            return
-        time.sleep(0.5)
-    raise AssertionError(f"the seeded practices were not embedded within {timeout} s")

@@ -11,10 +11,11 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from elasticsearch import Elasticsearch
+from elastic_transport import ApiResponseMeta, HttpHeaders, NodeConfig
+from elasticsearch import ApiError, ConnectionError, ConnectionTimeout, Elasticsearch, TransportError
 
 from indexer import es_query
-from indexer.elasticsearch_engine import TIMEOUT_STEP_S, ElasticsearchEngine
+from indexer.elasticsearch_engine import TIMEOUT_STEP_S, ClientCall, ElasticsearchEngine, _tried
 from indexer.engine import EngineConfig, EngineUnavailable, SearchTimeout
 from indexer.es_mapping import GC_DELETES, MAPPING_VERSION
 from indexer.pipeline import plan_search
@@ -263,6 +264,48 @@ def test_calls_within_a_deadline_share_a_client_per_step_of_time_left() -> None:
     assert 0 < short._request_timeout <= 0.01
     with pytest.raises(SearchTimeout):
         engine._within(engine.client, engine._stepped, time.monotonic() - 1)
+
+
+def _node_answered(status: int) -> ApiError:
+    meta = ApiResponseMeta(status, "1.1", HttpHeaders(), 0.0, NodeConfig("http", "127.0.0.1", 9200))
+    return ApiError(f"status {status}", meta, None)
+
+
+@pytest.mark.parametrize(
+    ("errors", "deadline", "calls", "answered"),
+    [
+        ([ConnectionError("dropped")], True, 2, True),  # the connection failed: once more
+        ([_node_answered(503)], True, 2, True),  # the node is unavailable: once more
+        ([_node_answered(429)], True, 2, True),
+        ([ConnectionError("dropped"), ConnectionError("dropped")], True, 2, False),  # only once more
+        ([ConnectionTimeout("timed out")], True, 1, False),  # its time is spent: not again
+        ([_node_answered(400)], True, 1, False),  # refused: not again
+        ([ConnectionError("dropped")], False, 1, False),  # no deadline: the client's own retry applies
+    ],
+)
+def test_a_call_within_a_deadline_is_tried_once_more_when_the_node_was_unavailable(
+    errors: list[Exception], deadline: bool, calls: int, answered: bool
+) -> None:
+    made: list[dict[str, Any]] = []
+
+    class Client:
+        def search(self, **kwargs: Any) -> dict[str, Any]:
+            made.append(kwargs)
+            if errors:
+                raise errors.pop(0)
+            return {"answered": True}
+
+    call = ClientCall("search", {"q": "covoiturage"}, time.monotonic() + 5 if deadline else None)
+
+    async def tried() -> Any:
+        return await _tried(call, Client)
+
+    if answered:
+        assert asyncio.run(tried()) == {"answered": True}
+    else:
+        with pytest.raises((ApiError, TransportError)):
+            asyncio.run(tried())
+    assert made == [{"q": "covoiturage"}] * calls
 
 
 # Searches taking every path of the pipeline: typo tolerance and "did you mean", the second pass (no practice

@@ -536,3 +536,21 @@ def test_the_page_s_hits_are_built_while_its_facets_are_counted(monkeypatch: pyt
     assert waited == [True]
     assert answer.model_dump() == expected.model_dump() and answer.facets and answer.hits
     engine.close()
+
+
+def test_a_search_that_fails_before_its_facet_counts_still_waits_for_them(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Its helper's CPU time is the search's all the same (`indexer/cpu_time.py`): what decides where searches
+    run, and searches failing under load are the ones that count."""
+    engine = EmbeddedEngine()
+    engine.index(CORPUS)
+    reported: list[float] = []
+
+    def failing(*args: Any) -> Any:
+        raise RuntimeError("a hit that cannot be built")
+
+    monkeypatch.setattr("indexer.embedded.helped", reported.append)
+    monkeypatch.setattr("indexer.pipeline.hit_from_source", failing)
+    with pytest.raises(RuntimeError, match="cannot be built"):
+        engine.search(SearchQuery(q="mobilité"))
+    assert len(reported) == 1
+    engine.close()

@@ -8,6 +8,7 @@ import re
 import string
 import subprocess
 import sys
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -19,7 +20,7 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from tests.browser import launched_browser, require_browser
-from tests.live import ROOT, LiveApi, free_port, stop, wait_for_vectors, wait_until_up
+from tests.live import ROOT, LiveApi, free_port, stop, wait_until_up
 from tests.live import live_api as start_live_api
 from ui.monograph_form import FORM_INSTANCE, form_key
 
@@ -44,6 +45,19 @@ def live_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveApi]:
     with start_live_api(tmp_path_factory.mktemp("ui-api") / "data") as api:
         wait_for_vectors(api.url)
         yield api
+
+
+def wait_for_vectors(api_url: str, timeout: float = 180) -> None:
+    """Until the background worker has embedded every seeded practice and the index holds the vectors, so
+    the UI is tested in the product's default mode (hybrid) with stable rankings."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        search = httpx.get(f"{api_url}/api/v1/health", timeout=10).json()["search"]
+        total = httpx.get(f"{api_url}/api/v1/search", params={"size": 1}, timeout=10).json()["total"]
+        if search["embedding_backlog"] == 0 and search["vectors"] == total:
+            return
+        time.sleep(0.5)
+    raise AssertionError(f"the seeded practices were not embedded within {timeout} s")
 
 
 @contextmanager
