@@ -12,7 +12,8 @@ from typing import Any
 
 import pytest
 from elastic_transport import ApiResponseMeta, HttpHeaders, NodeConfig
-from elasticsearch import ApiError, ConnectionError, ConnectionTimeout, Elasticsearch, TransportError
+from elasticsearch import ApiError, ConnectionTimeout, Elasticsearch, TransportError
+from elasticsearch import ConnectionError as NodeConnectionError
 
 from indexer import es_query
 from indexer.elasticsearch_engine import TIMEOUT_STEP_S, ClientCall, ElasticsearchEngine, _tried
@@ -274,13 +275,13 @@ def _node_answered(status: int) -> ApiError:
 @pytest.mark.parametrize(
     ("errors", "deadline", "calls", "answered"),
     [
-        ([ConnectionError("dropped")], True, 2, True),  # the connection failed: once more
+        ([NodeConnectionError("dropped")], True, 2, True),  # the connection failed: once more
         ([_node_answered(503)], True, 2, True),  # the node is unavailable: once more
         ([_node_answered(429)], True, 2, True),
-        ([ConnectionError("dropped"), ConnectionError("dropped")], True, 2, False),  # only once more
+        ([NodeConnectionError("dropped"), NodeConnectionError("dropped")], True, 2, False),  # only once more
         ([ConnectionTimeout("timed out")], True, 1, False),  # its time is spent: not again
         ([_node_answered(400)], True, 1, False),  # refused: not again
-        ([ConnectionError("dropped")], False, 1, False),  # no deadline: the client's own retry applies
+        ([NodeConnectionError("dropped")], False, 1, False),  # no deadline: the client's own retry applies
     ],
 )
 def test_a_call_within_a_deadline_is_tried_once_more_when_the_node_was_unavailable(

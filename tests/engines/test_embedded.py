@@ -12,7 +12,6 @@ import tantivy
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from indexer import pipeline
 from indexer.compiled_requests import Pass
 from indexer.cpu_time import timed
 from indexer.embedded import (
@@ -27,6 +26,7 @@ from indexer.embedded import (
     mask_fields,
 )
 from indexer.engine import IndexLocked
+from indexer.highlight import hit_from_source
 from indexer.pipeline import SearchPlan, first_plan
 from indexer.query import Synonyms, parse_query
 from indexer.vectors import Semantic
@@ -529,7 +529,6 @@ def test_the_page_s_hits_are_built_while_its_facets_are_counted(monkeypatch: pyt
         hit_built.set()
         return built
 
-    hit_from_source = pipeline.hit_from_source
     monkeypatch.setattr("indexer.embedded.timed", counting_after_a_hit)
     monkeypatch.setattr("indexer.pipeline.hit_from_source", hit)
     answer = engine.search(query)
