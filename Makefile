@@ -14,7 +14,22 @@ $(STAMP): pyproject.toml requirements-dev.lock
 	$(BIN)/pip install --quiet --no-deps -e .
 	touch $(STAMP)
 
-install: $(STAMP)
+# The compiled highlighter (indexer/native, Rust by maturin), rebuilt when its sources change. Without cargo
+# the application highlights in Python (indexer/highlight.py: the same output, about 0.2 ms more a search).
+NATIVE_STAMP := $(VENV)/.native-stamp
+NATIVE_SOURCES := $(wildcard indexer/native/src/*.rs indexer/native/Cargo.* indexer/native/*.pyi) indexer/native/pyproject.toml
+
+$(NATIVE_STAMP): $(STAMP) $(NATIVE_SOURCES)
+	@if command -v cargo >/dev/null 2>&1; then \
+		echo "Building the compiled highlighter (indexer/native)…"; \
+		if PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/pip install --quiet --no-deps --no-build-isolation ./indexer/native; \
+		then touch $(NATIVE_STAMP); \
+		else echo "The compiled highlighter did not build (above): highlighting runs in Python (same output, slower)"; fi; \
+	else \
+		echo "cargo not found: highlighting runs in Python (same output, slower; https://rustup.rs to build it)"; \
+	fi
+
+install: $(STAMP) $(NATIVE_STAMP)
 
 run: install
 	bash scripts/run.sh
@@ -54,4 +69,4 @@ seed: install
 	$(BIN)/impact seed
 
 clean:
-	rm -rf $(VENV) data test-artifacts
+	rm -rf $(VENV) data test-artifacts indexer/native/target

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import codecs
 import html
+import importlib
 import re
 from collections.abc import Callable, Iterable, Mapping
 from functools import lru_cache
+from types import ModuleType
 from typing import Any
 
 from rapidfuzz.distance import DamerauLevenshtein
@@ -22,12 +24,28 @@ from schemas.monograph import Territory
 from schemas.search import Highlight, SearchHit
 from schemas.trusted import trusted
 
+
+def _compiled() -> ModuleType | None:
+    """The compiled scan and rendering (indexer/native), built by `make install` where cargo is."""
+    try:
+        return importlib.import_module("impact_highlight")
+    except ImportError:  # the same output, from the Python below
+        return None
+
+
+_native = _compiled()
+
+# Whether highlighting runs compiled: `build_highlighter`'s default.
+NATIVE = _native is not None
+
 MARK_OPEN, MARK_CLOSE = "<mark>", "</mark>"
 PREFIX_LENGTH = 3
 # Characters of a hit's sections looked at for excerpts: sections may hold 5 × 20,000 characters, and
 # scanning them all for every hit of a page would cost more than the search (a word further on still
 # matched; it is just not excerpted). Like Elasticsearch's `max_analyzed_offset`, far below it.
 SCAN_BUDGET = 10_000
+# A hit's excerpts of its sections: how many, and their length in characters.
+MAX_FRAGMENTS, FRAGMENT_SIZE = 3, 160
 
 WordMatcher = Callable[[str], bool]
 
@@ -69,9 +87,14 @@ def scanned(text: str) -> bytes:
     return text.encode("latin-1", "impact-highlight-scan").translate(_SCAN_TABLE)
 
 
-def candidate_patterns(stems: Iterable[str]) -> tuple[re.Pattern[bytes], ...]:
-    """Words starting like one of the stems (their first `PREFIX_LENGTH` letters), in `scanned` text,
-    whatever their case and accents: one pattern per prefix.
+def candidate_prefixes(stems: Iterable[str]) -> list[bytes]:
+    """The distinct first `PREFIX_LENGTH` letters of the stems, as `scanned` text, in the patterns' order."""
+    return sorted({scanned(stem[:PREFIX_LENGTH]) for stem in stems if stem}, key=re.escape)
+
+
+def candidate_patterns(prefixes: Iterable[bytes]) -> tuple[re.Pattern[bytes], ...]:
+    """Words starting like one of the prefixes (`candidate_prefixes`), in `scanned` text, whatever
+    their case and accents: one pattern per prefix.
 
     Checking only these candidates keeps highlighting cheap on long texts; a typo in the first
     letters of a word goes unmarked (the document still matched). A pattern starting with a literal is
@@ -80,8 +103,8 @@ def candidate_patterns(stems: Iterable[str]) -> tuple[re.Pattern[bytes], ...]:
     character before it) after it, looking behind: a third of the prefixes found are inside a word, each
     dropped without a Python step.
     """
-    prefixes = sorted({re.escape(scanned(stem[:PREFIX_LENGTH])) for stem in stems if stem})
-    return tuple(re.compile(prefix + rb"(?<!" + _WORD_BYTE + prefix + rb")\w*") for prefix in prefixes)
+    escaped = map(re.escape, prefixes)
+    return tuple(re.compile(prefix + rb"(?<!" + _WORD_BYTE + prefix + rb")\w*") for prefix in escaped)
 
 
 class Highlighter:
@@ -102,6 +125,49 @@ class Highlighter:
         # A word starting like two prefixes (`co`, `cov`) is one candidate: same start, same end.
         ends = {start: end for pattern in self.patterns for start, end in map(_span, pattern.finditer(folded))}
         return sorted(ends.items())
+
+    def render_hit(
+        self,
+        title: str,
+        summary: str,
+        sections: list[str],
+        budget: int = SCAN_BUDGET,
+        fragment_size: int = FRAGMENT_SIZE,
+        max_fragments: int = MAX_FRAGMENTS,
+    ) -> tuple[str | None, str | None, list[str]]:
+        """A hit's title and summary marked whole (None without a match), and the excerpts of its sections
+        (`highlight_fragments`)."""
+        scanned_texts = [title, summary, *within_budget(sections, budget)]
+        title_spans, summary_spans, *section_spans = spans_per_text(scanned_texts, self)
+        return (
+            _render(title, title_spans) if title_spans else None,
+            _render(summary, summary_spans) if summary_spans else None,
+            fragments_of(sections, section_spans, fragment_size, max_fragments),
+        )
+
+
+class NativeHighlighter(Highlighter):
+    """The same marks, scanned and rendered by the compiled module (`indexer/native`); the word check
+    (`is_match`) stays this one's, called once per distinct candidate word."""
+
+    def __init__(self, is_match: WordMatcher, prefixes: list[bytes]):
+        assert _native is not None
+        super().__init__(is_match, ())
+        self._scanner = _native.Scanner(prefixes, _SCAN_TABLE, _scanned_char, is_match)
+
+    def spans(self, text: str) -> list[tuple[int, int]]:
+        return self._scanner.spans(text)
+
+    def render_hit(
+        self,
+        title: str,
+        summary: str,
+        sections: list[str],
+        budget: int = SCAN_BUDGET,
+        fragment_size: int = FRAGMENT_SIZE,
+        max_fragments: int = MAX_FRAGMENTS,
+    ) -> tuple[str | None, str | None, list[str]]:
+        return self._scanner.render_hit(title, summary, sections, budget, fragment_size, max_fragments)
 
 
 _span = re.Match.span
@@ -162,8 +228,8 @@ def spans_per_text(texts: list[str], highlighter: Highlighter) -> list[list[tupl
 def highlight_fragments(
     texts: Iterable[str],
     highlighter: Highlighter,
-    fragment_size: int = 160,
-    max_fragments: int = 3,
+    fragment_size: int = FRAGMENT_SIZE,
+    max_fragments: int = MAX_FRAGMENTS,
     budget: int = SCAN_BUDGET,
 ) -> list[str]:
     """Up to `max_fragments` escaped excerpts around matches, in reading order, among the first
@@ -173,7 +239,10 @@ def highlight_fragments(
 
 
 def fragments_of(
-    texts: list[str], spans: list[list[tuple[int, int]]], fragment_size: int = 160, max_fragments: int = 3
+    texts: list[str],
+    spans: list[list[tuple[int, int]]],
+    fragment_size: int = FRAGMENT_SIZE,
+    max_fragments: int = MAX_FRAGMENTS,
 ) -> list[str]:
     """The excerpts of `texts` around their matching `spans` (of the scanned part of each text)."""
     fragments: list[str] = []
@@ -206,8 +275,9 @@ def fragments_of(
     return fragments
 
 
-def build_highlighter(parsed: ParsedQuery, stemmer: FrenchStemmer) -> Highlighter | None:
-    """Marks words whose stem is a query stem, or within the query's typo tolerance of one."""
+def build_highlighter(parsed: ParsedQuery, stemmer: FrenchStemmer, native: bool = NATIVE) -> Highlighter | None:
+    """Marks words whose stem is a query stem, or within the query's typo tolerance of one (compiled
+    where the module is built, unless `native` is False)."""
     if parsed.is_empty:
         return None
     exact = {s for w in parsed.single_terms() | parsed.phrase_terms() if (s := stemmer.word(w))}
@@ -231,7 +301,10 @@ def build_highlighter(parsed: ParsedQuery, stemmer: FrenchStemmer) -> Highlighte
             return True
         return any(DamerauLevenshtein.distance(stem, s, score_cutoff=d) <= d for s, d in fuzzy)
 
-    return Highlighter(is_match, candidate_patterns(exact | {s for s, _ in fuzzy}))
+    scanned_prefixes = candidate_prefixes(exact | {s for s, _ in fuzzy})
+    if native:
+        return NativeHighlighter(is_match, scanned_prefixes)
+    return Highlighter(is_match, candidate_patterns(scanned_prefixes))
 
 
 @lru_cache(maxsize=4096)
@@ -250,18 +323,10 @@ def hit_from_source(source: Mapping[str, Any], score: float | None, highlighter:
     if highlighter is None:
         highlight = trusted(Highlight, {"title": None, "summary": None, "sections": []})
     else:
-        title, summary, sections = source["title"], source["summary"], list(source.get("sections", {}).values())
-        title_spans, summary_spans, *section_spans = spans_per_text(
-            [title, summary, *within_budget(sections)], highlighter
+        title, summary, sections = highlighter.render_hit(
+            source["title"], source["summary"], list(source.get("sections", {}).values())
         )
-        highlight = trusted(
-            Highlight,
-            {
-                "title": _render(title, title_spans) if title_spans else None,
-                "summary": _render(summary, summary_spans) if summary_spans else None,
-                "sections": fragments_of(sections, section_spans),
-            },
-        )
+        highlight = trusted(Highlight, {"title": title, "summary": summary, "sections": sections})
     # In the model's field order (it is the answer's); a source written before `tags` and `programmes`
     # existed has none of them.
     fields = {name: source.get(name) for name in _SOURCE_FIELDS}

@@ -1,0 +1,122 @@
+"""The compiled highlighter (indexer/native) gives exactly what the Python one gives.
+
+Without the module (no cargo when `make install` ran) these tests skip, loudly; with
+IMPACT_REQUIRE_NATIVE=1 (as in CI) they fail instead.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from indexer import highlight
+from indexer.documents import hit_source
+from indexer.french import FrenchStemmer
+from indexer.highlight import Highlighter, build_highlighter, hit_from_source
+from indexer.query import parse_query
+from tests.corpus import seed_corpus
+
+STEMMER = FrenchStemmer()
+
+if not highlight.NATIVE:
+    PROBLEM = "the compiled highlighter is not built (`make install` builds it where cargo is)"
+    if os.environ.get("IMPACT_REQUIRE_NATIVE") == "1":
+        pytest.fail(f"the compiled highlighter is required (IMPACT_REQUIRE_NATIVE=1) but {PROBLEM}", pytrace=False)
+    pytest.skip(PROBLEM, allow_module_level=True)
+
+QUERIES = [
+    "économie",
+    "mobilité coopérative",
+    "éco cœur",
+    "naïf fin",
+    "covoit",
+    "tiers-lieux ruraux",
+    "mobilte",
+    '"circuits courts" alimentation',
+    "straße İstanbul",
+    "l'économie sociale et solidaire",
+]
+# Words whose folding is not plain ASCII: accents, ligatures, typographic quotes, characters whose
+# lowercase is longer, beyond the first plane, HTML to escape.
+WORDS = [
+    "Économie",
+    "économies",
+    "ECONOMIE",
+    "cœur",
+    "Cœur",
+    "mobilité",
+    "MOBILITÉ",
+    "l’économie",
+    "naïf",
+    "Ÿvelines",
+    "straße",
+    "İstanbul",
+    "coopérative",
+    "Coopératives",
+    "ÉCO",
+    "éco-lieu",
+    "_eco",
+    "2eco",
+    "ﬁn",
+    "covoiturage",
+    "Covoitureurs",
+    "<b>économie</b>",
+    "\"mobilité\" & 'coopérative'",
+    "\u00a0économie",
+    "𝒆conomie",
+    "🚲mobilité",
+    "tiers-lieux",
+    "circuits",
+    "courts",
+]
+
+
+def pair(q: str) -> tuple[Highlighter, Highlighter]:
+    parsed = parse_query(q)
+    python, native = build_highlighter(parsed, STEMMER, native=False), build_highlighter(parsed, STEMMER, native=True)
+    assert python is not None and native is not None
+    assert type(python) is Highlighter and type(native) is highlight.NativeHighlighter
+    return python, native
+
+
+texts = st.lists(st.sampled_from(WORDS) | st.text(max_size=8), max_size=40).map(" ".join)
+
+
+@given(texts, st.sampled_from(QUERIES))
+@settings(max_examples=400, deadline=None)
+def test_the_same_spans(text: str, q: str) -> None:
+    python, native = pair(q)
+    assert native.spans(text) == python.spans(text)
+
+
+@given(texts, texts, st.lists(texts, max_size=5), st.sampled_from(QUERIES))
+@settings(max_examples=400, deadline=None)
+def test_the_same_marked_title_summary_and_excerpts(title: str, summary: str, sections: list[str], q: str) -> None:
+    python, native = pair(q)
+    assert native.render_hit(title, summary, sections) == python.render_hit(title, summary, sections)
+
+
+@given(st.integers(min_value=0, max_value=400), st.sampled_from(QUERIES))
+@settings(max_examples=200, deadline=None)
+def test_the_same_excerpts_where_the_scan_budget_cuts(budget: int, q: str) -> None:
+    """The last section scanned is cut at the first space after the budget, whatever its characters."""
+    sections = ["économie " * 7 + "mobilité’cœur " * 5, "covoiturage\u00a0éco-lieu " * 9, "Coopératives ﬁn " * 8]
+    python, native = pair(q)
+    expected = python.render_hit("Éco", "", sections, budget, 40, 5)
+    assert native.render_hit("Éco", "", sections, budget, 40, 5) == expected
+
+
+def test_every_seed_practice_is_highlighted_alike() -> None:
+    for q in QUERIES:
+        python, native = pair(q)
+        for monograph in seed_corpus():
+            source = hit_source(monograph)
+            assert hit_from_source(source, 1.0, native) == hit_from_source(source, 1.0, python)
+
+
+def test_searches_highlight_compiled_where_it_is_built() -> None:
+    built = build_highlighter(parse_query("covoiturage"), STEMMER)
+    assert isinstance(built, highlight.NativeHighlighter)
