@@ -23,6 +23,16 @@ const OTHER: u8 = 1;
 /// Candidate words remembered per scanner (`build_highlighter`'s cache holds as many).
 const MATCH_CACHE: usize = 4096;
 
+const ONES: u64 = 0x0101_0101_0101_0101;
+const HIGH_BITS: u64 = 0x8080_8080_8080_8080;
+
+/// Eight ASCII bytes lowercased at once: 0x20 added to each byte from `A` to `Z`.
+fn ascii_lowercase(word: u64) -> u64 {
+    let above_z = word + (0x7f - u64::from(b'Z')) * ONES;
+    let from_a = word + (0x80 - u64::from(b'A')) * ONES;
+    word | ((!above_z & from_a & HIGH_BITS) >> 2)
+}
+
 fn is_word(byte: u8) -> bool {
     byte.is_ascii_alphanumeric() || byte == b'_'
 }
@@ -197,27 +207,38 @@ impl Scanner {
     }
 
     fn fold<'a>(&self, py: Python<'_>, text: &'a str) -> PyResult<Folded<'a>> {
-        // ASCII folds to its lowercase (`_SCAN_TABLE`'s first half): folded in one pass, then each wide
-        // character folded to one byte, the ASCII after it moved back.
+        // ASCII folds to its lowercase (`_SCAN_TABLE`'s first half, checked by `new`): eight bytes at a
+        // time while they are ASCII; each wide character to its one byte.
         let raw = text.as_bytes();
-        let mut bytes = raw.to_ascii_lowercase();
+        let mut bytes = vec![0u8; raw.len()];
         let mut wide = Vec::new();
         let (mut read, mut write, mut extra) = (0, 0, 0);
-        while let Some(at) = raw[read..].iter().position(|&b| b >= 0x80).map(|i| read + i) {
-            bytes.copy_within(read..at, write);
-            write += at - read;
-            let c = text[at..].chars().next().expect("a character starts here");
+        while read < raw.len() {
+            if let Some(chunk) = raw.get(read..read + 8) {
+                let word = u64::from_le_bytes(chunk.try_into().expect("eight bytes"));
+                if word & HIGH_BITS == 0 {
+                    bytes[write..write + 8].copy_from_slice(&ascii_lowercase(word).to_le_bytes());
+                    read += 8;
+                    write += 8;
+                    continue;
+                }
+            }
+            let byte = raw[read];
+            if byte < 0x80 {
+                bytes[write] = byte.to_ascii_lowercase();
+                read += 1;
+                write += 1;
+                continue;
+            }
+            let c = text[read..].chars().next().expect("a character starts here");
             let code = c as usize;
             bytes[write] = if code < 256 { self.table[code] } else { self.fold_char(py, c)? };
             extra += c.len_utf8() - 1;
             wide.push((write, extra));
             write += 1;
-            read = at + c.len_utf8();
+            read += c.len_utf8();
         }
-        if read > write {
-            bytes.copy_within(read.., write);
-            bytes.truncate(write + raw.len() - read);
-        }
+        bytes.truncate(write);
         Ok(Folded { text, bytes, wide })
     }
 
