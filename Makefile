@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml requirements-dev.lock
 	touch $(STAMP)
 
 # The compiled highlighter (indexer/native, Rust by maturin), rebuilt when its sources change. Without cargo
-# the application highlights in Python (indexer/highlight.py: the same output, about 0.2 ms more a search).
+# the application highlights in Python (indexer/highlight.py: the same output, 0.1 to 0.2 ms more a search).
 NATIVE_STAMP := $(VENV)/.native-stamp
 NATIVE_SOURCES := $(wildcard indexer/native/src/*.rs indexer/native/Cargo.* indexer/native/*.pyi) indexer/native/pyproject.toml
 

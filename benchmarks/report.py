@@ -141,7 +141,8 @@ def write_report(results: dict[str, Any]) -> str:
         for engine in ("embedded", "elasticsearch"):
             profile = entry.get(engine, {}).get("http", {}).get("profile")
             if profile:
-                lines += [f"Profile of the API under the heaviest load ({engine}, py-spy, busy samples):", ""]
+                heaviest = f"the heaviest load ({engine}, py-spy, busy samples; a run of its own, not a measured one)"
+                lines += [f"Profile of the API under {heaviest}:", ""]
                 lines += [f"- {p['share_of_busy']:.0%} `{p['frame']}`" for p in profile[:8]]
                 lines.append("")
     if "startup" in results:
