@@ -49,7 +49,7 @@ from indexer.engine import EngineConfig, SearchEngine
 from indexer.es_mapping import document, index_settings, mappings
 from indexer.facets import build_facets
 from indexer.french import FrenchStemmer
-from indexer.highlight import build_highlighter, hit_from_source
+from indexer.highlight import NATIVE, build_highlighter, hit_from_source
 from indexer.pipeline import RawSearch, SearchPlan, plan_search
 from indexer.query import Synonyms
 from indexer.spelling import corrected_query
@@ -279,7 +279,7 @@ def search_stages(
             stages["parse"].append(timed(lambda q=query: plan_search(engine, q.params.to_query(), synonyms, stemmer)))
             if build is not None:
                 stages["request"].append(timed(lambda p=plan: build(p)))
-            stages["hits_highlight"].append(timed(lambda p=plan, r=raw: _hits(p, r, stemmer)))
+            stages["hits_highlight"].append(timed(lambda p=plan, r=raw: hits_of(p, r, stemmer)))
             stages["facets"].append(timed(lambda p=plan, r=raw: build_facets(r.buckets, p.query.filters)))
             stages["did_you_mean"].append(
                 timed(lambda p=plan, r=raw: corrected_query(p.query.q, p.parsed, (h for h, _ in r.hits), stemmer))
@@ -288,8 +288,10 @@ def search_stages(
     return {name: percentiles(s) for name, s in stages.items() if s}
 
 
-def _hits(plan: SearchPlan, raw: RawSearch, stemmer: FrenchStemmer) -> list[Any]:
-    highlighter = build_highlighter(plan.parsed, stemmer)
+def hits_of(plan: SearchPlan, raw: RawSearch, stemmer: FrenchStemmer, native: bool = NATIVE) -> list[Any]:
+    """A search's page of hits with their highlights, as the pipeline builds it (compiled unless `native` is
+    False)."""
+    highlighter = build_highlighter(plan.parsed, stemmer, native=native)
     return [hit_from_source(source, score, highlighter) for source, score in raw.hits[: plan.query.size]]
 
 

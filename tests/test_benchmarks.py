@@ -124,6 +124,21 @@ def test_throughput_before_and_after_runs_end_to_end(tmp_path: Path) -> None:
     assert "impact-ab-" not in worktrees
 
 
+def test_highlight_before_and_after_runs_end_to_end(tmp_path: Path) -> None:
+    """`benchmarks.highlight_ab`: both highlighters in turn on the same pages, which they must build alike."""
+    from benchmarks import highlight_ab
+    from indexer import highlight
+
+    if not highlight.NATIVE:
+        pytest.skip("the compiled highlighter is not built (test_highlight_native.py says so, or fails in CI)")
+    results = highlight_ab.main(["--size", "300", "--rounds", "2", "--out", str(tmp_path)])
+    assert results["searches"] > 100 and results["hits_per_page"] > 1
+    samples = {side: results["ms"][side] for side in ("python", "compiled")}
+    assert all(s["n"] == 2 * results["searches"] and s["p50"] > 0 for s in samples.values())
+    recorded = (tmp_path / "highlight-ab-latest.md").read_text()
+    assert "| p50 |" in recorded and "Python / compiled" in recorded
+
+
 def test_hybrid_benchmark_runs_end_to_end(tmp_path: Path) -> None:
     from benchmarks import hybrid
 
