@@ -19,10 +19,13 @@ $(STAMP): pyproject.toml requirements-dev.lock
 NATIVE_STAMP := $(VENV)/.native-stamp
 NATIVE_SOURCES := $(wildcard indexer/native/src/*.rs indexer/native/Cargo.* indexer/native/*.pyi) indexer/native/pyproject.toml
 
+# cargo from PATH, else where rustup puts it (a shell that did not source ~/.cargo/env).
+CARGO_DIR := $(or $(patsubst %/,%,$(dir $(shell command -v cargo 2>/dev/null))),$(wildcard $(HOME)/.cargo/bin))
+
 $(NATIVE_STAMP): $(STAMP) $(NATIVE_SOURCES)
-	@if command -v cargo >/dev/null 2>&1; then \
+	@if [ -x "$(CARGO_DIR)/cargo" ]; then \
 		echo "Building the compiled highlighter (indexer/native)…"; \
-		if PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/pip install --quiet --no-deps --no-build-isolation ./indexer/native; \
+		if PATH="$(CURDIR)/$(BIN):$(CARGO_DIR):$$PATH" $(BIN)/pip install --quiet --no-deps --no-build-isolation ./indexer/native; \
 		then touch $(NATIVE_STAMP); \
 		else echo "The compiled highlighter did not build (above): highlighting runs in Python (same output, slower)"; fi; \
 	else \
