@@ -148,15 +148,23 @@ class Highlighter:
 
 class NativeHighlighter(Highlighter):
     """The same marks, scanned and rendered by the compiled module (`indexer/native`); the word check
-    (`is_match`) stays this one's, called once per distinct candidate word."""
+    (`is_match`) stays this one's, called once per distinct candidate word. A text only Python's `str`
+    can hold (a lone surrogate, which has no UTF-8) is highlighted by the Python reference instead."""
 
     def __init__(self, is_match: WordMatcher, prefixes: list[bytes]):
         assert _native is not None
         super().__init__(is_match, ())
+        self._prefixes = prefixes
         self._scanner = _native.Scanner(prefixes, _SCAN_TABLE, _scanned_char, is_match)
 
+    def _reference(self) -> Highlighter:
+        return Highlighter(self.is_match, candidate_patterns(self._prefixes))
+
     def spans(self, text: str) -> list[tuple[int, int]]:
-        return self._scanner.spans(text)
+        try:
+            return self._scanner.spans(text)
+        except UnicodeEncodeError:
+            return self._reference().spans(text)
 
     def render_hit(
         self,
@@ -167,7 +175,10 @@ class NativeHighlighter(Highlighter):
         fragment_size: int = FRAGMENT_SIZE,
         max_fragments: int = MAX_FRAGMENTS,
     ) -> tuple[str | None, str | None, list[str]]:
-        return self._scanner.render_hit(title, summary, sections, budget, fragment_size, max_fragments)
+        try:
+            return self._scanner.render_hit(title, summary, sections, budget, fragment_size, max_fragments)
+        except UnicodeEncodeError:
+            return self._reference().render_hit(title, summary, sections, budget, fragment_size, max_fragments)
 
 
 _span = re.Match.span

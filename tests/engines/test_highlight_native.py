@@ -109,6 +109,15 @@ def test_the_same_excerpts_where_the_scan_budget_cuts(budget: int, q: str) -> No
     assert native.render_hit("Éco", "", sections, budget, 40, 5) == expected
 
 
+@pytest.mark.parametrize("q", ["économie", "covoit"])
+def test_a_lone_surrogate_is_highlighted_by_the_python_reference(q: str) -> None:
+    """A lone surrogate has no UTF-8 (the compiled module cannot read the text): the same marks all the same."""
+    python, native = pair(q)
+    text = "L\ud800économie du covoiturage \udfff"
+    assert native.spans(text) == python.spans(text) != []
+    assert native.render_hit(text, "x", [text, "y"]) == python.render_hit(text, "x", [text, "y"])
+
+
 def test_every_seed_practice_is_highlighted_alike() -> None:
     for q in QUERIES:
         python, native = pair(q)
