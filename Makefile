@@ -27,7 +27,8 @@ $(NATIVE_STAMP): $(STAMP) $(NATIVE_SOURCES)
 		echo "Building the compiled highlighter (indexer/native)…"; \
 		if PATH="$(CURDIR)/$(BIN):$(CARGO_DIR):$$PATH" $(BIN)/pip install --quiet --no-deps --no-build-isolation ./indexer/native; \
 		then touch $(NATIVE_STAMP); \
-		else echo "The compiled highlighter did not build (above): highlighting runs in Python (same output, slower)"; fi; \
+		else $(BIN)/pip uninstall --quiet --yes impact-highlight; \
+			echo "The compiled highlighter did not build (above): highlighting runs in Python (same output, slower)"; fi; \
 	else \
 		echo "cargo not found: highlighting runs in Python (same output, slower; https://rustup.rs to build it)"; \
 	fi

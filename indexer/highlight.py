@@ -10,8 +10,10 @@ from __future__ import annotations
 import codecs
 import html
 import importlib
+import logging
 import re
 from collections.abc import Callable, Iterable, Mapping
+from contextlib import suppress
 from functools import lru_cache
 from types import ModuleType
 from typing import Any
@@ -23,6 +25,8 @@ from indexer.query import ParsedQuery, tolerant_stems
 from schemas.monograph import Territory
 from schemas.search import Highlight, SearchHit
 from schemas.trusted import trusted
+
+log = logging.getLogger(__name__)
 
 
 def _compiled() -> ModuleType | None:
@@ -152,19 +156,26 @@ class NativeHighlighter(Highlighter):
     can hold (a lone surrogate, which has no UTF-8) is highlighted by the Python reference instead."""
 
     def __init__(self, is_match: WordMatcher, prefixes: list[bytes]):
+        """:raises ValueError: a prefix is not only word characters (a stem's first letters always are)."""
         assert _native is not None
         super().__init__(is_match, ())
         self._prefixes = prefixes
         self._scanner = _native.Scanner(prefixes, _SCAN_TABLE, _scanned_char, is_match)
 
-    def _reference(self) -> Highlighter:
+    def _reference(self, error: BaseException) -> Highlighter:
+        """The Python highlighter, after the compiled one failed with `error` (re-raised unless it is a text
+        without UTF-8 or a panic of the compiled code, which is logged: a search never fails for it)."""
+        if type(error).__name__ == "PanicException":
+            log.error("compiled highlighter failed, highlighting in Python", exc_info=error)
+        elif not isinstance(error, UnicodeEncodeError):
+            raise error
         return Highlighter(self.is_match, candidate_patterns(self._prefixes))
 
     def spans(self, text: str) -> list[tuple[int, int]]:
         try:
             return self._scanner.spans(text)
-        except UnicodeEncodeError:
-            return self._reference().spans(text)
+        except BaseException as error:  # a Rust panic is a BaseException (`_reference`)
+            return self._reference(error).spans(text)
 
     def render_hit(
         self,
@@ -177,8 +188,9 @@ class NativeHighlighter(Highlighter):
     ) -> tuple[str | None, str | None, list[str]]:
         try:
             return self._scanner.render_hit(title, summary, sections, budget, fragment_size, max_fragments)
-        except UnicodeEncodeError:
-            return self._reference().render_hit(title, summary, sections, budget, fragment_size, max_fragments)
+        except BaseException as error:  # a Rust panic is a BaseException (`_reference`)
+            reference = self._reference(error)
+            return reference.render_hit(title, summary, sections, budget, fragment_size, max_fragments)
 
 
 _span = re.Match.span
@@ -314,7 +326,8 @@ def build_highlighter(parsed: ParsedQuery, stemmer: FrenchStemmer, native: bool 
 
     scanned_prefixes = candidate_prefixes(exact | {s for s, _ in fuzzy})
     if native:
-        return NativeHighlighter(is_match, scanned_prefixes)
+        with suppress(ValueError):  # a prefix the compiled scan does not take: the Python one does
+            return NativeHighlighter(is_match, scanned_prefixes)
     return Highlighter(is_match, candidate_patterns(scanned_prefixes))
 
 

@@ -99,6 +99,28 @@ def test_the_same_marked_title_summary_and_excerpts(title: str, summary: str, se
     assert native.render_hit(title, summary, sections) == python.render_hit(title, summary, sections)
 
 
+# Long words without spaces (a match longer than its excerpt, one cut by the excerpt's end), few spaces.
+long_texts = st.lists(st.sampled_from(WORDS) | st.text(alphabet="ecoÉnomi-_’\u00a0 ", max_size=300), max_size=8).map(
+    "".join
+)
+
+
+@given(
+    st.lists(long_texts, max_size=4),
+    st.integers(min_value=0, max_value=600),
+    st.integers(min_value=0, max_value=200),
+    st.integers(min_value=0, max_value=5),
+    st.sampled_from(QUERIES),
+)
+@settings(max_examples=400, deadline=None)
+def test_the_same_excerpts_whatever_their_size_count_and_budget(
+    sections: list[str], budget: int, fragment_size: int, max_fragments: int, q: str
+) -> None:
+    python, native = pair(q)
+    sizes = (budget, fragment_size, max_fragments)
+    assert native.render_hit("", "", sections, *sizes) == python.render_hit("", "", sections, *sizes)
+
+
 @given(st.integers(min_value=0, max_value=400), st.sampled_from(QUERIES))
 @settings(max_examples=200, deadline=None)
 def test_the_same_excerpts_where_the_scan_budget_cuts(budget: int, q: str) -> None:
@@ -124,6 +146,30 @@ def test_every_seed_practice_is_highlighted_alike() -> None:
         for monograph in seed_corpus():
             source = hit_source(monograph)
             assert hit_from_source(source, 1.0, native) == hit_from_source(source, 1.0, python)
+
+
+def test_a_panic_of_the_compiled_code_is_logged_and_the_python_highlights(caplog: pytest.LogCaptureFixture) -> None:
+    """A Rust panic is a BaseException that no route handler catches: the search gets Python's marks instead."""
+    python, native = pair("économie")
+
+    def panics(word: str) -> bool:
+        raise type("PanicException", (BaseException,), {})("index out of bounds")
+
+    native._scanner = type(native._scanner)([b"eco"], highlight._SCAN_TABLE, highlight._scanned_char, panics)
+    text = "Une économie circulaire"
+    assert native.render_hit(text, text, [text]) == python.render_hit(text, text, [text])
+    assert native.spans(text) == python.spans(text) == [(4, 12)]
+    assert "compiled highlighter failed" in caplog.text
+    # Anything else still fails the call (a bug must not hide behind the fallback).
+    native._scanner = type(native._scanner)([b"eco"], highlight._SCAN_TABLE, highlight._scanned_char, lambda w: 1 / 0)
+    with pytest.raises(ZeroDivisionError):
+        native.spans(text)
+
+
+def test_a_prefix_the_compiled_scan_does_not_take_gets_the_python_highlighter() -> None:
+    """Stems' first letters are word characters; any other prefix is the Python reference's to scan."""
+    with pytest.raises(ValueError, match="word characters"):
+        highlight.NativeHighlighter(lambda w: True, [b"a b"])
 
 
 def test_searches_highlight_compiled_where_it_is_built() -> None:

@@ -99,7 +99,8 @@ fn render(folded: &Folded, spans: &[(usize, usize)], start: usize, end: usize) -
     let mut out = String::with_capacity(folded.byte(end) - folded.byte(start) + 32);
     let mut cursor = start;
     for &(s, e) in spans {
-        if s < start || e > end {
+        // (Spans never overlap: prefixes are word characters, `Scanner::new` checks it.)
+        if s < start || e > end || s < cursor {
             continue;
         }
         escape_into(&mut out, folded.slice(cursor, s));
@@ -132,7 +133,7 @@ fn fragments_of(
                     begin = space + 1;
                 }
             }
-            let mut finish = length.min(begin + fragment_size);
+            let mut finish = length.min(begin.saturating_add(fragment_size));
             if finish < length {
                 if let Some(space) = text.rfind_space(start, finish) {
                     if space > start {
@@ -176,8 +177,8 @@ struct Scanner {
     matches: Mutex<HashMap<String, bool>>,
 }
 
-/// The fold of characters beyond Latin-1 (0: not asked yet), the same for every scanner: the first
-/// plane, then the few others.
+/// The fold of characters beyond Latin-1 (0: not asked yet), the same for every scanner (their `fold_other`
+/// is always `indexer.highlight._scanned_char`): the first plane, then the few others.
 static WIDE_FOLDS: OnceLock<Box<[AtomicU8]>> = OnceLock::new();
 static RARE_FOLDS: OnceLock<Mutex<HashMap<char, u8>>> = OnceLock::new();
 
@@ -303,6 +304,10 @@ impl Scanner {
             if code < 0x80 && folds[code] != (code as u8).to_ascii_lowercase() {
                 return Err(pyo3::exceptions::PyValueError::new_err("ASCII folds to its lowercase"));
             }
+        }
+        if prefixes.iter().any(|p| !p.iter().all(|&b| is_word(b))) {
+            // A stem's first letters always are; the Python reference handles any other.
+            return Err(pyo3::exceptions::PyValueError::new_err("prefixes are word characters ([a-z0-9_])"));
         }
         Ok(Scanner {
             finders: prefixes.iter().filter(|p| !p.is_empty()).map(|p| Finder::new(p).into_owned()).collect(),
