@@ -443,12 +443,12 @@ def serve(
                 run["server_cpu_s"] = process_cpu_s(process.pid) - cpu
                 run["engine_calls"] = {p: n - places.get(p, 0) for p, n in engine_call_places(url).items()}
                 runs.append(run)
-            # The busiest load profiled with py-spy (sampling the server from outside), once more: not the
-            # measured run, whose tail latency py-spy's attaching stretched (p99 0.16 → 0.9 s at 10k).
-            spy = _start_profiler(process.pid) if with_profile and clients else None
-            if spy:
-                load(url, "/api/v1/search", paths, max(clients), max(len(paths), 20 * max(clients)))
-                profile = _stop_profiler(*spy)
+        # The busiest load profiled with py-spy (sampling the server from outside), once more: not the measured
+        # run, whose tail latency py-spy's attaching stretched (p99 0.16 → 0.9 s at 10k), nor its memory peak.
+        spy = _start_profiler(process.pid) if with_profile and clients else None
+        if spy:
+            load(url, "/api/v1/search", paths, max(clients), max(len(paths), 20 * max(clients)))
+            profile = _stop_profiler(*spy)
         return {
             "rss_at_rest_mb": rest.get("VmRSS", 0.0),
             "rss_at_rest_parts_mb": rest,
