@@ -18,6 +18,7 @@ from indexer.french import FrenchStemmer
 from indexer.highlight import Highlighter, build_highlighter, hit_from_source
 from indexer.query import parse_query
 from tests.corpus import seed_corpus
+from tests.engines.test_highlight import WORDS as SCAN_WORDS
 
 STEMMER = FrenchStemmer()
 
@@ -39,28 +40,10 @@ QUERIES = [
     "straße İstanbul",
     "l'économie sociale et solidaire",
 ]
-# Words whose folding is not plain ASCII: accents, ligatures, typographic quotes, characters whose
-# lowercase is longer, beyond the first plane, HTML to escape.
+# Words whose folding is not plain ASCII (the byte scan's test words: accents, ligatures, typographic quotes,
+# characters whose lowercase is longer), and beyond the first plane, HTML to escape, spaces that are not.
 WORDS = [
-    "Économie",
-    "économies",
-    "ECONOMIE",
-    "cœur",
-    "Cœur",
-    "mobilité",
-    "MOBILITÉ",
-    "l’économie",
-    "naïf",
-    "Ÿvelines",
-    "straße",
-    "İstanbul",
-    "coopérative",
-    "Coopératives",
-    "ÉCO",
-    "éco-lieu",
-    "_eco",
-    "2eco",
-    "ﬁn",
+    *SCAN_WORDS,
     "covoiturage",
     "Covoitureurs",
     "<b>économie</b>",
