@@ -256,6 +256,13 @@ impl Scanner {
         Ok(matched)
     }
 
+    /// The whole text escaped and marked, or None when nothing in it matches (`highlight_whole`).
+    fn marked_whole(&self, py: Python<'_>, text: &str) -> PyResult<Option<String>> {
+        let folded = self.fold(py, text)?;
+        let spans = self.spans_of(py, &folded, folded.len())?;
+        Ok((!spans.is_empty()).then(|| render(&folded, &spans, 0, folded.len())))
+    }
+
     /// The matching words among the first `limit` characters of a text, in order.
     fn spans_of(&self, py: Python<'_>, folded: &Folded, limit: usize) -> PyResult<Vec<(usize, usize)>> {
         let hay = &folded.bytes[..limit];
@@ -336,12 +343,8 @@ impl Scanner {
         fragment_size: usize,
         max_fragments: usize,
     ) -> PyResult<(Option<String>, Option<String>, Vec<String>)> {
-        let mut whole = Vec::with_capacity(2);
-        for text in [title, summary] {
-            let folded = self.fold(py, text)?;
-            let spans = self.spans_of(py, &folded, folded.len())?;
-            whole.push((!spans.is_empty()).then(|| render(&folded, &spans, 0, folded.len())));
-        }
+        let title = self.marked_whole(py, title)?;
+        let summary = self.marked_whole(py, summary)?;
         // `within_budget`: the first `budget` characters, the last text cut at the next space after it.
         let mut texts = Vec::new();
         let mut spans = Vec::new();
@@ -358,8 +361,6 @@ impl Scanner {
             texts.push(folded);
             used += length;
         }
-        let summary = whole.pop().flatten();
-        let title = whole.pop().flatten();
         Ok((title, summary, fragments_of(&texts, &spans, fragment_size, max_fragments)))
     }
 }
