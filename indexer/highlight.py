@@ -152,8 +152,8 @@ class Highlighter:
 
 class NativeHighlighter(Highlighter):
     """The same marks, scanned and rendered by the compiled module (`indexer/native`); the word check
-    (`is_match`) stays this one's, called once per distinct candidate word. A text only Python's `str`
-    can hold (a lone surrogate, which has no UTF-8) is highlighted by the Python reference instead."""
+    (`is_match`) stays this one's, called once per distinct candidate word. The module reads each `str`
+    as Python stores it (no UTF-8 copy made: any text, a lone surrogate included)."""
 
     def __init__(self, is_match: WordMatcher, prefixes: list[bytes]):
         """:raises ValueError: a prefix is not only word characters (a stem's first letters always are)."""
@@ -163,12 +163,11 @@ class NativeHighlighter(Highlighter):
         self._scanner = _native.Scanner(prefixes, _SCAN_TABLE, _scanned_char, is_match)
 
     def _reference(self, error: BaseException) -> Highlighter:
-        """The Python highlighter, after the compiled one failed with `error` (re-raised unless it is a text
-        without UTF-8 or a panic of the compiled code, which is logged: a search never fails for it)."""
-        if type(error).__name__ == "PanicException":
-            log.error("compiled highlighter failed, highlighting in Python", exc_info=error)
-        elif not isinstance(error, UnicodeEncodeError):
+        """The Python highlighter, after the compiled one failed with `error` (re-raised unless it is a panic
+        of the compiled code, which is logged: a search never fails for it)."""
+        if type(error).__name__ != "PanicException":
             raise error
+        log.error("compiled highlighter failed, highlighting in Python", exc_info=error)
         return Highlighter(self.is_match, candidate_patterns(self._prefixes))
 
     def spans(self, text: str) -> list[tuple[int, int]]:

@@ -114,9 +114,25 @@ def test_the_same_excerpts_where_the_scan_budget_cuts(budget: int, q: str) -> No
     assert native.render_hit("Éco", "", sections, budget, 40, 5) == expected
 
 
+@pytest.mark.parametrize(
+    "widest",
+    ["", "é", "œ", "’", "🚲"],
+    ids=["ascii", "one-byte", "two-byte", "two-byte-punctuation", "four-byte"],
+)
+def test_each_way_python_stores_a_text_is_read_alike(widest: str) -> None:
+    """CPython stores a `str` in 1, 2 or 4 bytes a character, after its widest one: the module reads all three."""
+    python, native = pair("économie covoit")
+    text = f"Une {widest}économie{widest} du covoiturage, " * 12 + f"et l'Economie{widest}"
+    assert native.spans(text) == python.spans(text) != []
+    sections = [text, "covoiturage " * 30, text[::-1]]
+    assert native.render_hit(text[:80], text, sections, 600, 60, 5) == python.render_hit(
+        text[:80], text, sections, 600, 60, 5
+    )
+
+
 @pytest.mark.parametrize("q", ["économie", "covoit"])
-def test_a_lone_surrogate_is_highlighted_by_the_python_reference(q: str) -> None:
-    """A lone surrogate has no UTF-8 (the compiled module cannot read the text): the same marks all the same."""
+def test_a_lone_surrogate_is_highlighted_alike(q: str) -> None:
+    """A lone surrogate has no UTF-8: the compiled module reads Python's own storage, the same marks."""
     python, native = pair(q)
     text = "L\ud800économie du covoiturage \udfff"
     assert native.spans(text) == python.spans(text) != []

@@ -3,65 +3,118 @@
 //! gives exactly its output (tests/engines/test_highlight_native.py compares them), and the word check
 //! itself (stems, typos) stays in Python, called once per distinct candidate word.
 //!
-//! Offsets are in characters, as in Python: each text is folded to one byte per character (lowercase,
-//! accents dropped, as `indexer.highlight.scanned`), and kept with its characters' byte offsets when it
-//! is not ASCII.
+//! Offsets are in characters, as in Python: each text is read as Python holds it (one code unit of 1, 2
+//! or 4 bytes per character, no UTF-8 made), and folded to one byte per character (lowercase, accents
+//! dropped, as `indexer.highlight.scanned`). Answers are written in code points and handed to Python as
+//! such (it stores them in the narrowest kind).
 
 use std::collections::{BTreeMap, HashMap};
+use std::os::raw::{c_int, c_void};
 use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::{Mutex, OnceLock};
 
 use memchr::memmem::Finder;
+use pyo3::ffi;
 use pyo3::prelude::*;
-use pyo3::pybacked::PyBackedStr;
+use pyo3::types::{PyString, PyStringData};
 
 const MARK_OPEN: &str = "<mark>";
 const MARK_CLOSE: &str = "</mark>";
+const ELLIPSIS: u32 = 0x2026;
 /// A character that is neither a word character nor a space (the Python scan folds both to a space;
 /// here a space stays a space, so finding the word boundaries of excerpts can use the folded text).
 const OTHER: u8 = 1;
 /// Candidate words remembered per scanner (`build_highlighter`'s cache holds as many).
 const MATCH_CACHE: usize = 4096;
 
-const ONES: u64 = 0x0101_0101_0101_0101;
-const HIGH_BITS: u64 = 0x8080_8080_8080_8080;
-
-/// Eight ASCII bytes lowercased at once: 0x20 added to each byte from `A` to `Z`.
-fn ascii_lowercase(word: u64) -> u64 {
-    let above_z = word + (0x7f - u64::from(b'Z')) * ONES;
-    let from_a = word + (0x80 - u64::from(b'A')) * ONES;
-    word | ((!above_z & from_a & HIGH_BITS) >> 2)
-}
-
 fn is_word(byte: u8) -> bool {
     byte.is_ascii_alphanumeric() || byte == b'_'
 }
 
-/// A text as the scan sees it: one byte per character, and where its wide characters are.
-struct Folded<'a> {
-    text: &'a str,
-    bytes: Vec<u8>,
-    /// Each character of more than one byte: its index, and the bytes beyond one per character up to
-    /// and including it (mostly ASCII, a French text has a few of them).
-    wide: Vec<(usize, usize)>,
+/// A text's characters as Python holds them: one code unit per character.
+#[derive(Clone, Copy)]
+enum Units<'a> {
+    One(&'a [u8]),
+    Two(&'a [u16]),
+    Four(&'a [u32]),
 }
 
-impl Folded<'_> {
+impl<'a> Units<'a> {
+    fn of(text: &'a Bound<'_, PyString>) -> PyResult<Self> {
+        // SAFETY: a `str` never changes once made, and `text` keeps it alive for `'a`.
+        Ok(match unsafe { text.data()? } {
+            PyStringData::Ucs1(units) => Units::One(units),
+            PyStringData::Ucs2(units) => Units::Two(units),
+            PyStringData::Ucs4(units) => Units::Four(units),
+        })
+    }
+
+    /// The characters `start..end`.
+    fn slice(self, start: usize, end: usize) -> Self {
+        match self {
+            Units::One(units) => Units::One(&units[start..end]),
+            Units::Two(units) => Units::Two(&units[start..end]),
+            Units::Four(units) => Units::Four(&units[start..end]),
+        }
+    }
+
+    /// Each character's code point, in order.
+    fn each(self, mut call: impl FnMut(u32)) {
+        match self {
+            Units::One(units) => units.iter().for_each(|&c| call(u32::from(c))),
+            Units::Two(units) => units.iter().for_each(|&c| call(u32::from(c))),
+            Units::Four(units) => units.iter().for_each(|&c| call(c)),
+        }
+    }
+
+    fn codes(self) -> Vec<u32> {
+        let mut codes = Vec::new();
+        self.each(|c| codes.push(c));
+        codes
+    }
+
+    /// These characters as a Python `str`.
+    fn to_python<'py>(self, py: Python<'py>) -> PyResult<Bound<'py, PyString>> {
+        let (kind, data, length) = match self {
+            Units::One(units) => (
+                ffi::PyUnicode_1BYTE_KIND,
+                units.as_ptr().cast::<c_void>(),
+                units.len(),
+            ),
+            Units::Two(units) => (
+                ffi::PyUnicode_2BYTE_KIND,
+                units.as_ptr().cast::<c_void>(),
+                units.len(),
+            ),
+            Units::Four(units) => (
+                ffi::PyUnicode_4BYTE_KIND,
+                units.as_ptr().cast::<c_void>(),
+                units.len(),
+            ),
+        };
+        // SAFETY: `data` holds `length` units of `kind`; Python copies them into a new `str`.
+        unsafe {
+            let made =
+                ffi::PyUnicode_FromKindAndData(kind as c_int, data, length as ffi::Py_ssize_t);
+            Ok(Bound::from_owned_ptr_or_err(py, made)?.cast_into_unchecked())
+        }
+    }
+}
+
+/// A text as the scan sees it: its characters, and each folded to one byte.
+struct Folded<'a> {
+    units: Units<'a>,
+    bytes: Vec<u8>,
+}
+
+impl<'a> Folded<'a> {
     fn len(&self) -> usize {
         self.bytes.len()
     }
 
-    /// Where the character `char_index` starts in the text (or the text's length, at its end).
-    fn byte(&self, char_index: usize) -> usize {
-        match self.wide.partition_point(|&(index, _)| index < char_index) {
-            0 => char_index,
-            before => char_index + self.wide[before - 1].1,
-        }
-    }
-
     /// The characters `start..end` of the text.
-    fn slice(&self, start: usize, end: usize) -> &str {
-        &self.text[self.byte(start)..self.byte(end)]
+    fn slice(&self, start: usize, end: usize) -> Units<'a> {
+        self.units.slice(start, end)
     }
 
     /// Python's `text.find(" ", start, end)`.
@@ -75,52 +128,56 @@ impl Folded<'_> {
     }
 }
 
-/// Python's `html.escape(text)` (quotes included), appended to `out`.
-fn escape_into(out: &mut String, text: &str) {
-    let mut last = 0;
-    for (i, byte) in text.bytes().enumerate() {
-        let entity = match byte {
-            b'&' => "&amp;",
-            b'<' => "&lt;",
-            b'>' => "&gt;",
-            b'"' => "&quot;",
-            b'\'' => "&#x27;",
-            _ => continue,
-        };
-        out.push_str(&text[last..i]);
-        out.push_str(entity);
-        last = i + 1;
-    }
-    out.push_str(&text[last..]);
+fn push_ascii(out: &mut Vec<u32>, text: &str) {
+    out.extend(text.bytes().map(u32::from));
 }
 
-/// `indexer.highlight._render`: characters `start..end` of the text, escaped, the spans inside marked.
-fn render(folded: &Folded, spans: &[(usize, usize)], start: usize, end: usize) -> String {
-    let mut out = String::with_capacity(folded.byte(end) - folded.byte(start) + 32);
+/// Python's `html.escape(text)` (quotes included), appended to `out`.
+fn escape_into(out: &mut Vec<u32>, text: Units) {
+    text.each(|c| match c {
+        0x26 => push_ascii(out, "&amp;"),
+        0x3c => push_ascii(out, "&lt;"),
+        0x3e => push_ascii(out, "&gt;"),
+        0x22 => push_ascii(out, "&quot;"),
+        0x27 => push_ascii(out, "&#x27;"),
+        _ => out.push(c),
+    });
+}
+
+/// `indexer.highlight._render`: characters `start..end` of the text, escaped, the spans inside marked,
+/// appended to `out`.
+fn render(out: &mut Vec<u32>, folded: &Folded, spans: &[(usize, usize)], start: usize, end: usize) {
+    out.reserve(end - start + 32);
     let mut cursor = start;
     for &(s, e) in spans {
         // (Spans never overlap: prefixes are word characters, `Scanner::new` checks it.)
         if s < start || e > end || s < cursor {
             continue;
         }
-        escape_into(&mut out, folded.slice(cursor, s));
-        out.push_str(MARK_OPEN);
-        escape_into(&mut out, folded.slice(s, e));
-        out.push_str(MARK_CLOSE);
+        escape_into(out, folded.slice(cursor, s));
+        push_ascii(out, MARK_OPEN);
+        escape_into(out, folded.slice(s, e));
+        push_ascii(out, MARK_CLOSE);
         cursor = e;
     }
-    escape_into(&mut out, folded.slice(cursor, end));
-    out
+    escape_into(out, folded.slice(cursor, end));
+}
+
+/// Code points as a Python `str` (stored in the narrowest kind that holds them).
+fn python_text<'py>(py: Python<'py>, codes: &[u32]) -> PyResult<Bound<'py, PyString>> {
+    Units::Four(codes).to_python(py)
 }
 
 /// `indexer.highlight.fragments_of`: the excerpts of `texts` around their spans.
-fn fragments_of(
+fn fragments_of<'py>(
+    py: Python<'py>,
     texts: &[Folded],
     spans: &[Vec<(usize, usize)>],
     fragment_size: usize,
     max_fragments: usize,
-) -> Vec<String> {
+) -> PyResult<Vec<Bound<'py, PyString>>> {
     let mut fragments = Vec::new();
+    let mut fragment = Vec::new();
     for (text, text_spans) in texts.iter().zip(spans) {
         let length = text.len();
         let mut next = 0;
@@ -145,15 +202,15 @@ fn fragments_of(
             while next < text_spans.len() && text_spans[next].1 <= finish {
                 next += 1;
             }
-            let mut fragment = String::new();
+            fragment.clear();
             if begin > 0 {
-                fragment.push_str("… ");
+                fragment.extend([ELLIPSIS, 0x20]);
             }
-            fragment.push_str(&render(text, &text_spans[first..next], begin, finish));
+            render(&mut fragment, text, &text_spans[first..next], begin, finish);
             if finish < length {
-                fragment.push_str(" …");
+                fragment.extend([0x20, ELLIPSIS]);
             }
-            fragments.push(fragment);
+            fragments.push(python_text(py, &fragment)?);
             // A match cut by the fragment's end starts the next one.
             if next < text_spans.len() && text_spans[next].0 < finish {
                 next += 1;
@@ -163,7 +220,7 @@ fn fragments_of(
             break;
         }
     }
-    fragments
+    Ok(fragments)
 }
 
 /// One search's highlighter: the prefixes of its stems (as `indexer.highlight.scanned` folds them), the
@@ -174,97 +231,121 @@ struct Scanner {
     table: [u8; 256],
     fold_other: Py<PyAny>,
     is_match: Py<PyAny>,
-    matches: Mutex<HashMap<String, bool>>,
+    matches: Mutex<HashMap<Vec<u32>, bool>>,
 }
 
 /// The fold of characters beyond Latin-1 (0: not asked yet), the same for every scanner (their `fold_other`
 /// is always `indexer.highlight._scanned_char`): the first plane, then the few others.
 static WIDE_FOLDS: OnceLock<Box<[AtomicU8]>> = OnceLock::new();
-static RARE_FOLDS: OnceLock<Mutex<HashMap<char, u8>>> = OnceLock::new();
+static RARE_FOLDS: OnceLock<Mutex<HashMap<u32, u8>>> = OnceLock::new();
 
 impl Scanner {
-    fn fold_char(&self, py: Python<'_>, c: char) -> PyResult<u8> {
-        let code = c as usize;
-        let known = if code < 0x10000 {
+    fn fold_char(&self, py: Python<'_>, code: u32) -> PyResult<u8> {
+        let index = code as usize;
+        let known = if index < 0x10000 {
             let folds = WIDE_FOLDS.get_or_init(|| (0..0x10000).map(|_| AtomicU8::new(0)).collect());
-            folds[code].load(Ordering::Relaxed)
+            folds[index].load(Ordering::Relaxed)
         } else {
-            RARE_FOLDS.get_or_init(Default::default).lock().unwrap().get(&c).copied().unwrap_or(0)
+            RARE_FOLDS
+                .get_or_init(Default::default)
+                .lock()
+                .unwrap()
+                .get(&code)
+                .copied()
+                .unwrap_or(0)
         };
         if known != 0 {
             return Ok(known);
         }
-        let folded: String = self.fold_other.bind(py).call1((c,))?.extract()?;
+        // Any code point a `str` holds, a lone surrogate included (no `char` in Rust).
+        let character = Units::Four(&[code]).to_python(py)?;
+        let folded: String = self.fold_other.bind(py).call1((character,))?.extract()?;
         let byte = match folded.as_bytes() {
             [byte] if byte.is_ascii() && *byte != b' ' && *byte != 0 => *byte,
             _ => OTHER,
         };
-        if code < 0x10000 {
-            WIDE_FOLDS.get().unwrap()[code].store(byte, Ordering::Relaxed);
+        if index < 0x10000 {
+            WIDE_FOLDS.get().unwrap()[index].store(byte, Ordering::Relaxed);
         } else {
-            RARE_FOLDS.get().unwrap().lock().unwrap().insert(c, byte);
+            RARE_FOLDS.get().unwrap().lock().unwrap().insert(code, byte);
         }
         Ok(byte)
     }
 
-    fn fold<'a>(&self, py: Python<'_>, text: &'a str) -> PyResult<Folded<'a>> {
-        // ASCII folds to its lowercase (`_SCAN_TABLE`'s first half, checked by `new`): eight bytes at a
-        // time while they are ASCII; each wide character to its one byte.
-        let raw = text.as_bytes();
-        let mut bytes = vec![0u8; raw.len()];
-        let mut wide = Vec::new();
-        let (mut read, mut write, mut extra) = (0, 0, 0);
-        while read < raw.len() {
-            if let Some(chunk) = raw.get(read..read + 8) {
-                let word = u64::from_le_bytes(chunk.try_into().expect("eight bytes"));
-                if word & HIGH_BITS == 0 {
-                    bytes[write..write + 8].copy_from_slice(&ascii_lowercase(word).to_le_bytes());
-                    read += 8;
-                    write += 8;
-                    continue;
+    fn fold_wide(&self, py: Python<'_>, units: Units) -> PyResult<Vec<u8>> {
+        let mut bytes = Vec::new();
+        let mut failed = None;
+        units.each(|code| {
+            let byte = if code < 256 {
+                self.table[code as usize]
+            } else {
+                match self.fold_char(py, code) {
+                    Ok(byte) => byte,
+                    Err(error) => {
+                        failed.get_or_insert(error);
+                        OTHER
+                    }
                 }
-            }
-            let byte = raw[read];
-            if byte < 0x80 {
-                bytes[write] = byte.to_ascii_lowercase();
-                read += 1;
-                write += 1;
-                continue;
-            }
-            let c = text[read..].chars().next().expect("a character starts here");
-            let code = c as usize;
-            bytes[write] = if code < 256 { self.table[code] } else { self.fold_char(py, c)? };
-            extra += c.len_utf8() - 1;
-            wide.push((write, extra));
-            write += 1;
-            read += c.len_utf8();
-        }
-        bytes.truncate(write);
-        Ok(Folded { text, bytes, wide })
+            };
+            bytes.push(byte);
+        });
+        failed.map_or(Ok(bytes), Err)
     }
 
-    fn is_match(&self, py: Python<'_>, word: &str) -> PyResult<bool> {
-        if let Some(&known) = self.matches.lock().unwrap().get(word) {
+    fn fold<'a>(&self, py: Python<'_>, text: &'a Bound<'_, PyString>) -> PyResult<Folded<'a>> {
+        let units = Units::of(text)?;
+        let bytes = match units {
+            // Latin-1 (most French text): one table lookup per character.
+            Units::One(codes) => codes
+                .iter()
+                .map(|&code| self.table[usize::from(code)])
+                .collect(),
+            _ => self.fold_wide(py, units)?,
+        };
+        Ok(Folded { units, bytes })
+    }
+
+    fn is_match(&self, py: Python<'_>, word: Units) -> PyResult<bool> {
+        let key = word.codes();
+        if let Some(&known) = self.matches.lock().unwrap().get(&key) {
             return Ok(known);
         }
-        let matched = self.is_match.bind(py).call1((word,))?.is_truthy()?;
+        let matched = self
+            .is_match
+            .bind(py)
+            .call1((word.to_python(py)?,))?
+            .is_truthy()?;
         let mut matches = self.matches.lock().unwrap();
         if matches.len() >= MATCH_CACHE {
             matches.clear();
         }
-        matches.insert(word.to_owned(), matched);
+        matches.insert(key, matched);
         Ok(matched)
     }
 
     /// The whole text escaped and marked, or None when nothing in it matches (`highlight_whole`).
-    fn marked_whole(&self, py: Python<'_>, text: &str) -> PyResult<Option<String>> {
+    fn marked_whole<'py>(
+        &self,
+        py: Python<'py>,
+        text: &Bound<'_, PyString>,
+    ) -> PyResult<Option<Bound<'py, PyString>>> {
         let folded = self.fold(py, text)?;
         let spans = self.spans_of(py, &folded, folded.len())?;
-        Ok((!spans.is_empty()).then(|| render(&folded, &spans, 0, folded.len())))
+        if spans.is_empty() {
+            return Ok(None);
+        }
+        let mut out = Vec::new();
+        render(&mut out, &folded, &spans, 0, folded.len());
+        Ok(Some(python_text(py, &out)?))
     }
 
     /// The matching words among the first `limit` characters of a text, in order.
-    fn spans_of(&self, py: Python<'_>, folded: &Folded, limit: usize) -> PyResult<Vec<(usize, usize)>> {
+    fn spans_of(
+        &self,
+        py: Python<'_>,
+        folded: &Folded,
+        limit: usize,
+    ) -> PyResult<Vec<(usize, usize)>> {
         let hay = &folded.bytes[..limit];
         // As the Python patterns: each prefix found where no word character precedes it, the word run
         // to its end; searching again after it (or one character on, when it started inside a word).
@@ -301,23 +382,42 @@ impl Scanner {
     /// `prefixes`: `scanned(stem[:PREFIX_LENGTH])` of each stem, sorted; `table`: `_SCAN_TABLE`;
     /// `fold_other(char) -> str`: the one-character fold of a character beyond Latin-1; `is_match(word)`.
     #[new]
-    fn new(prefixes: Vec<Vec<u8>>, table: &[u8], fold_other: Py<PyAny>, is_match: Py<PyAny>) -> PyResult<Self> {
+    fn new(
+        prefixes: Vec<Vec<u8>>,
+        table: &[u8],
+        fold_other: Py<PyAny>,
+        is_match: Py<PyAny>,
+    ) -> PyResult<Self> {
         let mut folds = [0u8; 256];
         if table.len() != 256 {
-            return Err(pyo3::exceptions::PyValueError::new_err("the fold table has 256 bytes"));
+            return Err(pyo3::exceptions::PyValueError::new_err(
+                "the fold table has 256 bytes",
+            ));
         }
         for (code, byte) in table.iter().enumerate() {
-            folds[code] = if *byte == b' ' && code != 0x20 { OTHER } else { *byte };
+            folds[code] = if *byte == b' ' && code != 0x20 {
+                OTHER
+            } else {
+                *byte
+            };
             if code < 0x80 && folds[code] != (code as u8).to_ascii_lowercase() {
-                return Err(pyo3::exceptions::PyValueError::new_err("ASCII folds to its lowercase"));
+                return Err(pyo3::exceptions::PyValueError::new_err(
+                    "ASCII folds to its lowercase",
+                ));
             }
         }
         if prefixes.iter().any(|p| !p.iter().all(|&b| is_word(b))) {
             // A stem's first letters always are; the Python reference handles any other.
-            return Err(pyo3::exceptions::PyValueError::new_err("prefixes are word characters ([a-z0-9_])"));
+            return Err(pyo3::exceptions::PyValueError::new_err(
+                "prefixes are word characters ([a-z0-9_])",
+            ));
         }
         Ok(Scanner {
-            finders: prefixes.iter().filter(|p| !p.is_empty()).map(|p| Finder::new(p).into_owned()).collect(),
+            finders: prefixes
+                .iter()
+                .filter(|p| !p.is_empty())
+                .map(|p| Finder::new(p).into_owned())
+                .collect(),
             table: folds,
             fold_other,
             is_match,
@@ -326,23 +426,28 @@ impl Scanner {
     }
 
     /// `Highlighter.spans`: the spans of the matching words of `text`.
-    fn spans(&self, py: Python<'_>, text: &str) -> PyResult<Vec<(usize, usize)>> {
+    fn spans(&self, py: Python<'_>, text: &Bound<'_, PyString>) -> PyResult<Vec<(usize, usize)>> {
         let folded = self.fold(py, text)?;
         self.spans_of(py, &folded, folded.len())
     }
 
     /// `Highlighter.render_hit`: the title and summary marked whole (None without a match), and up to
     /// `max_fragments` excerpts of the sections, among their first `budget` characters.
-    fn render_hit(
+    #[allow(clippy::too_many_arguments, clippy::type_complexity)]
+    fn render_hit<'py>(
         &self,
-        py: Python<'_>,
-        title: &str,
-        summary: &str,
-        sections: Vec<PyBackedStr>,
+        py: Python<'py>,
+        title: &Bound<'_, PyString>,
+        summary: &Bound<'_, PyString>,
+        sections: Vec<Bound<'_, PyString>>,
         budget: usize,
         fragment_size: usize,
         max_fragments: usize,
-    ) -> PyResult<(Option<String>, Option<String>, Vec<String>)> {
+    ) -> PyResult<(
+        Option<Bound<'py, PyString>>,
+        Option<Bound<'py, PyString>>,
+        Vec<Bound<'py, PyString>>,
+    )> {
         let title = self.marked_whole(py, title)?;
         let summary = self.marked_whole(py, summary)?;
         // `within_budget`: the first `budget` characters, the last text cut at the next space after it.
@@ -356,12 +461,20 @@ impl Scanner {
             let folded = self.fold(py, section)?;
             let limit = budget - used;
             let length = folded.len();
-            let scanned = if length > limit { folded.find_space(limit, length).unwrap_or(length) } else { length };
+            let scanned = if length > limit {
+                folded.find_space(limit, length).unwrap_or(length)
+            } else {
+                length
+            };
             spans.push(self.spans_of(py, &folded, scanned)?);
             texts.push(folded);
             used += length;
         }
-        Ok((title, summary, fragments_of(&texts, &spans, fragment_size, max_fragments)))
+        Ok((
+            title,
+            summary,
+            fragments_of(py, &texts, &spans, fragment_size, max_fragments)?,
+        ))
     }
 }
 
