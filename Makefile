@@ -16,6 +16,7 @@ $(STAMP): pyproject.toml requirements-dev.lock
 
 # The compiled highlighter (indexer/native, Rust by maturin), rebuilt when its sources change. Without cargo
 # the application highlights in Python (indexer/highlight.py: the same output, 0.1 to 0.2 ms more a search).
+# A module built before is removed then: it may not match the Python beside it.
 NATIVE_STAMP := $(VENV)/.native-stamp
 NATIVE_SOURCES := $(wildcard indexer/native/src/*.rs indexer/native/Cargo.* indexer/native/*.pyi) indexer/native/pyproject.toml
 
@@ -30,6 +31,7 @@ $(NATIVE_STAMP): $(STAMP) $(NATIVE_SOURCES)
 		else $(BIN)/pip uninstall --quiet --yes impact-highlight; \
 			echo "The compiled highlighter did not build (above): highlighting runs in Python (same output, slower)"; fi; \
 	else \
+		$(BIN)/pip uninstall --quiet --yes impact-highlight 2>/dev/null || true; \
 		echo "cargo not found: highlighting runs in Python (same output, slower; https://rustup.rs to build it)"; \
 	fi
 

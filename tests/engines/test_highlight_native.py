@@ -130,6 +130,18 @@ def test_each_way_python_stores_a_text_is_read_alike(widest: str) -> None:
     )
 
 
+@pytest.mark.parametrize("widest", ["œ", "🚲"])
+def test_excerpts_without_the_widest_character_are_the_same_strings(widest: str) -> None:
+    """A text's widest character only far from its matches: the excerpts and title, without it, must still equal
+    Python's (`str` equality compares how each is stored first)."""
+    python, native = pair("covoit")
+    section = "covoiturage " + "a " * 200 + widest + " b" * 100 + " covoiturage"
+    title = "Covoiturage " + "x " * 40 + widest
+    hit = native.render_hit(title, "résumé", [section])
+    assert hit == python.render_hit(title, "résumé", [section])
+    assert all(widest not in fragment for fragment in hit[2]) and len(hit[2]) == 2
+
+
 @pytest.mark.parametrize("q", ["économie", "covoit"])
 def test_a_lone_surrogate_is_highlighted_alike(q: str) -> None:
     """A lone surrogate has no UTF-8: the compiled module reads Python's own storage, the same marks."""
