@@ -31,6 +31,9 @@ process, never a wait on another server.
   that kept the average above the limits until the load passed (10,000 practices, 32 clients: 186 req/s,
   p99 1 s in one run). And once the average allows the loop again, a call waits for those in threads to
   end, then runs in the loop: under a steady load, an arriving call would otherwise always find one there.
+  Calls arriving meanwhile wait behind it, even once the average is too long for the loop again: going past
+  it to a thread kept the threads busy, and the waiting calls waiting for as long as the load lasted
+  (100,000 practices, 32 clients, an average close to `INLINE_TOGETHER_MAX_S`: p95 0.6 s, p99 0.7–0.9 s).
 
 Unlike a decision from CPU time tried before (session 16), which sent each call to the loop or a thread on
 its own and so split them (p99 0.6–1 s), calls here are never split. The limits were set from elapsed times
@@ -101,7 +104,9 @@ class EngineCalls:
         self.in_progress += 1
         try:
             while self.typical_s <= INLINE_ALONE_MAX_S and getattr(engine, "in_process", False):
-                if self.typical_s <= INLINE_TOGETHER_MAX_S:
+                # Calls already waiting for the threads to end: this one waits behind them, never past them
+                # to a thread (which would keep the threads busy and them waiting, however long the load).
+                if self.typical_s <= INLINE_TOGETHER_MAX_S or self._threads_done is not None:
                     if not self.in_threads:
                         return self._in_loop_now(call, *args)
                     # Then decide again: the calls that ended may have raised the average.

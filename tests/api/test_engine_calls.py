@@ -158,6 +158,50 @@ def test_a_call_that_waited_decides_again_once_the_threads_end() -> None:
     assert calls.typical_s > INLINE_ALONE_MAX_S
 
 
+def test_a_call_arriving_while_others_wait_for_the_threads_waits_behind_them() -> None:
+    """Once a call waits for those in threads to end, a later one does not go past it to a thread, even with the
+    average too long for the loop again: the threads would never all end under a steady load, and the waiting
+    call would wait for as long as the load lasted."""
+    calls = EngineCalls(4)
+    calls.typical_s = 2 * INLINE_ALONE_MAX_S  # a slow spell: the first call gets a thread
+    release = threading.Event()
+    ran: dict[str, bool] = {}
+
+    def first() -> str:
+        release.wait(5)
+        return where()
+
+    def noted(name: str) -> Callable[[], None]:
+        def call() -> None:
+            ran[name] = release.is_set()
+
+        return call
+
+    async def scenario() -> None:
+        with anyio.fail_after(10):
+            async with anyio.create_task_group() as group:
+
+                async def in_a_thread() -> None:
+                    assert await calls.run(Engine(True), first) == "worker"
+
+                group.start_soon(in_a_thread)
+                while not calls.in_threads:
+                    await anyio.sleep(0.001)
+                calls.typical_s = 0.0  # short again: the next call waits for the thread to end
+                group.start_soon(calls.run, Engine(True), noted("waiting"))
+                while calls._threads_done is None:
+                    await anyio.sleep(0.001)
+                calls.typical_s = (INLINE_TOGETHER_MAX_S + INLINE_ALONE_MAX_S) / 2  # too long for the loop again
+                group.start_soon(calls.run, Engine(True), noted("later"))
+                await anyio.sleep(0.05)
+                assert ran == {}, "nothing runs while the first call holds its thread"
+                release.set()
+
+    anyio.run(scenario)
+    assert ran == {"waiting": True, "later": True}
+    assert calls.in_threads == 0 and calls.in_progress == 0
+
+
 def test_calls_waiting_for_a_failed_thread_call_run_and_one_cancelled_leaves_nothing_counted() -> None:
     calls = EngineCalls(4)
     calls.typical_s = 2 * INLINE_ALONE_MAX_S
