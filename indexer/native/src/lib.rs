@@ -11,7 +11,7 @@
 //! `make install` leaves highlighting to Python.
 
 use std::collections::{BTreeMap, HashMap};
-use std::os::raw::{c_int, c_void};
+use std::os::raw::{c_int, c_uint, c_void};
 use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::{Mutex, OnceLock};
 
@@ -80,29 +80,21 @@ impl<'a> Units<'a> {
 
     /// These characters as a Python `str`.
     fn to_python<'py>(self, py: Python<'py>) -> PyResult<Bound<'py, PyString>> {
-        let (kind, data, length) = match self {
-            Units::One(units) => (
-                ffi::PyUnicode_1BYTE_KIND,
-                units.as_ptr().cast::<c_void>(),
-                units.len(),
-            ),
-            Units::Two(units) => (
-                ffi::PyUnicode_2BYTE_KIND,
-                units.as_ptr().cast::<c_void>(),
-                units.len(),
-            ),
-            Units::Four(units) => (
-                ffi::PyUnicode_4BYTE_KIND,
-                units.as_ptr().cast::<c_void>(),
-                units.len(),
-            ),
-        };
-        // SAFETY: `data` holds `length` units of `kind`; Python copies them into a new `str`.
-        unsafe {
-            let made =
-                ffi::PyUnicode_FromKindAndData(kind as c_int, data, length as ffi::Py_ssize_t);
-            Ok(Bound::from_owned_ptr_or_err(py, made)?.cast_into_unchecked())
+        match self {
+            Units::One(units) => python_str(py, ffi::PyUnicode_1BYTE_KIND, units),
+            Units::Two(units) => python_str(py, ffi::PyUnicode_2BYTE_KIND, units),
+            Units::Four(units) => python_str(py, ffi::PyUnicode_4BYTE_KIND, units),
         }
+    }
+}
+
+/// A new Python `str` of `units`, code units of `kind` (1, 2 or 4 bytes, the size of `T`).
+fn python_str<'py, T>(py: Python<'py>, kind: c_uint, units: &[T]) -> PyResult<Bound<'py, PyString>> {
+    debug_assert_eq!(std::mem::size_of::<T>(), kind as usize);
+    // SAFETY: `units` holds `units.len()` code units of `kind`; Python copies them into a new `str`.
+    unsafe {
+        let made = ffi::PyUnicode_FromKindAndData(kind as c_int, units.as_ptr().cast::<c_void>(), units.len() as _);
+        Ok(Bound::from_owned_ptr_or_err(py, made)?.cast_into_unchecked())
     }
 }
 
@@ -251,13 +243,7 @@ impl Scanner {
             let folds = WIDE_FOLDS.get_or_init(|| (0..0x10000).map(|_| AtomicU8::new(0)).collect());
             folds[index].load(Ordering::Relaxed)
         } else {
-            RARE_FOLDS
-                .get_or_init(Default::default)
-                .lock()
-                .unwrap()
-                .get(&code)
-                .copied()
-                .unwrap_or(0)
+            RARE_FOLDS.get_or_init(Default::default).lock().unwrap().get(&code).copied().unwrap_or(0)
         };
         if known != 0 {
             return Ok(known);
@@ -277,18 +263,10 @@ impl Scanner {
         Ok(byte)
     }
 
-    fn fold_wide(
-        &self,
-        py: Python<'_>,
-        codes: impl ExactSizeIterator<Item = u32>,
-    ) -> PyResult<Vec<u8>> {
+    fn fold_wide(&self, py: Python<'_>, codes: impl ExactSizeIterator<Item = u32>) -> PyResult<Vec<u8>> {
         let mut bytes = Vec::with_capacity(codes.len());
         for code in codes {
-            bytes.push(if code < 256 {
-                self.table[code as usize]
-            } else {
-                self.fold_char(py, code)?
-            });
+            bytes.push(if code < 256 { self.table[code as usize] } else { self.fold_char(py, code)? });
         }
         Ok(bytes)
     }
@@ -297,10 +275,7 @@ impl Scanner {
         let units = Units::of(text)?;
         let bytes = match units {
             // Latin-1 (most French text): one table lookup per character.
-            Units::One(codes) => codes
-                .iter()
-                .map(|&code| self.table[usize::from(code)])
-                .collect(),
+            Units::One(codes) => codes.iter().map(|&code| self.table[usize::from(code)]).collect(),
             Units::Two(codes) => self.fold_wide(py, codes.iter().map(|&code| u32::from(code)))?,
             Units::Four(codes) => self.fold_wide(py, codes.iter().copied())?,
         };
@@ -312,11 +287,7 @@ impl Scanner {
         if let Some(&known) = self.matches.lock().unwrap().get(&key) {
             return Ok(known);
         }
-        let matched = self
-            .is_match
-            .bind(py)
-            .call1((word.to_python(py)?,))?
-            .is_truthy()?;
+        let matched = self.is_match.bind(py).call1((word.to_python(py)?,))?.is_truthy()?;
         let mut matches = self.matches.lock().unwrap();
         if matches.len() >= MATCH_CACHE {
             matches.clear();
@@ -326,11 +297,7 @@ impl Scanner {
     }
 
     /// The whole text escaped and marked, or None when nothing in it matches (`highlight_whole`).
-    fn marked_whole<'py>(
-        &self,
-        py: Python<'py>,
-        text: &Bound<'_, PyString>,
-    ) -> PyResult<Option<Bound<'py, PyString>>> {
+    fn marked_whole<'py>(&self, py: Python<'py>, text: &Bound<'_, PyString>) -> PyResult<Option<Bound<'py, PyString>>> {
         let folded = self.fold(py, text)?;
         let spans = self.spans_of(py, &folded, folded.len())?;
         if spans.is_empty() {
@@ -342,12 +309,7 @@ impl Scanner {
     }
 
     /// The matching words among the first `limit` characters of a text, in order.
-    fn spans_of(
-        &self,
-        py: Python<'_>,
-        folded: &Folded,
-        limit: usize,
-    ) -> PyResult<Vec<(usize, usize)>> {
+    fn spans_of(&self, py: Python<'_>, folded: &Folded, limit: usize) -> PyResult<Vec<(usize, usize)>> {
         let hay = &folded.bytes[..limit];
         // As the Python patterns: each prefix found where no word character precedes it, the word run
         // to its end; searching again after it (or one character on, when it started inside a word).
@@ -384,42 +346,23 @@ impl Scanner {
     /// `prefixes`: `scanned(stem[:PREFIX_LENGTH])` of each stem, sorted; `table`: `_SCAN_TABLE`;
     /// `fold_other(char) -> str`: the one-character fold of a character beyond Latin-1; `is_match(word)`.
     #[new]
-    fn new(
-        prefixes: Vec<Vec<u8>>,
-        table: &[u8],
-        fold_other: Py<PyAny>,
-        is_match: Py<PyAny>,
-    ) -> PyResult<Self> {
+    fn new(prefixes: Vec<Vec<u8>>, table: &[u8], fold_other: Py<PyAny>, is_match: Py<PyAny>) -> PyResult<Self> {
         let mut folds = [0u8; 256];
         if table.len() != 256 {
-            return Err(pyo3::exceptions::PyValueError::new_err(
-                "the fold table has 256 bytes",
-            ));
+            return Err(pyo3::exceptions::PyValueError::new_err("the fold table has 256 bytes"));
         }
         for (code, byte) in table.iter().enumerate() {
-            folds[code] = if *byte == b' ' && code != 0x20 {
-                OTHER
-            } else {
-                *byte
-            };
+            folds[code] = if *byte == b' ' && code != 0x20 { OTHER } else { *byte };
             if code < 0x80 && folds[code] != (code as u8).to_ascii_lowercase() {
-                return Err(pyo3::exceptions::PyValueError::new_err(
-                    "ASCII folds to its lowercase",
-                ));
+                return Err(pyo3::exceptions::PyValueError::new_err("ASCII folds to its lowercase"));
             }
         }
         if prefixes.iter().any(|p| !p.iter().all(|&b| is_word(b))) {
             // A stem's first letters always are; the Python reference handles any other.
-            return Err(pyo3::exceptions::PyValueError::new_err(
-                "prefixes are word characters ([a-z0-9_])",
-            ));
+            return Err(pyo3::exceptions::PyValueError::new_err("prefixes are word characters ([a-z0-9_])"));
         }
         Ok(Scanner {
-            finders: prefixes
-                .iter()
-                .filter(|p| !p.is_empty())
-                .map(|p| Finder::new(p).into_owned())
-                .collect(),
+            finders: prefixes.iter().filter(|p| !p.is_empty()).map(|p| Finder::new(p).into_owned()).collect(),
             table: folds,
             fold_other,
             is_match,
@@ -445,11 +388,7 @@ impl Scanner {
         budget: usize,
         fragment_size: usize,
         max_fragments: usize,
-    ) -> PyResult<(
-        Option<Bound<'py, PyString>>,
-        Option<Bound<'py, PyString>>,
-        Vec<Bound<'py, PyString>>,
-    )> {
+    ) -> PyResult<(Option<Bound<'py, PyString>>, Option<Bound<'py, PyString>>, Vec<Bound<'py, PyString>>)> {
         let title = self.marked_whole(py, title)?;
         let summary = self.marked_whole(py, summary)?;
         // `within_budget`: the first `budget` characters, the last text cut at the next space after it.
@@ -463,20 +402,12 @@ impl Scanner {
             let folded = self.fold(py, section)?;
             let limit = budget - used;
             let length = folded.len();
-            let scanned = if length > limit {
-                folded.find_space(limit, length).unwrap_or(length)
-            } else {
-                length
-            };
+            let scanned = if length > limit { folded.find_space(limit, length).unwrap_or(length) } else { length };
             spans.push(self.spans_of(py, &folded, scanned)?);
             texts.push(folded);
             used += length;
         }
-        Ok((
-            title,
-            summary,
-            fragments_of(py, &texts, &spans, fragment_size, max_fragments)?,
-        ))
+        Ok((title, summary, fragments_of(py, &texts, &spans, fragment_size, max_fragments)?))
     }
 }
 
