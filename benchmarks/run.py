@@ -136,6 +136,15 @@ def index_embedded(size: int, workdir: Path) -> dict[str, Any]:
     return result
 
 
+def elasticsearch_env(url: str, prefix: str) -> dict[str, str]:
+    """The API's settings (as its environment) for the benchmark's index `prefix` on the node at `url`."""
+    return {
+        "IMPACT_SEARCH_BACKEND": "elasticsearch",
+        "IMPACT_ELASTICSEARCH_URL": url,
+        "IMPACT_ELASTICSEARCH_INDEX_PREFIX": prefix,
+    }
+
+
 def index_elasticsearch(size: int, workdir: Path, url: str, prefix: str) -> dict[str, Any]:
     engine = ElasticsearchEngine(
         EngineConfig(
@@ -654,11 +663,7 @@ def _measure_sizes(
                 assert url
                 indexing = index_elasticsearch(size, workdir, url, prefix)
                 entry["elasticsearch_node"] = node_description(url)
-                env |= {
-                    "IMPACT_SEARCH_BACKEND": "elasticsearch",
-                    "IMPACT_ELASTICSEARCH_URL": url,
-                    "IMPACT_ELASTICSEARCH_INDEX_PREFIX": prefix,
-                }
+                env |= elasticsearch_env(url, prefix)
             settings = Settings(**{k.removeprefix("IMPACT_").lower(): v for k, v in env.items()})
             latency = run_like_uvicorn(measure_in_app(settings, queries, rounds))
             latency["api_overhead_p50_ms"] = latency["api_asgi"]["p50"] - latency["raw"]["p50"]

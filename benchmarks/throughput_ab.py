@@ -5,9 +5,11 @@ A 2-core cloud machine's speed drifts by a third from one minute to the next, so
 compare the machine as much as the code. Here each round serves the workdir from the earlier revision
 (a git worktree of it, run by this interpreter), then from this tree, with the same query mix, and the
 rounds alternate. The report gives, per concurrency, each side's median over the rounds and their
-ratio, and every round's numbers. Embedded engine, lexical search (`IMPACT_EMBEDDER=none`), rate limit
-off (every request comes from one address). `--spell SECONDS` measures each side after a slow spell of
-the machine (a CPU hog per core under the busiest load): how a server recovers from one.
+ratio, and every round's numbers. Embedded engine, or Elasticsearch with `--es-url` (the node's index
+`bench-SIZE`, made from the same corpus as the store unless it holds as many practices); lexical search
+(`IMPACT_EMBEDDER=none`), rate limit off (every request comes from one address). `--spell SECONDS`
+measures each side after a slow spell of the machine (a CPU hog per core under the busiest load): how a
+server recovers from one.
 """
 
 from __future__ import annotations
@@ -19,12 +21,16 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from elasticsearch import Elasticsearch
+
 from benchmarks.corpus import CorpusGenerator
 from benchmarks.queries import query_mix
 from benchmarks.report import heading, loop_share, table
 from benchmarks.run import (
     ROOT,
     console,
+    elasticsearch_env,
+    index_elasticsearch,
     index_embedded,
     load_store,
     progress,
@@ -38,14 +44,25 @@ from indexer.french import FrenchStemmer
 SIDES = ("before", "after")
 
 
-def prepared(workdir: Path, size: int) -> Path:
-    """`workdir` holding a store and an embedded index of `size` generated practices (made unless there)."""
+def prepared(workdir: Path, size: int, es_url: str | None = None) -> dict[str, str]:
+    """The API's environment for `workdir` holding a store and an index of `size` generated practices, embedded
+    or on the node at `es_url` (each made unless there)."""
+    env = {"IMPACT_DATA_DIR": str(workdir / "data"), "IMPACT_RATE_LIMIT_PER_MINUTE": "0", "IMPACT_EMBEDDER": "none"}
     if not (workdir / "data" / "index").exists():
         (workdir / "data").mkdir(parents=True, exist_ok=True)
-        write_corpus(size, workdir, FrenchStemmer(), with_es_docs=False)
+        write_corpus(size, workdir, FrenchStemmer(), with_es_docs=es_url is not None)
         load_store(size, workdir)
         index_embedded(size, workdir)
-    return workdir
+    if es_url is None:
+        return env
+    prefix = f"bench-{size}"
+    with Elasticsearch(es_url, request_timeout=60) as client:
+        held = client.count(index=prefix)["count"] if client.indices.exists_alias(name=prefix) else None
+    if held != size:
+        if not (workdir / "es-docs.jsonl").exists():
+            write_corpus(size, workdir, FrenchStemmer(), with_es_docs=True)
+        index_elasticsearch(size, workdir, es_url, prefix)
+    return env | elasticsearch_env(es_url, prefix)
 
 
 def checkout(revision: str, where: Path) -> Path:
@@ -61,14 +78,9 @@ def remove_checkout(where: Path) -> None:
 Runs = dict[str, list[dict[int, dict[str, Any]]]]  # per side, per round: each concurrency's run
 
 
-def measure(workdir: Path, before: Path, rounds: int, clients: list[int], spell_s: float = 0.0) -> Runs:
-    """Each round serves `workdir` from `before`'s tree, then from this one: the runs of each side (measured
-    after a slow spell of `spell_s` seconds when asked)."""
-    env = {
-        "IMPACT_DATA_DIR": str(workdir / "data"),
-        "IMPACT_RATE_LIMIT_PER_MINUTE": "0",
-        "IMPACT_EMBEDDER": "none",
-    }
+def measure(env: dict[str, str], before: Path, rounds: int, clients: list[int], spell_s: float = 0.0) -> Runs:
+    """Each round serves the API of environment `env` from `before`'s tree, then from this one: the runs of each
+    side (measured after a slow spell of `spell_s` seconds when asked)."""
     queries = query_mix(CorpusGenerator())
     runs: Runs = {side: [] for side in SIDES}
     with progress("Serving, before and after in turn", rounds * len(SIDES)) as shown:
@@ -109,7 +121,8 @@ def report(results: dict[str, Any]) -> str:
     lines = heading(
         "Throughput, before and after",
         results,
-        f"`{results['command']}`: {results['size']:,} practices, {results['rounds']} alternated rounds, "
+        f"`{results['command']}`: {results['size']:,} practices ({results.get('engine', 'embedded')}), "
+        f"{results['rounds']} alternated rounds, "
         f"before = `{results['before']}`, after = this tree."
         + (
             f" Each side measured after a slow spell: {results['spell_s']:g} s of a CPU hog per core under the "
@@ -158,20 +171,22 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         default=0.0,
         help="seconds of a slow spell (a CPU hog per core) under the busiest load before each side's measures",
     )
+    parser.add_argument("--es-url", help="measure on Elasticsearch: this node (the embedded engine otherwise)")
     parser.add_argument("--no-record", action="store_true", help="print only")
     args = parser.parse_args(argv)
     clients = [int(c) for c in args.clients.split(",")]
     with tempfile.TemporaryDirectory(prefix="impact-ab-") as temporary:
-        workdir = prepared(args.workdir or Path(temporary) / "work", args.size)
+        env = prepared(args.workdir or Path(temporary) / "work", args.size, args.es_url)
         before = checkout(args.before, Path(temporary) / "before")
         try:
-            runs = measure(workdir, before, args.rounds, clients, args.spell)
+            runs = measure(env, before, args.rounds, clients, args.spell)
         finally:
             remove_checkout(before)
     results = stamped(
         "throughput_ab",
         argv,
         before=args.before,
+        engine="elasticsearch" if args.es_url else "embedded",
         size=args.size,
         rounds=args.rounds,
         spell_s=args.spell,

@@ -36,6 +36,7 @@ from indexer.engine import (
     UnknownMonograph,
     time_left,
 )
+from indexer.es_http_node import HttptoolsAsyncNode
 from indexer.es_mapping import (
     FRENCH_CHAIN,
     HUNSPELL_CHAIN,
@@ -442,7 +443,9 @@ class ElasticsearchEngine:
         if made is None:
             for ended in [other for other in self._async if other.is_closed()]:
                 del self._async[ended]
-            client = AsyncElasticsearch(self.config.elasticsearch_hosts, **self.config.elasticsearch_options())
+            client = AsyncElasticsearch(
+                self.config.elasticsearch_hosts, node_class=HttptoolsAsyncNode, **self.config.elasticsearch_options()
+            )
             made = self._async.setdefault(loop, (client, {}))
         return made
 

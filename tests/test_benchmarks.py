@@ -124,6 +124,28 @@ def test_throughput_before_and_after_runs_end_to_end(tmp_path: Path) -> None:
     assert "impact-ab-" not in worktrees
 
 
+@pytest.mark.elasticsearch
+def test_throughput_before_and_after_runs_on_elasticsearch(tmp_path: Path, es_url: str) -> None:
+    """The same on a real node: the index made once from the store's corpus, both sides served from it."""
+    from benchmarks import throughput_ab
+
+    arguments = ["--before", "HEAD", "--size", "150", "--rounds", "1", "--clients", "2", "--es-url", es_url]
+    try:
+        results = throughput_ab.main([*arguments, "--workdir", str(tmp_path / "work"), "--out", str(tmp_path)])
+        with Elasticsearch(es_url) as client:
+            assert client.count(index="bench-150")["count"] == 150
+    finally:
+        with Elasticsearch(es_url) as client:
+            made = list(client.indices.get(index="bench-150*", ignore_unavailable=True))
+            if made:
+                client.indices.delete(index=",".join(made))
+    assert results["engine"] == "elasticsearch"
+    for side in ("before", "after"):
+        (served,) = results["runs"][side]
+        assert served[2]["errors"] == 0 and served[2]["throughput_rps"] > 0
+    assert "(elasticsearch)" in (tmp_path / "throughput-ab-latest.md").read_text()
+
+
 def test_highlight_before_and_after_runs_end_to_end(tmp_path: Path) -> None:
     """`benchmarks.highlight_ab`: both highlighters in turn on the same pages, which they must build alike."""
     from benchmarks import highlight_ab
