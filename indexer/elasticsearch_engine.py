@@ -433,7 +433,7 @@ class ElasticsearchEngine:
         return await driven(reads, awaited, CLIENT_ERRORS)
 
     def _async_client(self) -> tuple[AsyncElasticsearch, dict[int, Any]]:
-        """The asynchronous client (aiohttp) of the running event loop, with its copies of shorter timeouts
+        """The asynchronous client (`HttptoolsAsyncNode`) of the running event loop, with its copies of shorter timeouts
         (`_within`): its connections belong to the loop, so another loop (a test's, a benchmark's, in this
         thread or another) gets a client of its own. The API has one loop, whose client `aclose` closes at
         shutdown. The client of a loop closed without `aclose` is dropped when the next one is made (only its

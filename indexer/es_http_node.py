@@ -163,7 +163,7 @@ class HttptoolsAsyncNode(AiohttpHttpNode):
             duration=loop.time() - started,
             http_version="1.1",
             status=status,
-            headers=HttpHeaders(answer_headers),
+            headers=_merged(answer_headers),
         )
         self._log_request(method=method, target=target, headers=request_headers, body=body, meta=meta, response=data)
         return NodeApiResponse(meta, data)
@@ -175,6 +175,8 @@ class HttptoolsAsyncNode(AiohttpHttpNode):
             self._slots = asyncio.Semaphore(self._connections_per_node)
         lines = [f"{method} {self.path_prefix}{target} HTTP/1.1", f"host: {self._host_header}"]
         lines += [f"{name}: {value}" for name, value in headers.items()]
+        if any("\r" in line or "\n" in line for line in lines):
+            raise ValueError("a request line or header holds a line break")
         if body or method in ("POST", "PUT"):
             lines.append(f"content-length: {len(body or b'')}")
         request = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + (body or b"")
@@ -225,6 +227,15 @@ class HttptoolsAsyncNode(AiohttpHttpNode):
         self._made.clear()
         self._idle.clear()
         await super().close()
+
+
+def _merged(headers: list[tuple[str, str]]) -> HttpHeaders:
+    """The answer's headers, a name given several times (Elasticsearch's `Warning`s) as one comma-joined value."""
+    merged: dict[str, str] = {}
+    for name, value in headers:
+        key = name.lower()
+        merged[key] = f"{merged[key]}, {value}" if key in merged else value
+    return HttpHeaders(merged)
 
 
 def _decoded(headers: list[tuple[str, str]], data: bytes) -> bytes:

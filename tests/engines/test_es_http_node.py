@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 import trustme
-from elastic_transport import ConnectionError, ConnectionTimeout, NodeConfig, TlsError
+from elastic_transport import ConnectionError, ConnectionTimeout, HttpHeaders, NodeConfig, TlsError
 from elasticsearch import AsyncElasticsearch
 
 from indexer.es_http_node import HttptoolsAsyncNode
@@ -90,6 +90,14 @@ def node(server: Server, **config: Any) -> HttptoolsAsyncNode:
     return HttptoolsAsyncNode(NodeConfig(scheme, "127.0.0.1", server.port, **config))
 
 
+async def answered_on_a_new_connection(made: HttptoolsAsyncNode, server: Server, path: str = "/next") -> None:
+    """The node's next call answered on a second connection (the first one not reused), then the node closed."""
+    after = await made.perform_request("GET", path, request_timeout=5)
+    await made.close()
+    assert after.body == b'{"path": "%s"}' % path.encode()
+    assert [r.connection for r in server.requests] == [1, 2]
+
+
 def served(test: Callable[[Server], Awaitable[None]], server: Server | None = None) -> None:
     async def run() -> None:
         given = server or Server()
@@ -116,6 +124,26 @@ def test_a_connection_is_kept_and_carries_one_request_after_the_other() -> None:
         assert first.meta.headers["content-type"] == "application/json"
 
     served(test)
+
+
+def test_a_header_given_twice_is_kept_whole_and_a_line_break_is_never_sent() -> None:
+    async def warned(request: Request, writer: asyncio.StreamWriter) -> None:
+        writer.write(
+            answer(b"{}", "200 OK", 'Warning: 299 Elasticsearch "first"', 'Warning: 299 Elasticsearch "second"')
+        )
+
+    async def test(server: Server) -> None:
+        made = node(server)
+        warnings = await made.perform_request("GET", "/", request_timeout=5)
+        with pytest.raises(ValueError, match="line break"):
+            await made.perform_request("GET", "/", headers=HttpHeaders({"x-opaque-id": "a\r\nx-injected: 1"}))
+        with pytest.raises(ValueError, match="line break"):
+            await made.perform_request("GET", "/ HTTP/1.1\r\nx-injected: 1\r\n\r\nGET /", request_timeout=5)
+        await made.close()
+        assert warnings.meta.headers["warning"] == '299 Elasticsearch "first", 299 Elasticsearch "second"'
+        assert len(server.requests) == 1
+
+    served(test, Server(scripts=[warned]))
 
 
 def test_chunked_and_compressed_answers_are_read_whole() -> None:
@@ -167,10 +195,7 @@ def test_an_idle_connection_the_server_dropped_gives_way_to_a_new_one() -> None:
         made = node(server)
         await made.perform_request("GET", "/1", request_timeout=5)
         await asyncio.sleep(0.1)
-        again = await made.perform_request("GET", "/2", request_timeout=5)
-        await made.close()
-        assert again.body == b'{"path": "/2"}'
-        assert [r.connection for r in server.requests] == [1, 2]
+        await answered_on_a_new_connection(made, server)
 
     served(test, Server(scripts=[then_hang_up]))
 
@@ -185,10 +210,7 @@ def test_a_connection_cut_in_the_middle_of_an_answer_is_a_connection_error() -> 
         made = node(server)
         with pytest.raises(ConnectionError, match="ConnectionResetError"):
             await made.perform_request("GET", "/cut", request_timeout=5)
-        after = await made.perform_request("GET", "/after", request_timeout=5)
-        await made.close()
-        assert after.body == b'{"path": "/after"}'
-        assert [r.connection for r in server.requests] == [1, 2]
+        await answered_on_a_new_connection(made, server)
 
     served(test, Server(scripts=[cut]))
 
@@ -231,11 +253,8 @@ def test_a_late_answer_times_out_and_never_reaches_the_next_request() -> None:
             await made.perform_request("GET", "/slow", request_timeout=0.2)
         assert 0.2 <= time.monotonic() - started < 0.45
         await asyncio.sleep(0.5)  # the late answer arrives, on a connection nobody uses any more
-        after = await made.perform_request("GET", "/next", request_timeout=5)
-        assert server.open_now == 1  # the first connection was closed, not left open
-        await made.close()
-        assert after.body == b'{"path": "/next"}'
-        assert [r.connection for r in server.requests] == [1, 2]
+        assert server.open_now == 0  # the first connection was closed, not left open
+        await answered_on_a_new_connection(made, server)
 
     served(test, Server(scripts=[late]))
 
@@ -256,12 +275,8 @@ def test_a_cancelled_call_closes_its_connection() -> None:
         call.cancel()
         with pytest.raises(asyncio.CancelledError):
             await call
-        after = await made.perform_request("GET", "/next", request_timeout=5)
-        await asyncio.sleep(0.1)
-        await made.close()
+        await answered_on_a_new_connection(made, server)
         assert closed == [True]
-        assert after.body == b'{"path": "/next"}'
-        assert [r.connection for r in server.requests] == [1, 2]
 
     served(test, Server(scripts=[unanswered]))
 
