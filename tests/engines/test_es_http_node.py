@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 import trustme
+import uvloop
 from elastic_transport import ConnectionError, ConnectionTimeout, HttpHeaders, NodeConfig, TlsError
 from elasticsearch import AsyncElasticsearch
 
@@ -98,13 +99,36 @@ async def answered_on_a_new_connection(made: HttptoolsAsyncNode, server: Server,
     assert [r.connection for r in server.requests] == [1, 2]
 
 
+# Every test runs on asyncio's own event loop and on uvloop's (the API's, under uvicorn).
+LOOPS: dict[str, Callable[[], asyncio.AbstractEventLoop] | None] = {"asyncio": None, "uvloop": uvloop.new_event_loop}
+_loop: list[Callable[[], asyncio.AbstractEventLoop] | None] = [None]
+
+
+@pytest.fixture(autouse=True, params=sorted(LOOPS))
+def event_loop_kind(request: pytest.FixtureRequest) -> None:
+    _loop[0] = LOOPS[request.param]
+
+
+def run(coroutine: Awaitable[None]) -> None:
+    with asyncio.Runner(loop_factory=_loop[0]) as runner:
+        runner.run(coroutine)  # type: ignore[arg-type]
+
+
 def served(test: Callable[[Server], Awaitable[None]], server: Server | None = None) -> None:
-    async def run() -> None:
+    async def serving() -> None:
         given = server or Server()
         async with await given.start():
             await test(given)
 
-    asyncio.run(run())
+    run(serving())
+
+
+async def until(condition: Callable[[], bool], within: float = 5.0) -> None:
+    """Waits for `condition` (the server's side of a connection ends a moment after the client's)."""
+    deadline = time.monotonic() + within
+    while not condition():
+        assert time.monotonic() < deadline, "not in time"
+        await asyncio.sleep(0.01)
 
 
 def test_a_connection_is_kept_and_carries_one_request_after_the_other() -> None:
@@ -225,7 +249,7 @@ def test_a_refused_connection_is_a_connection_error() -> None:
             await made.perform_request("GET", "/", request_timeout=5)
         await made.close()
 
-    asyncio.run(test())
+    run(test())
 
 
 def test_an_answer_that_is_not_http_is_a_connection_error() -> None:
@@ -252,8 +276,7 @@ def test_a_late_answer_times_out_and_never_reaches_the_next_request() -> None:
         with pytest.raises(ConnectionTimeout):
             await made.perform_request("GET", "/slow", request_timeout=0.2)
         assert 0.2 <= time.monotonic() - started < 0.45
-        await asyncio.sleep(0.5)  # the late answer arrives, on a connection nobody uses any more
-        assert server.open_now == 0  # the first connection was closed, not left open
+        await until(lambda: server.open_now == 0)  # the first connection was closed, not left open
         await answered_on_a_new_connection(made, server)
 
     served(test, Server(scripts=[late]))
@@ -307,8 +330,131 @@ def test_a_head_answer_has_no_body_whatever_its_length_says() -> None:
         await made.close()
         assert (exists.meta.status, exists.body) == (200, b"")
         assert after.body == b'{"path": "/after"}'
+        assert [r.connection for r in server.requests] == [1, 2]
 
     served(test, Server(scripts=[head]))
+
+
+def test_bytes_after_an_answer_are_never_read_as_the_next_ones() -> None:
+    async def two_at_once(request: Request, writer: asyncio.StreamWriter) -> None:
+        writer.write(answer(b'{"first": 1}') + answer(b'{"stale": 1}'))
+
+    async def one_and_a_half(request: Request, writer: asyncio.StreamWriter) -> None:
+        writer.write(answer(b'{"first": 2}') + answer(b'{"stale": 2}')[:-5])
+
+    async def test(server: Server) -> None:
+        made = node(server)
+        first = await made.perform_request("GET", "/1", request_timeout=5)
+        second = await made.perform_request("GET", "/2", request_timeout=5)
+        third = await made.perform_request("GET", "/3", request_timeout=5)
+        await made.close()
+        assert (first.body, second.body, third.body) == (b'{"first": 1}', b'{"first": 2}', b'{"path": "/3"}')
+        assert first.meta.headers["content-length"] == "12"
+        assert [r.connection for r in server.requests] == [1, 2, 3]
+
+    served(test, Server(scripts=[two_at_once, one_and_a_half]))
+
+
+def test_an_interim_answer_is_skipped_for_the_real_one() -> None:
+    async def continued(request: Request, writer: asyncio.StreamWriter) -> None:
+        writer.write(b"HTTP/1.1 100 Continue\r\n\r\n")
+        await writer.drain()
+        writer.write(answer(b'{"real": true}'))
+
+    async def test(server: Server) -> None:
+        made = node(server)
+        real = await made.perform_request("POST", "/_search", b"{}", request_timeout=5)
+        await made.perform_request("GET", "/again", request_timeout=5)
+        await made.close()
+        assert (real.meta.status, real.body) == (200, b'{"real": true}')
+        assert [r.connection for r in server.requests] == [1, 1]
+
+    served(test, Server(scripts=[continued]))
+
+
+def test_an_answer_without_length_ends_with_its_connection_and_one_without_body_keeps_it() -> None:
+    async def until_closed(request: Request, writer: asyncio.StreamWriter) -> None:
+        writer.write(b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n\r\n" + b'{"to": "the end"}')
+        await writer.drain()
+        writer.close()
+
+    async def no_content(request: Request, writer: asyncio.StreamWriter) -> None:
+        writer.write(b"HTTP/1.1 204 No Content\r\n\r\n")
+
+    async def test(server: Server) -> None:
+        made = node(server)
+        whole = await made.perform_request("GET", "/1", request_timeout=5)
+        empty = await made.perform_request("DELETE", "/2", request_timeout=5)
+        after = await made.perform_request("GET", "/3", request_timeout=5)
+        await made.close()
+        assert (whole.body, empty.meta.status, empty.body) == (b'{"to": "the end"}', 204, b"")
+        assert after.body == b'{"path": "/3"}'
+        assert [r.connection for r in server.requests] == [1, 2, 2]
+
+    served(test, Server(scripts=[until_closed, no_content]))
+
+
+def test_a_kept_connection_closed_as_it_is_taken_is_replaced_for_a_get_not_a_post() -> None:
+    async def hang_up(request: Request, writer: asyncio.StreamWriter) -> None:
+        writer.close()  # the node's idle timeout, as the request came
+
+    async def test(server: Server) -> None:
+        made = node(server)
+        await made.perform_request("GET", "/1", request_timeout=5)
+        again = await made.perform_request("GET", "/2", request_timeout=5)
+        await made.perform_request("POST", "/3", b"{}", request_timeout=5)
+        with pytest.raises(ConnectionError, match="ConnectionResetError"):
+            await made.perform_request("POST", "/4", b"{}", request_timeout=5)
+        await made.close()
+        assert again.body == b'{"path": "/2"}'
+        assert [(r.target, r.connection) for r in server.requests] == [
+            ("/1", 1),
+            ("/2", 1),
+            ("/2", 2),
+            ("/3", 2),
+            ("/4", 2),
+        ]
+
+    served(test, Server(scripts=[ok, hang_up, ok, ok, hang_up]))
+
+
+def test_the_wait_for_a_connection_counts_in_the_timeout() -> None:
+    async def slow(request: Request, writer: asyncio.StreamWriter) -> None:
+        await asyncio.sleep(0.5)
+        await ok(request, writer)
+
+    async def test(server: Server) -> None:
+        made = node(server, connections_per_node=1)
+        first = asyncio.create_task(made.perform_request("GET", "/slow", request_timeout=5))
+        await asyncio.sleep(0.05)
+        started = time.monotonic()
+        with pytest.raises(ConnectionTimeout):
+            await made.perform_request("GET", "/waiting", request_timeout=0.1)
+        assert time.monotonic() - started < 0.4
+        assert (await first).body == b'{"path": "/slow"}'
+        await made.close()
+        assert [r.target for r in server.requests] == ["/slow"]
+
+    served(test, Server(scripts=[slow]))
+
+
+def test_closing_the_node_ends_the_calls_in_flight_and_keeps_no_connection() -> None:
+    async def slow(request: Request, writer: asyncio.StreamWriter) -> None:
+        await asyncio.sleep(0.3)
+        await ok(request, writer)
+
+    async def test(server: Server) -> None:
+        made = node(server, connections_per_node=1)
+        in_flight = asyncio.create_task(made.perform_request("GET", "/1", request_timeout=5))
+        waiting = asyncio.create_task(made.perform_request("GET", "/2", request_timeout=5))
+        await asyncio.sleep(0.1)
+        await made.close()
+        with pytest.raises(ConnectionError):
+            await in_flight
+        assert (await waiting).body == b'{"path": "/2"}'
+        await until(lambda: server.open_now == 0)
+
+    served(test, Server(scripts=[slow, slow]))
 
 
 @pytest.fixture(scope="module")
