@@ -146,6 +146,26 @@ def test_throughput_before_and_after_runs_on_elasticsearch(tmp_path: Path, es_ur
     assert "(elasticsearch)" in (tmp_path / "throughput-ab-latest.md").read_text()
 
 
+@pytest.mark.elasticsearch
+def test_the_elasticsearch_clients_are_measured_side_by_side(tmp_path: Path, es_url: str) -> None:
+    """`benchmarks.es_client_ab`: each client makes every search of the mix, the index made once."""
+    from benchmarks import es_client_ab
+
+    arguments = ["--es-url", es_url, "--size", "120", "--rounds", "1", "--workdir", str(tmp_path / "work")]
+    try:
+        results = es_client_ab.main([*arguments, "--out", str(tmp_path)])
+    finally:
+        with Elasticsearch(es_url) as client:
+            made = list(client.indices.get(index="bench-120*", ignore_unavailable=True))
+            if made:
+                client.indices.delete(index=",".join(made))
+    assert results["searches"] > 100
+    measured = results["clients"]
+    assert set(measured) == set(es_client_ab.CLIENTS)
+    assert all(m["n"] == results["searches"] and m["p50"] > 0 and m["cpu_ms"] > 0 for m in measured.values())
+    assert "p50 over the blocking client" in (tmp_path / "es-client-ab-latest.md").read_text()
+
+
 def test_highlight_before_and_after_runs_end_to_end(tmp_path: Path) -> None:
     """`benchmarks.highlight_ab`: both highlighters in turn on the same pages, which they must build alike."""
     from benchmarks import highlight_ab
