@@ -101,7 +101,7 @@ def report(results: dict[str, Any]) -> str:
     base: dict[str, float] = results["clients"][CLIENTS[0]]
     rows: list[list[Any]] = [
         [
-            f"`{name}`" if name != CLIENTS[0] else name,
+            name,
             f"{m['p50']:.2f}",
             f"{m['p95']:.2f}",
             f"{m['p50'] - base['p50']:+.2f}",
