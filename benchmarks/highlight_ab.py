@@ -99,7 +99,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     if not highlight.NATIVE:
         parser.error("the compiled highlighter is not built: `make install` builds it where cargo is")
     with tempfile.TemporaryDirectory(prefix="impact-highlight-ab-") as temporary:
-        workdir = prepared(args.workdir or Path(temporary) / "work", args.size)
+        workdir = args.workdir or Path(temporary) / "work"
+        prepared(workdir, args.size)
         measured = measure(workdir, args.rounds)
     results = stamped("highlight_ab", argv, size=args.size, rounds=args.rounds, **measured)
     show_and_record(results, report(results), args.out, "highlight-ab", args.no_record)
