@@ -460,9 +460,10 @@ def run_round(
         f"green {marks['green'] - kill:.1f} s after the kill"
     )
     time.sleep(2)  # a few searches and samples after convergence
-    for thread in (clusterwatch, appwatch, *searchers):
+    watching: list[Poller | Searcher] = [clusterwatch, appwatch, *searchers]
+    for thread in watching:
         thread.stop.set()
-    for thread in (clusterwatch, appwatch, *searchers):
+    for thread in watching:
         thread.join()
     same, detail = index_equals_store(store, engine)
     stored = dict(store.published_versions())
@@ -809,8 +810,8 @@ def markdown(report: dict[str, Any]) -> str:
             "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
         ]
         for phase, per_api in r["searches"].items():
-            rows = {"both": per_api} if phase == "all" else per_api
-            for api, q in rows.items():
+            by_api = {"both": per_api} if phase == "all" else per_api
+            for api, q in by_api.items():
                 lines.append(
                     f"| {phase} | {api} | {q['requests']} | {q['answered']} | {q['failed']} | {q['outcomes']} | "
                     f"{q['ms_p50']} | {q['ms_p99']} | {q['ms_max']} |"

@@ -15,7 +15,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from api.settings import Settings
 from benchmarks import run
 from benchmarks.corpus import CorpusGenerator
 from benchmarks.http_load import run_like_uvicorn
@@ -65,7 +64,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
 
     queries = query_mix(CorpusGenerator())
     env = {"IMPACT_DATA_DIR": str(work / "data"), "IMPACT_RATE_LIMIT_PER_MINUTE": "0", "IMPACT_EMBEDDER": "none"}
-    settings = Settings(**{k.removeprefix("IMPACT_").lower(): v for k, v in env.items()})
+    settings = run.settings_of(env)
     step("corpus", lambda: run.write_corpus(args.size, work, FrenchStemmer(), False))
     step("store_load", lambda: run.load_store(args.size, work))
     step("indexing", lambda: run.index_embedded(args.size, work))

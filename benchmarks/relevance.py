@@ -29,7 +29,7 @@ import json
 import math
 import os
 import time
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -149,7 +149,8 @@ def piaf(path: Path = PIAF_PATH, questions: int | None = None, paragraphs: int |
     """PIAF's paragraphs as documents and its questions as cases; `questions` takes an even slice,
     `paragraphs` only the first ones in file order (and their questions)."""
     data = json.loads(path.read_bytes())
-    documents, cases = [], []
+    documents: list[Monograph] = []
+    cases: list[Case] = []
     every = (paragraph | {"title": article["title"]} for article in data["data"] for paragraph in article["paragraphs"])
     for paragraph in itertools.islice(every, paragraphs):
         doc_id = f"piaf-{len(documents):05d}"
@@ -202,7 +203,7 @@ class Bm25:
 
     def search(self, text: str, size: int = DEPTH) -> list[str]:
         n = len(self.ids)
-        scores: Counter[int] = Counter()
+        scores: defaultdict[int, float] = defaultdict(float)
         for term in set(self.stemmer.text(text).split()):
             postings = self.postings.get(term, [])
             idf = math.log(1 + (n - len(postings) + 0.5) / (len(postings) + 0.5))

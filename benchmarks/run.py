@@ -14,8 +14,9 @@ import tempfile
 import time
 from collections.abc import Awaitable, Callable, Iterator
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import httpx
 from elasticsearch import Elasticsearch, helpers
@@ -50,7 +51,7 @@ from indexer.es_mapping import document, index_settings, mappings
 from indexer.facets import build_facets
 from indexer.french import FrenchStemmer
 from indexer.highlight import NATIVE, build_highlighter, hit_from_source
-from indexer.pipeline import RawSearch, SearchPlan, plan_search
+from indexer.pipeline import Executor, RawSearch, SearchPlan, plan_search
 from indexer.query import Synonyms
 from indexer.spelling import corrected_query
 from schemas.monograph import Monograph
@@ -134,6 +135,12 @@ def index_embedded(size: int, workdir: Path) -> dict[str, Any]:
     }
     engine.close()
     return result
+
+
+def settings_of(env: dict[str, str]) -> Settings:
+    """The settings these `IMPACT_…` variables give (the others from the environment, as the API reads them)."""
+    fields: dict[str, Any] = {name.removeprefix("IMPACT_").lower(): value for name, value in env.items()}
+    return Settings(**fields)
 
 
 def elasticsearch_env(url: str, prefix: str) -> dict[str, str]:
@@ -253,13 +260,13 @@ def raw_embedded_calls(engine: EmbeddedEngine, plans: list[SearchPlan]) -> list[
     searcher = engine._index.searcher()
     requests = [engine.build_request(plan) for plan in plans]
     if not hasattr(engine, "tantivy_calls"):  # older code measured by today's harness: its buckets read
-        return [lambda r=r: _counted(engine.execute_request(searcher, r)) for r in requests]
+        return [partial(lambda r: _counted(engine.execute_request(searcher, r)), r) for r in requests]
 
     def raw(request: Any) -> Any:
         found, counts = engine.tantivy_calls(searcher, request)
         return found, counts() if counts is not None else None
 
-    return [lambda r=r: raw(r) for r in requests]
+    return [partial(raw, r) for r in requests]
 
 
 def raw_elasticsearch_calls(settings: Settings, plans: list[SearchPlan]) -> list[Callable[[], Any]]:
@@ -267,7 +274,7 @@ def raw_elasticsearch_calls(settings: Settings, plans: list[SearchPlan]) -> list
     client = Elasticsearch(settings.elasticsearch_url, request_timeout=60, serializer=OrjsonSerializer())
     index = settings.elasticsearch_index_prefix
     bodies = [es_query.search_body(plan, FrenchStemmer()) for plan in plans]
-    return [lambda b=b: client.search(index=index, body=b) for b in bodies]
+    return [partial(client.search, index=index, body=b) for b in bodies]
 
 
 def search_stages(
@@ -285,16 +292,24 @@ def search_stages(
     build = getattr(engine, "build_request", None)
     for _ in range(rounds):
         for query, plan, raw, result in zip(queries, plans, raws, results, strict=True):
-            stages["parse"].append(timed(lambda q=query: plan_search(engine, q.params.to_query(), synonyms, stemmer)))
+            stages["parse"].append(timed(partial(_planned, engine, query, synonyms, stemmer)))
             if build is not None:
-                stages["request"].append(timed(lambda p=plan: build(p)))
-            stages["hits_highlight"].append(timed(lambda p=plan, r=raw: hits_of(p, r, stemmer)))
-            stages["facets"].append(timed(lambda p=plan, r=raw: build_facets(r.buckets, p.query.filters)))
-            stages["did_you_mean"].append(
-                timed(lambda p=plan, r=raw: corrected_query(p.query.q, p.parsed, (h for h, _ in r.hits), stemmer))
-            )
-            stages["serialise"].append(timed(lambda q=query, r=result: response_body(q.params, r, settings)))
+                stages["request"].append(timed(partial(build, plan)))
+            stages["hits_highlight"].append(timed(partial(hits_of, plan, raw, stemmer)))
+            stages["facets"].append(timed(partial(build_facets, raw.buckets, plan.query.filters)))
+            stages["did_you_mean"].append(timed(partial(_corrected, plan, raw, stemmer)))
+            stages["serialise"].append(timed(partial(response_body, query.params, result, settings)))
     return {name: percentiles(s) for name, s in stages.items() if s}
+
+
+def _planned(engine: SearchEngine, query: BenchQuery, synonyms: Synonyms, stemmer: FrenchStemmer) -> SearchPlan:
+    """The `parse` stage: the query read from its parameters, parsed, its known words looked up."""
+    return plan_search(cast(Executor, engine), query.params.to_query(), synonyms, stemmer)
+
+
+def _corrected(plan: SearchPlan, raw: RawSearch, stemmer: FrenchStemmer) -> str | None:
+    """The `did_you_mean` stage."""
+    return corrected_query(plan.query.q, plan.parsed, (h for h, _ in raw.hits), stemmer)
 
 
 def hits_of(plan: SearchPlan, raw: RawSearch, stemmer: FrenchStemmer, native: bool = NATIVE) -> list[Any]:
@@ -311,15 +326,15 @@ async def measure_in_app(settings: Settings, queries: list[BenchQuery], rounds: 
     app = create_app(settings)
     async with app.router.lifespan_context(app):
         engine: SearchEngine = app.state.engine
-        plans = [plan_search(engine, q.params.to_query(), Synonyms.from_file(), FrenchStemmer()) for q in queries]
+        plans = [_planned(engine, q, Synonyms.from_file(), FrenchStemmer()) for q in queries]
         if isinstance(engine, EmbeddedEngine):
             raw = raw_embedded_calls(engine, plans)
         else:
             raw = raw_elasticsearch_calls(settings, plans)
         raw_samples, our_samples, api_samples = await in_turn(
             raw,
-            [lambda q=q: engine.search(q.params.to_query()) for q in queries],
-            [lambda q=q: asgi_get(app, "/api/v1/search", q.query_string()) for q in queries],
+            [partial(lambda q: engine.search(q.params.to_query()), q) for q in queries],
+            [partial(asgi_get, app, "/api/v1/search", q.query_string()) for q in queries],
             rounds,
         )
         latency = {
@@ -394,9 +409,9 @@ async def _api_pass(
     try:
         for _ in range(rounds):
             for query in queries:
-                made = len(calls)
+                made, params = len(calls), query.query_string()
                 started = time.perf_counter()
-                status, body = await asgi_get(app, "/api/v1/search", query.query_string())
+                status, body = await asgi_get(app, "/api/v1/search", params)
                 ended = time.perf_counter()
                 assert status == 200, body[:500]
                 assert len(calls) == made + 1, "each search request calls engine.search once"
@@ -471,7 +486,7 @@ def serve(
         process.wait(timeout=30)
 
 
-def slow_spell(url: str, paths: list[str], clients: int, seconds: float) -> None:
+def slow_spell(url: str, paths: list[list[tuple[str, Any]]], clients: int, seconds: float) -> None:
     """`clients` searching while a CPU hog per core runs for `seconds`: a cloud machine's slow spell, which may
     leave the server in a state the load alone would not (`api/engine_calls.py`)."""
     hog = f"import time\nend = time.monotonic() + {seconds}\nwhile time.monotonic() < end: pass"
@@ -664,7 +679,7 @@ def _measure_sizes(
                 indexing = index_elasticsearch(size, workdir, url, prefix)
                 entry["elasticsearch_node"] = node_description(url)
                 env |= elasticsearch_env(url, prefix)
-            settings = Settings(**{k.removeprefix("IMPACT_").lower(): v for k, v in env.items()})
+            settings = settings_of(env)
             latency = run_like_uvicorn(measure_in_app(settings, queries, rounds))
             latency["api_overhead_p50_ms"] = latency["api_asgi"]["p50"] - latency["raw"]["p50"]
             latency["api_overhead_p50_pct"] = 100 * latency["api_overhead_p50_ms"] / max(latency["raw"]["p50"], 1e-9)

@@ -8,7 +8,9 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -57,8 +59,9 @@ class ApiProcess:
         assert self.process is not None
         return self.process.wait(timeout=timeout)
 
-    def health(self) -> dict:  # type: ignore[type-arg]
-        return httpx.get(f"{self.url}/api/v1/health", timeout=10).json()  # type: ignore[no-any-return]
+    def health(self) -> dict[str, Any]:
+        answer: dict[str, Any] = httpx.get(f"{self.url}/api/v1/health", timeout=10).json()
+        return answer
 
     def cli(self, *args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
         """`impact ARGS` with this process's settings."""
@@ -113,7 +116,7 @@ class EsNode:
         subprocess.run(["bash", str(ES_SCRIPT), "stop"], env=self.env, capture_output=True)
 
 
-def wait_for(condition, timeout: float = 60.0, every: float = 0.25) -> None:  # type: ignore[no-untyped-def]
+def wait_for(condition: Callable[[], object], timeout: float = 60.0, every: float = 0.25) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if condition():
