@@ -110,18 +110,30 @@ def _cell(value: Any, style: CsvStyle = MACHINE_CSV, column: str = "") -> Any:
     return value
 
 
+# A cell a spreadsheet would read as a formula starts with one of these (OWASP, "CSV injection"): contributors write
+# the text, and `=HYPERLINK(…)` or `+cmd|…` must not run in the spreadsheet of whoever opens the export.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def inert(value: Any) -> Any:
+    """A text cell a spreadsheet shows as text: one starting like a formula gets a leading `'` (which
+    spreadsheets hide, and which marks the cell as text); other values as they are."""
+    return "'" + value if isinstance(value, str) and value.startswith(FORMULA_STARTS) else value
+
+
 def to_csv_row(monograph: Monograph, url: str | None = None, style: CsvStyle = MACHINE_CSV) -> dict[str, Any]:
-    """One row of `CSV_COLUMNS`: the territory and contact spread over their own columns."""
+    """One row of `CSV_COLUMNS`: the territory and contact spread over their own columns, every text cell
+    `inert`."""
     row: dict[str, Any] = {}
     for name in FIELDS:
         value = getattr(monograph, name)
         model = nested_model(name)
         if model is None:
-            row[name] = _cell(value, style, name)
+            row[name] = inert(_cell(value, style, name))
         else:
             row.update(
                 {
-                    (column := nested_column(name, sub)): _cell(getattr(value, sub, None), style, column)
+                    (column := nested_column(name, sub)): inert(_cell(getattr(value, sub, None), style, column))
                     for sub in model.model_fields
                 }
             )

@@ -44,7 +44,9 @@ class ExportParams(SearchParams):
     format: Literal["jsonl", "csv", "csv-excel"] = Field(
         "jsonl",
         description="jsonl (the import format), csv (commas, codes, ISO dates) or csv-excel (for French "
-        "spreadsheets: semicolons, UTF-8 byte order mark, labels instead of codes, French dates).",
+        "spreadsheets: semicolons, UTF-8 byte order mark, labels instead of codes, French dates). In both CSV "
+        "formats a text cell starting with =, +, -, @, a tab or a carriage return starts with ' instead, so no "
+        "spreadsheet runs it as a formula; jsonl keeps every text as written.",
     )
 
 

@@ -86,6 +86,29 @@ def test_export_csv_for_french_excel(client: TestClient, published: list[str]) -
     assert all(c.isdigit() for r in machine for c in r["odd"].split(" | ")) and "T" in machine[0]["created_at"]
 
 
+def test_export_csv_cells_never_run_as_spreadsheet_formulas(client: TestClient, editor: dict[str, str]) -> None:
+    """A contributor's text starting like a formula (`=HYPERLINK(…)`, `+cmd|…`, `@SUM`, `-2+3`) is exported as text
+    in both CSV formats (a leading `'`); the JSON Lines export keeps it as written."""
+    hostile = payload(
+        title='=HYPERLINK("http://evil.example","clic")',
+        summary="+cmd|' /C calc'!A0 puis une pratique de mobilité rurale décrite en détail pour le test",
+        tags=["-2+3", "mobilité"],
+        status="published",
+    )
+    hostile["territory"] = hostile["territory"] | {"name": "@SUM(1+1)"}
+    assert client.post("/api/v1/monographs", json=hostile, headers=editor).status_code == 201
+    machine = next(csv.DictReader(io.StringIO(client.get("/api/v1/export", params={"format": "csv"}).text)))
+    excel_text = client.get("/api/v1/export", params={"format": "csv-excel"}).content.decode("utf-8-sig")
+    excel = next(csv.DictReader(io.StringIO(excel_text), delimiter=";"))
+    for row in (machine, excel):
+        assert row["title"] == '\'=HYPERLINK("http://evil.example","clic")'
+        assert row["summary"].startswith("'+cmd|") and row["tags"].startswith("'-2+3")
+        assert row["territory_name"] == "'@SUM(1+1)"
+        assert not any(cell.startswith(("=", "+", "-", "@")) for cell in row.values() if cell)
+    exported = json.loads(client.get("/api/v1/export", params={"format": "jsonl"}).text.splitlines()[0])
+    assert exported["title"].startswith("=HYPERLINK") and exported["tags"][0] == "-2+3"
+
+
 def test_openapi_documents_examples(client: TestClient) -> None:
     spec = client.get("/openapi.json").json()
     assert "/api/v1/search" in spec["paths"] and "/api/v1/monographs" in spec["paths"]
