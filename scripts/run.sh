@@ -7,6 +7,8 @@ API_PORT=${IMPACT_API_PORT:-8000}
 UI_PORT=${IMPACT_UI_PORT:-8501}
 export IMPACT_API_BASE_URL=${IMPACT_API_BASE_URL:-http://127.0.0.1:$API_PORT}
 export IMPACT_PUBLIC_BASE_URL=${IMPACT_PUBLIC_BASE_URL:-http://127.0.0.1:$UI_PORT}
+# What the API writes of its own address (feeds' self links, the embed builder's snippets and help).
+export IMPACT_PUBLIC_API_URL=${IMPACT_PUBLIC_API_URL:-http://127.0.0.1:$API_PORT}
 
 "$BIN/impact" seed
 
