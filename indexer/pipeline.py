@@ -382,13 +382,17 @@ def blend(
     (never below 0; a practice without a score on one side gets 0 there), best first; ties keep the
     text's order. The text weight is `HYBRID_TEXT_WEIGHT` when the words' best matches have most of the
     query's words (`evidence`, the share of them, from `FULL_TEXT_EVIDENCE` up), less when they share only
-    a few: one common word of a need (« anciens » in « garder nos anciens chez eux ») is weak evidence."""
+    a few: one common word of a need (« anciens » in « garder nos anciens chez eux ») is weak evidence. A word
+    match without a vector yet counts its text score on both sides."""
     candidates = list(dict.fromkeys([i for i, _ in lexical] + list(shown)))
     best_text = max((score for _, score in lexical), default=0.0)
     text = {i: score / best_text for i, score in lexical} if best_text > 0 else {}
     cosines = [similarity[i] for i in candidates if i in similarity]
     span = max(cosines, default=origin) - origin
     meaning = {i: max(0.0, (similarity[i] - origin) / span) for i in candidates if i in similarity} if span > 0 else {}
+    # A word match without a vector (published moments ago: the embedding worker computes it within seconds) is
+    # judged by its words alone: its text score stands for its meaning too, rather than 0 putting it last.
+    meaning |= {i: score for i, score in text.items() if i not in similarity}
     weight = HYBRID_TEXT_WEIGHT * min(1.0, evidence / FULL_TEXT_EVIDENCE)
     scores = [(i, weight * text.get(i, 0.0) + (1.0 - weight) * meaning.get(i, 0.0)) for i in candidates]
     return sorted(scores, key=lambda item: -item[1])

@@ -157,6 +157,17 @@ class HybridContract:
         lexical = ids(semantic.search(SearchQuery(q="mobilité rurale", size=50)))
         assert set(lexical) <= set(ids(result))  # meaning adds practices, never hides a word match
 
+    def test_a_practice_without_a_vector_yet_is_ranked_by_its_words(self, semantic: SearchEngine) -> None:
+        # Published moments ago, before the embedding worker computed its vector: the only practice having the
+        # word comes first, not below practices found by meaning alone (the query's vector finds some).
+        fresh = by_id("mobilite-vallee").model_copy(
+            update={"id": "fresh", "title": "Navette solidaire Zorbiville", "summary": "Une navette à Zorbiville."}
+        )
+        assert semantic.index([fresh]).indexed == 1
+        found = hybrid(semantic, "se déplacer à Zorbiville")
+        assert found.mode == SearchMode.HYBRID and len(found.hits) > 1  # meaning found others too
+        assert ids(found)[0] == "fresh" and found.hits[0].score == pytest.approx(1.0)
+
     def test_fetch_gives_sources_in_the_order_asked(self, semantic: SearchEngine) -> None:
         sources = semantic.fetch(["xss", "unknown", "tiers-lieu-diois"])
         assert [s["id"] for s in sources] == ["xss", "tiers-lieu-diois"]

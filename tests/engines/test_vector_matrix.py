@@ -67,10 +67,14 @@ def test_blend_scales_each_side_and_weighs_them() -> None:
     fused = dict(blend([("a", 10.0), ("b", 5.0)], {"a": 0.80, "b": 0.90, "c": 0.85}, ["c"], 0.70))
     assert fused == pytest.approx({"a": w + (1 - w) * 0.5, "b": w * 0.5 + (1 - w), "c": (1 - w) * 0.75})
     assert list(fused) == sorted(fused, key=lambda i: -fused[i])
-    # A word match without a vector gets 0 on the meaning side, one under the origin too.
+    # A word match whose vector is under the origin gets 0 on the meaning side.
     assert dict(blend([("a", 4.0), ("b", 1.0)], {"b": 0.9, "a": 0.6}, [], 0.70)) == pytest.approx(
         {"a": w, "b": w * 0.25 + (1 - w)}
     )
+    # One without a vector yet (just published) is judged by its words: its text score on both sides, so the only
+    # practice having a rare word is not put below one found by meaning alone.
+    assert blend([("new", 3.0)], {"far": 0.95}, ["far"], 0.70) == [("new", 1.0), ("far", pytest.approx(1 - w))]
+    assert dict(blend([("a", 4.0), ("new", 2.0)], {"a": 0.9}, [], 0.70)) == pytest.approx({"a": 1.0, "new": 0.5})
     assert blend([("a", 2.0)], {"a": 0.8}, ["a"], 0.70) == [("a", pytest.approx(1.0))]
     # Nothing above the origin: meaning counts for nothing; ties keep the text's order.
     assert [i for i, _ in blend([("x", 1.0), ("y", 1.0)], {"x": 0.5, "y": 0.6}, [], 0.70)] == ["x", "y"]
