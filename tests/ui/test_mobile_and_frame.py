@@ -49,6 +49,24 @@ def test_a_phone_sees_the_search_and_results_first(ui_url: str, browser: Any) ->
     page.close()
 
 
+def test_result_titles_wrap_instead_of_being_cut(ui_url: str, browser: Any) -> None:
+    """Streamlit keeps a page link on one line, cut at the card's edge: a result's title wraps, read whole, on a
+    phone and on a laptop."""
+    for viewport in (PHONE, {"width": 1280, "height": 900}):
+        page = new_tab(browser, viewport)
+        page.goto(f"{ui_url}/?q=eau")
+        page.locator(HIT_LINK).first.wait_for()
+        cut = page.evaluate(
+            """(links) => [...document.querySelectorAll(links)].flatMap(a => [a, ...a.querySelectorAll('*')]
+                .filter(e => e.scrollWidth > e.clientWidth + 1).map(e => a.textContent))""",
+            HIT_LINK,
+        )
+        assert not cut, f"cut titles at {viewport['width']} px: {cut}"
+        heights = [box["height"] for box in (link.bounding_box() for link in page.locator(HIT_LINK).all()) if box]
+        assert max(heights) > min(heights)  # a longer title takes more lines (cut, all took one)
+        page.close()
+
+
 @pytest.mark.parametrize("path", ["tableau-de-bord", "exporter", "contribuer", "a-propos"])
 def test_other_pages_on_a_phone_have_no_serious_violation(ui_url: str, browser: Any, path: str) -> None:
     from playwright.sync_api import expect
