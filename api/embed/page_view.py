@@ -145,6 +145,13 @@ class EmbedView:
     target_blank: bool
     density: str
     map: MapView | None = None
+    # A page past the last one (`?page=999` of 66 practices): the link back to the first page.
+    first_page: str | None = None
+
+    @property
+    def filtered(self) -> bool:
+        """Whether a facet value is selected (removing one could widen an empty answer)."""
+        return any(value.selected for group in self.facets for value in (*group.values, *group.more))
 
 
 def hit_view(hit: SearchHit, url: str) -> HitView:
@@ -183,7 +190,7 @@ def pager(params: SearchParams, total: int, links: Links) -> Pager:
     return Pager(
         page=params.page,
         pages=pages,
-        previous=links.page(params.page - 1) if params.page > 1 else None,
+        previous=links.page(min(params.page - 1, pages)) if params.page > 1 else None,
         next=links.page(params.page + 1) if params.page < pages else None,
     )
 
@@ -214,4 +221,5 @@ def build_view(
         pager=pager(params, result.total, links),
         target_blank=theme.target == "blank",
         density=theme.density,
+        first_page=links.page(1) if result.total and not result.hits else None,
     )

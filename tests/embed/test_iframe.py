@@ -149,6 +149,22 @@ def test_empty_result_says_so_in_french(client: TestClient, published: list[str]
     assert count_shown(page) == 0 and "Aucune pratique ne correspond à cette recherche" in page
 
 
+def test_a_page_past_the_last_one_leads_back_instead_of_blaming_filters(
+    client: TestClient, published: list[str]
+) -> None:
+    page = client.get("/embed", params={"size": 3, "page": 999}).text
+    assert count_shown(page) == 7 and not result_links(page)
+    assert "retirez un filtre" not in page and "Aucune pratique" not in page
+    first = re.search(r'au-delà de la dernière : <a href="([^"]*)">revenir à la première page</a>', page)
+    assert first is not None and "page=" not in html.unescape(first[1]) and "size=3" in html.unescape(first[1])
+    assert len(result_links(client.get("/embed" + html.unescape(first[1])).text)) == 3
+    previous = html.unescape(re.search(r'<a href="(\?[^"]*)" rel="prev">', page)[1])
+    assert "page=3" in previous  # the last page, not page 998
+    # Nothing found with no filter: no advice to remove one; with one selected, the advice stays.
+    nothing = client.get("/embed", params={"q": "xylophoniste"}).text
+    assert count_shown(nothing) == 0 and "retirez un filtre" not in nothing
+
+
 def test_typo_corrected_and_a_way_out_of_empty_filters(client: TestClient, published: list[str]) -> None:
     corrected = client.get("/embed", params={"q": "covoiturrage"}).text
     assert "Résultats pour « covoiturage »" in corrected
