@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Annotated
 from urllib.parse import urlsplit
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
+from pydantic_core import PydanticCustomError
 
 from schemas.referentials import ActorCategory, TerritoryType
 from schemas.territory import EpciNature, TerritoryKind, Zone
@@ -146,7 +147,9 @@ class MonographContent(_Input):
     actor_categories: list[ActorCategory] = Field(min_length=1, max_length=8)
     actors: list[Actor] = Field(default_factory=list, max_length=50)
     odd: list[Annotated[int, Field(ge=1, le=17)]] = Field(min_length=1, max_length=17)
-    year: Annotated[int, Field(ge=1950, le=2100)] | None = None
+    year: Annotated[int, Field(ge=1950, le=2100)] | None = Field(
+        default=None, description="The year the practice started: from 1950, and not after next year in a submission."
+    )
     programmes: list[ShortText] = Field(default_factory=list, max_length=20)
     tags: list[Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60)]] = Field(
         default_factory=list, max_length=30
@@ -160,7 +163,34 @@ class MonographContent(_Input):
         self.territory_types = list(dict.fromkeys(self.territory_types))
         self.actor_categories = list(dict.fromkeys(self.actor_categories))
         self.odd = sorted(set(self.odd))
+        # Tags and programmes too, whatever their case (« Mobilité » and « mobilité » are one tag): the first kept.
+        self.tags = _distinct(self.tags)
+        self.programmes = _distinct(self.programmes)
         return self
+
+
+def _distinct(texts: list[str]) -> list[str]:
+    """`texts` without repeats, compared without case, in first-seen order."""
+    kept: dict[str, str] = {}
+    for text in texts:
+        kept.setdefault(text.casefold(), text)
+    return list(kept.values())
+
+
+# A practice submitted as starting after next year is a typo (2099 for 2009): a sheet documents what was done.
+YEARS_AHEAD = 1
+
+
+def latest_start_year() -> int:
+    """The latest start year a submission may give."""
+    return datetime.now(UTC).year + YEARS_AHEAD
+
+
+def _not_after_next_year(year: int | None) -> int | None:
+    latest = latest_start_year()
+    if year is not None and year > latest:
+        raise PydanticCustomError("year_too_late", "the start year must not be after {latest}", {"latest": latest})
+    return year
 
 
 SECTION_FIELDS: tuple[str, ...] = ("context", "approach", "results", "success_factors", "outlook")
@@ -168,6 +198,9 @@ SECTION_FIELDS: tuple[str, ...] = ("context", "approach", "results", "success_fa
 
 class MonographCreate(MonographContent):
     """A submission. `status` is honoured for editors only; contributors always submit."""
+
+    # On what is submitted only: a stored practice stays readable whatever the rule was when it was written.
+    _year = field_validator("year")(_not_after_next_year)
 
     external_id: Annotated[str, StringConstraints(min_length=1, max_length=200)] | None = Field(
         default=None, description="The submitter's own identifier: resubmitting it never creates a duplicate."
@@ -177,6 +210,8 @@ class MonographCreate(MonographContent):
 
 class MonographUpdate(MonographContent):
     """A full replacement of the content, guarded by the version the client last read."""
+
+    _year = field_validator("year")(_not_after_next_year)
 
     version: int | None = Field(default=None, ge=1, description="Current version (or send If-Match).")
 

@@ -10,7 +10,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from schemas.monograph import SECTION_FIELDS, MonographContent
+from schemas.monograph import SECTION_FIELDS, MonographContent, latest_start_year
 from ui.components import labels
 from ui.error_summary import field_box
 from ui.territory_picker import pick_territory, stored_choice
@@ -193,8 +193,9 @@ def french_message(detail: Mapping[str, Any], slot: str, position: int | None) -
         )
     elif kind == "string_pattern_mismatch":
         text = _PATTERNS.get(slot, "Format invalide.")
-    elif kind in ("greater_than_equal", "less_than_equal", "int_parsing", "int_type"):
-        text = "Indiquez une année entre 1950 et 2100." if slot == "year" else "Valeur hors des limites autorisées."
+    elif kind in ("greater_than_equal", "less_than_equal", "int_parsing", "int_type", "year_too_late"):
+        in_range = f"Indiquez une année entre 1950 et {latest_start_year()}."
+        text = in_range if slot == "year" else "Valeur hors des limites autorisées."
     elif kind == "territory":
         text = _TERRITORY_ERRORS.get(slot, "Ce territoire n'est pas reconnu par le référentiel officiel.")
     elif kind == "enum":
@@ -364,7 +365,7 @@ def monograph_fields(
         values["year"] = st.number_input(
             "Année de lancement",
             min_value=1950,
-            max_value=2100,
+            max_value=latest_start_year(),
             value=None,
             step=1,
             key=form_key("year", instance),

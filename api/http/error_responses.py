@@ -16,6 +16,8 @@ from api.errors import DomainError
 from indexer.engine import EngineError, EngineUnavailable, UnknownMonograph
 
 log = logging.getLogger(__name__)
+# Problems named in a validation error's message; `details` lists every one.
+SUMMARISED = 5
 
 
 def error_response(
@@ -56,7 +58,10 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
         details = validation_details(list(exc.errors()))
-        summary = "; ".join(f"{'.'.join(str(p) for p in d['loc'])}: {d['msg']}" for d in details[:5])
+        summary = "; ".join(f"{'.'.join(str(p) for p in d['loc'])}: {d['msg']}" for d in details[:SUMMARISED])
+        if len(details) > SUMMARISED:
+            more = len(details) - SUMMARISED
+            summary += f"; and {more} more problem{'s' if more > 1 else ''} (see details)"
         return error_response(422, "validation_error", f"invalid request: {summary}", details)
 
     @app.exception_handler(DomainError)

@@ -10,6 +10,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1.element_tree import Block
 
+from schemas.monograph import latest_start_year
 from tests.live import LiveApi
 from tests.ui.conftest import (
     CONTRIBUTE,
@@ -24,6 +25,7 @@ from tests.ui.conftest import (
     with_key,
 )
 from ui import client
+from ui.monograph_form import french_message
 from ui.text import md_literal
 
 
@@ -265,3 +267,9 @@ def test_an_editor_is_sent_to_the_moderation_page(open_page: OpenPage, live_api:
     ]
     assert [t.label for t in app.tabs] == ["Proposer une pratique", "Mes soumissions"]
     assert not [b for b in app.button if (b.key or "").startswith("moderation_")]  # no queue on this page
+
+
+def test_a_start_year_after_next_year_is_explained_in_french() -> None:
+    latest = latest_start_year()
+    detail = {"type": "year_too_late", "msg": f"the start year must not be after {latest}", "loc": ["body", "year"]}
+    assert french_message(detail, "year", None) == f"Indiquez une année entre 1950 et {latest}."
