@@ -144,9 +144,14 @@ def parse_query(text: str, synonyms: Synonyms | None = None) -> ParsedQuery:
             clauses.append(Clause((phrase,), exact=True))
     free = _QUOTED.sub(" ", text)
     for compound in _COMPOUND.findall(free):
-        phrase = make_phrase(_folded_words(compound))
+        compound_words = _folded_words(compound)
+        phrase = make_phrase(compound_words)
         if len(phrase.terms) > 1:
-            clauses.append(Clause((phrase,)))
+            # A compound that is a known expression whole (`outre-mer`, `DOM-TOM`) becomes its synonym group.
+            matched = synonyms.match(compound_words, 0) if synonyms else None
+            whole = matched is not None and matched[0] == len(compound_words)
+            alternatives = tuple(make_phrase(list(v)) for v in matched[1]) if matched and whole else (phrase,)
+            clauses.append(Clause(alternatives))
             free = free.replace(compound, " ", 1)
     folded = _folded_words(free)
     position = 0

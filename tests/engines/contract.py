@@ -111,6 +111,14 @@ class EngineContract:
     def test_acronym_synonyms(self, loaded: SearchEngine, q: str) -> None:
         assert ids(self.search(loaded, q)) == ["pvd-centre-bourg"]
 
+    @pytest.mark.parametrize("q", ["outre-mer", "Outre mer", "DOM-TOM", "outremer", "ultramarins"])
+    def test_overseas_vocabulary_is_one_expression(self, loaded: SearchEngine, q: str) -> None:
+        # Written « outre-mer », « DOM-TOM » or « ultramarin », hyphenated or not: the same practices.
+        overseas = at_version("eau-reunion", 2, summary="Un projet des territoires ultramarins sur l'eau.")
+        dom_tom = at_version("mobilite-vallee", 2, id="dom-tom", summary="Une navette dans les DOM-TOM.")
+        assert loaded.index([overseas, dom_tom]).indexed == 2
+        assert set(ids(self.search(loaded, q))) == {"eau-reunion", "dom-tom"}
+
     def test_acronym_expands_to_full_form(self, loaded: SearchEngine) -> None:
         assert ids(self.search(loaded, "ESS")) == ["ess-bretagne"]
 
