@@ -55,6 +55,13 @@ SLOW_PAGE = """<!doctype html><html lang="fr"><head><meta charset="utf-8"><link 
 </body></html>
 """
 
+# A partner whose attributes the API refuses (an ODD that does not exist, a territory type misspelt).
+WRONG_PAGE = """<!doctype html><html lang="fr"><head><meta charset="utf-8"><link rel="icon" href="data:,">
+<script src="{api}/widget.js" defer></script></head><body>
+<impact-pratiques id="wrong" odd="99" territory-type="banlieue"></impact-pratiques>
+</body></html>
+"""
+
 # A partner under a strict Content-Security-Policy (no inline script or style) with the search box.
 SEARCH_PAGE = """<!doctype html><html lang="fr"><head><meta charset="utf-8"><title>Partenaire</title>
 <link rel="icon" href="data:,"><script src="{api}/widget.js" defer></script></head><body>
@@ -92,6 +99,7 @@ def partner(api: LiveApi) -> Iterator[str]:
         "/": PARTNER_PAGE.format(api=api.url).encode(),
         "/lent": SLOW_PAGE.format(api=api.url, dead_port=free_port()).encode(),
         "/recherche": SEARCH_PAGE.format(api=api.url).encode(),
+        "/mal-configure": WRONG_PAGE.format(api=api.url).encode(),
     }
     policies = {"/recherche": STRICT_CSP.format(api=api.url)}
 
@@ -277,6 +285,22 @@ def test_component_loading_and_error_states_in_french(browser: Any, partner: str
     assert len(held) == 1
     held[0].continue_()
     slow.locator("li.r").first.wait_for()
+    page.close()
+
+
+def test_component_names_the_attributes_the_api_refuses(browser: Any, partner: str) -> None:
+    """A 422 is the partner's page to fix: said so, naming the attributes, with no « Réessayer » (asking again
+    cannot help), where an outage offers it."""
+    from playwright.sync_api import expect
+
+    page = browser.new_page()
+    page.set_default_timeout(15_000)
+    page.goto(partner + "/mal-configure")
+    alert = page.locator("#wrong [role=alert]")
+    expect(alert).to_have_text(
+        "Module mal configuré, attribut refusé : territory-type, odd. Le site qui l'intègre doit le corriger."
+    )
+    assert alert.locator("button").count() == 0
     page.close()
 
 

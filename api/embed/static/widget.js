@@ -1,4 +1,4 @@
-/*! IMPACT-Pratiques widget: plain JavaScript, no framework, no build step; 16751 bytes (5.9 kB gzipped).
+/*! IMPACT-Pratiques widget: plain JavaScript, no framework, no build step; 17379 bytes (6.1 kB gzipped).
  * <script src="https://API/widget.js" defer></script>
  * <impact-pratiques q="tiers-lieux" territory-type="rural" odd="8" size="5"></impact-pratiques>
  * Attributes: q, territory-type, actor-category, odd, region (lists: comma-separated), year-from, year-to,
@@ -130,6 +130,13 @@
             return self.fetchJson(path, left - 1);
           });
         }
+        if (response.status === 422) return response.json().then(function (body) { // attributes refused
+          var all = Object.assign({}, LISTS, SCALARS), e = new Error("HTTP 422");
+          e.fields = body.error.details.map(function (d) {
+            return Object.keys(all).filter(function (a) { return all[a] === d.loc[1]; })[0] || d.loc[1];
+          });
+          throw e;
+        });
         if (!response.ok) throw new Error("HTTP " + response.status);
         return response.json();
       });
@@ -279,8 +286,10 @@
         return self.fetchJson("/api/v1/search?" + query).then(function (result) {
           if (seq === self.seq) self.render(result, look);
         });
-      }).catch(function () {
+      }).catch(function (e) {
         if (seq !== self.seq) return;
+        if (e.fields) return self.status("Module mal configuré, attribut refusé : " + e.fields.filter(function (f, i, a) {
+          return a.indexOf(f) === i; }).join(", ") + ". Le site qui l'intègre doit le corriger.", true);
         var retry = el("button", null, "Réessayer");
         retry.addEventListener("click", function () { self.load(); });
         self.status("Impossible de charger les pratiques pour le moment.", true).appendChild(retry);
