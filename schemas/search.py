@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
@@ -21,6 +22,22 @@ MAX_QUERY_LENGTH = 500
 # de-duplicated, so no answer ever repeats an unbounded list.
 LIST_CAPS: dict[str, int] = {facet.name: facet.cap for facet in FACET_BY_NAME.values()}
 KNOWN_VALUES: dict[str, frozenset[str]] = {facet.name: frozenset(facet.values) for facet in FACET_BY_NAME.values()}
+# Open-text facets whose values are names a visitor or a partner types loosely (`region=Reunion`).
+LOOSELY_TYPED = ("region",)
+_ARTICLES = frozenset({"la", "le", "les", "l"})
+
+
+def loose_name(value: str) -> str:
+    """A name as typed loosely: accents, case, hyphens, apostrophes and a leading article aside (`La Réunion`,
+    `reunion` and `Réunion` are one)."""
+    plain = unicodedata.normalize("NFKD", value).encode("ascii", "ignore").decode().lower()
+    words = re.findall(r"[a-z0-9]+", plain)
+    return " ".join(words[1:] if len(words) > 1 and words[0] in _ARTICLES else words)
+
+
+LOOSE_VALUES: dict[str, dict[str, str]] = {
+    name: {loose_name(value): value for value in FACET_BY_NAME[name].values} for name in LOOSELY_TYPED
+}
 # A refused value's message lists the allowed ones when there are at most this many.
 SHORT_LIST = 30
 # `like_territory`: a commune's INSEE code (`26113`, `2A004`) or an EPCI's SIREN (`242600534`).
@@ -109,6 +126,10 @@ class SearchFilters(BaseModel):
     def _known_values(cls, values: list[str], info: ValidationInfo) -> list[str]:
         """Open-text facets (names, codes) accept only their referential's values."""
         facet = FACET_BY_NAME[str(info.field_name)]
+        loose = LOOSE_VALUES.get(facet.name)
+        if loose:
+            known = KNOWN_VALUES[facet.name]
+            values = unique([v if v in known else loose.get(loose_name(v), v) for v in values])
         unknown = [v for v in values if v not in KNOWN_VALUES[facet.name]]
         if unknown:
             expected = ", ".join(facet.values) if len(facet.values) <= SHORT_LIST else facet.noun

@@ -143,3 +143,13 @@ def test_department_facet_filters_by_code_and_names_it(client: TestClient, publi
     assert drome and drome[0]["label"] == "Drôme (26)" and drome[0]["selected"]
     error = client.get("/api/v1/search", params={"department": "Drôme"}).json()["error"]
     assert "department" in str(error["details"]) and "INSEE code" in str(error["details"])
+
+
+def test_a_region_typed_without_its_accents_or_article_filters_as_its_official_name(
+    client: TestClient, published: list[str]
+) -> None:
+    official = client.get("/api/v1/search", params={"region": "La Réunion"}).json()
+    loose = client.get("/api/v1/search", params={"region": "reunion"})
+    assert loose.status_code == 200 and official["total"] >= 1
+    assert loose.json()["total"] == official["total"]
+    assert [v["value"] for v in loose.json()["facets"]["region"] if v["selected"]] == ["La Réunion"]
