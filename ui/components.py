@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 
 import streamlit as st
 
-from schemas.facets import ACTOR_CATEGORY, TERRITORY_TYPE
+from schemas.facets import ACTOR_CATEGORY, FACET_BY_NAME, TERRITORY_TYPE
 from ui.client import ApiError, ApiUnavailable
 
 T = TypeVar("T")
@@ -158,17 +158,18 @@ def badges(hit: dict[str, Any], refs: dict[str, Any]) -> str:
     return f'<div class="impact-badges">{"".join(pieces)}</div>'
 
 
+DEPARTMENT = FACET_BY_NAME["department"]
+
+
 def territory_line(monograph: dict[str, Any]) -> str:
+    """Where: the territory, its département by name (« Drôme (26) »), its region unless the département
+    already says it (« Guadeloupe (971) »); then since when."""
     territory = monograph.get("territory") or {}
-    place = " · ".join(
-        p
-        for p in (
-            territory.get("name"),
-            f"département {territory['department']}" if territory.get("department") else None,
-            territory.get("region"),
-        )
-        if p
-    )
+    code, region = territory.get("department"), territory.get("region")
+    department = DEPARTMENT.label(code) if code else None
+    if department and region and department.startswith(f"{region} ("):
+        region = None
+    place = " · ".join(p for p in (territory.get("name"), department, region) if p)
     year = f" — depuis {monograph['year']}" if monograph.get("year") else ""
     return f'<div class="impact-meta">{safe_text(place)}{safe_text(year)}</div>'
 

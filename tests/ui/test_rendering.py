@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import html
 import re
 
 import pytest
 
 from schemas.facets import FACET_NAMES
 from tests.ui.conftest import INJECTIONS
-from ui.components import badges, highlighted, link, odd_badge, paragraphs, safe_text, safe_url
+from ui.components import badges, highlighted, link, odd_badge, paragraphs, safe_text, safe_url, territory_line
 from ui.state import YEAR_MAX, SearchState
 from ui.text import french_date, md_literal
 
@@ -150,3 +151,21 @@ def test_a_year_range_covering_everything_is_no_filter() -> None:
 )
 def test_dates_in_french(iso: str | None, french: str | None) -> None:
     assert french_date(iso) == french
+
+
+@pytest.mark.parametrize(
+    ("territory", "shown"),
+    [
+        (
+            {"name": "Die", "department": "26", "region": "Auvergne-Rhône-Alpes"},
+            "Die · Drôme (26) · Auvergne-Rhône-Alpes",
+        ),
+        ({"name": "Marie-Galante", "department": "971", "region": "Guadeloupe"}, "Marie-Galante · Guadeloupe (971)"),
+        ({"name": "Bretagne", "region": "Bretagne"}, "Bretagne · Bretagne"),
+        ({"name": "<b>Nantes</b>"}, "<b>Nantes</b>"),
+    ],
+)
+def test_the_territory_line_names_the_departement(territory: dict[str, str], shown: str) -> None:
+    line = territory_line({"territory": territory, "year": 2021})
+    assert line.startswith('<div class="impact-meta">') and "<b>" not in line  # text, never markup
+    assert html.unescape(line) == f'<div class="impact-meta">{shown} — depuis 2021</div>'
