@@ -5,7 +5,6 @@ at the end the index equals the store exactly (same ids, same versions)."""
 from __future__ import annotations
 
 import threading
-import time
 import uuid
 from pathlib import Path
 
@@ -43,6 +42,15 @@ def _converged(store: Store, engine: ElasticsearchEngine, apis: list[ApiProcess]
     assert store.outbox_stats().dead == 0
     for api in apis:
         assert api.health()["status"] == "ok", api.health()
+
+
+def _refilled(engine: ElasticsearchEngine) -> int:
+    """Documents written so far into versioned indexes the alias does not point at (a rebuild's refill)."""
+    aliased = set(engine._aliased_indices())
+    stats = engine.client.indices.stats(index=f"{engine.alias}-v*", metric="indexing")
+    return sum(
+        int(s["primaries"]["indexing"]["index_total"]) for name, s in stats["indices"].items() if name not in aliased
+    )
 
 
 @pytest.mark.parametrize("processes", [2, 4])
@@ -105,7 +113,8 @@ def test_api_killed_mid_write_and_mid_rebuild_converges_on_restart(
         bulk = [m.model_copy(update={"id": f"{m.id}-{n}"}) for n in range(400) for m in CORPUS]
         store.restore(bulk)
         rebuild = api.cli_process("rebuild")
-        time.sleep(2.0)
+        # Killed once its new index holds documents: mid-refill, however fast this machine is.
+        wait_for(lambda: _refilled(engine) > 0 or rebuild.poll() is not None, timeout=120, every=0.02)
         assert rebuild.poll() is None, "the rebuild ended before it could be killed"
         rebuild.kill()
         rebuild.wait(timeout=10)
