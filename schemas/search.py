@@ -259,7 +259,8 @@ class SearchResult(BaseModel):
     corrected_query: str | None = Field(
         default=None,
         description="The words as typo tolerance understood them, when a typed word was matched only by a "
-        "close word of the practices (`mobilte` → `mobilité`): say « Résultats pour … ».",
+        "close word of the practices (`mobilte` → `mobilité`). The hits are the typed words' (found despite the "
+        "typo), so say « Vouliez-vous dire … ? » and offer the search for these words, which may find more.",
     )
     total_without_filters: int | None = Field(
         default=None,

@@ -251,5 +251,10 @@ def search_for(words: str) -> None:
     remember(SearchState(q=words, like_territory=current().like_territory))
 
 
+def search_instead(words: str) -> None:
+    """The same search (filters, sort, territory) with other words: a corrected spelling."""
+    remember(current().with_changes(q=words))
+
+
 def clear_query() -> None:
     remember(current().with_changes(q=""))

@@ -136,7 +136,9 @@ class EmbedView:
     relaxed: bool
     # Ranked by the words and their meaning: practices close to the need appear even without its words.
     hybrid: bool
-    corrected_query: str | None
+    # A typo corrected: the words typed (the practices shown are those they reach despite it), the corrected
+    # words, and the link searching them instead.
+    corrected: tuple[str, str, str] | None
     # Nothing under the visitor's filters: how many practices the words alone match, and the link there.
     unfiltered: tuple[int, str] | None
     hits: list[HitView]
@@ -214,7 +216,9 @@ def build_view(
         total=result.total,
         relaxed=result.relaxed,
         hybrid=result.mode == SearchMode.HYBRID,
-        corrected_query=result.corrected_query,
+        corrected=(params.q, result.corrected_query, links.href(q=[result.corrected_query], page=[]))
+        if result.corrected_query
+        else None,
         unfiltered=(unfiltered, links.without_filters()) if unfiltered else None,
         hits=[hit_view(hit, urls[hit.id]) for hit in result.hits],
         facets=facet_groups(result, shown_facets, links),

@@ -166,8 +166,12 @@ def test_a_page_past_the_last_one_leads_back_instead_of_blaming_filters(
 
 
 def test_typo_corrected_and_a_way_out_of_empty_filters(client: TestClient, published: list[str]) -> None:
-    corrected = client.get("/embed", params={"q": "covoiturrage"}).text
-    assert "Résultats pour « covoiturage »" in corrected
+    corrected = client.get("/embed", params={"q": "covoiturrage", "density": "compact", "page": 1}).text
+    assert "Résultats approchants de « covoiturrage ». Vouliez-vous dire" in corrected
+    instead = re.search(r'<a href="([^"]*)">« covoiturage »</a> \?', corrected)
+    assert instead is not None
+    assert html.unescape(instead.group(1)) == "?q=covoiturage&density=compact"  # same display, first page
+    assert "Vouliez-vous dire" not in client.get(f"/embed{html.unescape(instead.group(1))}").text
     empty = client.get("/embed", params=[("q", "covoiturage"), ("region", "Corse"), ("density", "compact")]).text
     link = re.search(r'<a href="([^"]*)">voir les 1 pratique sans filtre</a>', empty)
     assert link is not None

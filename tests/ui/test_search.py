@@ -105,11 +105,22 @@ def test_a_need_in_other_words_finds_practices_by_meaning(open_page: OpenPage) -
     assert total_shown(by_meaning) > total_shown(words_only)
 
 
-def test_a_corrected_typo_is_said(open_page: OpenPage) -> None:
-    app = open_page(q="mobilte")
+def test_a_corrected_typo_is_said_and_searched_on_demand(open_page: OpenPage) -> None:
+    app = open_page(q="mobilte", odd="11")
 
     assert total_shown(app) > 0
-    assert any("Résultats pour « mobilité »" in i.value for i in app.info)
+    # The practices shown are the typed word's, found despite the typo: said so, not passed off as the
+    # corrected word's.
+    assert any(
+        "Résultats approchants de « mobilte »" in i.value and "Vouliez-vous dire « mobilité » ?" in i.value
+        for i in app.info
+    )
+    app.button(key="search_corrected").click().run()
+
+    assert app.query_params["q"] == "mobilité"
+    assert app.query_params["odd"] == "11"  # the same search, other words
+    assert not any("Vouliez-vous dire" in i.value for i in app.info)
+    assert total_shown(app) > 0
 
 
 def test_no_result_under_filters_says_how_many_without_them(open_page: OpenPage) -> None:

@@ -49,7 +49,18 @@ if total:  # nothing to sort otherwise
         sort_box(search)
 
 if result.get("corrected_query") and total:
-    st.info(f"Résultats pour « {md_literal(result['corrected_query'])} »", icon=":material/spellcheck:")
+    # The practices shown are those the typed words reach despite the typo; the corrected words find more.
+    corrected = result["corrected_query"]
+    st.info(
+        f"Résultats approchants de « {md_literal(search.q)} ». Vouliez-vous dire « {md_literal(corrected)} » ?",
+        icon=":material/spellcheck:",
+    )
+    st.button(
+        f"Rechercher « {md_literal(corrected)} »",
+        key="search_corrected",
+        on_click=state.search_instead,
+        args=(corrected,),
+    )
 if result.get("mode") == "hybrid" and total:
     st.caption(
         "Recherche par les mots et par le sens : les pratiques qui répondent au même besoin apparaissent aussi, "
