@@ -324,6 +324,7 @@ def _result(
         corrected_query=corrected,
         total_without_filters=total_without_filters,
         like_territory=query.like,
+        understood=query.understood,
         mode=SearchMode.HYBRID if plan.dense else SearchMode.LEXICAL,
     )
 

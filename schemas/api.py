@@ -19,6 +19,7 @@ from schemas.search import (
     SearchResult,
     Suggestion,
 )
+from schemas.understood import Understood
 
 Item = TypeVar("Item", bound=BaseModel)
 
@@ -39,6 +40,7 @@ class SearchResponse(BaseModel):
         description="Facets that have more values than their list shows (each lists its most frequent ones).",
     )
     corrected_query: str | None = None
+    understood: Understood | None = Field(default=None, description=SearchResult.model_fields["understood"].description)
     total_without_filters: int | None = None
     like_territory: TerritoryProfile | None = Field(
         default=None, description="The territory `like_territory` designates, as practices were compared to it."

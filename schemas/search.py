@@ -14,6 +14,7 @@ from schemas.facets import FACET_BY_NAME, FACET_NAMES, FACETS, Facet
 from schemas.like_territory import TerritoryProfile
 from schemas.monograph import Monograph, Territory
 from schemas.referentials import ActorCategory, TerritoryType
+from schemas.understood import Understood, understood
 
 MAX_RESULT_WINDOW = 10_000
 MAX_QUERY_LENGTH = 500
@@ -197,6 +198,8 @@ class SearchQuery(BaseModel):
     # `time.monotonic()` by which the engine must have answered, all its calls together; past it the
     # engine raises `SearchTimeout` (an `EngineUnavailable`) instead of starting or waiting on a call.
     deadline: float | None = Field(None, exclude=True)
+    # Words of the query the user typed that were read as filters (`schemas/understood.py`), said in the answer.
+    understood: Understood | None = None
 
     @model_validator(mode="after")
     def _window(self) -> SearchQuery:
@@ -262,6 +265,12 @@ class SearchResult(BaseModel):
         "close word of the practices (`mobilte` → `mobilité`). The hits are the typed words' (found despite the "
         "typo), so say « Vouliez-vous dire … ? » and offer the search for these words, which may find more.",
     )
+    understood: Understood | None = Field(
+        default=None,
+        description="Words of `q` read as filters (« ODD 13 » → `odd=13`): the words searched instead, the ODD "
+        "added to the filters, and the text typed. Say it, and offer the literal search (`literal_query`: the "
+        "mentions quoted).",
+    )
     total_without_filters: int | None = Field(
         default=None,
         description="When nothing matched with the active filters: how many practices the words alone match.",
@@ -319,10 +328,14 @@ class SearchParams(SearchFilters, Words):
     def to_query(
         self, facets: bool = True, deadline: float | None = None, like: TerritoryProfile | None = None
     ) -> SearchQuery:
+        filters, read = self.filters(), understood(self.q)
+        if read is not None:
+            filters = filters.model_copy(update={"odd": unique([*filters.odd, *read.odd])})
         return SearchQuery(
-            q=self.q,
+            q=self.q if read is None else read.q,
+            understood=read,
             like=like,
-            filters=self.filters(),
+            filters=filters,
             sort=self.sort,
             page=self.page,
             size=self.size,

@@ -23,6 +23,8 @@ def current_results(size: int = PAGE_SIZE) -> tuple[SearchState, dict[str, Any],
     refs = fetch(client.referentials)
     with st.spinner("Recherche en cours…"):
         result = fetch(lambda: client.search(search.search_params(size=size)))
+    if result.get("understood"):  # « ODD 13 » typed: the answer is already the filtered search's
+        search = state.as_understood(search, result["understood"])
     return search, refs, result
 
 

@@ -24,6 +24,7 @@ YEAR_MIN = 2000
 YEAR_MAX = date.today().year
 MAX_PAGE = MAX_RESULT_WINDOW // PAGE_SIZE
 SESSION_KEY = "current_search"
+UNDERSTOOD_KEY = "understood_search"
 # Facets whose values may all be required (`Facet.mode_field`, e.g. `actor_mode=all`: an alliance).
 MODE_FIELDS = {f.name: f.mode_field for f in FACETS if f.mode_field}
 # `like_territory` ("Mon territoire") ranks the results; only `/search` takes it, not exports or feeds.
@@ -254,6 +255,31 @@ def search_for(words: str) -> None:
 def search_instead(words: str) -> None:
     """The same search (filters, sort, territory) with other words: a corrected spelling."""
     remember(current().with_changes(q=words))
+
+
+def as_understood(typed: SearchState, understood: Mapping[str, Any]) -> SearchState:
+    """The search the API read (`understood`: words typed as filters, « ODD 13 »), made current: its words
+    left and the ODD it named selected, so the filters show them and remove them; the search as typed kept
+    for `search_words_as_typed`."""
+    odd = {*typed.filters["odd"], *(str(n) for n in understood["odd"])}
+    read = typed.choosing("odd", odd).with_changes(q=understood["q"], page=typed.page)
+    remember(read)
+    st.session_state[UNDERSTOOD_KEY] = (read, typed, understood)
+    return read
+
+
+def understood_now() -> tuple[SearchState, Mapping[str, Any]] | None:
+    """The search as typed and what was read from it, while the search read is the current one."""
+    kept = st.session_state.get(UNDERSTOOD_KEY)
+    if kept is None or kept[0] != current():
+        return None
+    return kept[1], kept[2]
+
+
+def search_words_as_typed(typed: SearchState, literal: str) -> None:
+    """The search as typed, its words read as filters quoted instead: searched in the text."""
+    st.session_state.pop(UNDERSTOOD_KEY, None)
+    remember(typed.with_changes(q=literal))
 
 
 def clear_query() -> None:

@@ -14,6 +14,7 @@ from schemas.api import EmbedTheme
 from schemas.facets import FACET_BY_NAME, FACET_NAMES, FACETS
 from schemas.referentials import ACTOR_CATEGORY_LABELS, ODD_BY_NUMBER, ODD_LIST, TERRITORY_TYPE_LABELS
 from schemas.search import MAX_RESULT_WINDOW, SearchHit, SearchMode, SearchParams, SearchResult
+from schemas.understood import Understood
 from territories.choropleth import MapEntry
 
 # Facet values shown before the rest fold under « Afficher plus ».
@@ -78,6 +79,15 @@ class Links:
     def page(self, number: int) -> str:
         return self.href(page=[str(number)] if number > 1 else [])
 
+    def as_understood(self, read: Understood) -> Links:
+        """The links of the search as it was read: the words left, the ODD the words named selected (so that
+        removing them is a click on the filter, not words that would name them again)."""
+        odd = self.state.get("odd", [])
+        changes = {"odd": [*odd, *(str(n) for n in read.odd if str(n) not in odd)]}
+        if "q" in self.state:
+            changes["q"] = [read.q] if read.q else []
+        return Links(self.state | changes)
+
     def without_filters(self) -> str:
         """The same words and display, with every filter the visitor chose removed."""
         modes = (f.mode_field for f in FACETS if f.mode_field)
@@ -139,6 +149,8 @@ class EmbedView:
     # A typo corrected: the words typed (the practices shown are those they reach despite it), the corrected
     # words, and the link searching them instead.
     corrected: tuple[str, str, str] | None
+    # Words read as filters (« ODD 6 »): what was typed, the filters' labels, the link searching the words instead.
+    understood: tuple[str, str, str] | None
     # Nothing under the visitor's filters: how many practices the words alone match, and the link there.
     unfiltered: tuple[int, str] | None
     hits: list[HitView]
@@ -210,6 +222,9 @@ def build_view(
     """Everything the template needs; `urls` maps each hit id to its practice page. A preset's fixed
     filters are not the visitor's to remove (`offer_unfiltered=False`)."""
     unfiltered = result.total_without_filters if offer_unfiltered else None
+    read, typed_links = result.understood, links
+    if read is not None:
+        links = links.as_understood(read)
     return EmbedView(
         heading=heading,
         logo=theme.logo,
@@ -218,6 +233,13 @@ def build_view(
         hybrid=result.mode == SearchMode.HYBRID,
         corrected=(params.q, result.corrected_query, links.href(q=[result.corrected_query], page=[]))
         if result.corrected_query
+        else None,
+        understood=(
+            " ".join(f"« {m} »" for m in read.mentions),
+            " ; ".join(read.labels()),
+            typed_links.href(q=[read.literal_query()], page=[]),
+        )
+        if read is not None
         else None,
         unfiltered=(unfiltered, links.without_filters()) if unfiltered else None,
         hits=[hit_view(hit, urls[hit.id]) for hit in result.hits],

@@ -153,3 +153,12 @@ def test_a_region_typed_without_its_accents_or_article_filters_as_its_official_n
     assert loose.status_code == 200 and official["total"] >= 1
     assert loose.json()["total"] == official["total"]
     assert [v["value"] for v in loose.json()["facets"]["region"] if v["selected"]] == ["La Réunion"]
+
+
+def test_an_odd_typed_in_the_words_is_applied_and_said(client: TestClient, published: list[str]) -> None:
+    body = client.get("/api/v1/search", params={"q": "ODD 6"}).json()
+    by_filter = client.get("/api/v1/search", params={"odd": 6}).json()
+    assert body["total"] == by_filter["total"] > 0
+    assert body["understood"] == {"q": "", "odd": [6], "mentions": ["ODD 6"]}
+    assert [f["value"] for f in body["facets"]["odd"] if f["selected"]] == ["6"]
+    assert client.get("/api/v1/search", params={"q": '"ODD 6"'}).json()["understood"] is None

@@ -303,3 +303,21 @@ def test_an_epci_filters_the_embed(client: TestClient, editor: dict[str, str]) -
     page = html.unescape(client.get("/embed", params={"epci": "242600534"}).text)
     assert "Covoiturage dans le Diois" in page
     assert "Covoiturage dans le Diois" not in html.unescape(client.get("/embed", params={"epci": "200042174"}).text)
+
+
+def test_an_odd_typed_in_the_words_is_a_filter_the_visitor_can_remove(client: TestClient, published: list[str]) -> None:
+    page = client.get("/embed", params={"q": "ODD 6", "density": "compact"}).text
+    assert count_shown(page) == count_shown(client.get("/embed", params={"odd": 6}).text) > 0
+    assert "« ODD 6 » lu comme un filtre : ODD 6 : Eau propre et assainissement." in page
+    literal = re.search(r'<a href="([^"]*)">Chercher ces mots dans le texte</a>', page)
+    assert literal is not None
+    assert html.unescape(literal.group(1)) == "?q=%22ODD+6%22&density=compact"
+    assert "lu comme un filtre" not in client.get(f"/embed{html.unescape(literal.group(1))}").text
+    # The ODD 6 filter's link removes it: the words no longer name it.
+    remove = re.search(
+        r'<a class="facet-value selected" href="([^"]*)" aria-current="true"><span class="label">ODD 6 ', page
+    )
+    assert remove is not None, "the ODD 6 filter is shown selected"
+    unfiltered = client.get(f"/embed{html.unescape(remove.group(1))}").text
+    assert "lu comme un filtre" not in unfiltered
+    assert count_shown(unfiltered) > count_shown(page)

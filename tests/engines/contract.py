@@ -19,7 +19,7 @@ from indexer.relevance import TYPO_KNOWN_MIN_DOCS
 from indexer.suggest import suggest
 from schemas.facets import DEPARTMENT_NAMES, FACETS, Facet
 from schemas.monograph import Monograph, Status
-from schemas.search import SearchFilters, SearchQuery, SearchResult, Sort
+from schemas.search import SearchFilters, SearchParams, SearchQuery, SearchResult, Sort
 from territories.choropleth import DROM
 from territories.like_territory import territory_profile
 from tests.corpus import CORPUS, by_id, monograph, seed_corpus
@@ -118,6 +118,18 @@ class EngineContract:
         dom_tom = at_version("mobilite-vallee", 2, id="dom-tom", summary="Une navette dans les DOM-TOM.")
         assert loaded.index([overseas, dom_tom]).indexed == 2
         assert set(ids(self.search(loaded, q))) == {"eau-reunion", "dom-tom"}
+
+    @pytest.mark.parametrize("q", ["ODD 11", "odd11", "ODD n° 11"])
+    def test_an_odd_typed_as_words_filters_by_it(self, loaded: SearchEngine, q: str) -> None:
+        # Read as the filter, not as the words « ODD » and « 11 »; quoted, it is words again.
+        typed = loaded.search(SearchParams(q=q).to_query())
+        assert typed.total > 1 and set(ids(typed)) == set(ids(self.search(loaded, odd=[11])))
+        assert typed.understood is not None and typed.understood.odd == [11] and typed.understood.q == ""
+        assert [v.value for v in typed.facets["odd"] if v.selected] == ["11"]
+        with_words = loaded.search(SearchParams(q=f"mobilité {q}").to_query())
+        assert with_words.total and set(ids(with_words)) == set(ids(self.search(loaded, "mobilité", odd=[11])))
+        literal = loaded.search(SearchParams(q=typed.understood.literal_query()).to_query())
+        assert literal.understood is None and literal.total == 0
 
     def test_acronym_expands_to_full_form(self, loaded: SearchEngine) -> None:
         assert ids(self.search(loaded, "ESS")) == ["ess-bretagne"]

@@ -171,3 +171,19 @@ def test_an_alliance_requires_every_chosen_actor_category(open_page: OpenPage) -
     assert alliance.query_params["actor_mode"] == "all"
     alliance.toggle(key="all_of__actor_category").set_value(False).run()
     assert total_shown(alliance) == total_shown(either) and "actor_mode" not in alliance.query_params
+
+
+def test_an_odd_typed_in_the_box_becomes_the_filter(open_page: OpenPage) -> None:
+    app = open_page(q="ODD 11")
+
+    # The search read: the ODD selected (removable like any filter), the box emptied of it, and said.
+    assert app.query_params.get("odd") == "11" and "q" not in app.query_params
+    assert total_shown(app) > 0
+    assert any(
+        i.value.startswith("« ODD 11 » lu comme un filtre : ODD 11") and "Villes et communautés durables" in i.value
+        for i in app.info
+    )
+    app.button(key="search_words_as_typed").click().run()
+
+    assert app.query_params["q"] == '"ODD 11"' and "odd" not in app.query_params
+    assert not any("lu comme un filtre" in i.value for i in app.info)

@@ -7,6 +7,7 @@ import math
 
 import streamlit as st
 
+from schemas.understood import Understood
 from ui import state
 from ui.applied_filters import applied_filters
 from ui.components import count_label, html_block, tab_title
@@ -48,6 +49,19 @@ if total:  # nothing to sort otherwise
     with sort_column:
         sort_box(search)
 
+if understood := state.understood_now():
+    typed, read = understood
+    mentions = " ".join(f"« {md_literal(m)} »" for m in read["mentions"])
+    st.info(
+        f"{mentions} lu comme un filtre : {md_literal(' ; '.join(Understood.model_validate(read).labels()))}.",
+        icon=":material/filter_alt:",
+    )
+    st.button(
+        "Chercher ces mots dans le texte",
+        key="search_words_as_typed",
+        on_click=state.search_words_as_typed,
+        args=(typed, Understood.model_validate(read).literal_query()),
+    )
 if result.get("corrected_query") and total:
     # The practices shown are those the typed words reach despite the typo; the corrected words find more.
     corrected = result["corrected_query"]
