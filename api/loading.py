@@ -41,7 +41,14 @@ def load_records(
         else:
             existing = store.find_existing(submitter, record.external_id, None)
         if existing is None:
-            store.create(record.content, status, submitter, record.external_id, monograph_id=record.monograph_id)
+            store.create(
+                record.content,
+                status,
+                submitter,
+                record.external_id,
+                monograph_id=record.monograph_id,
+                published_at=record.published_at,
+            )
             report.created += 1
         elif existing.content() != record.content or existing.status != status:
             store.update(existing.id, record.content, existing.version, submitter, status=status)

@@ -9,7 +9,7 @@ import json
 import typing
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import Enum
 from typing import Any
 
@@ -165,6 +165,8 @@ class ImportRecord:
     monograph_id: str | None
     external_id: str | None
     status: Status | None
+    # An export's publication date, kept when the line creates a published monograph (a re-import, the seed).
+    published_at: datetime | None = None
 
 
 @dataclass
@@ -189,10 +191,26 @@ def read_jsonl(lines: Iterable[str], report: ImportErrors) -> Iterator[ImportRec
             content = MonographContent.model_validate({k: v for k, v in data.items() if k not in _NOT_CONTENT})
             content = resolve(content)  # a territory the referential contradicts is a `ValueError`
             status = Status(data["status"]) if data.get("status") else None
+            published_at = _published_at(data.get("published_at"))
         except ValidationError as exc:
             report.errors.append((number, describe_validation_error(exc)))
             continue
         except ValueError as exc:
             report.errors.append((number, str(exc)))
             continue
-        yield ImportRecord(number, content, data.get("id"), data.get("external_id"), status)
+        yield ImportRecord(number, content, data.get("id"), data.get("external_id"), status, published_at)
+
+
+def _published_at(value: Any) -> datetime | None:
+    """An export's `published_at` (ISO 8601 with its time zone), not in the future; absent or null: None."""
+    if value is None:
+        return None
+    try:
+        at = datetime.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        at = None
+    if at is None or at.tzinfo is None:
+        raise ValueError(f"published_at: {value!r} is not a date and time with its time zone (2025-03-14T09:00:00Z)")
+    if at > datetime.now(UTC):
+        raise ValueError(f"published_at: {value!r} is in the future")
+    return at

@@ -168,6 +168,7 @@ def seed_documents(path: Path = SEED_PATH) -> list[Monograph]:
     for line in path.read_text(encoding="utf-8").splitlines():
         record_ = json.loads(line)
         external_id = record_.pop("external_id")
+        record_.pop("published_at", None)  # dated by `NOW`, as every judged document
         content = MonographCreate(**record_).model_dump()
         system = {"id": external_id, "status": "published", "version": 1}
         documents.append(Monograph(**(content | system), created_at=NOW, updated_at=NOW, published_at=NOW))

@@ -258,10 +258,12 @@ class MonographStore:
         external_id: str | None = None,
         idempotency_key: str | None = None,
         monograph_id: str | None = None,
+        published_at: datetime | None = None,
     ) -> tuple[Monograph, bool]:
         """Insert a monograph; returns (monograph, created). An existing one with the same
         submitter and external id or idempotency key is returned instead, unchanged.
-        `monograph_id` keeps an exported id on re-import; otherwise one is made from the title."""
+        `monograph_id` keeps an exported id on re-import; otherwise one is made from the title.
+        `published_at` keeps an exported publication date (a published monograph only; now otherwise)."""
         external_id, idempotency_key = external_id or None, idempotency_key or None
         existing = self.find_existing(submitted_by, external_id, idempotency_key)
         if existing:
@@ -284,7 +286,7 @@ class MonographStore:
                         content=_payload(content),
                         created_at=at,
                         updated_at=at,
-                        published_at=at if status == Status.PUBLISHED else None,
+                        published_at=min(published_at or at, at) if status == Status.PUBLISHED else None,
                     )
                 )
                 self._event(conn, monograph_id, "create", submitted_by, status.value, 1, None, at)

@@ -41,11 +41,16 @@ def test_seed_twice_creates_no_duplicates(data_dir: Path) -> None:
     assert "64 unchanged" in run("seed")
     store = Store(get_settings().store_url)
     assert store.count(Status.PUBLISHED) == 64 and store.backlog() == 0
+    # Each seed practice keeps its own publication date: "recent" and "newest first" mean something.
+    published = sorted(m.published_at for m in store.iter_all(Status.PUBLISHED) if m.published_at)
+    assert len(set(published)) == 64 and (published[-1] - published[0]).days > 365
 
 
 def test_seed_corpus_covers_the_referentials() -> None:
     records = [
-        MonographContent.model_validate({k: v for k, v in json.loads(line).items() if k != "external_id"})
+        MonographContent.model_validate(
+            {k: v for k, v in json.loads(line).items() if k not in ("external_id", "published_at")}
+        )
         for line in DEFAULT_SEED.read_text(encoding="utf-8").splitlines()
     ]
     assert len(records) >= 60
@@ -84,18 +89,23 @@ def test_export_then_import_round_trip(data_dir: Path, tmp_path: Path, monkeypat
         imported = store.get(monograph_id)
         assert imported.content() == Monograph.model_validate(data).content()
         assert imported.status == Status.PUBLISHED
+        assert imported.published_at == Monograph.model_validate(data).published_at  # not the import's day
     assert "64 unchanged" in run("import", str(exported))
 
 
 def test_import_reports_and_skips_bad_lines(data_dir: Path, tmp_path: Path) -> None:
     good = json.loads(DEFAULT_SEED.read_text(encoding="utf-8").splitlines()[0])
     bad_odd = dict(good, odd=[18], external_id="bad")
-    lines = [json.dumps(good), "{not json", json.dumps(bad_odd), "[1, 2]"]
+    future = dict(good, published_at="2999-01-01T00:00:00Z", external_id="future")
+    no_zone = dict(good, published_at="2025-01-01 10:00", external_id="no-zone")
+    lines = [json.dumps(good), "{not json", json.dumps(bad_odd), "[1, 2]", json.dumps(future), json.dumps(no_zone)]
     path = tmp_path / "mixed.jsonl"
     path.write_text("\n".join(lines), encoding="utf-8")
     output = run("import", str(path))
-    assert "1 created" in output and "3 bad lines" in output
+    assert "1 created" in output and "5 bad lines" in output
     assert "line 3" in output and "odd.0" in output
+    assert "line 5" in output and "is in the future" in output
+    assert "line 6" in output and "time zone" in output
     assert Store(get_settings().store_url).count() == 1
 
 
