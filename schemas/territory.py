@@ -66,7 +66,12 @@ class TerritorySuggestion(BaseModel):
     zone: Zone
     population: int | None = None
     epci: str | None = Field(default=None, description="SIREN of the commune's EPCI.", examples=["242600534"])
-    epci_nature: str | None = Field(default=None, description="EPCI nature: CC, CA, CU or ME.", examples=["CC"])
+    epci_name: str | None = Field(
+        default=None, description="Name of the commune's EPCI.", examples=["Communauté de communes du Diois"]
+    )
+    epci_nature: str | None = Field(
+        default=None, description="EPCI nature (a commune's: its EPCI's): CC, CA, CU or ME.", examples=["CC"]
+    )
 
 
 class TerritorySuggestions(BaseModel):

@@ -106,6 +106,7 @@ class Referential:
         """A record as the API shows it, with its département's and région's names."""
         department = self.get(TerritoryKind.DEPARTEMENT, record.department) if record.department else None
         region = self.get(TerritoryKind.REGION, record.region) if record.region else None
+        epci = self.get(TerritoryKind.EPCI, record.epci) if record.epci else None
         return TerritorySuggestion(
             code=record.code,
             kind=record.kind,
@@ -117,7 +118,9 @@ class Referential:
             zone=record.zone,
             population=record.population,
             epci=record.epci or None,
-            epci_nature=record.nature or None,
+            epci_name=epci.name if epci else None,
+            # A commune's: its EPCI's (what "territories like mine" compares it by).
+            epci_nature=record.nature or (epci.nature if epci else "") or None,
         )
 
     def areas(self, record: TerritoryRecord) -> tuple[frozenset[str], frozenset[str]]:

@@ -22,6 +22,8 @@ def test_homonyms_come_with_their_departement(client: TestClient) -> None:
     ]
     assert items[0]["zone"] == "drom" and items[0]["region_name"] == "La Réunion"
     assert items[1]["epci"] == "200054781"
+    # A commune's EPCI, named, and its nature: Saint-Denis (93) is in the Métropole du Grand Paris.
+    assert items[1]["epci_name"] == "Métropole du Grand Paris" and items[1]["epci_nature"] == "ME"
 
 
 def test_epci_suggestion(client: TestClient) -> None:
