@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from schemas.facets import FACETS, YEAR
+from schemas.facets import DEPARTMENT_NAMES, FACETS, YEAR
 from schemas.like_territory import territory_features
 from schemas.monograph import SECTION_FIELDS, Monograph
+from schemas.referentials import TERRITORY_TYPE_LABELS
 from schemas.search import SearchHit
 
 # What a results list shows of a practice: the hit's fields but those a search computes (score, highlights,
@@ -49,7 +50,11 @@ def likeness_fields(monograph: Monograph) -> dict[str, list[str]]:
 def keywords_text(monograph: Monograph) -> str:
     """Short fields worth finding: territory, actors, programmes, tags."""
     territory = monograph.territory
-    parts = [territory.name, territory.region or "", *monograph.programmes, *monograph.tags]
+    # Where it is as people name it: its département's name (« Drôme ») and territory types (« Outre-mer »:
+    # found by « DOM-TOM » through the synonyms), which its own text may never write.
+    department = DEPARTMENT_NAMES.get(territory.department or "", "")
+    types = [TERRITORY_TYPE_LABELS[t] for t in monograph.territory_types]
+    parts = [territory.name, department, territory.region or "", *types, *monograph.programmes, *monograph.tags]
     parts += [f"{actor.name} {actor.role or ''}" for actor in monograph.actors]
     return "\n".join(p for p in parts if p)
 

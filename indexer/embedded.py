@@ -60,8 +60,9 @@ from schemas.search import SearchFilters, SearchHit, SearchQuery, SearchResult, 
 
 ANALYZER = "fr"
 # Bump when the tantivy schema or analysis changes: an older index is dropped and rebuilt.
-SCHEMA_VERSION = 9  # 2: recency weight for relevance ties; 3: monograph version (ordered writes); 4: published;
-# 5: `sont` a stopword; 6: `epci` facet; 7: "territories like mine" features; 8: vectors; 9: facet value masks
+SCHEMA_VERSION = 10  # 2: recency weight for relevance ties; 3: monograph version (ordered writes); 4: published;
+# 5: `sont` a stopword; 6: `epci` facet; 7: "territories like mine" features; 8: vectors; 9: facet value masks;
+# 10: département name and territory types in the keywords text
 SCHEMA_VERSION_FILE = "impact-schema-version"
 # tantivy's single-writer lock: a file locked with flock(2) while an IndexWriter is open.
 WRITER_LOCK_FILE = ".tantivy-writer.lock"

@@ -16,8 +16,9 @@ from schemas.monograph import Monograph
 
 # Bump when settings or mappings change: the engine then builds a new index and moves the alias.
 # 2: `version` field, external versioning, longer gc_deletes; 3: `published`; 4: `sont` a stopword; 5: `epci` facet;
-# 6: "territories like mine" features; 7: `vector` (hybrid search)
-MAPPING_VERSION = 7
+# 6: "territories like mine" features; 7: `vector` (hybrid search); 8: département name and territory types in
+# the keywords text (documents change: a new index is filled)
+MAPPING_VERSION = 8
 # Writes carry the monograph's version (`version_type: external_gte`), deletes too; the node
 # remembers a deleted document's version (its tombstone) only `index.gc_deletes` long, after
 # which an older write of a removed monograph would be accepted again. The default (60s) is

@@ -131,6 +131,20 @@ class EngineContract:
         literal = loaded.search(SearchParams(q=typed.understood.literal_query()).to_query())
         assert literal.understood is None and literal.total == 0
 
+    @pytest.mark.parametrize(
+        ("q", "found"),
+        [
+            ("DOM-TOM", {"eau-reunion"}),
+            ("outre-mer", {"eau-reunion"}),
+            ("Morbihan", {"ess-bretagne", "pvd-centre-bourg"}),
+        ],
+    )
+    def test_a_practice_is_found_by_where_it_is_as_people_name_it(
+        self, loaded: SearchEngine, q: str, found: set[str]
+    ) -> None:
+        # No text of theirs says « outre-mer » or « Morbihan »: their territory types and département do.
+        assert set(ids(self.search(loaded, q))) == found
+
     def test_acronym_expands_to_full_form(self, loaded: SearchEngine) -> None:
         assert ids(self.search(loaded, "ESS")) == ["ess-bretagne"]
 
