@@ -50,17 +50,18 @@ if total:  # nothing to sort otherwise
         sort_box(search)
 
 if understood := state.understood_now():
-    typed, read = understood
-    mentions = " ".join(f"« {md_literal(m)} »" for m in read["mentions"])
+    typed, answer = understood
+    read = Understood.model_validate(answer)
+    mentions = " ".join(f"« {md_literal(m)} »" for m in read.mentions)
     st.info(
-        f"{mentions} lu comme un filtre : {md_literal(' ; '.join(Understood.model_validate(read).labels()))}.",
+        f"{mentions} lu comme un filtre : {md_literal(' ; '.join(read.labels()))}.",
         icon=":material/filter_alt:",
     )
     st.button(
         "Chercher ces mots dans le texte",
         key="search_words_as_typed",
         on_click=state.search_words_as_typed,
-        args=(typed, Understood.model_validate(read).literal_query()),
+        args=(typed, read.literal_query()),
     )
 if result.get("corrected_query") and total:
     # The practices shown are those the typed words reach despite the typo; the corrected words find more.
