@@ -205,8 +205,10 @@ def stages_text(title: str, latency: dict[str, Any]) -> list[str]:
         "",
         f"{title} search path, p50 / mean ms per stage, each timed on its own: `request` is built once per "
         "distinct pass (a search asked again reuses it); `api_layer` is the API with the engine's answers "
-        "replayed, `api_in` / `api_out` the API before / after a real engine call; `serialise` is part of "
-        "both. "
+        "replayed, `api_in` / `api_out` the API before / after a real engine call, `engine_in` / `engine_out` "
+        "(Elasticsearch) that call before its request leaves / after its answer is read, timed on real calls "
+        "(the node's work leaves the caches cold: more than the same stages timed on their own); `serialise` "
+        "is part of both. "
         + " · ".join(parts)
         + "; "
         + ", ".join(f"{name} {p['p50']:.2f} / {p['mean']:.2f}" for name, p in totals)

@@ -13,6 +13,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
@@ -47,6 +48,7 @@ from indexer import es_query
 from indexer.elasticsearch_engine import BULK_CHUNK_BYTES, BULK_CHUNK_DOCS, ElasticsearchEngine
 from indexer.embedded import EmbeddedEngine
 from indexer.engine import EngineConfig, SearchEngine
+from indexer.es_http_node import HttptoolsAsyncNode
 from indexer.es_mapping import document, index_settings, mappings
 from indexer.facets import build_facets
 from indexer.french import FrenchStemmer
@@ -354,7 +356,8 @@ async def api_layer(app: Any, engine: SearchEngine, queries: list[BenchQuery], r
     routing, reading the query, the hop to a worker thread and back, and writing the answer. `api_in` /
     `api_out`: around the real engine call, from the request to the call (middleware, routing, the query
     read, the hop to a worker thread) and from its end to the answer (the hop back, serialisation,
-    middleware). An engine that the API awaits (`search_async`, Elasticsearch) is timed and replayed there."""
+    middleware). An engine that the API awaits (`search_async`, Elasticsearch) is timed and replayed there, and
+    its real calls split at the node (`engine_in`, `engine_out`: `_split_at_the_node`)."""
     answers = [engine.search(q.params.to_query()) for q in queries]
     replay = iter(answers * rounds)
 
@@ -364,12 +367,65 @@ async def api_layer(app: Any, engine: SearchEngine, queries: list[BenchQuery], r
     replayed, _, _ = await _api_pass(app, engine, queries, rounds, lambda query: next(replay), replayed_async)
     assert next(replay, None) is None, "each search request calls engine.search once"
     awaited = getattr(engine, "search_async", None)
-    _, before_call, after_call = await _api_pass(app, engine, queries, rounds, engine.search, awaited)
-    return {
+    split: dict[str, list[float]] = {"engine_in": [], "engine_out": []}
+    node_calls: list[tuple[float, float]] = []
+    if awaited is not None:
+        awaited = _split_at_the_node(awaited, node_calls, split)
+    with _node_calls_timed(node_calls):
+        _, before_call, after_call = await _api_pass(app, engine, queries, rounds, engine.search, awaited)
+    stages = {
         "api_layer": percentiles(replayed),
         "api_in": percentiles(before_call),
         "api_out": percentiles(after_call),
     }
+    if node_calls:
+        stages |= {name: percentiles(samples) for name, samples in split.items()}
+    return stages
+
+
+@contextmanager
+def _node_calls_timed(marks: list[tuple[float, float]]) -> Iterator[None]:
+    """The start and end of each call of the asynchronous Elasticsearch node while inside (the request written,
+    its answer read: what the node and the network take), added to `marks`."""
+    original = HttptoolsAsyncNode.perform_request
+
+    async def timed_call(node: HttptoolsAsyncNode, *args: Any, **kwargs: Any) -> Any:
+        started = time.perf_counter()
+        try:
+            return await original(node, *args, **kwargs)
+        finally:
+            marks.append((started, time.perf_counter()))
+
+    HttptoolsAsyncNode.perform_request = timed_call  # type: ignore[method-assign,assignment]
+    try:
+        yield
+    finally:
+        HttptoolsAsyncNode.perform_request = original  # type: ignore[method-assign]
+
+
+def _split_at_the_node(
+    search_async: Callable[[SearchQuery], Awaitable[SearchResult]],
+    node_calls: list[tuple[float, float]],
+    split: dict[str, list[float]],
+) -> Callable[[SearchQuery], Awaitable[SearchResult]]:
+    """`search_async`, its searches of one node call (`node_calls`, `_node_calls_timed`) split there: `engine_in`,
+    from the call of `search_async` to the request leaving (parsing, the request looked up, the client's own work);
+    `engine_out`, from the answer's last byte to the result (the client reading the JSON, hits, highlights,
+    facets). Timed on real calls, after the node's: unlike the stages timed on their own, with the caches the
+    node's work left cold."""
+
+    async def split_search(query: SearchQuery) -> SearchResult:
+        made = len(node_calls)
+        started = time.perf_counter()
+        try:
+            return await search_async(query)
+        finally:
+            ended, calls = time.perf_counter(), node_calls[made:]
+            if len(calls) == 1:
+                split["engine_in"].append(calls[0][0] - started)
+                split["engine_out"].append(ended - calls[0][1])
+
+    return split_search
 
 
 async def _api_pass(

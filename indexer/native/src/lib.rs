@@ -28,6 +28,8 @@ const ELLIPSIS: u32 = 0x2026;
 const OTHER: u8 = 1;
 /// Candidate words remembered per scanner (`build_highlighter`'s cache holds as many).
 const MATCH_CACHE: usize = 4096;
+/// Candidate words up to this many characters are looked up without a copy on the heap.
+const SHORT_WORD: usize = 48;
 
 fn is_word(byte: u8) -> bool {
     byte.is_ascii_alphanumeric() || byte == b'_'
@@ -52,6 +54,14 @@ impl<'a> Units<'a> {
             PyStringData::Ucs2(units) => Units::Two(units),
             PyStringData::Ucs4(units) => Units::Four(units),
         })
+    }
+
+    fn len(self) -> usize {
+        match self {
+            Units::One(units) => units.len(),
+            Units::Two(units) => units.len(),
+            Units::Four(units) => units.len(),
+        }
     }
 
     /// The characters `start..end`.
@@ -165,59 +175,55 @@ fn python_text<'py>(py: Python<'py>, codes: &[u32]) -> PyResult<Bound<'py, PyStr
     Units::Four(codes).to_python(py)
 }
 
-/// `indexer.highlight.fragments_of`: the excerpts of `texts` around their spans.
-fn fragments_of<'py>(
+/// `indexer.highlight.fragments_of`, one text at a time: the excerpts of `text` around its spans, appended to
+/// `fragments` until there are `max_fragments`.
+fn fragments_into<'py>(
     py: Python<'py>,
-    texts: &[Folded],
-    spans: &[Vec<(usize, usize)>],
+    fragments: &mut Vec<Bound<'py, PyString>>,
+    text: &Folded,
+    text_spans: &[(usize, usize)],
     fragment_size: usize,
     max_fragments: usize,
-) -> PyResult<Vec<Bound<'py, PyString>>> {
-    let mut fragments = Vec::new();
+) -> PyResult<()> {
     let mut fragment = Vec::new();
-    for (text, text_spans) in texts.iter().zip(spans) {
-        let length = text.len();
-        let mut next = 0;
-        while next < text_spans.len() && fragments.len() < max_fragments {
-            let start = text_spans[next].0;
-            // Start a little before the match, on a word boundary, and stop on one too.
-            let mut begin = start.saturating_sub(fragment_size / 4);
-            if begin > 0 {
-                if let Some(space) = text.find_space(begin, start) {
-                    begin = space + 1;
-                }
-            }
-            let mut finish = length.min(begin.saturating_add(fragment_size));
-            if finish < length {
-                if let Some(space) = text.rfind_space(start, finish) {
-                    if space > start {
-                        finish = space;
-                    }
-                }
-            }
-            let first = next;
-            while next < text_spans.len() && text_spans[next].1 <= finish {
-                next += 1;
-            }
-            fragment.clear();
-            if begin > 0 {
-                fragment.extend([ELLIPSIS, 0x20]);
-            }
-            render(&mut fragment, text, &text_spans[first..next], begin, finish);
-            if finish < length {
-                fragment.extend([0x20, ELLIPSIS]);
-            }
-            fragments.push(python_text(py, &fragment)?);
-            // A match cut by the fragment's end starts the next one.
-            if next < text_spans.len() && text_spans[next].0 < finish {
-                next += 1;
+    let length = text.len();
+    let mut next = 0;
+    while next < text_spans.len() && fragments.len() < max_fragments {
+        let start = text_spans[next].0;
+        // Start a little before the match, on a word boundary, and stop on one too.
+        let mut begin = start.saturating_sub(fragment_size / 4);
+        if begin > 0 {
+            if let Some(space) = text.find_space(begin, start) {
+                begin = space + 1;
             }
         }
-        if fragments.len() >= max_fragments {
-            break;
+        let mut finish = length.min(begin.saturating_add(fragment_size));
+        if finish < length {
+            if let Some(space) = text.rfind_space(start, finish) {
+                if space > start {
+                    finish = space;
+                }
+            }
+        }
+        let first = next;
+        while next < text_spans.len() && text_spans[next].1 <= finish {
+            next += 1;
+        }
+        fragment.clear();
+        if begin > 0 {
+            fragment.extend([ELLIPSIS, 0x20]);
+        }
+        render(&mut fragment, text, &text_spans[first..next], begin, finish);
+        if finish < length {
+            fragment.extend([0x20, ELLIPSIS]);
+        }
+        fragments.push(python_text(py, &fragment)?);
+        // A match cut by the fragment's end starts the next one.
+        if next < text_spans.len() && text_spans[next].0 < finish {
+            next += 1;
         }
     }
-    Ok(fragments)
+    Ok(())
 }
 
 /// One search's highlighter: the prefixes of its stems (as `indexer.highlight.scanned` folds them), the
@@ -283,8 +289,22 @@ impl Scanner {
     }
 
     fn is_match(&self, py: Python<'_>, word: Units) -> PyResult<bool> {
-        let key = word.codes();
-        if let Some(&known) = self.matches.lock().unwrap().get(&key) {
+        // The word's code points as the cache's key, on the stack when it is short (most are): a search
+        // looks up every candidate word of its page, a few hundred.
+        let mut short = [0u32; SHORT_WORD];
+        let long;
+        let key: &[u32] = if word.len() <= SHORT_WORD {
+            let mut at = 0;
+            word.each(|c| {
+                short[at] = c;
+                at += 1;
+            });
+            &short[..at]
+        } else {
+            long = word.codes();
+            &long
+        };
+        if let Some(&known) = self.matches.lock().unwrap().get(key) {
             return Ok(known);
         }
         let matched = self.is_match.bind(py).call1((word.to_python(py)?,))?.is_truthy()?;
@@ -292,7 +312,7 @@ impl Scanner {
         if matches.len() >= MATCH_CACHE {
             matches.clear();
         }
-        matches.insert(key, matched);
+        matches.insert(key.to_vec(), matched);
         Ok(matched)
     }
 
@@ -391,23 +411,24 @@ impl Scanner {
     ) -> PyResult<(Option<Bound<'py, PyString>>, Option<Bound<'py, PyString>>, Vec<Bound<'py, PyString>>)> {
         let title = self.marked_whole(py, title)?;
         let summary = self.marked_whole(py, summary)?;
-        // `within_budget`: the first `budget` characters, the last text cut at the next space after it.
-        let mut texts = Vec::new();
-        let mut spans = Vec::new();
+        // `within_budget`: the first `budget` characters, the last text cut at the next space after it. Each
+        // section's excerpts are made once it is scanned (`fragments_of` takes the texts in turn): once there
+        // are `max_fragments`, the sections after it are neither folded nor scanned.
+        let mut fragments = Vec::new();
         let mut used = 0;
         for section in &sections {
-            if used >= budget {
+            if used >= budget || fragments.len() >= max_fragments {
                 break;
             }
             let folded = self.fold(py, section)?;
             let limit = budget - used;
             let length = folded.len();
             let scanned = if length > limit { folded.find_space(limit, length).unwrap_or(length) } else { length };
-            spans.push(self.spans_of(py, &folded, scanned)?);
-            texts.push(folded);
+            let spans = self.spans_of(py, &folded, scanned)?;
+            fragments_into(py, &mut fragments, &folded, &spans, fragment_size, max_fragments)?;
             used += length;
         }
-        Ok((title, summary, fragments_of(py, &texts, &spans, fragment_size, max_fragments)?))
+        Ok((title, summary, fragments))
     }
 }
 
