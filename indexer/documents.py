@@ -54,7 +54,8 @@ def keywords_text(monograph: Monograph) -> str:
     # found by « DOM-TOM » through the synonyms), which its own text may never write.
     department = DEPARTMENT_NAMES.get(territory.department or "", "")
     types = [TERRITORY_TYPE_LABELS[t] for t in monograph.territory_types]
-    parts = [territory.name, department, territory.region or "", *types, *monograph.programmes, *monograph.tags]
+    parts = [territory.place or "", territory.name, department, territory.region or "", *types]
+    parts += [*monograph.programmes, *monograph.tags]
     parts += [f"{actor.name} {actor.role or ''}" for actor in monograph.actors]
     return "\n".join(p for p in parts if p)
 

@@ -77,8 +77,16 @@ class Territory(_Input):
     """
 
     name: ShortText = Field(
-        description="Commune, intercommunality, valley, island… (replaced by the official name of a known code).",
+        description="Commune, intercommunality, valley, island… (replaced by the official name of a known code; "
+        "a more precise place given here is kept as `place`).",
         examples=["Die"],
+    )
+    place: ShortText | None = Field(
+        default=None,
+        description="The place as the contributor names it when it lies within the official territory of `code` "
+        "(a cirque, a hamlet, a district, a former commune): kept, shown and searched beside the official name. "
+        "With a known code and no `place`, a `name` that is not the official one is kept here.",
+        examples=["Mafate"],
     )
     code: TerritoryCode | None = Field(
         default=None,

@@ -37,6 +37,14 @@ OVERSEAS_ZONES: frozenset[str] = frozenset({Zone.DROM, Zone.COM})
 AUTOCOMPLETE_MAX_LIMIT = 20
 
 
+def place_name(name: str | None, place: str | None) -> str:
+    """A practice's territory as a reader sees it: « Mafate (Saint-Paul) » when its contributor named a place
+    within the official territory, else the territory's name."""
+    if place and name:
+        return f"{place} ({name})"
+    return place or name or ""
+
+
 class TerritoryQuery(BaseModel):
     """`GET /territories`: what the user has typed so far."""
 

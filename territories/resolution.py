@@ -1,6 +1,7 @@
 """A monograph's territory checked against the referential and completed from it (`resolve`).
 
-A known code fills the official name, département, région, EPCI (and its nature), population and zone;
+A known code fills the official name, département, région, EPCI (and its nature), population and zone (a
+more precise place the contributor named is kept as `place`: « Mafate » in Saint-Paul);
 a retired commune code resolves to its successor (and `resolution_note` says so); a département or
 région given by name or code is normalised (département: its code; région: its official name); an
 inconsistent combination, an unknown code or name is a `TerritoryError` naming the field. A DROM or COM
@@ -15,6 +16,7 @@ from schemas.monograph import MonographContent, Territory
 from schemas.referentials import REGION_NAMES, TerritoryType
 from schemas.territory import OVERSEAS_ZONES, EpciNature, TerritoryKind
 from territories.autocomplete import territory_index
+from territories.names import name_words
 from territories.referential import Referential, TerritoryRecord, referential
 
 Content = TypeVar("Content", bound=MonographContent)
@@ -25,6 +27,13 @@ KINDS_BY_LENGTH = {
     5: (TerritoryKind.COMMUNE, TerritoryKind.ARRONDISSEMENT),
 }
 AREA_KINDS = (TerritoryKind.DEPARTEMENT, TerritoryKind.REGION)
+# Words of a territory's name that say what kind of territory it is, or link the others (`name_words`, folded):
+# a name given with a code that adds only these to the official one's words names no other place.
+NOT_A_PLACE = frozenset(
+    {"commune", "communes", "ville", "village", "mairie", "municipalite", "cc", "ca", "cu", "communaute", "agglo"}
+    | {"agglomeration", "metropole", "epci", "departement", "region", "arrondissement"}
+    | {"de", "du", "des", "la", "le", "les", "l", "d", "et", "en", "a", "au", "aux"}
+)
 
 
 class TerritoryError(ValueError):
@@ -69,6 +78,7 @@ def resolve_territory(territory: Territory, territories: Referential) -> Territo
     return territory.model_copy(
         update={
             "name": record.name,
+            "place": _place(territory, record),
             "code": record.code,
             "kind": record.kind,
             "insee_code": record.code if is_commune else None,
@@ -82,6 +92,19 @@ def resolve_territory(territory: Territory, territories: Referential) -> Territo
             "resolution_note": note,
         }
     )
+
+
+def _place(territory: Territory, record: TerritoryRecord) -> str | None:
+    """The place the contributor named within the official territory (« Mafate » in Saint-Paul, « Les Hauts de
+    Saint-Paul »), kept when the official name replaces it: `place` as given, else the name given. None when
+    that name is the official one, said shortly or with words that only say what kind of territory it is
+    (« st paul », « Commune de Die », « Die (26) », « Briançonnais » for the Communauté de communes du
+    Briançonnais), or is only a code."""
+    given = territory.place or territory.name
+    official = set(name_words(record.name))
+    if all(word in official or word in NOT_A_PLACE or word.isdigit() for word in name_words(given)):
+        return None
+    return given
 
 
 def _code(territory: Territory) -> str | None:

@@ -93,7 +93,7 @@ CORPUS: list[Monograph] = [
         "eau-reunion",
         "Préserver la ressource en eau sur les hauts de La Réunion",
         "Agriculteurs, office de l'eau et chercheurs testent des pratiques économes en eau.",
-        territory={"name": "Saint-Joseph", "department": "974", "region": "La Réunion"},
+        territory={"name": "Saint-Joseph", "place": "Grand Coude", "department": "974", "region": "La Réunion"},
         territory_types=["outre-mer", "montagne"],
         actor_categories=["etat", "recherche", "entreprise"],
         odd=[6, 15],

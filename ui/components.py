@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 import streamlit as st
 
 from schemas.facets import ACTOR_CATEGORY, FACET_BY_NAME, TERRITORY_TYPE
+from schemas.territory import place_name
 from ui.client import ApiError, ApiUnavailable
 
 T = TypeVar("T")
@@ -169,7 +170,8 @@ def territory_line(monograph: dict[str, Any]) -> str:
     department = DEPARTMENT.label(code) if code else None
     if department and region and department.startswith(f"{region} ("):
         region = None
-    place = " · ".join(p for p in (territory.get("name"), department, region) if p)
+    named = place_name(territory.get("name"), territory.get("place"))
+    place = " · ".join(p for p in (named, department, region) if p)
     year = f" — depuis {monograph['year']}" if monograph.get("year") else ""
     return f'<div class="impact-meta">{safe_text(place)}{safe_text(year)}</div>'
 

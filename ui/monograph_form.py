@@ -42,6 +42,7 @@ FIELD_NAMES = {
     "territory.name": "Territoire",
     "territory.code": "Territoire officiel",
     "territory.kind": "Territoire officiel",
+    "territory.place": "Lieu précis",
     "territory.department": "Département",
     "territory.insee_code": "Code INSEE",
     "territory.region": "Région",
@@ -117,7 +118,10 @@ def _territory(values: Mapping[str, Any]) -> dict[str, Any]:
     the département, commune code and région given."""
     picked = values.get("territory_pick")
     if picked:
-        return {"name": picked["name"], "code": picked["code"], "kind": picked["kind"]}
+        place = str(values.get("territory_place") or "").strip()
+        return {"name": picked["name"], "code": picked["code"], "kind": picked["kind"]} | (
+            {"place": place} if place else {}
+        )
     territory = {"name": str(values.get("territory_name") or "").strip()}
     for part in ("department", "insee_code"):
         if str(values.get(f"territory_{part}") or "").strip():
@@ -226,7 +230,7 @@ def initial_values(monograph: Mapping[str, Any]) -> dict[str, Any]:
     territory = monograph.get("territory") or {}
     contact = monograph.get("contact") or {}
     values: dict[str, Any] = {name: monograph.get(name) or "" for name in ("title", "summary", *SECTION_FIELDS)}
-    values |= {f"territory_{part}": territory.get(part) or "" for part in ("name", "department", "insee_code")}
+    values |= {f"territory_{part}": territory.get(part) or "" for part in ("name", "place", "department", "insee_code")}
     values |= {f"contact_{part}": contact.get(part) or "" for part in CONTACT_PARTS}
     values |= {
         "territory_region": territory.get("region"),
@@ -316,7 +320,16 @@ def monograph_fields(
         )
         show_errors(errors, "territory.code")
         show_errors(errors, "territory.kind")
-    if values["territory_pick"] is None:
+    if values["territory_pick"] is not None:
+        text(
+            "territory_place",
+            "Lieu précis (facultatif)",
+            max_chars=200,
+            placeholder="ex. Mafate, un hameau, un quartier, une ancienne commune",
+            help="Un lieu plus précis dans ce territoire officiel : il s'affiche avant le nom officiel "
+            "(« Mafate (Saint-Paul) ») et la recherche le trouve.",
+        )
+    else:
         # A name the referential does not know: where it is, said by hand.
         department, insee = st.columns(2)
         with department:

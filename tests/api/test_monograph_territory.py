@@ -29,6 +29,7 @@ def test_a_code_fills_the_territory(client: TestClient, editor: dict[str, str]) 
     territory = answer.json()["territory"]
     assert territory | {"population": 0} == {
         "name": "Die",
+        "place": None,
         "code": "26113",
         "kind": "commune",
         "insee_code": "26113",
@@ -105,3 +106,22 @@ def test_an_edit_is_resolved_too(client: TestClient, contributor: dict[str, str]
     assert answer.status_code == 422 and answer.json()["error"]["details"][0]["loc"][-1] == "department"
     body["territory"] = {"name": "x", "code": "2A004"}
     assert client.put(f"{URL}/{created['id']}", json=body, headers=contributor).json()["territory"]["name"] == "Ajaccio"
+
+
+def test_a_place_named_within_the_territory_is_kept_shown_and_searched(
+    client: TestClient, editor: dict[str, str]
+) -> None:
+    """« Mafate » with Saint-Paul's code: the official name fills `name`, the contributor's stays as `place`,
+    through an edit that sends the territory back as read, and a search for it finds the practice."""
+    answer = submit(client, editor, {"name": "Mafate", "code": "97415"}, status="published", title="Une école")
+    assert answer.status_code == 201, answer.text
+    created = answer.json()
+    assert (created["territory"]["name"], created["territory"]["place"]) == ("Saint-Paul", "Mafate")
+    found = client.get("/api/v1/search", params={"q": "Mafate"}).json()["hits"]
+    assert [hit["territory"]["place"] for hit in found if hit["id"] == created["id"]] == ["Mafate"]
+    body = payload(territory=created["territory"], version=created["version"], title="Une école du cirque")
+    edited = client.put(f"{URL}/{created['id']}", json=body, headers=editor).json()
+    assert (edited["territory"]["name"], edited["territory"]["place"]) == ("Saint-Paul", "Mafate")
+    body = payload(territory={"name": "Saint-Paul", "code": "97415"}, version=edited["version"])
+    dropped = client.put(f"{URL}/{created['id']}", json=body, headers=editor).json()
+    assert dropped["territory"]["place"] is None

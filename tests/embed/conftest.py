@@ -21,6 +21,7 @@ XSS_SECTION = (
     f'<iframe src="javascript:{PWN}"></iframe> <style>body{{display:none}}</style>'
 )
 XSS_SOURCE = "https://exemple.fr/source?a=1&b=<2>"
+XSS_PLACE = f"<b onmouseover={PWN}>Zinzolin</b>"
 
 
 def xss_body(**overrides: Any) -> dict[str, Any]:
@@ -29,7 +30,8 @@ def xss_body(**overrides: Any) -> dict[str, Any]:
         summary=XSS_SUMMARY,
         context=XSS_SECTION,
         approach=XSS_SECTION,
-        territory={"name": f"<b onmouseover={PWN}>Zinzolin</b>", "region": "Bretagne"},
+        # A place named within an official territory: shown before its name (« … (Pontivy) »), as text.
+        territory={"name": "Pontivy", "code": "56178", "place": XSS_PLACE},
         territory_types=["rural"],
         odd=[8],
         year=2024,

@@ -15,7 +15,7 @@ import httpx
 import pytest
 
 from tests.browser import ARTIFACTS, launched_browser, require_browser, serious_violations
-from tests.embed.conftest import XSS_TITLE, xss_body
+from tests.embed.conftest import XSS_PLACE, XSS_TITLE, xss_body
 from tests.live import LiveApi, free_port, live_api
 
 pytestmark = pytest.mark.browser
@@ -181,6 +181,9 @@ def test_partner_page_embeds_iframe_and_component(browser: Any, partner: str, ap
     assert XSS_TITLE in xss_frame.locator("h2.result-title").inner_text()
     page.locator("#widget-xss li.r").first.wait_for()
     assert XSS_TITLE in page.locator("#widget-xss h3").inner_text()
+    # The place its contributor named, before the official name, as text (`b` is counted among the injected).
+    assert f"{XSS_PLACE} (Pontivy), Bretagne" in page.locator("#widget-xss p.m").inner_text()
+    assert f"{XSS_PLACE} (Pontivy), Bretagne" in xss_frame.locator("li.result").first.inner_text()
     injected = "svg, img, iframe, object, b, script:not([src])"
     assert xss_frame.locator(injected).count() == 0
     assert page.evaluate(f"document.getElementById('widget-xss').shadowRoot.querySelectorAll('{injected}').length") == 0

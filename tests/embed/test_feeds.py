@@ -12,7 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from tests.api.conftest import payload
-from tests.embed.conftest import XSS_SOURCE, XSS_SUMMARY, XSS_TITLE, assert_inert
+from tests.embed.conftest import XSS_PLACE, XSS_SOURCE, XSS_SUMMARY, XSS_TITLE, assert_inert
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 KINDS = {"atom": ("atom10", "application/atom+xml"), "rss": ("rss20", "application/rss+xml")}
@@ -101,6 +101,7 @@ def test_hostile_monograph_stays_text(client: TestClient, xss_id: str, kind: str
     # The HTML body is escaped prose, with the http(s) source as the only link.
     assert_inert(html_body)
     assert "&lt;img src=x onerror=" in html_body
+    assert f"{html.escape(XSS_PLACE, quote=False)} (Pontivy), Bretagne" in html_body
     assert f'<a href="{html.escape(XSS_SOURCE)}">' in html_body
     entry = feedparser.parse(response.content).entries[0]
     assert entry.title == XSS_TITLE

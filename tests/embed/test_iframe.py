@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 
 from api.deps import get_engine
 from indexer.engine import EngineUnavailable
-from tests.embed.conftest import XSS_SUMMARY, XSS_TITLE, assert_inert, count_shown, payload, result_links
+from tests.embed.conftest import XSS_PLACE, XSS_SUMMARY, XSS_TITLE, assert_inert, count_shown, payload, result_links
 
 SEARCHES: list[list[tuple[str, Any]]] = [
     [],
@@ -255,6 +255,7 @@ def test_hostile_monograph_renders_as_inert_text(client: TestClient, xss_id: str
     assert count_shown(page) == 1
     text = html.unescape(re.sub(r"<[^>]+>", "", page))
     assert XSS_SUMMARY.split("<img")[0].strip() in text and "onerror" in text  # shown, as text
+    assert f"{XSS_PLACE} (Pontivy), Bretagne" in text
     assert "&lt;script&gt;" in page and "&lt;svg onload" in page
     assert XSS_TITLE.startswith("<script>")
 

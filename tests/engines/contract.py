@@ -137,12 +137,14 @@ class EngineContract:
             ("DOM-TOM", {"eau-reunion"}),
             ("outre-mer", {"eau-reunion"}),
             ("Morbihan", {"ess-bretagne", "pvd-centre-bourg"}),
+            ("Grand Coude", {"eau-reunion"}),  # the place its contributor named, within Saint-Joseph
         ],
     )
     def test_a_practice_is_found_by_where_it_is_as_people_name_it(
         self, loaded: SearchEngine, q: str, found: set[str]
     ) -> None:
-        # No text of theirs says « outre-mer » or « Morbihan »: their territory types and département do.
+        # No text of theirs says « outre-mer », « Morbihan » or « Grand Coude »: their territory types, département
+        # and place do.
         assert set(ids(self.search(loaded, q))) == found
 
     def test_acronym_expands_to_full_form(self, loaded: SearchEngine) -> None:

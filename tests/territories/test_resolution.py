@@ -112,3 +112,30 @@ def test_overseas_territories_are_outre_mer() -> None:
     assert resolve(spm).territory_types[-1] == "outre-mer"
     metro = resolve(CORPUS[0].content())
     assert "outre-mer" not in metro.territory_types and isinstance(metro, MonographContent)
+
+
+@pytest.mark.parametrize(
+    ("given", "place"),
+    [
+        ({"name": "Mafate", "code": "97415"}, "Mafate"),
+        ({"name": "Les Hauts de Saint-Paul", "code": "97415"}, "Les Hauts de Saint-Paul"),
+        ({"name": "Saint-Paul", "code": "97415", "place": "Mafate"}, "Mafate"),  # an edit sends both back
+        ({"name": "st paul", "code": "97415"}, None),
+        ({"name": "Commune de Die", "code": "26113"}, None),
+        ({"name": "Die (26)", "code": "26113"}, None),
+        ({"name": "26113", "code": "26113"}, None),
+        ({"name": "Briançonnais", "code": "240500439"}, None),  # an EPCI named shortly
+        ({"name": "Béon", "code": "01039"}, None),  # a former commune its successor's name says
+        ({"name": "Saint-Paul", "code": "97415", "place": "Saint Paul"}, None),
+    ],
+)
+def test_a_place_named_within_the_official_territory_is_kept_beside_its_name(
+    given: dict[str, str], place: str | None
+) -> None:
+    territory = resolved(**given)
+    assert territory.resolved and territory.place == place
+
+
+def test_the_official_name_replaces_the_name_given_and_a_name_only_territory_is_its_own_place() -> None:
+    assert resolved(name="Mafate", code="97415").name == "Saint-Paul"
+    assert resolved(name="Vallée de la Drôme", department="26").place is None

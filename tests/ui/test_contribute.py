@@ -25,7 +25,7 @@ from tests.ui.conftest import (
     with_key,
 )
 from ui import client
-from ui.monograph_form import french_message
+from ui.monograph_form import build_body, french_message, initial_values
 from ui.text import md_literal
 
 
@@ -202,8 +202,9 @@ def test_a_commune_picked_in_the_suggestions_is_sent_by_its_code(open_page: Open
     choices.select("commune:26113")
     checked(app.run())
     assert f"Territoire reconnu : {md_literal('Die — commune, Drôme (26)')}." in [c.value for c in app.caption]
-    # The commune says where it is: no département or région to type.
+    # The commune says where it is: no département or région to type; a more precise place may be said.
     assert not [t for t in app.text_input if t.key == field(app, "territory_department")]
+    app.text_input(key=field(app, "territory_place")).input("Quartier de la gare")
     submit(app)
 
     assert not errors(app)
@@ -211,6 +212,7 @@ def test_a_commune_picked_in_the_suggestions_is_sent_by_its_code(open_page: Open
     territory = practice["territory"]
     assert (territory["code"], territory["name"], territory["department"]) == ("26113", "Die", "26")
     assert territory["resolved"] is True and territory["region"] == "Auvergne-Rhône-Alpes"
+    assert territory["place"] == "Quartier de la gare"
 
 
 def test_a_name_nobody_picked_is_kept_as_typed_and_marked_not_recognised(
@@ -223,6 +225,7 @@ def test_a_name_nobody_picked_is_kept_as_typed_and_marked_not_recognised(
     checked(app.run())
 
     assert any("non reconnu" in c.value and "Zorgu" in c.value for c in app.caption)
+    assert not [t for t in app.text_input if t.key == field(app, "territory_place")]  # the name is the place
     submit(app)
 
     assert not errors(app)
@@ -273,3 +276,13 @@ def test_a_start_year_after_next_year_is_explained_in_french() -> None:
     latest = latest_start_year()
     detail = {"type": "year_too_late", "msg": f"the start year must not be after {latest}", "loc": ["body", "year"]}
     assert french_message(detail, "year", None) == f"Indiquez une année entre 1950 et {latest}."
+
+
+def test_an_edit_form_sends_back_the_place_named_within_the_territory() -> None:
+    stored = {"title": "t", "territory": {"name": "Saint-Paul", "place": "Mafate", "code": "97415", "kind": "commune"}}
+    values = initial_values(stored)
+    assert values["territory_place"] == "Mafate"
+    picked = {"name": "Saint-Paul", "code": "97415", "kind": "commune"}
+    refs: dict[str, Any] = {"actor_categories": []}
+    assert build_body(values | {"territory_pick": picked}, refs)["territory"] == picked | {"place": "Mafate"}
+    assert build_body(values | {"territory_pick": picked, "territory_place": " "}, refs)["territory"] == picked

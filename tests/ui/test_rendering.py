@@ -163,6 +163,10 @@ def test_dates_in_french(iso: str | None, french: str | None) -> None:
         ({"name": "Marie-Galante", "department": "971", "region": "Guadeloupe"}, "Marie-Galante · Guadeloupe (971)"),
         ({"name": "Bretagne", "region": "Bretagne"}, "Bretagne · Bretagne"),
         ({"name": "<b>Nantes</b>"}, "<b>Nantes</b>"),
+        (
+            {"name": "Saint-Paul", "place": "<i>Mafate</i>", "department": "974", "region": "La Réunion"},
+            "<i>Mafate</i> (Saint-Paul) · La Réunion (974)",
+        ),
     ],
 )
 def test_the_territory_line_names_the_departement(territory: dict[str, str], shown: str) -> None:

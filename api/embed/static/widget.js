@@ -1,4 +1,4 @@
-/*! IMPACT-Pratiques widget: plain JavaScript, no framework, no build step; 17379 bytes (6.1 kB gzipped).
+/*! IMPACT-Pratiques widget: plain JavaScript, no framework, no build step; 17428 bytes (6.1 kB gzipped).
  * <script src="https://API/widget.js" defer></script>
  * <impact-pratiques q="tiers-lieux" territory-type="rural" odd="8" size="5"></impact-pratiques>
  * Attributes: q, territory-type, actor-category, odd, region (lists: comma-separated), year-from, year-to,
@@ -320,7 +320,8 @@
           link.target = "_blank";
           link.rel = "noopener noreferrer";
         }
-        var place = [hit.territory.name, hit.territory.region].filter(Boolean).join(", ");
+        var t = hit.territory;
+        var place = [t.place ? t.place + " (" + t.name + ")" : t.name, t.region].filter(Boolean).join(", ");
         item.appendChild(el("p", "m", place + (hit.year ? " · depuis " + hit.year : "")));
         fill(item.appendChild(el("p", "d")), hit.highlight && hit.highlight.summary, hit.summary);
         var chips = item.appendChild(el("ul", "c"));
