@@ -269,6 +269,35 @@ def test_component_search_box_suggests_while_typing(browser: Any, partner: str, 
     context.close()
 
 
+def test_component_says_what_the_search_did_with_the_words(browser: Any, partner: str, api: LiveApi) -> None:
+    """A typo searched by its closest words, an ODD typed as words read as the filter: the widget says so, and
+    one click searches the corrected words, or the words as typed."""
+    from playwright.sync_api import expect
+
+    page, errors = watched_page(browser, partner + "/recherche", width=1000)
+    widget = page.locator("#widget-search")
+    widget.locator("li.r").first.wait_for()
+    box = widget.get_by_role("combobox", name="Rechercher une pratique")
+
+    box.fill("covoiturrage")
+    box.press("Enter")
+    expect(widget.get_by_text("Résultats approchants de « covoiturrage ».")).to_be_visible()
+    widget.get_by_role("button", name="Vouliez-vous dire « covoiturage » ?").click()
+    expect(box).to_have_value("covoiturage")
+    expect(widget.locator("li.r").first).to_be_visible()
+    expect(widget.get_by_text("Résultats approchants")).to_have_count(0)
+
+    box.fill("ODD 13")
+    box.press("Enter")
+    expect(widget.get_by_text("« ODD 13 » lu comme un filtre : ODD 13.")).to_be_visible()
+    expect(widget.locator("p.s").first).to_have_text(re.compile(r"^\d+ pratiques?"))
+    widget.get_by_role("button", name="Chercher ces mots dans le texte").click()
+    expect(box).to_have_value('"ODD 13"')
+    expect(widget.get_by_text("lu comme un filtre")).to_have_count(0)
+    assert errors == []
+    page.close()
+
+
 def test_component_loading_and_error_states_in_french(browser: Any, partner: str, api: LiveApi) -> None:
     page = browser.new_page()
     page.set_default_timeout(15_000)

@@ -1,4 +1,4 @@
-/*! IMPACT-Pratiques widget: plain JavaScript, no framework, no build step; 17428 bytes (6.1 kB gzipped).
+/*! IMPACT-Pratiques widget: plain JavaScript, no framework, no build step; 18255 bytes (6.4 kB gzipped).
  * <script src="https://API/widget.js" defer></script>
  * <impact-pratiques q="tiers-lieux" territory-type="rural" odd="8" size="5"></impact-pratiques>
  * Attributes: q, territory-type, actor-category, odd, region (lists: comma-separated), year-from, year-to,
@@ -263,6 +263,7 @@
     }
 
     search(words) {
+      if (this.input) this.input.value = words;
       this.typed = words;
       this.page = 1;
       this.load();
@@ -304,12 +305,23 @@
       return line;
     }
 
+    note(text, action, words) {
+      var self = this;
+      self.box.appendChild(el("p", "s", text)).appendChild(el("button", null, action))
+        .addEventListener("click", function () { self.search(words); });
+    }
+
     render(result, look) {
       var self = this;
       if (/^#?[0-9a-f]{6}$/i.test(look.accent || "")) self.style.setProperty("--a", "#" + look.accent.replace("#", ""));
       self.status(result.total === 0 ? "Aucune pratique ne correspond à cette recherche." :
         result.total + (result.total > 1 ? " pratiques" : " pratique"));
       if (look.title) self.box.insertBefore(el("p", "t", look.title), self.box.firstChild);
+      // What the search did with the words: an ODD read as the filter, a typo's closest words; one click undoes it.
+      var u = result.understood, fix = result.corrected_query;
+      if (u) self.note("« " + u.mentions.join(" », « ") + " » lu comme un filtre : ODD " + u.odd.join(", ") + ". ",
+        "Chercher ces mots dans le texte", u.mentions.reduce(function (t, m) { return (t + ' "' + m + '"').trim(); }, u.q));
+      if (fix) self.note("Résultats approchants de « " + look.filters.q + " ». ", "Vouliez-vous dire « " + fix + " » ?", fix);
       var list = self.box.appendChild(el("ol"));
       result.hits.forEach(function (hit) {
         var item = list.appendChild(el("li", "r")).appendChild(el("article"));
