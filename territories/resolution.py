@@ -10,6 +10,7 @@ territory adds `outre-mer` to the territory types. Name-only territories stay al
 
 from __future__ import annotations
 
+import re
 from typing import TypeVar
 
 from schemas.monograph import MonographContent, Territory
@@ -29,6 +30,8 @@ KINDS_BY_LENGTH = {
 AREA_KINDS = (TerritoryKind.DEPARTEMENT, TerritoryKind.REGION)
 # Words of a territory's name that say what kind of territory it is, or link the others (`name_words`, folded):
 # a name given with a code that adds only these to the official one's words names no other place.
+# A code among a name's words (`26`, `26113`, `2a004`, a SIREN): it names no place.
+CODE_WORD = re.compile(r"\d[0-9ab]?\d*")
 NOT_A_PLACE = frozenset(
     {"commune", "communes", "ville", "village", "mairie", "municipalite", "cc", "ca", "cu", "communaute", "agglo"}
     | {"agglomeration", "metropole", "epci", "departement", "region", "arrondissement"}
@@ -102,7 +105,7 @@ def _place(territory: Territory, record: TerritoryRecord) -> str | None:
     Briançonnais), or is only a code."""
     given = territory.place or territory.name
     official = set(name_words(record.name))
-    if all(word in official or word in NOT_A_PLACE or word.isdigit() for word in name_words(given)):
+    if all(word in official or word in NOT_A_PLACE or CODE_WORD.fullmatch(word) for word in name_words(given)):
         return None
     return given
 

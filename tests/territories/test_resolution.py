@@ -124,6 +124,7 @@ def test_overseas_territories_are_outre_mer() -> None:
         ({"name": "Commune de Die", "code": "26113"}, None),
         ({"name": "Die (26)", "code": "26113"}, None),
         ({"name": "26113", "code": "26113"}, None),
+        ({"name": "2A004", "code": "2A004"}, None),  # a code with a letter (Corse) is a code too
         ({"name": "Briançonnais", "code": "240500439"}, None),  # an EPCI named shortly
         ({"name": "Béon", "code": "01039"}, None),  # a former commune its successor's name says
         ({"name": "Saint-Paul", "code": "97415", "place": "Saint Paul"}, None),
