@@ -60,8 +60,9 @@ def implied_types(territory: Territory) -> list[TerritoryType]:
     """The territory types the referential implies for a commune or an EPCI.
 
     Overseas → outre-mer; in (or being) a métropole → metropole; a commune below 2,000 inhabitants is
-    rural, from 10,000 urban, in between rural in a communauté de communes and periurban otherwise;
-    an EPCI is rural when a communauté de communes, urban otherwise.
+    rural, from 10,000 urban (and rural too in a communauté de communes: the town at the centre of a rural
+    intercommunality, Pontivy, works with its countryside), in between rural in a communauté de communes and
+    periurban otherwise; an EPCI is rural when a communauté de communes, urban otherwise.
     """
     types: list[TerritoryType] = []
     nature = territory.epci_nature
@@ -72,6 +73,8 @@ def implied_types(territory: Territory) -> list[TerritoryType]:
         types.append(TerritoryType.RURAL)
     elif population >= URBAN_FROM:
         types.append(TerritoryType.URBAIN)
+        if nature == EpciNature.CC:
+            types.append(TerritoryType.RURAL)
     else:
         types.append(TerritoryType.RURAL if nature in (None, EpciNature.CC) else TerritoryType.PERIURBAIN)
     if nature == EpciNature.ME:

@@ -51,6 +51,20 @@ def test_like_territory_ranks_and_says_why(client: TestClient, placed: dict[str,
     ]
 
 
+def test_a_town_at_the_centre_of_a_rural_intercommunality_is_like_its_countryside_too(
+    client: TestClient, placed: dict[str, str]
+) -> None:
+    # Pontivy (14,600 inhabitants, in a communauté de communes) is urban and rural; Briançon likewise; Le Port
+    # (in a communauté d'agglomération), urban only.
+    body = client.get("/api/v1/search", params={"like_territory": "56178"}).json()
+    assert body["like_territory"]["territory_types"] == ["urbain", "rural"]
+    florac = next(hit for hit in body["hits"] if hit["id"] == placed["florac"])
+    assert florac["similarity_reasons"][0] == "même type de territoire (rural)"
+    assert body["hits"][0]["id"] in (placed["florac"], placed["diois"])  # rural ones first: none is urban
+    types = client.get("/api/v1/search", params={"like_territory": "97407"}).json()["like_territory"]
+    assert types["territory_types"] == ["urbain", "outre-mer"]
+
+
 def test_without_like_territory_nothing_changes(client: TestClient, placed: dict[str, str]) -> None:
     body = client.get("/api/v1/search").json()
     assert body["like_territory"] is None
