@@ -12,7 +12,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstra
 from pydantic_core import PydanticCustomError
 
 from schemas.referentials import ActorCategory, TerritoryType
-from schemas.territory import EpciNature, TerritoryKind, Zone
+from schemas.territory import EpciNature, TerritoryKind, Zone, place_name
 
 
 class Status(StrEnum):
@@ -123,6 +123,10 @@ class Territory(_Input):
     resolution_note: Annotated[str, StringConstraints(max_length=300)] | None = Field(
         default=None, description="What the API changed while resolving `code`, e.g. a retired code (set by the API)."
     )
+
+    def where(self) -> str:
+        """Where, as a list of results says it: « Mafate (Saint-Paul), La Réunion »."""
+        return ", ".join(p for p in (place_name(self.name, self.place), self.region) if p)
 
 
 class Actor(_Input):

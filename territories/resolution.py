@@ -28,10 +28,10 @@ KINDS_BY_LENGTH = {
     5: (TerritoryKind.COMMUNE, TerritoryKind.ARRONDISSEMENT),
 }
 AREA_KINDS = (TerritoryKind.DEPARTEMENT, TerritoryKind.REGION)
-# Words of a territory's name that say what kind of territory it is, or link the others (`name_words`, folded):
-# a name given with a code that adds only these to the official one's words names no other place.
 # A code among a name's words (`26`, `26113`, `2a004`, a SIREN): it names no place.
 CODE_WORD = re.compile(r"\d[0-9ab]?\d*")
+# Words of a territory's name that say what kind of territory it is, or link the others (`name_words`, folded):
+# a name given with a code that adds only these to the official one's words names no other place.
 NOT_A_PLACE = frozenset(
     {"commune", "communes", "ville", "village", "mairie", "municipalite", "cc", "ca", "cu", "communaute", "agglo"}
     | {"agglomeration", "metropole", "epci", "departement", "region", "arrondissement"}

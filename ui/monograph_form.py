@@ -118,10 +118,9 @@ def _territory(values: Mapping[str, Any]) -> dict[str, Any]:
     the département, commune code and région given."""
     picked = values.get("territory_pick")
     if picked:
+        chosen = {"name": picked["name"], "code": picked["code"], "kind": picked["kind"]}
         place = str(values.get("territory_place") or "").strip()
-        return {"name": picked["name"], "code": picked["code"], "kind": picked["kind"]} | (
-            {"place": place} if place else {}
-        )
+        return chosen | {"place": place} if place else chosen
     territory = {"name": str(values.get("territory_name") or "").strip()}
     for part in ("department", "insee_code"):
         if str(values.get(f"territory_{part}") or "").strip():

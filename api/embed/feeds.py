@@ -24,7 +24,6 @@ from indexer.engine import EngineError
 from schemas.monograph import Monograph
 from schemas.referentials import ODD_BY_NUMBER, TERRITORY_TYPE_LABELS
 from schemas.search import SearchParams, Sort
-from schemas.territory import place_name
 
 log = logging.getLogger(__name__)
 
@@ -65,8 +64,7 @@ class TextTitles(BaseExtension):
 def entry_html(monograph: Monograph, sources: list[str]) -> str:
     """The entry as HTML (the feed then escapes it once more as XML text): escaped prose, http(s) links."""
     parts = [Markup("<p>{}</p>").format(monograph.summary)]
-    territory = monograph.territory
-    place = ", ".join(p for p in (place_name(territory.name, territory.place), territory.region) if p)
+    place = monograph.territory.where()
     parts.append(Markup("<p>{}</p>").format(place + (f" · depuis {monograph.year}" if monograph.year else "")))
     if sources:
         items = Markup("").join(Markup('<li><a href="{0}">{0}</a></li>').format(url) for url in sources)

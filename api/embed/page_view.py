@@ -14,7 +14,6 @@ from schemas.api import EmbedTheme
 from schemas.facets import FACET_BY_NAME, FACET_NAMES, FACETS
 from schemas.referentials import ACTOR_CATEGORY_LABELS, ODD_BY_NUMBER, ODD_LIST, TERRITORY_TYPE_LABELS
 from schemas.search import MAX_RESULT_WINDOW, SearchHit, SearchMode, SearchParams, SearchResult
-from schemas.territory import place_name
 from schemas.understood import Understood
 from territories.choropleth import MapEntry
 
@@ -171,7 +170,7 @@ class EmbedView:
 
 def hit_view(hit: SearchHit, url: str) -> HitView:
     light = hit.highlight
-    place = ", ".join(p for p in (place_name(hit.territory.name, hit.territory.place), hit.territory.region) if p)
+    place = hit.territory.where()
     tags = [TERRITORY_TYPE_LABELS.get(t, t) for t in hit.territory_types]
     tags += [ACTOR_CATEGORY_LABELS.get(a, a) for a in hit.actor_categories]
     return HitView(
