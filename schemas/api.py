@@ -9,7 +9,7 @@ from typing import Annotated, Any, Generic, Literal, TypeVar
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, WithJsonSchema, model_validator
 
 from schemas.like_territory import TerritoryProfile
-from schemas.monograph import Monograph
+from schemas.monograph import Monograph, Proposal
 from schemas.search import (
     FacetValue,
     SearchHit,
@@ -83,6 +83,7 @@ class Page(BaseModel, Generic[Item]):
 
 
 MonographPage = Page[MonographPublic]
+ProposalPage = Page[Proposal]
 
 
 class ModerationDecision(BaseModel):

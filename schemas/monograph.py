@@ -245,3 +245,33 @@ class Monograph(MonographContent):
     def content(self) -> MonographContent:
         """The author's part alone, comparable with a submission."""
         return MonographContent.model_validate(self.model_dump(include=set(MonographContent.model_fields)))
+
+
+class ProposalStatus(StrEnum):
+    PENDING = "pending"
+    DECLINED = "declined"
+
+
+class Proposal(BaseModel):
+    """A contributor's proposed change to their published practice. Search shows the published content until an
+    editor accepts it; then it is the practice's next version."""
+
+    monograph_id: str
+    title: str = Field(description="The published practice's title (the proposal may change it).")
+    status: ProposalStatus
+    content: MonographContent
+    base_version: int = Field(description="The practice's version the change was proposed on.")
+    current_version: int = Field(
+        description="The practice's version now: an editor's edit since the proposal makes it outdated (it can then "
+        "only be declined, or proposed again by its author)."
+    )
+    proposed_at: datetime
+    reason: str | None = Field(None, description="Why an editor declined it (declined proposals only).")
+    decided_at: datetime | None = None
+    changed_fields: list[str] = Field(description="The content fields the proposal changes, in the sheet's order.")
+
+    @staticmethod
+    def changes(published: MonographContent, proposed: MonographContent) -> list[str]:
+        """The content fields whose values differ, in the sheet's order."""
+        before, after = published.model_dump(mode="json"), proposed.model_dump(mode="json")
+        return [name for name in MonographContent.model_fields if before.get(name) != after.get(name)]

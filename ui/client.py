@@ -236,14 +236,45 @@ def submission(monograph_id: str, api_key: str) -> dict[str, Any]:
     return data
 
 
-def update(monograph_id: str, body: dict[str, Any], api_key: str, version: int) -> dict[str, Any]:
-    """`PUT /monographs/{id}` guarded by the version last read (If-Match); `ApiError` 409 when it changed since."""
+def _replace(path: str, body: dict[str, Any], api_key: str, version: int) -> dict[str, Any]:
+    """A PUT guarded by the version last read (If-Match); `ApiError` 409 when it changed since."""
     headers = {"If-Match": f'"{version}"'}
-    data: dict[str, Any] = request(
-        "PUT", f"/monographs/{monograph_id}", body=body, api_key=api_key, headers=headers
-    ).json()
+    data: dict[str, Any] = request("PUT", path, body=body, api_key=api_key, headers=headers).json()
     clear_caches()
     return data
+
+
+def update(monograph_id: str, body: dict[str, Any], api_key: str, version: int) -> dict[str, Any]:
+    """`PUT /monographs/{id}`: an editor's edit, or a contributor's of a submission (pending or rejected)."""
+    return _replace(f"/monographs/{monograph_id}", body, api_key, version)
+
+
+def propose(monograph_id: str, body: dict[str, Any], api_key: str, version: int) -> dict[str, Any]:
+    """`PUT /monographs/{id}/proposal`: a contributor's change to their published practice, for an editor to review."""
+    return _replace(f"/monographs/{monograph_id}/proposal", body, api_key, version)
+
+
+def proposals(api_key: str, status: str | None = None, size: int = 50) -> dict[str, Any]:
+    """Proposed changes, newest first: every one for an editor (`status="pending"`: the queue), one's own for a
+    contributor."""
+    params = [("size", str(size))] + ([("status", status)] if status else [])
+    data: dict[str, Any] = get("/proposals", params, api_key)
+    return data
+
+
+def accept_proposal(monograph_id: str, api_key: str) -> dict[str, Any]:
+    data: dict[str, Any] = post(f"/monographs/{monograph_id}/proposal/accept", None, api_key)
+    clear_caches()
+    return data
+
+
+def decline_proposal(monograph_id: str, api_key: str, reason: str) -> dict[str, Any]:
+    data: dict[str, Any] = post(f"/monographs/{monograph_id}/proposal/decline", {"reason": reason}, api_key)
+    return data
+
+
+def withdraw_proposal(monograph_id: str, api_key: str) -> None:
+    request("DELETE", f"/monographs/{monograph_id}/proposal", api_key=api_key)
 
 
 def submitter(monograph_id: str, api_key: str) -> dict[str, Any] | None:

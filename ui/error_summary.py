@@ -1,14 +1,17 @@
 """The errors of a form, counted and listed at its top: each entry names its field and moves the focus there.
 
 Each field is drawn inside a container keyed by its slot (`field_box` in `ui.monograph_form`, class
-`st-key-field-<slot>`); a small script focuses the field of the entry clicked, and brings the summary
-into view (and focus) when it appears, so keyboard and screen-reader users start from it.
+`st-key-field-<slot>`, or `st-key-field-<form>-<slot>` inside `form_anchors`, when a page holds several forms);
+a small script focuses the field of the entry clicked, and brings the summary into view (and focus) when it
+appears, so keyboard and screen-reader users start from it.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
@@ -50,9 +53,25 @@ _SCRIPT = """
 """
 
 
+# The form whose fields and summary are being drawn, when a page holds several ("" for a page's only form).
+_FORM: ContextVar[str] = ContextVar("form_anchors", default="")
+
+
+@contextmanager
+def form_anchors(form: str) -> Iterator[None]:
+    """Fields and summary drawn inside are those of `form` (letters, digits and dashes): their containers' keys
+    are its own, apart from any other form's on the page."""
+    token = _FORM.set(form)
+    try:
+        yield
+    finally:
+        _FORM.reset(token)
+
+
 def anchor(slot: str) -> str:
     """The key of the container holding a field (its CSS class is `st-key-` and this)."""
-    return "field-" + slot.replace(".", "-").replace("_", "-")
+    form = _FORM.get()
+    return "field-" + (f"{form}-" if form else "") + slot.replace(".", "-").replace("_", "-")
 
 
 def field_box(slot: str) -> DeltaGenerator:

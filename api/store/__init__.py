@@ -1,4 +1,5 @@
-"""The system of record: monographs, their pending index work, their vectors, API keys and embed presets.
+"""The system of record: monographs, the changes proposed to them, their pending index work, their vectors,
+API keys and embed presets.
 
 SQLite by default (WAL, synchronous=FULL), PostgreSQL when several API processes share it.
 Every write that changes what search should show also records an outbox entry in the same
@@ -15,6 +16,7 @@ from api.store.embeddings import ComputedVector, EmbeddingStore, EmbeddingWork
 from api.store.migrate import migrate
 from api.store.monograph_store import MonographStore
 from api.store.outbox import DeadLetter, OutboxEntry, OutboxStats, OutboxStore
+from api.store.proposals import ProposalStore
 
 __all__ = [
     "ApiKey",
@@ -30,7 +32,7 @@ __all__ = [
 ]
 
 
-class Store(MonographStore, OutboxStore, EmbeddingStore, KeyStore, PresetStore):
+class Store(ProposalStore, MonographStore, OutboxStore, EmbeddingStore, KeyStore, PresetStore):
     """One database, its parts split by what they hold."""
 
     def __init__(self, url: str, migrate_schema: bool = True):

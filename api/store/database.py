@@ -69,38 +69,37 @@ def _fill_pool(engine: Engine) -> None:
             connection.close()
 
 
+def _insert(conn: Connection, table: sa.Table) -> Any:
+    """An INSERT of the connection's dialect, which can say what to do with a row whose key exists."""
+    dialect = conn.dialect.name
+    if dialect == "postgresql":
+        return postgresql.insert(table)
+    if dialect == "sqlite":
+        return sqlite.insert(table)
+    raise NotImplementedError(f"unsupported database {dialect}")  # pragma: no cover - SQLite and PostgreSQL only
+
+
 def insert_ignoring_duplicates(conn: Connection, table: sa.Table, rows: Sequence[dict[str, Any]]) -> int:
     """Insert rows, leaving any whose key already exists untouched; returns how many were inserted."""
     if not rows:
         return 0
-    dialect = conn.dialect.name
-    if dialect == "postgresql":
-        statement: Any = postgresql.insert(table).on_conflict_do_nothing()
-    elif dialect == "sqlite":
-        statement = sqlite.insert(table).on_conflict_do_nothing()
-    else:  # pragma: no cover - only SQLite and PostgreSQL are supported
-        raise NotImplementedError(f"unsupported database {dialect}")
+    statement = _insert(conn, table).on_conflict_do_nothing()
     # RETURNING lists only the rows inserted (executemany row counts are not reliable across drivers).
     result = conn.execute(statement.returning(*table.primary_key.columns), list(rows))
     return len(result.all())
 
 
-def upsert_newer(conn: Connection, table: sa.Table, rows: Sequence[dict[str, Any]]) -> None:
-    """Insert rows, or replace the stored row of the same key unless it holds a newer `version`."""
+def upsert(conn: Connection, table: sa.Table, rows: Sequence[dict[str, Any]], newer_only: bool = False) -> None:
+    """Insert rows, or replace the stored row of the same key (with `newer_only`, unless it holds a newer
+    `version`): one statement, so writers racing on one key never fail on it."""
     if not rows:
         return
-    dialect = conn.dialect.name
-    if dialect == "postgresql":
-        statement: Any = postgresql.insert(table)
-    elif dialect == "sqlite":
-        statement = sqlite.insert(table)
-    else:  # pragma: no cover - only SQLite and PostgreSQL are supported
-        raise NotImplementedError(f"unsupported database {dialect}")
+    statement = _insert(conn, table)
     keys = [c.name for c in table.primary_key.columns]
     statement = statement.on_conflict_do_update(
         index_elements=keys,
         set_={c.name: statement.excluded[c.name] for c in table.columns if c.name not in keys},
-        where=table.c.version <= statement.excluded.version,
+        where=table.c.version <= statement.excluded.version if newer_only else None,
     )
     conn.execute(statement, list(rows))
 

@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from pydantic import ValidationError
 from sqlalchemy.engine import Engine
 
-from api.store.database import upsert_newer
+from api.store.database import upsert
 from api.store.monograph_store import to_monograph
 from api.store.outbox import enqueue_in
 from api.store.tables import embeddings, monographs, now
@@ -115,7 +115,7 @@ class EmbeddingStore:
             for c in computed
         ]
         with self.engine.begin() as conn:
-            upsert_newer(conn, embeddings, rows)
+            upsert(conn, embeddings, rows, newer_only=True)
             enqueue_in(conn, (c.monograph_id for c in computed))
             if current:
                 conn.execute(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 from typing import Any
 
@@ -384,7 +384,10 @@ class MonographStore:
         actor: str | None,
         reason: str | None,
         at: datetime,
+        also: Callable[[Connection], None] | None = None,
     ) -> None:
+        """Writes `values` if the row is still at `expected_version`, with its event and outbox entry, and `also`
+        (another table's part of the same change), in one transaction."""
         with self.engine.begin() as conn:
             result = conn.execute(
                 monographs.update()
@@ -398,6 +401,8 @@ class MonographStore:
                 )
             self._event(conn, monograph_id, action, actor, values["status"], values["version"], reason, at)
             self._enqueue(conn, monograph_id, at)
+            if also is not None:
+                also(conn)
 
     def set_status(
         self,

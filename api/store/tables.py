@@ -125,6 +125,27 @@ events = sa.Table(
     sa.Column("at", UTCDateTime, nullable=False),
 )
 
+# A contributor's proposed change to their published practice, awaiting an editor: search keeps showing the
+# published content until an editor accepts it (then it is the monograph's next version, and the row goes; the
+# events keep it). One per practice: proposing again replaces it. A declined one stays, with the editor's reason,
+# until its author proposes again or withdraws it.
+proposals = sa.Table(
+    "monograph_proposals",
+    metadata,
+    sa.Column("monograph_id", sa.String(120), sa.ForeignKey("monographs.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("status", sa.String(20), nullable=False),
+    sa.Column("content", Json, nullable=False),
+    sa.Column("base_version", sa.Integer, nullable=False),
+    sa.Column("proposed_by", sa.String(64), nullable=True),
+    sa.Column("proposed_at", UTCDateTime, nullable=False),
+    sa.Column("reason", sa.Text, nullable=True),
+    sa.Column("decided_by", sa.String(64), nullable=True),
+    sa.Column("decided_at", UTCDateTime, nullable=True),
+    # The editors' queue (pending ones, oldest first) and a contributor's own: ranges of this index.
+    sa.Index("ix_monograph_proposals_status_proposed_at", "status", "proposed_at"),
+    sa.Index("ix_monograph_proposals_proposed_by", "proposed_by"),
+)
+
 # Sentence vectors of monographs, one per embedding model: derived data (`api/embedding.py` computes
 # them in the background), kept so a rebuild of the index never recomputes them. `version` is the
 # monograph's version they were computed for, `text_hash` the fingerprint of the text embedded.

@@ -1,6 +1,6 @@
-"""The JSON API under one prefix, set here once: search, facet values, monographs (and what moderation reads),
-referentials, territories (autocomplete), export, health and metrics, keys and the embed presets API. Each module
-holds one area's router (its own tags and errors)."""
+"""The JSON API under one prefix, set here once: search, facet values, monographs (what moderation reads, the
+changes proposed to published ones), referentials, territories (autocomplete), export, health and metrics, keys and
+the embed presets API. Each module holds one area's router (its own tags and errors)."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from api.v1 import (
     moderation,
     monographs,
     presets,
+    proposals,
     referentials,
     search,
     suggest,
@@ -30,6 +31,7 @@ AREAS: tuple[APIRouter, ...] = (
     suggest.router,
     monographs.router,
     moderation.router,
+    proposals.router,
     referentials.router,
     territories.router,
     export.router,

@@ -7,7 +7,17 @@ from typing import Annotated, TypeVar
 
 from fastapi import APIRouter, Body, Depends, Header, Path, Query, Request, Response, status
 
-from api.deps import EditorDep, EngineDep, IfMatchDep, KeyDep, OptionalKeyDep, SettingsDep, StoreDep, SyncDep
+from api.deps import (
+    EditorDep,
+    EngineDep,
+    IfMatch,
+    IfMatchDep,
+    KeyDep,
+    OptionalKeyDep,
+    SettingsDep,
+    StoreDep,
+    SyncDep,
+)
 from api.errors import DomainError, Forbidden, InvalidTerritory, NotFound
 from api.http.load_shedding import SheddingRoute
 from api.indexing import IndexSync
@@ -60,12 +70,20 @@ class PreconditionRequired(DomainError):
     code = "precondition_required"
 
 
-def _resolved(content: Content) -> Content:
+def with_official_territory(content: Content) -> Content:
     """The submitted content with its territory checked against the official referential and completed."""
     try:
         return resolve(content)
     except TerritoryError as exc:
         raise InvalidTerritory(exc.field, exc.message) from exc
+
+
+def version_read(body: MonographUpdate, if_match: IfMatch) -> int:
+    """The version a replacement was made on: `version` in the body, or the If-Match header."""
+    version = body.version if body.version is not None else if_match.version()
+    if version is None:
+        raise PreconditionRequired("send the version you last read, as `version` in the body or an If-Match header")
+    return version
 
 
 def _public(monograph: Monograph, settings: Settings) -> MonographPublic:
@@ -156,7 +174,9 @@ def submit(
         raise Forbidden("only editors may set a status; contributors' submissions are moderated")
     if wanted not in (Status.SUBMITTED, Status.PUBLISHED):
         raise DomainError("a new monograph is either submitted or published")
-    monograph, created = writes.store.create(_resolved(body), wanted, key.id, body.external_id, idempotency_key)
+    monograph, created = writes.store.create(
+        with_official_territory(body), wanted, key.id, body.external_id, idempotency_key
+    )
     response.headers["Location"] = str(request.app.url_path_for("get_monograph", monograph_id=monograph.id))
     if created:
         return writes.answer(monograph, response)
@@ -218,23 +238,27 @@ def update(
 ) -> MonographPublic:
     """Replace the content. Editors may edit any monograph; contributors their own while it awaits
     moderation or after it was rejected: editing a rejected monograph sends it back to moderation
-    (`submitted`, its rejection reason cleared; the history keeps it).
+    (`submitted`, its rejection reason cleared; the history keeps it). A contributor proposes a change to
+    their published practice instead (`PUT /monographs/{id}/proposal`): an editor accepts it or declines it.
 
     A stale version answers 409 and changes nothing.
     """
-    version = body.version if body.version is not None else if_match.version()
-    if version is None:
-        raise PreconditionRequired("send the version you last read, as `version` in the body or an If-Match header")
+    version = version_read(body, if_match)
     current = writes.store.get(monograph_id)
     if key.role != Role.EDITOR:
         if writes.store.submitter_of(monograph_id) != key.id:
             raise NotFound(f"no monograph with id {monograph_id!r}")
+        if current.status == Status.PUBLISHED:
+            raise Forbidden(
+                "a published practice changes through an editor: propose your change with "
+                f"PUT /api/v1/monographs/{monograph_id}/proposal"
+            )
         if current.status not in (Status.SUBMITTED, Status.REJECTED):
             raise Forbidden(
                 f"a contributor can edit a submission while it awaits moderation or after a rejection; "
                 f"this one is {current.status.value}"
             )
-    return writes.answer(writes.store.update(monograph_id, _resolved(body), version, key.id), response)
+    return writes.answer(writes.store.update(monograph_id, with_official_territory(body), version, key.id), response)
 
 
 @router.post("/{monograph_id}/publish", response_model=MonographPublic, summary="Publier")

@@ -1,5 +1,5 @@
 """In headless Chromium: the territory picked among the suggestions, the error summary that leads to each
-field, and the Modération page an editor's key opens.
+field, and the Modération page an editor's key opens (a submission, and a change proposed to a published practice).
 
 Needs Debian's Chromium at /usr/bin/chromium (`scripts/install-browser.sh`). Without it the tests
 skip, loudly; with IMPACT_REQUIRE_BROWSER=1 (as in CI) they fail instead.
@@ -10,12 +10,14 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import httpx
 import pytest
 
 from tests.browser import ARTIFACTS, serious_violations
 from tests.live import LiveApi
 from tests.ui.conftest import choose, go, own_practices, unique_word
 from tests.ui.test_moderation import sent
+from tests.ui.test_proposals import PUT_FIELDS
 from ui.text import french_date
 
 pytestmark = pytest.mark.browser
@@ -113,3 +115,40 @@ def test_an_editor_moderates_on_its_own_page(page: Any, ui_url: str, live_api: L
     page.get_by_role("button", name="Publier").click()
 
     expect(page.get_by_text(re.compile(r"est publiée et visible dans la recherche\.$"))).to_be_visible()
+
+
+def test_an_editor_reviews_a_proposed_change_side_by_side(page: Any, ui_url: str, live_api: LiveApi) -> None:
+    from playwright.sync_api import expect
+
+    created = sent(live_api, f"Une ressourcerie {unique_word()} du Diois")
+    published = httpx.post(
+        f"{live_api.url}/api/v1/monographs/{created['id']}/publish", headers={"X-API-Key": live_api.editor_key}
+    ).json()
+    body = {k: v for k, v in published.items() if k in PUT_FIELDS} | {"odd": [11, 12], "version": published["version"]}
+    proposed = httpx.put(
+        f"{live_api.url}/api/v1/monographs/{created['id']}/proposal",
+        json=body,
+        headers={"X-API-Key": live_api.contributor_key},
+    )
+    assert proposed.status_code == 202, proposed.text
+    go(page, f"{ui_url}/a-propos", "À propos d'IMPACT-Pratiques")
+    go(page, f"{ui_url}/moderation", "Modération")
+    type_key(page, live_api.editor_key)
+
+    page.get_by_role("tab", name=re.compile(r"^Modifications proposées")).click()
+
+    review = page.locator(f".st-key-proposal-{created['id']}")
+    expect(review.get_by_role("heading", name=published["title"], exact=True)).to_be_visible()
+    # The changed field's row: its name, the published value, the proposed one.
+    row = review.get_by_role("table", name="Champs modifiés").get_by_role("row").nth(1)
+    expect(row.get_by_role("rowheader")).to_have_text("Objectifs de développement durable")
+    expect(row.get_by_role("cell")).to_have_text(["ODD 12, ODD 17", "ODD 11, ODD 12"])
+    page.screenshot(path=ARTIFACTS / "browser-proposal.png", full_page=True)
+    violations = serious_violations(page)
+    assert not violations, "\n".join(violations)
+
+    review.get_by_role("button", name="Accepter la modification").click()
+
+    expect(
+        page.get_by_text(re.compile(r"est acceptée : la fiche publiée est à jour dans la recherche\.$"))
+    ).to_be_visible()

@@ -21,6 +21,7 @@ from tests.ui.conftest import (
     with_key,
 )
 from ui.monograph_form import form_key
+from ui.sheet_editor import sheet_instance
 from ui.text import french_date, md_literal
 
 
@@ -118,7 +119,7 @@ def test_an_editor_edits_then_publishes(open_page: OpenPage, live_api: LiveApi) 
     app = moderating(open_page, live_api.editor_key, id=created["id"])
 
     checked(app.button(key=f"moderation_edit__{created['id']}").click().run())
-    instance = f"edit-{created['id']}-{created['version']}"
+    instance = sheet_instance("moderation", created["id"], created["version"])
     title = app.text_input(key=form_key("title", instance))
     assert title.value == created["title"]  # the form holds the sheet as sent
     assert [box.value for box in app.selectbox if box.label == "Territoire officiel"] == ["commune:26113"]
@@ -142,7 +143,7 @@ def test_an_edit_with_errors_shows_the_summary_and_keeps_the_sheet(open_page: Op
     created = sent(live_api, f"Une recyclerie {unique_word()}")
     app = moderating(open_page, live_api.editor_key, id=created["id"])
     checked(app.button(key=f"moderation_edit__{created['id']}").click().run())
-    instance = f"edit-{created['id']}-{created['version']}"
+    instance = sheet_instance("moderation", created["id"], created["version"])
 
     app.text_input(key=form_key("title", instance)).input("ab")
     checked(app.button(key=f"moderation_save__{created['id']}").click().run())

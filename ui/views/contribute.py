@@ -1,5 +1,5 @@
-"""Contribuer: how to get a key, then submit a practice with it and follow one's submissions (editors moderate
-on the Modération page)."""
+"""Contribuer: how to get a key, then submit a practice with it and follow one's submissions: correct one awaiting
+moderation or rejected, propose a change to a published one (editors moderate on the Modération page)."""
 
 from __future__ import annotations
 
@@ -32,6 +32,7 @@ from ui.monograph_form import (
     monograph_fields,
     show_errors,
 )
+from ui.sheet_editor import SheetEditor
 from ui.text import french_date, md_literal
 
 FORM_DRAWN = "contrib_form_drawn"
@@ -125,6 +126,92 @@ if submitted and not (done and is_blank(values)):
     st.session_state["contrib_errors"] = _submit(values, instance)
     st.rerun()
 
+OWN = SheetEditor(
+    "own",
+    "Enregistrer",
+    lambda monograph_id, body, version: client.update(monograph_id, body, api_key, version),
+    "« {title} » est enregistrée et attend la validation d'un éditeur.",
+)
+PROPOSE = SheetEditor(
+    "propose",
+    "Envoyer la proposition",
+    lambda monograph_id, body, version: client.propose(monograph_id, body, api_key, version),
+    "Votre modification de « {title} » est envoyée. La fiche publiée reste affichée telle quelle jusqu'à sa "
+    "relecture par l'équipe éditoriale.",
+)
+
+
+def _withdraw(monograph_id: str, title: str) -> None:
+    try:
+        client.withdraw_proposal(monograph_id, api_key)
+        PROPOSE.notify("success", f"Votre proposition de modification de « {md_literal(title)} » est retirée.")
+    except (client.ApiError, client.ApiUnavailable):
+        PROPOSE.notify("error", "La proposition n'a pas pu être retirée. Réessayez.")
+
+
+def _proposal_line(proposal: dict[str, Any], title: str) -> None:
+    """Where the change proposed to a published practice stands."""
+    monograph_id = proposal["monograph_id"]
+    if proposal["status"] == "declined":
+        html_block(
+            f"<p><strong>Modification refusée le {french_date(proposal['decided_at'])}. Motif :</strong> "
+            f"{safe_text(proposal['reason'] or '')}</p>"
+        )
+        return
+    st.info(
+        f"Modification proposée le {french_date(proposal['proposed_at'])} : en attente de relecture. La fiche "
+        "publiée reste affichée telle quelle d'ici là.",
+        icon=":material/schedule:",
+    )
+    st.button(
+        "Retirer ma proposition",
+        key=f"own_withdraw__{monograph_id}",
+        on_click=_withdraw,
+        args=(monograph_id, title),
+        icon=":material/undo:",
+    )
+
+
+def _own(item: dict[str, Any], proposal: dict[str, Any] | None) -> None:
+    """One of the contributor's practices: where it stands, and what they can change."""
+    monograph_id = item["id"]
+    with st.container(border=True, key=f"own-{monograph_id}"):
+        html_block(f'<h2 class="impact-card-title">{safe_text(item["title"])}</h2>{territory_line(item)}')
+        status = STATUS_LABELS.get(item["status"], item["status"])
+        st.caption(f"Soumise le {french_date(item['created_at'])} · {md_literal(status)}")
+        if item["status"] == "rejected" and item.get("rejection_reason"):
+            # The reason is someone's text: rendered inert, like every piece of content.
+            html_block(f"<p><strong>Motif du refus :</strong> {safe_text(item['rejection_reason'])}</p>")
+        if proposal is not None:
+            _proposal_line(proposal, item["title"])
+        if item["status"] in ("submitted", "rejected"):
+            if OWN.is_open(monograph_id):
+                OWN.draw(item, refs)
+                return
+            label = "Corriger et renvoyer en modération" if item["status"] == "rejected" else "Modifier"
+            st.button(
+                label, key=f"own_edit__{monograph_id}", on_click=OWN.open, args=(monograph_id,), icon=":material/edit:"
+            )
+        elif item["status"] == "published":
+            if PROPOSE.is_open(monograph_id):
+                # A pending or declined proposal is taken up where it was left.
+                PROPOSE.draw(item, refs, initial=proposal["content"] if proposal else None)
+                return
+            label = "Modifier ma proposition" if proposal else "Proposer une modification"
+            st.button(
+                label,
+                key=f"own_propose__{monograph_id}",
+                on_click=PROPOSE.open,
+                args=(monograph_id,),
+                icon=":material/edit:",
+            )
+        with st.expander("Lire la fiche", key=f"own_read__{monograph_id}"):
+            html_block(paragraphs(item["summary"]))
+            for field in ("context", "approach", "results", "success_factors", "outlook"):
+                if item.get(field):
+                    html_block(paragraphs(item[field]))
+
+
 with own_tab:
     if not role:
         st.info("Saisissez votre clé d'API pour suivre les fiches que vous avez proposées.")
@@ -133,19 +220,15 @@ with own_tab:
         st.info("Les fiches en attente se relisent sur la page « Modération ».")
         st.page_link(MODERATION_PAGE, label="Ouvrir la file de modération", icon=":material/fact_check:")
         st.stop()
+    OWN.show_notice()
+    PROPOSE.show_notice()
+    st.caption(
+        "Une fiche en attente ou refusée se corrige ici. Une fiche publiée se modifie par une proposition, relue "
+        "par l'équipe éditoriale avant de remplacer la fiche publiée."
+    )
     queue = fetch(lambda: client.submissions(api_key, None))
+    proposed = {p["monograph_id"]: p for p in fetch(lambda: client.proposals(api_key))["items"]}
     if not queue["items"]:
         st.info("Vous n'avez encore rien soumis.")
     for item in queue["items"]:
-        with st.container(border=True):
-            html_block(f'<h2 class="impact-card-title">{safe_text(item["title"])}</h2>{territory_line(item)}')
-            status = STATUS_LABELS.get(item["status"], item["status"])
-            st.caption(f"Soumise le {french_date(item['created_at'])} · {md_literal(status)}")
-            if item["status"] == "rejected" and item.get("rejection_reason"):
-                # The reason is someone's text: rendered inert, like every piece of content.
-                html_block(f"<p><strong>Motif du refus :</strong> {safe_text(item['rejection_reason'])}</p>")
-            with st.expander("Lire la fiche", key=f"own_read__{item['id']}"):
-                html_block(paragraphs(item["summary"]))
-                for field in ("context", "approach", "results", "success_factors", "outlook"):
-                    if item.get(field):
-                        html_block(paragraphs(item[field]))
+        _own(item, proposed.get(item["id"]))

@@ -1,9 +1,12 @@
 """Modération (editors): each practice awaiting review in full, who sent it and when, possible duplicates;
-edit it, then publish it or reject it with a reason."""
+edit it, then publish it or reject it with a reason. Beside them, the changes contributors propose to their published
+practices: each changed field beside the published one, accepted or declined with a reason."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import streamlit as st
@@ -18,16 +21,15 @@ from ui.components import (
     count_label,
     fetch,
     html_block,
+    safe_text,
     tab_title,
 )
-from ui.error_summary import error_summary
-from ui.monograph_form import FIELD_NAMES, build_body, field_errors, monograph_fields, show_errors
 from ui.practice_view import practice_facts, practice_heading, practice_story, practice_summary
+from ui.proposal_view import changes_table
+from ui.sheet_editor import SheetEditor
 from ui.text import french_date, md_literal
 
 QUEUE_SIZE = 20
-EDITING = "moderation_editing"
-NOTICE = "moderation_notice"
 UNRESOLVED_HELP = "Ce territoire n'est pas dans le référentiel officiel : vérifiez-le avant de publier."
 DUPLICATE_REASONS = {"external_id": "même identifiant externe", "title": "titre très proche"}
 
@@ -35,7 +37,8 @@ tab_title("Modération")
 st.title("Modération")
 st.write(
     "Relisez les fiches proposées : la fiche complète, son auteur et les doublons possibles. Corrigez-la si "
-    "besoin, puis publiez-la ou refusez-la en expliquant pourquoi (son auteur lira le motif)."
+    "besoin, puis publiez-la ou refusez-la en expliquant pourquoi (son auteur lira le motif). Les modifications "
+    "que les auteurs proposent à leurs fiches publiées se relisent dans le second onglet."
 )
 api_key, role = api_key_field("moderation_api_key", {})
 if role != "editor":
@@ -48,56 +51,65 @@ if role != "editor":
 refs = fetch(client.referentials)
 
 
-def _notify(kind: str, text: str) -> None:
-    st.session_state[NOTICE] = (kind, text)
+EDITOR = SheetEditor(
+    "moderation",
+    "Enregistrer les corrections",
+    lambda monograph_id, body, version: client.update(monograph_id, body, api_key, version),
+    "Corrections de « {title} » enregistrées : vous pouvez la publier.",
+    "« {title} » a été modifiée entre-temps : relisez-la puis refaites vos corrections.",
+)
+_notify = EDITOR.notify
 
 
-def _publish(monograph_id: str, submitted_title: str) -> None:
-    title = md_literal(submitted_title)
+@dataclass(frozen=True)
+class Decision:
+    """An editor's decision on a sheet: the API call (with the reason typed, for a refusal: `reason_field` is its
+    text field's key prefix) and what is told after it (with the sheet's `{title}`)."""
+
+    send: Callable[[str, str], Any]  # (monograph id, reason) → the API's answer
+    done: str
+    failed: str
+    reason_field: str | None = None
+
+
+PUBLISH = Decision(
+    lambda monograph_id, _: client.publish(monograph_id, api_key),
+    "« {title} » est publiée et visible dans la recherche.",
+    "« {title} » n'a pas pu être publiée. Réessayez.",
+)
+REJECT = Decision(
+    lambda monograph_id, reason: client.reject(monograph_id, api_key, reason),
+    "« {title} » est refusée ; son auteur verra le motif.",
+    "« {title} » n'a pas pu être refusée. Réessayez.",
+    "moderation_reason",
+)
+ACCEPT_CHANGE = Decision(
+    lambda monograph_id, _: client.accept_proposal(monograph_id, api_key),
+    "La modification de « {title} » est acceptée : la fiche publiée est à jour dans la recherche.",
+    "La modification de « {title} » n'a pas pu être acceptée : la fiche a peut-être changé. Rechargez la page.",
+)
+DECLINE_CHANGE = Decision(
+    lambda monograph_id, reason: client.decline_proposal(monograph_id, api_key, reason),
+    "La modification de « {title} » est refusée ; son auteur verra le motif.",
+    "La modification de « {title} » n'a pas pu être refusée. Réessayez.",
+    "proposal_reason",
+)
+
+
+def _decide(decision: Decision, monograph_id: str, sheet_title: str) -> None:
+    """Sends one decision (a refusal only with its reason), and tells what came of it at the top of the page."""
+    title = md_literal(sheet_title)
+    reason = ""
+    if decision.reason_field is not None:
+        reason = str(st.session_state.get(f"{decision.reason_field}__{monograph_id}", "")).strip()
+        if len(reason) < 3:
+            _notify("error", f"Indiquez le motif du refus de « {title} ».")
+            return
     try:
-        client.publish(monograph_id, api_key)
-        _notify("success", f"« {title} » est publiée et visible dans la recherche.")
+        decision.send(monograph_id, reason)
+        _notify("success", decision.done.format(title=title))
     except (client.ApiError, client.ApiUnavailable):
-        _notify("error", f"« {title} » n'a pas pu être publiée. Réessayez.")
-
-
-def _reject(monograph_id: str, submitted_title: str) -> None:
-    title = md_literal(submitted_title)
-    reason = str(st.session_state.get(f"moderation_reason__{monograph_id}", "")).strip()
-    if len(reason) < 3:
-        _notify("error", f"Indiquez le motif du refus de « {title} ».")
-        return
-    try:
-        client.reject(monograph_id, api_key, reason)
-        _notify("success", f"« {title} » est refusée ; son auteur verra le motif.")
-    except (client.ApiError, client.ApiUnavailable):
-        _notify("error", f"« {title} » n'a pas pu être refusée. Réessayez.")
-
-
-def _edit(monograph_id: str | None) -> None:
-    st.session_state[EDITING] = monograph_id
-    st.session_state.pop(f"moderation_errors__{monograph_id}", None)
-
-
-def _save(item: dict[str, Any], values: dict[str, Any]) -> None:
-    """PUT the edited sheet with the version it was read at; errors go back next to the fields."""
-    title = md_literal(values.get("title") or item["title"])
-    errors_key = f"moderation_errors__{item['id']}"
-    try:
-        client.update(item["id"], build_body(values, refs), api_key, item["version"])
-    except client.ApiUnavailable:
-        st.session_state[errors_key] = {"_form": ["Le service est indisponible : vos corrections sont conservées."]}
-        return
-    except client.ApiError as exc:
-        if exc.status == 409:
-            _notify("error", f"« {title} » a été modifiée entre-temps : relisez-la puis refaites vos corrections.")
-            _edit(None)
-        else:
-            found = field_errors(exc.details) if exc.status == 422 else {}
-            st.session_state[errors_key] = found or {"_form": ["Les corrections ont été refusées par le service."]}
-        return
-    _notify("success", f"Corrections de « {title} » enregistrées : vous pouvez la publier.")
-    _edit(None)
+        _notify("error", decision.failed.format(title=title))
 
 
 def _duplicates(item: dict[str, Any]) -> None:
@@ -120,29 +132,20 @@ def _duplicates(item: dict[str, Any]) -> None:
         )
 
 
-def _submitted_line(item: dict[str, Any]) -> str:
+def _author(monograph_id: str) -> str:
+    """Who submitted the practice (and proposes changes to it), in words."""
     try:
-        submitter = client.submitter(item["id"], api_key)
+        submitter = client.submitter(monograph_id, api_key)
     except (client.ApiError, client.ApiUnavailable):
         submitter = {"name": "(auteur momentanément indisponible)"}
-    author = f"par {md_literal(submitter['name'])}" if submitter else "sans clé d'API (import)"
-    line = f"Soumise le {french_date(item['created_at'])} {author}"
+    return f"par {md_literal(submitter['name'])}" if submitter else "sans clé d'API (import)"
+
+
+def _submitted_line(item: dict[str, Any]) -> str:
+    line = f"Soumise le {french_date(item['created_at'])} {_author(item['id'])}"
     if item["version"] > 1:
         line += f" · modifiée le {french_date(item['updated_at'])}"
     return line
-
-
-def _editor(item: dict[str, Any]) -> None:
-    errors: dict[str, list[str]] = st.session_state.get(f"moderation_errors__{item['id']}", {})
-    instance = f"edit-{item['id']}-{item['version']}"
-    error_summary(errors, FIELD_NAMES, f"{instance}:{sorted(errors.items())}")
-    show_errors(errors, "_form")
-    values = monograph_fields(refs, errors, instance, initial=item)
-    save, cancel = st.columns(2)
-    if save.button("Enregistrer les corrections", key=f"moderation_save__{item['id']}", type="primary"):
-        _save(item, values)
-        st.rerun()
-    cancel.button("Annuler", key=f"moderation_cancel__{item['id']}", on_click=_edit, args=(None,))
 
 
 def _review(item: dict[str, Any], expanded: bool) -> None:
@@ -155,8 +158,8 @@ def _review(item: dict[str, Any], expanded: bool) -> None:
             )
         st.caption(_submitted_line(item))
         _duplicates(item)
-        if st.session_state.get(EDITING) == item["id"]:
-            _editor(item)
+        if EDITOR.is_open(item["id"]):
+            EDITOR.draw(item, refs)
             return
         with st.expander("Aperçu complet de la fiche", expanded=expanded, key=f"moderation_preview__{item['id']}"):
             practice_summary(item)
@@ -168,7 +171,7 @@ def _review(item: dict[str, Any], expanded: bool) -> None:
         st.button(
             "Modifier avant publication",
             key=f"moderation_edit__{item['id']}",
-            on_click=_edit,
+            on_click=EDITOR.open,
             args=(item["id"],),
             icon=":material/edit:",
         )
@@ -178,21 +181,20 @@ def _review(item: dict[str, Any], expanded: bool) -> None:
             "Publier",
             key=f"moderation_publish__{item['id']}",
             type="primary",
-            on_click=_publish,
-            args=(item["id"], item["title"]),
+            on_click=_decide,
+            args=(PUBLISH, item["id"], item["title"]),
             icon=":material/check:",
         )
         reject.button(
             "Refuser",
             key=f"moderation_reject__{item['id']}",
-            on_click=_reject,
-            args=(item["id"], item["title"]),
+            on_click=_decide,
+            args=(REJECT, item["id"], item["title"]),
             icon=":material/block:",
         )
 
 
-if notice := st.session_state.pop(NOTICE, None):
-    (st.success if notice[0] == "success" else st.error)(notice[1])
+EDITOR.show_notice()
 
 only = st.query_params.get("id", "")
 if re.fullmatch(r"[a-z0-9-]{1,120}", only):
@@ -205,12 +207,69 @@ if re.fullmatch(r"[a-z0-9-]{1,120}", only):
     _review(item, expanded=True)
     st.stop()
 
-# Each one is shown in full with its checks: a short page, the newest first.
+OUTDATED_HELP = (
+    "La fiche a été modifiée depuis cette proposition : elle ne peut plus être acceptée telle quelle. Refusez-la en "
+    "expliquant pourquoi ; son auteur pourra proposer à nouveau sa modification sur la fiche à jour."
+)
+
+
+def _proposal_review(proposal: dict[str, Any]) -> None:
+    """A proposed change to a published practice: each changed field beside the published one, accepted or
+    declined with a reason."""
+    monograph_id, title = proposal["monograph_id"], proposal["title"]
+    with st.container(border=True, key=f"proposal-{monograph_id}"):
+        html_block(f'<h2 class="impact-card-title">{safe_text(title)}</h2>')
+        st.caption(f"Modification proposée le {french_date(proposal['proposed_at'])} {_author(monograph_id)}")
+        st.page_link(
+            FICHE_PAGE, label="Voir la fiche publiée", query_params={"id": monograph_id}, icon=":material/open_in_new:"
+        )
+        outdated = proposal["base_version"] != proposal["current_version"]
+        if outdated:
+            st.warning(OUTDATED_HELP, icon=":material/history:")
+        published = fetch(lambda: client.submission(monograph_id, api_key))
+        html_block(changes_table(published, proposal, refs))
+        st.text_input("Motif du refus", key=f"proposal_reason__{monograph_id}", max_chars=2000)
+        accept, decline = st.columns(2)
+        accept.button(
+            "Accepter la modification",
+            key=f"proposal_accept__{monograph_id}",
+            type="primary",
+            disabled=outdated,
+            on_click=_decide,
+            args=(ACCEPT_CHANGE, monograph_id, title),
+            icon=":material/check:",
+        )
+        decline.button(
+            "Refuser la modification",
+            key=f"proposal_decline__{monograph_id}",
+            on_click=_decide,
+            args=(DECLINE_CHANGE, monograph_id, title),
+            icon=":material/block:",
+        )
+
+
 queue = fetch(lambda: client.submissions(api_key, "submitted", size=QUEUE_SIZE))
-st.markdown(f"**{count_label(queue['total'], 'fiche en attente', 'fiches en attente')}**")
-if not queue["items"]:
-    st.info("Aucune fiche n'attend de modération.")
-elif queue["total"] > len(queue["items"]):
-    st.caption(f"Les {len(queue['items'])} plus récentes sont affichées ; traitez-les pour voir les suivantes.")
-for pending in queue["items"]:
-    _review(pending, expanded=False)
+changes = fetch(lambda: client.proposals(api_key, "pending", size=QUEUE_SIZE))
+submissions_tab, changes_tab = st.tabs(
+    [f"Fiches en attente ({queue['total']})", f"Modifications proposées ({changes['total']})"]
+)
+with submissions_tab:
+    # Each one is shown in full with its checks: a short page, the newest first.
+    st.markdown(f"**{count_label(queue['total'], 'fiche en attente', 'fiches en attente')}**")
+    if not queue["items"]:
+        st.info("Aucune fiche n'attend de modération.")
+    elif queue["total"] > len(queue["items"]):
+        st.caption(f"Les {len(queue['items'])} plus récentes sont affichées ; traitez-les pour voir les suivantes.")
+    for pending in queue["items"]:
+        _review(pending, expanded=False)
+with changes_tab:
+    st.markdown(
+        f"**{count_label(changes['total'], 'modification proposée', 'modifications proposées')}** "
+        "à des fiches publiées par leurs auteurs : la fiche publiée reste affichée telle quelle jusqu'à votre décision."
+    )
+    if not changes["items"]:
+        st.info("Aucune modification de fiche publiée n'attend de relecture.")
+    elif changes["total"] > len(changes["items"]):
+        st.caption(f"Les {len(changes['items'])} plus récentes sont affichées ; traitez-les pour voir les suivantes.")
+    for proposal in changes["items"]:
+        _proposal_review(proposal)

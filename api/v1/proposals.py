@@ -1,0 +1,95 @@
+"""Proposed changes to published practices: their contributor proposes, an editor accepts or declines."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response, status
+
+from api.deps import EditorDep, IfMatchDep, KeyDep, StoreDep
+from api.errors import NotFound
+from api.http.load_shedding import SheddingRoute
+from api.store import ApiKey, Role, Store
+from api.v1.monographs import MonographId, WritesDep, version_read, with_official_territory
+from schemas.api import MonographPublic, ProposalPage, Rejection, error_responses
+from schemas.monograph import MonographUpdate, Proposal, ProposalStatus
+
+router = APIRouter(
+    route_class=SheddingRoute,
+    tags=["proposals"],
+    responses=error_responses(400, 401, 403, 404, 409, 413, 415, 422, 428, 429, 503),
+)
+
+
+def _own(store: Store, monograph_id: str, key: ApiKey) -> None:
+    """Only the practice's submitter proposes changes to it (another key is told it does not exist)."""
+    if store.submitter_of(store.get(monograph_id).id) != key.id:
+        raise NotFound(f"no monograph with id {monograph_id!r} submitted with this key")
+
+
+@router.put(
+    "/monographs/{monograph_id}/proposal",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=Proposal,
+    summary="Proposer une modification",
+)
+def propose(
+    monograph_id: MonographId, body: MonographUpdate, key: KeyDep, store: StoreDep, if_match: IfMatchDep
+) -> Proposal:
+    """Propose a change to your published practice: the whole content, as for an edit, with the version you
+    read (`version` or If-Match). Search keeps showing the published practice until an editor accepts the
+    change; proposing again replaces the proposal. A stale version answers 409, content identical to the
+    published one 422."""
+    _own(store, monograph_id, key)
+    return store.propose(monograph_id, with_official_territory(body), version_read(body, if_match), key.id)
+
+
+@router.get("/monographs/{monograph_id}/proposal", response_model=Proposal, summary="Modification proposée")
+def get_proposal(monograph_id: MonographId, key: KeyDep, store: StoreDep) -> Proposal:
+    """The change proposed to a practice, pending or declined (with the editor's reason): for editors and the
+    practice's submitter."""
+    if key.role != Role.EDITOR:
+        _own(store, monograph_id, key)
+    found = store.proposal(monograph_id)
+    if found is None:
+        raise NotFound(f"no change is proposed to {monograph_id!r}")
+    return found
+
+
+@router.delete(
+    "/monographs/{monograph_id}/proposal", status_code=status.HTTP_204_NO_CONTENT, summary="Retirer sa proposition"
+)
+def withdraw(monograph_id: MonographId, key: KeyDep, store: StoreDep) -> Response:
+    """Take back your proposed change (pending or declined); the published practice is unchanged."""
+    _own(store, monograph_id, key)
+    store.withdraw_proposal(monograph_id, key.id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.post(
+    "/monographs/{monograph_id}/proposal/accept", response_model=MonographPublic, summary="Accepter la modification"
+)
+def accept(monograph_id: MonographId, key: EditorDep, writes: WritesDep, response: Response) -> MonographPublic:
+    """Editors: the proposed content becomes the practice's next version, searchable at once. A practice edited
+    since the proposal answers 409 (decline it, or let its author propose again)."""
+    return writes.answer(writes.store.accept_proposal(monograph_id, key.id), response)
+
+
+@router.post("/monographs/{monograph_id}/proposal/decline", response_model=Proposal, summary="Refuser la modification")
+def decline(monograph_id: MonographId, body: Rejection, key: EditorDep, store: StoreDep) -> Proposal:
+    """Editors: decline the proposed change with a reason its author reads; the practice is unchanged."""
+    return store.decline_proposal(monograph_id, key.id, body.reason)
+
+
+@router.get("/proposals", response_model=ProposalPage, summary="Modifications proposées")
+def list_proposals(
+    key: KeyDep,
+    store: StoreDep,
+    status_filter: Annotated[ProposalStatus | None, Query(alias="status")] = None,
+    page: Annotated[int, Query(ge=1, le=10_000)] = 1,
+    size: Annotated[int, Query(ge=1, le=100)] = 20,
+) -> ProposalPage:
+    """Newest first. Editors see every proposal (the review queue with `status=pending`); contributors their own."""
+    proposer = None if key.role == Role.EDITOR else key.id
+    items, total = store.list_proposals(status_filter, proposer, page, size)
+    return ProposalPage(total=total, page=page, size=size, items=items)

@@ -1,0 +1,183 @@
+"""A contributor corrects their own sheets from « Mes soumissions »: a pending or rejected one directly, a published
+one by proposing a change, which an editor reviews field by field on the Modération page (the published sheet stays
+in search until it is accepted)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+from streamlit.testing.v1 import AppTest
+
+from tests.live import LiveApi
+from tests.ui.conftest import INJECTIONS, OpenPage, checked, hit_titles, moderating, unique_word, with_key
+from tests.ui.test_injection import assert_html_is_read_as_html, assert_never_raw
+from tests.ui.test_moderation import fresh, stored
+from ui.components import safe_text
+from ui.monograph_form import form_key
+from ui.sheet_editor import sheet_instance
+
+
+def published(live_api: LiveApi) -> tuple[str, dict[str, Any]]:
+    """A contributor's practice, published by an editor, and the made-up word of its title."""
+    word, created = fresh(live_api)
+    answer = httpx.post(
+        f"{live_api.url}/api/v1/monographs/{created['id']}/publish", headers={"X-API-Key": live_api.editor_key}
+    )
+    assert answer.status_code == 200, answer.text
+    done: dict[str, Any] = answer.json()
+    return word, done
+
+
+def proposal_of(live_api: LiveApi, monograph_id: str) -> Any:
+    answer = httpx.get(
+        f"{live_api.url}/api/v1/monographs/{monograph_id}/proposal", headers={"X-API-Key": live_api.editor_key}
+    )
+    return answer.json() if answer.status_code == 200 else None
+
+
+def own_tab_text(app: AppTest) -> str:
+    tab = app.tabs[1]
+    return " ".join([m.value for m in tab.markdown] + [i.value for i in tab.info] + [c.value for c in tab.caption])
+
+
+def propose_title(open_page: OpenPage, live_api: LiveApi, practice: dict[str, Any], title: str) -> AppTest:
+    """The contributor opens the proposal form of their published practice, changes its title and sends it."""
+    app = with_key(open_page, live_api.contributor_key)
+    checked(app.button(key=f"own_propose__{practice['id']}").click().run())
+    instance = sheet_instance("propose", practice["id"], practice["version"])
+    field = app.text_input(key=form_key("title", instance))
+    assert field.value == practice["title"]  # the form holds the published sheet
+    field.input(title)
+    return checked(app.button(key=f"propose_save__{practice['id']}").click().run())
+
+
+def test_a_contributor_proposes_a_change_and_search_keeps_the_published_sheet(
+    open_page: OpenPage, live_api: LiveApi
+) -> None:
+    word, practice = published(live_api)
+    changed = f"Une recyclerie {unique_word()} et son atelier vélo"
+
+    app = propose_title(open_page, live_api, practice, changed)
+
+    assert any("est envoyée" in s.value for s in app.success), [e.value for e in app.error]
+    proposal = proposal_of(live_api, practice["id"])
+    assert proposal["status"] == "pending" and proposal["changed_fields"] == ["title"]
+    assert proposal["content"]["title"] == changed
+    assert stored(live_api, practice["id"])["title"] == practice["title"]
+    assert any(word in title for title in hit_titles(open_page(None, q=word)))
+    assert "en attente de relecture" in own_tab_text(app)
+    assert app.button(key=f"own_propose__{practice['id']}").label == "Modifier ma proposition"
+
+
+def test_an_editor_reviews_the_changed_fields_and_accepts(open_page: OpenPage, live_api: LiveApi) -> None:
+    _, practice = published(live_api)
+    new_word = unique_word()
+    propose_title(open_page, live_api, practice, f"Une recyclerie {new_word} et son atelier vélo")
+
+    editor = moderating(open_page, live_api.editor_key)
+    review = " ".join(m.value for m in editor.tabs[1].markdown)
+    assert '<th scope="row">Titre</th>' in review
+    assert f"<td><p>{safe_text(practice['title'])}</p></td>" in review and new_word in review
+    checked(editor.button(key=f"proposal_accept__{practice['id']}").click().run())
+
+    assert any("est acceptée" in s.value for s in editor.success), [e.value for e in editor.error]
+    assert stored(live_api, practice["id"])["title"] == f"Une recyclerie {new_word} et son atelier vélo"
+    assert proposal_of(live_api, practice["id"]) is None
+    assert any(new_word in title for title in hit_titles(open_page(None, q=new_word)))
+
+
+def test_an_editor_declines_with_a_reason_the_contributor_reads(open_page: OpenPage, live_api: LiveApi) -> None:
+    _, practice = published(live_api)
+    propose_title(open_page, live_api, practice, f"Une recyclerie {unique_word()}")
+    editor = moderating(open_page, live_api.editor_key)
+
+    checked(editor.button(key=f"proposal_decline__{practice['id']}").click().run())
+    assert any("Indiquez le motif" in e.value for e in editor.error)
+    editor.text_input(key=f"proposal_reason__{practice['id']}").input("Le titre doit garder le nom de la commune.")
+    checked(editor.button(key=f"proposal_decline__{practice['id']}").click().run())
+
+    assert any("est refusée" in s.value for s in editor.success)
+    assert stored(live_api, practice["id"])["version"] == practice["version"]
+    contributor = with_key(open_page, live_api.contributor_key)
+    assert "Le titre doit garder le nom de la commune." in own_tab_text(contributor)
+    assert "Modification refusée" in own_tab_text(contributor)
+
+
+def test_an_outdated_proposal_cannot_be_accepted(open_page: OpenPage, live_api: LiveApi) -> None:
+    _, practice = published(live_api)
+    propose_title(open_page, live_api, practice, f"Une recyclerie {unique_word()}")
+    body = {k: v for k, v in stored(live_api, practice["id"]).items() if k in PUT_FIELDS} | {"year": 2018}
+    edited = httpx.put(
+        f"{live_api.url}/api/v1/monographs/{practice['id']}",
+        json=body | {"version": practice["version"]},
+        headers={"X-API-Key": live_api.editor_key},
+    )
+    assert edited.status_code == 200, edited.text
+
+    editor = moderating(open_page, live_api.editor_key)
+
+    assert editor.button(key=f"proposal_accept__{practice['id']}").disabled
+    assert any("modifiée depuis cette proposition" in w.value for w in editor.tabs[1].warning)
+
+
+def test_a_contributor_corrects_a_rejected_sheet_and_sends_it_back(open_page: OpenPage, live_api: LiveApi) -> None:
+    _, created = fresh(live_api)
+    rejected = httpx.post(
+        f"{live_api.url}/api/v1/monographs/{created['id']}/reject",
+        json={"reason": "Merci de chiffrer les résultats."},
+        headers={"X-API-Key": live_api.editor_key},
+    ).json()
+    app = with_key(open_page, live_api.contributor_key)
+    assert app.button(key=f"own_edit__{created['id']}").label == "Corriger et renvoyer en modération"
+
+    checked(app.button(key=f"own_edit__{created['id']}").click().run())
+    instance = sheet_instance("own", created["id"], rejected["version"])
+    app.text_area(key=form_key("results", instance)).input("40 trajets par semaine, 12 bénévoles.")
+    checked(app.button(key=f"own_save__{created['id']}").click().run())
+
+    assert any("attend la validation" in s.value for s in app.success), [e.value for e in app.error]
+    now = stored(live_api, created["id"])
+    assert now["status"] == "submitted" and now["results"] == "40 trajets par semaine, 12 bénévoles."
+    assert now["rejection_reason"] is None
+
+
+def test_a_planted_proposal_stays_text_in_moderation(open_page: OpenPage, live_api: LiveApi) -> None:
+    _, practice = published(live_api)
+    planted = " ".join(INJECTIONS)
+    body = {k: v for k, v in stored(live_api, practice["id"]).items() if k in PUT_FIELDS}
+    body |= {"summary": f"Un résumé planté : {planted}", "tags": list(INJECTIONS), "version": practice["version"]}
+    answer = httpx.put(
+        f"{live_api.url}/api/v1/monographs/{practice['id']}/proposal",
+        json=body,
+        headers={"X-API-Key": live_api.contributor_key},
+    )
+    assert answer.status_code == 202, answer.text
+
+    editor = moderating(open_page, live_api.editor_key)
+
+    assert safe_text(planted) in " ".join(m.value for m in editor.tabs[1].markdown)
+    assert_never_raw(editor)
+    assert_html_is_read_as_html(editor)
+
+
+# What a PUT sends back of a sheet read from the API: its content fields.
+PUT_FIELDS = (
+    "title",
+    "summary",
+    "context",
+    "approach",
+    "results",
+    "success_factors",
+    "outlook",
+    "territory",
+    "territory_types",
+    "actor_categories",
+    "actors",
+    "odd",
+    "year",
+    "programmes",
+    "tags",
+    "contact",
+    "sources",
+)
