@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Any
 from urllib.parse import urlsplit
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
@@ -254,24 +254,33 @@ class ProposalStatus(StrEnum):
 
 class Proposal(BaseModel):
     """A contributor's proposed change to their published practice. Search shows the published content until an
-    editor accepts it; then it is the practice's next version."""
+    editor accepts it; then the fields it changes are applied to the practice's current content, its next version."""
 
     monograph_id: str
     title: str = Field(description="The published practice's title (the proposal may change it).")
     status: ProposalStatus
-    content: MonographContent
+    revision: int = Field(
+        description="Which proposal this is (it changes whenever it is proposed again): send it as If-Match to accept "
+        "or decline what you reviewed."
+    )
+    content: MonographContent = Field(description="The practice as accepting the proposal would publish it.")
+    changed_fields: list[str] = Field(
+        description="The content fields the proposal changes in the published practice, in the sheet's order."
+    )
+    published_values: dict[str, Any] = Field(description="The published values of those fields, to compare.")
     base_version: int = Field(description="The practice's version the change was proposed on.")
     current_version: int = Field(
-        description="The practice's version now: an editor's edit since the proposal makes it outdated (it can then "
-        "only be declined, or proposed again by its author)."
+        description="The practice's version now: when an editor edited it since, the proposal's fields still apply "
+        "to the current content (`changed_fields` compares with it)."
     )
+    practice_status: Status
+    author: str | None = Field(None, description="The name of the API key that proposed it.")
     proposed_at: datetime
-    reason: str | None = Field(None, description="Why an editor declined it (declined proposals only).")
+    reason: str | None = Field(None, description="Why it was declined (declined proposals only).")
     decided_at: datetime | None = None
-    changed_fields: list[str] = Field(description="The content fields the proposal changes, in the sheet's order.")
 
     @staticmethod
-    def changes(published: MonographContent, proposed: MonographContent) -> list[str]:
-        """The content fields whose values differ, in the sheet's order."""
+    def changes(published: MonographContent, proposed: MonographContent) -> dict[str, Any]:
+        """The content fields whose values differ, with their proposed values (as JSON), in the sheet's order."""
         before, after = published.model_dump(mode="json"), proposed.model_dump(mode="json")
-        return [name for name in MonographContent.model_fields if before.get(name) != after.get(name)]
+        return {name: after.get(name) for name in MonographContent.model_fields if before.get(name) != after.get(name)}

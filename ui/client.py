@@ -262,14 +262,18 @@ def proposals(api_key: str, status: str | None = None, size: int = 50) -> dict[s
     return data
 
 
-def accept_proposal(monograph_id: str, api_key: str) -> dict[str, Any]:
-    data: dict[str, Any] = post(f"/monographs/{monograph_id}/proposal/accept", None, api_key)
+def accept_proposal(monograph_id: str, api_key: str, revision: int) -> dict[str, Any]:
+    """Accept the proposal reviewed (`revision`); `ApiError` 409 when it was proposed again since."""
+    path = f"/monographs/{monograph_id}/proposal/accept"
+    data: dict[str, Any] = post(path, None, api_key, headers={"If-Match": f'"{revision}"'})
     clear_caches()
     return data
 
 
-def decline_proposal(monograph_id: str, api_key: str, reason: str) -> dict[str, Any]:
-    data: dict[str, Any] = post(f"/monographs/{monograph_id}/proposal/decline", {"reason": reason}, api_key)
+def decline_proposal(monograph_id: str, api_key: str, reason: str, revision: int) -> dict[str, Any]:
+    """Decline the proposal reviewed (`revision`) with a reason; `ApiError` 409 when it was proposed again since."""
+    path = f"/monographs/{monograph_id}/proposal/decline"
+    data: dict[str, Any] = post(path, {"reason": reason}, api_key, headers={"If-Match": f'"{revision}"'})
     return data
 
 

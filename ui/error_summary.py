@@ -42,7 +42,7 @@ _SCRIPT = """
   doc.impactErrorSummary = signature;
   let tries = 0;
   const reach = () => {
-    const summary = doc.querySelector(".impact-error-summary");
+    const summary = doc.getElementById(%(summary)s);
     if (!summary) { if (tries++ < 50) setTimeout(reach, 100); return; }
     summary.scrollIntoView({block: "start"});
     summary.focus({preventScroll: true});
@@ -98,10 +98,18 @@ def summary_html(errors: Mapping[str, list[str]], names: Mapping[str, str]) -> s
                 entries.append(f'<li><a href="#{anchor(slot)}" data-impact-field="{anchor(slot)}">{label}</a></li>')
             else:
                 entries.append(f"<li>{safe_text(md_plain(message))}</li>")
+    summary, count = _ids()
     return (
-        f'<div class="impact-error-summary" role="alert" tabindex="-1" aria-labelledby="impact-error-count">'
-        f'<h2 id="impact-error-count">{heading(len(entries))}</h2><ul>{"".join(entries)}</ul></div>'
+        f'<div class="impact-error-summary" id="{summary}" role="alert" tabindex="-1" aria-labelledby="{count}">'
+        f'<h2 id="{count}">{heading(len(entries))}</h2><ul>{"".join(entries)}</ul></div>'
     )
+
+
+def _ids() -> tuple[str, str]:
+    """The HTML ids of the summary and of its heading: the form's own (`form_anchors`)."""
+    form = _FORM.get()
+    suffix = f"-{form}" if form else ""
+    return f"impact-error-summary{suffix}", f"impact-error-count{suffix}"
 
 
 def error_summary(errors: Mapping[str, list[str]], names: Mapping[str, str], signature: str) -> None:
@@ -110,4 +118,8 @@ def error_summary(errors: Mapping[str, list[str]], names: Mapping[str, str], sig
     if not _field_errors(errors):
         return
     html_block(summary_html(errors, names))
-    st.html(_SCRIPT % {"signature": json.dumps(signature).replace("<", "\\u003c")}, unsafe_allow_javascript=True)
+    script = {
+        name: json.dumps(value).replace("<", "\\u003c")
+        for name, value in (("signature", signature), ("summary", _ids()[0]))
+    }
+    st.html(_SCRIPT % script, unsafe_allow_javascript=True)

@@ -1,15 +1,24 @@
 """A proposed change to a published practice, as an editor reviews it: each changed field, published and proposed
-side by side, in plain words (every value escaped)."""
+side by side in plain words, the words a text loses and gains marked (every value escaped)."""
 
 from __future__ import annotations
 
+import difflib
+import re
 from collections.abc import Mapping
 from typing import Any
 
-from ui.components import labels, paragraphs, safe_text
+from ui.components import labels, safe_text
 from ui.monograph_form import FIELD_NAMES
 
 EMPTY = "—"
+# Fields whose form slots are their parts (`territory.name`, `contact.email`…): named here as a whole.
+WHOLE_FIELDS = {"territory": "Territoire", "contact": "Contact"}
+_WORDS = re.compile(r"\S+|\s+")
+
+
+def field_name(name: str) -> str:
+    return WHOLE_FIELDS.get(name) or FIELD_NAMES.get(name, name)
 
 
 def field_text(name: str, value: Any, refs: dict[str, Any]) -> str:
@@ -22,7 +31,8 @@ def field_text(name: str, value: Any, refs: dict[str, Any]) -> str:
     if name == "odd":
         return ", ".join(f"ODD {number}" for number in value)
     if name == "territory":
-        where = ", ".join(str(value[part]) for part in ("place", "name", "region") if value.get(part))
+        parts = ("place", "name", "department", "region")
+        where = ", ".join(str(value[part]) for part in parts if value.get(part))
         return f"{where} ({value['code']})" if value.get("code") else where
     if name == "actors":
         categories = labels(refs, "actor_categories")
@@ -38,19 +48,38 @@ def field_text(name: str, value: Any, refs: dict[str, Any]) -> str:
     return str(value)
 
 
-def changes_table(published: Mapping[str, Any], proposal: Mapping[str, Any], refs: dict[str, Any]) -> str:
+def word_diff(before: str, after: str) -> tuple[str, str]:
+    """Both texts as escaped HTML, the words `before` loses in `<del>` and those `after` gains in `<ins>`."""
+    old, new = _WORDS.findall(before), _WORDS.findall(after)
+    kept_before: list[str] = []
+    kept_after: list[str] = []
+    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, old, new, autojunk=False).get_opcodes():
+        removed, added = safe_text("".join(old[i1:i2])), safe_text("".join(new[j1:j2]))
+        if tag == "equal":
+            kept_before.append(removed)
+            kept_after.append(added)
+            continue
+        if removed:
+            kept_before.append(f"<del>{removed}</del>")
+        if added:
+            kept_after.append(f"<ins>{added}</ins>")
+    return "".join(kept_before), "".join(kept_after)
+
+
+def changes_table(proposal: Mapping[str, Any], refs: dict[str, Any]) -> str:
     """The proposal's changed fields as an HTML table: field, published value, proposed value."""
     rows = []
     for name in proposal["changed_fields"]:
-        before = field_text(name, published.get(name), refs)
+        before = field_text(name, proposal["published_values"].get(name), refs)
         after = field_text(name, proposal["content"].get(name), refs)
+        published, proposed = word_diff(before, after)
         rows.append(
-            f'<tr><th scope="row">{safe_text(FIELD_NAMES.get(name, name))}</th>'
-            f"<td>{paragraphs(before) or EMPTY}</td><td>{paragraphs(after) or EMPTY}</td></tr>"
+            f'<tr><th scope="row">{safe_text(field_name(name))}</th><td>{published}</td><td>{proposed}</td></tr>'
         )
-    # In a block `<div>`: the whole markup is read as HTML (`html_block`).
+    # In a block `<div>`: the whole markup is read as HTML (`html_block`); no blank line (`safe_text`: `<br>`).
     return (
         '<div class="impact-changes-wrap"><table class="impact-changes"><caption>Champs modifiés</caption>'
-        '<thead><tr><th scope="col">Champ</th><th scope="col">Fiche publiée</th>'
-        f'<th scope="col">Proposition</th></tr></thead><tbody>{"".join(rows)}</tbody></table></div>'
+        '<thead><tr><th scope="col">Champ</th><th scope="col">Fiche publiée</th><th scope="col">Proposition</th>'
+        f"</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+        '<p class="impact-changes-legend">Mots retirés barrés, mots ajoutés soulignés.</p></div>'
     )

@@ -90,8 +90,9 @@ class SheetEditor:
             return
         except client.ApiError as exc:
             if exc.status == 409:
-                self.notify("error", self.conflict.format(title=title))
-                self.open(None)
+                # The form stays open with what was typed: nothing is lost, and the sheet read again on reopening.
+                kept = " Vos saisies restent ci-dessous : copiez-les, puis « Annuler » pour rouvrir la fiche à jour."
+                st.session_state[errors_key] = {"_form": [self.conflict.format(title=title) + kept]}
             elif exc.code == "no_change":
                 st.session_state[errors_key] = {"_form": ["Rien n'a changé : modifiez au moins un champ."]}
             else:

@@ -366,8 +366,29 @@ class MonographStore:
             values["rejection_reason"] = None
         if new_status == Status.PUBLISHED and current.status != Status.PUBLISHED:
             values["published_at"] = at
-        self._guarded_write(monograph_id, expected_version, values, "update", actor, None, at)
+        self._guarded_write(
+            monograph_id,
+            expected_version,
+            values,
+            "update",
+            actor,
+            None,
+            at,
+            self._leaving(current, new_status, actor, at),
+        )
         return self.get(monograph_id)
+
+    def _leaving(
+        self, current: Monograph, status: Status, actor: str | None, at: datetime
+    ) -> Callable[[Connection], None] | None:
+        """What a write moving `current` to `status` also does: leaving publication, `_unpublished`."""
+        if current.status != Status.PUBLISHED or status == Status.PUBLISHED:
+            return None
+        return lambda conn: self._unpublished(conn, current.id, actor, at)
+
+    def _unpublished(self, conn: Connection, monograph_id: str, actor: str | None, at: datetime) -> None:
+        """A published practice stops being published, in the write's transaction (what depends on it being
+        published follows: `ProposalStore`)."""
 
     @staticmethod
     def _check_transition(old: Status, new: Status) -> None:
@@ -427,7 +448,16 @@ class MonographStore:
             values["rejection_reason"] = None
         if status == Status.REJECTED:
             values["rejection_reason"] = reason
-        self._guarded_write(monograph_id, current.version, values, status.value, actor, reason, at)
+        self._guarded_write(
+            monograph_id,
+            current.version,
+            values,
+            status.value,
+            actor,
+            reason,
+            at,
+            self._leaving(current, status, actor, at),
+        )
         return self.get(monograph_id)
 
     def history(self, monograph_id: str) -> list[dict[str, Any]]:

@@ -1,23 +1,39 @@
 """Proposed changes to published practices: a contributor proposes, an editor accepts or declines.
 
-Search keeps the published content while a proposal waits: only accepting it writes the monograph (its next
-version, with its event and outbox entry, the proposal's row removed in the same transaction). Proposing,
-withdrawing and declining leave the monograph and the index as they are; each is an event of its history.
+A proposal keeps only the fields its author changed. Search keeps the published content while it waits: only
+accepting it writes the monograph (those fields applied to its current content, an editor's edits since kept: its
+next version, with its event and outbox entry, the proposal's row removed in the same transaction). Proposing,
+withdrawing and declining leave the monograph and the index as they are; each is an event of its history. A
+practice that stops being published (archived, sent back to moderation) has its pending proposal declined in the
+same transaction (`_unpublished`).
+
+An editor decides on the proposal they reviewed: its `revision` (the time it was proposed, in microseconds) must
+still be the proposal's, so one proposed again meanwhile is a conflict, never accepted unseen.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+import logging
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
 from typing import Any
 
 import sqlalchemy as sa
+from pydantic import ValidationError
 from sqlalchemy.engine import Connection
 
 from api.errors import DomainError, InvalidTransition, NotFound, VersionConflict
 from api.store.database import upsert
 from api.store.monograph_store import MonographStore, _payload
-from api.store.tables import now, proposals
+from api.store.tables import api_keys, now, proposals
 from schemas.monograph import Monograph, MonographContent, Proposal, ProposalStatus, Status
+
+log = logging.getLogger(__name__)
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+# The reason a pending proposal is given when its practice stops being published.
+UNPUBLISHED = "La fiche n'est plus publiée : la modification proposée n'a pas été relue."
 
 
 class NoChange(DomainError):
@@ -25,36 +41,63 @@ class NoChange(DomainError):
     code = "no_change"
 
 
-def _proposal(row: Any, published: Monograph) -> Proposal:
-    content = MonographContent.model_validate(row.content)
+def revision_of(proposed_at: datetime) -> int:
+    return (proposed_at - EPOCH) // timedelta(microseconds=1)
+
+
+def _proposal(row: Any, published: Monograph, author: str | None) -> Proposal | None:
+    """The proposal of `row` on the practice as published now; None (logged) when its fields no longer make a
+    valid practice with it."""
+    current = published.content()
+    try:
+        content = MonographContent.model_validate(current.model_dump(mode="json") | dict(row.changes))
+    except (ValidationError, TypeError, ValueError) as exc:
+        log.warning("proposal for %s no longer validates: %s", row.monograph_id, exc)
+        return None
+    changed = Proposal.changes(current, content)
+    shown = current.model_dump(mode="json")
     return Proposal(
         monograph_id=row.monograph_id,
         title=published.title,
         status=row.status,
+        revision=revision_of(row.proposed_at),
         content=content,
+        changed_fields=list(changed),
+        published_values={name: shown.get(name) for name in changed},
         base_version=row.base_version,
         current_version=published.version,
+        practice_status=published.status,
+        author=author,
         proposed_at=row.proposed_at,
         reason=row.reason,
         decided_at=row.decided_at,
-        changed_fields=Proposal.changes(published.content(), content),
     )
 
 
 class ProposalStore(MonographStore):
     """Proposals beside the monographs they would change."""
 
+    def _key_names(self, ids: Sequence[str | None]) -> dict[str, str]:
+        wanted = {i for i in ids if i}
+        if not wanted:
+            return {}
+        with self.engine.connect() as conn:
+            rows = conn.execute(sa.select(api_keys.c.id, api_keys.c.name).where(api_keys.c.id.in_(wanted))).all()
+        return {row.id: row.name for row in rows}
+
     def proposal(self, monograph_id: str) -> Proposal | None:
         """The practice's proposal, pending or declined; None when it has none."""
         with self.engine.connect() as conn:
             row = conn.execute(sa.select(proposals).where(proposals.c.monograph_id == monograph_id)).first()
-        return _proposal(row, self.get(monograph_id)) if row is not None else None
+        if row is None:
+            return None
+        return _proposal(row, self.get(monograph_id), self._key_names([row.proposed_by]).get(row.proposed_by))
 
     def list_proposals(
         self, status: ProposalStatus | None, proposed_by: str | None, page: int, size: int
     ) -> tuple[list[Proposal], int]:
         """Newest first, optionally of one status and one contributor, with the total count (a page: at most
-        `size` rows and the monographs they change read)."""
+        `size` rows, the practices they change and their authors' names read)."""
         where = []
         if status is not None:
             where.append(proposals.c.status == status.value)
@@ -70,10 +113,16 @@ class ProposalStore(MonographStore):
                 .offset((page - 1) * size)
             ).all()
         published = self.get_many([row.monograph_id for row in rows])
-        return [_proposal(row, published[row.monograph_id]) for row in rows if row.monograph_id in published], total
+        names = self._key_names([row.proposed_by for row in rows])
+        found = [
+            _proposal(row, published[row.monograph_id], names.get(row.proposed_by))
+            for row in rows
+            if row.monograph_id in published
+        ]
+        return [p for p in found if p is not None], total
 
     def propose(self, monograph_id: str, content: MonographContent, base_version: int, actor: str | None) -> Proposal:
-        """Record (or replace) the proposed content of a published practice, read at `base_version`."""
+        """Record (or replace) the change of a published practice read at `base_version`: the fields that differ."""
         current = self.get(monograph_id)
         if current.status != Status.PUBLISHED:
             raise InvalidTransition(
@@ -85,13 +134,14 @@ class ProposalStore(MonographStore):
                 "read it again and reapply your change",
                 {"current_version": current.version},
             )
-        if not Proposal.changes(current.content(), content):
+        changes = Proposal.changes(current.content(), content)
+        if not changes:
             raise NoChange("the proposed content is the published one: change at least one field")
         at = now()
         row = {
             "monograph_id": monograph_id,
             "status": ProposalStatus.PENDING.value,
-            "content": _payload(content),
+            "changes": changes,
             "base_version": base_version,
             "proposed_by": actor,
             "proposed_at": at,
@@ -102,14 +152,20 @@ class ProposalStore(MonographStore):
         with self.engine.begin() as conn:
             upsert(conn, proposals, [row])
             self._event(conn, monograph_id, "propose", actor, current.status.value, current.version, None, at)
-        found = self.proposal(monograph_id)
-        assert found is not None
-        return found
+        proposal = _proposal(SimpleNamespace(**row), current, self._key_names([actor]).get(actor or ""))
+        assert proposal is not None  # validated just now
+        return proposal
 
-    def _pending(self, monograph_id: str) -> Proposal:
+    def _reviewed(self, monograph_id: str, revision: int) -> Proposal:
+        """The pending proposal the editor reviewed (`revision`)."""
         found = self.proposal(monograph_id)
         if found is None or found.status != ProposalStatus.PENDING:
             raise NotFound(f"no proposed change awaits review for {monograph_id!r}")
+        if found.revision != revision:
+            raise VersionConflict(
+                "the proposal was proposed again since you read it: review it again",
+                {"current_revision": found.revision},
+            )
         return found
 
     @staticmethod
@@ -128,21 +184,26 @@ class ProposalStore(MonographStore):
         if result.rowcount != 1:
             raise VersionConflict(f"the proposed change to {monograph_id!r} changed meanwhile; read it again")
 
-    def accept_proposal(self, monograph_id: str, actor: str | None) -> Monograph:
-        """The proposal becomes the published practice's next version (searchable through the outbox)."""
-        proposal = self._pending(monograph_id)
+    def accept_proposal(self, monograph_id: str, actor: str | None, revision: int) -> Monograph:
+        """The proposal's fields applied to the published practice: its next version (searchable through the
+        outbox)."""
+        proposal = self._reviewed(monograph_id, revision)
         current = self.get(monograph_id)
         if current.status != Status.PUBLISHED:
             raise InvalidTransition(f"the practice is {current.status.value}: publish it again before accepting")
-        if current.version != proposal.base_version:
+        if current.version != proposal.current_version or not proposal.changed_fields:
+            # Edited between the two reads, or already holding every proposed value.
             raise VersionConflict(
-                f"the practice was edited after this proposal (version {proposal.base_version} → {current.version}): "
-                "decline it, or ask its author to propose it again on the current version",
-                {"current_version": current.version, "base_version": proposal.base_version},
+                "the practice changed since the proposal was read, or already holds it: review it again",
+                {"current_version": current.version},
             )
         at = now()
-        values = {"content": _payload(proposal.content), "version": current.version + 1, "updated_at": at}
-        values["status"] = current.status.value
+        values = {
+            "content": _payload(proposal.content),
+            "version": current.version + 1,
+            "updated_at": at,
+            "status": current.status.value,
+        }
         self._guarded_write(
             monograph_id,
             current.version,
@@ -155,9 +216,9 @@ class ProposalStore(MonographStore):
         )
         return self.get(monograph_id)
 
-    def decline_proposal(self, monograph_id: str, actor: str | None, reason: str) -> Proposal:
+    def decline_proposal(self, monograph_id: str, actor: str | None, reason: str, revision: int) -> Proposal:
         """The proposal is declined with a reason its author reads; the practice is unchanged."""
-        proposal = self._pending(monograph_id)
+        proposal = self._reviewed(monograph_id, revision)
         current = self.get(monograph_id)
         at = now()
         values = {"status": ProposalStatus.DECLINED.value, "reason": reason, "decided_by": actor, "decided_at": at}
@@ -166,9 +227,7 @@ class ProposalStore(MonographStore):
             self._event(
                 conn, monograph_id, "proposal_declined", actor, current.status.value, current.version, reason, at
             )
-        found = self.proposal(monograph_id)
-        assert found is not None
-        return found
+        return proposal.model_copy(update={"status": ProposalStatus.DECLINED, "reason": reason, "decided_at": at})
 
     def withdraw_proposal(self, monograph_id: str, actor: str | None) -> None:
         """Its author takes back a pending or declined proposal."""
@@ -179,3 +238,12 @@ class ProposalStore(MonographStore):
                 raise NotFound(f"no proposed change to {monograph_id!r}")
             status, version = current.status.value, current.version
             self._event(conn, monograph_id, "proposal_withdrawn", actor, status, version, None, at)
+
+    def _unpublished(self, conn: Connection, monograph_id: str, actor: str | None, at: datetime) -> None:
+        """The practice stops being published (in the caller's transaction): its pending proposal is declined, with
+        `UNPUBLISHED` as its reason (its author reads it, and may withdraw it or propose again once republished)."""
+        conn.execute(
+            proposals.update()
+            .where(proposals.c.monograph_id == monograph_id, proposals.c.status == ProposalStatus.PENDING.value)
+            .values(status=ProposalStatus.DECLINED.value, reason=UNPUBLISHED, decided_by=actor, decided_at=at)
+        )

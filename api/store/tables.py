@@ -126,22 +126,24 @@ events = sa.Table(
 )
 
 # A contributor's proposed change to their published practice, awaiting an editor: search keeps showing the
-# published content until an editor accepts it (then it is the monograph's next version, and the row goes; the
-# events keep it). One per practice: proposing again replaces it. A declined one stays, with the editor's reason,
-# until its author proposes again or withdraws it.
+# published content until an editor accepts it (then the changed fields are applied to the practice's current
+# content, its next version, and the row goes; the events keep it). `changes`: only the fields the contributor
+# changed, with their proposed values, so an editor's own edits since are kept. One per practice: proposing again
+# replaces it. A declined one stays, with the reason, until its author proposes again or withdraws it. No cascade
+# on the practice's deletion (practices are archived, never deleted): a proposal is someone's text.
 proposals = sa.Table(
     "monograph_proposals",
     metadata,
-    sa.Column("monograph_id", sa.String(120), sa.ForeignKey("monographs.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("monograph_id", sa.String(120), sa.ForeignKey("monographs.id"), primary_key=True),
     sa.Column("status", sa.String(20), nullable=False),
-    sa.Column("content", Json, nullable=False),
+    sa.Column("changes", Json, nullable=False),
     sa.Column("base_version", sa.Integer, nullable=False),
     sa.Column("proposed_by", sa.String(64), nullable=True),
     sa.Column("proposed_at", UTCDateTime, nullable=False),
     sa.Column("reason", sa.Text, nullable=True),
     sa.Column("decided_by", sa.String(64), nullable=True),
     sa.Column("decided_at", UTCDateTime, nullable=True),
-    # The editors' queue (pending ones, oldest first) and a contributor's own: ranges of this index.
+    # The editors' queue (pending ones, newest first, as the submissions') and a contributor's own.
     sa.Index("ix_monograph_proposals_status_proposed_at", "status", "proposed_at"),
     sa.Index("ix_monograph_proposals_proposed_by", "proposed_by"),
 )

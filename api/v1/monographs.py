@@ -18,7 +18,7 @@ from api.deps import (
     StoreDep,
     SyncDep,
 )
-from api.errors import DomainError, Forbidden, InvalidTerritory, NotFound
+from api.errors import DomainError, Forbidden, InvalidTerritory, NotFound, VersionConflict
 from api.http.load_shedding import SheddingRoute
 from api.indexing import IndexSync
 from api.settings import Settings, practice_url
@@ -248,6 +248,13 @@ def update(
     if key.role != Role.EDITOR:
         if writes.store.submitter_of(monograph_id) != key.id:
             raise NotFound(f"no monograph with id {monograph_id!r}")
+        if current.version != version:
+            # Before the status: a sheet published since the contributor read it is a change they did not see.
+            raise VersionConflict(
+                f"version {version} is stale: the monograph is at version {current.version} "
+                f"({current.status.value}); read it again",
+                {"current_version": current.version, "status": current.status.value},
+            )
         if current.status == Status.PUBLISHED:
             raise Forbidden(
                 "a published practice changes through an editor: propose your change with "

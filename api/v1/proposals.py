@@ -6,11 +6,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, status
 
-from api.deps import EditorDep, IfMatchDep, KeyDep, StoreDep
+from api.deps import EditorDep, IfMatch, IfMatchDep, KeyDep, StoreDep
 from api.errors import NotFound
 from api.http.load_shedding import SheddingRoute
 from api.store import ApiKey, Role, Store
-from api.v1.monographs import MonographId, WritesDep, version_read, with_official_territory
+from api.v1.monographs import MonographId, PreconditionRequired, WritesDep, version_read, with_official_territory
 from schemas.api import MonographPublic, ProposalPage, Rejection, error_responses
 from schemas.monograph import MonographUpdate, Proposal, ProposalStatus
 
@@ -22,9 +22,21 @@ router = APIRouter(
 
 
 def _own(store: Store, monograph_id: str, key: ApiKey) -> None:
-    """Only the practice's submitter proposes changes to it (another key is told it does not exist)."""
-    if store.submitter_of(store.get(monograph_id).id) != key.id:
-        raise NotFound(f"no monograph with id {monograph_id!r} submitted with this key")
+    """Only the practice's submitter proposes changes to it: to another key, it does not exist (the same answer
+    as for an unknown id)."""
+    if store.submitter_of(monograph_id) != key.id:
+        raise NotFound(f"no monograph with id {monograph_id!r}")
+
+
+def _reviewed(if_match: IfMatch) -> int:
+    """The revision of the proposal an editor reviewed (If-Match): a decision is on what they read."""
+    revision = if_match.version()
+    if revision is None:
+        raise PreconditionRequired(
+            "send the revision of the proposal you reviewed as an If-Match header (its `revision`, or the ETag of "
+            "GET /monographs/{id}/proposal)"
+        )
+    return revision
 
 
 @router.put(
@@ -37,22 +49,23 @@ def propose(
     monograph_id: MonographId, body: MonographUpdate, key: KeyDep, store: StoreDep, if_match: IfMatchDep
 ) -> Proposal:
     """Propose a change to your published practice: the whole content, as for an edit, with the version you
-    read (`version` or If-Match). Search keeps showing the published practice until an editor accepts the
-    change; proposing again replaces the proposal. A stale version answers 409, content identical to the
-    published one 422."""
+    read (`version` or If-Match); the fields that differ from it are the proposal. Search keeps showing the
+    published practice until an editor accepts the change; proposing again replaces the proposal. A stale version
+    answers 409, content identical to the published one 422."""
     _own(store, monograph_id, key)
     return store.propose(monograph_id, with_official_territory(body), version_read(body, if_match), key.id)
 
 
 @router.get("/monographs/{monograph_id}/proposal", response_model=Proposal, summary="Modification proposée")
-def get_proposal(monograph_id: MonographId, key: KeyDep, store: StoreDep) -> Proposal:
-    """The change proposed to a practice, pending or declined (with the editor's reason): for editors and the
-    practice's submitter."""
+def get_proposal(monograph_id: MonographId, key: KeyDep, store: StoreDep, response: Response) -> Proposal:
+    """The change proposed to a practice, pending or declined (with the reason): for editors and the practice's
+    submitter. Its ETag is its `revision`."""
     if key.role != Role.EDITOR:
         _own(store, monograph_id, key)
     found = store.proposal(monograph_id)
     if found is None:
         raise NotFound(f"no change is proposed to {monograph_id!r}")
+    response.headers["ETag"] = f'"{found.revision}"'
     return found
 
 
@@ -69,16 +82,22 @@ def withdraw(monograph_id: MonographId, key: KeyDep, store: StoreDep) -> Respons
 @router.post(
     "/monographs/{monograph_id}/proposal/accept", response_model=MonographPublic, summary="Accepter la modification"
 )
-def accept(monograph_id: MonographId, key: EditorDep, writes: WritesDep, response: Response) -> MonographPublic:
-    """Editors: the proposed content becomes the practice's next version, searchable at once. A practice edited
-    since the proposal answers 409 (decline it, or let its author propose again)."""
-    return writes.answer(writes.store.accept_proposal(monograph_id, key.id), response)
+def accept(
+    monograph_id: MonographId, key: EditorDep, writes: WritesDep, response: Response, if_match: IfMatchDep
+) -> MonographPublic:
+    """Editors: the fields the proposal changes are applied to the published practice (edits made since are
+    kept): its next version, searchable at once. Send the `revision` you reviewed as If-Match (428 without it);
+    a proposal proposed again since answers 409."""
+    return writes.answer(writes.store.accept_proposal(monograph_id, key.id, _reviewed(if_match)), response)
 
 
 @router.post("/monographs/{monograph_id}/proposal/decline", response_model=Proposal, summary="Refuser la modification")
-def decline(monograph_id: MonographId, body: Rejection, key: EditorDep, store: StoreDep) -> Proposal:
-    """Editors: decline the proposed change with a reason its author reads; the practice is unchanged."""
-    return store.decline_proposal(monograph_id, key.id, body.reason)
+def decline(
+    monograph_id: MonographId, body: Rejection, key: EditorDep, store: StoreDep, if_match: IfMatchDep
+) -> Proposal:
+    """Editors: decline the proposed change with a reason its author reads; the practice is unchanged. Send the
+    `revision` you reviewed as If-Match, as to accept."""
+    return store.decline_proposal(monograph_id, key.id, body.reason, _reviewed(if_match))
 
 
 @router.get("/proposals", response_model=ProposalPage, summary="Modifications proposées")

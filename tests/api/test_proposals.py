@@ -29,6 +29,15 @@ def proposed(client: TestClient, practice: dict[str, Any], headers: dict[str, st
     return client.put(f"{URL}/{practice['id']}/proposal", json=body, headers=headers)
 
 
+def decided(client: TestClient, practice: dict[str, Any], action: str, headers: dict[str, str], **body: Any) -> Any:
+    """An editor's decision on the proposal as they read it now (its revision as If-Match)."""
+    read = client.get(f"{URL}/{practice['id']}/proposal", headers=headers)
+    revision = read.headers.get("ETag", '"0"')
+    return client.post(
+        f"{URL}/{practice['id']}/proposal/{action}", json=body or None, headers=headers | {"If-Match": revision}
+    )
+
+
 def titles_found(client: TestClient, q: str) -> list[str]:
     return [hit["title"] for hit in client.get("/api/v1/search", params={"q": q}).json()["hits"]]
 
@@ -63,7 +72,7 @@ def test_an_editor_accepts_and_the_change_is_searchable_at_once(
     queue = client.get("/api/v1/proposals", params={"status": "pending"}, headers=editor).json()
     assert queue["total"] == 1 and queue["items"][0]["monograph_id"] == practice["id"]
 
-    accepted = client.post(f"{URL}/{practice['id']}/proposal/accept", headers=editor)
+    accepted = decided(client, practice, "accept", editor)
 
     assert accepted.status_code == 200, accepted.text
     assert accepted.json()["title"] == "Covoiturage et autopartage en Maurienne"
@@ -82,10 +91,8 @@ def test_an_editor_declines_with_a_reason_the_contributor_reads(
     practice = published_by(client, contributor, editor)
     proposed(client, practice, contributor, summary="Un résumé trop court mais valide pour le test.")
 
-    assert client.post(f"{URL}/{practice['id']}/proposal/decline", json={}, headers=editor).status_code == 422
-    declined = client.post(
-        f"{URL}/{practice['id']}/proposal/decline", json={"reason": "Le résumé perd les chiffres."}, headers=editor
-    )
+    assert decided(client, practice, "decline", editor).status_code == 422
+    declined = decided(client, practice, "decline", editor, reason="Le résumé perd les chiffres.")
 
     assert declined.status_code == 200, declined.text
     assert declined.json()["status"] == "declined" and declined.json()["reason"] == "Le résumé perd les chiffres."
@@ -94,7 +101,7 @@ def test_an_editor_declines_with_a_reason_the_contributor_reads(
     assert client.get(f"{URL}/{practice['id']}").json()["summary"] == practice["summary"]
     assert client.get(f"{URL}/{practice['id']}").json()["version"] == practice["version"]
     # A declined proposal cannot be accepted; proposing again makes it pending, with no reason.
-    assert client.post(f"{URL}/{practice['id']}/proposal/accept", headers=editor).status_code == 404
+    assert decided(client, practice, "accept", editor).status_code == 404
     again = proposed(client, practice, contributor, summary="Un résumé repris, avec ses chiffres : 40 trajets.")
     assert again.json()["status"] == "pending" and again.json()["reason"] is None
 
@@ -155,24 +162,48 @@ def test_a_proposal_that_cannot_be_taken_says_why_and_changes_nothing(
     assert answer.status_code == expected, answer.text
     assert answer.json()["error"]["message"]
     assert client.get("/api/v1/proposals", headers=editor).json()["total"] == 0
+    assert client.get(f"{URL}/{practice['id']}").json()["version"] == practice["version"]
 
 
-def test_a_practice_edited_after_the_proposal_cannot_take_it(
+def test_an_editor_edit_since_the_proposal_is_kept_when_it_is_accepted(
     client: TestClient, contributor: dict[str, str], editor: dict[str, str]
 ) -> None:
+    """A proposal holds only the fields its author changed: accepting it applies them to the current sheet."""
     practice = published_by(client, contributor, editor)
     proposed(client, practice, contributor, title="Covoiturage et autopartage en Maurienne")
     edited = client.put(
         f"{URL}/{practice['id']}", json=payload(title=TITLE, year=2018, version=practice["version"]), headers=editor
     )
     assert edited.status_code == 200
+    read = client.get(f"{URL}/{practice['id']}/proposal", headers=editor).json()
+    assert read["changed_fields"] == ["title"] and read["published_values"] == {"title": TITLE}
+    assert (read["base_version"], read["current_version"]) == (practice["version"], edited.json()["version"])
 
-    refused = client.post(f"{URL}/{practice['id']}/proposal/accept", headers=editor)
+    accepted = decided(client, practice, "accept", editor)
 
-    assert refused.status_code == 409 and "edited after this proposal" in refused.json()["error"]["message"]
-    now = client.get(f"{URL}/{practice['id']}").json()
-    assert (now["title"], now["year"]) == (TITLE, 2018)
-    assert client.get(f"{URL}/{practice['id']}/proposal", headers=editor).json()["current_version"] == now["version"]
+    assert accepted.status_code == 200, accepted.text
+    assert (accepted.json()["title"], accepted.json()["year"]) == ("Covoiturage et autopartage en Maurienne", 2018)
+
+
+def test_a_decision_is_on_the_proposal_the_editor_reviewed(
+    client: TestClient, contributor: dict[str, str], editor: dict[str, str]
+) -> None:
+    practice = published_by(client, contributor, editor)
+    reviewed = proposed(client, practice, contributor, year=2019).json()["revision"]
+    proposed(client, practice, contributor, year=2020, title="Covoiturage solidaire et gratuit en Maurienne")
+    url = f"{URL}/{practice['id']}/proposal"
+
+    unseen = client.post(f"{url}/accept", headers=editor | {"If-Match": f'"{reviewed}"'})
+    wrong_reason = client.post(
+        f"{url}/decline", json={"reason": "Non."}, headers=editor | {"If-Match": f'"{reviewed}"'}
+    )
+    blind = client.post(f"{url}/accept", headers=editor)
+
+    assert unseen.status_code == wrong_reason.status_code == 409, unseen.text
+    assert "proposed again since you read it" in unseen.json()["error"]["message"]
+    assert blind.status_code == 428 and "If-Match" in blind.json()["error"]["message"]
+    assert client.get(f"{URL}/{practice['id']}").json()["version"] == practice["version"]
+    assert client.get(url, headers=editor).json()["status"] == "pending"
 
 
 def test_a_contributor_withdraws_a_proposal(
@@ -185,25 +216,69 @@ def test_a_contributor_withdraws_a_proposal(
 
     assert client.get(f"{URL}/{practice['id']}/proposal", headers=contributor).status_code == 404
     assert client.delete(f"{URL}/{practice['id']}/proposal", headers=contributor).status_code == 404
-    assert client.post(f"{URL}/{practice['id']}/proposal/accept", headers=editor).status_code == 404
+    assert decided(client, practice, "accept", editor).status_code == 404
 
 
-def test_a_proposal_replaced_after_the_editor_read_it_is_not_lost(
+def test_a_proposal_replaced_while_accepted_is_not_lost(
     client: TestClient, contributor: dict[str, str], editor: dict[str, str]
 ) -> None:
-    """The store settles the proposal it read: one replaced in between is a conflict, never dropped."""
+    """The store settles the proposal it read: one replaced between its read and its write is a conflict, never
+    dropped (the read is made to return the older one, as a replacement landing in between would)."""
     practice = published_by(client, contributor, editor)
     proposed(client, practice, contributor, year=2019)
     store = client.app.state.store  # type: ignore[attr-defined]
     read = store.proposal(practice["id"])
     proposed(client, practice, contributor, year=2020)
     original = store.proposal
-    store.proposal = lambda monograph_id: read  # the editor's read, from before the replacement
+    store.proposal = lambda monograph_id: read
     try:
-        refused = client.post(f"{URL}/{practice['id']}/proposal/accept", headers=editor)
+        refused = client.post(
+            f"{URL}/{practice['id']}/proposal/accept", headers=editor | {"If-Match": f'"{read.revision}"'}
+        )
     finally:
         store.proposal = original
 
     assert refused.status_code == 409
     assert store.proposal(practice["id"]).content.year == 2020
     assert client.get(f"{URL}/{practice['id']}").json()["version"] == practice["version"]
+
+
+def test_a_practice_leaving_publication_declines_its_pending_proposal(
+    client: TestClient, contributor: dict[str, str], editor: dict[str, str]
+) -> None:
+    practice = published_by(client, contributor, editor)
+    proposed(client, practice, contributor, year=2019)
+
+    assert client.delete(f"{URL}/{practice['id']}", headers=editor).status_code == 204
+
+    own = client.get(f"{URL}/{practice['id']}/proposal", headers=contributor).json()
+    assert own["status"] == "declined" and own["practice_status"] == "archived"
+    assert "n'est plus publiée" in own["reason"]
+    assert client.get("/api/v1/proposals", params={"status": "pending"}, headers=editor).json()["total"] == 0
+
+
+def test_another_keys_practice_answers_as_an_unknown_one(
+    client: TestClient, contributor: dict[str, str], editor: dict[str, str]
+) -> None:
+    practice = published_by(client, contributor, editor)
+    other_key, _ = client.app.state.store.create_key("Autre réseau", Role.CONTRIBUTOR)  # type: ignore[attr-defined]
+    other = {"X-API-Key": other_key}
+
+    theirs = client.get(f"{URL}/{practice['id']}/proposal", headers=other)
+    unknown = client.get(f"{URL}/nope-1234/proposal", headers=other)
+
+    assert theirs.status_code == unknown.status_code == 404
+    assert theirs.json()["error"]["message"].replace(practice["id"], "X") == unknown.json()["error"]["message"].replace(
+        "nope-1234", "X"
+    )
+
+
+def test_a_stale_edit_of_a_sheet_published_since_is_a_conflict(
+    client: TestClient, contributor: dict[str, str], editor: dict[str, str]
+) -> None:
+    created = client.post(URL, json=payload(title=TITLE), headers=contributor).json()
+    client.post(f"{URL}/{created['id']}/publish", headers=editor)
+
+    stale = client.put(f"{URL}/{created['id']}", json=payload(version=created["version"]), headers=contributor)
+
+    assert stale.status_code == 409 and stale.json()["error"]["details"]["status"] == "published"

@@ -4,9 +4,11 @@ in search until it is accepted)."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import httpx
+import pytest
 from streamlit.testing.v1 import AppTest
 
 from tests.live import LiveApi
@@ -15,6 +17,7 @@ from tests.ui.test_injection import assert_html_is_read_as_html, assert_never_ra
 from tests.ui.test_moderation import fresh, stored
 from ui.components import safe_text
 from ui.monograph_form import form_key
+from ui.proposal_view import word_diff
 from ui.sheet_editor import sheet_instance
 
 
@@ -71,14 +74,15 @@ def test_a_contributor_proposes_a_change_and_search_keeps_the_published_sheet(
 
 
 def test_an_editor_reviews_the_changed_fields_and_accepts(open_page: OpenPage, live_api: LiveApi) -> None:
-    _, practice = published(live_api)
+    old_word, practice = published(live_api)
     new_word = unique_word()
     propose_title(open_page, live_api, practice, f"Une recyclerie {new_word} et son atelier vélo")
 
     editor = moderating(open_page, live_api.editor_key)
     review = " ".join(m.value for m in editor.tabs[1].markdown)
-    assert '<th scope="row">Titre</th>' in review
-    assert f"<td><p>{safe_text(practice['title'])}</p></td>" in review and new_word in review
+    assert '<th scope="row">Titre</th><td>Une recyclerie <del>' in review
+    # The words the title loses are struck out on the published side, those it gains marked on the proposed one.
+    assert re.search(f"<del>[^<]*{old_word}[^<]*</del>", review) and re.search(f"<ins>[^<]*{new_word}", review)
     checked(editor.button(key=f"proposal_accept__{practice['id']}").click().run())
 
     assert any("est acceptée" in s.value for s in editor.success), [e.value for e in editor.error]
@@ -104,9 +108,12 @@ def test_an_editor_declines_with_a_reason_the_contributor_reads(open_page: OpenP
     assert "Modification refusée" in own_tab_text(contributor)
 
 
-def test_an_outdated_proposal_cannot_be_accepted(open_page: OpenPage, live_api: LiveApi) -> None:
+def test_a_sheet_edited_since_keeps_the_edit_when_the_proposal_is_accepted(
+    open_page: OpenPage, live_api: LiveApi
+) -> None:
     _, practice = published(live_api)
-    propose_title(open_page, live_api, practice, f"Une recyclerie {unique_word()}")
+    changed = f"Une recyclerie {unique_word()}"
+    propose_title(open_page, live_api, practice, changed)
     body = {k: v for k, v in stored(live_api, practice["id"]).items() if k in PUT_FIELDS} | {"year": 2018}
     edited = httpx.put(
         f"{live_api.url}/api/v1/monographs/{practice['id']}",
@@ -114,31 +121,59 @@ def test_an_outdated_proposal_cannot_be_accepted(open_page: OpenPage, live_api: 
         headers={"X-API-Key": live_api.editor_key},
     )
     assert edited.status_code == 200, edited.text
+    contributor = with_key(open_page, live_api.contributor_key)
+    assert "seuls les champs que vous avez changés seront remplacés" in own_tab_text(contributor)
 
     editor = moderating(open_page, live_api.editor_key)
+    assert any("seuls les champs ci-dessous changeront" in i.value for i in editor.tabs[1].info)
+    checked(editor.button(key=f"proposal_accept__{practice['id']}").click().run())
 
-    assert editor.button(key=f"proposal_accept__{practice['id']}").disabled
-    assert any("modifiée depuis cette proposition" in w.value for w in editor.tabs[1].warning)
+    now = stored(live_api, practice["id"])
+    assert (now["title"], now["year"]) == (changed, 2018)
 
 
-def test_a_contributor_corrects_a_rejected_sheet_and_sends_it_back(open_page: OpenPage, live_api: LiveApi) -> None:
-    _, created = fresh(live_api)
-    rejected = httpx.post(
-        f"{live_api.url}/api/v1/monographs/{created['id']}/reject",
-        json={"reason": "Merci de chiffrer les résultats."},
-        headers={"X-API-Key": live_api.editor_key},
-    ).json()
+def test_a_contributor_withdraws_a_proposal_from_the_page(open_page: OpenPage, live_api: LiveApi) -> None:
+    _, practice = published(live_api)
+    app = propose_title(open_page, live_api, practice, f"Une recyclerie {unique_word()}")
+
+    checked(app.button(key=f"own_withdraw__{practice['id']}").click().run())
+
+    assert any("est retirée" in s.value for s in app.success)
+    assert proposal_of(live_api, practice["id"]) is None
+    assert app.button(key=f"own_propose__{practice['id']}").label == "Proposer une modification"
+
+
+@pytest.mark.parametrize(
+    ("rejected", "label"),
+    [(False, "Modifier"), (True, "Corriger et renvoyer en modération")],
+    ids=["pending", "rejected"],
+)
+def test_a_contributor_corrects_their_sheet_awaiting_moderation(
+    open_page: OpenPage, live_api: LiveApi, rejected: bool, label: str
+) -> None:
+    """Pending or rejected, it is edited directly; a rejected one goes back to moderation, its reason cleared."""
+    _, sheet = fresh(live_api)
+    if rejected:
+        sheet = httpx.post(
+            f"{live_api.url}/api/v1/monographs/{sheet['id']}/reject",
+            json={"reason": "Merci de chiffrer les résultats."},
+            headers={"X-API-Key": live_api.editor_key},
+        ).json()
     app = with_key(open_page, live_api.contributor_key)
-    assert app.button(key=f"own_edit__{created['id']}").label == "Corriger et renvoyer en modération"
+    assert app.button(key=f"own_edit__{sheet['id']}").label == label
 
-    checked(app.button(key=f"own_edit__{created['id']}").click().run())
-    instance = sheet_instance("own", created["id"], rejected["version"])
+    checked(app.button(key=f"own_edit__{sheet['id']}").click().run())
+    instance = sheet_instance("own", sheet["id"], sheet["version"])
     app.text_area(key=form_key("results", instance)).input("40 trajets par semaine, 12 bénévoles.")
-    checked(app.button(key=f"own_save__{created['id']}").click().run())
+    checked(app.button(key=f"own_save__{sheet['id']}").click().run())
 
     assert any("attend la validation" in s.value for s in app.success), [e.value for e in app.error]
-    now = stored(live_api, created["id"])
-    assert now["status"] == "submitted" and now["results"] == "40 trajets par semaine, 12 bénévoles."
+    now = stored(live_api, sheet["id"])
+    assert (now["status"], now["results"], now["version"]) == (
+        "submitted",
+        "40 trajets par semaine, 12 bénévoles.",
+        sheet["version"] + 1,
+    )
     assert now["rejection_reason"] is None
 
 
@@ -156,7 +191,8 @@ def test_a_planted_proposal_stays_text_in_moderation(open_page: OpenPage, live_a
 
     editor = moderating(open_page, live_api.editor_key)
 
-    assert safe_text(planted) in " ".join(m.value for m in editor.tabs[1].markdown)
+    review = " ".join(m.value for m in editor.tabs[1].markdown)
+    assert safe_text(planted) in re.sub(r"</?(ins|del)>", "", review)  # every word escaped, in or out of a mark
     assert_never_raw(editor)
     assert_html_is_read_as_html(editor)
 
@@ -181,3 +217,11 @@ PUT_FIELDS = (
     "contact",
     "sources",
 )
+
+
+def test_a_word_diff_marks_whole_words_and_escapes_them() -> None:
+    before, after = word_diff("Une <b>recyclerie</b> du Diois", "Une ressourcerie du Diois & Die")
+
+    assert before == "Une <del>&#60;b&#62;recyclerie&#60;/b&#62;</del> du Diois"
+    assert after == "Une <ins>ressourcerie</ins> du Diois<ins> &#38; Die</ins>"
+    assert word_diff("Deux lignes\n\nici", "Deux lignes\n\nici") == ("Deux lignes<br><br>ici",) * 2

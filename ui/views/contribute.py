@@ -150,21 +150,26 @@ def _withdraw(monograph_id: str, title: str) -> None:
 
 
 def _proposal_line(proposal: dict[str, Any], title: str) -> None:
-    """Where the change proposed to a published practice stands."""
+    """Where the change proposed to a published practice stands, and the button to take it back."""
     monograph_id = proposal["monograph_id"]
     if proposal["status"] == "declined":
         html_block(
             f"<p><strong>Modification refusée le {french_date(proposal['decided_at'])}. Motif :</strong> "
             f"{safe_text(proposal['reason'] or '')}</p>"
         )
-        return
-    st.info(
-        f"Modification proposée le {french_date(proposal['proposed_at'])} : en attente de relecture. La fiche "
-        "publiée reste affichée telle quelle d'ici là.",
-        icon=":material/schedule:",
-    )
+    else:
+        edited = (
+            " L'équipe éditoriale a modifié la fiche depuis : seuls les champs que vous avez changés seront remplacés."
+            if proposal["base_version"] != proposal["current_version"]
+            else ""
+        )
+        st.info(
+            f"Modification proposée le {french_date(proposal['proposed_at'])} : en attente de relecture. La fiche "
+            f"publiée reste affichée telle quelle d'ici là.{edited}",
+            icon=":material/schedule:",
+        )
     st.button(
-        "Retirer ma proposition",
+        "Retirer ma proposition" if proposal["status"] == "pending" else "Effacer cette proposition refusée",
         key=f"own_withdraw__{monograph_id}",
         on_click=_withdraw,
         args=(monograph_id, title),
@@ -194,7 +199,7 @@ def _own(item: dict[str, Any], proposal: dict[str, Any] | None) -> None:
             )
         elif item["status"] == "published":
             if PROPOSE.is_open(monograph_id):
-                # A pending or declined proposal is taken up where it was left.
+                # A pending or declined proposal is taken up where it was left (its fields on the current sheet).
                 PROPOSE.draw(item, refs, initial=proposal["content"] if proposal else None)
                 return
             label = "Modifier ma proposition" if proposal else "Proposer une modification"

@@ -66,37 +66,37 @@ class Decision:
     """An editor's decision on a sheet: the API call (with the reason typed, for a refusal: `reason_field` is its
     text field's key prefix) and what is told after it (with the sheet's `{title}`)."""
 
-    send: Callable[[str, str], Any]  # (monograph id, reason) → the API's answer
+    send: Callable[[str, str, int], Any]  # (monograph id, reason, the proposal's revision) → the API's answer
     done: str
     failed: str
     reason_field: str | None = None
 
 
 PUBLISH = Decision(
-    lambda monograph_id, _: client.publish(monograph_id, api_key),
+    lambda monograph_id, _, __: client.publish(monograph_id, api_key),
     "« {title} » est publiée et visible dans la recherche.",
     "« {title} » n'a pas pu être publiée. Réessayez.",
 )
 REJECT = Decision(
-    lambda monograph_id, reason: client.reject(monograph_id, api_key, reason),
+    lambda monograph_id, reason, _: client.reject(monograph_id, api_key, reason),
     "« {title} » est refusée ; son auteur verra le motif.",
     "« {title} » n'a pas pu être refusée. Réessayez.",
     "moderation_reason",
 )
 ACCEPT_CHANGE = Decision(
-    lambda monograph_id, _: client.accept_proposal(monograph_id, api_key),
+    lambda monograph_id, _, revision: client.accept_proposal(monograph_id, api_key, revision),
     "La modification de « {title} » est acceptée : la fiche publiée est à jour dans la recherche.",
-    "La modification de « {title} » n'a pas pu être acceptée : la fiche a peut-être changé. Rechargez la page.",
+    "La modification de « {title} » n'a pas pu être acceptée : elle a peut-être été proposée à nouveau. Relisez-la.",
 )
 DECLINE_CHANGE = Decision(
-    lambda monograph_id, reason: client.decline_proposal(monograph_id, api_key, reason),
+    lambda monograph_id, reason, revision: client.decline_proposal(monograph_id, api_key, reason, revision),
     "La modification de « {title} » est refusée ; son auteur verra le motif.",
-    "La modification de « {title} » n'a pas pu être refusée. Réessayez.",
+    "La modification de « {title} » n'a pas pu être refusée : elle a peut-être été proposée à nouveau. Relisez-la.",
     "proposal_reason",
 )
 
 
-def _decide(decision: Decision, monograph_id: str, sheet_title: str) -> None:
+def _decide(decision: Decision, monograph_id: str, sheet_title: str, revision: int = 0) -> None:
     """Sends one decision (a refusal only with its reason), and tells what came of it at the top of the page."""
     title = md_literal(sheet_title)
     reason = ""
@@ -106,7 +106,7 @@ def _decide(decision: Decision, monograph_id: str, sheet_title: str) -> None:
             _notify("error", f"Indiquez le motif du refus de « {title} ».")
             return
     try:
-        decision.send(monograph_id, reason)
+        decision.send(monograph_id, reason, revision)
         _notify("success", decision.done.format(title=title))
     except (client.ApiError, client.ApiUnavailable):
         _notify("error", decision.failed.format(title=title))
@@ -207,52 +207,49 @@ if re.fullmatch(r"[a-z0-9-]{1,120}", only):
     _review(item, expanded=True)
     st.stop()
 
-OUTDATED_HELP = (
-    "La fiche a été modifiée depuis cette proposition : elle ne peut plus être acceptée telle quelle. Refusez-la en "
-    "expliquant pourquoi ; son auteur pourra proposer à nouveau sa modification sur la fiche à jour."
+EDITED_SINCE = (
+    "L'équipe éditoriale a modifié la fiche depuis cette proposition : seuls les champs ci-dessous changeront, les "
+    "autres modifications sont conservées."
 )
 
 
 def _proposal_review(proposal: dict[str, Any]) -> None:
     """A proposed change to a published practice: each changed field beside the published one, accepted or
-    declined with a reason."""
-    monograph_id, title = proposal["monograph_id"], proposal["title"]
+    declined with a reason (on the proposal as shown: its revision)."""
+    monograph_id, title, revision = proposal["monograph_id"], proposal["title"], proposal["revision"]
     with st.container(border=True, key=f"proposal-{monograph_id}"):
         html_block(f'<h2 class="impact-card-title">{safe_text(title)}</h2>')
-        st.caption(f"Modification proposée le {french_date(proposal['proposed_at'])} {_author(monograph_id)}")
+        author = f"par {md_literal(proposal['author'])}" if proposal.get("author") else "(clé d'API supprimée)"
+        st.caption(f"Modification proposée le {french_date(proposal['proposed_at'])} {author}")
         st.page_link(
             FICHE_PAGE, label="Voir la fiche publiée", query_params={"id": monograph_id}, icon=":material/open_in_new:"
         )
-        outdated = proposal["base_version"] != proposal["current_version"]
-        if outdated:
-            st.warning(OUTDATED_HELP, icon=":material/history:")
-        published = fetch(lambda: client.submission(monograph_id, api_key))
-        html_block(changes_table(published, proposal, refs))
+        if proposal["base_version"] != proposal["current_version"]:
+            st.info(EDITED_SINCE, icon=":material/history:")
+        html_block(changes_table(proposal, refs))
         st.text_input("Motif du refus", key=f"proposal_reason__{monograph_id}", max_chars=2000)
         accept, decline = st.columns(2)
         accept.button(
             "Accepter la modification",
             key=f"proposal_accept__{monograph_id}",
             type="primary",
-            disabled=outdated,
             on_click=_decide,
-            args=(ACCEPT_CHANGE, monograph_id, title),
+            args=(ACCEPT_CHANGE, monograph_id, title, revision),
             icon=":material/check:",
         )
         decline.button(
             "Refuser la modification",
             key=f"proposal_decline__{monograph_id}",
             on_click=_decide,
-            args=(DECLINE_CHANGE, monograph_id, title),
+            args=(DECLINE_CHANGE, monograph_id, title, revision),
             icon=":material/block:",
         )
 
 
 queue = fetch(lambda: client.submissions(api_key, "submitted", size=QUEUE_SIZE))
 changes = fetch(lambda: client.proposals(api_key, "pending", size=QUEUE_SIZE))
-submissions_tab, changes_tab = st.tabs(
-    [f"Fiches en attente ({queue['total']})", f"Modifications proposées ({changes['total']})"]
-)
+# Labels without counts: a tab whose label changes (after a decision) would not stay the open one.
+submissions_tab, changes_tab = st.tabs(["Fiches en attente", "Modifications proposées"])
 with submissions_tab:
     # Each one is shown in full with its checks: a short page, the newest first.
     st.markdown(f"**{count_label(queue['total'], 'fiche en attente', 'fiches en attente')}**")

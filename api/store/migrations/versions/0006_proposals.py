@@ -21,9 +21,9 @@ depends_on = None
 def upgrade() -> None:
     op.create_table(
         "monograph_proposals",
-        sa.Column("monograph_id", sa.String(120), sa.ForeignKey("monographs.id", ondelete="CASCADE"), primary_key=True),
+        sa.Column("monograph_id", sa.String(120), sa.ForeignKey("monographs.id"), primary_key=True),
         sa.Column("status", sa.String(20), nullable=False),
-        sa.Column("content", Json, nullable=False),
+        sa.Column("changes", Json, nullable=False),
         sa.Column("base_version", sa.Integer, nullable=False),
         sa.Column("proposed_by", sa.String(64), nullable=True),
         sa.Column("proposed_at", UTCDateTime(), nullable=False),
