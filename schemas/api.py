@@ -9,7 +9,7 @@ from typing import Annotated, Any, Generic, Literal, TypeVar
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, WithJsonSchema, model_validator
 
 from schemas.like_territory import TerritoryProfile
-from schemas.monograph import Monograph, Proposal
+from schemas.monograph import Monograph, Proposal, Status
 from schemas.search import (
     FacetValue,
     SearchHit,
@@ -123,6 +123,28 @@ class Referentials(BaseModel):
     actor_categories: list[ReferentialValue]
     odd: list[OddValue]
     regions: list[RegionValue]
+
+
+class HistoryEvent(BaseModel):
+    """One step of a practice's life, as its history records it."""
+
+    action: str = Field(
+        examples=["published"],
+        description="`create`, `update`, `submitted` (sent back to moderation), `published`, `rejected`, `archived`, "
+        "`propose`, `proposal_accepted`, `proposal_declined`, `proposal_withdrawn`.",
+    )
+    status: Status = Field(description="The practice's status after it.")
+    version: int = Field(description="The practice's version after it.")
+    reason: str | None = Field(None, description="The reason given (a rejection, a declined proposal).")
+    at: datetime
+    by: str | None = Field(
+        None,
+        description="Who did it: the API key's name for editors; for the practice's submitter, their own key's name, "
+        "or null for an editor or an import.",
+    )
+
+
+HistoryPage = Page[HistoryEvent]
 
 
 class KeyInfo(BaseModel):

@@ -281,6 +281,12 @@ def withdraw_proposal(monograph_id: str, api_key: str) -> None:
     request("DELETE", f"/monographs/{monograph_id}/proposal", api_key=api_key)
 
 
+def history(monograph_id: str, api_key: str, size: int = 20) -> dict[str, Any]:
+    """A practice's latest steps, newest first (its submitter or an editor)."""
+    data: dict[str, Any] = get(f"/monographs/{monograph_id}/history", [("size", str(size))], api_key)
+    return data
+
+
 def submitter(monograph_id: str, api_key: str) -> dict[str, Any] | None:
     """Editors only: the key that submitted a monograph (id, name, role), or None for an imported one."""
     data: dict[str, Any] | None = get(f"/monographs/{monograph_id}/submitter", api_key=api_key)

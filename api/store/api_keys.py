@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -27,6 +28,16 @@ class ApiKey:
     role: Role
     created_at: str
     revoked_at: str | None = None
+
+
+def key_names(engine: Engine, ids: Iterable[str | None]) -> dict[str, str]:
+    """The names of these keys (live or revoked), in one query."""
+    wanted = {i for i in ids if i}
+    if not wanted:
+        return {}
+    with engine.connect() as conn:
+        rows = conn.execute(sa.select(api_keys.c.id, api_keys.c.name).where(api_keys.c.id.in_(wanted))).all()
+    return {row.id: row.name for row in rows}
 
 
 def hash_key(plaintext: str) -> str:

@@ -460,6 +460,16 @@ class MonographStore:
         )
         return self.get(monograph_id)
 
+    def history_page(self, monograph_id: str, page: int, size: int) -> tuple[list[dict[str, Any]], int]:
+        """A page of the monograph's events, newest first, with their count."""
+        where = events.c.monograph_id == monograph_id
+        with self.engine.connect() as conn:
+            total = conn.execute(sa.select(sa.func.count()).select_from(events).where(where)).scalar_one()
+            rows = conn.execute(
+                sa.select(events).where(where).order_by(events.c.seq.desc()).limit(size).offset((page - 1) * size)
+            ).all()
+        return [dict(row._mapping) for row in rows], int(total)
+
     def history(self, monograph_id: str) -> list[dict[str, Any]]:
         with self.engine.connect() as conn:
             rows = conn.execute(

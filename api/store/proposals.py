@@ -14,7 +14,6 @@ still be the proposal's, so one proposed again meanwhile is a conflict, never ac
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 from typing import Any
@@ -24,9 +23,10 @@ from pydantic import ValidationError
 from sqlalchemy.engine import Connection
 
 from api.errors import DomainError, InvalidTransition, NotFound, VersionConflict
+from api.store.api_keys import key_names
 from api.store.database import upsert
 from api.store.monograph_store import MonographStore, _payload
-from api.store.tables import api_keys, now, proposals
+from api.store.tables import now, proposals
 from schemas.monograph import Monograph, MonographContent, Proposal, ProposalStatus, Status
 
 log = logging.getLogger(__name__)
@@ -77,21 +77,13 @@ def _proposal(row: Any, published: Monograph, author: str | None) -> Proposal | 
 class ProposalStore(MonographStore):
     """Proposals beside the monographs they would change."""
 
-    def _key_names(self, ids: Sequence[str | None]) -> dict[str, str]:
-        wanted = {i for i in ids if i}
-        if not wanted:
-            return {}
-        with self.engine.connect() as conn:
-            rows = conn.execute(sa.select(api_keys.c.id, api_keys.c.name).where(api_keys.c.id.in_(wanted))).all()
-        return {row.id: row.name for row in rows}
-
     def proposal(self, monograph_id: str) -> Proposal | None:
         """The practice's proposal, pending or declined; None when it has none."""
         with self.engine.connect() as conn:
             row = conn.execute(sa.select(proposals).where(proposals.c.monograph_id == monograph_id)).first()
         if row is None:
             return None
-        return _proposal(row, self.get(monograph_id), self._key_names([row.proposed_by]).get(row.proposed_by))
+        return _proposal(row, self.get(monograph_id), key_names(self.engine, [row.proposed_by]).get(row.proposed_by))
 
     def list_proposals(
         self, status: ProposalStatus | None, proposed_by: str | None, page: int, size: int
@@ -113,7 +105,7 @@ class ProposalStore(MonographStore):
                 .offset((page - 1) * size)
             ).all()
         published = self.get_many([row.monograph_id for row in rows])
-        names = self._key_names([row.proposed_by for row in rows])
+        names = key_names(self.engine, [row.proposed_by for row in rows])
         found = [
             _proposal(row, published[row.monograph_id], names.get(row.proposed_by))
             for row in rows
@@ -152,7 +144,7 @@ class ProposalStore(MonographStore):
         with self.engine.begin() as conn:
             upsert(conn, proposals, [row])
             self._event(conn, monograph_id, "propose", actor, current.status.value, current.version, None, at)
-        proposal = _proposal(SimpleNamespace(**row), current, self._key_names([actor]).get(actor or ""))
+        proposal = _proposal(SimpleNamespace(**row), current, key_names(self.engine, [actor]).get(actor or ""))
         assert proposal is not None  # validated just now
         return proposal
 

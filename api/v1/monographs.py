@@ -23,7 +23,17 @@ from api.http.load_shedding import SheddingRoute
 from api.indexing import IndexSync
 from api.settings import Settings, practice_url
 from api.store import ApiKey, Role, Store
-from schemas.api import ApiHit, ModerationDecision, MonographPage, MonographPublic, Rejection, error_responses
+from api.store.api_keys import key_names
+from schemas.api import (
+    ApiHit,
+    HistoryEvent,
+    HistoryPage,
+    ModerationDecision,
+    MonographPage,
+    MonographPublic,
+    Rejection,
+    error_responses,
+)
 from schemas.monograph import Monograph, MonographContent, MonographCreate, MonographUpdate, Status
 from territories.resolution import TerritoryError, resolve
 
@@ -217,6 +227,37 @@ def get_monograph(
     if not _visible(monograph, key, store.submitter_of(monograph_id)):
         raise NotFound(f"no monograph with id {monograph_id!r}")
     return _tagged(monograph, response, settings)
+
+
+@router.get("/{monograph_id}/history", response_model=HistoryPage, summary="Historique d'une pratique")
+def history(
+    monograph_id: MonographId,
+    key: KeyDep,
+    store: StoreDep,
+    page: Annotated[int, Query(ge=1, le=10_000)] = 1,
+    size: Annotated[int, Query(ge=1, le=100)] = 20,
+) -> HistoryPage:
+    """What happened to a practice, newest first: submission, edits, moderation decisions, proposed changes and
+    their outcome, each with its reason. For editors (who did each step: the key's name) and the practice's
+    submitter (their own steps named, the editors' not)."""
+    submitter = store.submitter_of(monograph_id)
+    if key.role != Role.EDITOR and (submitter is None or submitter != key.id):
+        raise NotFound(f"no monograph with id {monograph_id!r}")
+    rows, total = store.history_page(store.get(monograph_id).id, page, size)
+    # Editors read who did each step; a submitter, their own steps (an editor's are not named to them).
+    names = key_names(store.engine, (r["actor"] for r in rows)) if key.role == Role.EDITOR else {key.id: key.name}
+    items = [
+        HistoryEvent(
+            action=r["action"],
+            status=r["status"],
+            version=r["version"],
+            reason=r["reason"],
+            at=r["at"],
+            by=names.get(r["actor"]) if r["actor"] else None,
+        )
+        for r in rows
+    ]
+    return HistoryPage(total=total, page=page, size=size, items=items)
 
 
 @router.get("/{monograph_id}/similar", response_model=list[ApiHit], summary="Pratiques similaires")

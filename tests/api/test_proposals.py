@@ -282,3 +282,31 @@ def test_a_stale_edit_of_a_sheet_published_since_is_a_conflict(
     stale = client.put(f"{URL}/{created['id']}", json=payload(version=created["version"]), headers=contributor)
 
     assert stale.status_code == 409 and stale.json()["error"]["details"]["status"] == "published"
+
+
+def test_the_history_says_what_happened_newest_first(
+    client: TestClient, contributor: dict[str, str], editor: dict[str, str]
+) -> None:
+    practice = published_by(client, contributor, editor)
+    proposed(client, practice, contributor, year=2019)
+    decided(client, practice, "decline", editor, reason="Sans source pour cette date.")
+    url = f"{URL}/{practice['id']}/history"
+
+    seen_by_editor = client.get(url, headers=editor).json()
+    seen_by_author = client.get(url, headers=contributor).json()
+
+    steps = [(e["action"], e["status"], e["reason"], e["by"]) for e in seen_by_editor["items"]]
+    assert steps == [
+        ("proposal_declined", "published", "Sans source pour cette date.", "Éditeur test"),
+        ("propose", "published", None, "Contributeur test"),
+        ("published", "published", None, "Éditeur test"),
+        ("create", "submitted", None, "Contributeur test"),
+    ]
+    assert seen_by_editor["total"] == 4
+    # Its author reads the same steps, the editors' not named.
+    assert [e["by"] for e in seen_by_author["items"]] == [None, "Contributeur test", None, "Contributeur test"]
+    assert client.get(url, params={"size": 1, "page": 2}, headers=editor).json()["items"][0]["action"] == "propose"
+    other_key, _ = client.app.state.store.create_key("Autre réseau", Role.CONTRIBUTOR)  # type: ignore[attr-defined]
+    assert client.get(url, headers={"X-API-Key": other_key}).status_code == 404
+    assert client.get(url).status_code == 401
+    assert client.get(url, params={"size": 101}, headers=editor).status_code == 422

@@ -106,6 +106,15 @@ def test_an_editor_declines_with_a_reason_the_contributor_reads(open_page: OpenP
     contributor = with_key(open_page, live_api.contributor_key)
     assert "Le titre doit garder le nom de la commune." in own_tab_text(contributor)
     assert "Modification refusée" in own_tab_text(contributor)
+    # Its history tells the same, newest first (an editor's steps unnamed to the contributor).
+    checked(contributor.toggle(key=f"own_history__{practice['id']}").set_value(True).run())
+    (steps,) = [m.value for m in contributor.tabs[1].markdown if m.value.startswith('<ul class="impact-history">')]
+    assert (
+        steps.index("Modification refusée : « Le titre doit garder le nom de la commune. »")
+        < steps.index("Modification proposée par Contributeur")
+        < steps.index("Publiée<")
+        < steps.index("Soumise par Contributeur")
+    )
 
 
 def test_a_sheet_edited_since_keeps_the_edit_when_the_proposal_is_accepted(

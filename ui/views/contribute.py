@@ -22,6 +22,7 @@ from ui.components import (
     territory_line,
 )
 from ui.error_summary import error_summary
+from ui.history_view import history_toggle
 from ui.monograph_form import (
     FIELD_NAMES,
     FORM_INSTANCE,
@@ -184,6 +185,7 @@ def _own(item: dict[str, Any], proposal: dict[str, Any] | None) -> None:
         html_block(f'<h2 class="impact-card-title">{safe_text(item["title"])}</h2>{territory_line(item)}')
         status = STATUS_LABELS.get(item["status"], item["status"])
         st.caption(f"Soumise le {french_date(item['created_at'])} · {md_literal(status)}")
+        history_toggle(monograph_id, api_key, f"own_history__{monograph_id}")
         if item["status"] == "rejected" and item.get("rejection_reason"):
             # The reason is someone's text: rendered inert, like every piece of content.
             html_block(f"<p><strong>Motif du refus :</strong> {safe_text(item['rejection_reason'])}</p>")

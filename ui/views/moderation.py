@@ -24,6 +24,7 @@ from ui.components import (
     safe_text,
     tab_title,
 )
+from ui.history_view import history_toggle
 from ui.practice_view import practice_facts, practice_heading, practice_story, practice_summary
 from ui.proposal_view import changes_table
 from ui.sheet_editor import SheetEditor
@@ -157,6 +158,7 @@ def _review(item: dict[str, Any], expanded: bool) -> None:
                 f'<div class="impact-badges">{badge("Territoire non reconnu", "unresolved", UNRESOLVED_HELP)}</div>'
             )
         st.caption(_submitted_line(item))
+        history_toggle(item["id"], api_key, f"moderation_history__{item['id']}")
         _duplicates(item)
         if EDITOR.is_open(item["id"]):
             EDITOR.draw(item, refs)
@@ -224,6 +226,7 @@ def _proposal_review(proposal: dict[str, Any]) -> None:
         st.page_link(
             FICHE_PAGE, label="Voir la fiche publiée", query_params={"id": monograph_id}, icon=":material/open_in_new:"
         )
+        history_toggle(monograph_id, api_key, f"proposal_history__{monograph_id}")
         if proposal["base_version"] != proposal["current_version"]:
             st.info(EDITED_SINCE, icon=":material/history:")
         html_block(changes_table(proposal, refs))
