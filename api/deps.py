@@ -123,7 +123,9 @@ class IfMatch:
         return int(match.group(1))
 
 
-IF_MATCH_VERSION = re.compile(r'\s*(?:W/)?"?(\d+)"?\s*')
+# At most 18 digits: a version, or a proposal's revision (microseconds), fits a 64-bit integer; a longer number is
+# malformed (Python would refuse to read one of over 4,300 digits at all).
+IF_MATCH_VERSION = re.compile(r'\s*(?:W/)?"?(\d{1,18})"?\s*')
 
 
 async def if_match(

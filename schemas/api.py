@@ -95,6 +95,15 @@ class ModerationDecision(BaseModel):
     )
 
 
+class Acceptance(BaseModel):
+    version: int | None = Field(
+        None,
+        ge=1,
+        description="The practice's version you compared the proposal with (its `current_version`): a practice "
+        "edited since answers 409.",
+    )
+
+
 class Rejection(BaseModel):
     reason: str = Field(min_length=3, max_length=2000, examples=["La fiche ne décrit pas une expérimentation locale."])
 

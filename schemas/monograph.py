@@ -268,6 +268,11 @@ class Proposal(BaseModel):
         description="The content fields the proposal changes in the published practice, in the sheet's order."
     )
     published_values: dict[str, Any] = Field(description="The published values of those fields, to compare.")
+    conflicting_fields: list[str] = Field(
+        default_factory=list,
+        description="Those of `changed_fields` an editor also changed since the proposal: accepting replaces their "
+        "edit with the proposed value.",
+    )
     base_version: int = Field(description="The practice's version the change was proposed on.")
     current_version: int = Field(
         description="The practice's version now: when an editor edited it since, the proposal's fields still apply "

@@ -262,10 +262,11 @@ def proposals(api_key: str, status: str | None = None, size: int = 50) -> dict[s
     return data
 
 
-def accept_proposal(monograph_id: str, api_key: str, revision: int) -> dict[str, Any]:
-    """Accept the proposal reviewed (`revision`); `ApiError` 409 when it was proposed again since."""
+def accept_proposal(monograph_id: str, api_key: str, revision: int, version: int) -> dict[str, Any]:
+    """Accept the proposal reviewed (`revision`) against the practice's `version` compared; `ApiError` 409 when
+    either changed since."""
     path = f"/monographs/{monograph_id}/proposal/accept"
-    data: dict[str, Any] = post(path, None, api_key, headers={"If-Match": f'"{revision}"'})
+    data: dict[str, Any] = post(path, {"version": version}, api_key, headers={"If-Match": f'"{revision}"'})
     clear_caches()
     return data
 
@@ -277,8 +278,9 @@ def decline_proposal(monograph_id: str, api_key: str, reason: str, revision: int
     return data
 
 
-def withdraw_proposal(monograph_id: str, api_key: str) -> None:
-    request("DELETE", f"/monographs/{monograph_id}/proposal", api_key=api_key)
+def withdraw_proposal(monograph_id: str, api_key: str, revision: int) -> None:
+    """Take back the proposal shown (`revision`); `ApiError` 409 when it was proposed again since."""
+    request("DELETE", f"/monographs/{monograph_id}/proposal", api_key=api_key, headers={"If-Match": f'"{revision}"'})
 
 
 def history(monograph_id: str, api_key: str, size: int = 20) -> dict[str, Any]:

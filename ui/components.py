@@ -49,7 +49,7 @@ STYLE = f"<style>\n{(Path(__file__).parent / 'style.css').read_text(encoding='ut
 
 def safe_text(text: str) -> str:
     """Plain text as inert HTML; line breaks kept."""
-    return str(text).translate(_ENTITIES).replace("\r\n", "\n").replace("\n", "<br>")
+    return str(text).translate(_ENTITIES).replace("\r\n", "\n").replace("\r", "\n").replace("\n", "<br>")
 
 
 def marked_pieces(escaped: str) -> list[tuple[str, bool]]:

@@ -9,6 +9,7 @@ appears, so keyboard and screen-reader users start from it.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -61,7 +62,7 @@ _FORM: ContextVar[str] = ContextVar("form_anchors", default="")
 def form_anchors(form: str) -> Iterator[None]:
     """Fields and summary drawn inside are those of `form` (letters, digits and dashes): their containers' keys
     are its own, apart from any other form's on the page."""
-    token = _FORM.set(form)
+    token = _FORM.set(re.sub(r"[^a-z0-9-]", "-", form.lower()))
     try:
         yield
     finally:

@@ -14,7 +14,11 @@ from ui.monograph_form import FIELD_NAMES
 EMPTY = "—"
 # Fields whose form slots are their parts (`territory.name`, `contact.email`…): named here as a whole.
 WHOLE_FIELDS = {"territory": "Territoire", "contact": "Contact"}
-_WORDS = re.compile(r"\S+|\s+")
+# A word with the spaces after it: half as many pieces to compare as words and spaces apart.
+_WORDS = re.compile(r"\s+|\S+\s*")
+# Beyond this many word pairs to compare (two sections of about 1,500 words each), a text is shown whole on each
+# side, unmarked: the comparison grows with the product of the lengths, on the page's time.
+DIFF_BUDGET = 2_000_000
 
 
 def field_name(name: str) -> str:
@@ -51,9 +55,13 @@ def field_text(name: str, value: Any, refs: dict[str, Any]) -> str:
 def word_diff(before: str, after: str) -> tuple[str, str]:
     """Both texts as escaped HTML, the words `before` loses in `<del>` and those `after` gains in `<ins>`."""
     old, new = _WORDS.findall(before), _WORDS.findall(after)
+    if len(old) * len(new) > DIFF_BUDGET:
+        return safe_text(before), safe_text(after)
     kept_before: list[str] = []
     kept_after: list[str] = []
-    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, old, new, autojunk=False).get_opcodes():
+    # Words compared without their spaces (« Diois » ending a text is « Diois » before another word).
+    words = difflib.SequenceMatcher(None, [t.strip() for t in old], [t.strip() for t in new], autojunk=False)
+    for tag, i1, i2, j1, j2 in words.get_opcodes():
         removed, added = safe_text("".join(old[i1:i2])), safe_text("".join(new[j1:j2]))
         if tag == "equal":
             kept_before.append(removed)
@@ -73,8 +81,13 @@ def changes_table(proposal: Mapping[str, Any], refs: dict[str, Any]) -> str:
         before = field_text(name, proposal["published_values"].get(name), refs)
         after = field_text(name, proposal["content"].get(name), refs)
         published, proposed = word_diff(before, after)
+        also = (
+            '<br><span class="impact-changes-also">modifié aussi par l\'équipe depuis la proposition</span>'
+            if name in proposal.get("conflicting_fields", ())
+            else ""
+        )
         rows.append(
-            f'<tr><th scope="row">{safe_text(field_name(name))}</th><td>{published}</td><td>{proposed}</td></tr>'
+            f'<tr><th scope="row">{safe_text(field_name(name))}{also}</th><td>{published}</td><td>{proposed}</td></tr>'
         )
     # In a block `<div>`: the whole markup is read as HTML (`html_block`); no blank line (`safe_text`: `<br>`).
     return (

@@ -43,14 +43,17 @@ class SheetEditor:
     def _errors_key(self, monograph_id: str) -> str:
         return f"{self.page}_errors__{monograph_id}"
 
-    def open(self, monograph_id: str | None) -> None:
-        """Opens the sheet (None: closes the one open), its previous errors forgotten."""
-        st.session_state[self._open_key] = monograph_id
+    def open(self, monograph_id: str | None, version: int = 0) -> None:
+        """Opens the sheet as read at `version` (None: closes the one open), its previous errors forgotten. The
+        form is sent with that version whatever the page reads meanwhile: a sheet changed since is a conflict the
+        API refuses (what was typed stays), never a silent overwrite of it or by it."""
+        st.session_state[self._open_key] = (monograph_id, version) if monograph_id is not None else None
         if monograph_id is not None:
             st.session_state.pop(self._errors_key(monograph_id), None)
 
     def is_open(self, monograph_id: str) -> bool:
-        return bool(st.session_state.get(self._open_key) == monograph_id)
+        opened = st.session_state.get(self._open_key)
+        return bool(opened and opened[0] == monograph_id)
 
     def notify(self, kind: str, text: str) -> None:
         """A message shown at the top of the page's next run (`show_notice`)."""
@@ -60,13 +63,18 @@ class SheetEditor:
         if notice := st.session_state.pop(f"{self.page}_notice", None):
             (st.success if notice[0] == "success" else st.error)(notice[1])
 
-    def draw(
-        self, item: Mapping[str, Any], refs: dict[str, Any], initial: Mapping[str, Any] | None = None, version: int = 0
-    ) -> None:
-        """The form of sheet `item`, filled from `initial` (the sheet itself by default), sent with `version` (the
-        sheet's own by default)."""
+    def draw(self, item: Mapping[str, Any], refs: dict[str, Any], initial: Mapping[str, Any] | None = None) -> None:
+        """The form of the open sheet `item`, filled from `initial` (the sheet itself by default) when it opens, sent
+        with the version it was opened at."""
         monograph_id = str(item["id"])
-        version = version or int(item["version"])
+        opened = st.session_state.get(self._open_key)
+        version = int(opened[1] if opened and opened[1] else item["version"])
+        if int(item["version"]) != version:
+            st.warning(
+                "Cette fiche a été modifiée depuis que vous l'avez ouverte : l'enregistrement sera refusé. Copiez vos "
+                "saisies, puis « Annuler » pour rouvrir la fiche à jour.",
+                icon=":material/sync_problem:",
+            )
         errors: dict[str, list[str]] = st.session_state.get(self._errors_key(monograph_id), {})
         instance = sheet_instance(self.page, monograph_id, version)
         with form_anchors(f"{self.page}-{monograph_id}"):

@@ -384,9 +384,11 @@ class MonographStore:
         """What a write moving `current` to `status` also does: leaving publication, `_unpublished`."""
         if current.status != Status.PUBLISHED or status == Status.PUBLISHED:
             return None
-        return lambda conn: self._unpublished(conn, current.id, actor, at)
+        return lambda conn: self._unpublished(conn, current.id, actor, at, status, current.version + 1)
 
-    def _unpublished(self, conn: Connection, monograph_id: str, actor: str | None, at: datetime) -> None:
+    def _unpublished(
+        self, conn: Connection, monograph_id: str, actor: str | None, at: datetime, status: Status, version: int
+    ) -> None:
         """A published practice stops being published, in the write's transaction (what depends on it being
         published follows: `ProposalStore`)."""
 

@@ -26,7 +26,7 @@ from api.errors import DomainError, InvalidTransition, NotFound, VersionConflict
 from api.store.api_keys import key_names
 from api.store.database import upsert
 from api.store.monograph_store import MonographStore, _payload
-from api.store.tables import now, proposals
+from api.store.tables import monographs, now, proposals
 from schemas.monograph import Monograph, MonographContent, Proposal, ProposalStatus, Status
 
 log = logging.getLogger(__name__)
@@ -46,32 +46,35 @@ def revision_of(proposed_at: datetime) -> int:
 
 
 def _proposal(row: Any, published: Monograph, author: str | None) -> Proposal | None:
-    """The proposal of `row` on the practice as published now; None (logged) when its fields no longer make a
-    valid practice with it."""
+    """The proposal of `row` on the practice as published now; None (logged) when it no longer makes a valid
+    practice with it, or its row is not one this code wrote."""
     current = published.content()
-    try:
-        content = MonographContent.model_validate(current.model_dump(mode="json") | dict(row.changes))
-    except (ValidationError, TypeError, ValueError) as exc:
-        log.warning("proposal for %s no longer validates: %s", row.monograph_id, exc)
-        return None
-    changed = Proposal.changes(current, content)
     shown = current.model_dump(mode="json")
-    return Proposal(
-        monograph_id=row.monograph_id,
-        title=published.title,
-        status=row.status,
-        revision=revision_of(row.proposed_at),
-        content=content,
-        changed_fields=list(changed),
-        published_values={name: shown.get(name) for name in changed},
-        base_version=row.base_version,
-        current_version=published.version,
-        practice_status=published.status,
-        author=author,
-        proposed_at=row.proposed_at,
-        reason=row.reason,
-        decided_at=row.decided_at,
-    )
+    try:
+        changes = {name: (change["from"], change["to"]) for name, change in dict(row.changes).items()}
+        content = MonographContent.model_validate(shown | {name: to for name, (_, to) in changes.items()})
+        changed = Proposal.changes(current, content)
+        return Proposal(
+            monograph_id=row.monograph_id,
+            title=published.title,
+            status=row.status,
+            revision=revision_of(row.proposed_at),
+            content=content,
+            changed_fields=list(changed),
+            published_values={name: shown.get(name) for name in changed},
+            # Changed by an editor too since the proposal (neither its value then nor the proposed one).
+            conflicting_fields=[name for name in changed if shown.get(name) != changes[name][0]],
+            base_version=row.base_version,
+            current_version=published.version,
+            practice_status=published.status,
+            author=author,
+            proposed_at=row.proposed_at,
+            reason=row.reason,
+            decided_at=row.decided_at,
+        )
+    except (ValidationError, TypeError, ValueError, KeyError, AttributeError) as exc:
+        log.warning("proposal for %s cannot be read: %s", row.monograph_id, exc)
+        return None
 
 
 class ProposalStore(MonographStore):
@@ -126,14 +129,16 @@ class ProposalStore(MonographStore):
                 "read it again and reapply your change",
                 {"current_version": current.version},
             )
-        changes = Proposal.changes(current.content(), content)
-        if not changes:
+        before = current.content().model_dump(mode="json")
+        changed = Proposal.changes(current.content(), content)
+        if not changed:
             raise NoChange("the proposed content is the published one: change at least one field")
         at = now()
         row = {
             "monograph_id": monograph_id,
             "status": ProposalStatus.PENDING.value,
-            "changes": changes,
+            # Each changed field's value when proposed and the proposed one: an editor's edit of it since shows.
+            "changes": {name: {"from": before.get(name), "to": to} for name, to in changed.items()},
             "base_version": base_version,
             "proposed_by": actor,
             "proposed_at": at,
@@ -141,11 +146,25 @@ class ProposalStore(MonographStore):
             "decided_by": None,
             "decided_at": None,
         }
+        proposal = _proposal(SimpleNamespace(**row), current, key_names(self.engine, [actor]).get(actor or ""))
+        if proposal is None:  # pragma: no cover - validated content, and the row is this code's
+            raise NoChange("the proposed content cannot be read back")
         with self.engine.begin() as conn:
+            # First, and guarded: still published at the version read (an archive racing it loses or waits), the
+            # practice's row locked until the proposal is written.
+            still = conn.execute(
+                monographs.update()
+                .where(
+                    monographs.c.id == monograph_id,
+                    monographs.c.version == base_version,
+                    monographs.c.status == Status.PUBLISHED.value,
+                )
+                .values(version=monographs.c.version)
+            )
+            if still.rowcount != 1:
+                raise VersionConflict(f"the practice {monograph_id!r} changed meanwhile; read it again")
             upsert(conn, proposals, [row])
             self._event(conn, monograph_id, "propose", actor, current.status.value, current.version, None, at)
-        proposal = _proposal(SimpleNamespace(**row), current, key_names(self.engine, [actor]).get(actor or ""))
-        assert proposal is not None  # validated just now
         return proposal
 
     def _reviewed(self, monograph_id: str, revision: int) -> Proposal:
@@ -176,36 +195,37 @@ class ProposalStore(MonographStore):
         if result.rowcount != 1:
             raise VersionConflict(f"the proposed change to {monograph_id!r} changed meanwhile; read it again")
 
-    def accept_proposal(self, monograph_id: str, actor: str | None, revision: int) -> Monograph:
+    def accept_proposal(
+        self, monograph_id: str, actor: str | None, revision: int, reviewed_version: int | None = None
+    ) -> Monograph:
         """The proposal's fields applied to the published practice: its next version (searchable through the
-        outbox)."""
+        outbox). `reviewed_version`: the practice's version the editor compared it with (a practice edited since
+        is a conflict). A proposal whose every value the practice already holds (an editor applied it) is closed
+        as accepted, the practice unchanged."""
         proposal = self._reviewed(monograph_id, revision)
         current = self.get(monograph_id)
         if current.status != Status.PUBLISHED:
             raise InvalidTransition(f"the practice is {current.status.value}: publish it again before accepting")
-        if current.version != proposal.current_version or not proposal.changed_fields:
-            # Edited between the two reads, or already holding every proposed value.
+        if current.version != proposal.current_version or reviewed_version not in (None, current.version):
             raise VersionConflict(
-                "the practice changed since the proposal was read, or already holds it: review it again",
+                "the practice was edited since you compared the proposal with it: review it again",
                 {"current_version": current.version},
             )
         at = now()
+        settle = lambda conn: self._settle(conn, monograph_id, proposal.proposed_at, None)  # noqa: E731
+        if not proposal.changed_fields:
+            with self.engine.begin() as conn:
+                settle(conn)
+                status, version = current.status.value, current.version
+                self._event(conn, monograph_id, "proposal_accepted", actor, status, version, None, at)
+            return current
         values = {
             "content": _payload(proposal.content),
             "version": current.version + 1,
             "updated_at": at,
             "status": current.status.value,
         }
-        self._guarded_write(
-            monograph_id,
-            current.version,
-            values,
-            "proposal_accepted",
-            actor,
-            None,
-            at,
-            also=lambda conn: self._settle(conn, monograph_id, proposal.proposed_at, None),
-        )
+        self._guarded_write(monograph_id, current.version, values, "proposal_accepted", actor, None, at, also=settle)
         return self.get(monograph_id)
 
     def decline_proposal(self, monograph_id: str, actor: str | None, reason: str, revision: int) -> Proposal:
@@ -221,21 +241,32 @@ class ProposalStore(MonographStore):
             )
         return proposal.model_copy(update={"status": ProposalStatus.DECLINED, "reason": reason, "decided_at": at})
 
-    def withdraw_proposal(self, monograph_id: str, actor: str | None) -> None:
-        """Its author takes back a pending or declined proposal."""
+    def withdraw_proposal(self, monograph_id: str, actor: str | None, revision: int | None = None) -> None:
+        """Its author takes back a pending or declined proposal (the one of `revision`, when given: a page left open
+        never takes back one proposed since)."""
         current, at = self.get(monograph_id), now()
+        where = [proposals.c.monograph_id == monograph_id]
+        if revision is not None:
+            where.append(proposals.c.proposed_at == EPOCH + timedelta(microseconds=revision))
         with self.engine.begin() as conn:
-            removed = conn.execute(proposals.delete().where(proposals.c.monograph_id == monograph_id)).rowcount
+            removed = conn.execute(proposals.delete().where(*where)).rowcount
             if not removed:
+                if revision is not None and self.proposal(monograph_id) is not None:
+                    raise VersionConflict("the proposal was proposed again since you read it: read it again")
                 raise NotFound(f"no proposed change to {monograph_id!r}")
             status, version = current.status.value, current.version
             self._event(conn, monograph_id, "proposal_withdrawn", actor, status, version, None, at)
 
-    def _unpublished(self, conn: Connection, monograph_id: str, actor: str | None, at: datetime) -> None:
-        """The practice stops being published (in the caller's transaction): its pending proposal is declined, with
-        `UNPUBLISHED` as its reason (its author reads it, and may withdraw it or propose again once republished)."""
-        conn.execute(
+    def _unpublished(
+        self, conn: Connection, monograph_id: str, actor: str | None, at: datetime, status: Status, version: int
+    ) -> None:
+        """The practice stops being published (in the caller's transaction, which makes it `status` at `version`):
+        its pending proposal is declined, with `UNPUBLISHED` as its reason (its author reads it, and may withdraw it
+        or propose again once republished), and its history says so."""
+        declined = conn.execute(
             proposals.update()
             .where(proposals.c.monograph_id == monograph_id, proposals.c.status == ProposalStatus.PENDING.value)
             .values(status=ProposalStatus.DECLINED.value, reason=UNPUBLISHED, decided_by=actor, decided_at=at)
-        )
+        ).rowcount
+        if declined:
+            self._event(conn, monograph_id, "proposal_declined", actor, status.value, version, UNPUBLISHED, at)

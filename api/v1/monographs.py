@@ -229,6 +229,11 @@ def get_monograph(
     return _tagged(monograph, response, settings)
 
 
+# The reasons a submitter reads in their practice's history: those written for them (a rejection, a declined
+# proposal). An editor's note on another step (publishing, archiving) stays the editors'.
+REASONS_TOLD = frozenset({"rejected", "proposal_declined"})
+
+
 @router.get("/{monograph_id}/history", response_model=HistoryPage, summary="Historique d'une pratique")
 def history(
     monograph_id: MonographId,
@@ -239,11 +244,14 @@ def history(
 ) -> HistoryPage:
     """What happened to a practice, newest first: submission, edits, moderation decisions, proposed changes and
     their outcome, each with its reason. For editors (who did each step: the key's name) and the practice's
-    submitter (their own steps named, the editors' not)."""
+    submitter (their own steps named, the editors' not; the reasons written for them: rejections, declined
+    proposals)."""
     submitter = store.submitter_of(monograph_id)
     if key.role != Role.EDITOR and (submitter is None or submitter != key.id):
         raise NotFound(f"no monograph with id {monograph_id!r}")
-    rows, total = store.history_page(store.get(monograph_id).id, page, size)
+    if not store.exists(monograph_id):
+        raise NotFound(f"no monograph with id {monograph_id!r}")
+    rows, total = store.history_page(monograph_id, page, size)
     # Editors read who did each step; a submitter, their own steps (an editor's are not named to them).
     names = key_names(store.engine, (r["actor"] for r in rows)) if key.role == Role.EDITOR else {key.id: key.name}
     items = [
@@ -251,7 +259,7 @@ def history(
             action=r["action"],
             status=r["status"],
             version=r["version"],
-            reason=r["reason"],
+            reason=r["reason"] if key.role == Role.EDITOR or r["action"] in REASONS_TOLD else None,
             at=r["at"],
             by=names.get(r["actor"]) if r["actor"] else None,
         )

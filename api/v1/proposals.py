@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, Body, Query, Response, status
 
 from api.deps import EditorDep, IfMatch, IfMatchDep, KeyDep, StoreDep
 from api.errors import NotFound
 from api.http.load_shedding import SheddingRoute
 from api.store import ApiKey, Role, Store
 from api.v1.monographs import MonographId, PreconditionRequired, WritesDep, version_read, with_official_territory
-from schemas.api import MonographPublic, ProposalPage, Rejection, error_responses
+from schemas.api import Acceptance, MonographPublic, ProposalPage, Rejection, error_responses
 from schemas.monograph import MonographUpdate, Proposal, ProposalStatus
 
 router = APIRouter(
@@ -72,10 +72,11 @@ def get_proposal(monograph_id: MonographId, key: KeyDep, store: StoreDep, respon
 @router.delete(
     "/monographs/{monograph_id}/proposal", status_code=status.HTTP_204_NO_CONTENT, summary="Retirer sa proposition"
 )
-def withdraw(monograph_id: MonographId, key: KeyDep, store: StoreDep) -> Response:
-    """Take back your proposed change (pending or declined); the published practice is unchanged."""
+def withdraw(monograph_id: MonographId, key: KeyDep, store: StoreDep, if_match: IfMatchDep) -> Response:
+    """Take back your proposed change (pending or declined); the published practice is unchanged. With its
+    `revision` as If-Match, only that proposal (one proposed again since answers 409)."""
     _own(store, monograph_id, key)
-    store.withdraw_proposal(monograph_id, key.id)
+    store.withdraw_proposal(monograph_id, key.id, if_match.version())
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -83,12 +84,21 @@ def withdraw(monograph_id: MonographId, key: KeyDep, store: StoreDep) -> Respons
     "/monographs/{monograph_id}/proposal/accept", response_model=MonographPublic, summary="Accepter la modification"
 )
 def accept(
-    monograph_id: MonographId, key: EditorDep, writes: WritesDep, response: Response, if_match: IfMatchDep
+    monograph_id: MonographId,
+    key: EditorDep,
+    writes: WritesDep,
+    response: Response,
+    if_match: IfMatchDep,
+    body: Annotated[Acceptance | None, Body()] = None,
 ) -> MonographPublic:
-    """Editors: the fields the proposal changes are applied to the published practice (edits made since are
-    kept): its next version, searchable at once. Send the `revision` you reviewed as If-Match (428 without it);
-    a proposal proposed again since answers 409."""
-    return writes.answer(writes.store.accept_proposal(monograph_id, key.id, _reviewed(if_match)), response)
+    """Editors: the fields the proposal changes are applied to the published practice (other edits made since are
+    kept; `conflicting_fields` names those an editor changed too, which the proposal replaces): its next version,
+    searchable at once. Send the `revision` you reviewed as If-Match (428 without it) and, to be sure the practice
+    is still what you compared it with, its `version`: a proposal proposed again, or a practice edited, since
+    answers 409. A proposal the practice already holds is closed as accepted, the practice unchanged."""
+    reviewed_version = body.version if body is not None else None
+    accepted = writes.store.accept_proposal(monograph_id, key.id, _reviewed(if_match), reviewed_version)
+    return writes.answer(accepted, response)
 
 
 @router.post("/monographs/{monograph_id}/proposal/decline", response_model=Proposal, summary="Refuser la modification")

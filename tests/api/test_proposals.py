@@ -32,7 +32,8 @@ def proposed(client: TestClient, practice: dict[str, Any], headers: dict[str, st
 def decided(client: TestClient, practice: dict[str, Any], action: str, headers: dict[str, str], **body: Any) -> Any:
     """An editor's decision on the proposal as they read it now (its revision as If-Match)."""
     read = client.get(f"{URL}/{practice['id']}/proposal", headers=headers)
-    revision = read.headers.get("ETag", '"0"')
+    assert read.status_code == 404 or read.headers["ETag"] == f'"{read.json()["revision"]}"'
+    revision = read.headers.get("ETag", '"1"')  # none to review: any revision
     return client.post(
         f"{URL}/{practice['id']}/proposal/{action}", json=body or None, headers=headers | {"If-Match": revision}
     )
@@ -310,3 +311,115 @@ def test_the_history_says_what_happened_newest_first(
     assert client.get(url, headers={"X-API-Key": other_key}).status_code == 404
     assert client.get(url).status_code == 401
     assert client.get(url, params={"size": 101}, headers=editor).status_code == 422
+
+
+def test_a_field_an_editor_also_changed_is_named_and_the_reviewed_version_is_checked(
+    client: TestClient, contributor: dict[str, str], editor: dict[str, str]
+) -> None:
+    practice = published_by(client, contributor, editor)
+    proposed(client, practice, contributor, year=2019, title="Covoiturage et autopartage en Maurienne")
+    edited = client.put(
+        f"{URL}/{practice['id']}", json=payload(title=TITLE, year=2018, version=practice["version"]), headers=editor
+    ).json()
+    read = client.get(f"{URL}/{practice['id']}/proposal", headers=editor).json()
+    assert read["changed_fields"] == ["title", "year"] and read["conflicting_fields"] == ["year"]
+    url, revision = f"{URL}/{practice['id']}/proposal/accept", {"If-Match": f'"{read["revision"]}"'}
+
+    stale = client.post(url, json={"version": practice["version"]}, headers=editor | revision)
+    accepted = client.post(url, json={"version": edited["version"]}, headers=editor | revision)
+
+    assert stale.status_code == 409 and "edited since you compared" in stale.json()["error"]["message"]
+    assert accepted.status_code == 200 and accepted.json()["year"] == 2019
+
+
+def test_a_proposal_the_practice_already_holds_is_closed_as_accepted(
+    client: TestClient, contributor: dict[str, str], editor: dict[str, str]
+) -> None:
+    practice = published_by(client, contributor, editor)
+    proposed(client, practice, contributor, year=2019)
+    applied = client.put(
+        f"{URL}/{practice['id']}", json=payload(title=TITLE, year=2019, version=practice["version"]), headers=editor
+    ).json()
+    assert client.get(f"{URL}/{practice['id']}/proposal", headers=editor).json()["changed_fields"] == []
+
+    accepted = decided(client, practice, "accept", editor)
+
+    assert accepted.status_code == 200 and accepted.json()["version"] == applied["version"]
+    assert client.get(f"{URL}/{practice['id']}/proposal", headers=editor).status_code == 404
+    history = client.app.state.store.history(practice["id"])  # type: ignore[attr-defined]
+    assert history[-1]["action"] == "proposal_accepted" and history[-1]["version"] == applied["version"]
+
+
+def test_unpublishing_records_why_the_proposal_was_declined(
+    client: TestClient, contributor: dict[str, str], editor: dict[str, str]
+) -> None:
+    practice = published_by(client, contributor, editor)
+    proposed(client, practice, contributor, year=2019)
+
+    client.delete(f"{URL}/{practice['id']}", headers=editor)
+
+    steps = client.get(f"{URL}/{practice['id']}/history", headers=contributor).json()["items"]
+    assert [(e["action"], e["status"]) for e in steps[:2]] == [
+        ("proposal_declined", "archived"),
+        ("archived", "archived"),
+    ]
+    assert "n'est plus publiée" in steps[0]["reason"]
+
+
+def test_a_proposal_racing_an_archive_is_refused(
+    client: TestClient, contributor: dict[str, str], editor: dict[str, str]
+) -> None:
+    """The proposal is written only if the practice is still published at the version read: here it was read
+    published (the read is made stale, as an archive landing in between would) and is archived."""
+    practice = published_by(client, contributor, editor)
+    store = client.app.state.store  # type: ignore[attr-defined]
+    read = store.get(practice["id"])
+    client.delete(f"{URL}/{practice['id']}", headers=editor)
+    original = store.get
+    store.get = lambda monograph_id: read
+    try:
+        refused = proposed(client, practice, contributor, year=2019)
+    finally:
+        store.get = original
+
+    assert refused.status_code == 409
+    assert store.proposal(practice["id"]) is None
+
+
+def test_a_withdrawal_takes_back_only_the_proposal_shown(
+    client: TestClient, contributor: dict[str, str], editor: dict[str, str]
+) -> None:
+    practice = published_by(client, contributor, editor)
+    shown = proposed(client, practice, contributor, year=2019).json()["revision"]
+    proposed(client, practice, contributor, year=2020)
+    url = f"{URL}/{practice['id']}/proposal"
+
+    stale = client.delete(url, headers=contributor | {"If-Match": f'"{shown}"'})
+
+    assert stale.status_code == 409
+    assert client.get(url, headers=contributor).json()["content"]["year"] == 2020
+
+
+@pytest.mark.parametrize("header", ['"' + "9" * 5000 + '"', '"12345678901234567890"', "soon"])
+def test_a_malformed_if_match_is_a_clear_400(
+    client: TestClient, contributor: dict[str, str], editor: dict[str, str], header: str
+) -> None:
+    practice = published_by(client, contributor, editor)
+    proposed(client, practice, contributor, year=2019)
+
+    answer = client.post(f"{URL}/{practice['id']}/proposal/accept", headers=editor | {"If-Match": header})
+
+    assert answer.status_code == 400 and "If-Match" in answer.json()["error"]["message"]
+
+
+def test_an_editors_note_on_publishing_is_not_told_to_the_submitter(
+    client: TestClient, contributor: dict[str, str], editor: dict[str, str]
+) -> None:
+    created = client.post(URL, json=payload(title=TITLE), headers=contributor).json()
+    client.post(
+        f"{URL}/{created['id']}/publish", json={"reason": "Note interne : vérifié par téléphone."}, headers=editor
+    )
+    url = f"{URL}/{created['id']}/history"
+
+    assert client.get(url, headers=editor).json()["items"][0]["reason"] == "Note interne : vérifié par téléphone."
+    assert client.get(url, headers=contributor).json()["items"][0]["reason"] is None

@@ -231,6 +231,35 @@ PUT_FIELDS = (
 def test_a_word_diff_marks_whole_words_and_escapes_them() -> None:
     before, after = word_diff("Une <b>recyclerie</b> du Diois", "Une ressourcerie du Diois & Die")
 
-    assert before == "Une <del>&#60;b&#62;recyclerie&#60;/b&#62;</del> du Diois"
-    assert after == "Une <ins>ressourcerie</ins> du Diois<ins> &#38; Die</ins>"
+    assert before == "Une <del>&#60;b&#62;recyclerie&#60;/b&#62; </del>du Diois"
+    assert after == "Une <ins>ressourcerie </ins>du Diois <ins>&#38; Die</ins>"
     assert word_diff("Deux lignes\n\nici", "Deux lignes\n\nici") == ("Deux lignes<br><br>ici",) * 2
+    # Past the budget, each text whole and unmarked (escaped all the same).
+    long = "a " * 2_000
+    assert word_diff(long + "<b>", long) == (safe_text(long + "<b>"), safe_text(long))
+
+
+def test_a_sheet_changed_while_it_is_edited_is_refused_and_what_was_typed_stays(
+    open_page: OpenPage, live_api: LiveApi
+) -> None:
+    """The form is sent with the version it was opened at: the contributor's edit in between is never overwritten
+    by the editor's save, and the editor's words are not lost either."""
+    _, created = fresh(live_api)
+    app = moderating(open_page, live_api.editor_key, id=created["id"])
+    checked(app.button(key=f"moderation_edit__{created['id']}").click().run())
+    body = {k: v for k, v in created.items() if k in PUT_FIELDS} | {"results": "Chiffres du contributeur."}
+    meanwhile = httpx.put(
+        f"{live_api.url}/api/v1/monographs/{created['id']}",
+        json=body | {"version": created["version"]},
+        headers={"X-API-Key": live_api.contributor_key},
+    )
+    assert meanwhile.status_code == 200, meanwhile.text
+    title = app.text_input(key=form_key("title", sheet_instance("moderation", created["id"], created["version"])))
+    title.input("Un titre corrigé par l'éditeur")
+
+    checked(app.button(key=f"moderation_save__{created['id']}").click().run())
+
+    assert any("a été modifiée entre-temps" in e.value for e in app.error), [e.value for e in app.error]
+    assert app.text_input(key=title.key).value == "Un titre corrigé par l'éditeur"
+    now = stored(live_api, created["id"])
+    assert (now["title"], now["results"], now["version"]) == (created["title"], "Chiffres du contributeur.", 2)

@@ -142,9 +142,9 @@ PROPOSE = SheetEditor(
 )
 
 
-def _withdraw(monograph_id: str, title: str) -> None:
+def _withdraw(monograph_id: str, title: str, revision: int) -> None:
     try:
-        client.withdraw_proposal(monograph_id, api_key)
+        client.withdraw_proposal(monograph_id, api_key, revision)
         PROPOSE.notify("success", f"Votre proposition de modification de « {md_literal(title)} » est retirée.")
     except (client.ApiError, client.ApiUnavailable):
         PROPOSE.notify("error", "La proposition n'a pas pu être retirée. Réessayez.")
@@ -173,7 +173,7 @@ def _proposal_line(proposal: dict[str, Any], title: str) -> None:
         "Retirer ma proposition" if proposal["status"] == "pending" else "Effacer cette proposition refusée",
         key=f"own_withdraw__{monograph_id}",
         on_click=_withdraw,
-        args=(monograph_id, title),
+        args=(monograph_id, title, proposal["revision"]),
         icon=":material/undo:",
     )
 
@@ -197,7 +197,11 @@ def _own(item: dict[str, Any], proposal: dict[str, Any] | None) -> None:
                 return
             label = "Corriger et renvoyer en modération" if item["status"] == "rejected" else "Modifier"
             st.button(
-                label, key=f"own_edit__{monograph_id}", on_click=OWN.open, args=(monograph_id,), icon=":material/edit:"
+                label,
+                key=f"own_edit__{monograph_id}",
+                on_click=OWN.open,
+                args=(monograph_id, item["version"]),
+                icon=":material/edit:",
             )
         elif item["status"] == "published":
             if PROPOSE.is_open(monograph_id):
@@ -209,7 +213,7 @@ def _own(item: dict[str, Any], proposal: dict[str, Any] | None) -> None:
                 label,
                 key=f"own_propose__{monograph_id}",
                 on_click=PROPOSE.open,
-                args=(monograph_id,),
+                args=(monograph_id, item["version"]),
                 icon=":material/edit:",
             )
         with st.expander("Lire la fiche", key=f"own_read__{monograph_id}"):
@@ -234,7 +238,8 @@ with own_tab:
         "par l'équipe éditoriale avant de remplacer la fiche publiée."
     )
     queue = fetch(lambda: client.submissions(api_key, None))
-    proposed = {p["monograph_id"]: p for p in fetch(lambda: client.proposals(api_key))["items"]}
+    # Every proposal of the contributor's, as many as the API lists in one page (one per practice).
+    proposed = {p["monograph_id"]: p for p in fetch(lambda: client.proposals(api_key, size=100))["items"]}
     if not queue["items"]:
         st.info("Vous n'avez encore rien soumis.")
     for item in queue["items"]:

@@ -67,7 +67,8 @@ class Decision:
     """An editor's decision on a sheet: the API call (with the reason typed, for a refusal: `reason_field` is its
     text field's key prefix) and what is told after it (with the sheet's `{title}`)."""
 
-    send: Callable[[str, str, int], Any]  # (monograph id, reason, the proposal's revision) → the API's answer
+    # (monograph id, reason, what was reviewed: a proposal's revision and the practice's version) → the API's answer
+    send: Callable[[str, str, tuple[int, int]], Any]
     done: str
     failed: str
     reason_field: str | None = None
@@ -85,19 +86,26 @@ REJECT = Decision(
     "moderation_reason",
 )
 ACCEPT_CHANGE = Decision(
-    lambda monograph_id, _, revision: client.accept_proposal(monograph_id, api_key, revision),
+    lambda monograph_id, _, seen: client.accept_proposal(monograph_id, api_key, *seen),
     "La modification de « {title} » est acceptée : la fiche publiée est à jour dans la recherche.",
-    "La modification de « {title} » n'a pas pu être acceptée : elle a peut-être été proposée à nouveau. Relisez-la.",
+    "La modification de « {title} » n'a pas pu être acceptée. Réessayez.",
 )
 DECLINE_CHANGE = Decision(
-    lambda monograph_id, reason, revision: client.decline_proposal(monograph_id, api_key, reason, revision),
+    lambda monograph_id, reason, seen: client.decline_proposal(monograph_id, api_key, reason, seen[0]),
     "La modification de « {title} » est refusée ; son auteur verra le motif.",
-    "La modification de « {title} » n'a pas pu être refusée : elle a peut-être été proposée à nouveau. Relisez-la.",
+    "La modification de « {title} » n'a pas pu être refusée. Réessayez.",
     "proposal_reason",
 )
 
 
-def _decide(decision: Decision, monograph_id: str, sheet_title: str, revision: int = 0) -> None:
+# What a refused decision says, by the API's answer (else the decision's own message).
+REFUSALS = {
+    404: "« {title} » n'attend plus de décision (retirée ou déjà traitée) : la page est à jour.",
+    409: "« {title} » a changé entre-temps : relisez-la avant de décider.",
+}
+
+
+def _decide(decision: Decision, monograph_id: str, sheet_title: str, seen: tuple[int, int] = (0, 0)) -> None:
     """Sends one decision (a refusal only with its reason), and tells what came of it at the top of the page."""
     title = md_literal(sheet_title)
     reason = ""
@@ -107,9 +115,11 @@ def _decide(decision: Decision, monograph_id: str, sheet_title: str, revision: i
             _notify("error", f"Indiquez le motif du refus de « {title} ».")
             return
     try:
-        decision.send(monograph_id, reason, revision)
+        decision.send(monograph_id, reason, seen)
         _notify("success", decision.done.format(title=title))
-    except (client.ApiError, client.ApiUnavailable):
+    except client.ApiError as exc:
+        _notify("error", REFUSALS.get(exc.status, decision.failed).format(title=title))
+    except client.ApiUnavailable:
         _notify("error", decision.failed.format(title=title))
 
 
@@ -174,7 +184,7 @@ def _review(item: dict[str, Any], expanded: bool) -> None:
             "Modifier avant publication",
             key=f"moderation_edit__{item['id']}",
             on_click=EDITOR.open,
-            args=(item["id"],),
+            args=(item["id"], item["version"]),
             icon=":material/edit:",
         )
         st.text_input("Motif du refus", key=f"moderation_reason__{item['id']}", max_chars=2000)
@@ -218,7 +228,8 @@ EDITED_SINCE = (
 def _proposal_review(proposal: dict[str, Any]) -> None:
     """A proposed change to a published practice: each changed field beside the published one, accepted or
     declined with a reason (on the proposal as shown: its revision)."""
-    monograph_id, title, revision = proposal["monograph_id"], proposal["title"], proposal["revision"]
+    monograph_id, title = proposal["monograph_id"], proposal["title"]
+    seen = (proposal["revision"], proposal["current_version"])
     with st.container(border=True, key=f"proposal-{monograph_id}"):
         html_block(f'<h2 class="impact-card-title">{safe_text(title)}</h2>')
         author = f"par {md_literal(proposal['author'])}" if proposal.get("author") else "(clé d'API supprimée)"
@@ -237,14 +248,14 @@ def _proposal_review(proposal: dict[str, Any]) -> None:
             key=f"proposal_accept__{monograph_id}",
             type="primary",
             on_click=_decide,
-            args=(ACCEPT_CHANGE, monograph_id, title, revision),
+            args=(ACCEPT_CHANGE, monograph_id, title, seen),
             icon=":material/check:",
         )
         decline.button(
             "Refuser la modification",
             key=f"proposal_decline__{monograph_id}",
             on_click=_decide,
-            args=(DECLINE_CHANGE, monograph_id, title, revision),
+            args=(DECLINE_CHANGE, monograph_id, title, seen),
             icon=":material/block:",
         )
 
