@@ -280,6 +280,7 @@ class Proposal(BaseModel):
     )
     practice_status: Status
     author: str | None = Field(None, description="The name of the API key that proposed it.")
+    author_revoked: bool = Field(False, description="Whether that key was revoked since.")
     proposed_at: datetime
     reason: str | None = Field(None, description="Why it was declined (declined proposals only).")
     decided_at: datetime | None = None

@@ -62,16 +62,20 @@ def word_diff(before: str, after: str) -> tuple[str, str]:
     # Words compared without their spaces (« Diois » ending a text is « Diois » before another word).
     words = difflib.SequenceMatcher(None, [t.strip() for t in old], [t.strip() for t in new], autojunk=False)
     for tag, i1, i2, j1, j2 in words.get_opcodes():
-        removed, added = safe_text("".join(old[i1:i2])), safe_text("".join(new[j1:j2]))
+        removed, added = "".join(old[i1:i2]), "".join(new[j1:j2])
         if tag == "equal":
-            kept_before.append(removed)
-            kept_after.append(added)
+            kept_before.append(safe_text(removed))
+            kept_after.append(safe_text(added))
             continue
-        if removed:
-            kept_before.append(f"<del>{removed}</del>")
-        if added:
-            kept_after.append(f"<ins>{added}</ins>")
+        kept_before.append(_marked("del", removed))
+        kept_after.append(_marked("ins", added))
     return "".join(kept_before), "".join(kept_after)
+
+
+def _marked(tag: str, text: str) -> str:
+    """`text` escaped in a `tag`, the spaces after its last word outside it (nothing for no text)."""
+    words = text.rstrip()
+    return f"<{tag}>{safe_text(words)}</{tag}>{safe_text(text[len(words) :])}" if words else safe_text(text)
 
 
 def changes_table(proposal: Mapping[str, Any], refs: dict[str, Any]) -> str:

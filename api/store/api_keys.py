@@ -30,14 +30,21 @@ class ApiKey:
     revoked_at: str | None = None
 
 
-def key_names(engine: Engine, ids: Iterable[str | None]) -> dict[str, str]:
-    """The names of these keys (live or revoked), in one query."""
+def key_records(engine: Engine, ids: Iterable[str | None]) -> dict[str, tuple[str, bool]]:
+    """The name of each of these keys and whether it was revoked, in one query."""
     wanted = {i for i in ids if i}
     if not wanted:
         return {}
     with engine.connect() as conn:
-        rows = conn.execute(sa.select(api_keys.c.id, api_keys.c.name).where(api_keys.c.id.in_(wanted))).all()
-    return {row.id: row.name for row in rows}
+        rows = conn.execute(
+            sa.select(api_keys.c.id, api_keys.c.name, api_keys.c.revoked_at).where(api_keys.c.id.in_(wanted))
+        ).all()
+    return {row.id: (row.name, row.revoked_at is not None) for row in rows}
+
+
+def key_names(engine: Engine, ids: Iterable[str | None]) -> dict[str, str]:
+    """The names of these keys (live or revoked), in one query."""
+    return {key_id: name for key_id, (name, _) in key_records(engine, ids).items()}
 
 
 def hash_key(plaintext: str) -> str:

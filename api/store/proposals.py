@@ -23,7 +23,7 @@ from pydantic import ValidationError
 from sqlalchemy.engine import Connection
 
 from api.errors import DomainError, InvalidTransition, NotFound, VersionConflict
-from api.store.api_keys import key_names
+from api.store.api_keys import key_records
 from api.store.database import upsert
 from api.store.monograph_store import MonographStore, _payload
 from api.store.tables import monographs, now, proposals
@@ -45,7 +45,7 @@ def revision_of(proposed_at: datetime) -> int:
     return (proposed_at - EPOCH) // timedelta(microseconds=1)
 
 
-def _proposal(row: Any, published: Monograph, author: str | None) -> Proposal | None:
+def _proposal(row: Any, published: Monograph, author: tuple[str, bool] | None) -> Proposal | None:
     """The proposal of `row` on the practice as published now; None (logged) when it no longer makes a valid
     practice with it, or its row is not one this code wrote."""
     current = published.content()
@@ -67,7 +67,8 @@ def _proposal(row: Any, published: Monograph, author: str | None) -> Proposal | 
             base_version=row.base_version,
             current_version=published.version,
             practice_status=published.status,
-            author=author,
+            author=author[0] if author else None,
+            author_revoked=bool(author and author[1]),
             proposed_at=row.proposed_at,
             reason=row.reason,
             decided_at=row.decided_at,
@@ -86,7 +87,7 @@ class ProposalStore(MonographStore):
             row = conn.execute(sa.select(proposals).where(proposals.c.monograph_id == monograph_id)).first()
         if row is None:
             return None
-        return _proposal(row, self.get(monograph_id), key_names(self.engine, [row.proposed_by]).get(row.proposed_by))
+        return _proposal(row, self.get(monograph_id), key_records(self.engine, [row.proposed_by]).get(row.proposed_by))
 
     def list_proposals(
         self, status: ProposalStatus | None, proposed_by: str | None, page: int, size: int
@@ -108,7 +109,7 @@ class ProposalStore(MonographStore):
                 .offset((page - 1) * size)
             ).all()
         published = self.get_many([row.monograph_id for row in rows])
-        names = key_names(self.engine, [row.proposed_by for row in rows])
+        names = key_records(self.engine, [row.proposed_by for row in rows])
         found = [
             _proposal(row, published[row.monograph_id], names.get(row.proposed_by))
             for row in rows
@@ -146,7 +147,7 @@ class ProposalStore(MonographStore):
             "decided_by": None,
             "decided_at": None,
         }
-        proposal = _proposal(SimpleNamespace(**row), current, key_names(self.engine, [actor]).get(actor or ""))
+        proposal = _proposal(SimpleNamespace(**row), current, key_records(self.engine, [actor]).get(actor or ""))
         if proposal is None:  # pragma: no cover - validated content, and the row is this code's
             raise NoChange("the proposed content cannot be read back")
         with self.engine.begin() as conn:

@@ -423,3 +423,17 @@ def test_an_editors_note_on_publishing_is_not_told_to_the_submitter(
 
     assert client.get(url, headers=editor).json()["items"][0]["reason"] == "Note interne : vérifié par téléphone."
     assert client.get(url, headers=contributor).json()["items"][0]["reason"] is None
+
+
+def test_an_editor_is_told_when_the_proposing_key_was_revoked(
+    client: TestClient, contributor: dict[str, str], editor: dict[str, str]
+) -> None:
+    practice = published_by(client, contributor, editor)
+    proposed(client, practice, contributor, year=2019)
+    assert client.get(f"{URL}/{practice['id']}/proposal", headers=editor).json()["author_revoked"] is False
+    key_id = client.get("/api/v1/keys/me", headers=contributor).json()["id"]
+
+    client.app.state.store.revoke_key(key_id)  # type: ignore[attr-defined]
+
+    read = client.get(f"{URL}/{practice['id']}/proposal", headers=editor).json()
+    assert (read["author"], read["author_revoked"]) == ("Contributeur test", True)

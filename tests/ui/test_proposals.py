@@ -231,8 +231,8 @@ PUT_FIELDS = (
 def test_a_word_diff_marks_whole_words_and_escapes_them() -> None:
     before, after = word_diff("Une <b>recyclerie</b> du Diois", "Une ressourcerie du Diois & Die")
 
-    assert before == "Une <del>&#60;b&#62;recyclerie&#60;/b&#62; </del>du Diois"
-    assert after == "Une <ins>ressourcerie </ins>du Diois <ins>&#38; Die</ins>"
+    assert before == "Une <del>&#60;b&#62;recyclerie&#60;/b&#62;</del> du Diois"
+    assert after == "Une <ins>ressourcerie</ins> du Diois <ins>&#38; Die</ins>"
     assert word_diff("Deux lignes\n\nici", "Deux lignes\n\nici") == ("Deux lignes<br><br>ici",) * 2
     # Past the budget, each text whole and unmarked (escaped all the same).
     long = "a " * 2_000

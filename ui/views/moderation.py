@@ -232,7 +232,9 @@ def _proposal_review(proposal: dict[str, Any]) -> None:
     seen = (proposal["revision"], proposal["current_version"])
     with st.container(border=True, key=f"proposal-{monograph_id}"):
         html_block(f'<h2 class="impact-card-title">{safe_text(title)}</h2>')
-        author = f"par {md_literal(proposal['author'])}" if proposal.get("author") else "(clé d'API supprimée)"
+        author = f"par {md_literal(proposal['author'])}" if proposal.get("author") else "(clé d'API inconnue)"
+        if proposal.get("author_revoked"):
+            author += " (clé révoquée depuis)"
         st.caption(f"Modification proposée le {french_date(proposal['proposed_at'])} {author}")
         st.page_link(
             FICHE_PAGE, label="Voir la fiche publiée", query_params={"id": monograph_id}, icon=":material/open_in_new:"
