@@ -191,28 +191,22 @@ def _own(item: dict[str, Any], proposal: dict[str, Any] | None) -> None:
             html_block(f"<p><strong>Motif du refus :</strong> {safe_text(item['rejection_reason'])}</p>")
         if proposal is not None:
             _proposal_line(proposal, item["title"])
-        if item["status"] in ("submitted", "rejected"):
-            if OWN.is_open(monograph_id):
-                OWN.draw(item, refs)
+        if item["status"] in ("submitted", "rejected", "published"):
+            # A sheet awaiting moderation is edited; a published one, through a proposal (a pending or declined one
+            # taken up where it was left: its fields on the current sheet).
+            if item["status"] == "published":
+                editor, initial, key = PROPOSE, proposal["content"] if proposal else None, "own_propose"
+                label = "Modifier ma proposition" if proposal else "Proposer une modification"
+            else:
+                editor, initial, key = OWN, None, "own_edit"
+                label = "Corriger et renvoyer en modération" if item["status"] == "rejected" else "Modifier"
+            if editor.is_open(monograph_id):
+                editor.draw(item, refs, initial=initial)
                 return
-            label = "Corriger et renvoyer en modération" if item["status"] == "rejected" else "Modifier"
             st.button(
                 label,
-                key=f"own_edit__{monograph_id}",
-                on_click=OWN.open,
-                args=(monograph_id, item["version"]),
-                icon=":material/edit:",
-            )
-        elif item["status"] == "published":
-            if PROPOSE.is_open(monograph_id):
-                # A pending or declined proposal is taken up where it was left (its fields on the current sheet).
-                PROPOSE.draw(item, refs, initial=proposal["content"] if proposal else None)
-                return
-            label = "Modifier ma proposition" if proposal else "Proposer une modification"
-            st.button(
-                label,
-                key=f"own_propose__{monograph_id}",
-                on_click=PROPOSE.open,
+                key=f"{key}__{monograph_id}",
+                on_click=editor.open,
                 args=(monograph_id, item["version"]),
                 icon=":material/edit:",
             )

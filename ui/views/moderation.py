@@ -143,6 +143,28 @@ def _duplicates(item: dict[str, Any]) -> None:
         )
 
 
+def _decisions(
+    monograph_id: str,
+    title: str,
+    approve: tuple[str, Decision, str],
+    refuse: tuple[str, Decision, str],
+    seen: tuple[int, int] = (0, 0),
+) -> None:
+    """The reason field of a refusal, then the two decisions side by side (label, decision, key prefix each)."""
+    st.text_input("Motif du refus", key=f"{refuse[1].reason_field}__{monograph_id}", max_chars=2000)
+    for column, (label, decision, key), icon in zip(
+        st.columns(2), (approve, refuse), (":material/check:", ":material/block:"), strict=True
+    ):
+        column.button(
+            label,
+            key=f"{key}__{monograph_id}",
+            type="primary" if decision is approve[1] else "secondary",
+            on_click=_decide,
+            args=(decision, monograph_id, title, seen),
+            icon=icon,
+        )
+
+
 def _author(monograph_id: str) -> str:
     """Who submitted the practice (and proposes changes to it), in words."""
     try:
@@ -187,22 +209,11 @@ def _review(item: dict[str, Any], expanded: bool) -> None:
             args=(item["id"], item["version"]),
             icon=":material/edit:",
         )
-        st.text_input("Motif du refus", key=f"moderation_reason__{item['id']}", max_chars=2000)
-        publish, reject = st.columns(2)
-        publish.button(
-            "Publier",
-            key=f"moderation_publish__{item['id']}",
-            type="primary",
-            on_click=_decide,
-            args=(PUBLISH, item["id"], item["title"]),
-            icon=":material/check:",
-        )
-        reject.button(
-            "Refuser",
-            key=f"moderation_reject__{item['id']}",
-            on_click=_decide,
-            args=(REJECT, item["id"], item["title"]),
-            icon=":material/block:",
+        _decisions(
+            item["id"],
+            item["title"],
+            ("Publier", PUBLISH, "moderation_publish"),
+            ("Refuser", REJECT, "moderation_reject"),
         )
 
 
@@ -243,22 +254,12 @@ def _proposal_review(proposal: dict[str, Any]) -> None:
         if proposal["base_version"] != proposal["current_version"]:
             st.info(EDITED_SINCE, icon=":material/history:")
         html_block(changes_table(proposal, refs))
-        st.text_input("Motif du refus", key=f"proposal_reason__{monograph_id}", max_chars=2000)
-        accept, decline = st.columns(2)
-        accept.button(
-            "Accepter la modification",
-            key=f"proposal_accept__{monograph_id}",
-            type="primary",
-            on_click=_decide,
-            args=(ACCEPT_CHANGE, monograph_id, title, seen),
-            icon=":material/check:",
-        )
-        decline.button(
-            "Refuser la modification",
-            key=f"proposal_decline__{monograph_id}",
-            on_click=_decide,
-            args=(DECLINE_CHANGE, monograph_id, title, seen),
-            icon=":material/block:",
+        _decisions(
+            monograph_id,
+            title,
+            ("Accepter la modification", ACCEPT_CHANGE, "proposal_accept"),
+            ("Refuser la modification", DECLINE_CHANGE, "proposal_decline"),
+            seen,
         )
 
 
