@@ -231,3 +231,49 @@ def test_a_profile_reads_whole_and_decimal_sample_counts(tmp_path: Path) -> None
         {"share_of_busy": 0.75, "frame": "a (x.py:1)"},
         {"share_of_busy": 0.25, "frame": "b (x.py:2)"},
     ]
+
+
+def test_each_stage_is_left_out_in_turn_on_real_searches(tmp_path: Path) -> None:
+    """`benchmarks.ablation`: the raw engine, the whole API and the API without each stage, on every search."""
+    from benchmarks import ablation
+
+    arguments = ["--size", "150", "--rounds", "1", "--workdir", str(tmp_path / "work"), "--out", str(tmp_path)]
+    results = ablation.main(arguments)
+    latency = results["latency"]
+    assert set(latency) == {"raw", *map(ablation.label, ablation.VARIANTS)}
+    assert all(m["n"] == results["searches"] and m["p50"] > 0 for m in latency.values())
+    assert "without facets and highlights and middleware" in (tmp_path / "ablation-latest.md").read_text()
+
+
+def test_a_side_without_a_stage_answers_without_it(tmp_path: Path) -> None:
+    """What the ablation times really lacks the stage it names, and only that one (else its costs say nothing)."""
+    from api.main import create_app
+    from benchmarks import ablation
+    from benchmarks.http_load import run_like_uvicorn
+    from benchmarks.run import settings_of
+    from benchmarks.throughput_ab import prepared
+
+    app = create_app(settings_of(prepared(tmp_path / "work", 150)))
+    params = [("q", "agricole")]  # a word of many generated practices, without filters: hits and facets
+
+    async def answers() -> dict[ablation.Variant, dict[str, Any]]:
+        answered = {}
+        async with app.router.lifespan_context(app):
+            for variant in ablation.VARIANTS:
+                with ablation._without(variant):
+                    status, body = await ablation.side_request(app, variant, params)
+                assert status == 200
+                answered[variant] = json.loads(body)
+            counted = app.state.metrics.registry.get_sample_value(
+                "impact_http_requests_total", {"route": "/api/v1/search", "method": "GET", "status": "200"}
+            )
+            # Every side but the one past the middleware went through it (request metrics are middleware).
+            assert counted == sum("middleware" not in variant for variant in ablation.VARIANTS)
+        return answered
+
+    answered = run_like_uvicorn(answers())
+    marked = {variant: "<mark>" in json.dumps(answer["hits"]) for variant, answer in answered.items()}
+    faceted = {variant: any(answer["facets"].values()) for variant, answer in answered.items()}
+    assert marked == {variant: "highlights" not in variant for variant in ablation.VARIANTS}
+    assert faceted == {variant: "facets" not in variant for variant in ablation.VARIANTS}
+    assert len({answer["total"] for answer in answered.values()}) == 1 and answered[()]["total"] > 1
