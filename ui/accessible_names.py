@@ -1,8 +1,10 @@
-"""Accessible names for buttons whose visible text says too little: a filter chip shows "Bretagne" and is
-read "Retirer le filtre Région : Bretagne".
+"""Accessible names for controls whose visible text says too little: a filter chip shows "Bretagne" and is
+read "Retirer le filtre Région : Bretagne"; the « Publier » button of each practice in the moderation queue is
+read « Publier « Titre » », so a screen reader's list of buttons or fields tells them apart.
 
-Streamlit has no aria-label parameter for a button, so a small script names the buttons by their widget
-key, now and whenever React draws them again (a MutationObserver).
+Streamlit has no aria-label parameter, so a small script names a widget's button, field or switch by its
+widget key, now and whenever React draws them again (a MutationObserver). A name starts with the visible label
+(WCAG 2.5.3, label in name).
 """
 
 from __future__ import annotations
@@ -21,8 +23,10 @@ _SCRIPT = """
     for (const [key, name] of Object.entries(names)) {
       // Streamlit's class for a widget key; every button inside (it also draws a hidden copy to measure).
       const keyClass = "st-key-" + key.trim().replace(/[^a-zA-Z0-9_-]/g, "-");
-      for (const button of doc.querySelectorAll("." + keyClass + " button")) {
-        if (button.getAttribute("aria-label") !== name) button.setAttribute("aria-label", name);
+      for (const control of doc.querySelectorAll(
+        `.${keyClass} button, .${keyClass} input, .${keyClass} textarea`
+      )) {
+        if (control.getAttribute("aria-label") !== name) control.setAttribute("aria-label", name);
       }
     }
   };
@@ -40,6 +44,12 @@ def script(names: dict[str, str]) -> str:
     return _SCRIPT % {"names": script_json(names)}
 
 
-def name_buttons(names: dict[str, str]) -> None:
-    """Give each button (widget key → accessible name) its name."""
+def about(label: str, subject: str) -> str:
+    """The name of a control repeated for each of several items (a practice's card): its visible label, then which
+    item it acts on."""
+    return f"{label} : « {subject} »"
+
+
+def name_controls(names: dict[str, str]) -> None:
+    """Give each widget's button, field or switch (widget key → accessible name) its name."""
     st.html(script(names), unsafe_allow_javascript=True)

@@ -6,7 +6,7 @@ import streamlit as st
 
 from schemas.facets import FACET_BY_NAME
 from ui import state
-from ui.accessible_names import name_buttons
+from ui.accessible_names import name_controls
 from ui.state import YEAR_MAX, YEAR_MIN, SearchState
 from ui.text import md_literal
 
@@ -54,4 +54,4 @@ def applied_filters(search: SearchState) -> None:
                 help="Retirer ce filtre (années)",
             )
         st.button("Tout effacer", key="filters_clear", on_click=state.clear_filters, type="tertiary")
-    name_buttons(names)
+    name_controls(names)

@@ -112,7 +112,11 @@ def test_an_editor_moderates_on_its_own_page(page: Any, ui_url: str, live_api: L
     violations = serious_violations(page)
     assert not violations, "\n".join(violations)
 
-    page.get_by_role("button", name="Publier").click()
+    # Each control of a card says which practice it acts on (a screen reader's list of buttons or fields).
+    title = created["title"]
+    for role, label in (("textbox", "Motif du refus"), ("switch", "Historique de la fiche"), ("button", "Refuser")):
+        expect(page.get_by_role(role, name=f"{label} : « {title} »", exact=True)).to_be_visible()
+    page.get_by_role("button", name=f"Publier : « {title} »", exact=True).click()
 
     expect(page.get_by_text(re.compile(r"est publiée et visible dans la recherche\.$"))).to_be_visible()
 
@@ -147,6 +151,14 @@ def test_an_editor_reviews_a_proposed_change_side_by_side(page: Any, ui_url: str
     violations = serious_violations(page)
     assert not violations, "\n".join(violations)
 
+    named = [
+        ("textbox", "Motif du refus"),
+        ("switch", "Historique de la fiche"),
+        ("button", "Refuser la modification"),
+        ("button", "Accepter la modification"),
+    ]
+    for role, label in named:
+        expect(review.get_by_role(role, name=f"{label} : « {published['title']} »", exact=True)).to_be_visible()
     review.get_by_role("button", name="Accepter la modification").click()
 
     expect(

@@ -4,6 +4,7 @@ in search until it is accepted)."""
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
@@ -44,6 +45,16 @@ def own_tab_text(app: AppTest) -> str:
     return " ".join([m.value for m in tab.markdown] + [i.value for i in tab.info] + [c.value for c in tab.caption])
 
 
+def accessible_names(app: AppTest) -> dict[str, str]:
+    """The names the page gives its controls by widget key (`ui/accessible_names.py`'s scripts)."""
+    names: dict[str, str] = {}
+    for element in app.get("html"):
+        found = re.search(r"Object.assign\(names, (\{.*\})\);", element.proto.body)
+        if "data-impact-names" in element.proto.body and found:
+            names |= json.loads(found.group(1))
+    return names
+
+
 def propose_title(open_page: OpenPage, live_api: LiveApi, practice: dict[str, Any], title: str) -> AppTest:
     """The contributor opens the proposal form of their published practice, changes its title and sends it."""
     app = with_key(open_page, live_api.contributor_key)
@@ -52,7 +63,10 @@ def propose_title(open_page: OpenPage, live_api: LiveApi, practice: dict[str, An
     field = app.text_input(key=form_key("title", instance))
     assert field.value == practice["title"]  # the form holds the published sheet
     field.input(title)
-    return checked(app.button(key=f"propose_save__{practice['id']}").click().run())
+    app = checked(app.button(key=f"propose_save__{practice['id']}").click().run())
+    names = accessible_names(app)
+    assert names[f"own_withdraw__{practice['id']}"] == f"Retirer ma proposition : « {practice['title']} »"
+    return app
 
 
 def test_a_contributor_proposes_a_change_and_search_keeps_the_published_sheet(
@@ -150,6 +164,10 @@ def test_a_contributor_withdraws_a_proposal_from_the_page(open_page: OpenPage, l
     assert any("est retirée" in s.value for s in app.success)
     assert proposal_of(live_api, practice["id"]) is None
     assert app.button(key=f"own_propose__{practice['id']}").label == "Proposer une modification"
+    # Every card has these: each says which practice it acts on.
+    names = accessible_names(app)
+    assert names[f"own_propose__{practice['id']}"] == f"Proposer une modification : « {practice['title']} »"
+    assert names[f"own_history__{practice['id']}"] == f"Historique de la fiche : « {practice['title']} »"
 
 
 @pytest.mark.parametrize(

@@ -9,6 +9,7 @@ from typing import Any
 import streamlit as st
 
 from ui import client
+from ui.accessible_names import about, name_controls
 from ui.api_key import UNKNOWN_KEY, api_key_field
 from ui.components import (
     MODERATION_PAGE,
@@ -150,8 +151,8 @@ def _withdraw(monograph_id: str, title: str, revision: int) -> None:
         PROPOSE.notify("error", "La proposition n'a pas pu être retirée. Réessayez.")
 
 
-def _proposal_line(proposal: dict[str, Any], title: str) -> None:
-    """Where the change proposed to a published practice stands, and the button to take it back."""
+def _proposal_line(proposal: dict[str, Any], title: str) -> dict[str, str]:
+    """Where the change proposed to a published practice stands, and the button to take it back (its name)."""
     monograph_id = proposal["monograph_id"]
     if proposal["status"] == "declined":
         html_block(
@@ -169,13 +170,15 @@ def _proposal_line(proposal: dict[str, Any], title: str) -> None:
             f"publiée reste affichée telle quelle d'ici là.{edited}",
             icon=":material/schedule:",
         )
+    label = "Retirer ma proposition" if proposal["status"] == "pending" else "Effacer cette proposition refusée"
     st.button(
-        "Retirer ma proposition" if proposal["status"] == "pending" else "Effacer cette proposition refusée",
+        label,
         key=f"own_withdraw__{monograph_id}",
         on_click=_withdraw,
         args=(monograph_id, title, proposal["revision"]),
         icon=":material/undo:",
     )
+    return {f"own_withdraw__{monograph_id}": about(label, title)}
 
 
 def _own(item: dict[str, Any], proposal: dict[str, Any] | None) -> None:
@@ -186,11 +189,14 @@ def _own(item: dict[str, Any], proposal: dict[str, Any] | None) -> None:
         status = STATUS_LABELS.get(item["status"], item["status"])
         st.caption(f"Soumise le {french_date(item['created_at'])} · {md_literal(status)}")
         history_toggle(monograph_id, api_key, f"own_history__{monograph_id}")
+        names = {
+            f"own_history__{monograph_id}": about("Historique de la fiche", item["title"]),
+        }
         if item["status"] == "rejected" and item.get("rejection_reason"):
             # The reason is someone's text: rendered inert, like every piece of content.
             html_block(f"<p><strong>Motif du refus :</strong> {safe_text(item['rejection_reason'])}</p>")
         if proposal is not None:
-            _proposal_line(proposal, item["title"])
+            names |= _proposal_line(proposal, item["title"])
         if item["status"] in ("submitted", "rejected", "published"):
             # A sheet awaiting moderation is edited; a published one, through a proposal (a pending or declined one
             # taken up where it was left: its fields on the current sheet).
@@ -200,8 +206,10 @@ def _own(item: dict[str, Any], proposal: dict[str, Any] | None) -> None:
             else:
                 editor, initial, key = OWN, None, "own_edit"
                 label = "Corriger et renvoyer en modération" if item["status"] == "rejected" else "Modifier"
+            names[f"{key}__{monograph_id}"] = about(label, item["title"])
             if editor.is_open(monograph_id):
                 editor.draw(item, refs, initial=initial)
+                name_controls(names)
                 return
             st.button(
                 label,
@@ -210,6 +218,7 @@ def _own(item: dict[str, Any], proposal: dict[str, Any] | None) -> None:
                 args=(monograph_id, item["version"]),
                 icon=":material/edit:",
             )
+        name_controls(names)
         with st.expander("Lire la fiche", key=f"own_read__{monograph_id}"):
             html_block(paragraphs(item["summary"]))
             for field in ("context", "approach", "results", "success_factors", "outlook"):

@@ -12,6 +12,7 @@ from typing import Any
 import streamlit as st
 
 from ui import client
+from ui.accessible_names import about, name_controls
 from ui.api_key import api_key_field
 from ui.components import (
     FICHE_PAGE,
@@ -149,9 +150,12 @@ def _decisions(
     approve: tuple[str, Decision, str],
     refuse: tuple[str, Decision, str],
     seen: tuple[int, int] = (0, 0),
-) -> None:
-    """The reason field of a refusal, then the two decisions side by side (label, decision, key prefix each)."""
-    st.text_input("Motif du refus", key=f"{refuse[1].reason_field}__{monograph_id}", max_chars=2000)
+) -> dict[str, str]:
+    """The reason field of a refusal, then the two decisions side by side (label, decision, key prefix each); the
+    names of these controls, which say which practice they decide on."""
+    reason = f"{refuse[1].reason_field}__{monograph_id}"
+    st.text_input("Motif du refus", key=reason, max_chars=2000)
+    names = {reason: about("Motif du refus", title)}
     for column, (label, decision, key), icon in zip(
         st.columns(2), (approve, refuse), (":material/check:", ":material/block:"), strict=True
     ):
@@ -163,6 +167,8 @@ def _decisions(
             args=(decision, monograph_id, title, seen),
             icon=icon,
         )
+        names[f"{key}__{monograph_id}"] = about(label, title)
+    return names
 
 
 def _author(monograph_id: str) -> str:
@@ -191,9 +197,11 @@ def _review(item: dict[str, Any], expanded: bool) -> None:
             )
         st.caption(_submitted_line(item))
         history_toggle(item["id"], api_key, f"moderation_history__{item['id']}")
+        names = {f"moderation_history__{item['id']}": about("Historique de la fiche", item["title"])}
         _duplicates(item)
         if EDITOR.is_open(item["id"]):
             EDITOR.draw(item, refs)
+            name_controls(names)
             return
         with st.expander("Aperçu complet de la fiche", expanded=expanded, key=f"moderation_preview__{item['id']}"):
             practice_summary(item)
@@ -209,12 +217,14 @@ def _review(item: dict[str, Any], expanded: bool) -> None:
             args=(item["id"], item["version"]),
             icon=":material/edit:",
         )
-        _decisions(
+        names[f"moderation_edit__{item['id']}"] = about("Modifier avant publication", item["title"])
+        names |= _decisions(
             item["id"],
             item["title"],
             ("Publier", PUBLISH, "moderation_publish"),
             ("Refuser", REJECT, "moderation_reject"),
         )
+        name_controls(names)
 
 
 EDITOR.show_notice()
@@ -254,13 +264,14 @@ def _proposal_review(proposal: dict[str, Any]) -> None:
         if proposal["base_version"] != proposal["current_version"]:
             st.info(EDITED_SINCE, icon=":material/history:")
         html_block(changes_table(proposal, refs))
-        _decisions(
+        names = _decisions(
             monograph_id,
             title,
             ("Accepter la modification", ACCEPT_CHANGE, "proposal_accept"),
             ("Refuser la modification", DECLINE_CHANGE, "proposal_decline"),
             seen,
         )
+        name_controls(names | {f"proposal_history__{monograph_id}": about("Historique de la fiche", title)})
 
 
 queue = fetch(lambda: client.submissions(api_key, "submitted", size=QUEUE_SIZE))
