@@ -86,16 +86,27 @@ MonographPage = Page[MonographPublic]
 ProposalPage = Page[Proposal]
 
 
+REVIEWED_VERSION = (
+    "The version you reviewed (or send it as If-Match): a sheet changed since answers 409 and nothing is decided. "
+    "Without it, the decision applies to the current version."
+)
+
+
 class ModerationDecision(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     reason: str | None = Field(
         None,
         max_length=2000,
         description="Why (required to reject).",
         examples=["Merci de préciser les résultats chiffrés."],
     )
+    version: int | None = Field(None, ge=1, description=REVIEWED_VERSION)
 
 
 class Acceptance(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     version: int | None = Field(
         None,
         ge=1,
@@ -105,7 +116,15 @@ class Acceptance(BaseModel):
 
 
 class Rejection(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     reason: str = Field(min_length=3, max_length=2000, examples=["La fiche ne décrit pas une expérimentation locale."])
+
+
+class SheetRejection(Rejection):
+    """A submission refused (a proposal is declined with a `Rejection`, its revision as If-Match)."""
+
+    version: int | None = Field(None, ge=1, description=REVIEWED_VERSION)
 
 
 class ReferentialValue(BaseModel):

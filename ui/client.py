@@ -301,14 +301,16 @@ def duplicates(monograph_id: str, api_key: str) -> list[dict[str, Any]]:
     return data
 
 
-def publish(monograph_id: str, api_key: str) -> dict[str, Any]:
-    data: dict[str, Any] = post(f"/monographs/{monograph_id}/publish", None, api_key)
+def publish(monograph_id: str, api_key: str, version: int) -> dict[str, Any]:
+    """Publishes the sheet as reviewed at `version` (`ApiError` 409 when it changed since)."""
+    data: dict[str, Any] = post(f"/monographs/{monograph_id}/publish", {"version": version}, api_key)
     clear_caches()
     return data
 
 
-def reject(monograph_id: str, api_key: str, reason: str) -> dict[str, Any]:
-    data: dict[str, Any] = post(f"/monographs/{monograph_id}/reject", {"reason": reason}, api_key)
+def reject(monograph_id: str, api_key: str, reason: str, version: int) -> dict[str, Any]:
+    """Rejects the sheet as reviewed at `version` (`ApiError` 409 when it changed since)."""
+    data: dict[str, Any] = post(f"/monographs/{monograph_id}/reject", {"reason": reason, "version": version}, api_key)
     clear_caches()
     return data
 

@@ -435,12 +435,18 @@ class MonographStore:
         reason: str | None = None,
         expected_version: int | None = None,
     ) -> Monograph:
-        """Move a monograph through the workflow (publish, reject, archive, restore)."""
+        """Move a monograph through the workflow (publish, reject, archive, restore). A monograph already in
+        `status` is a conflict (a decision taken twice, by two editors or a retry, would date it again and write a
+        second event), but for a rejection with a new reason, which replaces the reason."""
         current = self.get(monograph_id)
         if expected_version is not None and current.version != expected_version:
             raise VersionConflict(
                 f"version {expected_version} is stale: the monograph is at version {current.version}",
-                {"current_version": current.version},
+                {"current_version": current.version, "status": current.status.value},
+            )
+        if current.status == status and not (status == Status.REJECTED and reason != current.rejection_reason):
+            raise InvalidTransition(
+                f"the monograph is already {status.value}: nothing changed", {"status": current.status.value}
             )
         self._check_transition(current.status, status)
         at = now()

@@ -18,7 +18,7 @@ from api.deps import (
     StoreDep,
     SyncDep,
 )
-from api.errors import DomainError, Forbidden, InvalidTerritory, NotFound, VersionConflict
+from api.errors import DomainError, Forbidden, InvalidTerritory, InvalidTransition, NotFound, VersionConflict
 from api.http.load_shedding import SheddingRoute
 from api.indexing import IndexSync
 from api.settings import Settings, practice_url
@@ -31,7 +31,7 @@ from schemas.api import (
     ModerationDecision,
     MonographPage,
     MonographPublic,
-    Rejection,
+    SheetRejection,
     error_responses,
 )
 from schemas.monograph import Monograph, MonographContent, MonographCreate, MonographUpdate, Status
@@ -90,10 +90,16 @@ def with_official_territory(content: Content) -> Content:
 
 def version_read(body: MonographUpdate, if_match: IfMatch) -> int:
     """The version a replacement was made on: `version` in the body, or the If-Match header."""
-    version = body.version if body.version is not None else if_match.version()
+    version = reviewed_version(body.version, if_match)
     if version is None:
         raise PreconditionRequired("send the version you last read, as `version` in the body or an If-Match header")
     return version
+
+
+def reviewed_version(version: int | None, if_match: IfMatch) -> int | None:
+    """The version an editor's decision was made on: `version` in the body, or the If-Match header (None: the
+    current one)."""
+    return version if version is not None else if_match.version()
 
 
 def _public(monograph: Monograph, settings: Settings) -> MonographPublic:
@@ -323,23 +329,44 @@ def publish(
     key: EditorDep,
     writes: WritesDep,
     response: Response,
+    if_match: IfMatchDep,
     body: Annotated[ModerationDecision | None, Body()] = None,
 ) -> MonographPublic:
-    """Publish a submission (or restore an archived one): searchable at once."""
-    reason = body.reason if body else None
-    return writes.answer(writes.store.set_status(monograph_id, Status.PUBLISHED, key.id, reason), response)
+    """Publish a submission (or restore an archived one): searchable at once.
+
+    Send the version you reviewed (`version`, or If-Match): a sheet changed since answers 409 and is not published.
+    A practice already published answers 409 (its publication date stays)."""
+    reason, version = (body.reason, body.version) if body else (None, None)
+    published = writes.store.set_status(
+        monograph_id, Status.PUBLISHED, key.id, reason, reviewed_version(version, if_match)
+    )
+    return writes.answer(published, response)
 
 
 @router.post("/{monograph_id}/reject", response_model=MonographPublic, summary="Refuser")
 def reject(
-    monograph_id: MonographId, body: Rejection, key: EditorDep, writes: WritesDep, response: Response
+    monograph_id: MonographId,
+    body: SheetRejection,
+    key: EditorDep,
+    writes: WritesDep,
+    response: Response,
+    if_match: IfMatchDep,
 ) -> MonographPublic:
-    """Reject a submission, with a reason the contributor will read."""
-    return writes.answer(writes.store.set_status(monograph_id, Status.REJECTED, key.id, body.reason), response)
+    """Reject a submission, with a reason the contributor will read. Send the version you reviewed (`version`, or
+    If-Match): a sheet changed since answers 409 and is not rejected."""
+    rejected = writes.store.set_status(
+        monograph_id, Status.REJECTED, key.id, body.reason, reviewed_version(body.version, if_match)
+    )
+    return writes.answer(rejected, response)
 
 
 @router.delete("/{monograph_id}", status_code=status.HTTP_204_NO_CONTENT, summary="Retirer une pratique")
 def delete(monograph_id: MonographId, key: EditorDep, writes: WritesDep) -> Response:
-    """Archive (soft delete): gone from search at once, kept in the store, restorable by publishing."""
-    writes.wait_searchable(writes.store.set_status(monograph_id, Status.ARCHIVED, key.id))
+    """Archive (soft delete): gone from search at once, kept in the store, restorable by publishing. Archiving an
+    archived practice changes nothing (204 again)."""
+    try:
+        writes.wait_searchable(writes.store.set_status(monograph_id, Status.ARCHIVED, key.id))
+    except InvalidTransition:
+        if writes.store.get(monograph_id).status != Status.ARCHIVED:
+            raise
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -96,3 +96,71 @@ def test_duplicates_are_for_editors(client: TestClient, editor: dict[str, str], 
     assert client.get(f"{URL}/nope-123/duplicates", headers=editor).status_code == 404
     bad = client.get(f"{URL}/Pas%20un%20id/duplicates", headers=editor)
     assert bad.status_code == 422 and "monograph_id" in bad.text
+
+
+def test_a_decision_applies_to_the_version_the_editor_reviewed(
+    client: TestClient, editor: dict[str, str], contributor: dict[str, str]
+) -> None:
+    """A sheet its contributor changed after the editor read it is neither published nor rejected unseen."""
+    created = submit(client, contributor)
+    changed = client.put(
+        f"{URL}/{created['id']}",
+        json=payload(title="Un texte remplacé après la relecture"),
+        headers=contributor | {"If-Match": '"1"'},
+    )
+    assert changed.status_code == 200 and changed.json()["version"] == 2
+
+    for path, body, headers in (
+        ("publish", {"version": 1}, editor),
+        ("publish", None, editor | {"If-Match": '"1"'}),
+        ("reject", {"reason": "Merci de chiffrer les résultats.", "version": 1}, editor),
+        ("reject", {"reason": "Merci de chiffrer les résultats."}, editor | {"If-Match": '"1"'}),
+    ):
+        refused = client.post(f"{URL}/{created['id']}/{path}", json=body, headers=headers)
+        assert refused.status_code == 409, (path, refused.text)
+        assert refused.json()["error"]["details"] == {"current_version": 2, "status": "submitted"}
+    stored = client.get(f"{URL}/{created['id']}", headers=editor).json()
+    assert (stored["status"], stored["version"]) == ("submitted", 2)
+
+    published = client.post(f"{URL}/{created['id']}/publish", json={"version": 2}, headers=editor)
+    assert published.status_code == 200 and published.json()["title"] == "Un texte remplacé après la relecture"
+
+
+def test_a_decision_taken_twice_changes_nothing_the_second_time(
+    client: TestClient, editor: dict[str, str], contributor: dict[str, str]
+) -> None:
+    """Publishing a published practice would date it again (to the top of every feed); rejecting twice would write
+    a second event (but for a new reason); archiving an archived practice is a DELETE repeated: 204, nothing written."""
+    published = client.post(f"{URL}/{submit(client, contributor)['id']}/publish", headers=editor).json()
+    again = client.post(f"{URL}/{published['id']}/publish", headers=editor)
+    assert again.status_code == 409 and again.json()["error"]["code"] == "invalid_transition"
+    assert "already published" in again.json()["error"]["message"]
+    now = client.get(f"{URL}/{published['id']}").json()
+    assert (now["version"], now["published_at"]) == (published["version"], published["published_at"])
+
+    rejected = submit(client, contributor)
+    reason = {"reason": "Merci de chiffrer les résultats."}
+    assert client.post(f"{URL}/{rejected['id']}/reject", json=reason, headers=editor).status_code == 200
+    assert client.post(f"{URL}/{rejected['id']}/reject", json=reason, headers=editor).status_code == 409
+    # A new reason replaces the one the contributor reads (test_monographs.py).
+
+    assert client.delete(f"{URL}/{published['id']}", headers=editor).status_code == 204
+    archived = client.get(f"{URL}/{published['id']}", headers=editor).json()
+    assert client.delete(f"{URL}/{published['id']}", headers=editor).status_code == 204
+    assert client.get(f"{URL}/{published['id']}", headers=editor).json()["version"] == archived["version"]
+    history = client.get(f"{URL}/{published['id']}/history", headers=editor).json()
+    assert [event["action"] for event in history["items"]][:2] == ["archived", "published"]
+
+
+def test_a_decision_with_a_misspelt_field_is_refused(client: TestClient, editor: dict[str, str]) -> None:
+    """An unknown field is a 422 naming it, not silently ignored (`Version` would skip the version check)."""
+    for path, body in (
+        ("publish", {"Version": 1}),
+        ("reject", {"reason": "Merci de chiffrer les résultats.", "versoin": 1}),
+        ("proposal/accept", {"Version": 1}),
+        ("proposal/decline", {"reason": "Merci de chiffrer les résultats.", "version": 1}),
+    ):
+        refused = client.post(f"{URL}/some-practice-1/{path}", json=body, headers=editor | {"If-Match": '"1"'})
+        assert refused.status_code == 422, (path, refused.text)
+        (detail,) = refused.json()["error"]["details"]
+        assert detail["type"] == "extra_forbidden" and detail["loc"][0] == "body", detail

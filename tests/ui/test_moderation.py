@@ -167,6 +167,29 @@ def test_an_editor_publishes_from_the_queue_and_the_practice_becomes_searchable(
     assert any(word in title for title in hit_titles(open_page(None, q=word)))
 
 
+def test_a_sheet_its_contributor_changed_while_it_was_read_is_not_published(
+    open_page: OpenPage, live_api: LiveApi
+) -> None:
+    """The editor publishes what they read: a sheet changed since is refused, and the page shows the new one."""
+    from tests.ui.test_proposals import PUT_FIELDS  # which imports this module
+
+    _, created = fresh(live_api)
+    app = moderating(open_page, live_api.editor_key, id=created["id"])
+    body = {k: v for k, v in stored(live_api, created["id"]).items() if k in PUT_FIELDS} | {"title": "Tout autre"}
+    changed = httpx.put(
+        f"{live_api.url}/api/v1/monographs/{created['id']}",
+        json=body | {"version": created["version"]},
+        headers={"X-API-Key": live_api.contributor_key},
+    )
+    assert changed.status_code == 200, changed.text
+
+    checked(app.button(key=f"moderation_publish__{created['id']}").click().run())
+
+    assert any("a changé entre-temps" in e.value for e in app.error), [e.value for e in app.error]
+    assert stored(live_api, created["id"])["status"] == "submitted"
+    assert "Tout autre" in texts(app)
+
+
 def test_an_editor_rejects_with_a_reason_the_contributor_reads(open_page: OpenPage, live_api: LiveApi) -> None:
     word, created = fresh(live_api)
     app = moderating(open_page, live_api.editor_key, id=created["id"])

@@ -76,12 +76,12 @@ class Decision:
 
 
 PUBLISH = Decision(
-    lambda monograph_id, _, __: client.publish(monograph_id, api_key),
+    lambda monograph_id, _, seen: client.publish(monograph_id, api_key, seen[1]),
     "« {title} » est publiée et visible dans la recherche.",
     "« {title} » n'a pas pu être publiée. Réessayez.",
 )
 REJECT = Decision(
-    lambda monograph_id, reason, _: client.reject(monograph_id, api_key, reason),
+    lambda monograph_id, reason, seen: client.reject(monograph_id, api_key, reason, seen[1]),
     "« {title} » est refusée ; son auteur verra le motif.",
     "« {title} » n'a pas pu être refusée. Réessayez.",
     "moderation_reason",
@@ -106,7 +106,7 @@ REFUSALS = {
 }
 
 
-def _decide(decision: Decision, monograph_id: str, sheet_title: str, seen: tuple[int, int] = (0, 0)) -> None:
+def _decide(decision: Decision, monograph_id: str, sheet_title: str, seen: tuple[int, int]) -> None:
     """Sends one decision (a refusal only with its reason), and tells what came of it at the top of the page."""
     title = md_literal(sheet_title)
     reason = ""
@@ -149,7 +149,7 @@ def _decisions(
     title: str,
     approve: tuple[str, Decision, str],
     refuse: tuple[str, Decision, str],
-    seen: tuple[int, int] = (0, 0),
+    seen: tuple[int, int],
 ) -> dict[str, str]:
     """The reason field of a refusal, then the two decisions side by side (label, decision, key prefix each); the
     names of these controls, which say which practice they decide on."""
@@ -223,6 +223,7 @@ def _review(item: dict[str, Any], expanded: bool) -> None:
             item["title"],
             ("Publier", PUBLISH, "moderation_publish"),
             ("Refuser", REJECT, "moderation_reject"),
+            (0, item["version"]),  # no proposal; the sheet's version as shown
         )
         name_controls(names)
 
