@@ -8,10 +8,12 @@ from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.http.error_responses import error_response
+from api.http.json_body import json_problems
 
 
 class RequestGuard:
-    """Refuses bodies over `max_bytes` (413), and bodies that are not JSON on the `json_only` paths (415)."""
+    """Refuses bodies over `max_bytes` (413), bodies that are not JSON on the `json_only` paths (415), and there
+    JSON that is not standard or holds text no database stores (422, `json_body.py`)."""
 
     def __init__(self, app: ASGIApp, max_bytes: int, json_only: Callable[[str], bool]) -> None:
         self.app = app
@@ -34,6 +36,9 @@ class RequestGuard:
             not_json = error_response(415, "unsupported_media_type", "send the body as application/json")
             await not_json(scope, receive, send)
             return
+        if has_body and self.json_only(scope["path"]):
+            await self._checked_json(scope, receive, send)
+            return
         received = 0
 
         async def limited_receive() -> Message:
@@ -47,3 +52,40 @@ class RequestGuard:
             return message
 
         await self.app(scope, limited_receive, send)
+
+    async def _checked_json(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """The whole body read (at most `max_bytes`), refused unless standard JSON holding storable text
+        (`json_body.py`), then handed to the app as one message."""
+        chunks: list[bytes] = []
+        received, more = 0, True
+        while more:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return  # the client left: nothing to answer
+            chunk = message.get("body", b"")
+            received += len(chunk)
+            if received > self.max_bytes:
+                too_large = error_response(413, "payload_too_large", f"the body exceeds {self.max_bytes} bytes")
+                await too_large(scope, receive, send)
+                return
+            chunks.append(chunk)
+            more = message.get("more_body", False)
+        body = b"".join(chunks)
+        problems = json_problems(body)
+        if problems:
+            where = ".".join(str(part) for part in problems[0]["loc"])
+            invalid = error_response(
+                422, "validation_error", f"invalid request: {where}: {problems[0]['msg']}", problems
+            )
+            await invalid(scope, receive, send)
+            return
+        replayed = False
+
+        async def replay() -> Message:
+            nonlocal replayed
+            if not replayed:
+                replayed = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()  # after the body: the client's disconnect
+
+        await self.app(scope, replay, send)

@@ -4,6 +4,7 @@ every error (domain, validation, engine, HTTP, unexpected) that shape."""
 from __future__ import annotations
 
 import logging
+import math
 from typing import Any
 
 import sqlalchemy as sa
@@ -29,8 +30,12 @@ def error_response(
 
 
 def _plain(value: Any) -> Any:
-    # Validation contexts may hold exceptions or bytes; keep the answer JSON-safe.
-    if isinstance(value, str | int | float | bool) or value is None:
+    # Validation contexts may hold exceptions or bytes; keep the answer JSON-safe (no NaN, no lone surrogate).
+    if isinstance(value, str):
+        return value.encode("utf-8", "replace").decode("utf-8")
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    if isinstance(value, int | float | bool) or value is None:
         return value
     if isinstance(value, list | tuple):
         return [_plain(v) for v in value]

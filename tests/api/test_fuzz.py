@@ -106,8 +106,8 @@ def _round_trip(spec: dict[str, Any], path: str) -> dict[str, str]:
 
 
 def with_links(spec: dict[str, Any]) -> dict[str, Any]:
-    """The published OpenAPI plus the links schemathesis cannot infer by itself: an update sends back
-    what it read with its ETag (If-Match), and what was created, changed or published is searched for.
+    """The published OpenAPI plus the links schemathesis cannot infer by itself: an update or a publication sends
+    back what it read with its ETag (If-Match), and what was created, changed or published is searched for.
     Schemathesis adds the links it infers (ids from bodies and paths) to these, and those send
     generated bodies and headers."""
     spec = copy.deepcopy(spec)
@@ -121,13 +121,27 @@ def with_links(spec: dict[str, Any]) -> dict[str, Any]:
         update, {"path.monograph_id": "$response.body#/id", "header.if-match": etag}, _round_trip(spec, MONOGRAPH)
     )
     search_title = _link(search, {"query.q": title})
+    # An editor publishes what they read (the version as If-Match; a generated `version` would rarely be it).
+    publish = ids[("POST", MONOGRAPH + "/publish")]
+    publish_as_read = _link(publish, {"path.monograph_id": "$response.body#/id", "header.if-match": etag}, {})
+    # What was archived is restored by publishing it (a published practice cannot be published again: 409).
+    restore = _link(publish, {"path.monograph_id": "$request.path.monograph_id"}, {})
     slug = {"path.slug": "$request.path.slug"}
     update_preset_as_read = _link(put_preset, slug | {"header.if-match": etag}, _round_trip(spec, PRESET))
     links: dict[tuple[str, str, str], dict[str, dict[str, Any]]] = {
-        ("post", MONOGRAPHS, "201"): {"UpdateAsRead": update_as_read, "SearchTitle": search_title},
-        ("get", MONOGRAPH, "200"): {"UpdateAsRead": update_as_read},
-        ("put", MONOGRAPH, "200"): {"UpdateAgainAsRead": update_as_read, "SearchTitle": search_title},
+        ("post", MONOGRAPHS, "201"): {
+            "UpdateAsRead": update_as_read,
+            "SearchTitle": search_title,
+            "PublishAsRead": publish_as_read,
+        },
+        ("get", MONOGRAPH, "200"): {"UpdateAsRead": update_as_read, "PublishAsRead": publish_as_read},
+        ("put", MONOGRAPH, "200"): {
+            "UpdateAgainAsRead": update_as_read,
+            "SearchTitle": search_title,
+            "PublishAsRead": publish_as_read,
+        },
         ("post", MONOGRAPH + "/publish", "200"): {"SearchTitle": search_title},
+        ("delete", MONOGRAPH, "204"): {"Restore": restore},
         ("put", PRESET, "201"): {"UpdatePresetAsRead": update_preset_as_read},
         ("put", PRESET, "200"): {"ReadPreset": _link(get_preset, slug)},
         ("get", PRESET, "200"): {"UpdatePresetAsRead": update_preset_as_read},

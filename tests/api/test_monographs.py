@@ -3,6 +3,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 
+import pytest
 from fastapi.testclient import TestClient
 
 from api.store import Role
@@ -234,6 +235,35 @@ def test_bad_bodies_answer_cleanly_and_write_nothing(client: TestClient, contrib
     assert wrong_type.status_code == 415
     not_object = client.post(URL, json=[1, 2], headers=contributor)
     assert not_object.status_code == 422
+    assert store.count() == 0
+
+
+@pytest.mark.parametrize(
+    ("field", "raw", "where", "problem"),
+    [
+        ("title", b"NaN", "body", "not standard JSON"),
+        ("title", b"-Infinity", "body", "not standard JSON"),
+        ("title", b'"Un atelier \\ud800 partag\u00e9"', "body", "no low surrogate"),
+        ("title", b'"Un atelier\\u0000 partag\u00e9"', "body.title", "NUL character"),
+        ("actors", b'[{"name": "A", "category": "association", "role": "\\u0000"}]', "body.actors.0.role", "NUL"),
+        ("tags", b'["ok", "a\\u0000b"]', "body.tags.1", "NUL character"),
+    ],
+    ids=["nan", "infinity", "lone-surrogate", "nul", "nested-nul", "nul-in-list"],
+)
+def test_text_no_database_stores_is_a_422_naming_where(
+    client: TestClient, contributor: dict[str, str], field: str, raw: bytes, where: str, problem: str
+) -> None:
+    """Python's JSON reader takes NaN, Infinity and lone surrogates, which no answer can echo (each was a 500), and
+    PostgreSQL refuses the NUL character: refused before any route, the field named."""
+    store = client.app.state.store  # type: ignore[attr-defined]
+    body = json.dumps(payload() | {field: "__RAW__"}).encode().replace(b'"__RAW__"', raw)
+
+    answer = client.post(URL, content=body, headers=contributor | {"Content-Type": "application/json"})
+
+    assert answer.status_code == 422, answer.text
+    error = answer.json()["error"]
+    assert error["code"] == "validation_error" and f"{where}: " in error["message"] and problem in error["message"]
+    assert ".".join(str(part) for part in error["details"][0]["loc"]) == where
     assert store.count() == 0
 
 
