@@ -14,7 +14,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.errors import DomainError
-from indexer.engine import EngineError, EngineUnavailable, UnknownMonograph
+from indexer.engine import EngineError, EngineUnavailable, SearchTimeout, UnknownMonograph
 
 log = logging.getLogger(__name__)
 # Problems named in a validation error's message; `details` lists every one.
@@ -80,6 +80,14 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(EngineUnavailable)
     async def _unavailable(_: Request, exc: EngineUnavailable) -> JSONResponse:
+        if isinstance(exc, SearchTimeout):  # the engine answers, but not in time: the service is busy
+            return error_response(
+                503,
+                "search_busy",
+                f"the search is busy and could not finish in time ({exc})",
+                {"retry_after": 2},
+                headers={"Retry-After": "2"},
+            )
         return error_response(
             503,
             "search_unavailable",

@@ -108,7 +108,8 @@ def test_embedded_engine_checks_the_deadline(settings: Settings, monkeypatch: py
 
         monkeypatch.setattr(engine, "execute_request", slow_execute)
         relaxed = client.get("/api/v1/search", params={"q": "covoiturage lorient"})  # second pass refused
-        assert relaxed.status_code == 503 and relaxed.json()["error"]["code"] == "search_unavailable"
+        assert relaxed.status_code == 503 and relaxed.json()["error"]["code"] == "search_busy"  # not "unavailable"
+        assert "could not finish in time" in relaxed.json()["error"]["message"]
         assert relaxed.headers["Retry-After"]
         assert client.get("/api/v1/search", params={"q": "covoiturage"}).status_code == 200  # one pass: answered
         page = client.get("/embed", params={"q": "covoiturage lorient"})
