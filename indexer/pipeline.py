@@ -266,7 +266,7 @@ def searched(
     parsed = plan.parsed
     meaning = yield from _nearest(semantic, plan)
     if meaning is not None:
-        hybrid = SearchPlan(query, parsed, relaxed=True, dense=meaning.dense, ids_only=True)
+        hybrid = SearchPlan(query, parsed, relaxed=plan.relaxed, dense=meaning.dense, ids_only=True)
         return (yield from _hybrid_search(hybrid, meaning, stemmer))
     raw = yield Call("execute", (plan,))
     if not raw.total and not plan.relaxed and len(parsed.clauses) > 1:
@@ -459,15 +459,18 @@ def similar_by_meaning(
 
 
 def _hybrid_search(plan: SearchPlan, meaning: Meaning, stemmer: FrenchStemmer) -> Steps[SearchResult]:
-    """One pass matching the words (graded) or the nearest practices; its first `HYBRID_WINDOW` hits by
-    their text blended with their meaning (their cosines asked of the engine) and with the nearest
-    passing the filters; the page's sources fetched by id."""
+    """One pass matching the words or the nearest practices, the words as in a lexical search (one or two
+    required, then any of them when no practice has them all; longer queries graded); its first
+    `HYBRID_WINDOW` hits by their text blended with their meaning (their cosines asked of the engine) and with
+    the nearest passing the filters; the page's sources fetched by id."""
     query = plan.query
-    window = max(HYBRID_WINDOW, query.offset + query.size)
-    raw = yield Call(
-        "execute",
-        (SearchPlan(query.model_copy(update={"page": 1, "size": window}), plan.parsed, True, plan.dense, True),),
-    )
+    window = query.model_copy(update={"page": 1, "size": max(HYBRID_WINDOW, query.offset + query.size)})
+    raw = yield Call("execute", (SearchPlan(window, plan.parsed, plan.relaxed, plan.dense, True),))
+    if not plan.relaxed and len(plan.parsed.clauses) > 1 and not any(score for _, score in raw.hits):
+        # No practice has every word (those matched by meaning alone score 0): any of them, as lexically.
+        raw.counted()  # its helper is busy until then: its counts are waited for, not left running
+        plan = SearchPlan(query, plan.parsed, True, plan.dense, True)
+        raw = yield Call("execute", (SearchPlan(window, plan.parsed, True, plan.dense, True),))
     with counted_on_error(raw):
         return (yield from _blended(plan, raw, meaning, stemmer))
 
