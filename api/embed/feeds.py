@@ -9,6 +9,7 @@ from typing import Any, Literal
 from urllib.parse import urlencode, urlsplit
 
 from fastapi import APIRouter, Request, Response
+from feedgen.entry import FeedEntry
 from feedgen.ext.base import BaseExtension
 from feedgen.feed import FeedGenerator
 from markupsafe import Markup
@@ -80,9 +81,26 @@ def categories(monograph: Monograph) -> list[str]:
     return labels
 
 
+class LinkedEntry(FeedEntry):
+    """An entry whose Atom links keep their `rel` and `type`: feedgen 1.0.0 drops them (`FeedEntry.atom_entry`
+    reads them from the element it has just made instead of the link given), so a source became a second
+    `alternate` link, which Atom forbids, and readers could open the source instead of the practice."""
+
+    LINK_ATTRIBUTES = ("rel", "type", "hreflang", "title", "length")
+
+    def atom_entry(self, extensions: bool = True) -> Any:
+        element = super().atom_entry(extensions)
+        made = [child for child in element if child.tag == "link"]
+        for link, given in zip(made, self.link() or [], strict=True):
+            for name in self.LINK_ATTRIBUTES:
+                if given.get(name):
+                    link.attrib[name] = str(given[name])
+        return element
+
+
 def add_entry(feed: FeedGenerator, kind: Kind, monograph: Monograph, settings: Settings) -> None:
     sources = [xml_text(url) for url in monograph.sources if is_web_link(url)]
-    entry = feed.add_entry(order="append")
+    entry = feed.add_entry(LinkedEntry(), order="append")
     entry.id(f"urn:impact-pratiques:monograph:{monograph.id}")
     entry.title(xml_text(monograph.title))
     entry.link(href=practice_url(settings, monograph.id), rel="alternate", type="text/html")

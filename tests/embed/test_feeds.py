@@ -40,6 +40,22 @@ def test_feed_lists_published_practices(client: TestClient, published: list[str]
     assert entry.published_parsed and {"Montagne", "Rural", "Auvergne-Rhône-Alpes"} <= {t.term for t in entry.tags}
 
 
+def test_an_atom_entry_links_its_practice_once_and_its_sources_as_related(
+    client: TestClient, editor: dict[str, str]
+) -> None:
+    """feedgen 1.0.0 drops a link's `rel` in Atom entries: a source became a second `alternate` link (invalid Atom;
+    readers may open the source instead of the practice)."""
+    body = payload(title="Une navette du val de Zinzolin", sources=["https://exemple.fr/article"], status="published")
+    assert client.post("/api/v1/monographs", json=body, headers=editor).status_code == 201
+
+    response = client.get("/feeds/search.atom", params={"q": "zinzolin"})
+
+    (entry,) = ET.fromstring(response.content).findall(f"{ATOM}entry")
+    links = [(link.get("rel"), link.get("type"), link.get("href")) for link in entry.findall(f"{ATOM}link")]
+    assert links[0][:2] == ("alternate", "text/html") and links[0][2].startswith("https://pratiques.example/fiche?id=")
+    assert links[1:] == [("related", "text/html", "https://exemple.fr/article")]
+
+
 @pytest.mark.parametrize("kind", KINDS)
 @pytest.mark.parametrize(
     "params",
