@@ -18,8 +18,9 @@ ATTRIBUTES = {
     "Main menu": "Menu principal",
     "App pages": "Pages du site",
     "Sidebar": "Filtres",
-    "Expand sidebar": "Afficher les filtres",
-    "Collapse sidebar": "Masquer les filtres",
+    # On a phone the drawer holds the menu (and, on the search page, the filters, which « Filtres (n) » opens).
+    "Expand sidebar": "Ouvrir le menu",
+    "Collapse sidebar": "Fermer le menu",
     "Choose an option": "Choisissez une option",
     "Choose options": "Choisissez des options",
     "Select...": "Choisissez…",

@@ -279,6 +279,8 @@ def monograph_fields(
                 placeholder=f"Choisir {what}",
                 key=form_key(name, instance),
                 on_change="ignore",
+                # Typing « 3 » and Enter must choose ODD 3, not every ODD whose label holds a 3.
+                select_all=False,
             )
             show_errors(errors, name)
 
@@ -374,10 +376,10 @@ def monograph_fields(
     odd_labels = {str(o["value"]): f"ODD {o['value']} : {o['label']}" for o in refs["odd"]}
     choices("odd", "Objectifs de développement durable *", odd_labels, "un ou plusieurs ODD")
     with field_box("year"):
+        # No bounds on the widget: the browser would refuse 1850 with an English note on the field and send nothing,
+        # and the sheet went without its year. The API checks the range; its error lands in the summary, in French.
         values["year"] = st.number_input(
             "Année de lancement",
-            min_value=1950,
-            max_value=latest_start_year(),
             value=None,
             step=1,
             key=form_key("year", instance),

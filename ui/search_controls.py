@@ -183,6 +183,8 @@ def _searchable_list(facet: str, values: list[tuple[str, int]], search: SearchSt
         args=(facet, key),
         placeholder="Tapez pour chercher…",
         label_visibility="collapsed",
+        # No « select every match » entry: typing « 1 » and Enter would tick ODD 1, 10, 11… at once.
+        select_all=False,
     )
 
 

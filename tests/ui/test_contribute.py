@@ -278,6 +278,21 @@ def test_a_start_year_after_next_year_is_explained_in_french() -> None:
     assert french_message(detail, "year", None) == f"Indiquez une année entre 1950 et {latest}."
 
 
+def test_a_start_year_out_of_range_is_sent_and_explained_not_dropped(open_page: OpenPage, live_api: LiveApi) -> None:
+    """With bounds on the widget, the browser refused 1850 (an English note on the field) and the sheet was sent
+    without its year, thanked. Unbounded, the year goes to the API, whose refusal is in the error summary."""
+    app = with_key(open_page, live_api.contributor_key)
+    year = app.number_input(key=field(app, "year"))
+    assert not year.proto.has_min and not year.proto.has_max
+    fill_valid(app, unique_word())
+    app.number_input(key=field(app, "year")).set_value(1850)
+
+    submit(app)
+
+    assert f"Indiquez une année entre 1950 et {latest_start_year()}." in errors(app)
+    assert not app.success
+
+
 def test_an_edit_form_sends_back_the_place_named_within_the_territory() -> None:
     stored = {"title": "t", "territory": {"name": "Saint-Paul", "place": "Mafate", "code": "97415", "kind": "commune"}}
     values = initial_values(stored)

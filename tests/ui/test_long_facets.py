@@ -48,3 +48,14 @@ def test_the_epci_box_searches_the_api_and_keeps_the_choice(open_page: OpenPage)
     checked(app.text_input(key="facet_find__epci").input("zzzz").run())
     assert any("Aucune valeur avec des pratiques" in caption.value for caption in app.caption)
     assert [option.rsplit(" (", 2)[0] for option in epci_options(app)] == ["CC du Diois"]
+
+
+def test_typing_in_a_list_then_enter_chooses_one_value_not_every_match(open_page: OpenPage, live_api: LiveApi) -> None:
+    """Streamlit offers « select all N matches » in a list by default: typing « 1 » and Enter ticked ODD 1, 10, 11…
+    in the filters, and typing « 3 » saved ODD 3 and 13 in a submission. No list offers it."""
+    from tests.ui.conftest import with_key
+
+    lists = list(open_page().multiselect) + list(with_key(open_page, live_api.contributor_key).multiselect)
+    keys = {box.key for box in lists}
+    assert {"facet_list__department", "facet_list__epci"} <= keys and any("odd" in (key or "") for key in keys)
+    assert all(box.proto.select_all == 0 for box in lists), [(b.key, b.proto.select_all) for b in lists]
