@@ -36,6 +36,20 @@ class InvalidTransition(DomainError):
     code = "invalid_transition"
 
 
+class IdempotencyKeyReused(DomainError):
+    """An `Idempotency-Key` sent again with another body: a retry must repeat its request exactly."""
+
+    status_code = 422
+    code = "idempotency_key_reused"
+
+
+class ExternalIdTaken(DomainError):
+    """A submission whose `external_id` names a practice already submitted with other content."""
+
+    status_code = 409
+    code = "external_id_taken"
+
+
 class Unauthorized(DomainError):
     status_code = 401
     code = "unauthorized"

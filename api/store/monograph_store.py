@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 import secrets
 from collections.abc import Callable, Iterable, Iterator
@@ -13,7 +14,7 @@ import sqlalchemy as sa
 from pydantic import ValidationError
 from sqlalchemy.engine import Connection, Engine
 
-from api.errors import InvalidTransition, NotFound, VersionConflict
+from api.errors import ExternalIdTaken, IdempotencyKeyReused, InvalidTransition, NotFound, VersionConflict
 from api.store.database import insert_ignoring_duplicates
 from api.store.tables import events, monographs, now, outbox
 from indexer.french import fold
@@ -48,6 +49,12 @@ def to_monograph(row: Any) -> Monograph:
 
 def _payload(content: MonographContent) -> dict[str, Any]:
     return content.model_dump(mode="json", exclude={"external_id", "status", "version"})
+
+
+def request_hash(content: MonographContent, status: Status) -> str:
+    """The fingerprint of a submission (its content as stored, and the status asked): a retry's is the same."""
+    canonical = json.dumps([_payload(content), status.value], sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(canonical.encode()).hexdigest()
 
 
 class MonographStore:
@@ -236,6 +243,12 @@ class MonographStore:
         self, submitted_by: str | None, external_id: str | None, idempotency_key: str | None
     ) -> Monograph | None:
         """The monograph this submitter already created with this external id or idempotency key."""
+        row = self._existing_row(submitted_by, external_id, idempotency_key)
+        return to_monograph(row) if row else None
+
+    def _existing_row(
+        self, submitted_by: str | None, external_id: str | None, idempotency_key: str | None
+    ) -> sa.Row[Any] | None:
         clauses = []
         if external_id:
             clauses.append(monographs.c.external_id == external_id)
@@ -247,8 +260,25 @@ class MonographStore:
             monographs.c.submitted_by.is_(None) if submitted_by is None else monographs.c.submitted_by == submitted_by
         )
         with self.engine.connect() as conn:
-            row = conn.execute(sa.select(monographs).where(owner, sa.or_(*clauses))).first()
-        return to_monograph(row) if row else None
+            return conn.execute(sa.select(monographs).where(owner, sa.or_(*clauses))).first()
+
+    def _replayed(self, row: sa.Row[Any], fingerprint: str, idempotency_key: str | None) -> Monograph:
+        """The practice a submission sent again created, unless the first one had other content: then the new
+        content would be lost without a word, and the caller is told why instead."""
+        if row.request_hash is None or row.request_hash == fingerprint:
+            return to_monograph(row)
+        where = {"id": row.id, "version": row.version, "status": row.status}
+        if idempotency_key and row.idempotency_key == idempotency_key:
+            raise IdempotencyKeyReused(
+                f"this Idempotency-Key was used for another submission (monograph {row.id!r}): a retry must send "
+                "the same body; send a new key for a new submission",
+                where,
+            )
+        raise ExternalIdTaken(
+            f"external_id {row.external_id!r} is monograph {row.id!r}, submitted with other content: change it "
+            f"with PUT /api/v1/monographs/{row.id} and its version",
+            where,
+        )
 
     def create(
         self,
@@ -265,9 +295,10 @@ class MonographStore:
         `monograph_id` keeps an exported id on re-import; otherwise one is made from the title.
         `published_at` keeps an exported publication date (a published monograph only; now otherwise)."""
         external_id, idempotency_key = external_id or None, idempotency_key or None
-        existing = self.find_existing(submitted_by, external_id, idempotency_key)
+        fingerprint = request_hash(content, status)
+        existing = self._existing_row(submitted_by, external_id, idempotency_key)
         if existing:
-            return existing, False
+            return self._replayed(existing, fingerprint, idempotency_key), False
         at = now()
         if monograph_id is None:
             seed = external_id and f"{submitted_by or ''}:{external_id}"
@@ -283,6 +314,7 @@ class MonographStore:
                         submitted_by=submitted_by,
                         external_id=external_id,
                         idempotency_key=idempotency_key,
+                        request_hash=fingerprint,
                         content=_payload(content),
                         created_at=at,
                         updated_at=at,
@@ -293,9 +325,9 @@ class MonographStore:
                 self._enqueue(conn, monograph_id, at)
         except sa.exc.IntegrityError:
             # A concurrent twin of this submission won the race: answer with it.
-            existing = self.find_existing(submitted_by, external_id, idempotency_key)
+            existing = self._existing_row(submitted_by, external_id, idempotency_key)
             if existing:
-                return existing, False
+                return self._replayed(existing, fingerprint, idempotency_key), False
             raise
         return self.get(monograph_id), True
 

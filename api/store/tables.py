@@ -48,6 +48,8 @@ monographs = sa.Table(
     sa.Column("submitted_by", sa.String(64), nullable=True, index=True),
     sa.Column("external_id", sa.String(200), nullable=True),
     sa.Column("idempotency_key", sa.String(200), nullable=True),
+    # The submission that created the row (`monograph_store.request_hash`); none before migration 0007.
+    sa.Column("request_hash", sa.String(64), nullable=True),
     sa.Column("content", Json, nullable=False),
     sa.Column("rejection_reason", sa.Text, nullable=True),
     sa.Column("created_at", UTCDateTime, nullable=False),

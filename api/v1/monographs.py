@@ -149,7 +149,9 @@ WritesDep = Annotated[Writes, Depends(get_writes)]
     status_code=status.HTTP_201_CREATED,
     response_model=MonographPublic,
     summary="Soumettre une pratique",
-    responses={200: {"description": "Already submitted with this external_id or Idempotency-Key."}},
+    responses={
+        200: {"description": "This very submission was already received (same external_id or Idempotency-Key)."}
+    },
 )
 def submit(
     body: Annotated[
@@ -164,7 +166,10 @@ def submit(
 ) -> MonographPublic:
     """Submit a monograph. Contributors' submissions await moderation; editors may publish at once.
 
-    Sending the same `external_id` (or `Idempotency-Key` header) again returns the first one.
+    Sending the same submission again with the same `external_id` (or `Idempotency-Key` header) returns the first
+    one (200, `Idempotent-Replayed: true`). With other content it is refused rather than answered with the first:
+    an `Idempotency-Key` reused is a 422 (`idempotency_key_reused`), an `external_id` already submitted a 409
+    (`external_id_taken`, naming the practice to change with `PUT`).
 
     **Territory.** With `territory.code` (INSEE code of a commune, arrondissement, département or
     région, or SIREN of an EPCI; `insee_code` is still read as a commune code) the API fills the

@@ -4,9 +4,11 @@ import json
 from datetime import UTC, datetime
 
 import pytest
+import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
 from api.store import Role
+from api.store.tables import monographs
 from schemas.monograph import Monograph
 from tests.api.conftest import payload
 
@@ -71,6 +73,41 @@ def test_idempotency_key_header(client: TestClient, contributor: dict[str, str])
     first = client.post(URL, json=payload(), headers=headers)
     again = client.post(URL, json=payload(), headers=headers)
     assert again.json()["id"] == first.json()["id"]
+
+
+def test_a_key_or_external_id_sent_again_with_other_content_is_refused_not_replayed(
+    client: TestClient, contributor: dict[str, str]
+) -> None:
+    """A retry repeats its request: the same key or external id with another body was answered with the first
+    practice as a replay, and the new content was lost without a word."""
+    headers = contributor | {"Idempotency-Key": "5b1f"}
+    first = client.post(URL, json=payload(external_id="reseau-42"), headers=headers).json()
+    where = {"id": first["id"], "version": 1, "status": "submitted"}
+
+    reused = client.post(URL, json=payload(title="Une tout autre pratique"), headers=headers)
+    taken = client.post(URL, json=payload(external_id="reseau-42", title="Une version corrigée"), headers=contributor)
+    retried = client.post(URL, json=payload(external_id="reseau-42"), headers=headers)
+
+    assert reused.status_code == 422 and reused.json()["error"]["code"] == "idempotency_key_reused"
+    assert reused.json()["error"]["details"] == where
+    assert taken.status_code == 409 and taken.json()["error"]["code"] == "external_id_taken"
+    assert f"PUT /api/v1/monographs/{first['id']}" in taken.json()["error"]["message"]
+    assert retried.status_code == 200 and retried.json()["id"] == first["id"]  # the very same request: a replay
+    assert client.get(URL, headers=contributor).json()["total"] == 1
+
+
+def test_a_practice_created_before_fingerprints_is_still_replayed(
+    client: TestClient, contributor: dict[str, str]
+) -> None:
+    """Rows from before migration 0007 have no fingerprint: their retries are answered as before."""
+    store = client.app.state.store  # type: ignore[attr-defined]
+    first = client.post(URL, json=payload(external_id="reseau-7"), headers=contributor).json()
+    with store.engine.begin() as conn:
+        conn.execute(sa.update(monographs).where(monographs.c.id == first["id"]).values(request_hash=None))
+
+    again = client.post(URL, json=payload(external_id="reseau-7", title="Une version corrigée"), headers=contributor)
+
+    assert again.status_code == 200 and again.json()["id"] == first["id"]
 
 
 def test_update_with_version_and_conflict(client: TestClient, contributor: dict[str, str]) -> None:

@@ -153,6 +153,34 @@ def test_a_retry_after_a_lost_answer_is_the_same_submission(
     assert len(own_practices(live_api, word)) == 1
 
 
+def test_a_form_changed_after_a_lost_answer_is_not_taken_for_a_retry(
+    open_page: OpenPage, live_api: LiveApi, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The first send arrived (its answer was lost); the contributor then corrects the title and sends again. The
+    API used to answer with the first version as if it were a retry, and the correction was lost unseen."""
+    word = unique_word()
+    app = with_key(open_page, live_api.contributor_key)
+    fill_valid(app, word)
+    real_request = client.request
+
+    def answer_lost(method: str, path: str, **options: Any) -> httpx.Response:
+        response = real_request(method, path, **options)
+        if (method, path) == ("POST", "/monographs") and response.status_code == 201:
+            raise client.ApiUnavailable("slow", "answer lost")
+        return response
+
+    monkeypatch.setattr(client, "request", answer_lost)
+    submit(app)
+    app.text_input(key=field(app, "title")).input(f"La recyclerie {word} corrigée")
+
+    submit(app)
+
+    assert any("vos dernières modifications n'y sont pas" in e for e in errors(app)), errors(app)
+    assert not app.success
+    (stored,) = own_practices(live_api, word)
+    assert "corrigée" not in stored["title"]
+
+
 def test_a_form_left_for_another_page_comes_back_empty_with_a_new_key(open_page: OpenPage, live_api: LiveApi) -> None:
     app = with_key(open_page, live_api.contributor_key)
     app.text_input(key=field(app, "title")).input("ab")

@@ -75,6 +75,14 @@ def _submit(values: dict[str, Any], submitted_instance: str) -> dict[str, list[s
     except client.ApiUnavailable as exc:
         return {"_form": [OUTAGE_MESSAGES[exc.reason] + " Votre saisie est conservée."]}
     except client.ApiError as exc:
+        if exc.code in ("idempotency_key_reused", "external_id_taken"):
+            # An earlier send of this form arrived (its answer was lost) and the form was changed since.
+            return {
+                "_form": [
+                    "Une première version de cette fiche a déjà été reçue lors d'un envoi précédent ; vos dernières "
+                    "modifications n'y sont pas. Retrouvez-la dans l'onglet « Mes soumissions » pour la corriger."
+                ]
+            }
         if exc.status == 422:
             found = field_errors(exc.details)
             return found or {"_form": ["La fiche a été refusée par le service : vérifiez les champs."]}
