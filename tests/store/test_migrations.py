@@ -3,6 +3,7 @@ place with nothing lost, and the migrated schema is exactly the one the code dec
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import threading
@@ -114,6 +115,7 @@ def test_a_sqlite_store_opens_its_pooled_connections_at_once(tmp_path: Path) -> 
         pool = engine.pool
         assert isinstance(pool, sa.pool.QueuePool)
         assert pool.checkedin() == pool.size() == SQLITE_POOL_SIZE
+        gc.collect()  # earlier tests' engines and sockets closed now, not by a collection during this one
         files = len(os.listdir("/proc/self/fd"))
 
         def write() -> None:
@@ -135,7 +137,8 @@ def test_a_sqlite_store_opens_its_pooled_connections_at_once(tmp_path: Path) -> 
             for connection in held[len(held) // 2 :]:
                 connection.close()
             assert pool.checkedin() == SQLITE_POOL_SIZE
-            assert len(os.listdir("/proc/self/fd")) == files
+            # No file more (another test's leftovers, in this process, may still close some meanwhile).
+            assert len(os.listdir("/proc/self/fd")) <= files
         with engine.connect() as conn:
             assert conn.execute(sa.text("SELECT count(*) FROM t")).scalar() == 60
     finally:
