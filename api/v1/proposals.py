@@ -7,12 +7,12 @@ from typing import Annotated
 from fastapi import APIRouter, Body, Query, Response, status
 
 from api.deps import EditorDep, IfMatch, IfMatchDep, KeyDep, StoreDep
-from api.errors import NotFound
+from api.errors import Forbidden, NotFound
 from api.http.load_shedding import SheddingRoute
 from api.store import ApiKey, Role, Store
 from api.v1.monographs import MonographId, PreconditionRequired, WritesDep, version_read, with_official_territory
 from schemas.api import Acceptance, MonographPublic, ProposalPage, Rejection, error_responses
-from schemas.monograph import MonographUpdate, Proposal, ProposalStatus
+from schemas.monograph import MonographUpdate, Proposal, ProposalStatus, Status
 
 router = APIRouter(
     route_class=SheddingRoute,
@@ -22,10 +22,22 @@ router = APIRouter(
 
 
 def _own(store: Store, monograph_id: str, key: ApiKey) -> None:
-    """Only the practice's submitter proposes changes to it: to another key, it does not exist (the same answer
-    as for an unknown id)."""
-    if store.submitter_of(monograph_id) != key.id:
+    """Only the practice's submitter proposes changes to it (or withdraws them). To another key, a published
+    practice, which anyone reads, is a 403 saying so; an unpublished one does not exist (a 404, as an unknown id)."""
+    if store.submitter_of(monograph_id) == key.id:
+        return
+    if store.get(monograph_id).status != Status.PUBLISHED:
         raise NotFound(f"no monograph with id {monograph_id!r}")
+    if key.role == Role.EDITOR:
+        raise Forbidden(
+            "only the key that submitted this practice proposes or withdraws changes to it; an editor accepts or "
+            f"declines them (POST /api/v1/monographs/{monograph_id}/proposal/accept or …/decline), or edits the "
+            "practice"
+        )
+    raise Forbidden(
+        "only the key that submitted this practice proposes changes to it; to report a problem with it, write to "
+        "the editors"
+    )
 
 
 def _reviewed(if_match: IfMatch) -> int:

@@ -62,7 +62,7 @@ def test_a_proposal_waits_and_search_keeps_the_published_practice(
     # Nobody else reads it.
     assert client.get(f"{URL}/{practice['id']}/proposal").status_code == 401
     other_key, _ = client.app.state.store.create_key("Autre réseau", Role.CONTRIBUTOR)  # type: ignore[attr-defined]
-    assert client.get(f"{URL}/{practice['id']}/proposal", headers={"X-API-Key": other_key}).status_code == 404
+    assert client.get(f"{URL}/{practice['id']}/proposal", headers={"X-API-Key": other_key}).status_code == 403
 
 
 def test_an_editor_accepts_and_the_change_is_searchable_at_once(
@@ -113,7 +113,7 @@ def test_only_the_submitter_proposes_and_only_editors_decide(
     practice = published_by(client, contributor, editor)
     other_key, _ = client.app.state.store.create_key("Autre réseau", Role.CONTRIBUTOR)  # type: ignore[attr-defined]
 
-    assert proposed(client, practice, {"X-API-Key": other_key}, year=2019).status_code == 404
+    assert proposed(client, practice, {"X-API-Key": other_key}, year=2019).status_code == 403
     assert proposed(client, practice, {}, year=2019).status_code == 401
     assert proposed(client, practice, contributor, year=2019).status_code == 202
     assert client.post(f"{URL}/{practice['id']}/proposal/accept", headers=contributor).status_code == 403
@@ -258,18 +258,25 @@ def test_a_practice_leaving_publication_declines_its_pending_proposal(
     assert client.get("/api/v1/proposals", params={"status": "pending"}, headers=editor).json()["total"] == 0
 
 
-def test_another_keys_practice_answers_as_an_unknown_one(
+def test_another_keys_practice_is_refused_and_an_unpublished_one_answers_as_an_unknown_one(
     client: TestClient, contributor: dict[str, str], editor: dict[str, str]
 ) -> None:
+    """A published practice is public: another key is told only its submitter proposes changes (a 404 made people
+    think it was gone). An unpublished one stays unknown to others."""
     practice = published_by(client, contributor, editor)
+    pending = client.post(URL, json=payload(title="Une autre fiche en attente"), headers=contributor).json()
     other_key, _ = client.app.state.store.create_key("Autre réseau", Role.CONTRIBUTOR)  # type: ignore[attr-defined]
     other = {"X-API-Key": other_key}
 
-    theirs = client.get(f"{URL}/{practice['id']}/proposal", headers=other)
+    refused = proposed(client, practice, other, year=2019)
+    theirs = client.get(f"{URL}/{pending['id']}/proposal", headers=other)
     unknown = client.get(f"{URL}/nope-1234/proposal", headers=other)
 
+    assert refused.status_code == 403 and "only the key that submitted" in refused.json()["error"]["message"]
+    assert client.delete(f"{URL}/{practice['id']}/proposal", headers=editor).status_code == 403
+    assert "accepts or declines" in client.delete(f"{URL}/{practice['id']}/proposal", headers=editor).text
     assert theirs.status_code == unknown.status_code == 404
-    assert theirs.json()["error"]["message"].replace(practice["id"], "X") == unknown.json()["error"]["message"].replace(
+    assert theirs.json()["error"]["message"].replace(pending["id"], "X") == unknown.json()["error"]["message"].replace(
         "nope-1234", "X"
     )
 
