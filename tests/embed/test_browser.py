@@ -384,18 +384,22 @@ def test_builder_previews_and_builds_both_snippets(browser: Any, api: LiveApi) -
     page.goto(f"{api.url}/embed/builder")
     page.fill("#q", "tiers-lieux")
     page.check("input[name=territory_type][value=rural]")
+    page.select_option("#department", "26")  # a long list: a <select>, which the snippets once ignored
     page.fill("#logo", 'Réseau "X" <b>')
     page.select_option("#target", "self")
     code = page.locator("#code-iframe")
     # The builder's CSP forbids eval, so no wait_for_function here: Playwright's polling assertion instead.
     expect(code).to_have_value(re.compile("territory_type=rural.*target=self"))
     snippet = code.input_value()
-    assert f'src="{api.url}/embed?q=tiers-lieux&amp;territory_type=rural' in snippet
+    assert f'src="{api.url}/embed?q=tiers-lieux&amp;territory_type=rural&amp;department=26&amp;' in snippet
     assert "logo=R%C3%A9seau+%22X%22+%3Cb%3E" in snippet and "target=self" in snippet
     assert f'e.origin !== "{api.url}"' in snippet
     widget_code = page.locator("#code-widget").input_value()
     assert f'<script src="{api.url}/widget.js" defer></script>' in widget_code
-    assert '<impact-pratiques q="tiers-lieux" territory-type="rural" target="self"></impact-pratiques>' in widget_code
+    assert (
+        '<impact-pratiques q="tiers-lieux" territory-type="rural" department="26" target="self"></impact-pratiques>'
+        in widget_code
+    )
     page.frame_locator("#preview-frame").locator("li.result").first.wait_for()
     page.locator("#preview-widget li.r").first.wait_for()
     # The search box is the component's alone: a bare attribute, never in the iframe's address.

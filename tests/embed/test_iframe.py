@@ -13,6 +13,7 @@ from fastapi.testclient import TestClient
 
 from api.deps import get_engine
 from indexer.engine import EngineUnavailable
+from schemas.facets import FACETS
 from tests.embed.conftest import XSS_PLACE, XSS_SUMMARY, XSS_TITLE, assert_inert, count_shown, payload, result_links
 
 SEARCHES: list[list[tuple[str, Any]]] = [
@@ -284,6 +285,14 @@ def test_builder_page(client: TestClient, published: list[str], editor: dict[str
     assert "frame-src 'self'" in policy and "frame-ancestors 'none'" in policy
     assert response.headers["x-frame-options"] == "DENY"
     assert "<script>" not in page and " style=" not in page  # nothing inline: the strict CSP would refuse it
+    # Every facet the form offers goes into the snippets (the département and EPCI lists were left out), and
+    # the web component reads every one.
+    assert f'data-facets="{",".join(f.name for f in FACETS)}"' in page
+    widget = client.get("/widget.js").text
+    lists = re.search(r"var LISTS = (\{[^}]*\})", widget)
+    assert lists and set(re.findall(r'"?([\w-]+)"?: "(\w+)"', lists.group(1))) == {
+        (f.name.replace("_", "-"), f.name) for f in FACETS
+    }
 
 
 def test_an_unknown_department_is_named_in_french(client: TestClient) -> None:

@@ -6,12 +6,12 @@
   var widgetBox = document.getElementById("preview-widget");
   var origin = location.origin;
   var widgetSrc = new URL(form.dataset.widget, location.href).href;
-  var SEARCH = ["q", "territory_type", "actor_category", "odd", "region", "year_from", "year_to", "sort", "size"];
+  // Every facet of the registry (the page lists them): none the form shows may be left out of the snippets.
+  var SEARCH = ["q"].concat(form.dataset.facets.split(","), ["year_from", "year_to", "sort", "size"]);
   var THEME = ["accent", "density", "facets", "map", "logo", "title", "target"];
   var WIDGET_ONLY = ["search-box"]; // switches (bare attributes) of the web component; the iframe has no search box
   var DEFAULTS = { sort: "relevance", size: "10", accent: "#19486a", density: "comfortable", facets: "show", target: "blank" };
-  var WIDGET_ATTRS = { territory_type: "territory-type", actor_category: "actor-category", year_from: "year-from",
-    year_to: "year-to", title: "heading" };
+  var WIDGET_ATTRS = { title: "heading" }; // else the parameter's name with hyphens: territory_type → territory-type
   var timer = null;
 
   function escapeAttr(text) {
@@ -60,7 +60,7 @@
     if (preset) attrs.preset = preset;
     else search.concat(theme, chosen(WIDGET_ONLY)).forEach(function (pair) {
       if (["density", "facets", "map", "logo"].indexOf(pair[0]) >= 0) return; // iframe-only options
-      var name = WIDGET_ATTRS[pair[0]] || pair[0];
+      var name = WIDGET_ATTRS[pair[0]] || pair[0].replace(/_/g, "-");
       attrs[name] = attrs[name] ? attrs[name] + "," + pair[1] : pair[1];
     });
     var tag = "<impact-pratiques" + Object.keys(attrs).map(function (name) {

@@ -1,7 +1,8 @@
-/*! IMPACT-Pratiques widget: plain JavaScript, no framework, no build step; 18255 bytes (6.4 kB gzipped).
+/*! IMPACT-Pratiques widget: plain JavaScript, no framework, no build step; 18342 bytes (6.5 kB gzipped).
  * <script src="https://API/widget.js" defer></script>
  * <impact-pratiques q="tiers-lieux" territory-type="rural" odd="8" size="5"></impact-pratiques>
- * Attributes: q, territory-type, actor-category, odd, region (lists: comma-separated), year-from, year-to,
+ * Attributes: q, territory-type, actor-category, odd, region, department (INSEE codes), epci (SIREN) (lists:
+ * comma-separated), year-from, year-to,
  * sort, size (10 by default), preset (a saved preset's slug), heading, accent (#RRGGBB), target (blank|self), api (origin),
  * search-box (present: a search box above the list, with suggestions while typing from /api/v1/suggest).
  * Renders in a Shadow DOM; text is set with textContent only, highlights keep nothing but <mark>. */
@@ -11,7 +12,8 @@
   var script = document.currentScript;
   var ORIGIN = script && script.src ? new URL(script.src, location.href).origin : location.origin;
   var RETRIES = 2, RETRY_MAX_S = 5; // a busy API's 503 / 429, asked again (`fetchJson`)
-  var LISTS = { "territory-type": "territory_type", "actor-category": "actor_category", odd: "odd", region: "region" };
+  var LISTS = { "territory-type": "territory_type", "actor-category": "actor_category", odd: "odd", region: "region",
+    department: "department", epci: "epci" };
   var SCALARS = { q: "q", "year-from": "year_from", "year-to": "year_to", sort: "sort", size: "size" };
   var KINDS = { tag: "Thème", programme: "Programme", territory: "Territoire", practice: "Pratique" };
   var ODD = ("E5243B DDA63A 4C9F38 C5192D FF3A21 26BDE2 FCC30B A21942 FD6925 DD1367 FD9D24 BF8B2E 3F7E44 " +
