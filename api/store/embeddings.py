@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -154,6 +155,13 @@ class EmbeddingStore:
         )
         with self.engine.connect() as conn:
             return set(conn.execute(query).scalars())
+
+    def vectors_state(self) -> tuple[int, datetime | None]:
+        """What changes whenever a vector is saved: their count and the latest `computed_at` (an index lookup:
+        validators of exports, whose hybrid answers change when a vector arrives)."""
+        with self.engine.connect() as conn:
+            row = conn.execute(sa.select(sa.func.count(), sa.func.max(embeddings.c.computed_at))).one()
+        return int(row[0]), row[1]
 
     def vector_source(self, model: str) -> VectorSource:
         """What engines read vectors through (`Semantic.vectors`): this model's stored vectors."""

@@ -162,6 +162,8 @@ embeddings = sa.Table(
     sa.Column("text_hash", sa.String(64), nullable=False),
     sa.Column("vector", sa.LargeBinary, nullable=False),
     sa.Column("computed_at", UTCDateTime, nullable=False),
+    # The latest vector saved, for export validators (migration 0008).
+    sa.Index("ix_embeddings_computed_at", "computed_at"),
 )
 
 # Partner embed presets: the content is validated JSON, the store only keeps it.

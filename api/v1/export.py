@@ -61,13 +61,17 @@ def _matching(params: SearchParams, store: Store, engine: SearchEngine, budget: 
 
 def export_etag(params: ExportParams, store: Store, settings: Settings) -> str:
     """The export's version: the store's state (row count, latest write, pending index work: an export
-    with words reads the index, which catches up through the outbox), the parameters as validated
-    and the public address its links use. Cheap aggregates: no monograph is read."""
+    with words reads the index, which catches up through the outbox; and with words, the vectors saved, which
+    change a hybrid answer while no monograph changes), the parameters as validated and the public address its
+    links use. Cheap aggregates: no monograph is read."""
     count, latest = store.state()
+    vectors, latest_vector = store.vectors_state() if params.q.strip() else (0, None)
     state = [
         count,
         latest.isoformat() if latest else None,
         store.backlog(),
+        vectors,
+        latest_vector.isoformat() if latest_vector else None,
         params.model_dump(mode="json"),
         settings.public_base_url,
     ]

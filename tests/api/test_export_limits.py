@@ -16,6 +16,7 @@ from fastapi.testclient import TestClient
 from api.main import create_app
 from api.settings import Settings
 from api.store import Role
+from api.store.embeddings import ComputedVector
 from tests.api.conftest import payload
 from tests.corpus import CORPUS
 
@@ -138,3 +139,12 @@ def test_an_export_with_words_has_an_etag_too(client: TestClient, published: lis
         "/api/v1/export", params={"q": "mobilité", "format": "csv"}, headers={"If-None-Match": first.headers["etag"]}
     )
     assert again.status_code == 304
+    # A vector saved changes a hybrid answer while no monograph changes: a new version of the export.
+    store = client.app.state.store  # type: ignore[attr-defined]
+    practice = store.get(published[0])
+    vector = [1.0] + [0.0] * 383
+    store.save_embeddings("test-model", [ComputedVector(practice.id, practice.version, "h", vector)], {})
+    changed = client.get(
+        "/api/v1/export", params={"q": "mobilité", "format": "csv"}, headers={"If-None-Match": first.headers["etag"]}
+    )
+    assert changed.status_code == 200 and changed.headers["etag"] != first.headers["etag"]
