@@ -84,6 +84,17 @@ def _split(text: str | None, pattern: str) -> list[str]:
     return [part.strip() for part in re.split(pattern, text or "") if part.strip()]
 
 
+def _sources(text: str | None) -> list[str]:
+    """Web addresses, one or more a line: a line of addresses is split at its spaces, any other line is one source
+    (« un article du Dauphiné Libéré » is one source to correct, not five); « www.… » gets its « https:// »."""
+    found: list[str] = []
+    for line in (text or "").splitlines():
+        words = line.split()
+        addresses = all("://" in word or word.lower().startswith("www.") for word in words)
+        found += words if addresses else [line.strip()] if words else []
+    return ["https://" + source if source.lower().startswith("www.") else source for source in found]
+
+
 def build_body(values: Mapping[str, Any], refs: dict[str, Any]) -> dict[str, Any]:
     """The `POST /monographs` body: required fields always sent (the API says what is missing), empty ones omitted."""
 
@@ -106,8 +117,10 @@ def build_body(values: Mapping[str, Any], refs: dict[str, Any]) -> dict[str, Any
     body["actors"] = _actors(values.get("actors"), refs)
     body["programmes"] = _split(values.get("programmes"), r"[,;\n]")
     body["tags"] = _split(values.get("tags"), r"[,;\n]")
-    body["sources"] = _split(values.get("sources"), r"\s+")
+    body["sources"] = _sources(values.get("sources"))
     contact = {part: text(f"contact_{part}") for part in CONTACT_PARTS if text(f"contact_{part}")}
+    if contact.get("url", "").lower().startswith("www."):
+        contact["url"] = "https://" + contact["url"]
     if contact:
         body["contact"] = contact
     return body

@@ -329,3 +329,20 @@ def test_an_edit_form_sends_back_the_place_named_within_the_territory() -> None:
     refs: dict[str, Any] = {"actor_categories": []}
     assert build_body(values | {"territory_pick": picked}, refs)["territory"] == picked | {"place": "Mafate"}
     assert build_body(values | {"territory_pick": picked, "territory_place": " "}, refs)["territory"] == picked
+
+
+def test_sources_are_addresses_a_line_and_other_text_one_source() -> None:
+    """A line of words was split at its spaces: « un article du Dauphiné Libéré » gave five errors."""
+    refs: dict[str, Any] = {"actor_categories": []}
+    typed = "https://a.fr https://b.fr/x\nun article du Dauphiné Libéré\n\nwww.exemple.fr\n  ftp://c.fr  "
+
+    sources = build_body({"sources": typed}, refs)["sources"]
+
+    assert sources == [
+        "https://a.fr",
+        "https://b.fr/x",
+        "un article du Dauphiné Libéré",
+        "https://www.exemple.fr",
+        "ftp://c.fr",
+    ]
+    assert build_body({"contact_url": "www.exemple.fr"}, refs)["contact"]["url"] == "https://www.exemple.fr"
