@@ -119,8 +119,11 @@ def add_entry(feed: FeedGenerator, kind: Kind, monograph: Monograph, settings: S
         entry.description(entry_html(monograph, sources))
 
 
-def feed_document(kind: Kind, title: str, self_url: str, monographs: list[Monograph], settings: Settings) -> bytes:
-    """The feed as XML bytes; it changes only when its entries do (never "now"), so its ETag holds."""
+def feed_document(
+    kind: Kind, title: str, self_url: str, monographs: list[Monograph], settings: Settings, page_url: str | None = None
+) -> bytes:
+    """The feed as XML bytes; it changes only when its entries do (never "now"), so its ETag holds. `page_url`: the
+    search it follows on the site (its home page when none is given)."""
     feed = FeedGenerator()
     feed.register_extension("text_titles", TextTitles, TextTitles, rss=False)
     feed.id(self_url)
@@ -131,7 +134,8 @@ def feed_document(kind: Kind, title: str, self_url: str, monographs: list[Monogr
     feed.author(name=NAME)
     feed.generator(NAME)
     feed.link(href=self_url, rel="self", type=MEDIA_TYPES[kind])
-    feed.link(href=settings.public_base_url, rel="alternate", type="text/html")  # RSS takes the last link
+    # RSS takes the last link: the search on the site, which a reader's « open the website » shows.
+    feed.link(href=page_url or settings.public_base_url, rel="alternate", type="text/html")
     for monograph in monographs:
         add_entry(feed, kind, monograph, settings)
     document: bytes = feed.atom_str(pretty=True) if kind == "atom" else feed.rss_str(pretty=True)
@@ -155,7 +159,12 @@ def _feed(kind: Kind, request: Request, engine: EngineDep, store: StoreDep, sett
     # sets and a shared cache would then serve to everyone) and the search as validated, not as sent.
     query = urlencode([(k, v) for k, values in query_lists(params, exclude={"page", "sort"}).items() for v in values])
     self_url = f"{settings.public_api_url.rstrip('/')}/feeds/search.{kind}" + (f"?{query}" if query else "")
-    body = feed_document(kind, f"{NAME} : {describe_search(params)}", self_url, monographs, settings)
+    # The same search on the site (the UI reads these parameters; the feed's size is not one of them).
+    shown = urlencode(
+        [(k, v) for k, values in query_lists(params, exclude={"page", "sort", "size"}).items() for v in values]
+    )
+    page_url = f"{settings.public_base_url.rstrip('/')}/" + (f"?{shown}" if shown else "")
+    body = feed_document(kind, f"{NAME} : {describe_search(params)}", self_url, monographs, settings, page_url)
     return Response(body, media_type=f"{MEDIA_TYPES[kind]}; charset=utf-8")
 
 

@@ -40,6 +40,14 @@ def test_feed_lists_published_practices(client: TestClient, published: list[str]
     assert entry.published_parsed and {"Montagne", "Rural", "Auvergne-Rhône-Alpes"} <= {t.term for t in entry.tags}
 
 
+@pytest.mark.parametrize("kind", KINDS)
+def test_the_feed_links_to_the_same_search_on_the_site(client: TestClient, published: list[str], kind: str) -> None:
+    """A reader's « open the website » shows the search the feed follows, not the home page."""
+    feed = parsed(client, kind, [("q", "covoiturage"), ("territory_type", "rural"), ("size", 5)])
+    assert feed.feed.link == "https://pratiques.example/?q=covoiturage&territory_type=rural"
+    assert parsed(client, kind).feed.link == "https://pratiques.example/"
+
+
 def test_an_atom_entry_links_its_practice_once_and_its_sources_as_related(
     client: TestClient, editor: dict[str, str]
 ) -> None:
