@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends
 
 from api.deps import EditorDep, EngineDep, SettingsDep, StoreDep
 from api.duplicates import possible_duplicates
 from api.http.load_shedding import SheddingRoute
+from api.http.strict_query import no_unknown_query
 from api.v1.monographs import MonographId
 from schemas.api import KeyInfo, PossibleDuplicate, error_responses
 
 router = APIRouter(
     route_class=SheddingRoute,
+    dependencies=[Depends(no_unknown_query)],
     prefix="/monographs",
     tags=["moderation"],
     responses=error_responses(401, 403, 404, 422, 429, 503),

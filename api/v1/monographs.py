@@ -20,6 +20,7 @@ from api.deps import (
 )
 from api.errors import DomainError, Forbidden, InvalidTerritory, InvalidTransition, NotFound, VersionConflict
 from api.http.load_shedding import SheddingRoute
+from api.http.strict_query import no_unknown_query
 from api.indexing import IndexSync
 from api.settings import Settings, practice_url
 from api.store import ApiKey, Role, Store
@@ -41,6 +42,7 @@ Content = TypeVar("Content", bound=MonographContent)
 
 router = APIRouter(
     route_class=SheddingRoute,
+    dependencies=[Depends(no_unknown_query)],
     prefix="/monographs",
     tags=["monographs"],
     responses=error_responses(400, 401, 403, 404, 409, 413, 415, 422, 428, 429, 503),

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Query, Response, status
+from fastapi import APIRouter, Body, Depends, Query, Response, status
 
 from api.deps import EditorDep, IfMatch, IfMatchDep, KeyDep, StoreDep
 from api.errors import Forbidden, NotFound
 from api.http.load_shedding import SheddingRoute
+from api.http.strict_query import no_unknown_query
 from api.store import ApiKey, Role, Store
 from api.v1.monographs import MonographId, PreconditionRequired, WritesDep, version_read, with_official_territory
 from schemas.api import Acceptance, MonographPublic, ProposalPage, Rejection, error_responses
@@ -16,6 +17,7 @@ from schemas.monograph import MonographUpdate, Proposal, ProposalStatus, Status
 
 router = APIRouter(
     route_class=SheddingRoute,
+    dependencies=[Depends(no_unknown_query)],
     tags=["proposals"],
     responses=error_responses(400, 401, 403, 404, 409, 413, 415, 422, 428, 429, 503),
 )

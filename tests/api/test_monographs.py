@@ -324,3 +324,18 @@ def test_keys_me(client: TestClient, contributor: dict[str, str], editor: dict[s
     assert client.get("/api/v1/keys/me", headers=contributor).json()["role"] == "contributor"
     assert client.get("/api/v1/keys/me", headers=editor).json()["role"] == "editor"
     assert client.get("/api/v1/keys/me").status_code == 401
+
+
+def test_a_parameter_a_keyed_route_does_not_take_is_a_422_naming_it(client: TestClient, editor: dict[str, str]) -> None:
+    """As on /search: `?statut=pending` listed every proposal, `?Status=submitted` the whole queue."""
+    for url, name in (
+        ("/api/v1/proposals?statut=pending", "statut"),
+        (f"{URL}?Status=submitted", "Status"),
+        (f"{URL}/some-practice-1/history?size=2&sort=oldest", "sort"),
+    ):
+        refused = client.get(url, headers=editor)
+        assert refused.status_code == 422, url
+        (detail,) = refused.json()["error"]["details"]
+        assert detail["loc"] == ["query", name] and detail["type"] == "extra_forbidden"
+        assert "unknown parameter (this route takes" in refused.json()["error"]["message"]
+    assert client.get(URL, params={"status": "submitted", "size": 5}, headers=editor).status_code == 200
