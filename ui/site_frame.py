@@ -36,10 +36,12 @@ def _anchor(href: str, label: str) -> str:
 def intro(search_params: list[tuple[str, str]]) -> None:
     """One line on what this database is and who writes it, and where else to use it."""
     api = public_api_url()
-    feed = f"{api}/feeds/search.rss" + (f"?{urlencode(search_params)}" if search_params else "")
+    query = f"?{urlencode(search_params)}" if search_params else ""
+    feed = f"{api}/feeds/search.rss{query}"
     links = " · ".join(
         (
-            _anchor(f"{api}/embed/builder", "Intégrer sur votre site"),
+            # The builder starts from this search (its form reads the parameters it knows).
+            _anchor(f"{api}/embed/builder{query}", "Intégrer sur votre site"),
             _anchor(feed, "Flux RSS de cette recherche"),
             _anchor(f"{api}/docs", "API ouverte"),
         )

@@ -412,6 +412,25 @@ def test_builder_previews_and_builds_both_snippets(browser: Any, api: LiveApi) -
     page.close()
 
 
+def test_the_builder_starts_from_the_search_in_its_address(browser: Any, api: LiveApi) -> None:
+    """« Intégrer sur votre site » from a search on the site: the form and both snippets start from that search."""
+    from playwright.sync_api import expect
+
+    page = browser.new_page(viewport={"width": 1300, "height": 1000})
+    page.set_default_timeout(15_000)
+    page.goto(f"{api.url}/embed/builder?q=tiers-lieux&territory_type=rural&department=26&odd=8&unknown=1&sort=recent")
+
+    expect(page.locator("#code-iframe")).to_have_value(re.compile("department=26"))
+    assert page.locator("#q").input_value() == "tiers-lieux"
+    assert page.locator("input[name=territory_type][value=rural]").is_checked()
+    assert page.locator("input[name=odd][value='8']").is_checked()
+    assert page.locator("#department").evaluate("s => [...s.selectedOptions].map(o => o.value)") == ["26"]
+    snippet = page.locator("#code-iframe").input_value()
+    assert "q=tiers-lieux&amp;territory_type=rural&amp;odd=8&amp;department=26&amp;sort=recent" in snippet
+    assert "unknown" not in snippet
+    page.close()
+
+
 def test_embed_map_draws_overseas_and_a_click_filters(browser: Any, api: LiveApi) -> None:
     """`/embed?map=1`: the map and its Outre-mer tiles are drawn under the page's strict CSP, and a click on
     a département filters the list (its count, its outline)."""

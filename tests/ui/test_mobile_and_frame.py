@@ -128,7 +128,7 @@ def test_the_intro_links_lead_to_the_builder_the_feed_and_the_api(ui_url: str, b
     page.goto(f"{ui_url}/?q=tiers-lieux")
     expect(page.get_by_text(re.compile("^La base ouverte des pratiques"))).to_be_visible()
     for name, path in [
-        ("Intégrer sur votre site", "/embed/builder"),
+        ("Intégrer sur votre site", "/embed/builder?q=tiers-lieux"),  # the builder starts from this search
         ("Flux RSS de cette recherche", "/feeds/search.rss?q=tiers-lieux"),
         ("API ouverte", "/docs"),
     ]:

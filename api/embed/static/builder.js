@@ -94,9 +94,28 @@
       frame.style.height = Math.max(200, e.data.height) + "px";
     }
   });
+  // A search opened from the site (« Intégrer sur votre site » passes its parameters): the form starts from it.
+  function fromAddress() {
+    new URLSearchParams(location.search).forEach(function (value, name) {
+      if (SEARCH.indexOf(name) < 0) return;
+      var field = form.elements.namedItem(name);
+      if (!field) return;
+      if (field.tagName === "SELECT") {
+        Array.prototype.forEach.call(field.options, function (o) { if (o.value === value) o.selected = true; });
+        return;
+      }
+      var inputs = field.length !== undefined ? Array.prototype.slice.call(field) : [field];
+      inputs.forEach(function (input) {
+        if (input.type === "checkbox" || input.type === "radio") { if (input.value === value) input.checked = true; }
+        else input.value = value;
+      });
+    });
+  }
+
   form.addEventListener("input", later);
   form.addEventListener("change", later);
   form.addEventListener("submit", function (e) { e.preventDefault(); update(); });
   Array.prototype.forEach.call(document.querySelectorAll("button.copy"), function (b) { b.addEventListener("click", copy); });
+  fromAddress();
   update();
 })();
