@@ -140,6 +140,10 @@ def embed_preset(slug: str, request: Request, engine: EngineDep, store: StoreDep
     return _render(request, engine, settings, params, preset.theme, preset.title, preset.facets, links, False)
 
 
+# The builder lists at most this many presets, the first by slug (not every one a store may hold).
+BUILDER_PRESETS = 200
+
+
 @router.get("/embed/builder")
 def builder(request: Request, store: StoreDep, settings: SettingsDep) -> Response:
     """« Intégrer sur votre site »: pick filters and colours, preview, copy the iframe or widget code."""
@@ -154,6 +158,6 @@ def builder(request: Request, store: StoreDep, settings: SettingsDep) -> Respons
         origin=settings.public_api_url.rstrip("/"),
         facets=FACETS,
         sorts=list(SORT_LABELS.items()),
-        presets=[record.slug for record in store.list_presets()],
+        presets=[record.slug for record in store.preset_page(1, BUILDER_PRESETS)[0]],
         defaults=EmbedParams(),
     )

@@ -38,10 +38,14 @@ class PresetStore:
             raise NotFound(f"no embed preset {slug!r}; list them with GET /api/v1/presets")
         return _to_preset(row)
 
-    def list_presets(self) -> list[PresetRecord]:
+    def preset_page(self, page: int, size: int) -> tuple[list[PresetRecord], int]:
+        """A page of presets by slug and their count: the page read from the slug index, never every preset."""
         with self.engine.connect() as conn:
-            rows = conn.execute(sa.select(embed_presets).order_by(embed_presets.c.slug)).all()
-        return [_to_preset(row) for row in rows]
+            total = conn.execute(sa.select(sa.func.count()).select_from(embed_presets)).scalar_one()
+            rows = conn.execute(
+                sa.select(embed_presets).order_by(embed_presets.c.slug).limit(size).offset((page - 1) * size)
+            ).all()
+        return [_to_preset(row) for row in rows], int(total)
 
     def put_preset(
         self, slug: str, content: dict[str, Any], actor: str | None, expected_version: int | None = None

@@ -26,10 +26,9 @@ def list_presets(
     page: Annotated[int, Query(ge=1, le=10_000)] = 1,
     size: Annotated[int, Query(ge=1, le=100)] = 50,
 ) -> PresetPage:
-    """Every saved preset, by slug. Reading is public: a preset only holds what its embed shows."""
-    records = store.list_presets()
-    items = [to_preset(r) for r in records[(page - 1) * size : page * size]]
-    return PresetPage(total=len(records), page=page, size=size, items=items)
+    """Every saved preset, by slug, a page at a time. Reading is public: a preset only holds what its embed shows."""
+    records, total = store.preset_page(page, size)
+    return PresetPage(total=total, page=page, size=size, items=[to_preset(r) for r in records])
 
 
 @router.get("/{slug}", response_model=Preset, summary="Un préréglage", responses=error_responses(404, 422))

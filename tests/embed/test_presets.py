@@ -7,6 +7,7 @@ import re
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
 from api.main import create_app
@@ -40,6 +41,20 @@ def test_reading_is_public_and_listed(client: TestClient, editor: dict[str, str]
     listed = client.get("/api/v1/presets").json()
     assert listed["total"] == 2 and [p["slug"] for p in listed["items"]] == ["a-reseau", "b-reseau"]
     assert client.get("/api/v1/presets", params={"size": 1, "page": 2}).json()["items"][0]["slug"] == "b-reseau"
+    # A page is read from the store as a page (the whole table was read, then sliced: work growing with it).
+    store = client.app.state.store  # type: ignore[attr-defined]
+    statements: list[str] = []
+
+    def seen(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        statements.append(statement)
+
+    sa.event.listen(store.engine, "before_cursor_execute", seen)
+    try:
+        assert len(client.get("/api/v1/presets", params={"size": 1}).json()["items"]) == 1
+    finally:
+        sa.event.remove(store.engine, "before_cursor_execute", seen)
+    (read,) = [s for s in statements if "FROM embed_presets" in s and "count(" not in s]
+    assert "LIMIT" in read.upper()
     one = client.get("/api/v1/presets/a-reseau")
     assert one.status_code == 200 and one.json()["title"] == PRESET["title"] and one.headers["etag"] == '"1"'
     assert client.get("/api/v1/presets/a-reseau", headers={"If-None-Match": '"1"'}).status_code == 304
