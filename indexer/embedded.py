@@ -917,8 +917,9 @@ class EmbeddedEngine:
             backend=self.backend,
             ok=True,
             documents=self._index.searcher().num_docs,
+            # No file path: `/health` is public, and where the server keeps its files is none of a visitor's business.
             detail={
-                "path": str(self.path) if self.path else ":memory:",
+                "storage": "disk" if self.path else "memory",
                 "analysis": "tantivy french (snowball)",
                 "vectors": len(self._vectors),
             },

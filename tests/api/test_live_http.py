@@ -63,4 +63,5 @@ def test_chunked_oversized_body_over_http(live: LiveApi) -> None:
 def test_health_and_metrics_over_http(live: LiveApi) -> None:
     health = httpx.get(f"{live.url}/api/v1/health").json()
     assert health["status"] == "ok" and health["engine"]["documents"] >= 64
+    assert "/" not in str(health["engine"])  # public: no path of the server's files
     assert "impact_http_requests_total" in httpx.get(f"{live.url}/api/v1/metrics").text
