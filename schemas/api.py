@@ -118,7 +118,10 @@ class Acceptance(BaseModel):
 class Rejection(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    reason: str = Field(min_length=3, max_length=2000, examples=["La fiche ne décrit pas une expérimentation locale."])
+    # Stripped, then measured: three spaces are no reason.
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=2000)] = Field(
+        examples=["La fiche ne décrit pas une expérimentation locale."]
+    )
 
 
 class SheetRejection(Rejection):

@@ -45,9 +45,20 @@ def _email(value: str) -> str:
     return value
 
 
+def _readable(value: str) -> str:
+    """A title or summary says something: at least one letter or digit (three zero-width spaces passed the length)."""
+    if not any(character.isalnum() for character in value):
+        raise ValueError("must contain words (letters or digits)")
+    return value
+
+
 # Strings are stripped first (model config), then measured: messages speak of characters.
-Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=200)]
-Summary = Annotated[str, StringConstraints(strip_whitespace=True, min_length=20, max_length=2000)]
+Title = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=3, max_length=200), AfterValidator(_readable)
+]
+Summary = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=20, max_length=2000), AfterValidator(_readable)
+]
 Section = Annotated[str, StringConstraints(strip_whitespace=True, max_length=20_000)]
 ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Url = Annotated[str, StringConstraints(max_length=2000), AfterValidator(_http_url)]

@@ -176,6 +176,7 @@ _VALUE_ERRORS = (
     ("http", "Indiquez une adresse web complète, commençant par http:// ou https://."),
     ("e-mail", "Indiquez une adresse e-mail valide, par exemple contact@exemple.fr."),
     ("region", "Choisissez une région dans la liste officielle."),
+    ("contain words", "Écrivez des mots : des lettres ou des chiffres."),
 )
 _PATTERNS = {
     "territory.department": "Code de département invalide (par exemple 26, 2A ou 974).",

@@ -339,3 +339,14 @@ def test_a_parameter_a_keyed_route_does_not_take_is_a_422_naming_it(client: Test
         assert detail["loc"] == ["query", name] and detail["type"] == "extra_forbidden"
         assert "unknown parameter (this route takes" in refused.json()["error"]["message"]
     assert client.get(URL, params={"status": "submitted", "size": 5}, headers=editor).status_code == 200
+
+
+def test_a_title_or_reason_without_words_is_refused(
+    client: TestClient, contributor: dict[str, str], editor: dict[str, str]
+) -> None:
+    """Three zero-width spaces made a title, three spaces a reason: neither says anything."""
+    blank_title = client.post(URL, json=payload(title="\u200b\u200b\u200b"), headers=contributor)
+    assert blank_title.status_code == 422 and "body.title: Value error, must contain words" in blank_title.text
+    created = client.post(URL, json=payload(), headers=contributor).json()
+    blank_reason = client.post(f"{URL}/{created['id']}/reject", json={"reason": "   "}, headers=editor)
+    assert blank_reason.status_code == 422 and "body.reason" in blank_reason.json()["error"]["message"]
