@@ -27,11 +27,12 @@ monograph = fetch(
 
 tab_title(monograph["title"])
 practice_heading(monograph, refs)
-dates = [
-    f"{label} le {day}"
-    for label, key in (("Publiée", "published_at"), ("mise à jour", "updated_at"))
-    if (day := french_date(monograph.get(key)))
-]
+published, updated = french_date(monograph.get("published_at")), french_date(monograph.get("updated_at"))
+dates = [f"Publiée le {published}"] if published else []
+# Updated only when its content changed after it was first written (version 1: created, imported or seeded as it
+# is), on another day than its publication: an import's date is not an update.
+if updated and monograph.get("version", 1) > 1 and updated != published:
+    dates.append(f"mise à jour le {updated}")
 if dates:
     st.caption(" · ".join(dates))
 practice_summary(monograph)
