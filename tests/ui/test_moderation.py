@@ -59,6 +59,17 @@ def stored(live_api: LiveApi, monograph_id: str) -> dict[str, Any]:
     return found
 
 
+def card_of(app: AppTest, key: str) -> Any:
+    """The container of that widget key (a card of the queue)."""
+    pending = [app.main]
+    while pending:
+        block = pending.pop()
+        if getattr(block, "key", None) == key:
+            return block
+        pending.extend(getattr(block, "children", {}).values())
+    raise AssertionError(f"no container {key}")
+
+
 def texts(app: AppTest) -> str:
     return " ".join(m.value for m in app.markdown) + " ".join(c.value for c in app.caption)
 
@@ -195,7 +206,8 @@ def test_an_editor_rejects_with_a_reason_the_contributor_reads(open_page: OpenPa
     app = moderating(open_page, live_api.editor_key, id=created["id"])
 
     checked(app.button(key=f"moderation_reject__{created['id']}").click().run())
-    assert any("Indiquez le motif" in e.value for e in app.error)
+    # Under that card's reason field, not at the top of the queue.
+    assert any("Indiquez le motif" in e.value for e in card_of(app, f"review-{created['id']}").get("error"))
     app.text_input(key=f"moderation_reason__{created['id']}").input("Merci de chiffrer les résultats.")
     checked(app.button(key=f"moderation_reject__{created['id']}").click().run())
 

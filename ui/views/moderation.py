@@ -113,7 +113,8 @@ def _decide(decision: Decision, monograph_id: str, sheet_title: str, seen: tuple
     if decision.reason_field is not None:
         reason = str(st.session_state.get(f"{decision.reason_field}__{monograph_id}", "")).strip()
         if len(reason) < 3:
-            _notify("error", f"Indiquez le motif du refus de « {title} ».")
+            # Said under the reason field of that card, not at the top of a long queue.
+            st.session_state[f"decision_error__{monograph_id}"] = f"Indiquez le motif du refus de « {title} »."
             return
     try:
         decision.send(monograph_id, reason, seen)
@@ -155,6 +156,8 @@ def _decisions(
     names of these controls, which say which practice they decide on."""
     reason = f"{refuse[1].reason_field}__{monograph_id}"
     st.text_input("Motif du refus", key=reason, max_chars=2000)
+    if missing := st.session_state.pop(f"decision_error__{monograph_id}", None):
+        st.error(missing, icon=":material/error:")
     names = {reason: about("Motif du refus", title)}
     for column, (label, decision, key), icon in zip(
         st.columns(2), (approve, refuse), (":material/check:", ":material/block:"), strict=True
