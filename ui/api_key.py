@@ -12,6 +12,7 @@ from ui import client
 from ui.components import OUTAGE_MESSAGES
 from ui.error_summary import field_box
 from ui.monograph_form import show_errors
+from ui.site_frame import contact_markdown
 
 # The key typed on one page, for the other pages of the session (a widget's own state is dropped
 # when another page is shown).
@@ -19,7 +20,7 @@ TYPED_KEY = "impact_api_key"
 UNKNOWN_KEY = "Cette clé est inconnue ou a été révoquée : demandez-en une nouvelle."
 HOW_TO_GET_A_KEY = (
     "Il n'y a pas d'inscription en ligne : les clés sont délivrées par l'équipe qui administre "
-    "IMPACT-Pratiques. Écrivez-lui en indiquant votre organisation ; elle crée une clé au nom de celle-ci "
+    "IMPACT-Pratiques. Écrivez-lui{contact} en indiquant votre organisation ; elle crée une clé au nom de celle-ci "
     "(une par organisation ou par réseau) et vous la transmet.\n\n"
     "- Une **clé de contributeur** permet de proposer des fiches et de suivre leur relecture.\n"
     "- Une **clé d'éditeur** permet en plus de relire, corriger, publier ou refuser les fiches proposées.\n\n"
@@ -59,7 +60,7 @@ def api_key_field(widget: str, errors: Mapping[str, list[str]]) -> tuple[str, Li
                 st.error(OUTAGE_MESSAGES[exc.reason])
                 st.stop()
     with st.expander("Comment obtenir une clé ?", expanded=not role, icon=":material/key:"):
-        st.markdown(HOW_TO_GET_A_KEY)
+        st.markdown(HOW_TO_GET_A_KEY.format(contact=contact_markdown(" (", ")")))
     return api_key, role
 
 

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import html
 import os
+import re
 from urllib.parse import urlencode
 
 from ui import client
 from ui.components import html_block
+from ui.text import md_literal
 
 ABOUT_PAGE = "views/about.py"
 # The sections of the À propos page, in the footer's order: (anchor, title).
@@ -27,6 +29,22 @@ ABOUT_SECTIONS = (
 def public_api_url() -> str:
     """The API's address as visitors reach it (IMPACT_PUBLIC_API_URL, as the API reads it), for links."""
     return (os.environ.get("IMPACT_PUBLIC_API_URL") or client.base_url()).rstrip("/")
+
+
+CONTACT = re.compile(r"[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9.-]{1,190}\.[A-Za-z]{2,}")
+
+
+def contact_email() -> str | None:
+    """The address of the team that runs this site (IMPACT_CONTACT_EMAIL): keys, corrections, accessibility. None
+    when unset or not an address (the texts then name the team without one)."""
+    address = os.environ.get("IMPACT_CONTACT_EMAIL", "").strip()
+    return address if CONTACT.fullmatch(address) else None
+
+
+def contact_markdown(before: str = "", after: str = "") -> str:
+    """« {before}l'adresse{after} » as a mailto link in Markdown, or "" without an address."""
+    address = contact_email()
+    return f"{before}[{md_literal(address)}](mailto:{address}){after}" if address else ""
 
 
 def _anchor(href: str, label: str) -> str:

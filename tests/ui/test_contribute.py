@@ -203,11 +203,29 @@ def test_how_to_get_a_key_is_said_before_any_key_is_typed(open_page: OpenPage) -
     assert len(how) == 1
     text = " ".join(m.value for m in how[0].markdown)
     assert "délivrées par l'équipe qui administre IMPACT-Pratiques" in text
+    assert "Écrivez-lui en indiquant" in text and "{contact}" not in text  # no address configured here
     assert "clé de contributeur" in text and "clé d'éditeur" in text and "n'est montrée qu'une fois" in text
     # Hints read as hints.
     assert app.text_input(key=field(app, "territory_name")).placeholder == "ex. Die, Diois, Drôme…"
     assert app.text_input(key=field(app, "territory_department")).placeholder == "ex. 26"
     assert app.text_input(key="contrib_api_key").placeholder.startswith("ex. ")
+
+
+def test_the_team_s_address_is_given_where_users_are_told_to_write(
+    open_page: OpenPage, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """« Écrivez-lui » named no address anywhere: with IMPACT_CONTACT_EMAIL, the key help and À propos give it."""
+    monkeypatch.setenv("IMPACT_CONTACT_EMAIL", "equipe@exemple.fr")
+    link = f"[{md_literal('equipe@exemple.fr')}](mailto:equipe@exemple.fr)"
+
+    how = next(e for e in open_page(CONTRIBUTE).expander if e.label == "Comment obtenir une clé ?")
+    about = " ".join(m.value for m in open_page("views/about.py").markdown)
+
+    assert f"Écrivez-lui ({link}) en indiquant" in " ".join(m.value for m in how.markdown)
+    assert f"signaler une erreur dans une fiche ou nous écrire : {link}." in about
+    assert f"Écrivez-nous à {link}." in about
+    monkeypatch.setenv("IMPACT_CONTACT_EMAIL", "pas une adresse](javascript:alert(1))")
+    assert "javascript" not in " ".join(m.value for m in open_page("views/about.py").markdown)
 
 
 def territory_choices(app: AppTest) -> Any:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from ui.components import tab_title
-from ui.site_frame import ABOUT_SECTIONS
+from ui.site_frame import ABOUT_SECTIONS, contact_markdown
 
 TEXTS = {
     "a-propos": (
@@ -38,8 +38,17 @@ TEXTS = {
     ),
 }
 
+# Where each section says how to reach the team, when the site has an address (IMPACT_CONTACT_EMAIL).
+CONTACTS = {
+    "a-propos": "Pour demander une clé, signaler une erreur dans une fiche ou nous écrire : {contact}.",
+    "accessibilite": "Écrivez-nous à {contact}.",
+    "donnees-personnelles": "Pour toute demande : {contact}.",
+}
+
 tab_title("À propos")
 st.title("À propos d'IMPACT-Pratiques", anchor=False)
 for anchor, title in ABOUT_SECTIONS:
     st.header(title if anchor != "a-propos" else "Le service", anchor=anchor)
     st.write(TEXTS[anchor])
+    if (contact := contact_markdown()) and anchor in CONTACTS:
+        st.markdown(CONTACTS[anchor].format(contact=contact))
