@@ -466,13 +466,22 @@ def _hybrid_search(plan: SearchPlan, meaning: Meaning, stemmer: FrenchStemmer) -
     query = plan.query
     window = query.model_copy(update={"page": 1, "size": max(HYBRID_WINDOW, query.offset + query.size)})
     raw = yield Call("execute", (SearchPlan(window, plan.parsed, plan.relaxed, plan.dense, True),))
-    if not plan.relaxed and len(plan.parsed.clauses) > 1 and not any(score for _, score in raw.hits):
-        # No practice has every word (those matched by meaning alone score 0): any of them, as lexically.
+    if not plan.relaxed and len(plan.parsed.clauses) > 1 and not (yield from _holds_every_word(plan, raw)):
+        # No practice has every word: any of them, as lexically.
         raw.counted()  # its helper is busy until then: its counts are waited for, not left running
         plan = SearchPlan(query, plan.parsed, True, plan.dense, True)
         raw = yield Call("execute", (SearchPlan(window, plan.parsed, True, plan.dense, True),))
     with counted_on_error(raw):
         return (yield from _blended(plan, raw, meaning, stemmer))
+
+
+def _holds_every_word(plan: SearchPlan, raw: RawSearch) -> Steps[bool]:
+    """Whether a practice under the filters holds every word: one hit scored by its text (those matched by meaning
+    alone score 0), or, when "territories like mine" scores those too, one count of the words alone."""
+    if plan.query.like is None:
+        return any(score for _, score in raw.hits)
+    words = plan.query.model_copy(update={"like": None, "page": 1, "size": 0, "facets": False, "year_counts": False})
+    return bool((yield Call("execute", (SearchPlan(words, plan.parsed, False),))).total)
 
 
 def _blended(plan: SearchPlan, raw: RawSearch, meaning: Meaning, stemmer: FrenchStemmer) -> Steps[SearchResult]:

@@ -53,12 +53,8 @@ def _readable(value: str) -> str:
 
 
 # Strings are stripped first (model config), then measured: messages speak of characters.
-Title = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=3, max_length=200), AfterValidator(_readable)
-]
-Summary = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=20, max_length=2000), AfterValidator(_readable)
-]
+Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=200)]
+Summary = Annotated[str, StringConstraints(strip_whitespace=True, min_length=20, max_length=2000)]
 Section = Annotated[str, StringConstraints(strip_whitespace=True, max_length=20_000)]
 ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Url = Annotated[str, StringConstraints(max_length=2000), AfterValidator(_http_url)]
@@ -224,6 +220,7 @@ class MonographCreate(MonographContent):
 
     # On what is submitted only: a stored practice stays readable whatever the rule was when it was written.
     _year = field_validator("year")(_not_after_next_year)
+    _words = field_validator("title", "summary")(_readable)
 
     external_id: Annotated[str, StringConstraints(min_length=1, max_length=200)] | None = Field(
         default=None, description="The submitter's own identifier: resubmitting it never creates a duplicate."
@@ -235,6 +232,7 @@ class MonographUpdate(MonographContent):
     """A full replacement of the content, guarded by the version the client last read."""
 
     _year = field_validator("year")(_not_after_next_year)
+    _words = field_validator("title", "summary")(_readable)
 
     version: int | None = Field(default=None, ge=1, description="Current version (or send If-Match).")
 

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import anyio
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.http.error_responses import error_response
-from api.http.json_body import json_problems
+from api.http.json_body import json_problems, without_bom
+
+# Bodies up to this size are checked in the event loop (tens of microseconds); larger ones in a worker thread.
+IN_LOOP_BYTES = 64_000
 
 
 class RequestGuard:
@@ -70,8 +74,10 @@ class RequestGuard:
                 return
             chunks.append(chunk)
             more = message.get("more_body", False)
-        body = b"".join(chunks)
-        problems = json_problems(body)
+        body = without_bom(b"".join(chunks))
+        # Off the event loop: a megabyte of JSON takes milliseconds to read, and other requests wait meanwhile.
+        large = len(body) > IN_LOOP_BYTES
+        problems = await anyio.to_thread.run_sync(json_problems, body) if large else json_problems(body)
         if problems:
             where = ".".join(str(part) for part in problems[0]["loc"])
             invalid = error_response(

@@ -8,14 +8,23 @@ from typing import Any
 
 from fastapi import Request
 from fastapi.exceptions import RequestValidationError
+from pydantic import BaseModel
 
 # At most this many unknown parameters named in one answer (the query string is bounded, its names are not few).
 NAMED_AT_MOST = 10
-_taken: dict[int, frozenset[str]] = {}  # per route: the parameters it takes (a handful of routes, worked out once)
+TAKEN = "_impact_query_names"  # the route's attribute holding the parameters it takes (worked out once)
 
 
 def _query_names(dependant: Any) -> set[str]:
-    names = {field.alias for field in dependant.query_params}
+    """The names a route reads from its query string; a pydantic model read from the query (`Annotated[Model,
+    Query()]`) by its fields' names."""
+    names: set[str] = set()
+    for field in dependant.query_params:
+        model = getattr(field.field_info, "annotation", None)
+        if isinstance(model, type) and issubclass(model, BaseModel):
+            names |= {info.alias or name for name, info in model.model_fields.items()}
+        else:
+            names.add(field.alias)
     for inner in dependant.dependencies:
         names |= _query_names(inner)
     return names
@@ -27,9 +36,10 @@ async def no_unknown_query(request: Request) -> None:
     dependant = getattr(route, "dependant", None)
     if dependant is None or not request.query_params:
         return
-    taken = _taken.get(id(route))
+    taken = getattr(route, TAKEN, None)
     if taken is None:
-        taken = _taken.setdefault(id(route), frozenset(_query_names(dependant)))
+        taken = frozenset(_query_names(dependant))
+        setattr(route, TAKEN, taken)
     unknown = sorted(set(request.query_params) - taken)
     if unknown:
         allowed = ", ".join(sorted(taken)) or "no parameter"

@@ -350,3 +350,15 @@ def test_a_title_or_reason_without_words_is_refused(
     created = client.post(URL, json=payload(), headers=contributor).json()
     blank_reason = client.post(f"{URL}/{created['id']}/reject", json={"reason": "   "}, headers=editor)
     assert blank_reason.status_code == 422 and "body.reason" in blank_reason.json()["error"]["message"]
+
+
+def test_a_body_with_a_byte_order_mark_is_read_and_a_deep_one_is_checked_cheaply(
+    client: TestClient, contributor: dict[str, str]
+) -> None:
+    """Windows tools write a UTF-8 BOM, which JSON readers may ignore; a NUL deep in a large body is found, named."""
+    headers = contributor | {"Content-Type": "application/json"}
+    with_bom = client.post(URL, content=b"\xef\xbb\xbf" + json.dumps(payload()).encode(), headers=headers)
+    assert with_bom.status_code == 201, with_bom.text
+    tags = ["ok"] * 20_000 + ["a\u0000b"]  # about 200 KB: checked in a worker thread
+    deep = client.post(URL, content=json.dumps(payload() | {"tags": tags}).encode(), headers=headers)
+    assert deep.status_code == 422 and deep.json()["error"]["details"][0]["loc"] == ["body", "tags", 20_000]

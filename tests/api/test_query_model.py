@@ -17,7 +17,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydantic import AfterValidator, BaseModel
 
+from api.http.error_responses import install_error_handlers
 from api.http.query_model import QueryModelRoute, QueryReader, is_sequence
+from api.http.strict_query import no_unknown_query
 from api.main import create_app
 from api.settings import Settings
 from api.v1.search import router as search_router
@@ -204,3 +206,25 @@ def test_the_api_searches_through_it_and_still_documents_every_parameter(tmp_pat
     assert served == {"/search", "/search/stats", "/search/map", "/suggest"}
     documented = {p["name"] for p in app.openapi()["paths"]["/api/v1/search"]["get"]["parameters"]}
     assert documented == set(SearchRequestParams.model_fields)
+
+
+class Paging(BaseModel):
+    page: int = 1
+    size: int = 10
+
+
+def test_unknown_parameters_are_named_on_a_route_reading_a_query_model() -> None:
+    """`strict_query`: a pydantic model read from the query string takes its fields' names, nothing else."""
+    router = APIRouter(dependencies=[Depends(no_unknown_query)])
+
+    @router.get("/things")
+    def things(paging: Annotated[Paging, Query()], kind: str = "all") -> dict[str, object]:
+        return {"page": paging.page, "kind": kind}
+
+    app = FastAPI()
+    install_error_handlers(app)
+    app.include_router(router)
+    client = TestClient(app)
+    assert client.get("/things", params={"page": 2, "size": 5, "kind": "x"}).json() == {"page": 2, "kind": "x"}
+    refused = client.get("/things", params={"pages": 2})
+    assert refused.status_code == 422 and refused.json()["error"]["details"][0]["loc"] == ["query", "pages"]

@@ -18,6 +18,7 @@ from indexer.engine import SearchEngine
 from indexer.vectors import Semantic
 from schemas.monograph import Status
 from schemas.search import SearchFilters, SearchMode, SearchQuery, SearchResult, Sort
+from territories.like_territory import territory_profile
 from tests.corpus import CORPUS, by_id
 from tests.engines.contract import PUBLISHED, at_version, ids
 
@@ -85,6 +86,10 @@ class HybridContract:
         assert ids(found)[0] == ids(both)[0] and set(ids(found)) <= set(ids(both)) | by_meaning
         apart = hybrid(semantic, "vallée bretagne")  # no practice has both words
         assert apart.relaxed and {"mobilite-vallee", "ess-bretagne"} <= set(ids(apart))
+        # "Territories like mine" scores practices matched by meaning alone too: the words are counted on their own.
+        like = hybrid(semantic, "vallée bretagne", like=territory_profile("26113"))
+        assert like.relaxed and {"mobilite-vallee", "ess-bretagne"} <= set(ids(like))
+        assert not hybrid(semantic, "covoiturage rural", like=territory_profile("26113")).relaxed
 
     def test_every_vector_is_kept_with_the_index(self, semantic: SearchEngine) -> None:
         assert semantic.health().detail["vectors"] == len(PUBLISHED)

@@ -201,6 +201,22 @@ def test_a_sheet_its_contributor_changed_while_it_was_read_is_not_published(
     assert "Tout autre" in texts(app)
 
 
+def test_a_sheet_another_editor_published_meanwhile_is_said_already_decided(
+    open_page: OpenPage, live_api: LiveApi
+) -> None:
+    _, created = fresh(live_api)
+    app = moderating(open_page, live_api.editor_key, id=created["id"])
+    published = httpx.post(
+        f"{live_api.url}/api/v1/monographs/{created['id']}/publish", headers={"X-API-Key": live_api.editor_key}
+    )
+    assert published.status_code == 200
+
+    # The page still shows the version it read; the practice is now version 2, published.
+    checked(app.button(key=f"moderation_publish__{created['id']}").click().run())
+
+    assert any("a déjà été traitée entre-temps" in e.value for e in app.error), [e.value for e in app.error]
+
+
 def test_an_editor_rejects_with_a_reason_the_contributor_reads(open_page: OpenPage, live_api: LiveApi) -> None:
     word, created = fresh(live_api)
     app = moderating(open_page, live_api.editor_key, id=created["id"])

@@ -104,6 +104,15 @@ REFUSALS = {
     404: "« {title} » n'attend plus de décision (retirée ou déjà traitée) : la page est à jour.",
     409: "« {title} » a changé entre-temps : relisez-la avant de décider.",
 }
+# A 409 for a decision already taken (another editor, a second click): said as such, not as a change.
+ALREADY_DECIDED = "« {title} » a déjà été traitée entre-temps : la page est à jour."
+
+
+def _decided_meanwhile(decision: Decision, exc: client.ApiError) -> bool:
+    """A 409 because the submission no longer awaits moderation (another editor decided, a second click)."""
+    details = exc.details if isinstance(exc.details, dict) else {}
+    left = details.get("status") not in (None, "submitted")
+    return exc.code == "invalid_transition" or (exc.status == 409 and decision in (PUBLISH, REJECT) and left)
 
 
 def _decide(decision: Decision, monograph_id: str, sheet_title: str, seen: tuple[int, int]) -> None:
@@ -120,7 +129,8 @@ def _decide(decision: Decision, monograph_id: str, sheet_title: str, seen: tuple
         decision.send(monograph_id, reason, seen)
         _notify("success", decision.done.format(title=title))
     except client.ApiError as exc:
-        _notify("error", REFUSALS.get(exc.status, decision.failed).format(title=title))
+        said = ALREADY_DECIDED if _decided_meanwhile(decision, exc) else REFUSALS.get(exc.status, decision.failed)
+        _notify("error", said.format(title=title))
     except client.ApiUnavailable:
         _notify("error", decision.failed.format(title=title))
 
