@@ -128,6 +128,9 @@ def with_links(spec: dict[str, Any]) -> dict[str, Any]:
     restore = _link(publish, {"path.monograph_id": "$request.path.monograph_id"}, {})
     slug = {"path.slug": "$request.path.slug"}
     update_preset_as_read = _link(put_preset, slug | {"header.if-match": etag}, _round_trip(spec, PRESET))
+    # A slug found free (a read or delete answered 404) is then created with a valid preset: generated bodies
+    # rarely are, and a run whose drawn bodies all failed never went on to update one.
+    create_preset = _link(put_preset, slug, {"title": "Préréglage du fuzzer"})
     links: dict[tuple[str, str, str], dict[str, dict[str, Any]]] = {
         ("post", MONOGRAPHS, "201"): {
             "UpdateAsRead": update_as_read,
@@ -145,6 +148,8 @@ def with_links(spec: dict[str, Any]) -> dict[str, Any]:
         ("put", PRESET, "201"): {"UpdatePresetAsRead": update_preset_as_read},
         ("put", PRESET, "200"): {"ReadPreset": _link(get_preset, slug)},
         ("get", PRESET, "200"): {"UpdatePresetAsRead": update_preset_as_read},
+        ("get", PRESET, "404"): {"CreatePreset": create_preset},
+        ("delete", PRESET, "404"): {"CreatePreset": create_preset},
     }
     for (method, path, status), named in links.items():
         spec["paths"][path][method]["responses"][status].setdefault("links", {}).update(named)
