@@ -14,7 +14,7 @@ $(STAMP): pyproject.toml requirements-dev.lock
 	$(BIN)/pip install --quiet --no-deps -e .
 	touch $(STAMP)
 
-# The compiled highlighter (indexer/native, Rust by maturin), rebuilt when its sources change. Without cargo
+# The compiled highlighter and facet writer (indexer/native, Rust by maturin), rebuilt when its sources change. Without cargo
 # the application highlights in Python (indexer/highlight.py: the same output, 0.1 to 0.2 ms more a search).
 # A module built before is removed then: it may not match the Python beside it.
 NATIVE_STAMP := $(VENV)/.native-stamp
@@ -25,14 +25,14 @@ CARGO_DIR := $(or $(patsubst %/,%,$(dir $(shell command -v cargo 2>/dev/null))),
 
 $(NATIVE_STAMP): $(STAMP) $(NATIVE_SOURCES)
 	@if [ -x "$(CARGO_DIR)/cargo" ]; then \
-		echo "Building the compiled highlighter (indexer/native)…"; \
+		echo "Building the compiled module (indexer/native: highlighter, facet writer)…"; \
 		if PATH="$(CURDIR)/$(BIN):$(CARGO_DIR):$$PATH" $(BIN)/pip install --quiet --no-deps --no-build-isolation ./indexer/native; \
 		then touch $(NATIVE_STAMP); \
 		else $(BIN)/pip uninstall --quiet --yes impact-highlight; \
-			echo "The compiled highlighter did not build (above): highlighting runs in Python (same output, slower)"; fi; \
+			echo "The compiled module did not build (above): highlighting and facet lists run in Python (same output, slower)"; fi; \
 	else \
 		$(BIN)/pip uninstall --quiet --yes impact-highlight 2>/dev/null || true; \
-		echo "cargo not found: highlighting runs in Python (same output, slower; https://rustup.rs to build it)"; \
+		echo "cargo not found: highlighting and facet lists run in Python (same output, slower; https://rustup.rs to build it)"; \
 	fi
 
 install: $(STAMP) $(NATIVE_STAMP)

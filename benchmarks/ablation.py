@@ -69,6 +69,7 @@ def _without(stages: Variant) -> ExitStack:
     stack = ExitStack()
     if "facets" in stages:
         stack.enter_context(_replaced(pipeline, "build_facets", lambda counts, filters: {}))
+        stack.enter_context(_replaced(pipeline, "written_facets", lambda counts, filters, facets, years: "{}"))
     if "highlights" in stages:
         stack.enter_context(_replaced(pipeline, "build_highlighter", lambda *args, **kwargs: None))
     return stack

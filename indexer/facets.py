@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import functools
+from collections.abc import Callable, Mapping
 
+import orjson
+
+from indexer.compiled import native
 from schemas.facets import FACETS, YEAR, Facet, FacetKind
 from schemas.search import FacetValue, SearchFilters
 from schemas.trusted import trusted
@@ -58,3 +62,83 @@ def year_counts(buckets: Buckets) -> list[FacetValue]:
     """Start-year buckets to `FacetValue`s, oldest year first."""
     values = facet_values(YEAR, buckets, [])
     return sorted(values, key=lambda value: int(value.value))
+
+
+# The facet lists as the answer's JSON (`written_facets`), for the API's `/search`, which only writes them:
+# about a hundred values a search, without a `FacetValue` each (0.13 ms a search in Python objects, then their
+# JSON; on real calls, where the engine's answer arrives in caches its work has left cold, 0.38 ms:
+# benchmarks/results/perf-20261204-session30.md).
+
+Entry = tuple[tuple[int, str], str]
+
+# Each facet value's tie order and JSON up to its count (`{"value":…,"label":…,"count":`), worked out once.
+_written: dict[str, dict[str, Entry]] = {}
+
+
+def _entry(facet: Facet, value: str) -> Entry:
+    head = orjson.dumps({"value": value, "label": facet.label(value), "count": 0})
+    return facet.order(value), head[: -len(b"0}")].decode()
+
+
+def facet_values_json(facet: Facet, buckets: Buckets, selected: list[str], by_value: bool = False) -> str:
+    """`facet_values` written as its JSON array (`by_value`: in tie order alone, as `year_counts`). The reference of
+    the compiled writer (`_FacetWriter`), which writes the same."""
+    counts: dict[str, int] = {}
+    keyword = facet.kind == FacetKind.KEYWORD
+    for key, count in buckets.items():
+        if count > 0:
+            value = key if keyword and isinstance(key, str) else bucket_value(facet, key)
+            counts[value] = counts.get(value, 0) + int(count)
+    for value in selected:
+        counts.setdefault(value, 0)
+    known = _written.setdefault(facet.name, {})
+    if len(known) > MAX_KNOWN_LABELS:
+        known.clear()
+    rows = [
+        (-count, *(known.get(value) or known.setdefault(value, _entry(facet, value))), count, value)
+        for value, count in counts.items()
+    ]
+    rows.sort(key=(lambda row: row[1]) if by_value else (lambda row: (row[0], row[1])))
+    chosen = set(selected)
+    values = (
+        f'{head}{count},"selected":{"true" if value in chosen else "false"}}}' for _, _, head, count, value in rows
+    )
+    return "[" + ",".join(values) + "]"
+
+
+def _compiled_writer(facet: Facet) -> Callable[[Buckets, list[str], bool], str] | None:
+    """The compiled `facet_values_json` of `facet` (indexer/native), None where the module is not built."""
+    if native is None:
+        return None
+    writer = native.FacetWriter(
+        facet.kind == FacetKind.KEYWORD,
+        functools.partial(_entry, facet),
+        functools.partial(bucket_value, facet),
+        MAX_KNOWN_LABELS,
+    )
+    return lambda buckets, selected, by_value: writer.write(
+        buckets if type(buckets) is dict else dict(buckets), selected, by_value
+    )
+
+
+_writers = {facet.name: _compiled_writer(facet) for facet in (*FACETS, YEAR)}
+
+
+def _values_json(facet: Facet, buckets: Buckets, selected: list[str], by_value: bool, compiled: bool) -> str:
+    writer = _writers[facet.name] if compiled else None
+    return writer(buckets, selected, by_value) if writer else facet_values_json(facet, buckets, selected, by_value)
+
+
+def written_facets(
+    counts: Mapping[str, Buckets], filters: SearchFilters, facets: bool, years: bool, compiled: bool = True
+) -> str:
+    """The answer's `facets` as JSON, from an engine's raw counts: every registered facet's list when `facets`
+    (`build_facets`), the start years when `years` (`year_counts`). Compiled where the module is built, unless
+    `compiled` is False."""
+    lists = [
+        (facet.name, _values_json(facet, counts.get(facet.name, {}), filters.selected(facet.name), False, compiled))
+        for facet in (FACETS if facets else ())
+    ]
+    if years:
+        lists.append((YEAR.name, _values_json(YEAR, counts.get(YEAR.name, {}), [], True, compiled)))
+    return "{" + ",".join(f'"{name}":{values}' for name, values in lists) + "}"

@@ -9,17 +9,16 @@ from __future__ import annotations
 
 import codecs
 import html
-import importlib
 import logging
 import re
 from collections.abc import Callable, Iterable, Mapping
 from contextlib import suppress
 from functools import lru_cache
-from types import ModuleType
 from typing import Any
 
 from rapidfuzz.distance import DamerauLevenshtein
 
+from indexer.compiled import native
 from indexer.french import FrenchStemmer
 from indexer.query import ParsedQuery, tolerant_stems
 from schemas.monograph import Territory
@@ -29,15 +28,7 @@ from schemas.trusted import trusted
 log = logging.getLogger(__name__)
 
 
-def _compiled() -> ModuleType | None:
-    """The compiled scan and rendering (indexer/native), built by `make install` where cargo is."""
-    try:
-        return importlib.import_module("impact_highlight")
-    except ImportError:  # the same output, from the Python below
-        return None
-
-
-_native = _compiled()
+_native = native
 
 # Whether highlighting runs compiled: `build_highlighter`'s default.
 NATIVE = _native is not None
@@ -299,12 +290,12 @@ def fragments_of(
 
 def build_highlighter(parsed: ParsedQuery, stemmer: FrenchStemmer, native: bool = NATIVE) -> Highlighter | None:
     """Marks words whose stem is a query stem, or within the query's typo tolerance of one (compiled
-    where the module is built, unless `native` is False)."""
+    where the module is built, unless `native` is False). The same stems give the same highlighter, with
+    the words it has already checked (`_highlighter`)."""
     if parsed.is_empty:
         return None
-    exact = {s for w in parsed.single_terms() | parsed.phrase_terms() if (s := stemmer.word(w))}
-    fuzzy = tolerant_stems(parsed, stemmer.word)
-
+    exact = frozenset(s for w in parsed.single_terms() | parsed.phrase_terms() if (s := stemmer.word(w)))
+    fuzzy = tuple(tolerant_stems(parsed, stemmer.word))
     # The last word typed, when it may be unfinished, marks the words it starts (`covoit`: Covoiturage).
     prefixes = tuple(
         s
@@ -313,8 +304,25 @@ def build_highlighter(parsed: ParsedQuery, stemmer: FrenchStemmer, native: bool 
         for phrase in clause.alternatives
         if (s := stemmer.word(phrase.terms[0][0]))
     )
+    return _highlighter(exact, fuzzy, prefixes, stemmer, native)
 
-    @lru_cache(maxsize=4096)
+
+# Highlighters kept, each with the words it checked (at most `WORDS_CHECKED`): a search's 20 hits hold tens of
+# candidate words, each stemmed and compared to the query's in Python; searches repeat (the same query, another
+# page or filter), and their highlighter is made once.
+HIGHLIGHTERS_KEPT = 256
+WORDS_CHECKED = 4096
+
+
+@lru_cache(maxsize=HIGHLIGHTERS_KEPT)
+def _highlighter(
+    exact: frozenset[str],
+    fuzzy: tuple[tuple[str, int], ...],
+    prefixes: tuple[str, ...],
+    stemmer: FrenchStemmer,
+    native: bool,
+) -> Highlighter:
+    @lru_cache(maxsize=WORDS_CHECKED)
     def is_match(word: str) -> bool:
         stem = stemmer.word(word)
         if stem is None:

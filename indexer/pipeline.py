@@ -27,7 +27,7 @@ import anyio
 
 from indexer.embedder import Vector
 from indexer.engine import time_left
-from indexer.facets import Buckets, build_facets, year_counts
+from indexer.facets import Buckets, build_facets, written_facets, year_counts
 from indexer.french import FrenchStemmer
 from indexer.highlight import build_highlighter, hit_from_source
 from indexer.like_territory import Boost, likeness_boosts, similarity_reasons
@@ -45,7 +45,7 @@ from indexer.relevance import (
 from indexer.spelling import corrected_query
 from indexer.vectors import Semantic
 from schemas.facets import FACETS, YEAR, Facet
-from schemas.search import SearchFilters, SearchHit, SearchMode, SearchQuery, SearchResult, Sort
+from schemas.search import FacetValue, SearchFilters, SearchHit, SearchMode, SearchQuery, SearchResult, Sort
 
 
 @dataclass(frozen=True)
@@ -312,13 +312,19 @@ def _result(
     # Last: the page's hits, their reasons, the corrected words and the count without filters were made while
     # the facets were counted.
     raw.counted()
-    facets = build_facets(raw.buckets, query.filters) if query.facets else {}
-    if query.year_counts:
-        facets[YEAR.name] = year_counts(raw.buckets.get(YEAR.name, {}))
+    facets: dict[str, list[FacetValue]] = {}
+    facets_json = None
+    if query.facets_as_json:
+        facets_json = written_facets(raw.buckets, query.filters, query.facets, query.year_counts)
+    else:
+        facets = build_facets(raw.buckets, query.filters) if query.facets else {}
+        if query.year_counts:
+            facets[YEAR.name] = year_counts(raw.buckets.get(YEAR.name, {}))
     return SearchResult.model_construct(
         total=raw.total,
         hits=hits,
         facets=facets,
+        facets_json=facets_json,
         relaxed=plan.relaxed,
         truncated_facets=sorted(raw.truncated),
         corrected_query=corrected,

@@ -200,6 +200,9 @@ class SearchQuery(BaseModel):
     deadline: float | None = Field(None, exclude=True)
     # Words of the query the user typed that were read as filters (`schemas/understood.py`), said in the answer.
     understood: Understood | None = None
+    # The facets written as the answer's JSON (`SearchResult.facets_json`) instead of `facets`: for `/search`,
+    # which only writes them (`indexer/facets.py written_facets`).
+    facets_as_json: bool = Field(False, exclude=True)
 
     @model_validator(mode="after")
     def _window(self) -> SearchQuery:
@@ -250,6 +253,8 @@ class SearchResult(BaseModel):
     total: int
     hits: list[SearchHit]
     facets: dict[str, list[FacetValue]] = Field(default_factory=dict)
+    # `facets` as the answer's JSON, when the query asked so (`SearchQuery.facets_as_json`; `facets` is then empty).
+    facets_json: str | None = Field(None, exclude=True)
     relaxed: bool = Field(
         default=False,
         description="True when the results need not contain every word: for one or two words, no practice "
@@ -326,7 +331,11 @@ class SearchParams(SearchFilters, Words):
         return self
 
     def to_query(
-        self, facets: bool = True, deadline: float | None = None, like: TerritoryProfile | None = None
+        self,
+        facets: bool = True,
+        deadline: float | None = None,
+        like: TerritoryProfile | None = None,
+        facets_as_json: bool = False,
     ) -> SearchQuery:
         filters, read = self.filters(), understood(self.q)
         if read is not None:
@@ -342,6 +351,7 @@ class SearchParams(SearchFilters, Words):
             facets=facets,
             mode=self.mode,
             deadline=deadline,
+            facets_as_json=facets_as_json,
         )
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 from typing import Annotated
 
+import orjson
 from fastapi import APIRouter, Query, Request, Response
 
 from api.department_map import search_map
@@ -61,7 +62,8 @@ async def search(
     `IMPACT_SEARCH_DEADLINE` seconds answers 503 with `Retry-After`.
     """
     started = time.perf_counter()
-    query = params.to_query(deadline=time.monotonic() + settings.search_deadline, like=like_profile(params))
+    deadline = time.monotonic() + settings.search_deadline
+    query = params.to_query(deadline=deadline, like=like_profile(params), facets_as_json=True)
     # The answer is built and serialised once here, not validated again by FastAPI.
     result = await run_capped(request, engine, query)
     request.app.state.metrics.searched(engine.backend, time.perf_counter() - started)
@@ -89,7 +91,9 @@ def response_body(params: SearchParams, result: SearchResult, settings: Settings
                 | {"territory": hit.territory.__dict__, "highlight": hit.highlight.__dict__, "url": page + hit.id}
                 for hit in result.hits
             ],
-            "facets": {name: [value.__dict__ for value in values] for name, values in result.facets.items()},
+            "facets": orjson.Fragment(result.facets_json)
+            if result.facets_json is not None
+            else {name: [value.__dict__ for value in values] for name, values in result.facets.items()},
             "relaxed": result.relaxed,
             "truncated_facets": result.truncated_facets,
             "corrected_query": result.corrected_query,

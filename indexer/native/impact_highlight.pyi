@@ -1,4 +1,5 @@
-"""The compiled highlighter (src/lib.rs): indexer/highlight.py's scan and rendering, the same output."""
+"""The compiled module: indexer/highlight.py's scan and rendering (src/lib.rs) and indexer/facets.py's facet lists as
+JSON (src/facets.rs), the same output."""
 
 from collections.abc import Callable
 
@@ -10,3 +11,13 @@ class Scanner:
     def render_hit(
         self, title: str, summary: str, sections: list[str], budget: int, fragment_size: int, max_fragments: int
     ) -> tuple[str | None, str | None, list[str]]: ...
+
+class FacetWriter:
+    def __init__(
+        self,
+        keyword: bool,
+        entry_of: Callable[[str], tuple[tuple[int, str], str]],
+        value_of: Callable[[object], str],
+        limit: int,
+    ) -> None: ...
+    def write(self, buckets: dict[object, object], selected: list[str], by_value: bool) -> str: ...

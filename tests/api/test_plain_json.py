@@ -53,6 +53,10 @@ def test_search_answers_are_written_as_pydantic_writes_them(
     answer = search_response(params, result, Settings())
     assert orjson.loads(SEARCH_JSON.dumps(answer)) == json.loads(answer.model_dump_json())
     assert in_order(response_body(params, result, Settings())) == in_order(answer.model_dump_json())
+    # `/search` asks for its facets written as JSON: the same answer.
+    written = seeded.search(query.model_copy(update={"facets_as_json": True}))
+    assert written.facets == {} and written.facets_json is not None
+    assert in_order(response_body(params, written, Settings())) == in_order(answer.model_dump_json())
 
 
 def in_order(written: bytes | str) -> Any:

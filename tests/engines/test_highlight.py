@@ -190,3 +190,17 @@ def test_a_known_word_marks_itself_not_its_neighbours() -> None:
 )
 def test_a_word_is_known_from_50_practices_and_a_thousandth_of_them(holding: int, practices: int, known: bool) -> None:
     assert typed_as_meant(holding, practices) == known
+
+
+def test_searches_with_the_same_stems_share_one_highlighter_and_others_do_not() -> None:
+    """A highlighter is made once for its stems (with the words it has checked), not once a search."""
+    first = build_highlighter(parse_query("mobilité rurale"), STEMMER)
+    assert first is not None
+    assert build_highlighter(parse_query("Mobilités  rurales"), STEMMER) is first
+    assert build_highlighter(parse_query("mobilité urbaine"), STEMMER) is not first
+    # The same words, one of them now known well to the index: no typo tolerance for it, another highlighter.
+    typed = parse_query("mobilte")
+    tolerant = build_highlighter(typed, STEMMER)
+    known = build_highlighter(replace(typed, known=frozenset({STEMMER.word("mobilte") or ""})), STEMMER)
+    assert tolerant is not None and known is not None and known is not tolerant
+    assert tolerant.spans("mobilité") and not known.spans("mobilité")

@@ -15,6 +15,8 @@ use std::os::raw::{c_int, c_uint, c_void};
 use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::{Mutex, OnceLock};
 
+mod facets;
+
 use memchr::memmem::Finder;
 use pyo3::ffi;
 use pyo3::prelude::*;
@@ -434,5 +436,6 @@ impl Scanner {
 
 #[pymodule]
 fn impact_highlight(module: &Bound<'_, PyModule>) -> PyResult<()> {
-    module.add_class::<Scanner>()
+    module.add_class::<Scanner>()?;
+    module.add_class::<facets::FacetWriter>()
 }

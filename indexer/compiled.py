@@ -1,0 +1,18 @@
+"""The compiled module (indexer/native, Rust): the highlighter's scan and rendering (`indexer/highlight.py`) and the
+facet lists' JSON (`indexer/facets.py`). `make install` builds it where cargo is; without it both run in Python,
+with the same output."""
+
+from __future__ import annotations
+
+import importlib
+from types import ModuleType
+
+
+def _compiled() -> ModuleType | None:
+    try:
+        return importlib.import_module("impact_highlight")
+    except ImportError:  # the same output, from the Python references
+        return None
+
+
+native = _compiled()
