@@ -6,6 +6,7 @@ from pathlib import Path
 
 from fastapi import APIRouter, Request, Response
 
+from api.embed import GET_AND_HEAD
 from api.http.versioned_files import VersionedFiles
 
 WIDGET = "widget.js"
@@ -23,7 +24,7 @@ static_files = VersionedFiles(
 router = APIRouter(tags=["embed"], include_in_schema=False)
 
 
-@router.get(f"/{WIDGET}")
+@router.api_route(f"/{WIDGET}", methods=GET_AND_HEAD)
 async def widget(request: Request) -> Response:
     """`<script src=".../widget.js" defer>` then `<impact-pratiques q="…">` on any page."""
     return await static_files.get_response(WIDGET, request.scope)

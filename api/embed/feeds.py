@@ -15,6 +15,7 @@ from feedgen.feed import FeedGenerator
 from markupsafe import Markup
 
 from api.deps import EngineDep, SettingsDep, StoreDep
+from api.embed import GET_AND_HEAD
 from api.embed.html import error_page
 from api.embed.page_view import describe_search
 from api.embed.query_strings import InvalidQuery, first_problems, query_dict, query_lists, validate_query
@@ -168,13 +169,13 @@ def _feed(kind: Kind, request: Request, engine: EngineDep, store: StoreDep, sett
     return Response(body, media_type=f"{MEDIA_TYPES[kind]}; charset=utf-8")
 
 
-@router.get("/search.atom")
+@router.api_route("/search.atom", methods=GET_AND_HEAD)
 def atom(request: Request, engine: EngineDep, store: StoreDep, settings: SettingsDep) -> Response:
     """Atom 1.0: newest first (sort and page are ignored), `size` entries (20 by default)."""
     return _feed("atom", request, engine, store, settings)
 
 
-@router.get("/search.rss")
+@router.api_route("/search.rss", methods=GET_AND_HEAD)
 def rss(request: Request, engine: EngineDep, store: StoreDep, settings: SettingsDep) -> Response:
     """RSS 2.0: newest first (sort and page are ignored), `size` entries (20 by default)."""
     return _feed("rss", request, engine, store, settings)

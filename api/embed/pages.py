@@ -12,6 +12,7 @@ from fastapi.responses import HTMLResponse
 
 from api.department_map import search_map
 from api.deps import EngineDep, SettingsDep, StoreDep
+from api.embed import GET_AND_HEAD
 from api.embed.assets import WIDGET, static_files
 from api.embed.html import error_page, html_page
 from api.embed.page_view import Links, MapView, build_view, describe_search, theme_css
@@ -93,7 +94,7 @@ def _render(
     )
 
 
-@router.get("/embed")
+@router.api_route("/embed", methods=GET_AND_HEAD)
 def embed(request: Request, engine: EngineDep, settings: SettingsDep) -> Response:
     """Results of any search `/api/v1/search` accepts, themed for an iframe on a partner's site."""
     try:
@@ -111,7 +112,7 @@ def embed(request: Request, engine: EngineDep, settings: SettingsDep) -> Respons
     return _render(request, engine, settings, params, theme, heading, shown, links, show_map=params.map, like=like)
 
 
-@router.get("/embed/p/{slug}")
+@router.api_route("/embed/p/{slug}", methods=GET_AND_HEAD)
 def embed_preset(slug: str, request: Request, engine: EngineDep, store: StoreDep, settings: SettingsDep) -> Response:
     """A saved preset's list: its fixed search and theme, refined by the facets it offers."""
     try:
@@ -144,7 +145,7 @@ def embed_preset(slug: str, request: Request, engine: EngineDep, store: StoreDep
 BUILDER_PRESETS = 200
 
 
-@router.get("/embed/builder")
+@router.api_route("/embed/builder", methods=GET_AND_HEAD)
 def builder(request: Request, store: StoreDep, settings: SettingsDep) -> Response:
     """« Intégrer sur votre site »: pick filters and colours, preview, copy the iframe or widget code."""
     return html_page(

@@ -65,3 +65,16 @@ def test_health_and_metrics_over_http(live: LiveApi) -> None:
     assert health["status"] == "ok" and health["engine"]["documents"] >= 64
     assert "/" not in str(health["engine"])  # public: no path of the server's files
     assert "impact_http_requests_total" in httpx.get(f"{live.url}/api/v1/metrics").text
+
+
+def test_the_embeds_answer_head_as_get_without_the_body(live: LiveApi) -> None:
+    """Link checkers and feed readers probe a partner's embed with HEAD: the same status and headers as GET (its
+    length, type and tag), no body."""
+    for path in ["/widget.js", "/feeds/search.atom?q=eau", "/feeds/search.rss", "/embed?q=eau", "/embed/builder"]:
+        got = httpx.get(f"{live.url}{path}")
+        head = httpx.head(f"{live.url}{path}")
+        assert got.status_code == head.status_code == 200, (path, head.status_code)
+        assert got.content and head.content == b"", path
+        for name in ("content-type", "content-length", "etag"):
+            assert head.headers.get(name) == got.headers.get(name), (path, name)
+    assert httpx.head(f"{live.url}/embed/p/inconnu").status_code == 404
