@@ -54,7 +54,15 @@ def test_search_facet_and_practice_page_in_a_real_browser(ui_url: str) -> None:
         page.screenshot(path=ARTIFACTS / "browser-3-fiche.png", full_page=True)
 
         page.get_by_role("link", name="Retour aux résultats").click()
-        expect(page).to_have_url(re.compile(r"q=tiers-lieux.*territory_type=rural|territory_type=rural.*q=tiers-lieux"))
+        searched_again = re.compile(r"q=tiers-lieux.*territory_type=rural|territory_type=rural.*q=tiers-lieux")
+        expect(page).to_have_url(searched_again)
+        expect(count).to_have_text(re.compile(rf"^{rural_count} pratiques? trouvées?$"))
+        # The browser's Back: the practice just read (not an empty page), then the search before it.
+        page.go_back()
+        expect(page.get_by_role("heading", name=first_title, exact=True)).to_be_visible()
+        expect(page).to_have_url(re.compile(r"/fiche\?id=[a-z0-9-]+$"))
+        page.go_back()
+        expect(page).to_have_url(searched_again)
         expect(count).to_have_text(re.compile(rf"^{rural_count} pratiques? trouvées?$"))
         assert page.get_by_text("Traceback").count() == 0
 

@@ -11,9 +11,14 @@ from ui import client
 from ui.components import SEARCH_PAGE, fetch, html_block, link, safe_url, tab_title
 from ui.practice_view import practice_facts, practice_heading, practice_story, practice_summary
 from ui.result_card import hit_card
+from ui.state import current
 from ui.text import french_date
 
-st.page_link(SEARCH_PAGE, label="Retour aux résultats", icon=":material/arrow_back:")
+# The search left, in its link: the search page finds it in its address and does not rewrite the address itself,
+# which broke the browser's Back (it came back to this page without its practice).
+st.page_link(
+    SEARCH_PAGE, label="Retour aux résultats", icon=":material/arrow_back:", query_params=current().to_params()
+)
 monograph_id = st.query_params.get("id", "")
 if not re.fullmatch(r"[a-z0-9-]{1,120}", monograph_id):
     st.info("Choisissez une pratique dans la recherche pour afficher sa fiche.", icon=":material/search:")
