@@ -50,7 +50,7 @@ from indexer.embedded import EmbeddedEngine
 from indexer.engine import EngineConfig, SearchEngine
 from indexer.es_http_node import HttptoolsAsyncNode
 from indexer.es_mapping import document, index_settings, mappings
-from indexer.facets import build_facets
+from indexer.facets import written_facets
 from indexer.french import FrenchStemmer
 from indexer.highlight import NATIVE, build_highlighter, hit_from_source
 from indexer.pipeline import Executor, RawSearch, SearchPlan, plan_search
@@ -298,7 +298,8 @@ def search_stages(
             if build is not None:
                 stages["request"].append(timed(partial(build, plan)))
             stages["hits_highlight"].append(timed(partial(hits_of, plan, raw, stemmer)))
-            stages["facets"].append(timed(partial(build_facets, raw.buckets, plan.query.filters)))
+            # What `/search` does: the facet lists written as the answer's JSON (`written_facets`).
+            stages["facets"].append(timed(partial(written_facets, raw.buckets, plan.query.filters, True, False)))
             stages["did_you_mean"].append(timed(partial(_corrected, plan, raw, stemmer)))
             stages["serialise"].append(timed(partial(response_body, query.params, result, settings)))
     return {name: percentiles(s) for name, s in stages.items() if s}
