@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import logging
 from collections.abc import Callable, Mapping
 
 import orjson
@@ -11,6 +12,8 @@ from indexer.compiled import native
 from schemas.facets import FACETS, YEAR, Facet, FacetKind
 from schemas.search import FacetValue, SearchFilters
 from schemas.trusted import trusted
+
+log = logging.getLogger(__name__)
 
 Buckets = Mapping[str | int | float, int]
 
@@ -82,7 +85,7 @@ def _entry(facet: Facet, value: str) -> Entry:
 
 def facet_values_json(facet: Facet, buckets: Buckets, selected: list[str], by_value: bool = False) -> str:
     """`facet_values` written as its JSON array (`by_value`: in tie order alone, as `year_counts`). The reference of
-    the compiled writer (`_FacetWriter`), which writes the same."""
+    the compiled writer (`FacetWriter`, `_compiled_writer`), which writes the same."""
     counts: dict[str, int] = {}
     keyword = facet.kind == FacetKind.KEYWORD
     for key, count in buckets.items():
@@ -108,7 +111,7 @@ def facet_values_json(facet: Facet, buckets: Buckets, selected: list[str], by_va
 
 def _compiled_writer(facet: Facet) -> Callable[[Buckets, list[str], bool], str] | None:
     """The compiled `facet_values_json` of `facet` (indexer/native), None where the module is not built."""
-    if native is None:
+    if getattr(native, "FacetWriter", None) is None:  # not built, or built before it had one (`make install` rebuilds)
         return None
     writer = native.FacetWriter(
         facet.kind == FacetKind.KEYWORD,
@@ -126,7 +129,14 @@ _writers = {facet.name: _compiled_writer(facet) for facet in (*FACETS, YEAR)}
 
 def _values_json(facet: Facet, buckets: Buckets, selected: list[str], by_value: bool, compiled: bool) -> str:
     writer = _writers[facet.name] if compiled else None
-    return writer(buckets, selected, by_value) if writer else facet_values_json(facet, buckets, selected, by_value)
+    if writer is not None:
+        try:
+            return writer(buckets, selected, by_value)
+        except BaseException as error:  # a Rust panic is a BaseException: logged, and the Python writes the list
+            if type(error).__name__ != "PanicException":
+                raise
+            log.error("compiled facet writer failed, writing facet lists in Python", exc_info=error)
+    return facet_values_json(facet, buckets, selected, by_value)
 
 
 def written_facets(

@@ -307,11 +307,12 @@ def build_highlighter(parsed: ParsedQuery, stemmer: FrenchStemmer, native: bool 
     return _highlighter(exact, fuzzy, prefixes, stemmer, native)
 
 
-# Highlighters kept, each with the words it checked (at most `WORDS_CHECKED`): a search's 20 hits hold tens of
-# candidate words, each stemmed and compared to the query's in Python; searches repeat (the same query, another
-# page or filter), and their highlighter is made once.
-HIGHLIGHTERS_KEPT = 256
-WORDS_CHECKED = 4096
+# Highlighters kept, each with the words it checked (at most `WORDS_CHECKED`, and as many in the compiled scanner's
+# cache): a search's 20 hits hold tens to hundreds of candidate words, each stemmed and compared to the query's in
+# Python; searches repeat (the same query, another page or filter), and their highlighter is made once. Bounded:
+# queries made to fill them (candidate words are those starting like a query's stems) hold at most about 20 MB.
+HIGHLIGHTERS_KEPT = 64
+WORDS_CHECKED = 1024
 
 
 @lru_cache(maxsize=HIGHLIGHTERS_KEPT)

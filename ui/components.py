@@ -15,6 +15,7 @@ import streamlit as st
 from schemas.facets import ACTOR_CATEGORY, FACET_BY_NAME, TERRITORY_TYPE
 from schemas.territory import place_name
 from ui.client import ApiError, ApiUnavailable
+from ui.state import current
 
 T = TypeVar("T")
 
@@ -188,7 +189,10 @@ def fetch(call: Callable[[], T], not_found: str | None = None) -> T:
             st.warning(not_found, icon=":material/search_off:")
         else:
             st.error("La demande n'a pas pu aboutir. Vérifiez les paramètres de l'adresse ou repartez de la recherche.")
-        st.page_link(SEARCH_PAGE, label="Retour à la recherche", icon=":material/search:")
+        # The search left, in its link (the search page then has no address of its own to write: Back works).
+        st.page_link(
+            SEARCH_PAGE, label="Retour à la recherche", icon=":material/search:", query_params=current().to_params()
+        )
         st.stop()
 
 

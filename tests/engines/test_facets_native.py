@@ -94,7 +94,8 @@ def test_a_count_that_is_not_a_number_is_refused_by_both() -> None:
 
 @requires_native
 def test_values_forgotten_past_the_limit_are_worked_out_again() -> None:
-    """The compiled writer keeps at most `limit` values' labels: past it, it forgets them and still writes all."""
+    """The compiled writer keeps at most `limit` values' labels (or one list's): past it, it forgets them, and
+    still writes every list whole."""
     assert native is not None
     made: list[str] = []
 
@@ -104,9 +105,12 @@ def test_values_forgotten_past_the_limit_are_worked_out_again() -> None:
 
     writer = native.FacetWriter(True, entry, lambda key: facets.bucket_value(REGION, key), 2)
     buckets = {"84": 5, "11": 5, "93": 1, "44": 2}
-    for _ in range(3):
+    for _ in range(2):  # one list's values are kept whole, past the limit: the second list needs none made
         assert writer.write(buckets, ["52"], False) == listed(facet_values(REGION, buckets, ["52"]))
-    assert made.count("84") >= 2, made  # forgotten (five values kept past the limit of two), worked out again
+    assert made == ["84", "11", "93", "44", "52"]
+    assert writer.write({"75": 1}, [], False) == listed(facet_values(REGION, {"75": 1}, []))  # a new one: all forgotten
+    assert writer.write(buckets, ["52"], False) == listed(facet_values(REGION, buckets, ["52"]))
+    assert made.count("84") == 2, made  # worked out again
 
 
 @pytest.mark.parametrize("compiled_writer", [pytest.param(True, marks=requires_native), False])
@@ -131,3 +135,56 @@ def test_the_answers_facets_are_written_as_their_lists_serialise(compiled_writer
         "selected": True,
     }
     assert written_facets(counts, filters, facets=False, years=False, compiled=compiled_writer) == "{}"
+
+
+def test_a_panic_of_the_compiled_writer_is_logged_and_the_python_writes_the_list(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    class PanicException(BaseException):  # what pyo3 raises for a Rust panic (not an `Exception`)
+        pass
+
+    def panicking(buckets: Any, selected: list[str], by_value: bool) -> str:
+        raise PanicException("index out of bounds")
+
+    monkeypatch.setitem(facets._writers, REGION.name, panicking)
+    counts = {REGION.name: {"84": 3}}
+    expected = written_facets(counts, SearchFilters(), facets=True, years=False, compiled=False)
+    assert written_facets(counts, SearchFilters(), facets=True, years=False) == expected
+    assert "compiled facet writer failed" in caplog.text
+
+    def failing(buckets: Any, selected: list[str], by_value: bool) -> str:
+        raise TypeError("a bucket's count is a number")
+
+    monkeypatch.setitem(facets._writers, REGION.name, failing)
+    with pytest.raises(TypeError):  # any other error is the caller's, as from the Python writer
+        written_facets(counts, SearchFilters(), facets=True, years=False)
+
+
+@requires_native
+def test_values_forgotten_while_a_list_is_written_are_still_written() -> None:
+    """Another thread may forget every kept value (past the limit) while a list's new values are worked out in
+    Python: the list still has them all, and the writer goes on (it panicked, then refused every later list)."""
+    assert native is not None
+    nested: list[str] = []
+
+    def entry(value: str) -> tuple[tuple[int, str], str]:
+        if value == "c" and not nested:  # meanwhile, as another thread would: enough values to forget them all
+            nested.append(writer.write({"x": 1, "y": 1}, [], False))
+            nested.append(writer.write({"z": 1}, [], False))
+        return facets._entry(REGION, value)
+
+    writer = native.FacetWriter(True, entry, str, 2)
+    assert writer.write({"a": 1}, [], False) == listed(facet_values(REGION, {"a": 1}, []))
+    assert writer.write({"a": 1, "c": 2}, [], False) == listed(facet_values(REGION, {"a": 1, "c": 2}, []))
+    assert nested == [listed(facet_values(REGION, {"x": 1, "y": 1}, [])), listed(facet_values(REGION, {"z": 1}, []))]
+    assert writer.write({"a": 3}, ["b"], False) == listed(facet_values(REGION, {"a": 3}, ["b"]))
+
+
+def test_a_compiled_module_without_the_facet_writer_leaves_the_lists_to_python(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A module built before the writer existed (a pull without `make install`): the API still starts."""
+
+    class Older:
+        Scanner = object
+
+    monkeypatch.setattr(facets, "native", Older())
+    assert facets._compiled_writer(REGION) is None

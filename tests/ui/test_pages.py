@@ -107,3 +107,14 @@ def test_an_empty_result_set_says_so(open_page: OpenPage, path: str) -> None:
 
     assert total_shown(app) == 0
     assert app.info
+
+
+def test_the_practice_page_links_back_to_the_search_left(open_page: OpenPage) -> None:
+    """Its links back hold the search the visitor came from (the search page then writes no address of its own,
+    which broke the browser's Back), even when the practice cannot be shown."""
+    app = open_page(q="tiers-lieux", territory_type="rural")
+    app.switch_page("views/fiche.py")
+    app.query_params = {"id": "cette-pratique-n-existe-pas"}
+    checked(app.run())
+    links = {link.proto.label: link.proto.query_string for link in app.get("page_link")}
+    assert links["Retour aux résultats"] == links["Retour à la recherche"] == "q=tiers-lieux&territory_type=rural"

@@ -4,7 +4,7 @@
 //! by Python (`entry_of`), and kept.
 
 use std::collections::{HashMap, HashSet};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
@@ -24,8 +24,8 @@ pub struct FacetWriter {
     entry_of: Py<PyAny>,
     /// `key -> value` (`bucket_value`), for a key that is neither a keyword's string nor a number.
     value_of: Py<PyAny>,
-    entries: Mutex<HashMap<String, Entry>>,
-    /// Values kept at most; past it they are forgotten and worked out again.
+    entries: Mutex<HashMap<String, Arc<Entry>>>,
+    /// Values kept at most (or one list's, when it alone has more): past it, all are forgotten and worked out again.
     limit: usize,
 }
 
@@ -102,31 +102,42 @@ impl FacetWriter {
                 counts.push((value.clone(), 0));
             }
         }
-        // The values not known yet, worked out by Python without holding the lock (it may let another thread run).
-        let missing: Vec<&str> = {
-            let mut entries = self.entries.lock().unwrap();
-            if entries.len() > self.limit {
+        // Each value's entry taken under the lock (shared, so another thread forgetting them meanwhile takes nothing
+        // from this search); those not known yet worked out by Python without holding it (it may let another
+        // thread run), then kept.
+        let mut found: Vec<Option<Arc<Entry>>> = {
+            let entries = self.entries();
+            counts.iter().map(|(value, _)| entries.get(value).cloned()).collect()
+        };
+        let mut made: Vec<(String, Arc<Entry>)> = Vec::new();
+        for ((value, _), entry) in counts.iter().zip(found.iter_mut()) {
+            if entry.is_none() {
+                let (order, head): ((i64, String), String) = self.entry_of.bind(py).call1((value,))?.extract()?;
+                let new = Arc::new(Entry { order, head });
+                made.push((value.clone(), Arc::clone(&new)));
+                *entry = Some(new);
+            }
+        }
+        if !made.is_empty() {
+            let mut entries = self.entries();
+            if entries.len() + made.len() > self.limit {
                 entries.clear();
             }
-            counts.iter().map(|(value, _)| value.as_str()).filter(|value| !entries.contains_key(*value)).collect()
-        };
-        let mut made: HashMap<String, Entry> = HashMap::with_capacity(missing.len());
-        for value in missing {
-            let (order, head): ((i64, String), String) = self.entry_of.bind(py).call1((value,))?.extract()?;
-            made.insert(value.to_owned(), Entry { order, head });
+            entries.extend(made);
         }
-        let mut entries = self.entries.lock().unwrap();
-        let json = {
-            // Those made here, when another thread forgot everything meanwhile (past `limit`), from `made`.
-            let mut rows: Vec<(&Entry, i64, &str)> = Vec::with_capacity(counts.len());
-            for (value, count) in &counts {
-                let entry = entries.get(value).or_else(|| made.get(value)).expect("every value has its entry");
-                rows.push((entry, *count, value.as_str()));
-            }
-            written(rows, &selected, by_value)
-        };
-        entries.extend(made);
-        Ok(json)
+        let rows = counts
+            .iter()
+            .zip(found.iter())
+            .filter_map(|((value, count), entry)| entry.as_deref().map(|entry| (entry, *count, value.as_str())))
+            .collect();
+        Ok(written(rows, &selected, by_value))
+    }
+}
+
+impl FacetWriter {
+    /// The values' entries, even after a panic of another thread holding them (they are only ever added whole).
+    fn entries(&self) -> MutexGuard<'_, HashMap<String, Arc<Entry>>> {
+        self.entries.lock().unwrap_or_else(PoisonError::into_inner)
     }
 }
 

@@ -28,8 +28,8 @@ const ELLIPSIS: u32 = 0x2026;
 /// A character that is neither a word character nor a space (the Python scan folds both to a space;
 /// here a space stays a space, so finding the word boundaries of excerpts can use the folded text).
 const OTHER: u8 = 1;
-/// Candidate words remembered per scanner (`build_highlighter`'s cache holds as many).
-const MATCH_CACHE: usize = 4096;
+/// Candidate words remembered per scanner (`build_highlighter`'s cache holds as many, `WORDS_CHECKED`).
+const MATCH_CACHE: usize = 1024;
 /// Candidate words up to this many characters are looked up without a copy on the heap.
 const SHORT_WORD: usize = 48;
 
