@@ -111,9 +111,10 @@ def facet_values_json(facet: Facet, buckets: Buckets, selected: list[str], by_va
 
 def _compiled_writer(facet: Facet) -> Callable[[Buckets, list[str], bool], str] | None:
     """The compiled `facet_values_json` of `facet` (indexer/native), None where the module is not built."""
-    if getattr(native, "FacetWriter", None) is None:  # not built, or built before it had one (`make install` rebuilds)
+    made = getattr(native, "FacetWriter", None)
+    if made is None:  # not built, or built before it had one (`make install` rebuilds it)
         return None
-    writer = native.FacetWriter(
+    writer = made(
         facet.kind == FacetKind.KEYWORD,
         functools.partial(_entry, facet),
         functools.partial(bucket_value, facet),
