@@ -482,12 +482,15 @@ def _hybrid_search(plan: SearchPlan, meaning: Meaning, stemmer: FrenchStemmer) -
 
 
 def _holds_every_word(plan: SearchPlan, raw: RawSearch) -> Steps[bool]:
-    """Whether a practice under the filters holds every word: one hit scored by its text (those matched by meaning
-    alone score 0), or, when "territories like mine" scores those too, one count of the words alone."""
-    if plan.query.like is None:
-        return any(score for _, score in raw.hits)
-    words = plan.query.model_copy(update={"like": None, "page": 1, "size": 0, "facets": False, "year_counts": False})
-    return bool((yield Call("execute", (SearchPlan(words, plan.parsed, False),))).total)
+    """Whether a practice holds every word, whatever the filters: one hit under them scored by its text (those
+    matched by meaning alone score 0), else one count of the words alone, without the filters (nor "territories like
+    mine", which scores every practice). Decided without the filters, ticking a facet value never widens the search
+    to any word: each value's count is what ticking it gives, even one counted with practices matched by meaning
+    alone (« mobilité rurale », one practice of a region, four once ticked)."""
+    if plan.query.like is None and any(score for _, score in raw.hits):
+        return True
+    update = {"like": None, "filters": SearchFilters(), "page": 1, "size": 0, "facets": False, "year_counts": False}
+    return bool((yield Call("execute", (SearchPlan(plan.query.model_copy(update=update), plan.parsed, False),))).total)
 
 
 def _blended(plan: SearchPlan, raw: RawSearch, meaning: Meaning, stemmer: FrenchStemmer) -> Steps[SearchResult]:
@@ -516,8 +519,9 @@ def _fetched(ids: Sequence[str], deadline: float | None) -> Steps[dict[str, Mapp
 
 
 def _total_without_filters(plan: SearchPlan) -> Steps[int | None]:
-    """Nothing matched under filters: how many practices the words alone match (one count, no hits)."""
+    """Nothing matched under filters: how many practices the same search matches without them (one count, no hits):
+    the words, and in a hybrid search the practices closest in meaning too."""
     if not plan.query.filters.model_dump(exclude_defaults=True):
         return None
     query = plan.query.model_copy(update={"filters": SearchFilters(), "size": 0, "facets": False, "year_counts": False})
-    return (yield Call("execute", (SearchPlan(query, plan.parsed, plan.relaxed),))).total
+    return (yield Call("execute", (SearchPlan(query, plan.parsed, plan.relaxed, plan.dense),))).total

@@ -117,6 +117,21 @@ class HybridContract:
         for region, count in region_counts.items():
             assert hybrid(semantic, NEED, region=[region], size=50).total == count
 
+    @pytest.mark.parametrize("q", ["covoiturage rural", "mobilité rurale", "jeunes insertion"])
+    def test_ticking_a_value_gives_its_count_and_no_filter_what_was_promised(
+        self, semantic: SearchEngine, q: str
+    ) -> None:
+        """Whether one or two words must all be present is decided by the words, not under the filters: a value
+        counted with practices matched by meaning alone (its only ones) does not widen the search to any word once
+        ticked (« mobilité rurale », Nouvelle-Aquitaine: 1, then 4). And « Retirer tous les filtres (N) » gives N."""
+        unfiltered = hybrid(semantic, q, size=50)
+        for facet in ("region", "territory_type", "odd"):
+            for value in [v for v in unfiltered.facets[facet] if v.count]:
+                ticked = hybrid(semantic, q, size=50, **{facet: [int(value.value) if facet == "odd" else value.value]})
+                assert (ticked.total, ticked.relaxed) == (value.count, unfiltered.relaxed), (facet, value.value)
+        nowhere = hybrid(semantic, q, region=["Corse"], territory_type=["outre-mer"])
+        assert nowhere.total == 0 and nowhere.total_without_filters == unfiltered.total
+
     def test_pages_follow_the_fused_order(self, semantic: SearchEngine) -> None:
         whole = ids(hybrid(semantic, NEED, size=4))
         assert ids(hybrid(semantic, NEED, size=2)) + ids(hybrid(semantic, NEED, size=2, page=2)) == whole

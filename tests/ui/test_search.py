@@ -88,8 +88,12 @@ def test_partial_matches_are_announced(open_page: OpenPage) -> None:
     app = open_page(q="tiers-lieux zorglubesque")
 
     assert total_shown(app) > 0
-    # By default words and meaning: said so, with the switch to the words alone.
+    # By default words and meaning: said so, that no practice has every word, and the switch to the words alone.
     assert any("par les mots et par le sens" in c.value for c in app.caption)
+    assert any("Aucune pratique ne contient tous vos mots" in c.value for c in app.caption)
+    checked(app.text_input(key="search_q").input("tiers-lieux").run())  # one word, found: no widening
+    assert not any("tous vos mots" in c.value for c in app.caption)
+    checked(app.text_input(key="search_q").input("tiers-lieux zorglubesque").run())
     assert app.toggle(key="search_words_only").value is False
     checked(app.toggle(key="search_words_only").set_value(True).run())
     assert app.query_params == {"q": "tiers-lieux zorglubesque", "mode": "lexical"}

@@ -76,7 +76,12 @@ if result.get("corrected_query") and total:
         on_click=state.search_instead,
         args=(corrected,),
     )
-if result.get("mode") == "hybrid" and total:
+if result.get("mode") == "hybrid" and total and result.get("relaxed"):
+    st.caption(
+        "Recherche par les mots et par le sens. Aucune pratique ne contient tous vos mots : celles qui en contiennent "
+        "le plus viennent d'abord, avec celles qui répondent au même besoin."
+    )
+elif result.get("mode") == "hybrid" and total:
     st.caption(
         "Recherche par les mots et par le sens : les pratiques qui répondent au même besoin apparaissent aussi, "
         "même sans vos mots."
