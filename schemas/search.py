@@ -137,11 +137,14 @@ class SearchFilters(BaseModel):
             raise ValueError(f"unknown {facet.name} {unknown[0]!r}; allowed: {expected}")
         return values
 
-    @model_validator(mode="after")
-    def _year_range(self) -> SearchFilters:
-        if self.year_from is not None and self.year_to is not None and self.year_from > self.year_to:
-            raise ValueError("year_from must not be after year_to")
-        return self
+    @field_validator("year_to")
+    @classmethod
+    def _year_range(cls, year_to: int | None, info: ValidationInfo) -> int | None:
+        """On `year_to`, so an error names a field (a rule of the whole model is located nowhere)."""
+        year_from = info.data.get("year_from")
+        if year_to is not None and year_from is not None and year_from > year_to:
+            raise ValueError(f"year_to must not be before year_from ({year_from})")
+        return year_to
 
     def matches(self, monograph: Monograph) -> bool:
         """Whether a monograph passes these filters (for exports straight from the store)."""

@@ -66,7 +66,7 @@ _FRENCH_MESSAGES = (
     ("unknown region", "region", "région inconnue ; utilisez le nom officiel (par exemple « Bretagne »)"),
     ("unknown department", "department", "département inconnu ; utilisez son code INSEE (par exemple 26, 2A ou 974)"),
     ("unknown epci", "epci", "intercommunalité inconnue ; utilisez son numéro SIREN (par exemple 242600534)"),
-    ("year_from must not be after year_to", "year_from", "ne doit pas être après year_to"),
+    ("year_to must not be before year_from", "year_to", "ne doit pas être avant year_from"),
     (
         "must be a commune's INSEE code",
         "like_territory",

@@ -69,6 +69,8 @@ def test_unknown_parameter_is_rejected(client: TestClient) -> None:
 def test_inverted_year_range(client: TestClient) -> None:
     response = client.get("/api/v1/search", params={"year_from": 2022, "year_to": 2010})
     assert response.status_code == 422 and "year_from" in response.json()["error"]["message"]
+    # Located on a field, so a client (the widget) can name the attribute to correct.
+    assert [d["loc"] for d in response.json()["error"]["details"]] == [["query", "year_to"]]
 
 
 def test_too_deep_page(client: TestClient) -> None:

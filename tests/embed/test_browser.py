@@ -59,6 +59,7 @@ SLOW_PAGE = """<!doctype html><html lang="fr"><head><meta charset="utf-8"><link 
 WRONG_PAGE = """<!doctype html><html lang="fr"><head><meta charset="utf-8"><link rel="icon" href="data:,">
 <script src="{api}/widget.js" defer></script></head><body>
 <impact-pratiques id="wrong" odd="99" territory-type="banlieue"></impact-pratiques>
+<impact-pratiques id="years" year-from="2024" year-to="2018"></impact-pratiques>
 </body></html>
 """
 
@@ -333,6 +334,10 @@ def test_component_names_the_attributes_the_api_refuses(browser: Any, partner: s
         "Module mal configuré, attribut refusé : territory-type, odd. Le site qui l'intègre doit le corriger."
     )
     assert alert.locator("button").count() == 0
+    # A rule between two attributes names the one to correct (it named none: « attribut refusé : . »).
+    expect(page.locator("#years [role=alert]")).to_have_text(
+        "Module mal configuré, attribut refusé : year-to. Le site qui l'intègre doit le corriger."
+    )
     page.close()
 
 
@@ -409,6 +414,27 @@ def test_builder_previews_and_builds_both_snippets(browser: Any, api: LiveApi) -
     expect(page.locator("#preview-widget").get_by_role("combobox", name="Rechercher une pratique")).to_be_visible()
     page.screenshot(path=str(ARTIFACTS / "embed-builder.png"), full_page=True)
     assert errors == []
+    page.close()
+
+
+def test_the_builder_gives_no_code_for_fields_a_site_would_be_refused(browser: Any, api: LiveApi) -> None:
+    """Years the wrong way round or 500 results a page: the snippets' boxes name the fields to correct, instead of
+    code that fails on the partner's site; corrected, the code comes back."""
+    from playwright.sync_api import expect
+
+    page = browser.new_page(viewport={"width": 1300, "height": 1000})
+    page.set_default_timeout(15_000)
+    page.goto(f"{api.url}/embed/builder")
+    page.fill("#year_from", "2024")
+    page.fill("#year_to", "2018")
+    page.fill("#size", "500")
+    for box in ("#code-iframe", "#code-widget"):
+        expect(page.locator(box)).to_have_value(re.compile("^Corrigez d'abord : .*Pratiques par page.*Jusqu"))
+    assert page.locator("#year_to").get_attribute("aria-invalid") == "true"
+    page.fill("#year_to", "2025")
+    page.fill("#size", "20")
+    expect(page.locator("#code-iframe")).to_have_value(re.compile("year_from=2024&amp;year_to=2025"))
+    assert page.locator("#year_to").get_attribute("aria-invalid") is None
     page.close()
 
 

@@ -148,6 +148,7 @@ def test_paging_links(client: TestClient, published: list[str]) -> None:
 def test_empty_result_says_so_in_french(client: TestClient, published: list[str]) -> None:
     page = client.get("/embed", params={"q": "covoiturage", "region": "Corse"}).text
     assert count_shown(page) == 0 and "Aucune pratique ne correspond à cette recherche" in page
+    assert 'role="status">0 pratique' in page and 'role="status">0 pratiques' not in page  # French: singular
 
 
 def test_a_page_past_the_last_one_leads_back_instead_of_blaming_filters(
@@ -197,7 +198,7 @@ def test_feeds_are_linked_for_the_same_search(client: TestClient, published: lis
         ({"territory_type": "banlieue"}, "territory_type", "valeurs permises"),
         ({"actor_category": "mairie"}, "actor_category", "valeurs permises"),
         ({"region": "Bourgogne"}, "region", "région inconnue"),
-        ({"year_from": 2022, "year_to": 2010}, "year_from", "ne doit pas être après"),
+        ({"year_from": 2022, "year_to": 2010}, "year_to", "ne doit pas être avant year_from"),
         ({"year_from": "deux-mille"}, "year_from", "nombre entier"),
         ({"sort": "popularity"}, "sort", "valeurs permises"),
         ({"q": "x" * 501}, "q", "trop long"),

@@ -41,7 +41,31 @@
     return pairs;
   }
 
+  // Fields the partner's site would be refused (out of bounds, years the wrong way round): named in both snippets'
+  // boxes instead of code that fails there.
+  function refused() {
+    var years = [form.elements.year_from, form.elements.year_to];
+    var inverted = years[0].value && years[1].value && Number(years[0].value) > Number(years[1].value);
+    years[1].setCustomValidity(inverted ? "L'année de fin précède l'année de début." : "");
+    return Array.prototype.filter.call(form.elements, function (field) {
+      var wrong = field.willValidate && !field.validity.valid;
+      if (wrong) field.setAttribute("aria-invalid", "true");
+      else field.removeAttribute("aria-invalid");
+      return wrong;
+    }).map(function (field) {
+      var label = form.querySelector('label[for="' + field.id + '"]');
+      return "« " + (label ? label.textContent.trim() : field.name) + " » (" + field.validationMessage + ")";
+    });
+  }
+
   function update() {
+    var wrong = refused();
+    if (wrong.length) {
+      ["code-iframe", "code-widget"].forEach(function (id) {
+        document.getElementById(id).value = "Corrigez d'abord : " + wrong.join(", ") + ".";
+      });
+      return;
+    }
     var preset = values("preset")[0];
     var search = chosen(SEARCH);
     var theme = chosen(THEME);

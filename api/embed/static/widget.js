@@ -1,4 +1,4 @@
-/*! IMPACT-Pratiques widget: plain JavaScript, no framework, no build step; 18342 bytes (6.5 kB gzipped).
+/*! IMPACT-Pratiques widget: plain JavaScript, no framework, no build step; 18448 bytes (6.5 kB gzipped).
  * <script src="https://API/widget.js" defer></script>
  * <impact-pratiques q="tiers-lieux" territory-type="rural" odd="8" size="5"></impact-pratiques>
  * Attributes: q, territory-type, actor-category, odd, region, department (INSEE codes), epci (SIREN) (lists:
@@ -135,7 +135,8 @@
         if (response.status === 422) return response.json().then(function (body) { // attributes refused
           var all = Object.assign({}, LISTS, SCALARS), e = new Error("HTTP 422");
           e.fields = body.error.details.map(function (d) {
-            return Object.keys(all).filter(function (a) { return all[a] === d.loc[1]; })[0] || d.loc[1];
+            var field = d.loc[1] || d.loc[d.loc.length - 1]; // a field, or where a rule of several was checked
+            return Object.keys(all).filter(function (a) { return all[a] === field; })[0] || field;
           });
           throw e;
         });
