@@ -25,11 +25,23 @@ def _is_list(model: type[BaseModel], name: str) -> bool:
     return field is not None and typing.get_origin(field.annotation) is list
 
 
+# Parameters that newsletters, social networks and site analytics add to the links they carry (Google Analytics,
+# Matomo and Piwik campaigns, click ids): an embed or feed linked so is not misconfigured, they are left aside.
+TRACKING_PREFIXES = ("utm_", "mtm_", "pk_")
+TRACKING = frozenset({"fbclid", "gclid", "msclkid", "mc_cid", "mc_eid", "_hsenc", "_hsmi"})
+
+
+def is_tracking(name: str) -> bool:
+    return name.startswith(TRACKING_PREFIXES) or name in TRACKING
+
+
 def query_dict(model: type[BaseModel], query: QueryParams) -> dict[str, Any]:
-    """Query parameters as the model's input: lists for list fields, empty values dropped."""
+    """Query parameters as the model's input: lists for list fields, empty values and tracking parameters dropped."""
     data: dict[str, Any] = {}
     problems = []
     for name in dict.fromkeys(query.keys()):
+        if is_tracking(name) and name not in model.model_fields:
+            continue
         values = [v for v in query.getlist(name) if v != ""]
         if not values:
             continue

@@ -229,6 +229,16 @@ def test_bad_parameter_value_is_escaped_on_the_error_page(client: TestClient) ->
     assert_inert(response.text)
 
 
+def test_campaign_and_click_parameters_are_left_aside(client: TestClient, published: list[str]) -> None:
+    """A newsletter's or an analytics tool's parameters on an embed or feed link: not « paramètre inconnu »."""
+    tracked = {"utm_source": "lettre", "utm_campaign": "dec", "mtm_campaign": "x", "pk_kwd": "y", "fbclid": "z"}
+    plain = client.get("/embed", params={"q": "covoiturage"})
+    embed = client.get("/embed", params={"q": "covoiturage", **tracked})
+    assert embed.status_code == 200 and count_shown(embed.text) == count_shown(plain.text) > 0
+    assert client.get("/feeds/search.atom", params={"q": "covoiturage", **tracked}).status_code == 200
+    assert client.get("/embed", params={"q": "covoiturage", "utm": "x"}).status_code == 400  # not a tracking name
+
+
 def test_empty_values_are_ignored(client: TestClient, published: list[str]) -> None:
     assert client.get("/embed", params={"q": "", "year_from": "", "odd": ""}).status_code == 200
 
