@@ -58,9 +58,13 @@ class PublicReadCors:
 
     ALLOWED_HEADERS = "Accept, Accept-Language, Content-Language, If-None-Match"
 
-    def __init__(self, app: ASGIApp, public: Callable[[str], bool]) -> None:
+    def __init__(
+        self, app: ASGIApp, public: Callable[[str], bool], head: Callable[[str], bool] = lambda path: True
+    ) -> None:
+        """`head`: whether a path answers HEAD too (the preflight offers only the methods a path answers)."""
         self.app = app
         self.public = public
+        self.head = head
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or not self.public(scope["path"]):
@@ -71,10 +75,11 @@ class PublicReadCors:
             await self.app(scope, receive, send)
             return
         method = scope["method"]
-        if method == "OPTIONS" and request_headers.get(b"access-control-request-method") in (b"GET", b"HEAD"):
+        methods = (b"GET", b"HEAD") if self.head(scope["path"]) else (b"GET",)
+        if method == "OPTIONS" and request_headers.get(b"access-control-request-method") in methods:
             headers = [
                 (b"access-control-allow-origin", b"*"),
-                (b"access-control-allow-methods", b"GET, HEAD"),
+                (b"access-control-allow-methods", b", ".join(methods)),
                 (b"access-control-allow-headers", self.ALLOWED_HEADERS.encode()),
                 (b"access-control-max-age", b"86400"),
                 (b"content-length", b"0"),

@@ -145,7 +145,8 @@ def install_http(app: FastAPI, settings: Settings) -> None:
             render_html=too_many_requests_page,
         )
     if settings.public_read_cors:
-        app.add_middleware(PublicReadCors, public=is_public_read)
+        # The JSON API answers GET only (FastAPI routes); embeds, feeds and widget.js answer HEAD too.
+        app.add_middleware(PublicReadCors, public=is_public_read, head=lambda path: not is_json_api(path))
     app.add_middleware(ClientAddress, trusted=TrustedProxies(parse_networks(settings.trusted_proxies)))
     app.add_middleware(TrustedHostMiddleware, allowed_hosts=allowed_hosts(settings), www_redirect=False)
     app.add_middleware(InFlightCap, limit=settings.max_in_flight, exempt=is_operations, answer=refused_answer)

@@ -49,8 +49,12 @@ def test_public_reads_allow_any_origin(client: TestClient, path: str) -> None:
 def test_preflight_of_a_public_read(client: TestClient) -> None:
     response = client.options("/api/v1/search", headers=ORIGIN | {"Access-Control-Request-Method": "GET"})
     assert response.status_code == 204 and response.headers["access-control-allow-origin"] == "*"
-    assert response.headers["access-control-allow-methods"] == "GET, HEAD"
+    assert response.headers["access-control-allow-methods"] == "GET"  # the JSON API answers HEAD with 405
     assert "x-api-key" not in response.headers["access-control-allow-headers"].lower()
+    head = client.options("/api/v1/search", headers=ORIGIN | {"Access-Control-Request-Method": "HEAD"})
+    assert "access-control-allow-origin" not in head.headers
+    feed = client.options("/feeds/search.atom", headers=ORIGIN | {"Access-Control-Request-Method": "HEAD"})
+    assert feed.status_code == 204 and feed.headers["access-control-allow-methods"] == "GET, HEAD"
 
 
 @pytest.mark.parametrize(
