@@ -28,8 +28,8 @@ def bucket_value(facet: Facet, key: str | int | float) -> str:
     return str(int(float(key))) if facet.kind != FacetKind.KEYWORD else str(key)
 
 
-def facet_values(facet: Facet, buckets: Buckets, selected: list[str]) -> list[FacetValue]:
-    """Count desc then value, the selected values always present (count 0 when nothing has them)."""
+def _counted(facet: Facet, buckets: Buckets, selected: list[str]) -> dict[str, int]:
+    """Each value counted above 0 (keys that are the same value added up), then the selected ones (0 if absent)."""
     counts: dict[str, int] = {}
     keyword = facet.kind == FacetKind.KEYWORD
     for key, count in buckets.items():
@@ -38,6 +38,12 @@ def facet_values(facet: Facet, buckets: Buckets, selected: list[str]) -> list[Fa
             counts[value] = counts.get(value, 0) + int(count)
     for value in selected:
         counts.setdefault(value, 0)
+    return counts
+
+
+def facet_values(facet: Facet, buckets: Buckets, selected: list[str]) -> list[FacetValue]:
+    """Count desc then value, the selected values always present (count 0 when nothing has them)."""
+    counts = _counted(facet, buckets, selected)
     known = _labels.setdefault(facet.name, {})
     if len(known) > MAX_KNOWN_LABELS:
         known.clear()
@@ -86,14 +92,7 @@ def _entry(facet: Facet, value: str) -> Entry:
 def facet_values_json(facet: Facet, buckets: Buckets, selected: list[str], by_value: bool = False) -> str:
     """`facet_values` written as its JSON array (`by_value`: in tie order alone, as `year_counts`). The reference of
     the compiled writer (`FacetWriter`, `_compiled_writer`), which writes the same."""
-    counts: dict[str, int] = {}
-    keyword = facet.kind == FacetKind.KEYWORD
-    for key, count in buckets.items():
-        if count > 0:
-            value = key if keyword and isinstance(key, str) else bucket_value(facet, key)
-            counts[value] = counts.get(value, 0) + int(count)
-    for value in selected:
-        counts.setdefault(value, 0)
+    counts = _counted(facet, buckets, selected)
     known = _written.setdefault(facet.name, {})
     if len(known) > MAX_KNOWN_LABELS:
         known.clear()
