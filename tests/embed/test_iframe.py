@@ -287,6 +287,8 @@ def test_builder_page(client: TestClient, published: list[str], editor: dict[str
     for value in ("outre-mer", "fondation", "Provence-Alpes-Côte d&#39;Azur", 'value="17"', "reseau-rural"):
         assert value in page
     assert 'id="code-iframe"' in page and 'id="code-widget"' in page and 'id="preview-frame"' in page
+    # A page in another encoding sends accented attribute values garbled: the partner is told to use UTF-8.
+    assert 'Votre page doit être en UTF-8 (<code>&lt;meta charset="utf-8"&gt;</code>)' in " ".join(page.split())
     # Every EPCI may be fixed, offered by name (their SIREN order means nothing to a reader).
     epci = re.findall(r'<option value="(\d{9})">([^<]*)</option>', page)
     assert len(epci) == 1255 and [label for _, label in epci] == sorted(label for _, label in epci)
