@@ -16,3 +16,8 @@ def _compiled() -> ModuleType | None:
 
 
 native = _compiled()
+
+
+def is_panic(error: BaseException) -> bool:
+    """Whether `error` is a panic of compiled code (pyo3's `PanicException`, a `BaseException`; tantivy's too)."""
+    return type(error).__name__ == "PanicException"

@@ -19,6 +19,7 @@ import numpy as np
 import orjson
 import tantivy
 
+from indexer.compiled import is_panic
 from indexer.compiled_requests import CompiledRequests
 from indexer.cpu_time import helped, timed
 from indexer.documents import facet_fields, hit_source, likeness_fields, published_micros, texts
@@ -876,7 +877,7 @@ class EmbeddedEngine:
         try:
             hits = searcher.search(self._other_than(like, monograph_id), limit=size * 2).hits
         except BaseException as exc:  # a Rust panic surfaces as a BaseException
-            if type(exc).__name__ != "PanicException":
+            if not is_panic(exc):
                 raise
             # tantivy 0.27's more-like-this counts deleted documents in a term's frequency but not in
             # the total, and panics ("59 >= 60") until segments merge: rank by the practice's own

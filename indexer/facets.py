@@ -8,7 +8,7 @@ from collections.abc import Callable, Mapping
 
 import orjson
 
-from indexer.compiled import native
+from indexer.compiled import is_panic, native
 from schemas.facets import FACETS, YEAR, Facet, FacetKind
 from schemas.search import FacetValue, SearchFilters
 from schemas.trusted import trusted
@@ -133,7 +133,7 @@ def _values_json(facet: Facet, buckets: Buckets, selected: list[str], by_value: 
         try:
             return writer(buckets, selected, by_value)
         except BaseException as error:  # a Rust panic is a BaseException: logged, and the Python writes the list
-            if type(error).__name__ != "PanicException":
+            if not is_panic(error):
                 raise
             log.error("compiled facet writer failed, writing facet lists in Python", exc_info=error)
     return facet_values_json(facet, buckets, selected, by_value)

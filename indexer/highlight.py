@@ -18,7 +18,7 @@ from typing import Any
 
 from rapidfuzz.distance import DamerauLevenshtein
 
-from indexer.compiled import native
+from indexer.compiled import is_panic, native
 from indexer.french import FrenchStemmer
 from indexer.query import ParsedQuery, tolerant_stems
 from schemas.monograph import Territory
@@ -156,7 +156,7 @@ class NativeHighlighter(Highlighter):
     def _reference(self, error: BaseException) -> Highlighter:
         """The Python highlighter, after the compiled one failed with `error` (re-raised unless it is a panic
         of the compiled code, which is logged: a search never fails for it)."""
-        if type(error).__name__ != "PanicException":
+        if not is_panic(error):
             raise error
         log.error("compiled highlighter failed, highlighting in Python", exc_info=error)
         return Highlighter(self.is_match, candidate_patterns(self._prefixes))
