@@ -92,10 +92,18 @@ class EngineCalls:
         """`engine.search(query)`, awaited in the loop when the engine can (`AwaitedSearch`), else `run`."""
         if getattr(engine, "search_async", None) is None:  # not `isinstance`: a protocol check costs µs
             return await self.run(engine, engine.search, query)
-        async with self.limiter:
+        # A free place is taken at once: anyio's `acquire` always goes once round the event loop first (a
+        # checkpoint), which on real calls cost about 0.06 ms of a search (perf-20261205-session32.md).
+        try:
+            self.limiter.acquire_nowait()
+        except anyio.WouldBlock:
+            await self.limiter.acquire()
+        try:
             if self._in_loop is not None:
                 self._in_loop.inc()
             return await cast(AwaitedSearch, engine).search_async(query)
+        finally:
+            self.limiter.release()
 
     async def run(self, engine: SearchEngine, call: Callable[..., T], *args: object) -> T:
         """`call(*args)`, in the loop when `engine` is in-process and its calls short (after those in worker

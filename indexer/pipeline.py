@@ -21,6 +21,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Coroutine, Generator, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from typing import Any, Protocol, TypeVar
 
 import anyio
@@ -120,6 +121,8 @@ class RawSearch:
 
 
 T = TypeVar("T")
+# Query texts whose parse is kept (`_parsed`): a few hundred bytes each.
+PARSES_KEPT = 1024
 
 
 @dataclass(frozen=True)
@@ -226,17 +229,31 @@ async def drive_async(engine: AsyncExecutor, steps: Steps[T]) -> T:
     return await driven(steps, awaited)
 
 
-def with_known_words(parsed: ParsedQuery, stemmer: FrenchStemmer, deadline: float | None) -> Steps[ParsedQuery]:
-    """`parsed` with the stems of its typed words the index knows well (one engine call, only when typo
+def with_known_words(parsed: ParsedQuery, stems: Sequence[str], deadline: float | None) -> Steps[ParsedQuery]:
+    """`parsed` with those of `stems` (its `tolerant_words`) the index knows well (one engine call, only when typo
     tolerance would apply to a word)."""
-    stems = sorted({stem for stem, _ in tolerant_stems(parsed, stemmer.word)})
     known = (yield Call("known_stems", (stems, deadline))) if stems else frozenset()
     return replace(parsed, known=known) if known else parsed
 
 
+def tolerant_words(parsed: ParsedQuery, stemmer: FrenchStemmer) -> tuple[str, ...]:
+    """The stems of `parsed`'s typed words that typo tolerance may apply to, sorted."""
+    return tuple(sorted({stem for stem, _ in tolerant_stems(parsed, stemmer.word)}))
+
+
+@lru_cache(maxsize=PARSES_KEPT)
+def _parsed(text: str, synonyms: Synonyms, stemmer: FrenchStemmer) -> tuple[ParsedQuery, tuple[str, ...]]:
+    """`text` parsed, with its `tolerant_words`: the same for every search of these words (both immutable), kept
+    for the last `PARSES_KEPT` texts (on real calls parsing took about 0.05 ms of a search:
+    benchmarks/results/perf-20261205-session32.md)."""
+    parsed = parse_query(text, synonyms)
+    return parsed, tolerant_words(parsed, stemmer)
+
+
 def planned(query: SearchQuery, synonyms: Synonyms, stemmer: FrenchStemmer) -> Steps[SearchPlan]:
     """The first pass of `query`: its words parsed, those the index knows well marked."""
-    return first_plan(query, (yield from with_known_words(parse_query(query.q, synonyms), stemmer, query.deadline)))
+    parsed, stems = _parsed(query.q, synonyms, stemmer)
+    return first_plan(query, (yield from with_known_words(parsed, stems, query.deadline)))
 
 
 def plan_search(engine: Executor, query: SearchQuery, synonyms: Synonyms, stemmer: FrenchStemmer) -> SearchPlan:

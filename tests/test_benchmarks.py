@@ -277,3 +277,45 @@ def test_a_side_without_a_stage_answers_without_it(tmp_path: Path) -> None:
     assert marked == {variant: "highlights" not in variant for variant in ablation.VARIANTS}
     assert faceted == {variant: "facets" not in variant for variant in ablation.VARIANTS}
     assert len({answer["total"] for answer in answered.values()}) == 1 and answered[()]["total"] > 1
+
+
+def _times_every_stage(results: dict[str, Any], out: Path) -> None:
+    from starlette.routing import Router
+
+    from benchmarks import timeline
+    from indexer import pipeline
+
+    # Most searches of the mix pass every boundary (those sorted by date have no did-you-mean).
+    assert results["stamped"] > 100 and results["api"]["p50"] > 0 and results["raw"]["p50"] > 0
+    stages = results["stages"]
+    assert list(stages) == [stage for stage, *_ in timeline.BOUNDARIES] + [timeline.LAST]
+    assert all(measured is not None and measured["p50"] >= 0 for measured in stages.values())
+    assert stages["engine"]["mean"] > 0 and stages["hits and highlights"]["mean"] > 0
+    assert "| facet lists |" in (out / "timeline-latest.md").read_text()
+    # The functions stamped are the code's own again afterwards.
+    assert not hasattr(Router.__call__, "__wrapped__") and not hasattr(pipeline.written_facets, "__wrapped__")
+
+
+def test_a_request_s_stages_are_timed_on_real_searches(tmp_path: Path) -> None:
+    """`benchmarks.timeline`: the raw engine and the whole API in turn, each API request stamped at every stage."""
+    from benchmarks import timeline
+
+    arguments = ["--size", "150", "--rounds", "1", "--workdir", str(tmp_path / "work"), "--out", str(tmp_path)]
+    _times_every_stage(timeline.main(arguments), tmp_path)
+
+
+@pytest.mark.elasticsearch
+def test_a_request_s_stages_are_timed_on_real_searches_on_elasticsearch(tmp_path: Path, es_url: str) -> None:
+    """The same on a real node, the request stamped as it leaves and as the node's answer arrives."""
+    from benchmarks import timeline
+
+    arguments = ["--es-url", es_url, "--size", "130", "--rounds", "1", "--workdir", str(tmp_path / "work")]
+    try:
+        results = timeline.main([*arguments, "--out", str(tmp_path)])
+    finally:
+        with Elasticsearch(es_url) as client:
+            made = list(client.indices.get(index="bench-130*", ignore_unavailable=True))
+            if made:
+                client.indices.delete(index=",".join(made))
+    assert results["backend"] == "elasticsearch"
+    _times_every_stage(results, tmp_path)

@@ -27,7 +27,7 @@ from indexer.embedded import (
 )
 from indexer.engine import IndexLocked
 from indexer.highlight import hit_from_source
-from indexer.pipeline import SearchPlan, first_plan
+from indexer.pipeline import SearchPlan, _parsed, first_plan
 from indexer.query import Synonyms, parse_query
 from indexer.vectors import Semantic
 from schemas.monograph import Monograph
@@ -411,6 +411,25 @@ def test_a_search_asked_again_reuses_its_compiled_request() -> None:
     plan = first_plan(query, parse_query(query.q, engine.synonyms))
     fresh = engine.execute_request(engine._index.searcher(), engine.build_request(plan))
     assert [s["id"] for s, _ in fresh.hits] == [hit.id for hit in first.hits]
+    engine.close()
+
+
+def test_a_search_asked_again_reuses_its_parse_and_another_synonym_list_parses_again() -> None:
+    engine = EmbeddedEngine()
+    engine.index(CORPUS)
+    query = SearchQuery(q="covoiturage DOM-TOM")
+    first = engine.search(query)
+    parsed = _parsed.cache_info()
+    assert engine.search(query).model_dump() == first.model_dump()
+    assert _parsed.cache_info().hits > parsed.hits and _parsed.cache_info().misses == parsed.misses
+    assert _parsed(query.q, engine.synonyms, engine._stemmer)[0] == parse_query(query.q, engine.synonyms)
+    # Another engine's synonyms (a deployment's own list) are not answered with this one's parse.
+    other = Synonyms([["covoiturage", "autopartage"]])
+    assert (
+        _parsed(query.q, other, engine._stemmer)[0]
+        == parse_query(query.q, other)
+        != parse_query(query.q, engine.synonyms)
+    )
     engine.close()
 
 
