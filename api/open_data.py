@@ -13,9 +13,11 @@ from datetime import UTC, datetime
 from enum import Enum
 from typing import Any
 
+import orjson
 from pydantic import BaseModel, ValidationError
 
 from api.errors import describe_validation_error
+from api.http.json_body import json_problems
 from schemas.facets import FACETS, Facet
 from schemas.monograph import Actor, Monograph, MonographContent, MonographCreate, Status
 from territories.resolution import resolve
@@ -184,8 +186,12 @@ def read_jsonl(lines: Iterable[str], report: ImportErrors) -> Iterator[ImportRec
     for number, raw in enumerate(lines, start=1):
         if not raw.strip():
             continue
+        problems = json_problems(raw.encode())  # as an API body: standard JSON, text that can be stored
+        if problems:
+            report.errors.append((number, "; ".join(_located(problem) for problem in problems)))
+            continue
         try:
-            data = json.loads(raw)
+            data = orjson.loads(raw)
             if not isinstance(data, dict):
                 raise ValueError("a line must hold one JSON object")
             content = MonographContent.model_validate({k: v for k, v in data.items() if k not in _NOT_CONTENT})
@@ -199,6 +205,12 @@ def read_jsonl(lines: Iterable[str], report: ImportErrors) -> Iterator[ImportRec
             report.errors.append((number, str(exc)))
             continue
         yield ImportRecord(number, content, data.get("id"), data.get("external_id"), status, published_at)
+
+
+def _located(problem: dict[str, Any]) -> str:
+    """A body problem (`json_problems`) said of an import line: `actors.0.name: …` (the line itself: `line: …`)."""
+    where = ".".join(str(part) for part in problem["loc"][1:])
+    return f"{where or 'line'}: {problem['msg']}"
 
 
 def _published_at(value: Any) -> datetime | None:

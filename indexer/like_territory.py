@@ -21,10 +21,10 @@ from schemas.like_territory import (
     POPULATION_BOUNDS,
     ZONE_LABELS,
     TerritoryProfile,
-    population_band,
     territory_features,
 )
 from schemas.search import SearchHit
+from schemas.territory import Zone
 
 
 @dataclass(frozen=True)
@@ -62,9 +62,8 @@ def similarity_reasons(profile: TerritoryProfile, hit: SearchHit) -> list[str]:
     if shared:
         labels = ", ".join(TERRITORY_TYPE.label(str(t)).lower() for t in shared)
         reasons.append(f"même type de territoire ({labels})")
-    band, their_band = profile.band, population_band(theirs.population)
-    if band is not None and their_band is not None and abs(band - their_band) <= 1:
-        size = "taille comparable" if band == their_band else "taille proche"
+    size = size_likeness(mine.population, theirs.population)
+    if size is not None:
         reasons.append(f"{size} (≈ {about(theirs.population or 0)} hab.)")
     if mine.epci_nature and mine.epci_nature == theirs.epci_nature:
         reasons.append(f"même nature d'intercommunalité ({EPCI_NATURE_LABELS[mine.epci_nature]})")
@@ -72,9 +71,23 @@ def similarity_reasons(profile: TerritoryProfile, hit: SearchHit) -> list[str]:
         reasons.append("même département")
     elif mine.region and mine.region == theirs.region:
         reasons.append("même région")
-    if mine.zone and mine.zone == theirs.zone:
+    if mine.zone and mine.zone == theirs.zone and (reasons or mine.zone != Zone.METRO):
+        # Metropolitan France alone says nothing of a territory (Nantes was « comparable » to a village for it).
         reasons.append(f"même zone ({ZONE_LABELS[mine.zone]})")
     return reasons
+
+
+# Two populations this many times apart at most are of a comparable size, or a close one; further apart, their
+# size is not a reason (ranking compares size bands, `population_band`: neighbouring bands can be ten times apart).
+COMPARABLE_SIZE, CLOSE_SIZE = 2.5, 3.5
+
+
+def size_likeness(mine: int | None, theirs: int | None) -> str | None:
+    """« taille comparable », « taille proche » or None (unknown, or too far apart to say)."""
+    if not mine or not theirs:
+        return None
+    ratio = max(mine, theirs) / min(mine, theirs)
+    return "taille comparable" if ratio <= COMPARABLE_SIZE else "taille proche" if ratio <= CLOSE_SIZE else None
 
 
 def about(population: int) -> str:

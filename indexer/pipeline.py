@@ -282,11 +282,19 @@ def searched(
     plan = yield from planned(query, synonyms, stemmer)
     parsed = plan.parsed
     meaning = yield from _nearest(semantic, plan)
-    if meaning is not None:
+    if meaning is not None and plan.sort != Sort.RELEVANCE:
+        # Sorted otherwise, the same practices in the engine's order: the blend of scores has nothing to rank.
+        plan = SearchPlan(query, parsed, relaxed=plan.relaxed, dense=meaning.dense)
+    elif meaning is not None:
         hybrid = SearchPlan(query, parsed, relaxed=plan.relaxed, dense=meaning.dense, ids_only=True)
         return (yield from _hybrid_search(hybrid, meaning, stemmer))
     raw = yield Call("execute", (plan,))
-    if not raw.total and not plan.relaxed and len(parsed.clauses) > 1:
+    if plan.dense and not plan.relaxed and len(parsed.clauses) > 1 and not (yield from _holds_every_word(plan, raw)):
+        # As sorted by relevance: any word once no practice holds them all, beside those close in meaning.
+        raw.counted()
+        plan = SearchPlan(query, parsed, relaxed=True, dense=plan.dense)
+        raw = yield Call("execute", (plan,))
+    elif not raw.total and not plan.relaxed and len(parsed.clauses) > 1:
         raw.counted()  # not needed, but its helper is busy until then: its counts are waited for, not left running
         plan = SearchPlan(query, parsed, relaxed=True)
         raw = yield Call("execute", (plan,))
@@ -368,11 +376,15 @@ class Meaning:
 def _nearest(semantic: Semantic | None, plan: SearchPlan) -> Steps[Meaning | None]:
     """Hybrid: the practices closest to the words' meaning.
 
-    None (a lexical search) unless hybrid was asked, the engine has vectors, the query has words and
-    results are sorted by relevance, or when no practice is close enough.
+    None (a lexical search) unless hybrid was asked, the engine has vectors and the query has words, or when no
+    practice is close enough; and for words holding a quoted phrase, which the user asked for as written (a practice
+    close in meaning would not hold it). Whatever the sort: « Plus récentes » and the feeds list the practices the
+    search by relevance finds (they listed those holding the words only: 5 of 21 for « maison de santé »).
     """
     query = plan.query
-    if query.mode != SearchMode.HYBRID or semantic is None or plan.parsed.is_empty or plan.sort != Sort.RELEVANCE:
+    if query.mode != SearchMode.HYBRID or semantic is None or plan.parsed.is_empty:
+        return None
+    if any(clause.exact for clause in plan.parsed.clauses):
         return None
     time_left(query.deadline)
     vector = yield Work(semantic.query_vector, (query.q,))

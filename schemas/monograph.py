@@ -8,11 +8,21 @@ from enum import StrEnum
 from typing import Annotated, Any
 from urllib.parse import urlsplit
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    Strict,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
 from pydantic_core import PydanticCustomError
 
 from schemas.referentials import ActorCategory, TerritoryType
 from schemas.territory import EpciNature, TerritoryKind, Zone, place_name
+from schemas.text import composed_value
 
 
 class Status(StrEnum):
@@ -64,6 +74,10 @@ Email = Annotated[str, StringConstraints(max_length=254), AfterValidator(_email)
 class _Input(BaseModel):
     # Unknown fields are errors, so a misspelt field name is reported instead of dropped.
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    # Texts composed (NFC) before they are checked, when written and when read back: « école » typed decomposed is
+    # found by « école » (a practice stored decomposed before is composed when indexed again).
+    _composed = field_validator("*", mode="before")(composed_value)
 
 
 # INSEE codes: commune or arrondissement (`26113`, `2A004`), département (`26`, `2A`, `974`), région (`84`);
@@ -165,8 +179,9 @@ class MonographContent(_Input):
     territory_types: list[TerritoryType] = Field(min_length=1, max_length=7)
     actor_categories: list[ActorCategory] = Field(min_length=1, max_length=8)
     actors: list[Actor] = Field(default_factory=list, max_length=50)
-    odd: list[Annotated[int, Field(ge=1, le=17)]] = Field(min_length=1, max_length=17)
-    year: Annotated[int, Field(ge=1950, le=2100)] | None = Field(
+    # Numbers as JSON writes them: `true`, `2.0` or `"2"` are refused, not read as 1 or 2.
+    odd: list[Annotated[int, Strict(), Field(ge=1, le=17)]] = Field(min_length=1, max_length=17)
+    year: Annotated[int, Strict(), Field(ge=1950, le=2100)] | None = Field(
         default=None, description="The year the practice started: from 1950, and not after next year in a submission."
     )
     programmes: list[ShortText] = Field(default_factory=list, max_length=20)

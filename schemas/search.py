@@ -14,6 +14,7 @@ from schemas.facets import FACET_BY_NAME, FACET_NAMES, FACETS, Facet
 from schemas.like_territory import TerritoryProfile
 from schemas.monograph import Monograph, Territory
 from schemas.referentials import ActorCategory, TerritoryType
+from schemas.text import searchable
 from schemas.understood import Understood, understood
 
 MAX_RESULT_WINDOW = 10_000
@@ -309,6 +310,12 @@ class Words(BaseModel):
     q: Annotated[str, StringConstraints(max_length=MAX_QUERY_LENGTH)] = Field(
         "", description="Words to find; quotes for an exact phrase.", examples=["tiers-lieux en milieu rural"]
     )
+
+    # Composed (NFC), control characters read as spaces (`schemas/text.py`): « école » typed decomposed finds « école ».
+    @field_validator("q", mode="before")
+    @classmethod
+    def _searchable(cls, value: Any) -> Any:
+        return searchable(value) if isinstance(value, str) else value
 
 
 class SearchParams(SearchFilters, Words):

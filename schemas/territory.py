@@ -15,6 +15,14 @@ class TerritoryKind(StrEnum):
     DEPARTEMENT = "departement"
     REGION = "region"
 
+    @property
+    def word(self) -> str:
+        """How a message names this kind: « département 26 », not the code value `departement`."""
+        return _KIND_WORDS.get(self, self.value)
+
+
+_KIND_WORDS = {TerritoryKind.EPCI: "EPCI", TerritoryKind.DEPARTEMENT: "département", TerritoryKind.REGION: "région"}
+
 
 class Zone(StrEnum):
     METRO = "metro"

@@ -33,7 +33,7 @@ class TerritoryRecord:
 
     def describe(self) -> str:
         """`Die (commune 26113)`: how messages name it."""
-        return f"{self.name} ({self.kind} {self.code})"
+        return f"{self.name} ({self.kind.word} {self.code})"
 
 
 @dataclass(frozen=True, slots=True)

@@ -125,13 +125,13 @@ def _lookup(territories: Referential, code: str, kind: TerritoryKind | None) -> 
     kinds = (kind,) if kind else KINDS_BY_LENGTH.get(len(code), AREA_KINDS)
     found = [record for k in kinds if (record := territories.get(k, code)) is not None]
     if len(found) > 1:
-        both = " and ".join(f"{record.kind} ({record.name})" for record in found)
+        both = " and ".join(f"{record.kind.word} ({record.name})" for record in found)
         raise TerritoryError("kind", f"code {code} is both a {both}; say which with territory.kind")
     if found:
         return found[0], None
     former = territories.former(code) if TerritoryKind.COMMUNE in kinds else None
     if former is None:
-        what = kind.value if kind else " or ".join(k.value for k in kinds)
+        what = kind.word if kind else " or ".join(k.word for k in kinds)
         raise TerritoryError("code", f"{code} is not the code of any {what} (2026 geography)")
     successors = [territories.get(TerritoryKind.COMMUNE, successor) for successor in former.successors]
     named = f"{code} ({former.name})" if former.name else code
@@ -149,7 +149,7 @@ def _area(territories: Referential, kind: TerritoryKind, text: str | None, field
     found = territories.find(kind, text)
     if found is None:
         example = "26 or Drôme" if kind == TerritoryKind.DEPARTEMENT else "84 or Auvergne-Rhône-Alpes"
-        raise TerritoryError(field, f"{text!r} is not a {kind} code or name (for example {example})")
+        raise TerritoryError(field, f"{text!r} is not a {kind.word} code or name (for example {example})")
     return found
 
 
@@ -180,7 +180,7 @@ def _name_only(
 def _names(territories: Referential, field: str, codes: frozenset[str]) -> str:
     kind = TerritoryKind.DEPARTEMENT if field == "department" else TerritoryKind.REGION
     records = sorted(filter(None, (territories.get(kind, code) for code in codes)), key=lambda r: r.code)
-    return " and ".join(record.describe() for record in records) or f"no {kind}"
+    return " and ".join(record.describe() for record in records) or f"no {kind.word}"
 
 
 def _region_name(region: TerritoryRecord | None) -> str | None:

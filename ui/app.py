@@ -6,6 +6,7 @@ from pathlib import Path
 
 import streamlit as st
 
+from ui import state
 from ui.api_key import editor_session
 from ui.components import SITE_NAME, STYLE, html_block
 from ui.french import speak_french
@@ -43,6 +44,7 @@ pages = [
     st.Page("views/about.py", title="À propos", url_path="a-propos", visibility="hidden"),
 ]
 page = st.navigation(pages, position="top")
+state.note_page(page.url_path)
 # The page is drawn into a container placed above the footer, so a page that stops early (st.stop:
 # nothing found, an outage…) still ends with the footer.
 body = st.container()

@@ -11,7 +11,7 @@ import httpx
 import streamlit as st
 
 Params = Sequence[tuple[str, str]]
-Outage = Literal["down", "slow", "error"]
+Outage = Literal["down", "slow", "error", "busy"]
 ExportFormat = Literal["csv-excel", "csv", "jsonl"]
 
 TIMEOUT = httpx.Timeout(8.0, connect=3.0)
@@ -21,7 +21,8 @@ SEARCH_ONLY = ("sort", "page", "size")
 
 
 class ApiUnavailable(Exception):
-    """The API is down, too slow or failing (5xx): the page shows a French message, not a traceback."""
+    """The API is down, too slow, failing (5xx) or asking to slow down (429): the page shows a French message, not
+    a traceback (nor, for a 429, one blaming the address)."""
 
     def __init__(self, reason: Outage, detail: str = "") -> None:
         super().__init__(f"{reason}: {detail}")
@@ -78,6 +79,8 @@ def request(
         raise ApiUnavailable("down", str(exc)) from exc
     if response.status_code >= 500:
         raise ApiUnavailable("error", f"{response.status_code} {response.text[:200]}")
+    if response.status_code == 429:
+        raise ApiUnavailable("busy", response.headers.get("retry-after", ""))
     if response.status_code >= 400:
         raise _error_from(response)
     return response

@@ -35,6 +35,7 @@ OUTAGE_MESSAGES = {
     "down": "Le service IMPACT-Pratiques est momentanément indisponible. Réessayez dans quelques instants.",
     "slow": "Le service met trop de temps à répondre. Réessayez dans quelques instants.",
     "error": "Le service IMPACT-Pratiques a rencontré un problème. Réessayez dans quelques instants.",
+    "busy": "Le service reçoit trop de demandes en ce moment. Réessayez dans quelques instants.",
 }
 
 # Everything HTML or Markdown could read as syntax becomes a character reference, so text is
@@ -177,8 +178,9 @@ def territory_line(monograph: dict[str, Any]) -> str:
     return f'<div class="impact-meta">{safe_text(place)}{safe_text(year)}</div>'
 
 
-def fetch(call: Callable[[], T], not_found: str | None = None) -> T:
-    """Run one API call; on failure show a French message and stop the page (never a traceback)."""
+def fetch(call: Callable[[], T], not_found: str | None = None, back_link: bool = True) -> T:
+    """Run one API call; on failure show a French message and stop the page (never a traceback), and for a refused
+    call a link back to the search, unless the page already shows one (`back_link=False`)."""
     try:
         return call()
     except ApiUnavailable as exc:
@@ -189,10 +191,11 @@ def fetch(call: Callable[[], T], not_found: str | None = None) -> T:
             st.warning(not_found, icon=":material/search_off:")
         else:
             st.error("La demande n'a pas pu aboutir. Vérifiez les paramètres de l'adresse ou repartez de la recherche.")
-        # The search left, in its link (the search page then has no address of its own to write: Back works).
-        st.page_link(
-            SEARCH_PAGE, label="Retour à la recherche", icon=":material/search:", query_params=current().to_params()
-        )
+        if back_link:
+            # The search left, in its link (the search page then has no address of its own to write: Back works).
+            st.page_link(
+                SEARCH_PAGE, label="Retour à la recherche", icon=":material/search:", query_params=current().to_params()
+            )
         st.stop()
 
 

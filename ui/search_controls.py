@@ -56,6 +56,12 @@ def value_label(facet: str, value: str) -> str:
     return FACET_BY_NAME[facet].label(value)
 
 
+def in_a_sentence(title: str) -> str:
+    """A title inside a sentence: its first letter in lower case, acronyms kept (« objectifs de développement durable
+    (ODD) », « EPCI »)."""
+    return title if title[1:2].isupper() else title[:1].lower() + title[1:]
+
+
 def describe(search: SearchState) -> str:
     """The current search in one French sentence, as Markdown (for dashboards and exports).
 
@@ -65,7 +71,7 @@ def describe(search: SearchState) -> str:
     for facet in FACET_NAMES:
         if search.filters[facet]:
             chosen = ", ".join(md_literal(value_label(facet, v)) for v in search.filters[facet])
-            parts.append(f"{FACET_BY_NAME[facet].title.lower()} : {chosen}")
+            parts.append(f"{in_a_sentence(FACET_BY_NAME[facet].title)} : {chosen}")
     if search.has_years:
         parts.append(f"années {search.year_from or YEAR_MIN}–{search.year_to or YEAR_MAX}")
     return " ; ".join(parts) if parts else "toutes les pratiques publiées"

@@ -188,9 +188,22 @@ def remember(state: SearchState) -> None:
         st.query_params.from_dict(state.to_params())
 
 
+# The page the last run drew, and whether this run draws another one (`note_page`).
+PAGE_KEY, NEW_PAGE_KEY = "_impact_page", "_impact_new_page"
+
+
+def note_page(page: str) -> None:
+    """Record the page this run draws (before it draws): `sync_widget` then knows whether it changed."""
+    st.session_state[NEW_PAGE_KEY] = st.session_state.get(PAGE_KEY) != page
+    st.session_state[PAGE_KEY] = page
+
+
 def sync_widget(key: str, value: Any) -> None:
-    """Show `value` in the widget `key` (before it is drawn), touching the session only on change."""
-    if st.session_state.get(key, MISSING) != value:
+    """Show `value` in the widget `key` (before it is drawn), touching the session only on change, or always on
+    another page than the last run's: the pages share their controls' keys, but Streamlit keeps a widget's value per
+    page, so a control drawn anew on another page showed its default (an empty box under a search counted with
+    words) and ignored a first click, unless its key was written again."""
+    if st.session_state.get(NEW_PAGE_KEY, False) or st.session_state.get(key, MISSING) != value:
         st.session_state[key] = value
 
 

@@ -58,7 +58,9 @@ def html_page(
 def error_page(
     request: Request, status: int, title: str, problems: list[str], headers: dict[str, str] | None = None
 ) -> HTMLResponse:
-    """A short French page explaining what went wrong and what to do."""
+    """A short French page explaining what went wrong and what to do: the link to the builder only for a 400 (the
+    address itself is wrong, which whoever composed it can mend), not for a page gone or a search that failed, which
+    the partner's visitors read."""
     return html_page(
         "error.html",
         status=status,
@@ -67,7 +69,7 @@ def error_page(
         problems=problems,
         stylesheet=static_files.url(request, "embed.css"),
         script=static_files.url(request, "embed.js"),
-        builder=f"{request.scope.get('root_path', '')}/embed/builder",
+        builder=f"{request.scope.get('root_path', '')}/embed/builder" if status == 400 else None,
     )
 
 

@@ -72,6 +72,10 @@ _FRENCH_RULES = {
     "string_too_short": "trop court (au moins {min_length} caractères)",
     "enum": "valeur inconnue ; valeurs permises : {expected}",
     "literal_error": "valeur inconnue ; valeurs permises : {expected}",
+    "bool_parsing": "doit valoir 1 (oui) ou 0 (non)",
+    "bool_type": "doit valoir 1 (oui) ou 0 (non)",
+    "too_many_values": "au plus {cap} valeurs (reçu {count}) ; donnez chaque valeur une fois",
+    "too_long": "au plus {max_length} valeurs",
 }
 # Model-level rules carry no field in their location: the field comes from here.
 _FRENCH_MESSAGES = (
@@ -95,7 +99,9 @@ def french_problem(error: Any) -> str:
     name = ".".join(str(p) for p in error.get("loc", ()) if not isinstance(p, int))
     rule = _FRENCH_RULES.get(error.get("type", ""))
     if rule:
-        message = rule.format(**{k: str(v) for k, v in (error.get("ctx") or {}).items()})
+        # Pydantic lists allowed values as `'blank' or 'self'`: « ou » in French.
+        context = {k: str(v).replace("' or '", "' ou '") for k, v in (error.get("ctx") or {}).items()}
+        message = rule.format(**context)
     else:
         english = str(error.get("msg", "")).removeprefix("Value error, ")
         field, message = next(

@@ -54,8 +54,9 @@ def is_sequence(annotation: Any) -> bool:
 
 @dataclass(frozen=True)
 class QueryReader:
-    """Reads a query string into `model`: repeatable fields as lists, the others as their last value, and
-    unknown names as they came (the model's `extra` policy judges them)."""
+    """Reads a query string into `model`: repeatable fields as lists, the others as their value (given twice: a 422
+    naming it, as embeds and feeds answer, not the last one silently), and unknown names as they came (the model's
+    `extra` policy judges them)."""
 
     model: type[BaseModel]
     fields: tuple[str, ...]
@@ -77,9 +78,25 @@ class QueryReader:
         # The model's fields in its order, then the unknown names in the query's: the input FastAPI builds
         # (a model-level error shows it, and a "before" validator sees it).
         data: dict[str, Any] = {}
+        repeated: list[dict[str, Any]] = []
         for name in self.fields:
             if name in query:
-                data[name] = query.getlist(name) if name in self.repeatable else query[name]
+                if name in self.repeatable:
+                    data[name] = query.getlist(name)
+                    continue
+                values = query.getlist(name)
+                if len(values) > 1:
+                    repeated.append(
+                        {
+                            "loc": ("query", name),
+                            "msg": f"given {len(values)} times; send one value",
+                            "type": "repeated",
+                            "input": values[:5],
+                        }
+                    )
+                data[name] = values[-1]
+        if repeated:
+            raise RequestValidationError(repeated)
         if len(data) < len(query):
             for name in query:
                 if name not in data:

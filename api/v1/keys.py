@@ -8,7 +8,7 @@ from api.deps import KeyDep
 from api.http.load_shedding import SheddingRoute
 from schemas.api import KeyInfo, error_responses
 
-router = APIRouter(route_class=SheddingRoute, prefix="/keys", tags=["keys"], responses=error_responses(401, 429))
+router = APIRouter(route_class=SheddingRoute, prefix="/keys", tags=["keys"], responses=error_responses(401, 422, 429))
 
 
 @router.get("/me", response_model=KeyInfo, summary="Ma clé d'API")

@@ -100,8 +100,11 @@ def version_read(body: MonographUpdate, if_match: IfMatch) -> int:
 
 def reviewed_version(version: int | None, if_match: IfMatch) -> int | None:
     """The version an editor's decision was made on: `version` in the body, or the If-Match header (None: the
-    current one)."""
-    return version if version is not None else if_match.version()
+    current one); both, naming two versions, are a 400 (which one was reviewed?)."""
+    header = if_match.version()
+    if version is not None and header is not None and version != header:
+        raise DomainError(f"the body's version ({version}) and If-Match ({header}) name two versions: send one")
+    return version if version is not None else header
 
 
 def _public(monograph: Monograph, settings: Settings) -> MonographPublic:
@@ -368,12 +371,14 @@ def reject(
 
 
 @router.delete("/{monograph_id}", status_code=status.HTTP_204_NO_CONTENT, summary="Retirer une pratique")
-def delete(monograph_id: MonographId, key: EditorDep, writes: WritesDep) -> Response:
-    """Archive (soft delete): gone from search at once, kept in the store, restorable by publishing. Archiving an
-    archived practice changes nothing (204 again)."""
+def delete(monograph_id: MonographId, key: EditorDep, writes: WritesDep, if_match: IfMatchDep) -> Response:
+    """Archive (soft delete): gone from search at once, kept in the store, restorable by publishing. With If-Match,
+    only the version named is archived (another is a 409: the practice changed since it was read). Archiving an
+    archived practice changes nothing (204 again, a retry included)."""
     try:
-        writes.wait_searchable(writes.store.set_status(monograph_id, Status.ARCHIVED, key.id))
-    except InvalidTransition:
+        archived = writes.store.set_status(monograph_id, Status.ARCHIVED, key.id, expected_version=if_match.version())
+        writes.wait_searchable(archived)
+    except (InvalidTransition, VersionConflict):
         if writes.store.get(monograph_id).status != Status.ARCHIVED:
             raise
     return Response(status_code=status.HTTP_204_NO_CONTENT)

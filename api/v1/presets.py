@@ -20,7 +20,7 @@ def _etag(response: Response, preset: Preset) -> None:
     response.headers["ETag"] = f'"{preset.version}"'
 
 
-@router.get("", response_model=PresetPage, summary="Préréglages d'intégration")
+@router.get("", response_model=PresetPage, summary="Préréglages d'intégration", responses=error_responses(422))
 def list_presets(
     store: StoreDep,
     page: Annotated[int, Query(ge=1, le=10_000)] = 1,

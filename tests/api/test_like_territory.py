@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
+from indexer.like_territory import size_likeness
 from tests.api.conftest import payload
 
 # Practices in official territories, resolved by the API on submission.
@@ -30,9 +31,11 @@ def test_like_territory_ranks_and_says_why(client: TestClient, placed: dict[str,
     first = body["hits"][0]
     assert first["id"] == placed["saint-denis"]
     assert first["territory"]["epci_nature"] == "CA"
+    # Le Port (34,000 inhabitants) and Saint-Denis (160,000) are in neighbouring size bands, which ranks it, but
+    # nearly five times apart: not said to be of a close size.
     assert first["similarity_reasons"][:2] == [
         "même type de territoire (outre-mer)",
-        "taille proche (≈ 160\u202f000 hab.)",
+        "même nature d'intercommunalité (communauté d'agglomération)",
     ]
     assert "même département" in first["similarity_reasons"]
     assert body["like_territory"]["territory"]["name"] == "Le Port"
@@ -44,7 +47,7 @@ def test_like_territory_ranks_and_says_why(client: TestClient, placed: dict[str,
     assert "taille comparable (≈ 2\u202f100 hab.)" in rural["hits"][0]["similarity_reasons"]
     assert rural["hits"][1]["similarity_reasons"] == [
         "même type de territoire (rural)",
-        "taille proche (≈ 12\u202f000 hab.)",
+        "taille comparable (≈ 12\u202f000 hab.)",
         "même nature d'intercommunalité (communauté de communes)",
         "même département",
         "même zone (France métropolitaine)",
@@ -92,7 +95,7 @@ def test_codes_are_case_and_space_tolerant(client: TestClient) -> None:
         ("2C004", "INSEE code"),
         ("1234567890", "INSEE code"),
         ("99999", "not the code of any commune"),
-        ("123456789", "not the code of any epci"),
+        ("123456789", "not the code of any EPCI"),
     ],
 )
 def test_bad_like_territory_is_a_422_naming_it(client: TestClient, code: str, says: str) -> None:
@@ -102,3 +105,27 @@ def test_bad_like_territory_is_a_422_naming_it(client: TestClient, code: str, sa
     assert error["code"] == "validation_error"
     assert error["details"][0]["loc"][-1] == "like_territory"
     assert says in error["message"] and "like_territory" in error["message"]
+
+
+@pytest.mark.parametrize(
+    ("mine", "theirs", "said"),
+    [
+        (2_100, 2_100, "taille comparable"),
+        (4_800, 12_000, "taille comparable"),  # 2.5 times
+        (18_628, 5_800, "taille proche"),  # 3.2 times
+        (18_628, 4_800, None),  # 3.9 times
+        (5_391, 51_000, None),  # neighbouring bands, ten times apart: was « taille proche »
+        (None, 5_000, None),
+    ],
+)
+def test_a_size_is_said_comparable_or_close_only_when_it_is(mine: int | None, theirs: int, said: str | None) -> None:
+    assert size_likeness(mine, theirs) == said
+
+
+def test_metropolitan_france_alone_is_no_likeness(client: TestClient, placed: dict[str, str]) -> None:
+    """Nantes (320,000 inhabitants, a métropole) was « Territoire comparable : même zone (France métropolitaine) »
+    beside a village: said alone, the zone is left out."""
+    body = client.get("/api/v1/search", params={"like_territory": "44109"}).json()
+    reasons = [hit["similarity_reasons"] for hit in body["hits"]]
+    assert ["même zone (France métropolitaine)"] not in reasons
+    assert any("même zone (France métropolitaine)" in r for r in reasons if len(r) > 1)

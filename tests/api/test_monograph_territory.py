@@ -64,7 +64,7 @@ def test_departement_by_name(client: TestClient, contributor: dict[str, str]) ->
     ("territory", "field", "words"),
     [
         ({"name": "x", "code": "99999"}, "code", "99999"),
-        ({"name": "Die", "code": "26113", "department": "38"}, "department", "Drôme (departement 26)"),
+        ({"name": "Die", "code": "26113", "department": "38"}, "department", "Drôme (département 26)"),
         ({"name": "Die", "code": "26113", "region": "Bretagne"}, "region", "Auvergne-Rhône-Alpes"),
         ({"name": "x", "department": "Atlantide"}, "department", "Atlantide"),
         ({"name": "x", "code": "84"}, "kind", "Vaucluse"),

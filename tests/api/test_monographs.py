@@ -1,7 +1,9 @@
 from __future__ import annotations
 
 import json
+import unicodedata
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -147,6 +149,33 @@ def test_moderation_flow(client: TestClient, contributor: dict[str, str], editor
     assert client.get(f"{URL}/{created['id']}").status_code == 404
 
 
+def test_an_archive_with_if_match_archives_only_the_version_read(
+    client: TestClient, contributor: dict[str, str], editor: dict[str, str]
+) -> None:
+    """DELETE took no notice of If-Match: an editor archiving what they read archived a practice changed since."""
+    created = client.post(URL, json=payload(), headers=contributor).json()
+    published = client.post(f"{URL}/{created['id']}/publish", headers=editor).json()
+    stale = client.delete(f"{URL}/{created['id']}", headers=editor | {"If-Match": f'"{created["version"]}"'})
+    assert stale.status_code == 409 and stale.json()["error"]["details"]["current_version"] == published["version"]
+    assert client.get(f"{URL}/{created['id']}").status_code == 200  # still published
+    read = {"If-Match": f'"{published["version"]}"'}
+    assert client.delete(f"{URL}/{created['id']}", headers=editor | read).status_code == 204
+    assert client.delete(f"{URL}/{created['id']}", headers=editor | read).status_code == 204  # a retry
+    assert client.get(f"{URL}/{created['id']}").status_code == 404
+
+
+def test_a_decision_naming_two_versions_is_refused(
+    client: TestClient, contributor: dict[str, str], editor: dict[str, str]
+) -> None:
+    """The body's version silently won over a different If-Match: which one did the editor review?"""
+    created = client.post(URL, json=payload(), headers=contributor).json()
+    both = client.post(
+        f"{URL}/{created['id']}/publish", json={"version": created["version"]}, headers=editor | {"If-Match": '"7"'}
+    )
+    assert both.status_code == 400 and "name two versions" in both.json()["error"]["message"]
+    assert client.get(f"{URL}/{created['id']}", headers=editor).json()["status"] == "submitted"
+
+
 def test_the_queue_lists_unresolved_territories_apart(
     client: TestClient, contributor: dict[str, str], editor: dict[str, str]
 ) -> None:
@@ -213,6 +242,20 @@ def test_validation_errors_name_field_and_rule(client: TestClient, contributor: 
     assert ("body", "title") in locs and ("body", "summary") in locs
     assert ("body", "odd", 0) in locs and ("body", "territory_types", 0) in locs
     assert "at least 3 characters" in error["message"] or "at least 3" in json.dumps(error)
+
+
+@pytest.mark.parametrize(
+    ("changed", "where"),
+    [({"odd": [True]}, "body.odd.0"), ({"odd": [2.0]}, "body.odd.0"), ({"year": "2020"}, "body.year")],
+)
+def test_a_number_written_otherwise_is_refused_not_read_as_one(
+    client: TestClient, contributor: dict[str, str], changed: dict[str, Any], where: str
+) -> None:
+    """`odd: [true]` was stored as ODD 1: a partner's mistake became a wrong theme, silently."""
+    answer = client.post(URL, json=payload(**changed), headers=contributor)
+    assert answer.status_code == 422
+    assert f"{where}: Input should be a valid integer" in answer.json()["error"]["message"]
+    assert client.app.state.store.count() == 0  # type: ignore[attr-defined]
 
 
 def test_a_message_naming_some_problems_says_how_many_more_the_details_list(
@@ -284,14 +327,37 @@ def test_bad_bodies_answer_cleanly_and_write_nothing(client: TestClient, contrib
         ("title", b'"Un atelier\\u0000 partag\u00e9"', "body.title", "NUL character"),
         ("actors", b'[{"name": "A", "category": "association", "role": "\\u0000"}]', "body.actors.0.role", "NUL"),
         ("tags", b'["ok", "a\\u0000b"]', "body.tags.1", "NUL character"),
+        ("title", b'"Un atelier\\u0007 partag\u00e9"', "body.title", "control character U+0007: character 11"),
+        ("summary", b'"\\b' + b"x" * 30 + b'"', "body.summary", "control character U+0008"),
+        ("title", '"Un atelier partagé \u0085 ici"'.encode(), "body.title", "control character U+0085"),
+        (
+            "title",
+            '"Un atelier \u202egnol"'.encode(),
+            "body.title",
+            "U+202E (RIGHT-TO-LEFT OVERRIDE), which can disguise",
+        ),
+        ("actors", b'[{"name": "A\\u2066B", "category": "association"}]', "body.actors.0.name", "U+2066"),
     ],
-    ids=["nan", "infinity", "lone-surrogate", "nul", "nested-nul", "nul-in-list"],
+    ids=[
+        "nan",
+        "infinity",
+        "lone-surrogate",
+        "nul",
+        "nested-nul",
+        "nul-in-list",
+        "bell",
+        "backspace",
+        "c1",
+        "bidi",
+        "isolate",
+    ],
 )
 def test_text_no_database_stores_is_a_422_naming_where(
     client: TestClient, contributor: dict[str, str], field: str, raw: bytes, where: str, problem: str
 ) -> None:
     """Python's JSON reader takes NaN, Infinity and lone surrogates, which no answer can echo (each was a 500), and
-    PostgreSQL refuses the NUL character: refused before any route, the field named."""
+    PostgreSQL refuses the NUL character; control characters and bidirectional controls (which can make a title
+    read as another text) have no place in a practice: refused before any route, the field named."""
     store = client.app.state.store  # type: ignore[attr-defined]
     body = json.dumps(payload() | {field: "__RAW__"}).encode().replace(b'"__RAW__"', raw)
 
@@ -302,6 +368,33 @@ def test_text_no_database_stores_is_a_422_naming_where(
     assert error["code"] == "validation_error" and f"{where}: " in error["message"] and problem in error["message"]
     assert ".".join(str(part) for part in error["details"][0]["loc"]) == where
     assert store.count() == 0
+
+
+def test_text_written_with_escapes_or_tabs_and_newlines_is_taken(
+    client: TestClient, contributor: dict[str, str]
+) -> None:
+    """What looks like a refused character to the first check is not one: « é » escaped by an ASCII-only writer,
+    an escaped backslash before a `b`, tabs and new lines in a section."""
+    body = json.dumps(payload() | {"context": "Ligne 1\n\tligne 2 : C:\\bin é"}, ensure_ascii=True).encode()
+    answer = client.post(URL, content=body, headers=contributor | {"Content-Type": "application/json"})
+    assert answer.status_code == 201, answer.text
+    assert answer.json()["context"] == "Ligne 1\n\tligne 2 : C:\\bin é"
+
+
+def test_decomposed_text_is_stored_composed_and_found_by_its_accented_words(
+    client: TestClient, contributor: dict[str, str], editor: dict[str, str]
+) -> None:
+    """« école » written decomposed (`e` and a combining accent, as some Macs copy it) looked the same but was found
+    neither by « école » nor by « ecole », and its highlight was cut in two."""
+    decomposed = unicodedata.normalize("NFD", "Une école du numérique ouverte aux habitants du Diois")
+    assert decomposed != unicodedata.normalize("NFC", decomposed)
+    made = client.post(URL, json=payload() | {"summary": decomposed}, headers=contributor).json()
+    assert made["summary"] == unicodedata.normalize("NFC", decomposed)
+    client.post(f"{URL}/{made['id']}/publish", json={"version": made["version"]}, headers=editor)
+    for words in ("école numérique", "ecole", unicodedata.normalize("NFD", "école numérique")):
+        found = client.get("/api/v1/search", params={"q": words, "mode": "lexical"}).json()
+        assert [hit["id"] for hit in found["hits"]] == [made["id"]], words
+    assert "<mark>école</mark>" in found["hits"][0]["highlight"]["summary"]
 
 
 def test_list_requires_key_and_scopes_contributors(

@@ -115,6 +115,18 @@ def test_openapi_documents_examples(client: TestClient) -> None:
     assert "tiers-lieux" in json.dumps(spec)
 
 
+def test_openapi_documents_the_error_body_every_route_answers(client: TestClient) -> None:
+    """`/keys/me` and `/presets` documented FastAPI's `{"detail": [...]}` for their 422, which the API never sends."""
+    spec = client.get("/openapi.json").json()
+    documented = {
+        f"{method.upper()} {path}": json.dumps(operation.get("responses", {}))
+        for path, operations in spec["paths"].items()
+        for method, operation in operations.items()
+    }
+    assert [name for name, responses in documented.items() if "HTTPValidationError" in responses] == []
+    assert "ErrorResponse" in documented["GET /api/v1/keys/me"] and "ErrorResponse" in documented["GET /api/v1/presets"]
+
+
 def test_openapi_submission_example_is_valid(client: TestClient, contributor: dict[str, str]) -> None:
     spec = client.get("/openapi.json").json()
     body = spec["paths"]["/api/v1/monographs"]["post"]["requestBody"]["content"]["application/json"]

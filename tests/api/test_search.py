@@ -66,6 +66,17 @@ def test_unknown_parameter_is_rejected(client: TestClient) -> None:
     assert response.status_code == 422 and "territoire" in response.text
 
 
+def test_a_parameter_given_twice_is_named_not_read_as_its_last_value(client: TestClient) -> None:
+    """`?q=tiers&q=zzzqqq` searched « zzzqqq » (0 results), `size=5&size=7` gave 7: embeds and feeds said which
+    parameter was repeated, the JSON API now does too. Repeatable filters still take several values."""
+    twice = client.get("/api/v1/search", params=[("q", "tiers"), ("q", "zzzqqq"), ("size", 5), ("size", 7)])
+    assert twice.status_code == 422
+    error = twice.json()["error"]
+    assert [d["loc"] for d in error["details"]] == [["query", "q"], ["query", "size"]]
+    assert "query.q: given 2 times; send one value" in error["message"]
+    assert client.get("/api/v1/search", params=[("odd", 3), ("odd", 7)]).status_code == 200
+
+
 def test_inverted_year_range(client: TestClient) -> None:
     response = client.get("/api/v1/search", params={"year_from": 2022, "year_to": 2010})
     assert response.status_code == 422 and "year_from" in response.json()["error"]["message"]

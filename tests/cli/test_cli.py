@@ -98,11 +98,16 @@ def test_import_reports_and_skips_bad_lines(data_dir: Path, tmp_path: Path) -> N
     bad_odd = dict(good, odd=[18], external_id="bad")
     future = dict(good, published_at="2999-01-01T00:00:00Z", external_id="future")
     no_zone = dict(good, published_at="2025-01-01 10:00", external_id="no-zone")
+    disguised = dict(good, title="Atelier \u202egnol", external_id="disguised")
     lines = [json.dumps(good), "{not json", json.dumps(bad_odd), "[1, 2]", json.dumps(future), json.dumps(no_zone)]
+    lines += [json.dumps(disguised), '{"title": NaN}']
     path = tmp_path / "mixed.jsonl"
     path.write_text("\n".join(lines), encoding="utf-8")
     output = run("import", str(path))
-    assert "1 created" in output and "5 bad lines" in output
+    assert "1 created" in output and "7 bad lines" in output
+    # As the API refuses such a body: a bidirectional control, a number JSON does not have.
+    assert "line 7" in output and "title: text may not hold the bidirectional control U+202E" in output
+    assert "line 8" in output and "not standard JSON" in output
     assert "line 3" in output and "odd.0" in output
     assert "line 5" in output and "is in the future" in output
     assert "line 6" in output and "time zone" in output

@@ -208,7 +208,9 @@ def test_feeds_are_linked_for_the_same_search(client: TestClient, published: lis
         ({"accent": "#12345G"}, "accent", "#RRGGBB"),
         ({"density": "tight"}, "density", "valeurs permises"),
         ({"facets": "maybe"}, "facets", "valeurs permises"),
-        ({"target": "top"}, "target", "valeurs permises"),
+        ({"target": "top"}, "target", "valeurs permises : 'blank' ou 'self'"),
+        ({"map": "maybe"}, "map", "doit valoir 1 (oui) ou 0 (non)"),
+        ([("odd", n) for n in range(1, 19)], "odd", "au plus 17 valeurs (reçu 18) ; donnez chaque valeur une fois"),
         ({"logo": "x" * 81}, "logo", "trop long"),
         ({"territoire": "rural"}, "territoire", "paramètre inconnu"),
         ([("size", 5), ("size", 6)], "size", "une seule valeur"),
@@ -220,6 +222,7 @@ def test_bad_parameters_get_a_french_page_naming_them(client: TestClient, params
     assert response.headers["content-type"].startswith("text/html")
     text = html.unescape(response.text)
     assert "Paramètres d'intégration invalides" in text and f"« {field} »" in text and french in text
+    assert not re.search(r"\b(Input should|or|at most|got)\b", text), text  # nothing left in English
     assert "frame-ancestors *" in response.headers["content-security-policy"]  # readable inside the frame
 
 
@@ -257,6 +260,15 @@ def test_engine_down_gives_a_french_page(client: TestClient) -> None:
         client.app.dependency_overrides.clear()  # type: ignore[attr-defined]
     assert response.status_code == 503 and response.headers["retry-after"] == "5"
     assert "Recherche momentanément indisponible" in response.text
+    # The partner's visitors read it: no advice on composing the address, which is right.
+    assert "Intégrer sur votre site" not in response.text
+
+
+def test_only_a_wrong_address_points_to_the_builder(client: TestClient) -> None:
+    wrong = client.get("/embed", params={"size": 1000})
+    assert wrong.status_code == 400 and "Intégrer sur votre site" in wrong.text
+    gone = client.get("/embed/p/nexiste-pas")
+    assert gone.status_code == 404 and "Intégrer sur votre site" not in gone.text
 
 
 def test_hostile_monograph_renders_as_inert_text(client: TestClient, xss_id: str) -> None:

@@ -142,12 +142,32 @@ class HybridContract:
         assert piege.highlight is not None and "<script>" not in (piege.highlight.title or "")
         assert "<mark>" in (piege.highlight.title or "")
 
-    def test_without_words_or_by_date_the_answer_is_lexical(self, semantic: SearchEngine) -> None:
+    def test_without_words_the_answer_is_lexical(self, semantic: SearchEngine) -> None:
         assert hybrid(semantic, "").mode == SearchMode.LEXICAL
-        by_date = hybrid(semantic, NEED, sort=Sort.RECENT)
-        assert by_date.mode == SearchMode.LEXICAL and ids(by_date) == ids(
-            semantic.search(SearchQuery(q=NEED, sort=Sort.RECENT))
-        )
+
+    @pytest.mark.parametrize("sort", [Sort.RECENT, Sort.OLDEST, Sort.PUBLISHED])
+    def test_sorted_otherwise_a_search_lists_the_same_practices(self, semantic: SearchEngine, sort: Sort) -> None:
+        """« Plus récentes » and the feeds listed the practices holding the words only (5 of 21 for « maison de
+        santé »): the same practices as by relevance now, in the sort's order, facets counted alike."""
+        for words, filters in ((NEED, {}), ("covoiturage rural", {}), (NEED, {"territory_type": ["rural"]})):
+            by_relevance = hybrid(semantic, words, size=100, **filters)
+            sorted_ = hybrid(semantic, words, size=100, sort=sort, **filters)
+            assert sorted_.mode == SearchMode.HYBRID and sorted_.relaxed == by_relevance.relaxed, words
+            assert sorted_.total == by_relevance.total > 0 and set(ids(sorted_)) == set(ids(by_relevance)), words
+            assert sorted_.facets == by_relevance.facets, words
+            assert all(hit.score is None for hit in sorted_.hits)
+        lexical = semantic.search(SearchQuery(q=NEED, sort=sort, size=100))
+        assert set(ids(lexical)) < set(ids(hybrid(semantic, NEED, sort=sort, size=100)))
+        years = [hit.year or 0 for hit in hybrid(semantic, NEED, sort=Sort.RECENT, size=100).hits]
+        assert years == sorted(years, reverse=True)
+
+    def test_a_quoted_phrase_is_looked_for_as_written_not_by_meaning(self, semantic: SearchEngine) -> None:
+        """« "circuit court solidaire" » gave 18 practices, none holding the phrase: quotes ask for it exactly."""
+        quoted = '"se déplacer sans voiture"'
+        found = hybrid(semantic, quoted)
+        assert found.mode == SearchMode.LEXICAL
+        assert ids(found) == ids(semantic.search(SearchQuery(q=quoted, mode=SearchMode.LEXICAL)))
+        assert hybrid(semantic, NEED).total > found.total  # the same words unquoted: by meaning too
 
     def test_vectors_missing_means_a_lexical_answer(self, engine: SearchEngine) -> None:
         engine.attach_semantic(Semantic(embedder(), lambda _: {}))  # nothing embedded yet

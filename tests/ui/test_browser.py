@@ -116,3 +116,27 @@ def test_each_page_names_its_tab(ui_url: str) -> None:
         first_title = page.locator(HIT_LINK).first.inner_text()
         page.locator(HIT_LINK).first.click()
         expect(page).to_have_title(f"{first_title} · IMPACT-Pratiques")
+
+
+def test_the_search_stays_in_its_controls_from_page_to_page(ui_url: str) -> None:
+    """From the search to « Tableau de bord » or « Exporter » by the top menu: the page counted the search but its
+    box was empty and « Rural » unticked, and ticking it did nothing (the pages share their controls' keys, and a
+    control drawn anew on another page forgot its value)."""
+    from playwright.sync_api import expect
+
+    with launched_browser() as browser:
+        page = browser.new_page(viewport={"width": 1400, "height": 1000}, locale="fr-FR")
+        page.set_default_timeout(20_000)
+        page.goto(f"{ui_url}/?q=tiers-lieux&territory_type=rural")
+        rural = page.get_by_role("checkbox", name=re.compile(r"^Rural"))
+        expect(rural).to_be_checked()
+        for menu, heading in [("Tableau de bord", "Tableau de bord"), ("Exporter", "Exporter les pratiques")]:
+            page.get_by_role("link", name=menu, exact=True).click()
+            expect(page.get_by_role("heading", name=heading, exact=True)).to_be_visible()
+            expect(page.get_by_role("textbox", name="Rechercher une pratique")).to_have_value("tiers-lieux")
+            expect(rural).to_be_checked()
+        page.get_by_text(re.compile(r"^Rural \(\d+\)$")).click()  # it still answers: the filter goes
+        expect(rural).not_to_be_checked()
+        expect(page).not_to_have_url(re.compile(r"territory_type=rural"))
+        expect(page.get_by_role("textbox", name="Rechercher une pratique")).to_have_value("tiers-lieux")
+        page.screenshot(path=ARTIFACTS / "browser-pages-gardent-la-recherche.png", full_page=True)

@@ -63,3 +63,46 @@ def test_a_silent_api_gets_a_french_message() -> None:
     assert [e.value for e in app.error] == [
         "Le service met trop de temps à répondre. Réessayez dans quelques instants."
     ]
+
+
+@pytest.fixture
+def throttling_api(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """A server answering every request as the API's rate limit does: 429, Retry-After, its JSON error."""
+    import json
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    class Throttling(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            body = json.dumps({"error": {"code": "rate_limited", "message": "too many requests"}}).encode()
+            self.send_response(429)
+            self.send_header("Retry-After", "7")
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Throttling)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    monkeypatch.setenv("IMPACT_API_BASE_URL", f"http://127.0.0.1:{server.server_address[1]}")
+    st.cache_data.clear()
+    try:
+        yield
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.mark.usefixtures("throttling_api")
+def test_an_api_asking_to_slow_down_is_not_blamed_on_the_address() -> None:
+    """A 429 said « Vérifiez les paramètres de l'adresse »: every visitor of the UI is one client of the API, so a
+    busy spell showed everyone a message blaming their link."""
+    app = run_page(None)
+
+    assert not app.exception
+    assert [e.value for e in app.error] == [
+        "Le service reçoit trop de demandes en ce moment. Réessayez dans quelques instants."
+    ]

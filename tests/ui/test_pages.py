@@ -56,6 +56,8 @@ def test_an_unknown_practice_is_explained(open_page: OpenPage) -> None:
 
     assert any("introuvable" in w.value for w in app.warning)
     assert not app.error
+    # One way back, not « Retour aux résultats » and « Retour à la recherche » one under the other.
+    assert [link.proto.label for link in app.get("page_link")] == ["Retour aux résultats"]
 
 
 def test_the_practice_page_without_id_points_to_the_search(open_page: OpenPage) -> None:
@@ -117,4 +119,13 @@ def test_the_practice_page_links_back_to_the_search_left(open_page: OpenPage) ->
     app.query_params = {"id": "cette-pratique-n-existe-pas"}
     checked(app.run())
     links = {link.proto.label: link.proto.query_string for link in app.get("page_link")}
-    assert links["Retour aux résultats"] == links["Retour à la recherche"] == "q=tiers-lieux&territory_type=rural"
+    assert links == {"Retour aux résultats": "q=tiers-lieux&territory_type=rural"}  # one way back
+
+
+def test_a_refused_search_links_back_to_the_search_left(open_page: OpenPage) -> None:
+    """A page whose search the API refuses (a territory code that is no commune, in a hand-edited link) says so,
+    with the way back."""
+    app = open_page(q="tiers-lieux", like_territory="99999")
+    assert any("n'a pas pu aboutir" in e.value for e in app.error)
+    links = {link.proto.label: link.proto.query_string for link in app.get("page_link")}
+    assert links["Retour à la recherche"].startswith("q=tiers-lieux")

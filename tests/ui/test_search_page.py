@@ -11,7 +11,7 @@ import pytest
 from schemas.facets import TERRITORY_TYPE
 from tests.browser import ARTIFACTS
 from tests.ui.conftest import HIT_LINK
-from ui.search_controls import facet_values
+from ui.search_controls import describe, facet_values
 from ui.search_help import POPULAR_THEMES
 from ui.state import YEAR_MAX, SearchState
 
@@ -126,6 +126,15 @@ def test_facet_values_follow_the_referential_not_the_counts() -> None:
     assert dict(shown) == {"urbain": 9, "rural": 3, "montagne": 0}  # chosen, so kept at 0 to be unticked
     assert [value for value, _ in every] == order
     assert dict(every) == {value: {"urbain": 9, "rural": 3}.get(value, 0) for value in order}
+
+
+def test_a_search_described_in_a_sentence_keeps_its_acronyms() -> None:
+    """« objectifs de développement durable (odd) : ODD 5 », on the dashboard and export pages."""
+    params = {"odd": ["5"], "epci": ["242600534"], "territory_type": ["rural"]}
+    search = SearchState.from_params(lambda name: params.get(name, []))
+    described = describe(search)
+    assert "type de territoire : Rural" in described and "objectifs de développement durable (ODD) : ODD 5" in described
+    assert "intercommunalité (EPCI) : " in described
 
 
 def test_nothing_found_hides_empty_facets_and_offers_themes(ui_url: str, page: Any) -> None:

@@ -28,6 +28,7 @@ refs = fetch(client.referentials)
 monograph = fetch(
     lambda: client.monograph(monograph_id),
     not_found="Cette pratique est introuvable : elle a peut-être été retirée, ou le lien est incomplet.",
+    back_link=False,  # « Retour aux résultats », above
 )
 
 tab_title(monograph["title"])
