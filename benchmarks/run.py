@@ -12,7 +12,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Coroutine, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from functools import partial
@@ -657,6 +657,35 @@ def show_and_record(results: dict[str, Any], markdown: str, out: Path, name: str
     if not no_record:
         for path in record(results, markdown, out, name):
             console.print(f"recorded {path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}")
+
+
+def main_in_app(
+    module: str,
+    description: str | None,
+    argv: list[str] | None,
+    measure: Callable[[dict[str, str], int], Coroutine[Any, Any, dict[str, Any]]],
+    report: Callable[[dict[str, Any]], str],
+    **recorded: Any,
+) -> dict[str, Any]:
+    """The command line of a benchmark timed in one started app (`ablation`, `timeline`): the engine (`--es-url`),
+    the corpus's size, rounds and work directory; `measure(env, rounds)` run as uvicorn runs the app, its results
+    stamped (with `recorded`), shown and recorded under `module`'s name."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--es-url", help="the Elasticsearch node (the embedded engine without it)")
+    parser.add_argument("--size", type=int, default=10_000, help="practices in the store and index")
+    parser.add_argument("--rounds", type=int, default=3, help="timed passes over the query mix")
+    parser.add_argument("--workdir", type=Path, help="reuse (or keep) the corpus, store and index")
+    parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results")
+    parser.add_argument("--no-record", action="store_true", help="print only")
+    args = parser.parse_args(argv)
+    from benchmarks.throughput_ab import prepared  # it builds on this module
+
+    with tempfile.TemporaryDirectory(prefix=f"impact-{module}-") as temporary:
+        env = prepared(args.workdir or Path(temporary) / "work", args.size, args.es_url)
+        measured = run_like_uvicorn(measure(env, args.rounds))
+    results = stamped(module, argv, size=args.size, rounds=args.rounds, **recorded, **measured)
+    show_and_record(results, report(results), args.out, module.replace("_", "-"), args.no_record)
+    return results
 
 
 def machine() -> dict[str, Any]:

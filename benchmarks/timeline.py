@@ -17,32 +17,26 @@ Elasticsearch the node's, leaves the caches cold (benchmarks/results/perf-202612
 
 from __future__ import annotations
 
-import argparse
 import statistics
-import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from functools import wraps
-from pathlib import Path
 from typing import Any
 
 from benchmarks.corpus import CorpusGenerator
-from benchmarks.http_load import asgi_get, run_like_uvicorn
+from benchmarks.http_load import asgi_get
 from benchmarks.measure import percentiles
 from benchmarks.queries import query_mix
 from benchmarks.report import heading, table
 from benchmarks.run import (
-    ROOT,
     _planned,
+    main_in_app,
     progress,
     raw_elasticsearch_calls,
     raw_embedded_calls,
     settings_of,
-    show_and_record,
-    stamped,
 )
-from benchmarks.throughput_ab import prepared
 from indexer.embedded import EmbeddedEngine
 from indexer.french import FrenchStemmer
 from indexer.query import Synonyms
@@ -225,20 +219,7 @@ def report(results: dict[str, Any]) -> str:
 
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--es-url", help="the Elasticsearch node (the embedded engine without it)")
-    parser.add_argument("--size", type=int, default=10_000, help="practices in the store and index")
-    parser.add_argument("--rounds", type=int, default=3, help="timed passes over the query mix")
-    parser.add_argument("--workdir", type=Path, help="reuse (or keep) the corpus, store and index")
-    parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results")
-    parser.add_argument("--no-record", action="store_true", help="print only")
-    args = parser.parse_args(argv)
-    with tempfile.TemporaryDirectory(prefix="impact-timeline-") as temporary:
-        env = prepared(args.workdir or Path(temporary) / "work", args.size, args.es_url)
-        measured = run_like_uvicorn(measure(env, args.rounds))
-    results = stamped("timeline", argv, size=args.size, rounds=args.rounds, **measured)
-    show_and_record(results, report(results), args.out, "timeline", args.no_record)
-    return results
+    return main_in_app("timeline", __doc__, argv, measure, report)
 
 
 if __name__ == "__main__":

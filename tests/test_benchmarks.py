@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +23,18 @@ from benchmarks.run import STAGES, run
 # Printed at the end of the session (tests/conftest.py), never asserted: a tiny corpus on a busy CI machine
 # says little about speed, but a tenfold change in a ratio shows in the log.
 BENCH_SUMMARY: list[str] = []
+
+
+@contextmanager
+def indices_removed(es_url: str, size: int) -> Iterator[None]:
+    """A benchmark's indices of `size` practices (`bench-{size}*`) deleted once it ends, however it ends."""
+    try:
+        yield
+    finally:
+        with Elasticsearch(es_url) as client:
+            made = list(client.indices.get(index=f"bench-{size}*", ignore_unavailable=True))
+            if made:  # by name: a node may refuse deleting by wildcard (`action.destructive_requires_name`)
+                client.indices.delete(index=",".join(made))
 
 
 def test_corpus_is_deterministic_and_realistic() -> None:
@@ -80,13 +94,8 @@ def test_harness_runs_end_to_end(tmp_path: Path) -> None:
 @pytest.mark.elasticsearch
 def test_harness_runs_end_to_end_on_elasticsearch(tmp_path: Path, es_url: str) -> None:
     """The same run on a real node: the raw client call, ours and the API, each stage of our path."""
-    try:
+    with indices_removed(es_url, 300):
         results = run([300], ["elasticsearch"], rounds=1, clients=[2], es_url=es_url, out=tmp_path, with_startup=False)
-    finally:
-        with Elasticsearch(es_url) as client:
-            made = list(client.indices.get(index="bench-300*", ignore_unavailable=True))
-            if made:  # by name: a node may refuse deleting by wildcard (`action.destructive_requires_name`)
-                client.indices.delete(index=",".join(made))
     latency = results["sizes"]["300"]["elasticsearch"]["latency"]
     # `engine_in` / `engine_out`: the API's searches of one node call (those of two passes aside).
     split = {"engine_in", "engine_out"}
@@ -133,15 +142,10 @@ def test_throughput_before_and_after_runs_on_elasticsearch(tmp_path: Path, es_ur
     from benchmarks import throughput_ab
 
     arguments = ["--before", "HEAD", "--size", "150", "--rounds", "1", "--clients", "2", "--es-url", es_url]
-    try:
+    with indices_removed(es_url, 150):
         results = throughput_ab.main([*arguments, "--workdir", str(tmp_path / "work"), "--out", str(tmp_path)])
         with Elasticsearch(es_url) as client:
             assert client.count(index="bench-150")["count"] == 150
-    finally:
-        with Elasticsearch(es_url) as client:
-            made = list(client.indices.get(index="bench-150*", ignore_unavailable=True))
-            if made:
-                client.indices.delete(index=",".join(made))
     assert results["engine"] == "elasticsearch"
     for side in ("before", "after"):
         (served,) = results["runs"][side]
@@ -155,13 +159,8 @@ def test_the_elasticsearch_clients_are_measured_side_by_side(tmp_path: Path, es_
     from benchmarks import es_client_ab
 
     arguments = ["--es-url", es_url, "--size", "120", "--rounds", "1", "--workdir", str(tmp_path / "work")]
-    try:
+    with indices_removed(es_url, 120):
         results = es_client_ab.main([*arguments, "--out", str(tmp_path)])
-    finally:
-        with Elasticsearch(es_url) as client:
-            made = list(client.indices.get(index="bench-120*", ignore_unavailable=True))
-            if made:
-                client.indices.delete(index=",".join(made))
     assert results["searches"] > 100
     measured = results["clients"]
     assert set(measured) == set(es_client_ab.CLIENTS)
@@ -310,12 +309,7 @@ def test_a_request_s_stages_are_timed_on_real_searches_on_elasticsearch(tmp_path
     from benchmarks import timeline
 
     arguments = ["--es-url", es_url, "--size", "130", "--rounds", "1", "--workdir", str(tmp_path / "work")]
-    try:
+    with indices_removed(es_url, 130):
         results = timeline.main([*arguments, "--out", str(tmp_path)])
-    finally:
-        with Elasticsearch(es_url) as client:
-            made = list(client.indices.get(index="bench-130*", ignore_unavailable=True))
-            if made:
-                client.indices.delete(index=",".join(made))
     assert results["backend"] == "elasticsearch"
     _times_every_stage(results, tmp_path)

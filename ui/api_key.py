@@ -12,7 +12,7 @@ from ui import client
 from ui.components import OUTAGE_MESSAGES
 from ui.error_summary import field_box
 from ui.monograph_form import show_errors
-from ui.site_frame import contact_markdown
+from ui.site_frame import contact_email, contact_markdown
 
 # The key typed on one page, for the other pages of the session (a widget's own state is dropped
 # when another page is shown).
@@ -27,6 +27,13 @@ HOW_TO_GET_A_KEY = (
     "La clé n'est montrée qu'une fois, à sa création : gardez-la comme un mot de passe. Le service n'en "
     "conserve qu'une empreinte et ne peut pas la retrouver. Clé perdue ou divulguée : demandez à l'équipe de "
     "la révoquer et de vous en créer une nouvelle. La même clé sert aux envois par l'API (en-tête `X-API-Key`)."
+)
+
+
+# Without IMPACT_CONTACT_EMAIL the texts name no address: a site just installed, whose administrator reads this.
+NO_CONTACT_YET = (
+    "Ce site n'indique pas encore l'adresse de son équipe (réglage IMPACT_CONTACT_EMAIL). Vous l'administrez ? "
+    'Une clé se crée sur le serveur : `.venv/bin/impact keys create "Votre organisation" --role contributor`.'
 )
 
 
@@ -61,6 +68,8 @@ def api_key_field(widget: str, errors: Mapping[str, list[str]]) -> tuple[str, Li
                 st.stop()
     with st.expander("Comment obtenir une clé ?", expanded=not role, icon=":material/key:"):
         st.markdown(HOW_TO_GET_A_KEY.format(contact=contact_markdown(" (", ")")))
+        if contact_email() is None:
+            st.caption(NO_CONTACT_YET)
     return api_key, role
 
 

@@ -204,6 +204,8 @@ def test_how_to_get_a_key_is_said_before_any_key_is_typed(open_page: OpenPage) -
     text = " ".join(m.value for m in how[0].markdown)
     assert "délivrées par l'équipe qui administre IMPACT-Pratiques" in text
     assert "Écrivez-lui en indiquant" in text and "{contact}" not in text  # no address configured here
+    # A site just installed: its administrator, who reads this first, learns how to make a key (the dead end found).
+    assert any("impact keys create" in c.value and "IMPACT_CONTACT_EMAIL" in c.value for c in how[0].caption)
     assert "clé de contributeur" in text and "clé d'éditeur" in text and "n'est montrée qu'une fois" in text
     # Hints read as hints.
     assert app.text_input(key=field(app, "territory_name")).placeholder == "ex. Die, Diois, Drôme…"
@@ -222,6 +224,7 @@ def test_the_team_s_address_is_given_where_users_are_told_to_write(
     about = " ".join(m.value for m in open_page("views/about.py").markdown)
 
     assert f"Écrivez-lui ({link}) en indiquant" in " ".join(m.value for m in how.markdown)
+    assert not any("impact keys create" in c.value for c in how.caption)  # visitors of a configured site
     assert f"signaler une erreur dans une fiche ou nous écrire : {link}." in about
     assert f"Écrivez-nous à {link}." in about
     monkeypatch.setenv("IMPACT_CONTACT_EMAIL", "pas une adresse](javascript:alert(1))")
