@@ -140,3 +140,19 @@ def test_the_search_stays_in_its_controls_from_page_to_page(ui_url: str) -> None
         expect(page).not_to_have_url(re.compile(r"territory_type=rural"))
         expect(page.get_by_role("textbox", name="Rechercher une pratique")).to_have_value("tiers-lieux")
         page.screenshot(path=ARTIFACTS / "browser-pages-gardent-la-recherche.png", full_page=True)
+
+
+def test_a_group_whose_values_the_words_chose_opens(ui_url: str) -> None:
+    """« ODD 5 et 10 » typed became two ODD filters, said in the group's title, but the long group stayed closed."""
+    from playwright.sync_api import expect
+
+    with launched_browser() as browser:
+        page = browser.new_page(viewport={"width": 1400, "height": 1000}, locale="fr-FR")
+        page.set_default_timeout(20_000)
+        page.goto(ui_url)
+        box = page.get_by_role("combobox", name="Rechercher une pratique")
+        box.fill("ODD 5 et 10")
+        box.press("Enter")
+        group = page.locator("details", has_text="Objectifs de développement durable (ODD) · 2 filtres actifs")
+        expect(group).to_have_attribute("open", "")
+        page.screenshot(path=ARTIFACTS / "browser-odd-tapes-ouvre-le-groupe.png", full_page=True)
