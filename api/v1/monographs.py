@@ -19,6 +19,7 @@ from api.deps import (
     SyncDep,
 )
 from api.errors import DomainError, Forbidden, InvalidTerritory, InvalidTransition, NotFound, VersionConflict
+from api.http.conditional_get import etag_matches
 from api.http.load_shedding import SheddingRoute
 from api.http.strict_query import no_unknown_query
 from api.indexing import IndexSync
@@ -234,14 +235,31 @@ def list_monographs(
     return MonographPage(total=total, page=page, size=size, items=[_public(m, settings) for m in items])
 
 
-@router.get("/{monograph_id}", response_model=MonographPublic, summary="Fiche pratique")
+@router.get(
+    "/{monograph_id}",
+    response_model=MonographPublic,
+    summary="Fiche pratique",
+    responses={304: {"description": "Unchanged since the version sent as If-None-Match"}},
+)
 def get_monograph(
-    monograph_id: MonographId, key: OptionalKeyDep, store: StoreDep, settings: SettingsDep, response: Response
-) -> MonographPublic:
-    """A published monograph for everyone; any status for editors and for its own submitter."""
+    monograph_id: MonographId,
+    key: OptionalKeyDep,
+    store: StoreDep,
+    settings: SettingsDep,
+    request: Request,
+    response: Response,
+) -> Response | MonographPublic:
+    """A published monograph for everyone; any status for editors and for its own submitter. Its version is its ETag:
+    sent back as If-None-Match, an unchanged practice answers 304 without a body. Revalidated on each use, kept by the
+    caller alone (`private`: what a key may read, others may not)."""
     monograph = store.get(monograph_id)
     if not _visible(monograph, key, store.submitter_of(monograph_id)):
         raise NotFound(f"no monograph with id {monograph_id!r}")
+    caching = {"Cache-Control": "private, no-cache", "Vary": "X-API-Key, Authorization"}
+    if_none_match = request.headers.get("if-none-match")
+    if if_none_match and etag_matches(if_none_match, f'"{monograph.version}"'):
+        return Response(status_code=status.HTTP_304_NOT_MODIFIED, headers=caching | {"ETag": f'"{monograph.version}"'})
+    response.headers.update(caching)
     return _tagged(monograph, response, settings)
 
 

@@ -164,6 +164,26 @@ def test_an_archive_with_if_match_archives_only_the_version_read(
     assert client.get(f"{URL}/{created['id']}").status_code == 404
 
 
+def test_a_practice_read_again_unchanged_is_a_304(
+    client: TestClient, contributor: dict[str, str], editor: dict[str, str]
+) -> None:
+    """Its ETag (the version) was sent, but If-None-Match always got the whole practice again; and nothing said a
+    shared cache must not keep what one key may read."""
+    created = client.post(URL, json=payload(status="published"), headers=editor).json()
+    first = client.get(f"{URL}/{created['id']}")
+    assert first.headers["etag"] == f'"{created["version"]}"' and first.headers["cache-control"] == "private, no-cache"
+    assert "X-API-Key" in first.headers["vary"]
+    again = client.get(f"{URL}/{created['id']}", headers={"If-None-Match": first.headers["etag"]})
+    assert again.status_code == 304 and again.content == b"" and again.headers["etag"] == first.headers["etag"]
+    client.put(
+        f"{URL}/{created['id']}",
+        json=payload(summary="Un résumé tout neuf pour la même pratique du Diois", version=created["version"]),
+        headers=editor,
+    )
+    changed = client.get(f"{URL}/{created['id']}", headers={"If-None-Match": first.headers["etag"]})
+    assert changed.status_code == 200 and changed.json()["summary"].startswith("Un résumé tout neuf")
+
+
 def test_a_decision_naming_two_versions_is_refused(
     client: TestClient, contributor: dict[str, str], editor: dict[str, str]
 ) -> None:
