@@ -114,8 +114,9 @@ class IfMatch:
     header: str | None
 
     def version(self) -> int | None:
-        """The version named, None without the header; a malformed one is a 400 that says what to send."""
-        if self.header is None:
+        """The version named, None without the header or with `*` (any version: RFC 9110); a malformed one is a 400
+        that says what to send."""
+        if self.header is None or self.header.strip() == "*":
             return None
         match = IF_MATCH_VERSION.fullmatch(self.header)
         if not match:

@@ -49,7 +49,7 @@ from indexer.relevance import (
     SIMILAR_MAX_TERMS,
     TEXT_FIELDS,
     TIE_BREAKER,
-    TYPO_KNOWN_MIN_DOCS,
+    TYPO_KNOWN_FLOOR,
     typed_as_meant,
 )
 from indexer.vector_matrix import VectorMatrix
@@ -750,8 +750,8 @@ class EmbeddedEngine:
         time_left(deadline)
         searcher = self._index.searcher()
         practices = searcher.num_docs
-        if practices < TYPO_KNOWN_MIN_DOCS:
-            return frozenset()
+        if practices < TYPO_KNOWN_FLOOR:
+            return frozenset()  # no word is held by enough practices to be known (`typed_as_meant`)
         return frozenset(
             stem
             for stem in stems

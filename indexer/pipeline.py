@@ -516,7 +516,8 @@ def _holds_every_word(plan: SearchPlan, raw: RawSearch) -> Steps[bool]:
     mine", which scores every practice). Decided without the filters, ticking a facet value never widens the search
     to any word: each value's count is what ticking it gives, even one counted with practices matched by meaning
     alone (« mobilité rurale », one practice of a region, four once ticked)."""
-    if plan.query.like is None and any(score for _, score in raw.hits):
+    # Sorted otherwise, a hit's "score" is its sort key (the embedded engine's year or date), not its text's.
+    if plan.scored and plan.query.like is None and any(score for _, score in raw.hits):
         return True
     update = {"like": None, "filters": SearchFilters(), "page": 1, "size": 0, "facets": False, "year_counts": False}
     return bool((yield Call("execute", (SearchPlan(plan.query.model_copy(update=update), plan.parsed, False),))).total)

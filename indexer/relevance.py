@@ -26,8 +26,9 @@ TIE_BREAKER = 0.3
 # A word found within the typo tolerance (`indexer/documents.py fuzziness`) weighs this much of an exact one.
 FUZZY_BOOST = 0.4
 # Typo tolerance is for words the index knows little. A stem that at least `TYPO_KNOWN_MIN_DOCS` practices
-# (and `TYPO_KNOWN_SHARE` of them all) hold in one of the text fields was typed as meant: it matches exactly
-# (and as a prefix when last), not its near neighbours, which are other words (`mobilite` ~ `mobilise`).
+# (and `TYPO_KNOWN_SHARE` of them all; fewer in a small collection, below) hold in one of the text fields was typed
+# as meant: it matches exactly (and as a prefix when last), not its near neighbours, which are other words
+# (`mobilite` ~ `mobilise`).
 # Gathering those neighbours' practices was most of the cost of a search of frequent words (100k practices:
 # the ranked call of 2-4 frequent words 18 → 6.5 ms at p50). The share keeps a misspelling common in a
 # very large corpus tolerant (1M practices: known from 1,000 of them).

@@ -22,7 +22,7 @@ from pydantic_core import PydanticCustomError
 
 from schemas.referentials import ActorCategory, TerritoryType
 from schemas.territory import EpciNature, TerritoryKind, Zone, place_name
-from schemas.text import composed_value
+from schemas.text import kept_value
 
 
 class Status(StrEnum):
@@ -75,9 +75,10 @@ class _Input(BaseModel):
     # Unknown fields are errors, so a misspelt field name is reported instead of dropped.
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    # Texts composed (NFC) before they are checked, when written and when read back: « école » typed decomposed is
-    # found by « école » (a practice stored decomposed before is composed when indexed again).
-    _composed = field_validator("*", mode="before")(composed_value)
+    # Texts composed (NFC) and without invisible control characters before they are checked, when written and when
+    # read back (`schemas/text.py`): « école » typed decomposed is found by « école », a bidirectional override cannot
+    # disguise a title, and a practice stored before with either is mended when read (indexed again, saved again).
+    _kept = field_validator("*", mode="before")(kept_value)
 
 
 # INSEE codes: commune or arrondissement (`26113`, `2A004`), département (`26`, `2A`, `974`), région (`84`);

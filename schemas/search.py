@@ -289,8 +289,9 @@ class SearchResult(BaseModel):
     )
     mode: SearchMode = Field(
         default=SearchMode.LEXICAL,
-        description="How this answer was ranked: `hybrid` (words and meaning) or `lexical` (words only: asked "
-        "for, sorted otherwise than by relevance, no words, or no practice embedded yet).",
+        description="How this answer was found: `hybrid` (words and meaning; sorted otherwise than by relevance, the "
+        "same practices in that order) or `lexical` (words only: asked for, words holding a quoted phrase, no words, "
+        "or no practice embedded yet).",
     )
 
 
@@ -331,8 +332,9 @@ class SearchParams(SearchFilters, Words):
     mode: SearchMode = Field(
         SearchMode.HYBRID,
         description='hybrid: practices matching the words or close to their meaning ("describe your need"), '
-        "ranked by a blend of both scores; lexical: the words only. Hybrid answers lexically while no "
-        "practice is embedded (see `/health`), and for sorts other than relevance.",
+        "ranked by a blend of both scores (sorted otherwise, the same practices in that order); lexical: the words "
+        "only. Hybrid answers lexically while no practice is embedded (see `/health`), and for words holding a "
+        "quoted phrase, looked for as written.",
     )
 
     @model_validator(mode="after")

@@ -201,9 +201,10 @@ def _facet(facet: str, buckets: list[dict[str, Any]], search: SearchState) -> No
     if not chosen and not any(count for _, count in values):
         return  # nothing to choose from for this search: no empty group
     title = FACET_BY_NAME[facet].title + (f" · {active_filters_label(len(chosen))}" if chosen else "")
-    # Keyed by whether values are chosen: a browser keeps a group open or closed as the visitor left it while its
-    # choices change, but opens a long one once values are chosen (« ODD 5 et 10 » typed left it closed).
-    key = f"facet_group__{facet}__{'chosen' if chosen else 'none'}"
+    # A browser keeps a group open or closed as the visitor left it, whatever its title says: once the words chose
+    # its values (« ODD 5 et 10 » typed), it is another group, which opens (it stayed closed).
+    read = facet == "odd" and bool(chosen) and state.understood_now() is not None
+    key = f"facet_group__{facet}" + ("__read" if read else "")
     with st.expander(md_literal(title), expanded=not long or bool(chosen), key=key):
         if long:
             _searchable_list(facet, values, search)

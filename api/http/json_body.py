@@ -2,31 +2,22 @@
 
 Python's `json` module, which FastAPI parses bodies with, accepts `NaN` and `Infinity` and strings holding a lone
 UTF-16 surrogate (`"\\ud800"`): no database stores the latter, no JSON answer can echo either, so each ended in a
-500. PostgreSQL refuses the NUL character (U+0000) in text; other control characters and the bidirectional controls
-have no place in text either (`schemas/text.py`). Such a body is refused here with a 422 naming where the problem is,
-in the shape of every validation error (`error_responses.py`).
+500. PostgreSQL refuses the NUL character (U+0000) in text. Such a body is refused here with a 422 naming where the
+problem is, in the shape of every validation error (`error_responses.py`).
 
 The check runs before authentication, on bodies of at most `IMPACT_MAX_BODY_BYTES`: its work is one strict parse,
-and a walk of the parsed body only when the bytes may hold such a character (`MAYBE_REFUSED`: escaped, as JSON must
-write control characters, or as UTF-8), each value visited once with a link to its parent (a location is spelt out
-only for the character found).
+and a walk of the parsed body only when the bytes hold an escaped NUL (`\\u0000`, the only way JSON writes one),
+each value visited once with a link to its parent (a location is spelt out only for the NUL found).
 """
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import orjson
 
-from schemas.text import refused_character
-
 BOM = b"\xef\xbb\xbf"  # a UTF-8 byte order mark, which JSON readers may ignore (RFC 8259 §8.1); orjson refuses it
-# Bytes that may write a character text may not hold: an escape (`\\u0007`, `\\b`, `\\f`, `\\u202e`; `\\u00e9` too,
-# as ASCII-only writers spell « é »: the walk then finds nothing), DEL, or the UTF-8 of a C1 or bidirectional control.
-MAYBE_REFUSED = re.compile(
-    rb"\\u00[0-9a-fA-F]{2}|\\[bf]|\\u20[26][0-9a-fA-F]|\x7f|\xc2[\x80-\x9f]|\xe2\x80[\xaa-\xae]|\xe2\x81[\xa6-\xa9]"
-)
+ESCAPED_NUL = b"\\u0000"
 
 
 def without_bom(body: bytes) -> bytes:
@@ -41,31 +32,30 @@ def json_problems(body: bytes) -> list[dict[str, Any]]:
         value = orjson.loads(body)  # strict: no NaN or Infinity, no lone surrogate, valid UTF-8
     except orjson.JSONDecodeError as exc:
         return [{"loc": ["body"], "msg": f"not standard JSON: {exc}", "type": "json_invalid"}]
-    found = _refused_at(value) if MAYBE_REFUSED.search(body) else None
-    if found is None:
+    where = _nul_at(value) if ESCAPED_NUL in body.lower() else None
+    if where is None:
         return []
-    where, problem = found
-    return [{"loc": where, "msg": problem, "type": "string_nul" if "U+0000" in problem else "string_control"}]
+    return [{"loc": where, "msg": "text may not hold the NUL character (U+0000)", "type": "string_nul"}]
 
 
 # A value to visit: (value, its key in its parent, the parent's own entry), so a location costs nothing until needed.
 Entry = tuple[Any, "str | int", "Any"]
 
 
-def _refused_at(value: Any) -> tuple[list[str | int], str] | None:
-    """The location of a string (or key) holding a character text may not hold, and what is wrong; None when none
-    does (walked without recursion: orjson reads bodies nested up to 1,024 deep, beyond Python's recursion limit)."""
+def _nul_at(value: Any) -> list[str | int] | None:
+    """The location of a string (or key) holding a NUL, None when none does (walked without recursion: orjson
+    reads bodies nested up to 1,024 deep, beyond Python's recursion limit)."""
     pending: list[Entry] = [(value, "body", None)]
     while pending:
         entry = pending.pop()
         item = entry[0]
         if isinstance(item, str):
-            if problem := refused_character(item):
-                return _location(entry), problem
+            if "\x00" in item:
+                return _location(entry)
         elif isinstance(item, dict):
             for key, inner in item.items():
-                if problem := refused_character(key):
-                    return [*_location(entry), key], problem
+                if "\x00" in key:
+                    return [*_location(entry), key]
                 if isinstance(inner, str | dict | list):
                     pending.append((inner, key, entry))
         elif isinstance(item, list):

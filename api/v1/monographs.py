@@ -101,11 +101,8 @@ def version_read(body: MonographUpdate, if_match: IfMatch) -> int:
 
 def reviewed_version(version: int | None, if_match: IfMatch) -> int | None:
     """The version an editor's decision was made on: `version` in the body, or the If-Match header (None: the
-    current one); both, naming two versions, are a 400 (which one was reviewed?)."""
-    header = if_match.version()
-    if version is not None and header is not None and version != header:
-        raise DomainError(f"the body's version ({version}) and If-Match ({header}) name two versions: send one")
-    return version if version is not None else header
+    current one)."""
+    return version if version is not None else if_match.version()
 
 
 def _public(monograph: Monograph, settings: Settings) -> MonographPublic:
