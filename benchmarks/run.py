@@ -52,7 +52,8 @@ from indexer.es_http_node import HttptoolsAsyncNode
 from indexer.es_mapping import document, index_settings, mappings
 from indexer.facets import written_facets
 from indexer.french import FrenchStemmer
-from indexer.highlight import NATIVE, build_highlighter, hit_from_source
+from indexer.highlight import NATIVE, build_highlighter
+from indexer.hits import hit_from_source
 from indexer.pipeline import Executor, RawSearch, SearchPlan, plan_search
 from indexer.query import Synonyms
 from indexer.spelling import corrected_query

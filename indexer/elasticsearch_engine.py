@@ -49,7 +49,7 @@ from indexer.es_mapping import (
     stored_vector,
 )
 from indexer.french import FrenchStemmer
-from indexer.highlight import hit_from_source
+from indexer.hits import hit_from_source
 from indexer.pipeline import (
     RawSearch,
     SearchPlan,

@@ -35,7 +35,7 @@ from indexer.engine import (
     time_left,
 )
 from indexer.french import FrenchStemmer, prepare_for_index
-from indexer.highlight import hit_from_source
+from indexer.hits import hit_from_source
 from indexer.like_territory import Boost
 from indexer.pipeline import RawSearch, SearchPlan, run_search, similar_by_meaning
 from indexer.query import Clause, ParsedQuery, Phrase, Synonyms, parse_query, typo_edits

@@ -11,19 +11,15 @@ import codecs
 import html
 import logging
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 from contextlib import suppress
 from functools import lru_cache
-from typing import Any
 
 from rapidfuzz.distance import DamerauLevenshtein
 
 from indexer.compiled import is_panic, native
 from indexer.french import FrenchStemmer
 from indexer.query import ParsedQuery, tolerant_stems
-from schemas.monograph import Territory
-from schemas.search import Highlight, SearchHit
-from schemas.trusted import trusted
 
 log = logging.getLogger(__name__)
 
@@ -337,36 +333,3 @@ def _highlighter(
         with suppress(ValueError):  # a prefix the compiled scan does not take: the Python one does
             return NativeHighlighter(is_match, scanned_prefixes)
     return Highlighter(is_match, candidate_patterns(scanned_prefixes))
-
-
-@lru_cache(maxsize=4096)
-def _territory(fields: tuple[tuple[str, Any], ...]) -> Territory:
-    """A stored territory as a model (read-only: shared by every hit of the same territory)."""
-    return Territory.model_validate(dict(fields))
-
-
-# A hit's fields as a source holds them (`sections` aside: only their excerpts are shown).
-_COMPUTED = {"score", "highlight", "similarity_reasons"}
-_SOURCE_FIELDS = tuple(name for name in SearchHit.model_fields if name not in _COMPUTED)
-
-
-def hit_from_source(source: Mapping[str, Any], score: float | None, highlighter: Highlighter | None) -> SearchHit:
-    """A result from the display data an engine stored, highlighted when there are words."""
-    if highlighter is None:
-        highlight = trusted(Highlight, {"title": None, "summary": None, "sections": []})
-    else:
-        title, summary, sections = highlighter.render_hit(
-            source["title"], source["summary"], list(source.get("sections", {}).values())
-        )
-        highlight = trusted(Highlight, {"title": title, "summary": summary, "sections": sections})
-    # In the model's field order (it is the answer's); a source written before `tags` and `programmes`
-    # existed has none of them.
-    fields = {name: source.get(name) for name in _SOURCE_FIELDS}
-    for name in ("tags", "programmes"):
-        if fields[name] is None:
-            fields[name] = []
-    # The source was validated before it was indexed: built, not validated again; the territory alone is
-    # validated, so its kind and zone are enums again and serialise without warnings (once per distinct
-    # territory: its fields are scalars, and the hits of a page often share one).
-    fields["territory"] = _territory(tuple(source["territory"].items()))
-    return trusted(SearchHit, fields | {"score": score, "highlight": highlight, "similarity_reasons": []})

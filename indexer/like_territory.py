@@ -4,6 +4,7 @@ ranked so (`similarity_reasons`, in French), read from the hit against the same 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from indexer.relevance import (
@@ -23,7 +24,7 @@ from schemas.like_territory import (
     TerritoryProfile,
     territory_features,
 )
-from schemas.search import SearchHit
+from schemas.monograph import Territory
 from schemas.territory import Zone
 
 
@@ -54,11 +55,12 @@ def likeness_boosts(profile: TerritoryProfile) -> list[Boost]:
     return [boost for boost in boosts if boost.values]
 
 
-def similarity_reasons(profile: TerritoryProfile, hit: SearchHit) -> list[str]:
-    """What the hit's territory shares with the user's, most telling first, in French."""
-    mine, theirs = profile.territory, hit.territory
+def similarity_reasons(profile: TerritoryProfile, theirs: Territory, territory_types: Sequence[str]) -> list[str]:
+    """What a practice's territory (and its territory types) shares with the user's, most telling first, in
+    French."""
+    mine = profile.territory
     reasons = []
-    shared = [t for t in profile.territory_types if str(t) in hit.territory_types]
+    shared = [t for t in profile.territory_types if str(t) in territory_types]
     if shared:
         labels = ", ".join(TERRITORY_TYPE.label(str(t)).lower() for t in shared)
         reasons.append(f"même type de territoire ({labels})")

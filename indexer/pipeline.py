@@ -30,8 +30,9 @@ from indexer.embedder import Vector
 from indexer.engine import time_left
 from indexer.facets import Buckets, build_facets, written_facets, year_counts
 from indexer.french import FrenchStemmer
-from indexer.highlight import build_highlighter, hit_from_source
-from indexer.like_territory import Boost, likeness_boosts, similarity_reasons
+from indexer.highlight import Highlighter, build_highlighter
+from indexer.hits import hit_from_source, written_hits
+from indexer.like_territory import Boost, likeness_boosts
 from indexer.query import ParsedQuery, Synonyms, parse_query, tolerant_stems
 from indexer.relevance import (
     EVIDENCE_HITS,
@@ -300,11 +301,27 @@ def searched(
         raw = yield Call("execute", (plan,))
     with counted_on_error(raw):
         highlighter = build_highlighter(parsed, stemmer) if query.highlight else None
-        hits = [
-            hit_from_source(source, score if plan.scored else None, highlighter)
-            for source, score in raw.hits[: query.size]
-        ]
-        return (yield from _result(plan, raw, hits, [s for s, _ in raw.hits], stemmer))
+        scored = plan.scored
+        page = [(source, score if scored else None) for source, score in raw.hits[: query.size]]
+        return (yield from _result(plan, raw, _page(query, page, highlighter), [s for s, _ in raw.hits], stemmer))
+
+
+@dataclass(frozen=True)
+class Page:
+    """A search's page of hits: as models, or written as the answer's JSON (`SearchQuery.as_json_for`)."""
+
+    hits: list[SearchHit]
+    written: bytes | None = None
+
+
+def _page(
+    query: SearchQuery, hits: Sequence[tuple[Mapping[str, Any], float | None]], highlighter: Highlighter | None
+) -> Page:
+    """The page's hits from their sources and scores, highlighted, each saying why its territory is like the
+    query's (`like`)."""
+    if query.as_json_for is not None:
+        return Page([], written_hits(hits, highlighter, query.like, query.as_json_for))
+    return Page([hit_from_source(source, score, highlighter, query.like) for source, score in hits])
 
 
 @contextmanager
@@ -323,15 +340,12 @@ def counted_on_error(raw: RawSearch) -> Iterator[None]:
 def _result(
     plan: SearchPlan,
     raw: RawSearch,
-    hits: list[Any],
+    page: Page,
     sources: list[Mapping[str, Any]],
     stemmer: FrenchStemmer,
 ) -> Steps[SearchResult]:
-    """The answer of a pass: its hits (with why their territory is alike), facets, corrected words."""
+    """The answer of a pass: its page of hits, facets, corrected words."""
     query, parsed = plan.query, plan.parsed
-    if query.like is not None:
-        for hit in hits:
-            hit.similarity_reasons = similarity_reasons(query.like, hit)
     corrected = corrected_query(query.q, parsed, iter(sources), stemmer) if plan.scored else None
     total_without_filters = (yield from _total_without_filters(plan)) if not raw.total else None
     # Last: the page's hits, their reasons, the corrected words and the count without filters were made while
@@ -339,7 +353,7 @@ def _result(
     raw.counted()
     facets: dict[str, list[FacetValue]] = {}
     facets_json = None
-    if query.facets_as_json:
+    if query.as_json_for is not None:
         facets_json = written_facets(raw.buckets, query.filters, query.facets, query.year_counts)
     else:
         facets = build_facets(raw.buckets, query.filters) if query.facets else {}
@@ -347,7 +361,8 @@ def _result(
             facets[YEAR.name] = year_counts(raw.buckets.get(YEAR.name, {}))
     return SearchResult.model_construct(
         total=raw.total,
-        hits=hits,
+        hits=page.hits,
+        hits_json=page.written,
         facets=facets,
         facets_json=facets_json,
         relaxed=plan.relaxed,
@@ -539,8 +554,8 @@ def _blended(plan: SearchPlan, raw: RawSearch, meaning: Meaning, stemmer: French
     sources = [fetched[i] for i, _ in fused if i in fetched]
     scores = dict(fused)
     highlighter = build_highlighter(plan.parsed, stemmer) if query.highlight else None
-    hits = [hit_from_source(source, scores[str(source["id"])], highlighter) for source in sources]
-    return (yield from _result(plan, raw, hits, sources, stemmer))
+    page = _page(query, [(source, scores[str(source["id"])]) for source in sources], highlighter)
+    return (yield from _result(plan, raw, page, sources, stemmer))
 
 
 def _fetched(ids: Sequence[str], deadline: float | None) -> Steps[dict[str, Mapping[str, Any]]]:

@@ -204,9 +204,10 @@ class SearchQuery(BaseModel):
     deadline: float | None = Field(None, exclude=True)
     # Words of the query the user typed that were read as filters (`schemas/understood.py`), said in the answer.
     understood: Understood | None = None
-    # The facets written as the answer's JSON (`SearchResult.facets_json`) instead of `facets`: for `/search`,
-    # which only writes them (`indexer/facets.py written_facets`).
-    facets_as_json: bool = Field(False, exclude=True)
+    # For `/search`, which only writes its answer: the facets and the page's hits written as its JSON
+    # (`SearchResult.facets_json`, `hits_json`) instead of `facets` and `hits`, each hit with its `url`: this (the
+    # practice pages' address) followed by its id.
+    as_json_for: str | None = Field(None, exclude=True)
 
     @model_validator(mode="after")
     def _window(self) -> SearchQuery:
@@ -257,8 +258,10 @@ class SearchResult(BaseModel):
     total: int
     hits: list[SearchHit]
     facets: dict[str, list[FacetValue]] = Field(default_factory=dict)
-    # `facets` as the answer's JSON, when the query asked so (`SearchQuery.facets_as_json`; `facets` is then empty).
+    # `facets` and `hits` as the answer's JSON, when the query asked so (`SearchQuery.as_json_for`; `facets` and
+    # `hits` are then empty).
     facets_json: str | None = Field(None, exclude=True)
+    hits_json: bytes | None = Field(None, exclude=True)
     relaxed: bool = Field(
         default=False,
         description="True when the results need not contain every word: for one or two words, no practice "
@@ -347,7 +350,7 @@ class SearchParams(SearchFilters, Words):
         facets: bool = True,
         deadline: float | None = None,
         like: TerritoryProfile | None = None,
-        facets_as_json: bool = False,
+        as_json_for: str | None = None,
     ) -> SearchQuery:
         filters, read = self.filters(), understood(self.q)
         if read is not None:
@@ -363,7 +366,7 @@ class SearchParams(SearchFilters, Words):
             facets=facets,
             mode=self.mode,
             deadline=deadline,
-            facets_as_json=facets_as_json,
+            as_json_for=as_json_for,
         )
 
 

@@ -63,7 +63,7 @@ async def search(
     """
     started = time.perf_counter()
     deadline = time.monotonic() + settings.search_deadline
-    query = params.to_query(deadline=deadline, like=like_profile(params), facets_as_json=True)
+    query = params.to_query(deadline=deadline, like=like_profile(params), as_json_for=practice_pages(settings))
     # The answer is built and serialised once here, not validated again by FastAPI.
     result = await run_capped(request, engine, query)
     request.app.state.metrics.searched(engine.backend, time.perf_counter() - started)
@@ -86,7 +86,9 @@ def response_body(params: SearchParams, result: SearchResult, settings: Settings
             "page": params.page,
             "size": params.size,
             # `ApiHit`: a hit's fields, then its page.
-            "hits": [
+            "hits": orjson.Fragment(result.hits_json)
+            if result.hits_json is not None
+            else [
                 hit.__dict__
                 | {"territory": hit.territory.__dict__, "highlight": hit.highlight.__dict__, "url": page + hit.id}
                 for hit in result.hits

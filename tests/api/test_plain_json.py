@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from pydantic import Base64Str, BaseModel, ConfigDict, Field, RootModel, computed_field, field_serializer
 
 from api.http.plain_json import PlainJson
-from api.settings import Settings
+from api.settings import Settings, practice_pages
 from api.v1.search import SEARCH_JSON, response_body, search_response
 from indexer.embedded import EmbeddedEngine
 from schemas.search import SearchParams
@@ -53,9 +53,11 @@ def test_search_answers_are_written_as_pydantic_writes_them(
     answer = search_response(params, result, Settings())
     assert orjson.loads(SEARCH_JSON.dumps(answer)) == json.loads(answer.model_dump_json())
     assert in_order(response_body(params, result, Settings())) == in_order(answer.model_dump_json())
-    # `/search` asks for its facets written as JSON: the same answer.
-    written = seeded.search(query.model_copy(update={"facets_as_json": True}))
+    # `/search` asks for its facets and hits written as JSON: the same answer.
+    pages = practice_pages(Settings())
+    written = seeded.search(query.model_copy(update={"as_json_for": pages}))
     assert written.facets == {} and written.facets_json is not None
+    assert written.hits == [] and written.hits_json is not None
     assert in_order(response_body(params, written, Settings())) == in_order(answer.model_dump_json())
 
 
@@ -73,8 +75,10 @@ def test_an_answer_with_highlights_likeness_and_a_correction_is_compared() -> No
         query = params.to_query(deadline=time.monotonic() + 30, like=territory_profile("26113"))
         result = engine.search(query)
         answer = search_response(params, result, Settings())
+        written = engine.search(query.model_copy(update={"as_json_for": practice_pages(Settings())}))
     finally:
         engine.close()
+    assert in_order(response_body(params, written, Settings())) == in_order(answer.model_dump_json())
     written = orjson.loads(SEARCH_JSON.dumps(answer))
     assert written == json.loads(answer.model_dump_json())
     assert in_order(response_body(params, result, Settings())) == in_order(answer.model_dump_json())

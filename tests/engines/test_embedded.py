@@ -26,7 +26,7 @@ from indexer.embedded import (
     mask_fields,
 )
 from indexer.engine import IndexLocked
-from indexer.highlight import hit_from_source
+from indexer.hits import hit_from_source
 from indexer.pipeline import SearchPlan, _parsed, first_plan
 from indexer.query import Synonyms, parse_query
 from indexer.vectors import Semantic

@@ -16,9 +16,9 @@ from indexer.highlight import (
     build_highlighter,
     highlight_fragments,
     highlight_whole,
-    hit_from_source,
     spans_per_text,
 )
+from indexer.hits import hit_from_source
 from indexer.query import parse_query
 from indexer.relevance import typed_as_meant
 from schemas.search import SearchHit

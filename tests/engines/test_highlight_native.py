@@ -15,7 +15,8 @@ from hypothesis import strategies as st
 from indexer import highlight
 from indexer.documents import hit_source
 from indexer.french import FrenchStemmer
-from indexer.highlight import Highlighter, build_highlighter, hit_from_source
+from indexer.highlight import Highlighter, build_highlighter
+from indexer.hits import hit_from_source
 from indexer.query import parse_query
 from tests.corpus import seed_corpus
 from tests.engines.test_highlight import WORDS as SCAN_WORDS
