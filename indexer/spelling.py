@@ -10,12 +10,13 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Iterable, Mapping
+from functools import lru_cache
 from typing import Any
 
 from rapidfuzz.distance import DamerauLevenshtein
 
 from indexer.french import FrenchStemmer, fold
-from indexer.highlight import PREFIX_LENGTH
+from indexer.highlight import PREFIX_LENGTH, candidate_patterns, candidate_prefixes, scanned
 from indexer.query import Clause, ParsedQuery, typo_edits
 
 # The results read for evidence: the page's first practices, their title and summary.
@@ -50,8 +51,9 @@ def corrected_query(
     seen_stems: set[str] = set()
     near: dict[str, Counter[str]] = {stem: Counter() for _, stem, _ in words}
     limits = {stem: edits for _, stem, edits in words}
+    patterns = _candidates(tuple(near))
     for source in evidence:
-        for word in _WORD.findall(f"{source.get('title', '')} {source.get('summary', '')}"):
+        for word in _starting_like(f"{source.get('title', '')} {source.get('summary', '')}", patterns):
             stem = stemmer.word(word)
             if not stem:
                 continue
@@ -64,22 +66,52 @@ def corrected_query(
                         near[typed][word.lower()] += 1
     candidates = {typed_word: stem for typed_word, stem, _ in words if stem not in seen_stems and near[stem]}
     if not candidates:
-        return None  # the usual case: no whole text is folded
+        return None  # the usual case
     # A typed word written anywhere in a result (its sections too, or as the start of a longer word:
     # `covoit`) was not a typo.
     written = [
-        fold(" ".join([source.get("title", ""), source.get("summary", ""), *source.get("sections", {}).values()]))
+        " ".join([source.get("title", ""), source.get("summary", ""), *source.get("sections", {}).values()])
         for source in evidence
     ]
     replacements = {
         typed_word: near[stem].most_common(1)[0][0]
         for typed_word, stem in candidates.items()
-        if not any(typed_word in text for text in written)
+        if not any(_holds(written_text, typed_word) for written_text in written)
     }
     if not replacements:
         return None
     # Each corrected word replaced where it was typed, whatever its case and accents; the rest as typed.
     return _WORD.sub(lambda m: _as_typed(m.group(), replacements.get(fold(m.group()))), text)
+
+
+# Letters `fold` writes as two (`cœur`: `coeur`), which `scanned` reads as one character; and the words holding one.
+_LIGATURES = ("œ", "æ", "ß", "Œ", "Æ")
+_LIGATURE_WORDS = re.compile(r"\w*[œæßŒÆ]\w*")
+
+
+@lru_cache(maxsize=256)
+def _candidates(stems: tuple[str, ...]) -> tuple[re.Pattern[bytes], ...]:
+    return candidate_patterns(candidate_prefixes(stems))
+
+
+def _starting_like(text: str, patterns: tuple[re.Pattern[bytes], ...]) -> list[str]:
+    """The words of `text` that may stem like one of the typed words, in order: those starting with the same
+    `PREFIX_LENGTH` letters (`_candidates`, whatever their case and accents), and any holding a ligature. The others
+    are neither near a typed word nor one of them, and are not stemmed (stemming every word of 5 results took
+    0.2 ms of a search with an unknown word)."""
+    spans = {m.span() for pattern in patterns for m in pattern.finditer(scanned(text))}
+    if any(ligature in text for ligature in _LIGATURES):
+        spans.update(m.span() for m in _LIGATURE_WORDS.finditer(text))
+    return [text[start:end] for start, end in sorted(spans)]
+
+
+def _holds(text: str, word: str) -> bool:
+    """Whether `text` writes `word` (folded), whatever the case and accents, alone or starting a longer word.
+    Read through `scanned` (a byte per character, by a table) rather than `fold` (Unicode decomposition): 20 times
+    faster, on whole practices."""
+    if any(ligature in text for ligature in _LIGATURES):
+        text = text.lower().replace("œ", "oe").replace("æ", "ae").replace("ß", "ss")
+    return word.encode("ascii", "replace") in scanned(text)
 
 
 def _as_typed(typed: str, replacement: str | None) -> str:
