@@ -26,7 +26,7 @@ from contextlib import ExitStack, contextmanager
 from typing import Any
 
 from benchmarks.corpus import CorpusGenerator
-from benchmarks.http_load import asgi_get
+from benchmarks.http_load import asgi_get, query_bytes
 from benchmarks.measure import percentiles
 from benchmarks.queries import query_mix
 from benchmarks.report import heading, table
@@ -73,7 +73,7 @@ def label(variant: Variant) -> str:
     return "whole API" if not variant else "without " + " and ".join(variant)
 
 
-def side_request(app: Any, variant: Variant, params: list[tuple[str, Any]]) -> Awaitable[tuple[int, bytes]]:
+def side_request(app: Any, variant: Variant, params: bytes) -> Awaitable[tuple[int, bytes]]:
     """One search request of a side (the caller leaves out the pipeline's stages: `_without`)."""
 
     async def router_only(scope: dict[str, Any], receive: Any, send: Any) -> None:
@@ -97,7 +97,7 @@ async def measure(env: dict[str, str], rounds: int) -> dict[str, Any]:
         else:
             raw = raw_elasticsearch_calls(settings, plans)
 
-        params = [q.query_string() for q in queries]
+        params = [query_bytes(q.query_string()) for q in queries]
         samples: dict[str, list[float]] = {name: [] for name in ("raw", *map(label, VARIANTS))}
         sides = len(VARIANTS) + 1
         with progress("Raw, the whole API and without each stage, in turn", (rounds + 1) * len(raw)) as shown:

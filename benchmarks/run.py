@@ -30,7 +30,7 @@ from api.settings import Settings
 from api.store import Store
 from api.v1.search import response_body
 from benchmarks.corpus import CorpusGenerator
-from benchmarks.http_load import asgi_get, load, run_like_uvicorn
+from benchmarks.http_load import asgi_get, load, query_bytes, run_like_uvicorn
 from benchmarks.measure import (
     PeakRss,
     call_places,
@@ -338,7 +338,7 @@ async def measure_in_app(settings: Settings, queries: list[BenchQuery], rounds: 
         raw_samples, our_samples, api_samples = await in_turn(
             raw,
             [partial(lambda q: engine.search(q.params.to_query()), q) for q in queries],
-            [partial(asgi_get, app, "/api/v1/search", q.query_string()) for q in queries],
+            [partial(asgi_get, app, "/api/v1/search", query_bytes(q.query_string())) for q in queries],
             rounds,
         )
         latency = {
@@ -467,7 +467,7 @@ async def _api_pass(
     try:
         for _ in range(rounds):
             for query in queries:
-                made, params = len(calls), query.query_string()
+                made, params = len(calls), query_bytes(query.query_string())
                 started = time.perf_counter()
                 status, body = await asgi_get(app, "/api/v1/search", params)
                 ended = time.perf_counter()

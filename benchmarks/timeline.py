@@ -25,7 +25,7 @@ from functools import wraps
 from typing import Any
 
 from benchmarks.corpus import CorpusGenerator
-from benchmarks.http_load import asgi_get
+from benchmarks.http_load import asgi_get, query_bytes
 from benchmarks.measure import percentiles
 from benchmarks.queries import query_mix
 from benchmarks.report import heading, table
@@ -153,7 +153,7 @@ async def measure(env: dict[str, str], rounds: int) -> dict[str, Any]:
             if isinstance(engine, EmbeddedEngine)
             else raw_elasticsearch_calls(settings, plans)
         )
-        params = [q.query_string() for q in queries]
+        params = [query_bytes(q.query_string()) for q in queries]
         stamps: dict[str, float] = {}
         with (
             progress("Raw and the API stamped, in turn", (rounds + 1) * len(raw)) as shown,
