@@ -15,6 +15,7 @@ from schemas.like_territory import TerritoryProfile
 from schemas.monograph import Monograph, Territory
 from schemas.referentials import ActorCategory, TerritoryType
 from schemas.text import searchable
+from schemas.trusted import trusted
 from schemas.understood import Understood, understood
 
 MAX_RESULT_WINDOW = 10_000
@@ -168,12 +169,16 @@ class SearchFilters(BaseModel):
         return [str(v) for v in getattr(self, facet)]
 
     def filters(self) -> SearchFilters:
-        """The filters alone, without a subclass's other fields (words, sort, paging…)."""
-        return SearchFilters.model_construct(**{name: getattr(self, name) for name in SearchFilters.model_fields})
+        """The filters alone, without a subclass's other fields (words, sort, paging…): validated already, each field
+        given (`trusted`, a tenth of `model_construct`'s cost)."""
+        return trusted(SearchFilters, {name: getattr(self, name) for name in _FILTER_FIELDS})
 
     def without(self, facet: str) -> SearchFilters:
         """These filters with one facet's own selection removed: what its disjunctive counts apply."""
         return self.model_copy(update={facet: []})
+
+
+_FILTER_FIELDS = tuple(SearchFilters.model_fields)
 
 
 class SearchMode(StrEnum):

@@ -5,8 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import xxhash
-from starlette.datastructures import Headers, MutableHeaders
+from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+# Headers of a 200 a 304 does not repeat (it has no body).
+UNSENT_WITH_304 = (b"content-length", b"content-type")
 
 
 def etag_of(body: bytes) -> str:
@@ -31,7 +34,7 @@ class ConditionalGet:
     def __init__(self, app: ASGIApp, cacheable: Callable[[str], bool], max_age: int) -> None:
         self.app = app
         self.cacheable = cacheable
-        self.cache_control = f"public, max-age={max_age}"
+        self.cache_control = f"public, max-age={max_age}".encode("latin-1")
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] not in ("GET", "HEAD") or not self.cacheable(scope["path"]):
@@ -61,16 +64,25 @@ class ConditionalGet:
         await self.app(scope, receive, buffered)
 
     async def _finish(self, start: Message, body: bytes, if_none_match: str | None, send: Send) -> None:
-        headers = MutableHeaders(raw=list(start["headers"]))
-        etag = headers.get("etag") or etag_of(body)
-        headers["etag"] = etag
-        if "cache-control" not in headers:
-            headers["cache-control"] = self.cache_control
+        # The start's headers read in one pass (`MutableHeaders` scans them all again for each name asked or set).
+        headers = list(start["headers"])
+        etag: str | None = None
+        cache_control = False
+        for name, value in headers:
+            lowered = name.lower()
+            if lowered == b"etag":
+                etag = value.decode("latin-1")
+            elif lowered == b"cache-control":
+                cache_control = True
+        if etag is None:
+            etag = etag_of(body)
+            headers.append((b"etag", etag.encode("latin-1")))
+        if not cache_control:
+            headers.append((b"cache-control", self.cache_control))
         if if_none_match and etag_matches(if_none_match, etag):
-            for name in ("content-length", "content-type"):
-                del headers[name]
-            await send({"type": "http.response.start", "status": 304, "headers": headers.raw})
+            headers = [(name, value) for name, value in headers if name.lower() not in UNSENT_WITH_304]
+            await send({"type": "http.response.start", "status": 304, "headers": headers})
             await send({"type": "http.response.body", "body": b""})
             return
-        await send({"type": "http.response.start", "status": 200, "headers": headers.raw})
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
         await send({"type": "http.response.body", "body": body})

@@ -18,6 +18,12 @@ def with_directive(policy: str | None, directive: str) -> str:
     return f"{policy.rstrip('; ')}; {directive}"
 
 
+# The headers `SecurityHeaders` sets (an answer's own are replaced), and two of their values.
+OWN_HEADERS = (b"x-content-type-options", b"x-frame-options")
+NOSNIFF = (b"x-content-type-options", b"nosniff")
+NOT_FRAMED = (b"x-frame-options", b"DENY")
+
+
 class SecurityHeaders:
     """`nosniff` everywhere; `frameable` paths may be framed by `frame_ancestors`, others by nobody."""
 
@@ -34,16 +40,22 @@ class SecurityHeaders:
 
         async def add_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = MutableHeaders(scope=message)
-                headers["x-content-type-options"] = "nosniff"
-                policy = headers.get("content-security-policy")
+                # In one pass over the answer's headers (`MutableHeaders` scans them all for each one set).
+                headers, policy = [], None
+                for name, value in message["headers"]:
+                    lowered = name.lower()
+                    if lowered == b"content-security-policy":
+                        policy = value.decode("latin-1") if policy is None else policy
+                    elif lowered not in OWN_HEADERS:
+                        headers.append((name, value))
+                headers.append(NOSNIFF)
                 if frameable:
-                    del headers["x-frame-options"]
                     directive = f"frame-ancestors {self.frame_ancestors}"
                 else:
-                    headers["x-frame-options"] = "DENY"
+                    headers.append(NOT_FRAMED)
                     directive = "frame-ancestors 'none'"
-                headers["content-security-policy"] = with_directive(policy, directive)
+                headers.append((b"content-security-policy", with_directive(policy, directive).encode("latin-1")))
+                message["headers"] = headers
             await send(message)
 
         await self.app(scope, receive, add_headers)
