@@ -4,6 +4,7 @@ measure our code against the raw engine side by side in one run. See benchmarks/
 from __future__ import annotations
 
 import argparse
+import inspect
 import json
 import os
 import platform
@@ -20,6 +21,7 @@ from pathlib import Path
 from typing import Any, cast
 
 import httpx
+import orjson
 from elasticsearch import Elasticsearch, helpers
 from elasticsearch.serializer import OrjsonSerializer
 from rich.console import Console
@@ -53,7 +55,13 @@ from indexer.es_mapping import document, index_settings, mappings
 from indexer.facets import written_facets
 from indexer.french import FrenchStemmer
 from indexer.highlight import NATIVE, build_highlighter
-from indexer.hits import hit_from_source, written_hits
+
+try:
+    from indexer.hits import hit_from_source, written_hits
+except ImportError:  # code before 2026-12-05, measured by today's harness (benchmarks/README.md, before / after)
+    from indexer.highlight import hit_from_source  # type: ignore[attr-defined,no-redef]
+
+    written_hits = None  # type: ignore[assignment]
 from indexer.pipeline import Executor, RawSearch, SearchPlan, plan_search
 from indexer.query import Synonyms
 from indexer.spelling import corrected_query
@@ -329,16 +337,20 @@ def as_search_asks(params: SearchParams, pages: str) -> SearchQuery:
     """The query `/search` gives the engine for `params`: its page of hits and facets written as the answer's JSON
     (`engine.search` is timed as the API calls it). Code before 2026-12-05, measured by today's harness, asked for
     its facets only."""
-    try:
+    if "as_json_for" in inspect.signature(params.to_query).parameters:
         return params.to_query(as_json_for=pages)
-    except TypeError:
-        return params.to_query(facets_as_json=True)  # type: ignore[call-arg]
+    return params.to_query(facets_as_json=True)  # type: ignore[call-arg]
 
 
 def page_written(plan: SearchPlan, raw: RawSearch, stemmer: FrenchStemmer, pages: str) -> bytes:
-    """A search's page of hits with their highlights, written as `/search` writes it (`written_hits`)."""
-    highlighter = build_highlighter(plan.parsed, stemmer)
-    return written_hits(raw.hits[: plan.query.size], highlighter, plan.query.like, pages)
+    """A search's page of hits with their highlights, written as `/search` writes it (`written_hits`; before
+    2026-12-05, measured by today's harness, the models `/search` converted to dictionaries)."""
+    query = plan.query
+    highlighter = build_highlighter(plan.parsed, stemmer) if query.highlight else None
+    page = [(source, score if plan.scored else None) for source, score in raw.hits[: query.size]]
+    if written_hits is None:
+        return orjson.dumps([hit_from_source(*hit, highlighter) for hit in page], default=vars)
+    return written_hits(page, highlighter, query.like, pages)
 
 
 async def measure_in_app(settings: Settings, queries: list[BenchQuery], rounds: int) -> dict[str, Any]:
@@ -355,7 +367,7 @@ async def measure_in_app(settings: Settings, queries: list[BenchQuery], rounds: 
             raw = raw_elasticsearch_calls(settings, plans)
         raw_samples, our_samples, api_samples = await in_turn(
             raw,
-            [partial(engine.search, as_search_asks(q.params, practice_pages(settings))) for q in queries],
+            [partial(lambda q: engine.search(as_search_asks(q.params, practice_pages(settings))), q) for q in queries],
             [partial(asgi_get, app, "/api/v1/search", query_bytes(q.query_string())) for q in queries],
             rounds,
         )

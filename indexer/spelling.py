@@ -70,13 +70,15 @@ def corrected_query(
     # A typed word written anywhere in a result (its sections too, or as the start of a longer word:
     # `covoit`) was not a typo.
     written = [
-        " ".join([source.get("title", ""), source.get("summary", ""), *source.get("sections", {}).values()])
+        _searched_for_words(
+            " ".join([source.get("title", ""), source.get("summary", ""), *source.get("sections", {}).values()])
+        )
         for source in evidence
     ]
     replacements = {
         typed_word: near[stem].most_common(1)[0][0]
         for typed_word, stem in candidates.items()
-        if not any(_holds(written_text, typed_word) for written_text in written)
+        if not any(_holds(searched, typed_word) for searched in written)
     }
     if not replacements:
         return None
@@ -85,8 +87,8 @@ def corrected_query(
 
 
 # Letters `fold` writes as two (`cœur`: `coeur`), which `scanned` reads as one character; and the words holding one.
-_LIGATURES = ("œ", "æ", "ß", "Œ", "Æ")
-_LIGATURE_WORDS = re.compile(r"\w*[œæßŒÆ]\w*")
+_LIGATURES = ("œ", "æ", "ß", "Œ", "Æ", "ẞ")
+_LIGATURE_WORDS = re.compile(r"\w*[œæßŒÆẞ]\w*")
 
 
 @lru_cache(maxsize=256)
@@ -94,24 +96,46 @@ def _candidates(stems: tuple[str, ...]) -> tuple[re.Pattern[bytes], ...]:
     return candidate_patterns(candidate_prefixes(stems))
 
 
+def _scanned_as_folded(text: str) -> bytes | None:
+    """`text` as `scanned` reads it (a byte per character, by a table), or None when that does not read its words as
+    `fold` does: it holds a word character that is neither ASCII, an accented letter of the scan's table nor a
+    ligature (`ﬁ`, `ý`, full-width letters…; `scanned` reads each as `_`)."""
+    folded = scanned(text)
+    if text.isascii():
+        return folded
+    unread = folded.count(b"_") - text.count("_") - sum(text.count(ligature) for ligature in _LIGATURES)
+    return folded if not unread else None
+
+
 def _starting_like(text: str, patterns: tuple[re.Pattern[bytes], ...]) -> list[str]:
     """The words of `text` that may stem like one of the typed words, in order: those starting with the same
-    `PREFIX_LENGTH` letters (`_candidates`, whatever their case and accents), and any holding a ligature. The others
-    are neither near a typed word nor one of them, and are not stemmed (stemming every word of 5 results took
-    0.2 ms of a search with an unknown word)."""
-    spans = {m.span() for pattern in patterns for m in pattern.finditer(scanned(text))}
+    `PREFIX_LENGTH` letters (`_candidates`, whatever their case and accents), and any holding a ligature; every word
+    of a text `scanned` does not read as `fold` does. The others are neither near a typed word nor one of them, and
+    are not stemmed (stemming every word of 5 results took 0.2 ms of a search with an unknown word)."""
+    folded = _scanned_as_folded(text)
+    if folded is None:
+        return _WORD.findall(text)
+    spans = {m.span() for pattern in patterns for m in pattern.finditer(folded)}
     if any(ligature in text for ligature in _LIGATURES):
         spans.update(m.span() for m in _LIGATURE_WORDS.finditer(text))
     return [text[start:end] for start, end in sorted(spans)]
 
 
-def _holds(text: str, word: str) -> bool:
-    """Whether `text` writes `word` (folded), whatever the case and accents, alone or starting a longer word.
-    Read through `scanned` (a byte per character, by a table) rather than `fold` (Unicode decomposition): 20 times
-    faster, on whole practices."""
+def _searched_for_words(text: str) -> bytes | str:
+    """`text` as typed words are looked for in it (`_holds`): `scanned` (ligatures written as two letters first), a
+    table's work, or `fold` (a Unicode decomposition, 20 times slower on whole practices) when `scanned` does not read
+    it as `fold` does."""
     if any(ligature in text for ligature in _LIGATURES):
         text = text.lower().replace("œ", "oe").replace("æ", "ae").replace("ß", "ss")
-    return word.encode("ascii", "replace") in scanned(text)
+    folded = _scanned_as_folded(text)
+    return folded if folded is not None else fold(text)
+
+
+def _holds(searched: bytes | str, word: str) -> bool:
+    """Whether a text (`_searched_for_words`) writes the folded `word` anywhere, inside a longer word too."""
+    if isinstance(searched, bytes):
+        return word.encode("ascii", "replace") in searched
+    return word in searched
 
 
 def _as_typed(typed: str, replacement: str | None) -> str:

@@ -65,18 +65,18 @@ class ConditionalGet:
 
     async def _finish(self, start: Message, body: bytes, if_none_match: str | None, send: Send) -> None:
         # The start's headers read in one pass (`MutableHeaders` scans them all again for each name asked or set).
-        headers = list(start["headers"])
-        etag: str | None = None
-        cache_control = False
-        for name, value in headers:
+        # A route's own ETag is kept (the first, not empty), as one header; otherwise the body's.
+        headers, etag, cache_control = [], None, False
+        for name, value in start["headers"]:
             lowered = name.lower()
             if lowered == b"etag":
-                etag = value.decode("latin-1")
-            elif lowered == b"cache-control":
-                cache_control = True
+                etag = etag or value.decode("latin-1") or None
+                continue
+            cache_control = cache_control or lowered == b"cache-control"
+            headers.append((name, value))
         if etag is None:
             etag = etag_of(body)
-            headers.append((b"etag", etag.encode("latin-1")))
+        headers.append((b"etag", etag.encode("latin-1")))
         if not cache_control:
             headers.append((b"cache-control", self.cache_control))
         if if_none_match and etag_matches(if_none_match, etag):

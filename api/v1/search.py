@@ -108,7 +108,8 @@ def response_body(params: SearchParams, result: SearchResult, settings: Settings
 
 
 def search_response(params: SearchParams, result: SearchResult, settings: Settings) -> SearchResponse:
-    """The answer as its model (what `response_body` writes)."""
+    """The answer as its model: what `response_body` writes for a result whose hits and facets are models (one asked
+    without `as_json_for`; with it, they come written, and `hits` and `facets` are empty)."""
     return SearchResponse.model_construct(
         total=result.total,
         page=params.page,

@@ -21,7 +21,7 @@ from api.http.plain_json import PlainJson
 from api.settings import Settings, practice_pages
 from api.v1.search import SEARCH_JSON, response_body, search_response
 from indexer.embedded import EmbeddedEngine
-from schemas.search import SearchParams
+from schemas.search import SearchHit, SearchParams, Sort
 from territories.like_territory import territory_profile
 from tests.corpus import seed_corpus
 
@@ -43,11 +43,12 @@ WORDS = ["tiers-lieu", "rural", "covoiturage", "alimentation", "jardin", "énerg
     odd=st.lists(st.integers(1, 17), max_size=2, unique=True),
     like=st.sampled_from([None, "26113", "242600534", "97411"]),
     size=st.sampled_from([1, 20, 100]),
+    sort=st.sampled_from(list(Sort)),
 )
 def test_search_answers_are_written_as_pydantic_writes_them(
-    seeded: EmbeddedEngine, words: list[str], odd: list[int], like: str | None, size: int
+    seeded: EmbeddedEngine, words: list[str], odd: list[int], like: str | None, size: int, sort: Sort
 ) -> None:
-    params = SearchParams(q=" ".join(words), odd=odd, size=size)
+    params = SearchParams(q=" ".join(words), odd=odd, size=size, sort=sort)
     query = params.to_query(deadline=time.monotonic() + 30, like=territory_profile(like) if like else None)
     result = seeded.search(query)
     answer = search_response(params, result, Settings())
@@ -83,6 +84,15 @@ def test_an_answer_with_highlights_likeness_and_a_correction_is_compared() -> No
     assert written == json.loads(answer.model_dump_json())
     assert in_order(response_body(params, result, Settings())) == in_order(answer.model_dump_json())
     assert written["hits"] and written["facets"] and written["like_territory"]["territory"]["code"] == "26113"
+    # The first hit as written, field by field, against its practice.
+    first = in_order(response_body(params, result, Settings()))
+    hit = dict(dict(first)["hits"][0])
+    practice = next(m for m in seed_corpus() if m.id == hit["id"])
+    assert [name for name, _ in dict(first)["hits"][0]] == [*SearchHit.model_fields, "url"]
+    assert (hit["title"], hit["summary"], hit["year"]) == (practice.title, practice.summary, practice.year)
+    assert dict(hit["territory"])["name"] == practice.territory.name and hit["odd"] == practice.odd
+    assert isinstance(hit["score"], float) and hit["url"] == practice_pages(Settings()) + practice.id
+    assert hit["similarity_reasons"] and [name for name, _ in hit["highlight"]] == ["title", "summary", "sections"]
     assert any("<mark>" in (hit["highlight"]["summary"] or "") for hit in written["hits"])
     assert any(hit["similarity_reasons"] for hit in written["hits"])
 

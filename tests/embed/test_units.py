@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
+from typing import Any
+
 import pytest
 
 from api.embed.html import marked
 from api.embed.page_view import Links, contrast_ratio, describe_search
-from api.http.conditional_get import etag_matches
+from api.http.conditional_get import ConditionalGet, etag_matches, etag_of
 from api.http.security_headers import with_directive
 from schemas.search import SearchParams
 
@@ -67,3 +70,44 @@ def test_describe_search_in_french() -> None:
         "ODD 17 : Partenariats pour la réalisation des objectifs, depuis 2015"
     )
     assert describe_search(SearchParams()) == "toutes les pratiques"
+
+
+@pytest.mark.parametrize(
+    ("route_etags", "sent"),
+    [
+        ([], None),  # the body's tag
+        ([b'"mine"'], b'"mine"'),
+        ([b"", b'"second"'], b'"second"'),  # an empty tag is no tag
+        ([b'"first"', b'"second"'], b'"first"'),  # one tag sent, the first
+        ([b""], None),
+    ],
+)
+def test_conditional_get_keeps_a_routes_own_tag_once(route_etags: list[bytes], sent: bytes | None) -> None:
+    """What a route's answer says of its ETag and Cache-Control is kept; an empty tag never makes `If-None-Match: W/`
+    match every body."""
+    body = b'{"x": 1}'
+
+    async def route(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        headers = [(b"content-type", b"application/json"), (b"cache-control", b"private")]
+        await send(
+            {"type": "http.response.start", "status": 200, "headers": headers + [(b"etag", e) for e in route_etags]}
+        )
+        await send({"type": "http.response.body", "body": body})
+
+    def answer(if_none_match: bytes | None) -> list[dict[str, Any]]:
+        messages: list[dict[str, Any]] = []
+
+        async def send(message: dict[str, Any]) -> None:
+            messages.append(message)
+
+        headers = [(b"if-none-match", if_none_match)] if if_none_match is not None else []
+        scope = {"type": "http", "method": "GET", "path": "/x", "headers": headers}
+        asyncio.run(ConditionalGet(route, cacheable=lambda path: True, max_age=60)(scope, None, send))
+        return messages
+
+    start = answer(None)[0]
+    tags = [value for name, value in start["headers"] if name == b"etag"]
+    assert tags == [sent if sent is not None else etag_of(body).encode()]
+    assert [v for n, v in start["headers"] if n == b"cache-control"] == [b"private"]
+    assert answer(b"W/, x")[0]["status"] == 200
+    assert answer(tags[0])[0]["status"] == 304

@@ -12,6 +12,7 @@ import tantivy
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+import indexer.pipeline
 from indexer.compiled_requests import Pass
 from indexer.cpu_time import timed
 from indexer.embedded import (
@@ -26,7 +27,6 @@ from indexer.embedded import (
     mask_fields,
 )
 from indexer.engine import IndexLocked
-from indexer.hits import hit_from_source
 from indexer.pipeline import SearchPlan, _parsed, first_plan
 from indexer.query import Synonyms, parse_query
 from indexer.vectors import Semantic
@@ -527,14 +527,21 @@ def test_a_search_counts_the_cpu_time_its_facet_helper_spent() -> None:
     engine.close()
 
 
-def test_the_page_s_hits_are_built_while_its_facets_are_counted(monkeypatch: pytest.MonkeyPatch) -> None:
+# A page's hits built as models (`hit_from_source`), or written as `/search` asks (`written_hits`).
+PAGE_BUILDERS = [(None, "hit_from_source"), ("https://x/fiche?id=", "written_hits")]
+
+
+@pytest.mark.parametrize(("as_json_for", "builder"), PAGE_BUILDERS)
+def test_the_page_s_hits_are_built_while_its_facets_are_counted(
+    monkeypatch: pytest.MonkeyPatch, as_json_for: str | None, builder: str
+) -> None:
     """The facets counted in a helper thread are waited for only once the page's hits (highlights included)
     are built: at 100,000 practices the counting often outlasts the ranking, and the hits were the work
     after it. Here the helper holds its counting until a hit is built (the code before this waited for the
     counts first: the helper gave up after 5 s)."""
     engine = EmbeddedEngine()
     engine.index(CORPUS)
-    query = SearchQuery(q="mobilité")
+    query = SearchQuery(q="mobilité", as_json_for=as_json_for)
     expected = engine.search(query)
     hit_built = threading.Event()
     waited: list[bool] = []
@@ -543,20 +550,25 @@ def test_the_page_s_hits_are_built_while_its_facets_are_counted(monkeypatch: pyt
         waited.append(hit_built.wait(timeout=5))
         return timed(call, *args)
 
+    built_by = getattr(indexer.pipeline, builder)
+
     def hit(*args: Any) -> Any:
-        built = hit_from_source(*args)
+        built = built_by(*args)
         hit_built.set()
         return built
 
     monkeypatch.setattr("indexer.embedded.timed", counting_after_a_hit)
-    monkeypatch.setattr("indexer.pipeline.hit_from_source", hit)
+    monkeypatch.setattr(f"indexer.pipeline.{builder}", hit)
     answer = engine.search(query)
     assert waited == [True]
-    assert answer.model_dump() == expected.model_dump() and answer.facets and answer.hits
+    assert answer == expected and (answer.facets or answer.facets_json) and (answer.hits or answer.hits_json)
     engine.close()
 
 
-def test_a_search_that_fails_before_its_facet_counts_still_waits_for_them(monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize(("as_json_for", "builder"), PAGE_BUILDERS)
+def test_a_search_that_fails_before_its_facet_counts_still_waits_for_them(
+    monkeypatch: pytest.MonkeyPatch, as_json_for: str | None, builder: str
+) -> None:
     """Its helper's CPU time is the search's all the same (`indexer/cpu_time.py`): what decides where searches
     run, and searches failing under load are the ones that count."""
     engine = EmbeddedEngine()
@@ -567,8 +579,8 @@ def test_a_search_that_fails_before_its_facet_counts_still_waits_for_them(monkey
         raise RuntimeError("a hit that cannot be built")
 
     monkeypatch.setattr("indexer.embedded.helped", reported.append)
-    monkeypatch.setattr("indexer.pipeline.hit_from_source", failing)
+    monkeypatch.setattr(f"indexer.pipeline.{builder}", failing)
     with pytest.raises(RuntimeError, match="cannot be built"):
-        engine.search(SearchQuery(q="mobilité"))
+        engine.search(SearchQuery(q="mobilité", as_json_for=as_json_for))
     assert len(reported) == 1
     engine.close()
