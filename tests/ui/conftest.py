@@ -245,6 +245,14 @@ def go(page: Any, url: str, heading: str) -> None:
         expect(notice).to_have_count(0)
 
 
+def settled(page: Any) -> None:
+    """Wait until the page's script has finished its run: a click on a button its run is still drawing can be lost
+    (the moderation queue's « Publier » once was, in CI: the publish never reached the API)."""
+    from playwright.sync_api import expect
+
+    expect(page.get_by_test_id("stApp")).to_have_attribute("data-test-script-state", "notRunning")
+
+
 def choose(page: Any, label: str, option: str) -> None:
     box = page.get_by_role("combobox", name=label)
     box.click()

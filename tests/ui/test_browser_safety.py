@@ -16,7 +16,7 @@ import pytest
 
 from tests.browser import ARTIFACTS
 from tests.live import LiveApi
-from tests.ui.conftest import HIT_LINK, INJECTIONS, choose, go, own_practices, unique_word
+from tests.ui.conftest import HIT_LINK, INJECTIONS, choose, go, own_practices, settled, unique_word
 
 pytestmark = pytest.mark.browser
 
@@ -99,6 +99,7 @@ def test_a_planted_submission_stays_text_for_the_editor_and_on_its_page(
     # when the queue changes, so a card found by its text could be another one by the time of the click.
     card = page.locator(f".st-key-review-{created['id']}")
     expect(card.get_by_role("heading", name=title, exact=True)).to_be_visible()
+    settled(page)
     card.get_by_role("button", name="Publier").click()
 
     notice = page.get_by_text(re.compile(r"est publiée et visible dans la recherche\.$"))
