@@ -36,6 +36,7 @@ from indexer.engine import (
     UnknownMonograph,
     time_left,
 )
+from indexer.es_clients import UntracedAsyncElasticsearch, UntracedElasticsearch
 from indexer.es_http_node import HttptoolsAsyncNode
 from indexer.es_mapping import (
     FRENCH_CHAIN,
@@ -147,7 +148,7 @@ class ElasticsearchEngine:
         self.alias = config.elasticsearch_index_prefix
         self.synonyms = synonyms or Synonyms.from_file(config.synonyms_path)
         self.stemmer = FrenchStemmer()
-        self.client = client or Elasticsearch(config.elasticsearch_hosts, **config.elasticsearch_options())
+        self.client = client or UntracedElasticsearch(config.elasticsearch_hosts, **config.elasticsearch_options())
         self.replicas = config.elasticsearch_replicas
         self.timeout = config.elasticsearch_timeout
         self._has_analysis_common: bool | None = None
@@ -443,7 +444,7 @@ class ElasticsearchEngine:
         if made is None:
             for ended in [other for other in self._async if other.is_closed()]:
                 del self._async[ended]
-            client = AsyncElasticsearch(
+            client = UntracedAsyncElasticsearch(
                 self.config.elasticsearch_hosts, node_class=HttptoolsAsyncNode, **self.config.elasticsearch_options()
             )
             made = self._async.setdefault(loop, (client, {}))

@@ -10,10 +10,13 @@ import uuid
 from collections.abc import Iterator
 from typing import Any
 
+import elasticsearch._otel
 import pytest
 from elastic_transport import ApiResponseMeta, HttpHeaders, NodeConfig
 from elasticsearch import ApiError, ConnectionTimeout, Elasticsearch, TransportError
 from elasticsearch import ConnectionError as NodeConnectionError
+from elasticsearch._otel import ENABLED_ENV_VAR
+from opentelemetry.trace import NoOpTracer
 
 from indexer import es_query
 from indexer.elasticsearch_engine import TIMEOUT_STEP_S, ClientCall, ElasticsearchEngine, _tried
@@ -403,3 +406,45 @@ def test_a_search_asked_again_sends_the_body_built_the_first_time(es_engine: Ela
     plan = plan_search(es_engine, query, es_engine.synonyms, es_engine.stemmer)
     assert json.loads(bodies[-1]) == json.loads(json.dumps(es_query.search_body(plan, es_engine.stemmer)))
     assert es_engine._requests.cache_info().hits >= 1
+
+
+class RecordingTracer(NoOpTracer):
+    """OpenTelemetry's no-op tracer, noting the name of each span the client opens."""
+
+    def __init__(self) -> None:
+        self.spans: list[str] = []
+
+    def start_as_current_span(self, name: str, *args: Any, **kwargs: Any) -> Any:
+        self.spans.append(name)
+        return super().start_as_current_span(name, *args, **kwargs)
+
+
+@pytest.mark.parametrize("switch", [None, "false", "true"])
+def test_the_engine_clients_open_no_tracing_span_unless_the_client_switch_asks(
+    es_engine: ElasticsearchEngine, es_url: str, monkeypatch: pytest.MonkeyPatch, switch: str | None
+) -> None:
+    """No OpenTelemetry SDK is configured: the official client's spans (0.1 ms a search) go nowhere, and the
+    engine's clients open none, blocking or awaited, their copies within a deadline included; the client's own
+    switch set to `true` keeps them. A plain client, made the same way, opens them."""
+    tracer = RecordingTracer()
+    monkeypatch.setattr(elasticsearch._otel, "_tracer", tracer)
+    if switch is None:
+        monkeypatch.delenv(ENABLED_ENV_VAR, raising=False)
+    else:
+        monkeypatch.setenv(ENABLED_ENV_VAR, switch)
+    engine = make_engine(es_url, prefix=es_engine.alias)
+    try:
+        engine.index(CORPUS[:3])
+        query = SearchQuery(q="tiers-lieu")
+        engine.search(query)
+        engine.search(query.model_copy(update={"deadline": time.monotonic() + 5}))
+        awaited(engine, [query, query.model_copy(update={"deadline": time.monotonic() + 5})])
+        spans = list(tracer.spans)
+        Elasticsearch(es_url).search(index=engine.alias, size=0)
+    finally:
+        engine.close()
+    if switch == "true":
+        assert spans.count("search") >= 4 and "bulk" in spans
+    else:
+        assert spans == []
+    assert tracer.spans[len(spans) :] == (["search"] if switch != "false" else [])
