@@ -357,21 +357,28 @@ class SearchParams(SearchFilters, Words):
         like: TerritoryProfile | None = None,
         as_json_for: str | None = None,
     ) -> SearchQuery:
+        """The engine's query: these parameters, validated already, their words read (`understood`), each field
+        given (`trusted`: `SearchQuery(...)` validated them all again, about 10 µs of each search)."""
         filters, read = self.filters(), understood(self.q)
         if read is not None:
             filters = filters.model_copy(update={"odd": unique([*filters.odd, *read.odd])})
-        return SearchQuery(
-            q=self.q if read is None else read.q,
-            understood=read,
-            like=like,
-            filters=filters,
-            sort=self.sort,
-            page=self.page,
-            size=self.size,
-            facets=facets,
-            mode=self.mode,
-            deadline=deadline,
-            as_json_for=as_json_for,
+        return trusted(
+            SearchQuery,
+            {
+                "q": self.q if read is None else read.q,
+                "filters": filters,
+                "sort": self.sort,
+                "page": self.page,
+                "size": self.size,
+                "facets": facets,
+                "highlight": True,
+                "year_counts": False,
+                "like": like,
+                "mode": self.mode,
+                "deadline": deadline,
+                "understood": read,
+                "as_json_for": as_json_for,
+            },
         )
 
 

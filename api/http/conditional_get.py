@@ -1,12 +1,11 @@
-"""Conditional GET: an `ETag` and a `Cache-Control` on cacheable answers, `304` on revalidation."""
+"""Conditional GET: an `ETag` and a `Cache-Control` on cacheable answers, `304` on revalidation (`validated`, applied
+by `api/http/answers.py`)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Iterable
 
 import xxhash
-from starlette.datastructures import Headers
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 # Headers of a 200 a 304 does not repeat (it has no body).
 UNSENT_WITH_304 = (b"content-length", b"content-type")
@@ -27,62 +26,26 @@ def etag_matches(if_none_match: str, etag: str) -> bool:
     return "*" in candidates or etag.removeprefix("W/") in candidates
 
 
-class ConditionalGet:
-    """Buffers 200 answers of `cacheable` paths, tags them with a content hash and answers 304 when
-    the client already holds that version. A route's own ETag and Cache-Control are kept."""
-
-    def __init__(self, app: ASGIApp, cacheable: Callable[[str], bool], max_age: int) -> None:
-        self.app = app
-        self.cacheable = cacheable
-        self.cache_control = f"public, max-age={max_age}".encode("latin-1")
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] not in ("GET", "HEAD") or not self.cacheable(scope["path"]):
-            await self.app(scope, receive, send)
-            return
-        if_none_match = Headers(scope=scope).get("if-none-match")
-        start: Message | None = None
-        chunks: list[bytes] = []
-        passthrough = False
-
-        async def buffered(message: Message) -> None:
-            nonlocal start, passthrough
-            if message["type"] == "http.response.start":
-                if message["status"] != 200:
-                    passthrough = True
-                    await send(message)
-                else:
-                    start = message
-                return
-            if passthrough or message["type"] != "http.response.body" or start is None:
-                await send(message)
-                return
-            chunks.append(message.get("body", b""))
-            if not message.get("more_body", False):
-                await self._finish(start, b"".join(chunks), if_none_match, send)
-
-        await self.app(scope, receive, buffered)
-
-    async def _finish(self, start: Message, body: bytes, if_none_match: str | None, send: Send) -> None:
-        # The start's headers read in one pass (`MutableHeaders` scans them all again for each name asked or set).
-        # A route's own ETag is kept (the first, not empty), as one header; otherwise the body's.
-        headers, etag, cache_control = [], None, False
-        for name, value in start["headers"]:
-            lowered = name.lower()
-            if lowered == b"etag":
-                etag = etag or value.decode("latin-1") or None
-                continue
-            cache_control = cache_control or lowered == b"cache-control"
-            headers.append((name, value))
-        if etag is None:
-            etag = etag_of(body)
-        headers.append((b"etag", etag.encode("latin-1")))
-        if not cache_control:
-            headers.append((b"cache-control", self.cache_control))
-        if if_none_match and etag_matches(if_none_match, etag):
-            headers = [(name, value) for name, value in headers if name.lower() not in UNSENT_WITH_304]
-            await send({"type": "http.response.start", "status": 304, "headers": headers})
-            await send({"type": "http.response.body", "body": b""})
-            return
-        await send({"type": "http.response.start", "status": 200, "headers": headers})
-        await send({"type": "http.response.body", "body": body})
+def validated(
+    headers: Iterable[tuple[bytes, bytes]], body: bytes, if_none_match: str | None, cache_control: bytes
+) -> tuple[int, list[tuple[bytes, bytes]]]:
+    """The status and headers of a 200 answer of a cacheable path: tagged with its ETag and a Cache-Control (a
+    route's own are kept: its first non-empty ETag, once), or `304` without its body's headers when the client
+    already holds that version (`if_none_match`). The headers read in one pass (`MutableHeaders` scans them all
+    again for each name asked or set)."""
+    kept, etag, has_cache_control = [], None, False
+    for name, value in headers:
+        lowered = name.lower()
+        if lowered == b"etag":
+            etag = etag or value.decode("latin-1") or None
+            continue
+        has_cache_control = has_cache_control or lowered == b"cache-control"
+        kept.append((name, value))
+    if etag is None:
+        etag = etag_of(body)
+    kept.append((b"etag", etag.encode("latin-1")))
+    if not has_cache_control:
+        kept.append((b"cache-control", cache_control))
+    if if_none_match and etag_matches(if_none_match, etag):
+        return 304, [(name, value) for name, value in kept if name.lower() not in UNSENT_WITH_304]
+    return 200, kept

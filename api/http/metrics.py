@@ -1,12 +1,11 @@
-"""Prometheus metrics of the service, in a registry of its own, and the middleware counting requests."""
+"""Prometheus metrics of the service, in a registry of its own, and the counts of requests (`RequestCounts`)."""
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Scope
 
 METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 
@@ -65,12 +64,11 @@ def full_template(scope: Scope, route: Any) -> str:
         return str(getattr(route, "path", "unmatched"))
 
 
-class MetricsMiddleware:
+class RequestCounts:
     """Counts requests and their latency by route template (never by raw path, so ids never explode the
-    label space)."""
+    label space): `api/http/answers.py` records each answer."""
 
-    def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
-        self.app = app
+    def __init__(self, metrics: Metrics) -> None:
         self.metrics = metrics
         self._templates: dict[int, str] = {}  # by id of the matched route: the app's routes live as long as it
         # (template, method, status) → its request counter and latency histogram: `labels()` checks and joins its
@@ -86,24 +84,11 @@ class MetricsMiddleware:
             template = self._templates[id(route)] = full_template(scope, route)
         return template
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        status = {"code": 500}
-        start = time.perf_counter()
-
-        async def capture(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                status["code"] = message["status"]
-            await send(message)
-
-        try:
-            await self.app(scope, receive, capture)
-        finally:
-            requests, latency = self.series(self.route_template(scope), scope["method"], status["code"])
-            requests.inc()
-            latency.observe(time.perf_counter() - start)
+    def record(self, scope: Scope, status: int, seconds: float) -> None:
+        """One answer of `status` to the request of `scope`, which took `seconds`."""
+        requests, latency = self.series(self.route_template(scope), scope["method"], status)
+        requests.inc()
+        latency.observe(seconds)
 
     def series(self, template: str, method: str, code: int) -> tuple[Any, Any]:
         """The request counter and latency histogram of one route template, method and status (a method that

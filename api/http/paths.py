@@ -3,7 +3,31 @@ it counts in. The middleware of `api/http/stack.py` asks these questions; the an
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import lru_cache, wraps
+from typing import TypeVar
+
 from api.v1 import API_PREFIX
+
+T = TypeVar("T")
+
+# Each question's answers for the last `PATHS_REMEMBERED` paths of at most `REMEMBERED_PATH_LENGTH` characters
+# (every request asks several of them, each walking its list of roots): under 1 MB in all.
+PATHS_REMEMBERED = 2048
+REMEMBERED_PATH_LENGTH = 200
+
+
+def remembered(question: Callable[[str], T]) -> Callable[[str], T]:
+    """`question` of a path, its answer for a short path remembered (a longer one, which clients choose, asked
+    again each time)."""
+    cached = lru_cache(maxsize=PATHS_REMEMBERED)(question)
+
+    @wraps(question)
+    def asked(path: str) -> T:
+        return cached(path) if len(path) <= REMEMBERED_PATH_LENGTH else question(path)
+
+    return asked
+
 
 # Route classes of the rate limit (see `rate_class`).
 READS, WRITES, KEYS, OPERATIONS, DOCS, EXPORT = "reads", "writes", "keys", "operations", "docs", "export"
@@ -13,6 +37,7 @@ def _under(path: str, *roots: str) -> bool:
     return any(path == root or path.startswith(root.rstrip("/") + "/") for root in roots)
 
 
+@remembered
 def is_public_read(path: str) -> bool:
     """Anonymous reads any origin may make: what the widget and partners' scripts call."""
     roots = ("search", "facets", "suggest", "referentials", "territories", "presets")
@@ -21,6 +46,7 @@ def is_public_read(path: str) -> bool:
     )
 
 
+@remembered
 def is_json_api(path: str) -> bool:
     """The JSON API, whatever its version: what is written there is sent as JSON."""
     return path.startswith("/api/")
@@ -30,6 +56,7 @@ def is_docs(path: str) -> bool:
     return path in ("/", "/openapi.json") or _under(path, "/docs", "/redoc")
 
 
+@remembered
 def is_operations(path: str) -> bool:
     """`/health` and `/metrics`: a busy instance must still say how it is."""
     return path in (f"{API_PREFIX}/health", f"{API_PREFIX}/metrics")
@@ -51,6 +78,7 @@ def rate_class(method: str, path: str) -> str:
     return READS
 
 
+@remembered
 def is_cacheable(path: str) -> bool:
     return path == "/widget.js" or _under(
         path,
@@ -67,10 +95,12 @@ def is_cacheable(path: str) -> bool:
     )
 
 
+@remembered
 def is_frameable(path: str) -> bool:
     """The iframe pages only: not the builder, not the API."""
     return path == "/embed" or path.startswith("/embed/p/")
 
 
+@remembered
 def is_html(path: str) -> bool:
     return _under(path, "/embed", "/feeds")

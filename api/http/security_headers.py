@@ -1,8 +1,9 @@
-"""Headers every answer carries: no MIME sniffing, and framing allowed only for embed pages."""
+"""Headers every answer carries: no MIME sniffing, and framing allowed only for embed pages (`secured`, set by
+`api/http/answers.py`); the public reads any origin may make (`PublicReadCors`)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -18,47 +19,31 @@ def with_directive(policy: str | None, directive: str) -> str:
     return f"{policy.rstrip('; ')}; {directive}"
 
 
-# The headers `SecurityHeaders` sets (an answer's own are replaced), and two of their values.
+# The headers `secured` sets (an answer's own are replaced), and two of their values.
 OWN_HEADERS = (b"x-content-type-options", b"x-frame-options")
 NOSNIFF = (b"x-content-type-options", b"nosniff")
 NOT_FRAMED = (b"x-frame-options", b"DENY")
 
 
-class SecurityHeaders:
-    """`nosniff` everywhere; `frameable` paths may be framed by `frame_ancestors`, others by nobody."""
-
-    def __init__(self, app: ASGIApp, frameable: Callable[[str], bool], frame_ancestors: str) -> None:
-        self.app = app
-        self.frameable = frameable
-        self.frame_ancestors = frame_ancestors
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        frameable = self.frameable(scope["path"])
-
-        async def add_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                # In one pass over the answer's headers (`MutableHeaders` scans them all for each one set).
-                headers, policy = [], None
-                for name, value in message["headers"]:
-                    lowered = name.lower()
-                    if lowered == b"content-security-policy":
-                        policy = value.decode("latin-1") if policy is None else policy
-                    elif lowered not in OWN_HEADERS:
-                        headers.append((name, value))
-                headers.append(NOSNIFF)
-                if frameable:
-                    directive = f"frame-ancestors {self.frame_ancestors}"
-                else:
-                    headers.append(NOT_FRAMED)
-                    directive = "frame-ancestors 'none'"
-                headers.append((b"content-security-policy", with_directive(policy, directive).encode("latin-1")))
-                message["headers"] = headers
-            await send(message)
-
-        await self.app(scope, receive, add_headers)
+def secured(headers: Iterable[tuple[bytes, bytes]], frameable: bool, frame_ancestors: str) -> list[tuple[bytes, bytes]]:
+    """An answer's headers with `nosniff`, and framing allowed to `frame_ancestors` when `frameable`, to nobody
+    otherwise (`X-Frame-Options` and the CSP's `frame-ancestors`, added to a CSP the answer has). In one pass over
+    them (`MutableHeaders` scans them all for each one set)."""
+    kept, policy = [], None
+    for name, value in headers:
+        lowered = name.lower()
+        if lowered == b"content-security-policy":
+            policy = value.decode("latin-1") if policy is None else policy
+        elif lowered not in OWN_HEADERS:
+            kept.append((name, value))
+    kept.append(NOSNIFF)
+    if frameable:
+        directive = f"frame-ancestors {frame_ancestors}"
+    else:
+        kept.append(NOT_FRAMED)
+        directive = "frame-ancestors 'none'"
+    kept.append((b"content-security-policy", with_directive(policy, directive).encode("latin-1")))
+    return kept
 
 
 class PublicReadCors:

@@ -15,13 +15,13 @@ from starlette.responses import Response
 from starlette.types import Scope
 
 from api.embed.html import error_page
+from api.http.answers import Answers
 from api.http.auth_throttle import FailedAuthThrottle
 from api.http.body_guard import RequestGuard
 from api.http.client_address import ClientAddress, TrustedProxies, parse_networks
-from api.http.conditional_get import ConditionalGet
 from api.http.error_responses import error_response, install_error_handlers
 from api.http.load_shedding import InFlightCap, Overloaded, StampArrival
-from api.http.metrics import Metrics, MetricsMiddleware
+from api.http.metrics import Metrics, RequestCounts
 from api.http.paths import (
     DOCS,
     EXPORT,
@@ -38,7 +38,7 @@ from api.http.paths import (
     rate_class,
 )
 from api.http.rate_limit import RateLimit, Windows, open_storage, parse_limits, per_minute_with_burst
-from api.http.security_headers import PublicReadCors, SecurityHeaders
+from api.http.security_headers import PublicReadCors
 from api.settings import Settings
 
 CORS_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"]
@@ -111,16 +111,14 @@ def allowed_hosts(settings: Settings) -> list[str]:
 
 
 def install_http(app: FastAPI, settings: Settings) -> None:
-    """Every middleware, outermost last: body guard, request metrics, the configured CORS, conditional GET,
-    rate limit, public-read CORS, client address, trusted hosts, the cap on requests in flight, security headers,
-    then arrival time (load
-    shedding). Also the error handlers, the request metrics in `app.state.metrics` and the
-    failed-authentication throttle in `app.state.auth_throttle`."""
+    """Every middleware, outermost last: body guard, the configured CORS, rate limit, public-read CORS, client
+    address, trusted hosts, the cap on requests in flight, what every answer carries (security headers, conditional
+    GET, request metrics: `Answers`), then arrival time (load shedding). Also the error handlers, the request
+    metrics in `app.state.metrics` and the failed-authentication throttle in `app.state.auth_throttle`."""
     install_error_handlers(app)
     app.add_exception_handler(Overloaded, overloaded_answer)
     app.state.metrics = Metrics()
     app.add_middleware(RequestGuard, max_bytes=settings.max_body_bytes, json_only=is_json_api)
-    app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
     if settings.cors_origins:
         # The configured origins (partners' back offices) may read and write with a key; any other origin
         # only gets the public reads (`PublicReadCors`).
@@ -134,7 +132,6 @@ def install_http(app: FastAPI, settings: Settings) -> None:
         )
     storage = open_storage(settings.rate_limit_storage_uri)
     app.state.auth_throttle = auth_throttle(settings, storage)
-    app.add_middleware(ConditionalGet, cacheable=is_cacheable, max_age=settings.http_cache_max_age)
     limits = route_limits(settings)
     if limits:
         app.add_middleware(
@@ -150,5 +147,12 @@ def install_http(app: FastAPI, settings: Settings) -> None:
     app.add_middleware(ClientAddress, trusted=TrustedProxies(parse_networks(settings.trusted_proxies)))
     app.add_middleware(TrustedHostMiddleware, allowed_hosts=allowed_hosts(settings), www_redirect=False)
     app.add_middleware(InFlightCap, limit=settings.max_in_flight, exempt=is_operations, answer=refused_answer)
-    app.add_middleware(SecurityHeaders, frameable=is_frameable, frame_ancestors=settings.embed_frame_ancestors)
+    app.add_middleware(
+        Answers,
+        frameable=is_frameable,
+        frame_ancestors=settings.embed_frame_ancestors,
+        cacheable=is_cacheable,
+        max_age=settings.http_cache_max_age,
+        counts=RequestCounts(app.state.metrics),
+    )
     app.add_middleware(StampArrival, queue_timeout=settings.queue_timeout)

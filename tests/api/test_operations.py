@@ -38,6 +38,23 @@ def test_metrics(client: TestClient, published: list[str]) -> None:
     assert set(places) == {"loop", "thread"} and sum(places.values()) == 1
 
 
+def test_metrics_count_answers_as_sent_refusals_and_revalidations_included(client: TestClient) -> None:
+    """What every answer carries is set in one place (`api/http/answers.py`), outside the request checks: a request
+    refused before any route (an unknown host) carries the security headers and is counted, and a revalidated
+    search is counted as the 304 it was answered."""
+    refused = client.get("/api/v1/search", headers={"host": "attacker.example"})
+    assert refused.status_code == 400
+    assert refused.headers["x-content-type-options"] == "nosniff" and refused.headers["x-frame-options"] == "DENY"
+    first = client.get("/api/v1/search", params={"q": "eau"})
+    again = client.get("/api/v1/search", params={"q": "eau"}, headers={"if-none-match": first.headers["etag"]})
+    assert again.status_code == 304 and again.headers["etag"] == first.headers["etag"]
+    assert again.headers["x-content-type-options"] == "nosniff"
+    text = client.get("/api/v1/metrics").text
+    assert 'impact_http_requests_total{method="GET",route="unmatched",status="400"} 1.0' in text
+    assert 'impact_http_requests_total{method="GET",route="/api/v1/search",status="200"} 1.0' in text
+    assert 'impact_http_requests_total{method="GET",route="/api/v1/search",status="304"} 1.0' in text
+
+
 def test_metrics_count_unusual_methods_as_one(client: TestClient) -> None:
     """A client chooses the method: those outside HTTP's usual ones share one label, so its values stay few."""
     for method in ("FROB", "XYZZY", "GET"):

@@ -9,7 +9,9 @@ import pytest
 
 from api.embed.html import marked
 from api.embed.page_view import Links, contrast_ratio, describe_search
-from api.http.conditional_get import ConditionalGet, etag_matches, etag_of
+from api.http.answers import Answers
+from api.http.conditional_get import etag_matches, etag_of
+from api.http.metrics import Metrics, RequestCounts
 from api.http.security_headers import with_directive
 from schemas.search import SearchParams
 
@@ -102,7 +104,15 @@ def test_conditional_get_keeps_a_routes_own_tag_once(route_etags: list[bytes], s
 
         headers = [(b"if-none-match", if_none_match)] if if_none_match is not None else []
         scope = {"type": "http", "method": "GET", "path": "/x", "headers": headers}
-        asyncio.run(ConditionalGet(route, cacheable=lambda path: True, max_age=60)(scope, None, send))
+        answers = Answers(
+            route,
+            frameable=lambda path: False,
+            frame_ancestors="'self'",
+            cacheable=lambda path: True,
+            max_age=60,
+            counts=RequestCounts(Metrics()),
+        )
+        asyncio.run(answers(scope, None, send))
         return messages
 
     start = answer(None)[0]

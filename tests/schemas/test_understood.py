@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from schemas.search import SearchParams
+from schemas.search import SearchMode, SearchParams, SearchQuery, Sort
 from schemas.understood import understood
 
 
@@ -45,3 +47,49 @@ def test_the_query_adds_them_to_the_odd_already_chosen() -> None:
     query = SearchParams(q="ODD 13 vélo", odd=[11, 13]).to_query()
     assert query.q == "vélo" and query.filters.odd == [11, 13]
     assert query.understood is not None and query.understood.mentions == ["ODD 13"]
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    q=st.sampled_from(["", "covoiturage", "ODD 13 vélo", "eau ODD-6 littoral", "« tiers-lieu »", "ODD 6/14"]),
+    odd=st.lists(st.integers(1, 17), max_size=3),
+    region=st.lists(st.sampled_from(["Bretagne", "Occitanie"]), max_size=2),
+    sort=st.sampled_from(list(Sort)),
+    mode=st.sampled_from(list(SearchMode)),
+    page=st.integers(1, 20),
+    size=st.integers(1, 100),
+    facets=st.booleans(),
+    deadline=st.none() | st.floats(0, 1e6),
+    as_json_for=st.none() | st.just("https://exemple.fr/pratiques/"),
+)
+def test_the_engine_query_is_the_one_validation_would_build(
+    q: str,
+    odd: list[int],
+    region: list[str],
+    sort: Sort,
+    mode: SearchMode,
+    page: int,
+    size: int,
+    facets: bool,
+    deadline: float | None,
+    as_json_for: str | None,
+) -> None:
+    """`to_query` builds its query without validating it again: the same query, field by field, as validating its
+    fields builds, and one that passes validation."""
+    params = SearchParams(q=q, odd=odd, region=region, sort=sort, mode=mode, page=page, size=min(size, 10_000 // page))
+    built = params.to_query(facets=facets, deadline=deadline, as_json_for=as_json_for)
+    read = understood(q)
+    validated = SearchQuery(
+        q=q if read is None else read.q,
+        understood=read,
+        filters=params.filters().model_copy(update={"odd": list(dict.fromkeys([*odd, *(read.odd if read else [])]))}),
+        sort=sort,
+        mode=mode,
+        page=params.page,
+        size=params.size,
+        facets=facets,
+        deadline=deadline,
+        as_json_for=as_json_for,
+    )
+    assert built.__dict__ == validated.__dict__
+    assert list(built.__dict__) == list(SearchQuery.model_fields)
