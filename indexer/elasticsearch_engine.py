@@ -79,6 +79,9 @@ SCAN_PAGE = 5_000
 # How long a stem's document frequency is trusted (`known_stems`), and how many stems are remembered.
 KNOWN_STEMS_TTL_S = 300.0
 KNOWN_STEMS_REMEMBERED = 10_000
+# Every client's default headers (`options(headers=...)`): headers given with a call are copied and merged into the
+# defaults, header by header in Python (0.04 to 0.08 ms of a search on real calls); calls that send NDJSON or
+# nothing give their own (the client's own methods always do).
 JSON_HEADERS = {"accept": "application/json", "content-type": "application/json"}
 # A call within a deadline gets the time left rounded down to this step (`_within`).
 TIMEOUT_STEP_S = 0.05
@@ -148,7 +151,9 @@ class ElasticsearchEngine:
         self.alias = config.elasticsearch_index_prefix
         self.synonyms = synonyms or Synonyms.from_file(config.synonyms_path)
         self.stemmer = FrenchStemmer()
-        self.client = client or UntracedElasticsearch(config.elasticsearch_hosts, **config.elasticsearch_options())
+        self.client = (
+            client or UntracedElasticsearch(config.elasticsearch_hosts, **config.elasticsearch_options())
+        ).options(headers=JSON_HEADERS)
         self.replicas = config.elasticsearch_replicas
         self.timeout = config.elasticsearch_timeout
         self._has_analysis_common: bool | None = None
@@ -446,7 +451,7 @@ class ElasticsearchEngine:
                 del self._async[ended]
             client = UntracedAsyncElasticsearch(
                 self.config.elasticsearch_hosts, node_class=HttptoolsAsyncNode, **self.config.elasticsearch_options()
-            )
+            ).options(headers=JSON_HEADERS)
             made = self._async.setdefault(loop, (client, {}))
         return made
 
@@ -485,7 +490,6 @@ class ElasticsearchEngine:
                     {
                         "method": "POST",
                         "path": self._search_path,
-                        "headers": JSON_HEADERS,
                         "body": self._requests(plan),
                         "endpoint_id": "search",
                         "path_parts": {"index": self.alias},
