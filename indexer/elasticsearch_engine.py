@@ -80,8 +80,9 @@ SCAN_PAGE = 5_000
 KNOWN_STEMS_TTL_S = 300.0
 KNOWN_STEMS_REMEMBERED = 10_000
 # Every client's default headers (`options(headers=...)`): headers given with a call are copied and merged into the
-# defaults, header by header in Python (0.04 to 0.08 ms of a search on real calls); calls that send NDJSON or
-# nothing give their own (the client's own methods always do).
+# defaults, header by header in Python (0.04 to 0.08 ms of a search on real calls). The client's own methods give
+# theirs (NDJSON for bulk; `accept` alone without a body, which then also says `content-type`, ignored without a
+# body). The client rewrites its defaults in place into its compatibility media types at the first call (once).
 JSON_HEADERS = {"accept": "application/json", "content-type": "application/json"}
 # A call within a deadline gets the time left rounded down to this step (`_within`).
 TIMEOUT_STEP_S = 0.05

@@ -19,6 +19,7 @@ from schemas.trusted import trusted
 from schemas.understood import Understood, understood
 
 MAX_RESULT_WINDOW = 10_000
+MAX_PAGE_SIZE = 100
 MAX_QUERY_LENGTH = 500
 # A facet list never holds more values than its referential has (or `Facet.max_selected`): a longer one is
 # refused before its values are even read (a request repeating `odd=3` 9,000 times costs nothing), a shorter one is
@@ -195,7 +196,7 @@ class SearchQuery(BaseModel):
     filters: SearchFilters = Field(default_factory=SearchFilters)
     sort: Sort = Sort.RELEVANCE
     page: Annotated[int, Field(ge=1)] = 1
-    size: Annotated[int, Field(ge=0, le=100)] = 20
+    size: Annotated[int, Field(ge=0, le=MAX_PAGE_SIZE)] = 20
     facets: bool = True
     highlight: bool = True
     # Count practices per start year too (`facets["year"]`, oldest year first), under every filter.
@@ -358,7 +359,13 @@ class SearchParams(SearchFilters, Words):
         as_json_for: str | None = None,
     ) -> SearchQuery:
         """The engine's query: these parameters, validated already, their words read (`understood`), each field
-        given (`trusted`: `SearchQuery(...)` validated them all again, about 10 µs of each search)."""
+        given (`trusted`: `SearchQuery(...)` validated them all again, about 10 µs of each search). Its paging is
+        checked again: a copy (`model_copy(update=...)`) is not validated.
+
+        :raises ValueError: `page` or `size` outside what a query takes."""
+        if self.page < 1 or not 0 <= self.size <= MAX_PAGE_SIZE:
+            raise ValueError(f"page {self.page} or size {self.size} outside 1… and 0–{MAX_PAGE_SIZE}")
+        within_result_window(self.page, self.size)
         filters, read = self.filters(), understood(self.q)
         if read is not None:
             filters = filters.model_copy(update={"odd": unique([*filters.odd, *read.odd])})

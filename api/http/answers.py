@@ -3,9 +3,10 @@ validators of cacheable answers and `304` on revalidation (`conditional_get.py`)
 (`metrics.py`).
 
 One middleware for the three: as three, each answer's messages went through three wrappers and its headers were
-rebuilt twice, 0.03 to 0.12 ms of a search on real calls (benchmarks/results/perf-20261205-session34.md). It sits
-outside the request checks (cap on requests in flight, trusted hosts, CORS, rate limit), so their refusals carry
-the security headers and are counted.
+rebuilt twice, 0.04 to 0.12 ms of a search on real calls (benchmarks/results/perf-20261205-session34.md). It sits
+outside the request checks (cap on requests in flight, trusted hosts, CORS, rate limit), as the security headers
+did: requests those checks answer (a refusal, a CORS preflight) are counted too, under `route="unmatched"`, and a
+request's latency is all of its time inside the app's middleware. A revalidated answer is counted as the 304 sent.
 """
 
 from __future__ import annotations
@@ -86,4 +87,5 @@ class Answers:
         try:
             await self.app(scope, receive, answer)
         finally:
-            self.counts.record(scope, status, time.perf_counter() - started)
+            # A 200 held and never finished (the app raised while writing it): what is sent is the server error.
+            self.counts.record(scope, 500 if held is not None else status, time.perf_counter() - started)

@@ -14,6 +14,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.errors import DomainError
+from api.http.security_headers import secured
 from indexer.engine import EngineError, EngineUnavailable, SearchTimeout, UnknownMonograph
 
 log = logging.getLogger(__name__)
@@ -116,4 +117,7 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(Exception)
     async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
         log.exception("unexpected error")
-        return error_response(500, "internal_error", "an unexpected error occurred; it has been logged")
+        response = error_response(500, "internal_error", "an unexpected error occurred; it has been logged")
+        # Sent by Starlette's outermost middleware, outside `Answers`: the security headers set here.
+        response.raw_headers = secured(response.raw_headers, frameable=False, frame_ancestors="")
+        return response

@@ -12,7 +12,7 @@ from api.v1 import API_PREFIX
 T = TypeVar("T")
 
 # Each question's answers for the last `PATHS_REMEMBERED` paths of at most `REMEMBERED_PATH_LENGTH` characters
-# (every request asks several of them, each walking its list of roots): under 1 MB in all.
+# (every request asks several of them, each walking its list of roots): about 2 MB at most for the six of them.
 PATHS_REMEMBERED = 2048
 REMEMBERED_PATH_LENGTH = 200
 

@@ -55,6 +55,24 @@ def test_metrics_count_answers_as_sent_refusals_and_revalidations_included(clien
     assert 'impact_http_requests_total{method="GET",route="/api/v1/search",status="304"} 1.0' in text
 
 
+def test_an_unexpected_error_is_a_json_500_with_the_security_headers(settings: Settings) -> None:
+    """Answered by Starlette's outermost middleware, outside the one setting every answer's headers: still
+    `nosniff`, never framed, and counted as the 500 it is."""
+    app = create_app(settings)
+
+    async def boom() -> None:
+        raise RuntimeError("a bug")
+
+    app.add_api_route("/api/v1/boom", boom)
+    with TestClient(app, raise_server_exceptions=False) as client:
+        answer = client.get("/api/v1/boom")
+        text = client.get("/api/v1/metrics").text
+    assert answer.status_code == 500 and answer.json()["error"]["code"] == "internal_error"
+    assert answer.headers["x-content-type-options"] == "nosniff" and answer.headers["x-frame-options"] == "DENY"
+    assert "frame-ancestors 'none'" in answer.headers["content-security-policy"]
+    assert 'impact_http_requests_total{method="GET",route="/api/v1/boom",status="500"} 1.0' in text
+
+
 def test_metrics_count_unusual_methods_as_one(client: TestClient) -> None:
     """A client chooses the method: those outside HTTP's usual ones share one label, so its values stay few."""
     for method in ("FROB", "XYZZY", "GET"):

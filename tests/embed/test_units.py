@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from typing import Any
 
 import pytest
@@ -74,6 +75,30 @@ def test_describe_search_in_french() -> None:
     assert describe_search(SearchParams()) == "toutes les pratiques"
 
 
+def answered(
+    route: Any, path: str = "/x", headers: list[tuple[bytes, bytes]] | None = None
+) -> tuple[list[dict[str, Any]], Metrics]:
+    """What `Answers` sends for `route` (cacheable and not frameable), and the metrics it counted."""
+    messages: list[dict[str, Any]] = []
+
+    async def send(message: dict[str, Any]) -> None:
+        messages.append(message)
+
+    metrics = Metrics()
+    answers = Answers(
+        route,
+        frameable=lambda path: False,
+        frame_ancestors="'self'",
+        cacheable=lambda path: True,
+        max_age=60,
+        counts=RequestCounts(metrics),
+    )
+    scope = {"type": "http", "method": "GET", "path": path, "headers": headers or []}
+    with contextlib.suppress(RuntimeError):
+        asyncio.run(answers(scope, None, send))
+    return messages, metrics
+
+
 @pytest.mark.parametrize(
     ("route_etags", "sent"),
     [
@@ -97,23 +122,7 @@ def test_conditional_get_keeps_a_routes_own_tag_once(route_etags: list[bytes], s
         await send({"type": "http.response.body", "body": body})
 
     def answer(if_none_match: bytes | None) -> list[dict[str, Any]]:
-        messages: list[dict[str, Any]] = []
-
-        async def send(message: dict[str, Any]) -> None:
-            messages.append(message)
-
-        headers = [(b"if-none-match", if_none_match)] if if_none_match is not None else []
-        scope = {"type": "http", "method": "GET", "path": "/x", "headers": headers}
-        answers = Answers(
-            route,
-            frameable=lambda path: False,
-            frame_ancestors="'self'",
-            cacheable=lambda path: True,
-            max_age=60,
-            counts=RequestCounts(Metrics()),
-        )
-        asyncio.run(answers(scope, None, send))
-        return messages
+        return answered(route, headers=[(b"if-none-match", if_none_match)] if if_none_match is not None else [])[0]
 
     start = answer(None)[0]
     tags = [value for name, value in start["headers"] if name == b"etag"]
@@ -121,3 +130,58 @@ def test_conditional_get_keeps_a_routes_own_tag_once(route_etags: list[bytes], s
     assert [v for n, v in start["headers"] if n == b"cache-control"] == [b"private"]
     assert answer(b"W/, x")[0]["status"] == 200
     assert answer(tags[0])[0]["status"] == 304
+
+
+def counted(metrics: Metrics, status: int) -> float | None:
+    labels = {"route": "unmatched", "method": "GET", "status": str(status)}
+    return metrics.registry.get_sample_value("impact_http_requests_total", labels)
+
+
+def test_answers_tag_a_streamed_answer_whole_and_pass_other_statuses_through() -> None:
+    async def streamed(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        await send({"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"text/plain")]})
+        await send({"type": "http.response.body", "body": b"ab", "more_body": True})
+        await send({"type": "http.response.body", "body": b"cd"})
+
+    messages, metrics = answered(streamed)
+    assert [m["type"] for m in messages] == ["http.response.start", "http.response.body"]
+    assert messages[1]["body"] == b"abcd" and (b"etag", etag_of(b"abcd").encode()) in messages[0]["headers"]
+    assert (b"x-content-type-options", b"nosniff") in messages[0]["headers"] and counted(metrics, 200) == 1
+
+    async def missing(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        await send({"type": "http.response.start", "status": 404, "headers": []})
+        await send({"type": "http.response.body", "body": b"no", "more_body": True})
+        await send({"type": "http.response.body", "body": b"pe"})
+
+    messages, metrics = answered(missing)
+    assert [m.get("body") for m in messages] == [None, b"no", b"pe"] and counted(metrics, 404) == 1
+    assert not any(name == b"etag" for name, _ in messages[0]["headers"])
+    assert (b"x-frame-options", b"DENY") in messages[0]["headers"]
+
+
+def test_answers_count_a_200_the_route_failed_to_finish_as_the_server_error_sent() -> None:
+    async def failing(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"half", "more_body": True})
+        raise RuntimeError("the route failed")
+
+    messages, metrics = answered(failing)
+    assert messages == [] and counted(metrics, 500) == 1 and counted(metrics, 200) is None
+
+
+def test_a_304_keeps_what_the_answer_said_of_its_origins() -> None:
+    """CORS headers (added inside `Answers`) stay on the 304 of a revalidation; its body's headers do not."""
+    cors = [(b"access-control-allow-origin", b"*"), (b"access-control-expose-headers", b"ETag, Retry-After")]
+
+    async def public(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        headers = [(b"content-type", b"application/json"), (b"content-length", b"2"), *cors]
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        await send({"type": "http.response.body", "body": b"{}"})
+
+    first, _ = answered(public)
+    tag = dict(first[0]["headers"])[b"etag"]
+    again, metrics = answered(public, headers=[(b"if-none-match", tag)])
+    assert again[0]["status"] == 304 and again[1]["body"] == b"" and counted(metrics, 304) == 1
+    headers = dict(again[0]["headers"])
+    assert all(headers[name] == value for name, value in cors) and headers[b"etag"] == tag
+    assert b"content-type" not in headers and b"content-length" not in headers

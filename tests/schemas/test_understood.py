@@ -93,3 +93,10 @@ def test_the_engine_query_is_the_one_validation_would_build(
     )
     assert built.__dict__ == validated.__dict__
     assert list(built.__dict__) == list(SearchQuery.model_fields)
+
+
+@pytest.mark.parametrize(("page", "size"), [(1, 101), (0, 20), (101, 100)])
+def test_a_copy_with_paging_out_of_bounds_makes_no_query(page: int, size: int) -> None:
+    """`model_copy(update=...)` does not validate: `to_query` checks the paging it builds a query of."""
+    with pytest.raises(ValueError, match=r"page|size|exceed"):
+        SearchParams(q="eau").model_copy(update={"page": page, "size": size}).to_query()
