@@ -14,19 +14,12 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
+from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.http.conditional_get import validated
 from api.http.metrics import RequestCounts
 from api.http.security_headers import secured
-
-
-def request_header(scope: Scope, name: bytes) -> str | None:
-    """The first value of the request header `name` (lower case)."""
-    for key, value in scope["headers"]:
-        if key.lower() == name:
-            return str(value.decode("latin-1"))
-    return None
 
 
 class Answers:
@@ -59,7 +52,7 @@ class Answers:
         path = scope["path"]
         frameable = self.frameable(path)
         validating = scope["method"] in ("GET", "HEAD") and self.cacheable(path)
-        if_none_match = request_header(scope, b"if-none-match") if validating else None
+        if_none_match = Headers(scope=scope).get("if-none-match") if validating else None
         status = 500
         held: Message | None = None  # the start of a 200 being buffered
         chunks: list[bytes] = []
