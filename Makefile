@@ -25,14 +25,14 @@ CARGO_DIR := $(or $(patsubst %/,%,$(dir $(shell command -v cargo 2>/dev/null))),
 
 $(NATIVE_STAMP): $(STAMP) $(NATIVE_SOURCES)
 	@if [ -x "$(CARGO_DIR)/cargo" ]; then \
-		echo "Building the compiled module (indexer/native: highlighter, facet writer)…"; \
+		echo "Building the compiled module (indexer/native: highlighter, facet writer, hit writer)…"; \
 		if PATH="$(CURDIR)/$(BIN):$(CARGO_DIR):$$PATH" $(BIN)/pip install --quiet --no-deps --no-build-isolation ./indexer/native; \
 		then touch $(NATIVE_STAMP); \
 		else $(BIN)/pip uninstall --quiet --yes impact-highlight; \
-			echo "The compiled module did not build (above): highlighting and facet lists run in Python (same output, slower)"; fi; \
+			echo "The compiled module did not build (above): highlighting, facet lists and hits run in Python (same output, slower)"; fi; \
 	else \
 		$(BIN)/pip uninstall --quiet --yes impact-highlight 2>/dev/null || true; \
-		echo "cargo not found: highlighting and facet lists run in Python (same output, slower; https://rustup.rs to build it)"; \
+		echo "cargo not found: highlighting, facet lists and hits run in Python (same output, slower; https://rustup.rs to build it)"; \
 	fi
 
 install: $(STAMP) $(NATIVE_STAMP)

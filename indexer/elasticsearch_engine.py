@@ -36,7 +36,8 @@ from indexer.engine import (
     UnknownMonograph,
     time_left,
 )
-from indexer.es_clients import UntracedAsyncElasticsearch, UntracedElasticsearch
+from indexer.es_answers import read_search
+from indexer.es_clients import UntracedAsyncElasticsearch, UntracedElasticsearch, answered_as_bytes
 from indexer.es_http_node import HttptoolsAsyncNode
 from indexer.es_mapping import (
     FRENCH_CHAIN,
@@ -96,6 +97,8 @@ class ClientCall:
     method: str
     kwargs: dict[str, Any]
     deadline: float | None
+    # The answer as its bytes (`answered_as_bytes`), for a search whose page is written from them.
+    as_bytes: bool = False
 
 
 # A read: yields its client calls, is sent their answers (or thrown their client errors: `CLIENT_ERRORS`,
@@ -119,8 +122,9 @@ async def _tried(call: ClientCall, client: Callable[[], Any]) -> Any:
 
 
 async def _made(call: ClientCall, client: Any) -> Any:
-    answer = getattr(client, call.method)(**call.kwargs)
-    return (await answer) if inspect.isawaitable(answer) else answer
+    with answered_as_bytes() if call.as_bytes else contextlib.nullcontext():
+        answer = getattr(client, call.method)(**call.kwargs)
+        return (await answer) if inspect.isawaitable(answer) else answer
 
 
 @contextlib.contextmanager
@@ -496,25 +500,14 @@ class ElasticsearchEngine:
                         "path_parts": {"index": self.alias},
                     },
                     plan.query.deadline,
+                    as_bytes=True,
                 )
             except NotFoundError:
                 # No index behind the alias yet (nothing was ever indexed): nothing to find. A search does not
                 # create it (index creation is a cluster-state change, not a bounded read): the API's indexing
                 # worker does at start-up, and any write.
                 return RawSearch(0, [])
-        raw = RawSearch(
-            response["hits"]["total"]["value"],
-            [
-                ({"id": h["_id"]} if plan.ids_only else h["_source"]["display"], h.get("_score"))
-                for h in response["hits"]["hits"]
-            ],
-        )
-        for name, aggregation in response.get("aggregations", {}).items():
-            values = aggregation["values"]
-            raw.buckets[name] = {b["key"]: b["doc_count"] for b in values["buckets"]}
-            if values.get("sum_other_doc_count"):
-                raw.truncated.add(name)
-        return raw
+        return read_search(response.body, plan.ids_only)
 
     def search(self, query: SearchQuery) -> SearchResult:
         # One call per pass (two when no practice has every word), sharing the query's deadline.

@@ -78,14 +78,15 @@ class EngineConfig:
     def elasticsearch_options(self) -> dict[str, Any]:
         """The client's options: one call's timeout, one retry (on another node), credentials, and
         orjson for request and answer bodies (the client's own option; its default, the standard
-        library's json, took about a millisecond a search to read a page of sources)."""
-        from elasticsearch.serializer import OrjsonSerializer
+        library's json, took about a millisecond a search to read a page of sources), which hands a search's
+        answer back as its bytes when asked (`AnswerBytes`)."""
+        from indexer.es_clients import AnswerBytes
 
         options: dict[str, Any] = {
             "request_timeout": self.elasticsearch_timeout,
             "max_retries": 1,
             "retry_on_timeout": False,
-            "serializer": OrjsonSerializer(),
+            "serializer": AnswerBytes(),
         }
         if self.elasticsearch_api_key:
             options["api_key"] = self.elasticsearch_api_key

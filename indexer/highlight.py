@@ -149,6 +149,11 @@ class NativeHighlighter(Highlighter):
         self._prefixes = prefixes
         self._scanner = _native.Scanner(prefixes, _SCAN_TABLE, _scanned_char, is_match)
 
+    @property
+    def scanner(self) -> object:
+        """The compiled scanner (`impact_highlight.Scanner`), which the compiled hit writer highlights with."""
+        return self._scanner
+
     def _reference(self, error: BaseException) -> Highlighter:
         """The Python highlighter, after the compiled one failed with `error` (re-raised unless it is a panic
         of the compiled code, which is logged: a search never fails for it)."""

@@ -18,13 +18,15 @@ from elasticsearch import ConnectionError as NodeConnectionError
 from elasticsearch._otel import ENABLED_ENV_VAR
 from opentelemetry.trace import NoOpTracer
 
-from indexer import es_query
+from indexer import es_answers, es_query, hits
 from indexer.elasticsearch_engine import TIMEOUT_STEP_S, ClientCall, ElasticsearchEngine, _tried
 from indexer.engine import EngineConfig, EngineUnavailable, SearchTimeout
+from indexer.es_clients import answered_as_bytes
 from indexer.es_mapping import GC_DELETES, MAPPING_VERSION
 from indexer.pipeline import plan_search
 from schemas.monograph import Status
 from schemas.search import SearchFilters, SearchMode, SearchQuery, SearchResult, Sort
+from tests.compiled import requires_native
 from tests.corpus import CORPUS, by_id
 from tests.engines.contract import PUBLISHED, EngineContract, at_version
 from tests.engines.hybrid_contract import NEED, HybridContract
@@ -448,3 +450,59 @@ def test_the_engine_clients_open_no_tracing_span_unless_the_client_switch_asks(
     else:
         assert spans == []
     assert tracer.spans[len(spans) :] == (["search"] if switch != "false" else [])
+
+
+WRITTEN = [
+    *(query.model_copy(update={"as_json_for": "https://exemple.fr/pratiques/"}) for query in AWAITED),
+    SearchQuery(q="mobilité rurale", sort=Sort.RECENT, as_json_for="/p/"),
+    SearchQuery(q="économie circulaire", facets=True, year_counts=True, size=50, as_json_for="/p/"),
+]
+
+
+@requires_native
+def test_a_page_written_from_the_answer_bytes_is_the_page_written_from_the_answer_read(
+    es_engine: ElasticsearchEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A search's answer comes as its bytes (`answered_as_bytes`), its page written from them by the compiled
+    module: the same answers, byte for byte, as the node's answer read by orjson and the hits written from it,
+    blocking and awaited; and the compiled writer did write them."""
+    es_engine.index(CORPUS)
+    written_natively: list[bool] = []
+    written_from_json = hits._written_from_json
+
+    def recorded(*args: Any) -> bytes | None:
+        written = written_from_json(*args)
+        written_natively.append(written is not None)
+        return written
+
+    monkeypatch.setattr(hits, "_written_from_json", recorded)
+    blocking, in_loop = [es_engine.search(q) for q in WRITTEN], awaited(es_engine, WRITTEN)
+    with monkeypatch.context() as patched:
+        patched.setattr(es_answers, "native", None)
+        es_engine._known.clear()
+        read = [es_engine.search(q) for q in WRITTEN]
+    pages = [r.hits_json != b"[]" for r in read]
+    assert sum(pages) >= len(WRITTEN) - 2
+    # Each page of hits written by the compiled module, none of those read by orjson.
+    assert written_natively == pages + pages + [False] * len(WRITTEN)
+    for answers in (blocking, in_loop):
+        assert [(r.hits_json, r.facets_json, r.total) for r in answers] == [
+            (r.hits_json, r.facets_json, r.total) for r in read
+        ]
+    assert all(r.hits_json for r in read if r.total) and read[-1].facets_json
+
+
+def test_a_refusal_answered_as_bytes_is_the_client_error_it_was(es_engine: ElasticsearchEngine) -> None:
+    """An error's answer to a call made for bytes is read as the client reads it: its type and its body."""
+    es_engine.index(CORPUS[:1])
+    bad: dict[str, Any] = {"query": {"no_such_query": {}}}
+    with pytest.raises(ApiError) as read:
+        es_engine.client.search(index=es_engine.alias, body=bad)
+    with pytest.raises(ApiError) as as_bytes, answered_as_bytes():
+        es_engine.client.search(index=es_engine.alias, body=bad)
+    assert type(as_bytes.value) is type(read.value) and read.value.meta.status == 400
+    assert as_bytes.value.message == read.value.message == "parsing_exception"
+    assert as_bytes.value.body == read.value.body and isinstance(read.value.body, dict)
+    with answered_as_bytes():
+        assert isinstance(es_engine.client.search(index=es_engine.alias, size=0).body, bytes)
+    assert isinstance(es_engine.client.search(index=es_engine.alias, size=0).body, dict)

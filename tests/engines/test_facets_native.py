@@ -7,7 +7,6 @@ Without the module (no cargo when `make install` ran) the compiled side skips, l
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 import orjson
@@ -20,11 +19,7 @@ from indexer.compiled import native
 from indexer.facets import build_facets, facet_values, facet_values_json, written_facets, year_counts
 from schemas.facets import FACETS, ODD, REGION, TERRITORY_TYPE, YEAR, Facet
 from schemas.search import SearchFilters
-
-requires_native = pytest.mark.skipif(
-    native is None and os.environ.get("IMPACT_REQUIRE_NATIVE") != "1",
-    reason="the compiled module is not built (`make install` builds it where cargo is)",
-)
+from tests.compiled import requires_native
 
 
 def listed(values: list[Any]) -> str:

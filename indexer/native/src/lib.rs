@@ -10,14 +10,17 @@
 //! Reading that storage needs CPython's full API: on PyPy or the limited API the module does not build, and
 //! `make install` leaves highlighting to Python.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 use std::os::raw::{c_int, c_uint, c_void};
 use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::{Mutex, OnceLock};
 
+mod answers;
 mod facets;
 
 use memchr::memmem::Finder;
+use pyo3::exceptions::PyValueError;
 use pyo3::ffi;
 use pyo3::prelude::*;
 use pyo3::types::{PyString, PyStringData};
@@ -39,7 +42,7 @@ fn is_word(byte: u8) -> bool {
 
 /// A text's characters as Python holds them: one code unit per character.
 #[derive(Clone, Copy)]
-enum Units<'a> {
+pub(crate) enum Units<'a> {
     One(&'a [u8]),
     Two(&'a [u16]),
     Four(&'a [u32]),
@@ -96,6 +99,47 @@ impl<'a> Units<'a> {
             Units::One(units) => python_str(py, ffi::PyUnicode_1BYTE_KIND, units),
             Units::Two(units) => python_str(py, ffi::PyUnicode_2BYTE_KIND, units),
             Units::Four(units) => python_str(py, ffi::PyUnicode_4BYTE_KIND, units),
+        }
+    }
+}
+
+/// A text decoded from JSON as Python would hold it: one code unit per character, in the narrowest size.
+pub(crate) enum OwnedUnits {
+    One(Vec<u8>),
+    Two(Vec<u16>),
+    Four(Vec<u32>),
+}
+
+impl OwnedUnits {
+    /// Adds a character, all of them widened first when it is wider than they are.
+    fn push(&mut self, code: u32) {
+        match self {
+            OwnedUnits::One(units) if code < 0x100 => units.push(code as u8),
+            OwnedUnits::Two(units) if code < 0x10000 => units.push(code as u16),
+            OwnedUnits::Four(units) => units.push(code),
+            OwnedUnits::One(units) if code < 0x10000 => {
+                let mut two: Vec<u16> = units.iter().map(|&unit| u16::from(unit)).collect();
+                two.push(code as u16);
+                *self = OwnedUnits::Two(two);
+            }
+            OwnedUnits::One(units) => {
+                let mut four: Vec<u32> = units.iter().map(|&unit| u32::from(unit)).collect();
+                four.push(code);
+                *self = OwnedUnits::Four(four);
+            }
+            OwnedUnits::Two(units) => {
+                let mut four: Vec<u32> = units.iter().map(|&unit| u32::from(unit)).collect();
+                four.push(code);
+                *self = OwnedUnits::Four(four);
+            }
+        }
+    }
+
+    pub(crate) fn units(&self) -> Units<'_> {
+        match self {
+            OwnedUnits::One(units) => Units::One(units),
+            OwnedUnits::Two(units) => Units::Two(units),
+            OwnedUnits::Four(units) => Units::Four(units),
         }
     }
 }
@@ -179,15 +223,13 @@ fn python_text<'py>(py: Python<'py>, codes: &[u32]) -> PyResult<Bound<'py, PyStr
 
 /// `indexer.highlight.fragments_of`, one text at a time: the excerpts of `text` around its spans, appended to
 /// `fragments` until there are `max_fragments`.
-fn fragments_into<'py>(
-    py: Python<'py>,
-    fragments: &mut Vec<Bound<'py, PyString>>,
+fn fragments_into(
+    fragments: &mut Vec<Vec<u32>>,
     text: &Folded,
     text_spans: &[(usize, usize)],
     fragment_size: usize,
     max_fragments: usize,
-) -> PyResult<()> {
-    let mut fragment = Vec::new();
+) {
     let length = text.len();
     let mut next = 0;
     while next < text_spans.len() && fragments.len() < max_fragments {
@@ -211,7 +253,7 @@ fn fragments_into<'py>(
         while next < text_spans.len() && text_spans[next].1 <= finish {
             next += 1;
         }
-        fragment.clear();
+        let mut fragment = Vec::new();
         if begin > 0 {
             fragment.extend([ELLIPSIS, 0x20]);
         }
@@ -219,19 +261,98 @@ fn fragments_into<'py>(
         if finish < length {
             fragment.extend([0x20, ELLIPSIS]);
         }
-        fragments.push(python_text(py, &fragment)?);
+        fragments.push(fragment);
         // A match cut by the fragment's end starts the next one.
         if next < text_spans.len() && text_spans[next].0 < finish {
             next += 1;
         }
     }
-    Ok(())
+}
+
+/// A hit's highlight in code points: its title and summary marked whole, the excerpts of its sections.
+pub(crate) type Rendered = (Option<Vec<u32>>, Option<Vec<u32>>, Vec<Vec<u32>>);
+
+/// A hit's text: a Python `str` as it stores it, or a JSON string as written (read when it is scanned).
+pub(crate) enum Section<'a> {
+    Python(Units<'a>),
+    Json(&'a str),
+}
+
+/// The character a JSON escape (`\\n`, `\\u00e9`, a surrogate pair…) at the start of `bytes` stands for, and its
+/// length; None for a lone surrogate or what is not an escape.
+fn json_escape(bytes: &[u8]) -> Option<(u32, usize)> {
+    let hex = |at: usize| -> Option<u32> {
+        let digits = std::str::from_utf8(bytes.get(at..at + 4)?).ok()?;
+        u32::from_str_radix(digits, 16).ok().filter(|_| digits.bytes().all(|b| b.is_ascii_hexdigit()))
+    };
+    Some(match *bytes.get(1)? {
+        b'"' => (0x22, 2),
+        b'\\' => (0x5c, 2),
+        b'/' => (0x2f, 2),
+        b'b' => (0x08, 2),
+        b'f' => (0x0c, 2),
+        b'n' => (0x0a, 2),
+        b'r' => (0x0d, 2),
+        b't' => (0x09, 2),
+        b'u' => match hex(2)? {
+            high @ 0xd800..0xdc00 if bytes.get(6..8) == Some(b"\\u") => match hex(8)? {
+                low @ 0xdc00..0xe000 => (0x10000 + ((high - 0xd800) << 10) + (low - 0xdc00), 12),
+                _ => return None,
+            },
+            0xd800..0xe000 => return None,
+            code => (code, 6),
+        },
+        _ => return None,
+    })
+}
+
+/// The character starting `bytes`, which are valid UTF-8 (a `str`'s), and its length in bytes.
+fn utf8_char(bytes: &[u8]) -> (u32, usize) {
+    let lead = u32::from(bytes[0]);
+    let next = |at: usize| u32::from(bytes[at]) & 0x3f;
+    if lead < 0xe0 {
+        (((lead & 0x1f) << 6) | next(1), 2)
+    } else if lead < 0xf0 {
+        (((lead & 0x0f) << 12) | (next(1) << 6) | next(2), 3)
+    } else {
+        (((lead & 0x07) << 18) | (next(1) << 12) | (next(2) << 6) | next(3), 4)
+    }
+}
+
+/// A JSON string's text (an object's key, a section), borrowed from the JSON unless it holds an escape.
+pub(crate) struct JsonText<'a>(pub(crate) Cow<'a, str>);
+
+impl<'de> serde::Deserialize<'de> for JsonText<'de> {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Text;
+        impl<'de> serde::de::Visitor<'de> for Text {
+            type Value = JsonText<'de>;
+            fn expecting(&self, formatter: &mut std::fmt::Formatter) -> std::fmt::Result {
+                formatter.write_str("a string")
+            }
+            fn visit_borrowed_str<E>(self, text: &'de str) -> Result<JsonText<'de>, E> {
+                Ok(JsonText(Cow::Borrowed(text)))
+            }
+            fn visit_str<E>(self, text: &str) -> Result<JsonText<'de>, E> {
+                Ok(JsonText(Cow::Owned(text.to_owned())))
+            }
+        }
+        deserializer.deserialize_str(Text)
+    }
+}
+
+/// What a hit's sections are scanned and excerpted within (`SCAN_BUDGET`, `FRAGMENT_SIZE`, `MAX_FRAGMENTS`).
+#[derive(Clone, Copy)]
+pub(crate) struct Limits {
+    pub(crate) budget: usize,
+    pub(crate) fragment_size: usize,
+    pub(crate) max_fragments: usize,
 }
 
 /// One search's highlighter: the prefixes of its stems (as `indexer.highlight.scanned` folds them), the
 /// Python check of a candidate word, and the fold of characters beyond Latin-1.
 #[pyclass(frozen, module = "impact_highlight")]
-struct Scanner {
+pub(crate) struct Scanner {
     finders: Vec<Finder<'static>>,
     table: [u8; 256],
     fold_other: Py<PyAny>,
@@ -279,8 +400,7 @@ impl Scanner {
         Ok(bytes)
     }
 
-    fn fold<'a>(&self, py: Python<'_>, text: &'a Bound<'_, PyString>) -> PyResult<Folded<'a>> {
-        let units = Units::of(text)?;
+    fn fold<'a>(&self, py: Python<'_>, units: Units<'a>) -> PyResult<Folded<'a>> {
         let bytes = match units {
             // Latin-1 (most French text): one table lookup per character.
             Units::One(codes) => codes.iter().map(|&code| self.table[usize::from(code)]).collect(),
@@ -318,16 +438,121 @@ impl Scanner {
         Ok(matched)
     }
 
-    /// The whole text escaped and marked, or None when nothing in it matches (`highlight_whole`).
-    fn marked_whole<'py>(&self, py: Python<'py>, text: &Bound<'_, PyString>) -> PyResult<Option<Bound<'py, PyString>>> {
-        let folded = self.fold(py, text)?;
-        let spans = self.spans_of(py, &folded, folded.len())?;
-        if spans.is_empty() {
-            return Ok(None);
+    /// A text's characters and their folds (`fold`), from a Python `str` or a JSON string, handed to `then`.
+    fn with_folded<R>(&self, py: Python<'_>, text: &Section, then: impl FnOnce(&Folded) -> PyResult<R>) -> PyResult<R> {
+        match text {
+            Section::Python(units) => then(&self.fold(py, *units)?),
+            Section::Json(raw) => {
+                let (units, bytes) = self.fold_json(py, raw)?;
+                then(&Folded { units: units.units(), bytes })
+            }
         }
-        let mut out = Vec::new();
-        render(&mut out, &folded, &spans, 0, folded.len());
-        Ok(Some(python_text(py, &out)?))
+    }
+
+    /// A JSON string's characters (`OwnedUnits`) and their folds (`fold`), in one pass over its UTF-8: no copy of the
+    /// text made before. `raw` is a JSON string as the node wrote it (valid JSON, from the engine's orjson, which
+    /// never writes a lone surrogate).
+    fn fold_json(&self, py: Python<'_>, raw: &str) -> PyResult<(OwnedUnits, Vec<u8>)> {
+        let inner = raw
+            .strip_prefix('"')
+            .and_then(|text| text.strip_suffix('"'))
+            .ok_or_else(|| PyValueError::new_err("a text is not a JSON string"))?
+            .as_bytes();
+        let mut folded = Vec::with_capacity(inner.len());
+        // Latin-1 (most French text) a run of one-byte characters at a time, each folded by table; the first wider
+        // character widens all of them, and the rest goes character by character.
+        let mut one = Vec::with_capacity(inner.len());
+        let mut at = 0;
+        while at < inner.len() {
+            let run = inner[at..].iter().position(|&byte| byte >= 0x80 || byte == b'\\').unwrap_or(inner.len() - at);
+            one.extend_from_slice(&inner[at..at + run]);
+            folded.extend(inner[at..at + run].iter().map(|&byte| self.table[usize::from(byte)]));
+            at += run;
+            if at == inner.len() {
+                break;
+            }
+            let (code, width) = self.json_char(&inner[at..])?;
+            if code >= 0x100 {
+                let mut units = OwnedUnits::One(one);
+                let mut rest = at;
+                while rest < inner.len() {
+                    let (code, width) = self.json_char(&inner[rest..])?;
+                    units.push(code);
+                    folded.push(self.fold_code(py, code)?);
+                    rest += width;
+                }
+                return Ok((units, folded));
+            }
+            one.push(code as u8);
+            folded.push(self.table[code as usize]);
+            at += width;
+        }
+        Ok((OwnedUnits::One(one), folded))
+    }
+
+    /// The character at the start of a JSON string's `bytes` (an escape, a UTF-8 sequence), and its length.
+    fn json_char(&self, bytes: &[u8]) -> PyResult<(u32, usize)> {
+        match bytes[0] {
+            b'\\' => json_escape(bytes)
+                .ok_or_else(|| PyValueError::new_err("a text holds an escape that is not a character")),
+            byte @ 0..0x80 => Ok((u32::from(byte), 1)),
+            _ => Ok(utf8_char(bytes)),
+        }
+    }
+
+    /// A character's fold (`fold`).
+    fn fold_code(&self, py: Python<'_>, code: u32) -> PyResult<u8> {
+        if code < 0x100 {
+            Ok(self.table[code as usize])
+        } else {
+            self.fold_char(py, code)
+        }
+    }
+
+    /// The whole text escaped and marked, or None when nothing in it matches (`highlight_whole`).
+    fn marked_whole(&self, py: Python<'_>, text: &Section) -> PyResult<Option<Vec<u32>>> {
+        self.with_folded(py, text, |folded| {
+            let spans = self.spans_of(py, folded, folded.len())?;
+            if spans.is_empty() {
+                return Ok(None);
+            }
+            let mut out = Vec::new();
+            render(&mut out, folded, &spans, 0, folded.len());
+            Ok(Some(out))
+        })
+    }
+
+    /// `render_hit`, in code points: the title and summary marked whole (None without a match), and up to
+    /// `max_fragments` excerpts of the sections, among their first `budget` characters.
+    pub(crate) fn rendered(
+        &self,
+        py: Python<'_>,
+        title: &Section,
+        summary: &Section,
+        sections: &[Section],
+        limits: Limits,
+    ) -> PyResult<Rendered> {
+        let title = self.marked_whole(py, title)?;
+        let summary = self.marked_whole(py, summary)?;
+        // `within_budget`: the first `budget` characters, the last text cut at the next space after it. Each
+        // section's excerpts are made once it is scanned (`fragments_of` takes the texts in turn): once there
+        // are `max_fragments`, the sections after it are neither folded nor scanned.
+        let mut fragments = Vec::new();
+        let mut used = 0;
+        for section in sections {
+            if used >= limits.budget || fragments.len() >= limits.max_fragments {
+                break;
+            }
+            used += self.with_folded(py, section, |folded| {
+                let limit = limits.budget - used;
+                let length = folded.len();
+                let scanned = if length > limit { folded.find_space(limit, length).unwrap_or(length) } else { length };
+                let spans = self.spans_of(py, folded, scanned)?;
+                fragments_into(&mut fragments, folded, &spans, limits.fragment_size, limits.max_fragments);
+                Ok(length)
+            })?;
+        }
+        Ok((title, summary, fragments))
     }
 
     /// The matching words among the first `limit` characters of a text, in order.
@@ -394,7 +619,7 @@ impl Scanner {
 
     /// `Highlighter.spans`: the spans of the matching words of `text`.
     fn spans(&self, py: Python<'_>, text: &Bound<'_, PyString>) -> PyResult<Vec<(usize, usize)>> {
-        let folded = self.fold(py, text)?;
+        let folded = self.fold(py, Units::of(text)?)?;
         self.spans_of(py, &folded, folded.len())
     }
 
@@ -411,31 +636,24 @@ impl Scanner {
         fragment_size: usize,
         max_fragments: usize,
     ) -> PyResult<(Option<Bound<'py, PyString>>, Option<Bound<'py, PyString>>, Vec<Bound<'py, PyString>>)> {
-        let title = self.marked_whole(py, title)?;
-        let summary = self.marked_whole(py, summary)?;
-        // `within_budget`: the first `budget` characters, the last text cut at the next space after it. Each
-        // section's excerpts are made once it is scanned (`fragments_of` takes the texts in turn): once there
-        // are `max_fragments`, the sections after it are neither folded nor scanned.
-        let mut fragments = Vec::new();
-        let mut used = 0;
-        for section in &sections {
-            if used >= budget || fragments.len() >= max_fragments {
-                break;
-            }
-            let folded = self.fold(py, section)?;
-            let limit = budget - used;
-            let length = folded.len();
-            let scanned = if length > limit { folded.find_space(limit, length).unwrap_or(length) } else { length };
-            let spans = self.spans_of(py, &folded, scanned)?;
-            fragments_into(py, &mut fragments, &folded, &spans, fragment_size, max_fragments)?;
-            used += length;
-        }
-        Ok((title, summary, fragments))
+        let sections = sections.iter().map(|s| Units::of(s).map(Section::Python)).collect::<PyResult<Vec<_>>>()?;
+        let limits = Limits { budget, fragment_size, max_fragments };
+        let (title, summary) = (Section::Python(Units::of(title)?), Section::Python(Units::of(summary)?));
+        let (title, summary, fragments) = self.rendered(py, &title, &summary, &sections, limits)?;
+        let text = |codes: Option<Vec<u32>>| codes.map(|codes| python_text(py, &codes)).transpose();
+        Ok((
+            text(title)?,
+            text(summary)?,
+            fragments.iter().map(|codes| python_text(py, codes)).collect::<PyResult<Vec<_>>>()?,
+        ))
     }
 }
 
 #[pymodule]
 fn impact_highlight(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_class::<Scanner>()?;
-    module.add_class::<facets::FacetWriter>()
+    module.add_class::<facets::FacetWriter>()?;
+    module.add_function(wrap_pyfunction!(answers::read_answer, module)?)?;
+    module.add_class::<answers::Answer>()?;
+    module.add_class::<answers::HitWriter>()
 }
