@@ -1,6 +1,6 @@
 # One image for the API and the UI (the command differs per service in docker-compose.yml).
-# It highlights in Python: the compiled highlighter (indexer/native) would need a Rust toolchain in the
-# build; the marks are the same, 0.1 to 0.2 ms more a search.
+# It highlights, writes facet lists and reads Elasticsearch's answers in Python: the compiled module
+# (indexer/native) would need a Rust toolchain in the build; the answers are the same, 0.15 to 0.45 ms more a search.
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 IMPACT_DATA_DIR=/data

@@ -1,6 +1,7 @@
-"""The compiled module (indexer/native, Rust): the highlighter's scan and rendering (`indexer/highlight.py`) and the
-facet lists' JSON (`indexer/facets.py`). `make install` builds it where cargo is; without it both run in Python,
-with the same output."""
+"""The compiled module (indexer/native, Rust): the highlighter's scan and rendering (`indexer/highlight.py`), the
+facet lists' JSON (`indexer/facets.py`), and Elasticsearch's answers read in place with their page of hits written
+as JSON (`indexer/es_answers.py`, `indexer/hits.py`). `make install` builds it where cargo is; without it all run
+in Python, with the same output."""
 
 from __future__ import annotations
 

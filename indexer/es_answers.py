@@ -11,21 +11,24 @@ and for an answer it does not read, that is what is done.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from typing import Any
 
 import orjson
 
-from indexer.compiled import native
+from indexer.compiled import is_panic, native
 from indexer.hits import JsonSource
 from indexer.pipeline import RawSearch
+
+log = logging.getLogger(__name__)
 
 
 def read_search(body: bytes | Mapping[str, Any], ids_only: bool) -> RawSearch:
     """A `_search`'s answer (its bytes, or as the client read it): the hits' display sources (only their ids when
     `ids_only`) with their scores, and each aggregation's buckets."""
     if isinstance(body, bytes):
-        answer = native.read_answer(body) if native is not None else None
+        answer = _read_in_place(body)
         hits = answer.hits() if answer is not None else []
         if answer is not None and (ids_only or all(span is not None for _, _, span in hits)):
             raw = RawSearch(
@@ -55,3 +58,17 @@ def _add_buckets(raw: RawSearch, aggregations: Mapping[str, Any]) -> None:
         raw.buckets[name] = {b["key"]: b["doc_count"] for b in values["buckets"]}
         if values.get("sum_other_doc_count"):
             raw.truncated.add(name)
+
+
+def _read_in_place(body: bytes) -> Any:
+    """The answer as the compiled module reads it (`impact_highlight.Answer`); None without the module, for an answer
+    it leaves to orjson, or after a panic of its code (logged: a search never fails for it)."""
+    if native is None:
+        return None
+    try:
+        return native.read_answer(body)
+    except BaseException as error:  # a Rust panic is a BaseException
+        if not is_panic(error):
+            raise
+        log.error("compiled answer reader failed, reading the answer with orjson", exc_info=error)
+        return None

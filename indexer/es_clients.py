@@ -66,7 +66,8 @@ def answered_as_bytes() -> Iterator[None]:
         if not isinstance(exc.body, bytes):
             raise
         body = OrjsonSerializer().loads(exc.body) if exc.body else None
-        error = body.get("error", exc.message) if isinstance(body, dict) else exc.message
+        # As the client makes it from an answer it read (`BaseClient._perform_request`).
+        error = body.get("error", str(body)) if isinstance(body, dict) else str(body)
         message = error["type"] if isinstance(error, dict) and "type" in error else error
         raise type(exc)(message=str(message), meta=exc.meta, body=body) from None
     finally:

@@ -1,5 +1,6 @@
 """A search's hits, built from the display sources an engine stored (no store read): as models (`hit_from_source`),
-or written straight as the answer's JSON for `/search`, which only writes them (`written_hits`).
+or written straight as the answer's JSON for `/search`, which only writes them (`written_hits`; the sources of an
+Elasticsearch answer read in place by the compiled module, `JsonSource`, written by it from the answer's bytes).
 
 Sources were validated before they were indexed: hits are built, not validated again (`trusted`), all but their
 territory, validated once per distinct territory so its kind and zone are enums again.

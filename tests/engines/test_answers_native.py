@@ -110,7 +110,8 @@ def test_every_seed_practice_is_written_alike(q: str) -> None:
 
 
 def test_the_page_is_written_byte_for_byte_as_orjson_writes_it() -> None:
-    """The same JSON, not only the same values: the answer's ETag does not depend on which wrote it."""
+    """The same JSON, not only the same values, where the node writes strings as orjson does (Elasticsearch
+    writes them again, its own way: then the values are the same, `test_texts_written_with_escapes_are_read_alike`)."""
     data = answer([hit_source(m) for m in CORPUS], scores=[12.5, 3.25, 1.0] + [0.5] * (len(CORPUS) - 3))
     for highlighter in highlighters("tiers-lieu alimentation"):
         native, reference = both_ways(data, highlighter)
@@ -243,26 +244,42 @@ def test_any_texts_are_written_alike(pages: list[tuple[str, str, list[str]]], q:
 
 
 def test_texts_written_with_escapes_are_read_alike() -> None:
-    """Elasticsearch writes JSON its own way: a text may come with any character escaped (`\\u00e9`, a surrogate
-    pair for a character beyond the first plane, `\\/`); the compiled scan reads them as orjson does."""
+    """Elasticsearch writes JSON its own way: a text may come with any character escaped (`\\u00e9`, `\\/`); the
+    compiled scan reads them as orjson does. An escaped surrogate (a pair, or a lone one, which orjson refuses) leaves
+    the whole answer to orjson."""
     source = {
         **hit_source(CORPUS[0]),
         "title": "Économie 🚲 circulaire / « cœur »",
         "sections": {"context": "Une économie 🚲 circulaire, l'économie\tsolidaire / " * 30},
     }
     written = answer([source])
-    escaped = (
-        written.replace("🚲".encode(), b"\\ud83d\\udeb2")
-        .replace("é".encode(), b"\\u00e9")
-        .replace("œ".encode(), b"\\u0153")
-        .replace(b" / ", b" \\/ ")
-    )
+    escaped = written.replace("é".encode(), b"\\u00e9").replace("œ".encode(), b"\\u0153").replace(b" / ", b" \\/ ")
     assert escaped.count(b"\\u") > 60 and orjson.loads(escaped) == orjson.loads(written)
     for highlighter in highlighters("économie circulaire"):
         native, reference = both_ways(escaped, highlighter)
         # The same values (a field shown as stored keeps the node's escapes: the same text once read).
         assert orjson.loads(native) == orjson.loads(reference) == orjson.loads(both_ways(written, highlighter)[0])
         assert (b"<mark>" in native) == (highlighter is not None)
-    lone = written.replace("🚲".encode(), b"\\ud83d", 1)
-    with pytest.raises(orjson.JSONDecodeError):  # the reference refuses it too
-        orjson.loads(lone)
+    pair = written.replace("🚲".encode(), b"\\ud83d\\udeb2")
+    assert es_answers.native.read_answer(pair) is None and orjson.loads(pair) == orjson.loads(written)
+    assert read_search(pair, ids_only=False) == read_search(orjson.loads(written), ids_only=False)
+    lone = written.replace(b'"rural"', b'"rural\\ud800"', 1)
+    assert lone != written and es_answers.native.read_answer(lone) is None
+    with pytest.raises(orjson.JSONDecodeError):  # as the reference refuses it
+        read_search(lone, ids_only=False)
+
+
+def test_a_panic_of_the_compiled_reader_is_logged_and_orjson_reads(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    data = answer([hit_source(m) for m in CORPUS[:3]], aggregations=AGGREGATIONS)
+
+    class Panicking:
+        def read_answer(self, body: bytes) -> None:
+            raise type("PanicException", (BaseException,), {})("index out of bounds")
+
+    monkeypatch.setattr(es_answers, "native", Panicking())
+    read = read_search(data, ids_only=False)
+    assert read == read_search(orjson.loads(data), ids_only=False)
+    assert not any(isinstance(source, JsonSource) for source, _ in read.hits)
+    assert "compiled answer reader failed" in caplog.text

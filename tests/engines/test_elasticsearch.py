@@ -506,3 +506,21 @@ def test_a_refusal_answered_as_bytes_is_the_client_error_it_was(es_engine: Elast
     with answered_as_bytes():
         assert isinstance(es_engine.client.search(index=es_engine.alias, size=0).body, bytes)
     assert isinstance(es_engine.client.search(index=es_engine.alias, size=0).body, dict)
+
+
+@pytest.mark.parametrize(
+    ("body", "message", "read"),
+    [
+        (b"", "None", None),
+        (b'{"error":{"type":"search_phase_execution_exception"}}', "search_phase_execution_exception", ...),
+        (b'{"error":"unknown"}', "unknown", ...),
+        (b'{"status":500}', "{'status': 500}", ...),
+    ],
+)
+def test_an_error_answered_as_bytes_gets_the_message_the_client_gives(body: bytes, message: str, read: Any) -> None:
+    """`BaseClient` makes an error's message from the answer it read: the same, from the bytes."""
+    meta = ApiResponseMeta(503, "1.1", HttpHeaders(), 0.0, NodeConfig("http", "127.0.0.1", 9200))
+    with pytest.raises(ApiError) as raised, answered_as_bytes():
+        raise ApiError(str(body), meta, body)
+    assert raised.value.message == message and raised.value.meta is meta
+    assert raised.value.body == (json.loads(body) if read is ... else read)

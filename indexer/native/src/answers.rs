@@ -6,14 +6,18 @@
 //! highlight's excerpts (`Scanner::fold_json`).
 //!
 //! Anything a page's hits hold that the reference would handle otherwise (a title that is not a string, sections
-//! that are not all strings, an id that is not one) makes `HitWriter::write` answer None: the caller then writes
-//! them as the reference does.
+//! that are not all strings, an id that is not one) makes `HitWriter::write` answer None, and an answer holding an
+//! escaped surrogate makes `read_answer` answer None: the caller then reads or writes them as the reference does.
+//! Fields shown as stored are copied as the node wrote them: the same values as the reference's for what the
+//! engine indexes (orjson's JSON of validated practices: no number beyond 64 bits), the same bytes where the node
+//! writes strings as orjson does.
 
 use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fmt;
 use std::sync::{Mutex, PoisonError};
 
+use memchr::memmem;
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
@@ -62,7 +66,7 @@ struct Source<'a> {
     display: Option<Display<'a>>,
 }
 
-/// A display source as read: each field as written (the last of a repeated one counts, as in Python), and its
+/// A display source as read: each field as written (the last of a repeated one counts, as in a Python dict), and its
 /// sections' texts in order (`(source.get("sections") or {}).values()`), None when they are not all strings.
 struct Display<'a> {
     fields: Vec<(Cow<'a, str>, &'a RawValue)>,
@@ -226,6 +230,11 @@ impl Answer {
 pub(crate) fn read_answer(py: Python<'_>, data: Bound<'_, PyBytes>) -> Option<Answer> {
     let bytes = data.as_bytes();
     let (total, hits, aggregations) = py.detach(|| {
+        // A surrogate written as an escape (`\ud800`): none in what the node writes of orjson's JSON (characters
+        // beyond the first plane come as UTF-8), and a lone one orjson refuses: such an answer is orjson's to read.
+        if memmem::find_iter(bytes, b"\\u").any(|at| matches!(bytes.get(at + 2), Some(b'd' | b'D'))) {
+            return None;
+        }
         let text = simdutf8::basic::from_utf8(bytes).ok()?;
         let read: Read = serde_json::from_str(text).ok()?;
         let mut hits = Vec::with_capacity(read.hits.hits.len());

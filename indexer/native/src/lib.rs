@@ -4,9 +4,10 @@
 //! itself (stems, typos) stays in Python, called once per distinct candidate word.
 //!
 //! Offsets are in characters, as in Python: each text is read as Python holds it (one code unit of 1, 2
-//! or 4 bytes per character, no UTF-8 made), and folded to one byte per character (lowercase, accents
-//! dropped, as `indexer.highlight.scanned`). Answers are written in code points and handed to Python as
-//! such (it stores them in the narrowest kind).
+//! or 4 bytes per character, no UTF-8 made), or, for an Elasticsearch answer read in place (`answers.rs`),
+//! decoded from its JSON string into the same code units (`Scanner::fold_json`); and folded to one byte per
+//! character (lowercase, accents dropped, as `indexer.highlight.scanned`). Answers are written in code points
+//! and handed to Python as such (it stores them in the narrowest kind).
 //! Reading that storage needs CPython's full API: on PyPy or the limited API the module does not build, and
 //! `make install` leaves highlighting to Python.
 
@@ -278,13 +279,9 @@ pub(crate) enum Section<'a> {
     Json(&'a str),
 }
 
-/// The character a JSON escape (`\\n`, `\\u00e9`, a surrogate pair…) at the start of `bytes` stands for, and its
-/// length; None for a lone surrogate or what is not an escape.
+/// The character a JSON escape (`\\n`, `\\u00e9`…) at the start of `bytes` stands for, and its length; None for a
+/// surrogate (`answers::read_answer` leaves an answer holding one to orjson) or what is not an escape.
 fn json_escape(bytes: &[u8]) -> Option<(u32, usize)> {
-    let hex = |at: usize| -> Option<u32> {
-        let digits = std::str::from_utf8(bytes.get(at..at + 4)?).ok()?;
-        u32::from_str_radix(digits, 16).ok().filter(|_| digits.bytes().all(|b| b.is_ascii_hexdigit()))
-    };
     Some(match *bytes.get(1)? {
         b'"' => (0x22, 2),
         b'\\' => (0x5c, 2),
@@ -294,14 +291,16 @@ fn json_escape(bytes: &[u8]) -> Option<(u32, usize)> {
         b'n' => (0x0a, 2),
         b'r' => (0x0d, 2),
         b't' => (0x09, 2),
-        b'u' => match hex(2)? {
-            high @ 0xd800..0xdc00 if bytes.get(6..8) == Some(b"\\u") => match hex(8)? {
-                low @ 0xdc00..0xe000 => (0x10000 + ((high - 0xd800) << 10) + (low - 0xdc00), 12),
-                _ => return None,
-            },
-            0xd800..0xe000 => return None,
-            code => (code, 6),
-        },
+        b'u' => {
+            let digits = bytes.get(2..6)?;
+            if !digits.iter().all(u8::is_ascii_hexdigit) {
+                return None;
+            }
+            match u32::from_str_radix(std::str::from_utf8(digits).ok()?, 16).ok()? {
+                0xd800..0xe000 => return None,
+                code => (code, 6),
+            }
+        }
         _ => return None,
     })
 }
@@ -450,8 +449,8 @@ impl Scanner {
     }
 
     /// A JSON string's characters (`OwnedUnits`) and their folds (`fold`), in one pass over its UTF-8: no copy of the
-    /// text made before. `raw` is a JSON string as the node wrote it (valid JSON, from the engine's orjson, which
-    /// never writes a lone surrogate).
+    /// text made before. `raw` is a JSON string as the node wrote it (valid JSON, without an escaped surrogate:
+    /// `answers::read_answer` leaves such answers to orjson).
     fn fold_json(&self, py: Python<'_>, raw: &str) -> PyResult<(OwnedUnits, Vec<u8>)> {
         let inner = raw
             .strip_prefix('"')
